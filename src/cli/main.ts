@@ -1,0 +1,32 @@
+// The mmgen CLI: one file per command under commands/, wired here.
+import { Command, CommanderError } from 'commander';
+import { registerBench } from './commands/bench.js';
+import { registerDemo } from './commands/demo.js';
+import { registerInfo } from './commands/info.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('mmgen')
+    .description('Train and run multimodal generative models (text, image, audio) on the CPU')
+    .showHelpAfterError('(run `mmgen --help` for the commands and options)')
+    .exitOverride();
+  registerDemo(program);
+  registerBench(program);
+  registerInfo(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    process.stderr.write(`mmgen: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

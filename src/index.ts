@@ -1,0 +1,2 @@
+// mmgen's library entry point.
+export * from './tensor/index.js';
