@@ -12,6 +12,7 @@
         "native/src/shape.cc",
         "native/src/nn.cc",
         "native/src/autograd.cc",
+        "native/src/linalg.cc",
         "native/src/addon.cc"
       ],
       "include_dirs": [

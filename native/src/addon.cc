@@ -8,6 +8,7 @@ static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   mmgen::RegisterShape(env, exports);
   mmgen::RegisterNN(env, exports);
   mmgen::RegisterAutograd(env, exports);
+  mmgen::RegisterLinalg(env, exports);
   return exports;
 }
 

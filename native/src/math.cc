@@ -2,12 +2,16 @@
 // dispatched by an op code (the tables in src/tensor/ops.ts list the same codes in order) to
 // keep one binding, and one N-API call, per op.
 #include "common.h"
+#include <algorithm>
+#include <cmath>
 
 namespace mmgen {
 
 static at::Scalar ScalarFor(const at::Tensor& tensor, double value) {
   // an integral tensor combined with an integral number stays integral, as in PyTorch
-  if (!at::isFloatingType(tensor.scalar_type()) && !tensor.is_complex() && value == static_cast<double>(static_cast<int64_t>(value))) {
+  // (the range check comes first: casting an infinite or huge double to int64 is undefined)
+  if (!at::isFloatingType(tensor.scalar_type()) && !tensor.is_complex() && std::isfinite(value) && std::abs(value) < 9.2e18 &&
+      value == static_cast<double>(static_cast<int64_t>(value))) {
     return at::Scalar(static_cast<int64_t>(value));
   }
   return at::Scalar(value);
@@ -118,10 +122,11 @@ MMGEN_FN(binaryScalar) {
 MMGEN_FN(addScaled) { return Ret(info, at::add(T(info, 0), T(info, 1), D(info, 2))); }
 
 MMGEN_FN(clamp) {
+  at::Tensor& x = T(info, 0);
   c10::optional<at::Scalar> low, high;
-  if (!Missing(info, 1)) low = at::Scalar(D(info, 1));
-  if (!Missing(info, 2)) high = at::Scalar(D(info, 2));
-  return Ret(info, at::clamp(T(info, 0), low, high));
+  if (!Missing(info, 1)) low = ScalarFor(x, D(info, 1));
+  if (!Missing(info, 2)) high = ScalarFor(x, D(info, 2));
+  return Ret(info, at::clamp(x, low, high));
 }
 MMGEN_FN(where) {
   return Ret(info, at::where(T(info, 0), T(info, 1), T(info, 2)));
@@ -150,8 +155,14 @@ MMGEN_FN(reduce) {
     case 5: return Ret(info, at::var(x, at::OptionalIntArrayRef(dims), static_cast<int64_t>(D(info, 4)), keepdim));
     case 6: return Ret(info, at::std(x, at::OptionalIntArrayRef(dims), static_cast<int64_t>(D(info, 4)), keepdim));
     case 7: {
+      // at::prod takes one dim: reduce the highest axis first so the lower ones keep their numbers
+      std::vector<int64_t> axes;
+      for (int64_t dim : dims) axes.push_back(c10::maybe_wrap_dim(dim, x.dim()));
+      std::sort(axes.rbegin(), axes.rend());
+      axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+      if (all && !keepdim) return Ret(info, at::prod(x));
       at::Tensor out = x;
-      for (auto it = dims.rbegin(); it != dims.rend(); ++it) out = at::prod(out, *it, keepdim);
+      for (int64_t axis : axes) out = at::prod(out, axis, keepdim);
       return Ret(info, out);
     }
     case 8: return Ret(info, at::norm(x, at::Scalar(D(info, 4)), dims, keepdim));

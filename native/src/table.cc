@@ -4,6 +4,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/version.h>
 #include <ATen/Parallel.h>
+#include <c10/util/Logging.h>
+#include <cstdlib>
 
 namespace mmgen {
 namespace {
@@ -264,6 +266,10 @@ MMGEN_FN(versionInfo) {
 }
 
 void RegisterTable(Napi::Env env, Napi::Object exports) {
+  // c10::Error symbolises a C++ backtrace on construction (~5-8 ms per error) that we never show
+  // (bindings report what_without_backtrace); skip it unless TORCH_SHOW_CPP_STACKTRACES=1 asks.
+  const char* show = std::getenv("TORCH_SHOW_CPP_STACKTRACES");
+  if (show == nullptr || std::string(show) != "1") c10::SetStackTraceFetcher([] { return std::string(); });
   MMGEN_EXPORT(exports, dispose);
   MMGEN_EXPORT(exports, disposeMany);
   MMGEN_EXPORT(exports, liveCount);

@@ -1,6 +1,7 @@
 // The mmgen CLI: one file per command under commands/, wired here.
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
+import { registerData } from './commands/data.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInfo } from './commands/info.js';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerBench(program);
   registerInfo(program);
+  registerData(program);
   return program;
 }
 

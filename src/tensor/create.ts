@@ -52,8 +52,9 @@ function arrayFor(values: ArrayLike<number>, dtype: DType): AnyTypedArray {
     case 'float64': return Float64Array.from(values);
     case 'int64': return BigInt64Array.from(Array.from(values, (v) => BigInt(Math.trunc(v))));
     case 'int32': return Int32Array.from(values);
-    case 'uint8':
-    case 'bool': return Uint8Array.from(values);
+    case 'uint8': return Uint8Array.from(values);
+    // libtorch reads any byte other than 0/1 as an invalid bool, so normalise (NaN counts as true, as in PyTorch)
+    case 'bool': return Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0));
     default: throw new Error(`cannot build a ${dtype} tensor from numbers`);
   }
 }
@@ -64,7 +65,7 @@ export function tensor(data: AnyTypedArray | NestedArray, options: { shape?: num
     const dtype = options.dtype ?? dtypeOfArray(data);
     const shape = options.shape ?? [data.length];
     const natural = dtypeOfArray(data);
-    const typed = natural === dtype || (dtype === 'bool' && natural === 'uint8') ? data : arrayFor(data instanceof BigInt64Array ? Array.from(data, Number) : data, dtype);
+    const typed = natural === dtype ? data : arrayFor(data instanceof BigInt64Array ? Array.from(data, Number) : data, dtype);
     return new Tensor(native().fromTypedArray(typed, shape, dtypeCode(dtype)));
   }
   const shape: number[] = [];

@@ -5,3 +5,4 @@ export * from './create.js';
 export * from './ops.js';
 export * as F from './functional.js';
 export { tidy, keep, dispose, noGrad, isGradEnabled, memory } from './scope.js';
+export { eigh, svdvals } from './linalg.js';

@@ -158,6 +158,9 @@ export interface NativeBinding {
     nesterov: boolean, firstStep: boolean): void;
   emaUpdate(targets: Handle[], sources: Handle[], decay: number): void;
   clipGradNorm(params: Handle[], maxNorm: number): number;
+
+  eigh(x: Handle): [Handle, Handle];
+  svdvals(x: Handle): Handle;
 }
 
 let binding: NativeBinding | undefined;

@@ -1,0 +1,107 @@
+// `npm run bench [-- --quick] [--only dcgan,gru,transformer,vae,tinyop]`: mmgen against PyTorch on four
+// reference training steps and a tiny op, both sides single threaded and interleaved rep by rep.
+// Prints a table on stdout (progress on stderr) and writes bench/results/latest.json.
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type ModelName, modelNames } from './harness/protocol.js';
+import { formatReport, writeResults } from './harness/report.js';
+import { type ModelResult, type Results, type Settings, type TinyOpResult, targets } from './harness/results.js';
+import { type Progress, benchModel, benchTinyOps, descriptions, startWorkers, stopWorkers } from './harness/session.js';
+
+const benchNames = [...modelNames, 'tinyop'] as const;
+type BenchName = (typeof benchNames)[number];
+
+const usage = `usage: npm run bench -- [--quick] [--only ${benchNames.join(',')}]
+  --quick   fewer reps and a 30-step drift run (under 2 minutes instead of about 10)
+  --only    comma-separated subset of: ${benchNames.join(', ')}`;
+
+function settingsFor(quick: boolean): Settings {
+  const common = { seed: 1, threads: 1, tinyOpCalls: 100_000 };
+  return quick
+    ? { ...common, mode: 'quick', warmupSteps: 2, reps: 3, stepsPerRep: 2, driftSteps: 30, driftSampleEvery: 10, profileSteps: 1, tinyOpRounds: 3 }
+    : { ...common, mode: 'full', warmupSteps: 5, reps: 7, stepsPerRep: 3, driftSteps: 500, driftSampleEvery: 50, profileSteps: 2, tinyOpRounds: 5 };
+}
+
+function parseOnly(value: string | undefined): BenchName[] {
+  if (value === undefined) return [...benchNames];
+  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const unknown = names.filter((name) => !(benchNames as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new Error(`--only: unknown benchmark ${unknown.join(', ') || '(empty)'}; choose from ${benchNames.join(', ')}`);
+  }
+  return names as BenchName[];
+}
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, help: { type: 'boolean', default: false } } });
+  if (values.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const selected = parseOnly(values.only);
+  const settings = settingsFor(values.quick ?? false);
+  const started = Date.now();
+  const progress: Progress = (message) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+  const runtime = { mmgen: '', torch: '' };
+  const loadAverage = loadavg();
+
+  const models: ModelResult[] = [];
+  for (const name of selected.filter((entry): entry is ModelName => entry !== 'tinyop')) {
+    // a fresh pair of processes per model: each peak RSS belongs to one model
+    let workers;
+    try {
+      workers = await startWorkers(settings.threads);
+      Object.assign(runtime, workers.runtime);
+      models.push(await benchModel(name, settings, workers, progress));
+    } catch (error) {
+      progress(`${name} failed: ${errorText(error)}`);
+      models.push({ name, description: descriptions[name], error: errorText(error) });
+    } finally {
+      if (workers) await stopWorkers(workers);
+    }
+  }
+
+  let tinyOps: TinyOpResult[] = [];
+  let tinyOpError: string | undefined;
+  if (selected.includes('tinyop')) {
+    let workers;
+    try {
+      workers = await startWorkers(settings.threads);
+      Object.assign(runtime, workers.runtime);
+      tinyOps = await benchTinyOps(settings, workers, progress);
+    } catch (error) {
+      tinyOpError = errorText(error);
+      progress(`tiny op failed: ${tinyOpError}`);
+    } finally {
+      if (workers) await stopWorkers(workers);
+    }
+  }
+
+  const results: Results = {
+    date: new Date().toISOString(),
+    settings,
+    runtime,
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, loadAverage },
+    targets,
+    models,
+    tinyOps,
+    ...(tinyOpError ? { tinyOpError } : {}),
+    totalSeconds: (Date.now() - started) / 1000,
+  };
+  await writeResults(fileURLToPath(new URL('./results/latest.json', import.meta.url)), results);
+  process.stdout.write(formatReport(results));
+  return models.some((model) => model.error) || tinyOpError ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench: ${errorText(error)}\n`);
+    process.exitCode = 2;
+  },
+);

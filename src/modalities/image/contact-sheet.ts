@@ -1,0 +1,107 @@
+// A grid of images with optional captions under each tile, for sample sheets and dataset previews.
+import sharp, { type OverlayOptions } from 'sharp';
+import { checkSize, encodeImage, formatOfPath, type Kernel } from './codec.js';
+import { writeFileAtomic } from './files.js';
+import { convertChannels, resizeImage } from './transform.js';
+import { checkImage, colourHex, parseColour, type Colour, type RawImage } from './types.js';
+
+export interface ContactSheetTile { image: RawImage; caption?: string }
+export interface ContactSheetOptions {
+  /** Tiles per row; default ceil(sqrt(count)). */
+  columns?: number;
+  /** Every tile is fitted (letterboxed) into [height, width]; default the largest tile. */
+  tileSize?: [number, number];
+  /** Gap around tiles in pixels; default 4. */
+  padding?: number;
+  background?: Colour;
+  textColour?: Colour;
+  fontSize?: number;
+  /** Caption lines under each tile (longer captions are wrapped, then cut with an ellipsis); default 2 when any tile has a caption. */
+  captionLines?: number;
+  /** Resampling kernel; default nearest when enlarging (keeps small samples crisp), lanczos3 when shrinking. */
+  kernel?: Kernel;
+}
+export interface ContactSheetResult { path: string; width: number; height: number; rows: number; columns: number }
+
+const escapeXml = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+
+/** Greedy word wrap to lines of at most maxChars (estimated from the font size), ellipsis on overflow. */
+export function wrapCaption(caption: string, maxChars: number, maxLines: number): string[] {
+  const words = caption.trim().split(/\s+/).filter((word) => word.length > 0);
+  const lines: string[] = [];
+  let current = '';
+  for (const word of words) {
+    const candidate = current.length === 0 ? word : `${current} ${word}`;
+    if (candidate.length <= maxChars) current = candidate;
+    else {
+      if (current.length > 0) lines.push(current);
+      current = word.length > maxChars ? `${word.slice(0, Math.max(1, maxChars - 1))}…` : word;
+    }
+  }
+  if (current.length > 0) lines.push(current);
+  if (lines.length <= maxLines) return lines;
+  const kept = lines.slice(0, maxLines);
+  const last = kept[maxLines - 1] ?? '';
+  kept[maxLines - 1] = `${last.slice(0, Math.max(1, maxChars - 1))}…`;
+  return kept;
+}
+
+/** Writes a contact sheet (format from the extension) to a temporary name, then renames it into place. */
+export async function writeContactSheet(path: string, tiles: ContactSheetTile[], options: ContactSheetOptions = {}): Promise<ContactSheetResult> {
+  if (tiles.length === 0) throw new Error(`cannot write contact sheet ${path}: no tiles given`);
+  const format = formatOfPath(path);
+  tiles.forEach((tile, index) => checkImage(tile.image, `tile ${index}`));
+  const columns = options.columns ?? Math.ceil(Math.sqrt(tiles.length));
+  if (!Number.isInteger(columns) || columns < 1) throw new Error(`columns must be a positive integer, got ${columns}`);
+  const rows = Math.ceil(tiles.length / columns);
+  const [tileHeight, tileWidth] = checkSize(
+    options.tileSize ?? [Math.max(...tiles.map((tile) => tile.image.height)), Math.max(...tiles.map((tile) => tile.image.width))],
+    'tileSize',
+  );
+  const padding = options.padding ?? 4;
+  const fontSize = options.fontSize ?? Math.max(9, Math.min(14, Math.round(tileWidth / 8)));
+  const hasCaptions = tiles.some((tile) => (tile.caption ?? '').trim().length > 0);
+  const captionLines = hasCaptions ? (options.captionLines ?? 2) : 0;
+  const lineHeight = Math.ceil(fontSize * 1.25);
+  const captionHeight = captionLines > 0 ? captionLines * lineHeight + 2 : 0;
+  const background = parseColour(options.background ?? '#ffffff', 'background');
+  const textColour = parseColour(options.textColour ?? '#000000', 'textColour');
+  const cellHeight = tileHeight + captionHeight;
+  const width = columns * tileWidth + (columns + 1) * padding;
+  const height = rows * cellHeight + (rows + 1) * padding;
+
+  const layers: OverlayOptions[] = [];
+  const texts: string[] = [];
+  const maxChars = Math.max(1, Math.floor(tileWidth / (fontSize * 0.58)));
+  for (const [index, tile] of tiles.entries()) {
+    const left = padding + (index % columns) * (tileWidth + padding);
+    const top = padding + Math.floor(index / columns) * (cellHeight + padding);
+    const enlarging = tile.image.height < tileHeight && tile.image.width < tileWidth;
+    const fitted = await resizeImage(tile.image, [tileHeight, tileWidth], {
+      fit: 'contain', background, kernel: options.kernel ?? (enlarging ? 'nearest' : 'lanczos3'),
+    });
+    const rgba = convertChannels(fitted, 4);
+    layers.push({ input: Buffer.from(rgba.data.buffer, rgba.data.byteOffset, rgba.data.length), raw: { width: rgba.width, height: rgba.height, channels: 4 }, left, top });
+    const caption = tile.caption ?? '';
+    wrapCaption(caption, maxChars, captionLines).forEach((line, lineIndex) => {
+      const x = left + tileWidth / 2;
+      const y = top + tileHeight + (lineIndex + 1) * lineHeight - Math.round(lineHeight - fontSize);
+      texts.push(`<text x="${x}" y="${y}">${escapeXml(line)}</text>`);
+    });
+  }
+  if (texts.length > 0) {
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
+      `<g font-family="DejaVu Sans, Liberation Sans, FreeSans, sans-serif" font-size="${fontSize}" fill="${colourHex(textColour)}" text-anchor="middle">` +
+      `${texts.join('')}</g></svg>`;
+    layers.push({ input: Buffer.from(svg), left: 0, top: 0 });
+  }
+  const { data } = await sharp({ create: { width, height, channels: 3, background } })
+    .composite(layers)
+    .removeAlpha()
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  const sheet: RawImage = { data: new Uint8Array(data.buffer, data.byteOffset, data.length), height, width, channels: 3 };
+  await writeFileAtomic(path, await encodeImage(sheet, format));
+  return { path, width, height, rows, columns };
+}

@@ -1,0 +1,227 @@
+// Recipe text2image-gan: a caption encoder (embedding + bidirectional GRU) feeding a generator with
+// conditional batch norm at every resolution, against a spectral-norm projection discriminator with its
+// own caption encoder. Hinge loss, a matching-aware term (a real image under another sample's caption
+// counts as fake), DiffAugment, an EMA generator used for generation.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Module } from '../nn/index.js';
+import { Adam, EMA } from '../optim/index.js';
+import { CaptionEncoder } from '../modalities/text/caption-encoder.js';
+import { Tokenizer } from '../modalities/text/index.js';
+import { ConditionalGenerator } from '../modalities/image/conditional-generator.js';
+import { ProjectionDiscriminator } from '../modalities/image/projection-discriminator.js';
+import { type AugmentPolicy, diffAugment, parseAugmentPolicy } from '../modalities/image/diff-augment.js';
+import { Generator, type Tensor, cat, dispose, noGrad, randn, tensor, tidy } from '../tensor/index.js';
+import { loadSafetensors } from '../tensor/safetensors.js';
+
+export const text2imageGanConfig = z.strictObject({
+  recipe: z.literal('text2image-gan'),
+  dataset: z.string().min(1),
+  seed: z.number().int().nonnegative().default(0),
+  model: z.strictObject({
+    noiseDim: z.number().int().positive().default(64),
+    textEmbedding: z.number().int().positive().default(64),
+    textHidden: z.number().int().positive().default(128),
+    conditionDim: z.number().int().positive().default(128),
+    generatorChannels: z.number().int().positive().default(256),
+    discriminatorChannels: z.number().int().positive().default(32),
+  }).prefault({}),
+  training: z.strictObject({
+    steps: z.number().int().positive().default(3000),
+    batchSize: z.number().int().positive().default(32),
+    generatorLr: z.number().positive().default(2e-4),
+    discriminatorLr: z.number().positive().default(2e-4),
+    beta1: z.number().min(0).max(1).default(0),
+    beta2: z.number().min(0).max(1).default(0.9),
+    emaDecay: z.number().min(0).max(1).default(0.999),
+    mismatchWeight: z.number().min(0).default(0.5),
+    diffAugment: z.string().default('translation'),
+    sampleEvery: z.number().int().positive().default(250),
+    checkpointEvery: z.number().int().positive().default(500),
+    keepLast: z.number().int().positive().default(3),
+    logEvery: z.number().int().positive().default(5),
+    trainLimit: z.number().int().positive().optional(),
+  }).prefault({}),
+});
+export type Text2ImageGanConfig = z.output<typeof text2imageGanConfig>;
+
+export interface ImageShape { channels: number; size: number }
+
+/** Caption encoder + conditional generator: tokens and noise to images. */
+export class GeneratorNetwork extends Module {
+  readonly text: CaptionEncoder;
+  readonly image: ConditionalGenerator;
+  constructor(config: Text2ImageGanConfig, vocabularySize: number, shape: ImageShape) {
+    super();
+    const m = config.model;
+    this.text = this.registerModule('text', new CaptionEncoder({ vocabularySize, embeddingDim: m.textEmbedding, hiddenSize: m.textHidden, outputDim: m.conditionDim }));
+    this.image = this.registerModule('image', new ConditionalGenerator({ noiseDim: m.noiseDim, conditionDim: m.conditionDim, imageSize: shape.size, channels: shape.channels, baseChannels: m.generatorChannels }));
+  }
+  forward(tokens: Tensor, lengths: Tensor, noise: Tensor): Tensor {
+    return this.image.forward(noise, this.text.forward(tokens, lengths));
+  }
+}
+
+/** Caption encoder + projection discriminator. */
+export class DiscriminatorNetwork extends Module {
+  readonly text: CaptionEncoder;
+  readonly image: ProjectionDiscriminator;
+  constructor(config: Text2ImageGanConfig, vocabularySize: number, shape: ImageShape) {
+    super();
+    const m = config.model;
+    this.text = this.registerModule('text', new CaptionEncoder({ vocabularySize, embeddingDim: m.textEmbedding, hiddenSize: m.textHidden, outputDim: m.conditionDim }));
+    this.image = this.registerModule('image', new ProjectionDiscriminator({ imageSize: shape.size, channels: shape.channels, conditionDim: m.conditionDim, baseChannels: m.discriminatorChannels }));
+  }
+  forward(images: Tensor, condition: Tensor): Tensor {
+    return this.image.forward(images, condition);
+  }
+}
+
+export interface TextBatch { tokens: Tensor; lengths: Tensor }
+
+/** Rows whose caption differs from the caption they are paired with after rolling by one. */
+function mismatchMask(tokens: Tensor): Tensor {
+  return tidy(() => tokens.ne(tokens.roll([1], [0])).any(1).float());
+}
+
+export class Text2ImageGan {
+  readonly generator: GeneratorNetwork;
+  readonly discriminator: DiscriminatorNetwork;
+  readonly ema: EMA;
+  readonly emaGenerator: GeneratorNetwork;
+  readonly generatorOptimizer: Adam;
+  readonly discriminatorOptimizer: Adam;
+  /** Noise and augmentation draws during training (saved with checkpoints). */
+  readonly trainingRandom: Generator;
+  private readonly policies: AugmentPolicy[];
+
+  constructor(readonly config: Text2ImageGanConfig, readonly tokenizer: Tokenizer, readonly shape: ImageShape) {
+    this.policies = parseAugmentPolicy(config.training.diffAugment);
+    this.generator = new GeneratorNetwork(config, tokenizer.vocabularySize, shape);
+    this.discriminator = new DiscriminatorNetwork(config, tokenizer.vocabularySize, shape);
+    // the EMA generator is a second network whose weights track the trained one
+    this.emaGenerator = new GeneratorNetwork(config, tokenizer.vocabularySize, shape);
+    this.emaGenerator.loadStateDict(this.generator.stateDict());
+    this.emaGenerator.eval();
+    this.ema = new EMA(this.generator, { decay: config.training.emaDecay, warmup: true });
+    const t = config.training;
+    this.generatorOptimizer = new Adam(this.generator, { lr: t.generatorLr, betas: [t.beta1, t.beta2] });
+    this.discriminatorOptimizer = new Adam(this.discriminator, { lr: t.discriminatorLr, betas: [t.beta1, t.beta2] });
+    this.trainingRandom = new Generator(config.seed + 1);
+  }
+
+  /** One discriminator update then one generator update; returns the losses. */
+  trainStep(images: Tensor, text: TextBatch): Record<string, number> {
+    const batch = images.shape[0] ?? 0;
+    const noiseDim = this.config.model.noiseDim;
+    const augment = (x: Tensor): Tensor => diffAugment(x, this.policies, this.trainingRandom);
+    // discriminator: real → +, fake → −, real with a mismatched caption → −
+    const discriminatorLoss = tidy(() => {
+      const fake = noGrad(() => this.generator.forward(text.tokens, text.lengths, randn([batch, noiseDim], { generator: this.trainingRandom })));
+      const condition = this.discriminator.text.forward(text.tokens, text.lengths);
+      const mismatched = condition.roll([1], [0]);
+      const logits = this.discriminator.forward(augment(cat([images, fake, images], 0)), cat([condition, condition, mismatched], 0));
+      const [real, generated, wrong] = logits.split(batch, 0) as [Tensor, Tensor, Tensor];
+      const mask = mismatchMask(text.tokens);
+      const realLoss = real.neg().add(1).relu().mean();
+      const fakeLoss = generated.add(1).relu().mean();
+      const wrongLoss = wrong.add(1).relu().mul(mask).sum().div(mask.sum().clamp(1));
+      const weight = this.config.training.mismatchWeight;
+      const loss = realLoss.add(fakeLoss.mul(1 / (1 + weight))).add(wrongLoss.mul(weight / (1 + weight)));
+      this.discriminatorOptimizer.zeroGrad();
+      loss.backward();
+      this.discriminatorOptimizer.step();
+      return [loss.item(), real.mean().item(), generated.mean().item()];
+    });
+    // generator: make the discriminator score fakes under their own captions high
+    const generatorLoss = tidy(() => {
+      const fake = this.generator.forward(text.tokens, text.lengths, randn([batch, noiseDim], { generator: this.trainingRandom }));
+      const condition = noGrad(() => this.discriminator.text.forward(text.tokens, text.lengths));
+      const loss = this.discriminator.forward(augment(fake), condition).mean().neg();
+      this.generatorOptimizer.zeroGrad();
+      this.discriminatorOptimizer.zeroGrad();
+      loss.backward();
+      this.generatorOptimizer.step();
+      return loss.item();
+    });
+    this.discriminator.zeroGrad();
+    this.ema.update();
+    return { d_loss: discriminatorLoss[0] ?? 0, g_loss: generatorLoss, d_real: discriminatorLoss[1] ?? 0, d_fake: discriminatorLoss[2] ?? 0 };
+  }
+
+  /** Tokenises prompts, with a clear error for empty, over-long or out-of-vocabulary text. */
+  encodePrompts(texts: string[]): TextBatch {
+    const maxWords = 32;
+    const encoded = texts.map((text) => {
+      if (text.trim() === '') throw new Error('the prompt is empty; describe the image, e.g. --text "big blue heart at top left"');
+      const words = this.tokenizer.tokenize(text);
+      if (words.length > maxWords) throw new Error(`the prompt has ${words.length} words; at most ${maxWords} are allowed`);
+      const unknown = words.filter((word) => this.tokenizer.tokenToId(word) === this.tokenizer.unkId);
+      if (unknown.length > 0) {
+        const known = this.tokenizer.tokens.slice(4).join(', ');
+        throw new Error(`the prompt "${text}" has word${unknown.length > 1 ? 's' : ''} outside the vocabulary: ${unknown.join(', ')}. Known words: ${known}`);
+      }
+      return words.map((word) => this.tokenizer.tokenToId(word));
+    });
+    const width = Math.max(...encoded.map((ids) => ids.length));
+    const flat = new BigInt64Array(texts.length * width);
+    encoded.forEach((ids, row) => ids.forEach((id, column) => (flat[row * width + column] = BigInt(id))));
+    return { tokens: tensor(flat, { shape: [texts.length, width] }), lengths: tensor(BigInt64Array.from(encoded, (ids) => BigInt(ids.length))) };
+  }
+
+  /** Images [N, C, S, S] in [-1, 1] from the EMA generator; the same seed gives the same images. */
+  generate(texts: string[], seed: number, options: { useEma?: boolean } = {}): Tensor {
+    const network = options.useEma === false ? this.generator : this.emaGenerator;
+    const text = this.encodePrompts(texts);
+    const random = new Generator(seed);
+    try {
+      const wasTraining = network.training;
+      network.eval();
+      const images = noGrad(() => tidy(() => network.forward(text.tokens, text.lengths, randn([texts.length, this.config.model.noiseDim], { generator: random }))));
+      network.train(wasTraining);
+      return images;
+    } finally {
+      random.dispose();
+      dispose(text);
+    }
+  }
+
+  /** Copies the EMA weights into the EMA generator (after update()s or a checkpoint load). */
+  syncEma(): void {
+    this.ema.copyTo(this.emaGenerator);
+  }
+
+  dispose(): void {
+    for (const module of [this.generator, this.discriminator, this.emaGenerator]) module.dispose();
+    this.ema.dispose();
+    this.generatorOptimizer.dispose();
+    this.discriminatorOptimizer.dispose();
+    this.trainingRandom.dispose();
+  }
+}
+
+/** Loads a trained run for generation: config.json, tokenizer.json and the EMA weights in model.safetensors. */
+export async function loadText2ImageGan(runDir: string): Promise<Text2ImageGan> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8'));
+  } catch (error) {
+    throw new Error(`${runDir} is not a readable mmgen run (config.json: ${(error as Error).message}); train one with \`mmgen train CONFIG --out ${runDir}\``);
+  }
+  const { mmgenVersion: _version, imageShape, ...rest } = raw as Record<string, unknown>;
+  const config = text2imageGanConfig.parse(rest);
+  const tokenizer = Tokenizer.fromJSON(JSON.parse(await readFile(join(runDir, 'tokenizer.json'), 'utf8')));
+  const model = new Text2ImageGan(config, tokenizer, imageShape as ImageShape);
+  const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));
+  try {
+    const prefix = 'ema.generator.';
+    const ema = new Map([...tensors].filter(([key]) => key.startsWith(prefix)).map(([key, value]) => [key.slice(prefix.length), value]));
+    const weights = new Map([...tensors].filter(([key]) => key.startsWith('generator.')).map(([key, value]) => [key.slice('generator.'.length), value]));
+    model.generator.loadStateDict(weights);
+    model.emaGenerator.loadStateDict(ema.size > 0 ? ema : weights);
+  } finally {
+    dispose([...tensors.values()]);
+  }
+  return model;
+}

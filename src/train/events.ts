@@ -1,0 +1,11 @@
+// The typed progress stream of training: the CLI renders it as a bar, the server streams it as SSE.
+export type TrainEvent =
+  | { type: 'start'; runDir: string; step: number; total: number; resumed: boolean }
+  | { type: 'step'; step: number; total: number; losses: Record<string, number>; smoothed: Record<string, number>; stepsPerSecond: number; etaSeconds: number }
+  | { type: 'sample'; step: number; files: string[] }
+  | { type: 'checkpoint'; step: number; path: string }
+  | { type: 'eval'; step: number; metrics: Record<string, number> }
+  | { type: 'interrupted'; step: number; path: string }
+  | { type: 'done'; step: number; runDir: string; seconds: number };
+
+export type EventSink = (event: TrainEvent) => void;

@@ -1,0 +1,187 @@
+// The async, seeded training loop. A task supplies its modules, optimisers, EMAs, generators and one
+// optimisation step; the loop owns checkpoints (periodic, keep last K, final, on abort), metrics.jsonl,
+// sample grids every N steps, progress events and exact resume.
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Generator, type Tensor, defaultGeneratorState, dispose, manualSeed, setDefaultGeneratorState } from '../tensor/index.js';
+import { type CheckpointPayload, readCheckpoint, writeCheckpoint, writeFileAtomic } from './checkpoint.js';
+import type { EventSink } from './events.js';
+
+export const MMGEN_VERSION = '0.1.0';
+
+export interface StatefulModule {
+  stateDict(): Map<string, Tensor>;
+  loadStateDict(state: Map<string, Tensor>, options?: { strict?: boolean }): void;
+}
+export interface StatefulOptimizer {
+  stateDict(): { tensors: Map<string, Tensor>; meta: Record<string, number | string> };
+  loadStateDict(state: { tensors: Map<string, Tensor>; meta: Record<string, number | string> }): void;
+}
+/** An EMA: its averaged weights go to model.safetensors as ema.<name>.*, its settings to state.json. */
+export type StatefulEma = StatefulOptimizer;
+
+export interface TrainingTask {
+  modules: Record<string, StatefulModule>;
+  optimizers: Record<string, StatefulOptimizer>;
+  emas?: Record<string, StatefulEma>;
+  /** Generators whose state is part of the run (data shuffling, noise); the default generator is always saved. */
+  generators?: Record<string, Generator>;
+  /** One optimisation step; returns scalar losses to log. */
+  step(step: number): Promise<Record<string, number>> | Record<string, number>;
+  /** Writes samples for this step (fixed prompts, fixed noise); must not draw from the default generator. */
+  sample?(folder: string, step: number): Promise<string[]>;
+  evaluate?(step: number): Promise<Record<string, number>>;
+  /** The data cursor, JSON-serialisable, for exact resume. */
+  cursor?(): unknown;
+  restoreCursor?(cursor: unknown): void;
+}
+
+export interface TrainOptions {
+  runDir: string;
+  totalSteps: number;
+  seed: number;
+  config: unknown;
+  checkpointEvery?: number;
+  keepLast?: number;
+  sampleEvery?: number;
+  evalEvery?: number;
+  /** Steps between 'step' events and metrics.jsonl lines. */
+  logEvery?: number;
+  onEvent?: EventSink;
+  signal?: AbortSignal;
+  resume?: boolean;
+  /** Stop after this step (for tests of resume): writes a checkpoint as if interrupted. */
+  stopAfter?: number;
+}
+
+export interface TrainResult {
+  step: number;
+  interrupted: boolean;
+  runDir: string;
+  lastLosses: Record<string, number>;
+}
+
+function collectPayload(task: TrainingTask, step: number, totalSteps: number): CheckpointPayload {
+  const model = new Map<string, Tensor>();
+  for (const [name, module] of Object.entries(task.modules)) for (const [key, value] of module.stateDict()) model.set(`${name}.${key}`, value);
+  const trainer = new Map<string, Tensor>();
+  const optimizerMeta: Record<string, Record<string, number | string>> = {};
+  for (const [name, ema] of Object.entries(task.emas ?? {})) {
+    const state = ema.stateDict();
+    for (const [key, value] of state.tensors) model.set(`ema.${name}.${key}`, value);
+    optimizerMeta[`ema.${name}`] = state.meta;
+  }
+  for (const [name, optimizer] of Object.entries(task.optimizers)) {
+    const state = optimizer.stateDict();
+    for (const [key, value] of state.tensors) trainer.set(`optim.${name}.${key}`, value);
+    optimizerMeta[name] = state.meta;
+  }
+  trainer.set('rng.default', defaultGeneratorState());
+  for (const [name, generator] of Object.entries(task.generators ?? {})) trainer.set(`rng.${name}`, generator.getState());
+  const state = { step, totalSteps, optimizerMeta, cursor: task.cursor?.() ?? null, savedAt: new Date().toISOString(), mmgenVersion: MMGEN_VERSION };
+  return { model, trainer, state };
+}
+
+function byPrefix(map: Map<string, Tensor>, prefix: string): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const [key, value] of map) if (key.startsWith(prefix)) out.set(key.slice(prefix.length), value);
+  return out;
+}
+
+/** Loads a checkpoint into the task; returns the step it was taken at. */
+export async function restoreTask(task: TrainingTask, runDir: string): Promise<number> {
+  const payload = await readCheckpoint(runDir);
+  try {
+    for (const [name, module] of Object.entries(task.modules)) {
+      const own = new Map([...byPrefix(payload.model, `${name}.`)].filter(([key]) => !`${name}.${key}`.startsWith('ema.')));
+      module.loadStateDict(own, { strict: true });
+    }
+    for (const [name, ema] of Object.entries(task.emas ?? {})) {
+      ema.loadStateDict({ tensors: byPrefix(payload.model, `ema.${name}.`), meta: payload.state.optimizerMeta[`ema.${name}`] ?? {} });
+    }
+    for (const [name, optimizer] of Object.entries(task.optimizers)) {
+      optimizer.loadStateDict({ tensors: byPrefix(payload.trainer, `optim.${name}.`), meta: payload.state.optimizerMeta[name] ?? {} });
+    }
+    const rng = payload.trainer.get('rng.default');
+    if (rng) setDefaultGeneratorState(rng);
+    for (const [name, generator] of Object.entries(task.generators ?? {})) {
+      const state = payload.trainer.get(`rng.${name}`);
+      if (state) generator.setState(state);
+    }
+    if (payload.state.cursor !== null) task.restoreCursor?.(payload.state.cursor);
+  } finally {
+    dispose([...payload.model.values(), ...payload.trainer.values()]);
+  }
+  return payload.state.step;
+}
+
+async function saveCheckpoint(task: TrainingTask, options: TrainOptions, step: number): Promise<string> {
+  const payload = collectPayload(task, step, options.totalSteps);
+  try {
+    return await writeCheckpoint(options.runDir, payload, options.keepLast ?? 3);
+  } finally {
+    // stateDict entries are the live tensors of modules/optimisers; only the RNG snapshots are new
+    dispose([...payload.trainer.entries()].filter(([key]) => key.startsWith('rng.')).map(([, value]) => value));
+  }
+}
+
+/** Runs (or resumes) training to options.totalSteps. */
+export async function train(task: TrainingTask, options: TrainOptions): Promise<TrainResult> {
+  const emit: EventSink = options.onEvent ?? (() => {});
+  const logEvery = options.logEvery ?? 1;
+  await mkdir(join(options.runDir, 'samples'), { recursive: true });
+  let step = 0;
+  if (options.resume) step = await restoreTask(task, options.runDir);
+  else {
+    manualSeed(options.seed);
+    await writeFileAtomic(join(options.runDir, 'config.json'), `${JSON.stringify({ ...(options.config as object), mmgenVersion: MMGEN_VERSION }, null, 2)}\n`);
+  }
+  emit({ type: 'start', runDir: options.runDir, step, total: options.totalSteps, resumed: options.resume ?? false });
+  const started = performance.now();
+  const startStep = step;
+  const smoothed: Record<string, number> = {};
+  let lastLosses: Record<string, number> = {};
+  let pendingMetrics: string[] = [];
+  const flushMetrics = async (): Promise<void> => {
+    if (pendingMetrics.length === 0) return;
+    await appendFile(join(options.runDir, 'metrics.jsonl'), pendingMetrics.join(''));
+    pendingMetrics = [];
+  };
+  while (step < options.totalSteps) {
+    if (options.signal?.aborted) {
+      await flushMetrics();
+      const path = await saveCheckpoint(task, options, step);
+      emit({ type: 'interrupted', step, path });
+      return { step, interrupted: true, runDir: options.runDir, lastLosses };
+    }
+    step += 1;
+    lastLosses = await task.step(step);
+    for (const [name, value] of Object.entries(lastLosses)) smoothed[name] = smoothed[name] === undefined ? value : 0.9 * (smoothed[name] ?? value) + 0.1 * value;
+    if (step % logEvery === 0 || step === options.totalSteps) {
+      const elapsed = (performance.now() - started) / 1000;
+      const rate = (step - startStep) / Math.max(elapsed, 1e-9);
+      pendingMetrics.push(`${JSON.stringify({ step, time: Number(elapsed.toFixed(3)), ...lastLosses })}\n`);
+      emit({ type: 'step', step, total: options.totalSteps, losses: lastLosses, smoothed: { ...smoothed }, stepsPerSecond: rate, etaSeconds: (options.totalSteps - step) / Math.max(rate, 1e-9) });
+    }
+    if (task.sample && options.sampleEvery && (step % options.sampleEvery === 0 || step === options.totalSteps)) {
+      emit({ type: 'sample', step, files: await task.sample(join(options.runDir, 'samples'), step) });
+    }
+    if (task.evaluate && options.evalEvery && step % options.evalEvery === 0) emit({ type: 'eval', step, metrics: await task.evaluate(step) });
+    if (options.checkpointEvery && step % options.checkpointEvery === 0 && step !== options.totalSteps) {
+      await flushMetrics();
+      emit({ type: 'checkpoint', step, path: await saveCheckpoint(task, options, step) });
+    }
+    if (options.stopAfter !== undefined && step >= options.stopAfter && step < options.totalSteps) {
+      await flushMetrics();
+      const path = await saveCheckpoint(task, options, step);
+      emit({ type: 'interrupted', step, path });
+      return { step, interrupted: true, runDir: options.runDir, lastLosses };
+    }
+    // yield to the event loop between steps: lets SIGINT and finalizers run, keeps RSS flat
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  await flushMetrics();
+  emit({ type: 'checkpoint', step, path: await saveCheckpoint(task, options, step) });
+  emit({ type: 'done', step, runDir: options.runDir, seconds: (performance.now() - started) / 1000 });
+  return { step, interrupted: false, runDir: options.runDir, lastLosses };
+}
