@@ -11,7 +11,7 @@ await w.torch.request({ cmd: 'run', steps: 2 });
 for (let r = 0; r < reps; r++) {
   const m = await w.mmgen.request({ cmd: 'profile', steps });
   const t = await w.torch.request({ cmd: 'profile', steps });
-  const f = (p: typeof m) => `${p.stepMs.toFixed(1)} = fwd ${p.phases.forward.toFixed(1)} bwd ${p.phases.backward.toFixed(1)} opt ${p.phases.optimizer.toFixed(1)}${p.phases.js !== undefined ? ` js ${p.phases.js.toFixed(1)}` : ''}`;
+  const f = (p: typeof m) => `wall ${p.stepMs.toFixed(1)} cpu ${p.stepCpuMs.toFixed(1)} = fwd ${p.phases.forward.toFixed(1)} bwd ${p.phases.backward.toFixed(1)} opt ${p.phases.optimizer.toFixed(1)}${p.phases.js !== undefined ? ` js ${p.phases.js.toFixed(1)}` : ''}`;
   console.log(`mmgen ${f(m)}   | torch ${f(t)}`);
   if (r === reps - 1) console.log(JSON.stringify(m.nativeMs));
 }

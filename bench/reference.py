@@ -6,7 +6,7 @@ Each request is one JSON object per line; each answer is one JSON object per lin
 
   {"cmd": "hello"}                                  -> {"pid", "runtime", "threads"}
   {"cmd": "build", "model": "dcgan", "seed": 1}     -> {"parameters", "buildMs"}
-  {"cmd": "run", "steps": k}                        -> {"ms": [...], "losses": [...]}
+  {"cmd": "run", "steps": k}                        -> {"ms", "cpuMs", "waitMs": [per step], "losses"}
   {"cmd": "rss"}                                    -> {"rssKb", "peakKb"}
   {"cmd": "tinyop", "op": "addScalar", "calls": n, "rounds": r} -> {"us": [...]}
   {"cmd": "profile", "steps": k}                    -> {"calls", "callsPerStep", "phases", ...}
@@ -52,6 +52,13 @@ def read_status():
     return {"rssKb": values["VmRSS"], "peakKb": values["VmHWM"]}
 
 
+def main_thread_times():
+    """CPU time and run-queue wait of the main thread in ms, from the kernel's schedstat (as the mmgen worker)."""
+    with open(f"/proc/self/task/{os.getpid()}/schedstat") as schedstat:
+        cpu, wait = schedstat.read().split()[:2]
+    return int(cpu) / 1e6, int(wait) / 1e6
+
+
 class Worker:
     def __init__(self):
         self.bench = None
@@ -73,12 +80,16 @@ class Worker:
     def run(self, request):
         if self.bench is None:
             raise RuntimeError("run before build: send {\"cmd\": \"build\", \"model\": ...} first")
-        times, losses = [], []
+        times, cpu_times, waits, losses = [], [], [], []
         for _ in range(int(request["steps"])):
+            cpu_before, wait_before = main_thread_times()
             started = time.perf_counter()
             losses = self.bench.step()
             times.append((time.perf_counter() - started) * 1000)
-        return {"ms": times, "losses": losses}
+            cpu_after, wait_after = main_thread_times()
+            cpu_times.append(cpu_after - cpu_before)
+            waits.append(wait_after - wait_before)
+        return {"ms": times, "cpuMs": cpu_times, "waitMs": waits, "losses": losses}
 
     def rss(self, request):
         return read_status()
@@ -104,14 +115,17 @@ class Worker:
         if op not in self.warmed_up:  # first request only: warm-up round
             loop()
             self.warmed_up.add(op)
+        cpu_results = []
         for _ in range(rounds):
+            cpu_before = main_thread_times()[0]
             started = time.perf_counter()
             loop()
             results.append((time.perf_counter() - started) * 1e6 / calls)
-        return {"us": results}
+            cpu_results.append((main_thread_times()[0] - cpu_before) * 1000 / calls)
+        return {"us": results, "cpuUs": cpu_results}
 
     def profile(self, request):
-        """Time per phase, and the ATen ops called straight from Python (the analogue of mmgen's N-API calls)."""
+        """CPU time per phase, and the ATen ops called straight from Python (the analogue of mmgen's N-API calls)."""
         if self.bench is None:
             raise RuntimeError("profile before build")
         steps = int(request.get("steps", 2))
@@ -121,21 +135,23 @@ class Worker:
 
         def timed(phase, function):
             def wrapper(*args, **kwargs):
-                started = time.perf_counter()
+                started = main_thread_times()[0]
                 try:
                     return function(*args, **kwargs)
                 finally:
-                    phases[phase] += (time.perf_counter() - started) * 1000
+                    phases[phase] += main_thread_times()[0] - started
             return wrapper
 
         torch.Tensor.backward = timed("backward", original_backward)
         for optimizer in optimizers:
             optimizer.step = timed("optimizer", optimizer.step)
         try:
+            cpu_started = main_thread_times()[0]
             started = time.perf_counter()
             for _ in range(steps):
                 self.bench.step()
             total = (time.perf_counter() - started) * 1000
+            total_cpu = main_thread_times()[0] - cpu_started
         finally:
             torch.Tensor.backward = original_backward
             for optimizer in optimizers:
@@ -155,10 +171,10 @@ class Worker:
             if not nested:
                 direct[event.name] = direct.get(event.name, 0) + 1
         per_step = {phase: value / steps for phase, value in phases.items()}
-        per_step["forward"] = total / steps - per_step["backward"] - per_step["optimizer"]
+        per_step["forward"] = total_cpu / steps - per_step["backward"] - per_step["optimizer"]
         top = dict(sorted(direct.items(), key=lambda item: -item[1])[:12])
         return {"callsPerStep": sum(direct.values()), "atenOpsPerStep": all_ops, "topCalls": top,
-                "phases": per_step, "stepMs": total / steps}
+                "phases": per_step, "stepMs": total / steps, "stepCpuMs": total_cpu / steps}
 
 
 def main():

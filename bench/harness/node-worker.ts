@@ -7,7 +7,7 @@ import { getNumThreads, memory, ones, full, runtimeInfo } from '../../src/tensor
 import { modelLoaders } from '../models/index.js';
 import type { BenchModel } from '../models/types.js';
 import { profileNativeCalls } from './call-profile.js';
-import { processMemory } from './proc-status.js';
+import { mainThreadTimes, processMemory } from './proc-status.js';
 import { type AnswerMap, type Request, modelNames, tinyOps } from './protocol.js';
 import { median } from './stats.js';
 
@@ -20,17 +20,23 @@ function built(): BenchModel {
   return model;
 }
 
-async function runSteps(steps: number): Promise<{ ms: number[]; losses: number[] }> {
+async function runSteps(steps: number): Promise<AnswerMap['run']> {
   const bench = built();
   const ms: number[] = [];
+  const cpuMs: number[] = [];
+  const waitMs: number[] = [];
   let losses: number[] = [];
   for (let index = 0; index < steps; index++) {
+    const before = mainThreadTimes();
     const started = performance.now();
     losses = bench.step();
     ms.push(performance.now() - started);
+    const after = mainThreadTimes();
+    cpuMs.push(after.cpuMs - before.cpuMs);
+    waitMs.push(after.waitMs - before.waitMs);
     await yieldToEventLoop();
   }
-  return { ms, losses };
+  return { ms, cpuMs, waitMs, losses };
 }
 
 const warmedUp = new Set<string>();
@@ -50,35 +56,44 @@ function tinyOp(op: string, calls: number, rounds: number): AnswerMap['tinyop'] 
   if (!warmedUp.has(op)) loop(); // first request only: warm-up round (JIT)
   warmedUp.add(op);
   const us: number[] = [];
+  const cpuUs: number[] = [];
   for (let round = 0; round < rounds; round++) {
+    const before = mainThreadTimes().cpuMs;
     const started = performance.now();
     loop();
     us.push(((performance.now() - started) * 1000) / calls);
+    cpuUs.push(((mainThreadTimes().cpuMs - before) * 1000) / calls);
   }
   x.dispose();
   other.dispose();
-  return { us };
+  return { us, cpuUs };
 }
 
 function profile(steps: number): AnswerMap['profile'] {
   const bench = built();
   let elapsed = 0;
+  let cpu = 0;
   const calls = profileNativeCalls(() => {
+    const cpuBefore = mainThreadTimes().cpuMs;
     const started = performance.now();
     for (let index = 0; index < steps; index++) bench.step();
     elapsed = performance.now() - started;
-  });
+    cpu = mainThreadTimes().cpuMs - cpuBefore;
+  }, ['backward', 'adamStep']);
   const perStep = (value: number | undefined): number => (value ?? 0) / steps;
   const stepMs = elapsed / steps;
-  const backward = perStep(calls.ms.get('backward'));
-  const optimizer = perStep(calls.ms.get('adamStep')) + perStep(calls.ms.get('zeroGrad'));
+  const stepCpuMs = cpu / steps;
+  // phases in CPU ms (robust on a busy machine); js = wall time outside native calls
+  const backward = perStep(calls.cpuMs.get('backward'));
+  const optimizer = perStep(calls.cpuMs.get('adamStep'));
   const byCount = [...calls.counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
   const byTime = [...calls.ms.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
   return {
     stepMs,
+    stepCpuMs,
     callsPerStep: calls.totalCalls / steps,
     topCalls: Object.fromEntries(byCount.map(([name, count]) => [name, count / steps])),
-    phases: { forward: stepMs - backward - optimizer, backward, optimizer, js: stepMs - calls.totalNativeMs / steps },
+    phases: { forward: stepCpuMs - backward - optimizer, backward, optimizer, js: stepMs - calls.totalNativeMs / steps },
     nativeMs: Object.fromEntries(byTime.map(([name, ms]) => [name, ms / steps])),
   };
 }

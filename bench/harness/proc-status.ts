@@ -13,3 +13,12 @@ export function processMemory(pid: number | 'self' = 'self'): ProcessMemory {
   };
   return { rssKb: field('VmRSS'), peakKb: field('VmHWM') };
 }
+
+/**
+ * CPU time and run-queue wait of this process's main thread, in ms (kernel schedstat, ns resolution).
+ * CPU time is what a step costs even when the shared machine is busy; the wait says how busy it was.
+ */
+export function mainThreadTimes(): { cpuMs: number; waitMs: number } {
+  const [cpu = '0', wait = '0'] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ');
+  return { cpuMs: Number(cpu) / 1e6, waitMs: Number(wait) / 1e6 };
+}

@@ -19,17 +19,21 @@ export type Request =
 
 export interface HelloAnswer { pid: number; runtime: string; threads: number }
 export interface BuildAnswer { parameters: number; buildMs: number }
-export interface RunAnswer { ms: number[]; losses: number[] }
+/** Per step: wall ms, main-thread CPU ms and ms spent waiting for a CPU (both from /proc/self/task/<pid>/schedstat). */
+export interface RunAnswer { ms: number[]; cpuMs: number[]; waitMs: number[]; losses: number[] }
 export interface RssAnswer { rssKb: number; peakKb: number }
-export interface TinyOpAnswer { us: number[] }
+/** µs per call per round: wall clock and main-thread CPU time. */
+export interface TinyOpAnswer { us: number[]; cpuUs: number[] }
 /** Where a step's time goes; `native` calls are N-API calls (mmgen) or ATen ops called from Python (PyTorch). */
 export interface ProfileAnswer {
   stepMs: number;
+  /** main-thread CPU ms per step. */
+  stepCpuMs: number;
   callsPerStep: number;
   /** PyTorch only: every ATen op run per step, including the ones inside backward and composite ops. */
   atenOpsPerStep?: number;
   topCalls: Record<string, number>;
-  /** ms per step: forward (everything not below), backward, optimizer; mmgen also js (time outside native calls). */
+  /** main-thread CPU ms per step: forward (everything not below), backward, optimizer; mmgen also js (wall ms outside native calls). */
   phases: { forward: number; backward: number; optimizer: number; js?: number };
   /** mmgen only: ms per step inside each native function. */
   nativeMs?: Record<string, number>;

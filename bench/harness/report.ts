@@ -17,7 +17,7 @@ function table(header: string[], rows: string[][], rightAligned: Set<number>): s
 
 function modelRow(model: ModelResult): string[] {
   if (model.error || !model.mmgen || !model.torch) {
-    return [model.name, model.description, '-', '-', '-', 'FAILED', '-', '-', '-', '-'];
+    return [model.name, model.description, '-', '-', '-', 'FAILED', '-', '-', '-', '-', '-'];
   }
   const ratio = model.ratio ?? Number.NaN;
   const drift = model.drift;
@@ -28,6 +28,7 @@ function modelRow(model: ModelResult): string[] {
     fixed(model.mmgen.medianMs, 1),
     fixed(model.torch.medianMs, 1),
     `${fixed(ratio, 2)} ${pass(ratio <= targets.ratio)}`,
+    fixed(model.cpuRatio, 2),
     mb(model.mmgen.peakKb),
     mb(model.torch.peakKb),
     drift ? `${drift.percent >= 0 ? '+' : ''}${fixed(drift.percent, 1)} % ${pass(Math.abs(drift.percent) < targets.driftPercent)}` : '-',
@@ -60,16 +61,25 @@ export function formatReport(results: Results): string {
       `${targets.driftSteps} steps; tiny op <= ${targets.tinyOpRatio}x PyTorch`,
   );
 
-  const modelHeader = ['model', 'what', 'params', 'mmgen ms', 'torch ms', 'ratio', 'mmgen peak', 'torch peak', 'mmgen drift', 'steps'];
-  if (results.models.length > 0) parts.push(table(modelHeader, results.models.map(modelRow), new Set([2, 3, 4, 5, 6, 7, 8, 9])));
+  const modelHeader = ['model', 'what', 'params', 'mmgen ms', 'torch ms', 'ratio', 'cpu ratio', 'mmgen peak', 'torch peak', 'mmgen drift', 'steps'];
+  if (results.models.length > 0) parts.push(table(modelHeader, results.models.map(modelRow), new Set([2, 3, 4, 5, 6, 7, 8, 9, 10])));
+  if (results.models.some((model) => model.mmgen && model.torch)) {
+    const waits = results.models.flatMap((model) => (model.mmgen && model.torch ? [model.mmgen.medianWaitMs, model.torch.medianWaitMs] : []));
+    parts.push(
+      'ms = median wall ms per step; ratio = mmgen / PyTorch; cpu ratio = the same on main-thread CPU time (leaves out time spent waiting ' +
+        `for a CPU: a median ${fixed(Math.max(...waits), 1)} ms per step at worst in this run); peak = VmHWM; drift = RSS change over the drift run`,
+    );
+  }
   const failures = results.models.filter((model) => model.error);
   for (const model of failures) parts.push(`${model.name} FAILED: ${model.error?.split('\n')[0] ?? ''}`);
   const short = results.models.filter((model) => model.drift && model.drift.steps < targets.driftSteps);
   if (short.length > 0) parts.push(`(drift measured over ${short[0]?.drift?.steps} steps in --quick mode; the target is for ${targets.driftSteps})`);
 
   if (results.tinyOps.length > 0) {
-    const rows = results.tinyOps.map((op) => [op.label, fixed(op.mmgenMedianUs, 2), fixed(op.torchMedianUs, 2), `${fixed(op.ratio, 2)} ${pass(op.ratio <= targets.tinyOpRatio)}`]);
-    parts.push(table([`tiny op, 4 elements, ${settings.tinyOpCalls.toExponential(0).replace('+', '')} calls`, 'mmgen us', 'torch us', 'ratio'], rows, new Set([1, 2, 3])));
+    const rows = results.tinyOps.map((op) => [
+      op.label, fixed(op.mmgenMedianUs, 2), fixed(op.torchMedianUs, 2), `${fixed(op.ratio, 2)} ${pass(op.ratio <= targets.tinyOpRatio)}`, fixed(op.cpuRatio, 2),
+    ]);
+    parts.push(table([`tiny op, 4 elements, ${settings.tinyOpCalls.toExponential(0).replace('+', '')} calls`, 'mmgen us', 'torch us', 'ratio', 'cpu ratio'], rows, new Set([1, 2, 3, 4])));
   }
   if (results.tinyOpError) parts.push(`tiny op FAILED: ${results.tinyOpError.split('\n')[0] ?? ''}`);
 
@@ -88,7 +98,7 @@ export function formatReport(results: Results): string {
       ];
     });
     parts.push(
-      table(['profile/step', 'mmgen N-API calls', 'torch py->ATen (all ATen)', 'mmgen fwd/bwd/opt ms', 'torch fwd/bwd/opt ms', 'step-1 loss mmgen | torch'], rows, new Set([1, 2])),
+      table(['profile/step', 'mmgen N-API calls', 'torch py->ATen (all ATen)', 'mmgen fwd/bwd/opt cpu ms', 'torch fwd/bwd/opt cpu ms', 'step-1 loss mmgen | torch'], rows, new Set([1, 2])),
     );
     const calls = profiled.map((model) => `${model.name}: mmgen ${topCalls(model.mmgen?.profile?.topCalls, 6)}\n${' '.repeat(model.name.length + 2)}torch ${topCalls(model.torch?.profile?.topCalls, 6)}`);
     parts.push(`most frequent calls per step:\n${calls.join('\n')}`);

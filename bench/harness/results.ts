@@ -35,8 +35,15 @@ export interface SideResult {
   minMs: number;
   p10Ms: number;
   p90Ms: number;
+  /** main-thread CPU ms per step, every timed step. */
+  cpuMs: number[];
+  medianCpuMs: number;
+  /** median ms per step spent waiting for a CPU (how busy the shared machine was). */
+  medianWaitMs: number;
   firstLosses: number[];
   lastLosses: number[];
+  /** RSS with the runtime loaded, before the model is built. */
+  baselineKb: number;
   /** after the timed reps (before mmgen's drift run). */
   rssKb: number;
   peakKb: number;
@@ -63,6 +70,8 @@ export interface ModelResult {
   torch?: SideResult;
   /** median mmgen ms / median PyTorch ms. */
   ratio?: number;
+  /** median mmgen CPU ms / median PyTorch CPU ms: the same comparison without time spent waiting for a CPU. */
+  cpuRatio?: number;
   /** fastest mmgen step / fastest PyTorch step: the least load-sensitive figure on a shared machine. */
   minRatio?: number;
   /** per rep: median mmgen ms / median PyTorch ms of that rep (robust to load changing during the run). */
@@ -79,6 +88,10 @@ export interface TinyOpResult {
   mmgenMedianUs: number;
   torchMedianUs: number;
   ratio: number;
+  mmgenCpuUs: number[];
+  torchCpuUs: number[];
+  /** median CPU µs mmgen / PyTorch. */
+  cpuRatio: number;
 }
 
 export interface Results {

@@ -50,19 +50,22 @@ export async function stopWorkers(workers: Workers): Promise<void> {
   await Promise.allSettled([workers.mmgen.close(), workers.torch.close()]);
 }
 
-function side(parameters: number, buildMs: number, runs: RunAnswer[], firstLosses: number[], rss: { rssKb: number; peakKb: number }): SideResult {
+function side(parameters: number, buildMs: number, runs: RunAnswer[], firstLosses: number[], baselineKb: number, rss: { rssKb: number; peakKb: number }): SideResult {
   const stepMs = runs.flatMap((run) => run.ms);
+  const cpuMs = runs.flatMap((run) => run.cpuMs);
   return {
     parameters, buildMs, stepMs,
     medianMs: median(stepMs), minMs: minimum(stepMs), p10Ms: quantile(stepMs, 0.1), p90Ms: quantile(stepMs, 0.9),
+    cpuMs, medianCpuMs: median(cpuMs), medianWaitMs: median(runs.flatMap((run) => run.waitMs)),
     firstLosses, lastLosses: runs[runs.length - 1]?.losses ?? [],
-    rssKb: rss.rssKb, peakKb: rss.peakKb,
+    baselineKb, rssKb: rss.rssKb, peakKb: rss.peakKb,
   };
 }
 
 export async function benchModel(name: ModelName, settings: Settings, workers: Workers, progress: Progress): Promise<ModelResult> {
   const { mmgen, torch } = workers;
   progress(`${name}: building`);
+  const [mmgenBaseline, torchBaseline] = [await mmgen.request({ cmd: 'rss' }), await torch.request({ cmd: 'rss' })];
   const [mmgenBuild, torchBuild] = [await mmgen.request({ cmd: 'build', model: name, seed: settings.seed }), await torch.request({ cmd: 'build', model: name, seed: settings.seed })];
   if (mmgenBuild.parameters !== torchBuild.parameters) {
     throw new Error(`${name}: mmgen has ${mmgenBuild.parameters} parameters, PyTorch ${torchBuild.parameters}; the two definitions differ`);
@@ -101,11 +104,11 @@ export async function benchModel(name: ModelName, settings: Settings, workers: W
     samplesKb: drifted.samplesKb, tensorsBefore: drifted.tensorsBefore, tensorsAfter: drifted.tensorsAfter,
     medianMs: drifted.medianMs, peakKb: afterDrift.peakKb,
   };
-  const mmgenSide = { ...side(mmgenBuild.parameters, mmgenBuild.buildMs, mmgenRuns, mmgenFirst.losses, mmgenRss), profile: mmgenProfile };
-  const torchSide = { ...side(torchBuild.parameters, torchBuild.buildMs, torchRuns, torchFirst.losses, torchRss), profile: torchProfile };
+  const mmgenSide = { ...side(mmgenBuild.parameters, mmgenBuild.buildMs, mmgenRuns, mmgenFirst.losses, mmgenBaseline.rssKb, mmgenRss), profile: mmgenProfile };
+  const torchSide = { ...side(torchBuild.parameters, torchBuild.buildMs, torchRuns, torchFirst.losses, torchBaseline.rssKb, torchRss), profile: torchProfile };
   return {
     name, description: descriptions[name], mmgen: mmgenSide, torch: torchSide,
-    ratio: mmgenSide.medianMs / torchSide.medianMs, minRatio: mmgenSide.minMs / torchSide.minMs, repRatios, drift,
+    ratio: mmgenSide.medianMs / torchSide.medianMs, cpuRatio: mmgenSide.medianCpuMs / torchSide.medianCpuMs, minRatio: mmgenSide.minMs / torchSide.minMs, repRatios, drift,
   };
 }
 
@@ -115,15 +118,24 @@ export async function benchTinyOps(settings: Settings, workers: Workers, progres
     progress(`tiny op ${op}`);
     const mmgenUs: number[] = [];
     const torchUs: number[] = [];
+    const mmgenCpuUs: number[] = [];
+    const torchCpuUs: number[] = [];
     // one round per request, alternating sides, so a burst of load on the machine hits both
     for (let round = 0; round < settings.tinyOpRounds; round++) {
       const request = { cmd: 'tinyop', op, calls: settings.tinyOpCalls, rounds: 1 } as const;
       const order = round % 2 === 0 ? [workers.mmgen, workers.torch] : [workers.torch, workers.mmgen];
-      for (const worker of order) (worker === workers.mmgen ? mmgenUs : torchUs).push(...(await worker.request(request)).us);
+      for (const worker of order) {
+        const answer = await worker.request(request);
+        (worker === workers.mmgen ? mmgenUs : torchUs).push(...answer.us);
+        (worker === workers.mmgen ? mmgenCpuUs : torchCpuUs).push(...answer.cpuUs);
+      }
     }
     const mmgenMedianUs = median(mmgenUs);
     const torchMedianUs = median(torchUs);
-    results.push({ op, label: tinyOpLabels[op], mmgenUs, torchUs, mmgenMedianUs, torchMedianUs, ratio: mmgenMedianUs / torchMedianUs });
+    results.push({
+      op, label: tinyOpLabels[op], mmgenUs, torchUs, mmgenMedianUs, torchMedianUs, ratio: mmgenMedianUs / torchMedianUs,
+      mmgenCpuUs, torchCpuUs, cpuRatio: median(mmgenCpuUs) / median(torchCpuUs),
+    });
   }
   return results;
 }

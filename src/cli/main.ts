@@ -4,6 +4,8 @@ import { registerBench } from './commands/bench.js';
 import { registerData } from './commands/data.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInfo } from './commands/info.js';
+import { registerTrain } from './commands/train.js';
+import { registerGenerate } from './commands/generate.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerBench(program);
   registerInfo(program);
+  registerTrain(program);
+  registerGenerate(program);
   registerData(program);
   return program;
 }

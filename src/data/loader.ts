@@ -10,12 +10,13 @@ import { readDataset, type Dataset, type ManifestEntry, type Split } from './for
 /** What the loader needs of a tokenizer (modalities/text tokenizers fit it). */
 export interface TextEncoder {
   encode(text: string): number[];
+  readonly padId?: number;
 }
 
 export interface TextLoadOptions {
   tokenizer: TextEncoder;
-  /** Token id used to pad shorter captions. */
-  padId: number;
+  /** Token id used to pad shorter captions; default the tokenizer's padId, else 0. */
+  padId?: number;
   /** Longer captions are cut; default the longest caption of the split. */
   maxTokens?: number;
 }
@@ -52,12 +53,13 @@ export interface LoadedSplit {
 
 function stackTokens(entries: readonly ManifestEntry[], options: TextLoadOptions): { tokens: Tensor; lengths: Tensor } {
   const encoded = entries.map((entry) => options.tokenizer.encode(entry.text));
+  const padId = options.padId ?? options.tokenizer.padId ?? 0;
   const width = Math.max(1, options.maxTokens ?? encoded.reduce((longest, ids) => Math.max(longest, ids.length), 0));
-  const flat = new BigInt64Array(entries.length * width).fill(BigInt(options.padId));
+  const flat = new BigInt64Array(entries.length * width).fill(BigInt(padId));
   const lengths = new BigInt64Array(entries.length);
   encoded.forEach((ids, row) => {
     const length = Math.min(ids.length, width);
-    for (let i = 0; i < length; i++) flat[row * width + i] = BigInt(ids[i] ?? options.padId);
+    for (let i = 0; i < length; i++) flat[row * width + i] = BigInt(ids[i] ?? padId);
     lengths[row] = BigInt(length);
   });
   return { tokens: tensor(flat, { shape: [entries.length, width] }), lengths: tensor(lengths) };

@@ -2,8 +2,6 @@
 // conditional batch norm at every resolution, against a spectral-norm projection discriminator with its
 // own caption encoder. Hinge loss, a matching-aware term (a real image under another sample's caption
 // counts as fake), DiffAugment, an EMA generator used for generation.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { Module } from '../nn/index.js';
 import { Adam, EMA } from '../optim/index.js';
@@ -12,8 +10,9 @@ import { Tokenizer } from '../modalities/text/index.js';
 import { ConditionalGenerator } from '../modalities/image/conditional-generator.js';
 import { ProjectionDiscriminator } from '../modalities/image/projection-discriminator.js';
 import { type AugmentPolicy, diffAugment, parseAugmentPolicy } from '../modalities/image/diff-augment.js';
-import { Generator, type Tensor, cat, dispose, noGrad, randn, tensor, tidy } from '../tensor/index.js';
-import { loadSafetensors } from '../tensor/safetensors.js';
+import { Generator, type Tensor, cat, dispose, noGrad, randn, tidy } from '../tensor/index.js';
+import { type TextBatch, encodePrompts } from './prompts.js';
+import { type ImageShape, type TextToImageModel, withPrefix } from './text-to-image.js';
 
 export const text2imageGanConfig = z.strictObject({
   recipe: z.literal('text2image-gan'),
@@ -46,8 +45,6 @@ export const text2imageGanConfig = z.strictObject({
 });
 export type Text2ImageGanConfig = z.output<typeof text2imageGanConfig>;
 
-export interface ImageShape { channels: number; size: number }
-
 /** Caption encoder + conditional generator: tokens and noise to images. */
 export class GeneratorNetwork extends Module {
   readonly text: CaptionEncoder;
@@ -78,14 +75,12 @@ export class DiscriminatorNetwork extends Module {
   }
 }
 
-export interface TextBatch { tokens: Tensor; lengths: Tensor }
-
 /** Rows whose caption differs from the caption they are paired with after rolling by one. */
 function mismatchMask(tokens: Tensor): Tensor {
   return tidy(() => tokens.ne(tokens.roll([1], [0])).any(1).float());
 }
 
-export class Text2ImageGan {
+export class Text2ImageGan implements TextToImageModel {
   readonly generator: GeneratorNetwork;
   readonly discriminator: DiscriminatorNetwork;
   readonly ema: EMA;
@@ -112,6 +107,19 @@ export class Text2ImageGan {
   }
 
   /** One discriminator update then one generator update; returns the losses. */
+  get modules(): Record<string, Module> {
+    return { generator: this.generator, discriminator: this.discriminator };
+  }
+  get optimizers(): Record<string, Adam> {
+    return { generator: this.generatorOptimizer, discriminator: this.discriminatorOptimizer };
+  }
+  get emas(): Record<string, EMA> {
+    return { generator: this.ema };
+  }
+  get generators(): Record<string, Generator> {
+    return { training: this.trainingRandom };
+  }
+
   trainStep(images: Tensor, text: TextBatch): Record<string, number> {
     const batch = images.shape[0] ?? 0;
     const noiseDim = this.config.model.noiseDim;
@@ -150,30 +158,10 @@ export class Text2ImageGan {
     return { d_loss: discriminatorLoss[0] ?? 0, g_loss: generatorLoss, d_real: discriminatorLoss[1] ?? 0, d_fake: discriminatorLoss[2] ?? 0 };
   }
 
-  /** Tokenises prompts, with a clear error for empty, over-long or out-of-vocabulary text. */
-  encodePrompts(texts: string[]): TextBatch {
-    const maxWords = 32;
-    const encoded = texts.map((text) => {
-      if (text.trim() === '') throw new Error('the prompt is empty; describe the image, e.g. --text "big blue heart at top left"');
-      const words = this.tokenizer.tokenize(text);
-      if (words.length > maxWords) throw new Error(`the prompt has ${words.length} words; at most ${maxWords} are allowed`);
-      const unknown = words.filter((word) => this.tokenizer.tokenToId(word) === this.tokenizer.unkId);
-      if (unknown.length > 0) {
-        const known = this.tokenizer.tokens.slice(4).join(', ');
-        throw new Error(`the prompt "${text}" has word${unknown.length > 1 ? 's' : ''} outside the vocabulary: ${unknown.join(', ')}. Known words: ${known}`);
-      }
-      return words.map((word) => this.tokenizer.tokenToId(word));
-    });
-    const width = Math.max(...encoded.map((ids) => ids.length));
-    const flat = new BigInt64Array(texts.length * width);
-    encoded.forEach((ids, row) => ids.forEach((id, column) => (flat[row * width + column] = BigInt(id))));
-    return { tokens: tensor(flat, { shape: [texts.length, width] }), lengths: tensor(BigInt64Array.from(encoded, (ids) => BigInt(ids.length))) };
-  }
-
   /** Images [N, C, S, S] in [-1, 1] from the EMA generator; the same seed gives the same images. */
   generate(texts: string[], seed: number, options: { useEma?: boolean } = {}): Tensor {
     const network = options.useEma === false ? this.generator : this.emaGenerator;
-    const text = this.encodePrompts(texts);
+    const text = encodePrompts(this.tokenizer, texts);
     const random = new Generator(seed);
     try {
       const wasTraining = network.training;
@@ -188,8 +176,16 @@ export class Text2ImageGan {
   }
 
   /** Copies the EMA weights into the EMA generator (after update()s or a checkpoint load). */
-  syncEma(): void {
+  prepareForGeneration(): void {
     this.ema.copyTo(this.emaGenerator);
+  }
+
+  /** Training weights under generator.*, EMA weights under ema.generator.* (used when present). */
+  loadForGeneration(weights: Map<string, Tensor>): void {
+    const trained = withPrefix(weights, 'generator');
+    const averaged = withPrefix(weights, 'ema.generator');
+    this.generator.loadStateDict(trained);
+    this.emaGenerator.loadStateDict(averaged.size > 0 ? averaged : trained);
   }
 
   dispose(): void {
@@ -199,29 +195,4 @@ export class Text2ImageGan {
     this.discriminatorOptimizer.dispose();
     this.trainingRandom.dispose();
   }
-}
-
-/** Loads a trained run for generation: config.json, tokenizer.json and the EMA weights in model.safetensors. */
-export async function loadText2ImageGan(runDir: string): Promise<Text2ImageGan> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8'));
-  } catch (error) {
-    throw new Error(`${runDir} is not a readable mmgen run (config.json: ${(error as Error).message}); train one with \`mmgen train CONFIG --out ${runDir}\``);
-  }
-  const { mmgenVersion: _version, imageShape, ...rest } = raw as Record<string, unknown>;
-  const config = text2imageGanConfig.parse(rest);
-  const tokenizer = Tokenizer.fromJSON(JSON.parse(await readFile(join(runDir, 'tokenizer.json'), 'utf8')));
-  const model = new Text2ImageGan(config, tokenizer, imageShape as ImageShape);
-  const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));
-  try {
-    const prefix = 'ema.generator.';
-    const ema = new Map([...tensors].filter(([key]) => key.startsWith(prefix)).map(([key, value]) => [key.slice(prefix.length), value]));
-    const weights = new Map([...tensors].filter(([key]) => key.startsWith('generator.')).map(([key, value]) => [key.slice('generator.'.length), value]));
-    model.generator.loadStateDict(weights);
-    model.emaGenerator.loadStateDict(ema.size > 0 ? ema : weights);
-  } finally {
-    dispose([...tensors.values()]);
-  }
-  return model;
 }

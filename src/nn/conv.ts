@@ -87,7 +87,15 @@ abstract class ConvBase extends Module {
       const spatial = this.rank === 1 ? 'length' : 'height, width';
       throw new Error(`${this.describe()} expects input [batch, ${this.inChannels}, ${spatial}], got [${shape.join(', ')}]`);
     }
-    const weight = handleOf(this.parameterValue('weight', this.weight));
+    const value = this.parameterValue('weight', this.weight);
+    try {
+      return this.convolve(x, handleOf(value));
+    } finally {
+      if (value !== this.weight) value.dispose(); // a parametrized (spectral-norm) weight is per call
+    }
+  }
+
+  private convolve(x: Tensor, weight: number): Tensor {
     const bias = this.bias === null ? null : handleOf(this.bias);
     if (this.transposed) {
       return wrapHandle(native().convTranspose(handleOf(x), weight, bias, this.stride, this.padding, this.outputPadding, this.dilation, this.groups));

@@ -38,10 +38,13 @@ export class Embedding extends Module {
     if (dtype !== 'int64' && dtype !== 'int32') {
       throw new Error(`${this.describe()} expects integer indices (int64 or int32), got ${dtype}; convert with .long()`);
     }
+    const weight = this.parameterValue('weight', this.weight);
     try {
-      return F.embedding(this.parameterValue('weight', this.weight), indices, this.paddingIdx ?? -1);
+      return F.embedding(weight, indices, this.paddingIdx ?? -1);
     } catch (error) {
       throw new Error(`${this.describe()}: ${(error as Error).message}; indices must lie in [0, ${this.count})`, { cause: error });
+    } finally {
+      if (weight !== this.weight) weight.dispose(); // a parametrized (spectral-norm) weight is per call
     }
   }
 }

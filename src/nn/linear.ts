@@ -31,6 +31,11 @@ export class Linear extends Module {
     if (shape.length === 0 || shape[shape.length - 1] !== this.inFeatures) {
       throw new Error(`${this.describe()} expects input [..., ${this.inFeatures}], got [${shape.join(', ')}]`);
     }
-    return linear(x, this.parameterValue('weight', this.weight), this.bias);
+    const weight = this.parameterValue('weight', this.weight);
+    try {
+      return linear(x, weight, this.bias);
+    } finally {
+      if (weight !== this.weight) weight.dispose(); // a parametrized (spectral-norm) weight is per call
+    }
   }
 }

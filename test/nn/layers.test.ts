@@ -90,7 +90,7 @@ test('Embedding looks rows up; the padding row is zero and gets no gradient', as
   await noLeaks(() => {
     const embedding = new Embedding(4, 2, { paddingIdx: -1 });
     assert.equal(embedding.paddingIdx, 3);
-    assert.deepEqual(embedding.weight.toArray().at(3), [0, 0]);
+    assert.deepEqual((embedding.weight.toArray() as number[][])[3], [0, 0]);
     setState(embedding, { weight: [[1, 2], [3, 4], [5, 6], [0, 0]] });
     tidy(() => {
       const indices = tensor([[2, 0], [3, 2]], { dtype: 'int64' });

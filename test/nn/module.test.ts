@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Tensor, manualSeed, ones, randn, tensor, tidy, zeros } from '../../src/tensor/index.js';
+import { type Tensor, dispose, manualSeed, memory, ones, randn, tensor, tidy, zeros } from '../../src/tensor/index.js';
 import { loadSafetensors, saveSafetensors } from '../../src/tensor/safetensors.js';
-import { BatchNorm1d, Linear, Module, ReLU, Sequential, spectralNorm } from '../../src/nn/index.js';
+import {
+  BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Embedding, GRU, GroupNorm, LSTM, LayerNorm, Linear, Module, MultiheadAttention, ReLU, Sequential,
+  TransformerDecoderLayer, TransformerEncoderLayer, causalMask, spectralNorm,
+} from '../../src/nn/index.js';
 import { assertClose, noLeaks } from './helpers.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'mmgen-nn-module-'));
@@ -226,5 +229,41 @@ test('save writes through a temporary file, then renames', async () => {
     await saveSafetensors(path, layer.stateDict());
     assert.ok(readFileSync(path).equals(first));
     layer.dispose();
+  });
+});
+
+test('a forward outside tidy leaves exactly its outputs alive (layers keep no per-call tensors)', async () => {
+  await noLeaks(() => {
+    manualSeed(5);
+    const inputs = {
+      flat: randn([4, 6]), image: randn([2, 3, 5, 5]), sequence: randn([5, 2, 6]), tokens: tensor([[1, 2], [0, 3]], { dtype: 'int64' }),
+      mask: causalMask(5),
+    };
+    const cases: [Module, () => unknown][] = [];
+    const add = <M extends Module>(module: M, run: (m: M) => unknown): void => { cases.push([module, () => run(module)]); };
+    add(new Linear(6, 3), (m) => m.forward(inputs.flat));
+    add(spectralNorm(new Linear(6, 3)), (m) => m.forward(inputs.flat));
+    add(spectralNorm(new Conv2d(3, 4, 3)), (m) => m.forward(inputs.image));
+    add(new Conv2d(3, 4, 3, { padding: 1, paddingMode: 'reflect' }), (m) => m.forward(inputs.image));
+    add(new ConvTranspose2d(3, 2, 2, { stride: 2 }), (m) => m.forward(inputs.image));
+    add(new BatchNorm2d(3), (m) => m.forward(inputs.image));
+    add(new LayerNorm(6), (m) => m.forward(inputs.flat));
+    add(new GroupNorm(3, 3), (m) => m.forward(inputs.image));
+    add(spectralNorm(new Embedding(4, 6)), (m) => m.forward(inputs.tokens));
+    add(new GRU(6, 4, { layers: 2 }), (m) => m.forward(inputs.sequence));
+    add(new LSTM(6, 4), (m) => m.forward(inputs.sequence));
+    add(new MultiheadAttention(6, 2), (m) => m.forward(inputs.sequence, inputs.sequence, inputs.sequence, { attnMask: inputs.mask }));
+    add(new TransformerEncoderLayer(6, 2, { dimFeedforward: 8 }), (m) => m.forward(inputs.sequence, { mask: inputs.mask }));
+    add(new TransformerDecoderLayer(6, 2, { dimFeedforward: 8 }), (m) => m.forward(inputs.sequence, inputs.sequence, { mask: inputs.mask }));
+    add(new Sequential(new Linear(6, 5), new ReLU(), new Linear(5, 2)), (m) => m.forward(inputs.flat));
+    for (const [module, run] of cases) {
+      const before = memory().tensors;
+      const outputs = run();
+      const count = Array.isArray(outputs) ? outputs.flat().length : 1;
+      assert.equal(memory().tensors - before, count, `${module.describe()} left ${memory().tensors - before - count} extra tensors`);
+      dispose(outputs);
+      module.dispose();
+    }
+    dispose(inputs);
   });
 });

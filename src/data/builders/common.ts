@@ -40,15 +40,24 @@ export function defineBuilder<Schema extends z.ZodObject>(definition: BuilderDef
   return definition as unknown as BuilderDefinition;
 }
 
+const createdDirs = new Set<string>();
+
+async function ensureDir(dir: string): Promise<void> {
+  if (createdDirs.has(dir)) return;
+  await mkdir(dir, { recursive: true });
+  createdDirs.add(dir);
+}
+
 export async function writePng(context: BuildContext, relativePath: string, image: RawImage): Promise<void> {
   const path = join(context.dir, relativePath);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, await encodePng(image));
+  const bytes = await encodePng(image);
+  await ensureDir(dirname(path));
+  await writeFile(path, bytes);
 }
 
 export async function writeBytes(context: BuildContext, relativePath: string, bytes: Uint8Array): Promise<void> {
   const path = join(context.dir, relativePath);
-  await mkdir(dirname(path), { recursive: true });
+  await ensureDir(dirname(path));
   await writeFile(path, bytes);
 }
 

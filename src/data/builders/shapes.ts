@@ -59,13 +59,16 @@ const options = z.object({
   spoken: z.boolean().default(false).describe('also speak every caption with espeak-ng (16 kHz mono WAV)'),
 });
 
+const QUADRANT_MARGIN = 4;
+
 /** Where a shape's centre may go so that all of it stays inside the image (and inside its quadrant). */
 function centreRange(reach: number, half: 'low' | 'high' | 'any'): [number, number] {
   const low = reach;
   const high = IMAGE_SIZE - reach;
   const middle = IMAGE_SIZE / 2;
-  if (half === 'low') return [low, Math.max(low, middle - 0.5)];
-  if (half === 'high') return [Math.min(high, middle + 0.5), high];
+  // keep the centre a few pixels off the midline so the quadrant is unambiguous to the eye
+  if (half === 'low') return [low, Math.max(low, middle - QUADRANT_MARGIN)];
+  if (half === 'high') return [Math.min(high, middle + QUADRANT_MARGIN), high];
   return [low, high];
 }
 

@@ -45,7 +45,9 @@ export function griffinLim(magnitude: Tensor, options: GriffinLimOptions): Griff
   if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`iterations must be a positive integer, got ${iterations}`);
   if (!(momentum >= 0 && momentum < 1)) throw new Error(`momentum must be in [0, 1), got ${momentum}`);
   const frames = magnitude.shape[1] ?? 0;
-  const length = options.length ?? (settings.center ? (frames - 1) * settings.hopLength : (frames - 1) * settings.hopLength + settings.nFft);
+  const covered = settings.center ? (frames - 1) * settings.hopLength : (frames - 1) * settings.hopLength + settings.nFft;
+  const length = options.length ?? covered;
+  if (!Number.isInteger(length) || length < covered) throw new Error(`length ${length} is shorter than the ${covered} samples that ${frames} frames cover`);
   const generator = new Generator(options.seed ?? 0);
   try {
     return tidy(() => {

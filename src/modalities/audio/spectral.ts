@@ -27,7 +27,8 @@ export function resolveStft(options: StftOptions): ResolvedStft {
 /** A float32 signal tensor from samples, or the tensor itself. Call inside tidy(). */
 export function signalTensor(signal: Tensor | Float32Array): Tensor {
   if (signal instanceof Float32Array) return tensor(signal);
-  return signal.dtype === 'float32' || signal.dtype === 'float64' ? signal : signal.float();
+  // float32 throughout: the runtime has complex64 but no complex128.
+  return signal.dtype === 'float32' ? signal : signal.float();
 }
 
 function checkSignal(signal: Tensor, settings: ResolvedStft): void {
@@ -43,8 +44,7 @@ export function stft(signal: Tensor | Float32Array, options: StftOptions): Tenso
   return tidy(() => {
     const x = signalTensor(signal);
     checkSignal(x, settings);
-    const window = F.hannWindow(settings.winLength);
-    return F.stft(x, { ...settings, window: window.dtype === x.dtype ? window : window.to(x.dtype) });
+    return F.stft(x, { ...settings, window: F.hannWindow(settings.winLength) });
   });
 }
 

@@ -2,9 +2,11 @@
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+let temporaryCount = 0;
+
 /** Writes to a temporary name in the same folder, then renames over the target. */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${(temporaryCount++).toString(36)}.tmp`);
   try {
     await writeFile(temporary, bytes);
     await rename(temporary, path);

@@ -2,8 +2,10 @@
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+let temporaryCount = 0;
+
 export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${(temporaryCount++).toString(36)}.tmp`);
   try {
     await writeFile(temporary, text, 'utf8');
     await rename(temporary, path);

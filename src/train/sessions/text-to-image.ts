@@ -1,4 +1,4 @@
-// Wires the text2image-gan recipe to a dataset and the training loop: tokenizer from the training
+// Wires a text→image recipe (GAN or VAE) to a dataset and the training loop: tokenizer from the training
 // captions, seeded batches, fixed sample prompts and noise, checkpoints and exact resume.
 import { mkdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -8,7 +8,8 @@ import { readDataset } from '../../data/format.js';
 import { loadSplit, type LoadedSplit } from '../../data/loader.js';
 import { tensorToImages, writeContactSheet } from '../../modalities/image/index.js';
 import { Tokenizer } from '../../modalities/text/index.js';
-import { Text2ImageGan, type Text2ImageGanConfig } from '../../models/text2image-gan.js';
+import type { TextToImageRecipe } from '../../models/text-to-image-recipes.js';
+import type { TextToImageModel } from '../../models/text-to-image.js';
 import type { DataEventHandler } from '../../data/events.js';
 import { type TrainResult, type TrainingTask, train } from '../loop.js';
 import type { EventSink } from '../events.js';
@@ -33,11 +34,14 @@ function samplePrompts(split: LoadedSplit, count: number): string[] {
   return seen;
 }
 
-export async function trainText2ImageGan(config: Text2ImageGanConfig, options: SessionOptions): Promise<{ result: TrainResult; model: Text2ImageGan }> {
-  const dataset = await readDataset(config.dataset);
+export async function trainTextToImage(recipe: TextToImageRecipe, config: unknown, options: SessionOptions): Promise<{ result: TrainResult; model: TextToImageModel }> {
+  const datasetPath = recipe.dataset(config);
+  const seed = recipe.seed(config);
+  const t = recipe.training(config);
+  const dataset = await readDataset(datasetPath);
   const imageInfo = dataset.info.modalities.image;
-  if (!imageInfo) throw new Error(`dataset ${config.dataset} has no images; text2image-gan needs an image dataset (e.g. \`mmgen data build shapes\`)`);
-  if (imageInfo.width !== imageInfo.height) throw new Error(`text2image-gan needs square images; ${config.dataset} has ${imageInfo.width}×${imageInfo.height}`);
+  if (!imageInfo) throw new Error(`dataset ${datasetPath} has no images; a text→image recipe needs an image dataset (e.g. \`mmgen data build shapes\`)`);
+  if (imageInfo.width !== imageInfo.height) throw new Error(`a text→image recipe needs square images; ${datasetPath} has ${imageInfo.width}×${imageInfo.height}`);
   await mkdir(options.runDir, { recursive: true });
   const tokenizerPath = join(options.runDir, 'tokenizer.json');
   let tokenizer: Tokenizer;
@@ -47,32 +51,32 @@ export async function trainText2ImageGan(config: Text2ImageGanConfig, options: S
     await tokenizer.save(tokenizerPath);
   }
   const textOptions = { tokenizer, padId: tokenizer.padId };
-  const trainSplit = await loadSplit(dataset, { split: 'train', images: 'uint8', text: textOptions, ...(config.training.trainLimit ? { limit: config.training.trainLimit } : {}), ...(options.onData ? { onEvent: options.onData } : {}) });
+  const trainSplit = await loadSplit(dataset, { split: 'train', images: 'uint8', text: textOptions, ...(t.trainLimit ? { limit: t.trainLimit } : {}), ...(options.onData ? { onEvent: options.onData } : {}) });
   const promptSplit = dataset.info.splits.val > 0 ? await loadSplit(dataset, { split: 'val', images: false, text: textOptions, limit: 400 }) : trainSplit;
   const shape = { channels: imageInfo.channels, size: imageInfo.width };
-  const model = new Text2ImageGan(config, tokenizer, shape);
-  const loader = new BatchLoader(trainSplit, { batchSize: config.training.batchSize, seed: config.seed, imagesAsFloat: true });
+  const model = recipe.create(config, tokenizer, shape);
+  const loader = new BatchLoader(trainSplit, { batchSize: t.batchSize, seed, imagesAsFloat: true });
   const prompts = samplePrompts(promptSplit, 8);
   const sampleTexts = prompts.flatMap((prompt) => [prompt, prompt]);
 
   const task: TrainingTask = {
-    modules: { generator: model.generator, discriminator: model.discriminator },
-    optimizers: { generator: model.generatorOptimizer, discriminator: model.discriminatorOptimizer },
-    emas: { generator: model.ema },
-    generators: { training: model.trainingRandom },
-    step: () => {
+    modules: model.modules,
+    optimizers: model.optimizers,
+    emas: model.emas,
+    generators: model.generators,
+    step: (step) => {
       const batch = loader.next();
       try {
         if (!batch.images || !batch.tokens || !batch.lengths) throw new Error('the training batch lacks images or captions');
-        return model.trainStep(batch.images, { tokens: batch.tokens, lengths: batch.lengths });
+        return model.trainStep(batch.images, { tokens: batch.tokens, lengths: batch.lengths }, step);
       } finally {
         disposeBatch(batch);
       }
     },
     sample: async (folder, step) => {
-      model.syncEma();
+      model.prepareForGeneration();
       // fixed noise: the same seed at every sample step, so a user watches the same prompts improve
-      const images = model.generate(sampleTexts, config.seed + 7);
+      const images = model.generate(sampleTexts, seed + 7);
       const raw = tensorToImages(images, { range: 'signed' });
       images.dispose();
       const tiles = raw.map((image, index) => ({ image, caption: sampleTexts[index] ?? '' }));
@@ -84,13 +88,12 @@ export async function trainText2ImageGan(config: Text2ImageGanConfig, options: S
     cursor: () => loader.cursor,
     restoreCursor: (cursor) => loader.restore(cursor as BatchCursor),
   };
-  const t = config.training;
   try {
     const result = await train(task, {
       runDir: options.runDir,
       totalSteps: t.steps,
-      seed: config.seed,
-      config: { ...config, imageShape: shape },
+      seed,
+      config: { ...(config as object), imageShape: shape },
       checkpointEvery: t.checkpointEvery,
       keepLast: t.keepLast,
       sampleEvery: t.sampleEvery,
@@ -100,7 +103,7 @@ export async function trainText2ImageGan(config: Text2ImageGanConfig, options: S
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.stopAfter !== undefined ? { stopAfter: options.stopAfter } : {}),
     });
-    model.syncEma();
+    model.prepareForGeneration();
     return { result, model };
   } catch (error) {
     model.dispose();

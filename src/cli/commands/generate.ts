@@ -1,0 +1,52 @@
+// `mmgen generate RUN --text "..." [--n 16] [--seed S] [--out DIR]`: PNGs, a manifest.jsonl and a grid.
+import type { Command } from 'commander';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodePng, tensorToImages, writeContactSheet } from '../../modalities/image/index.js';
+import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
+
+interface GenerateFlags { text: string; n: string; seed: string; out?: string }
+
+function positiveInteger(value: string, name: string, max: number): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) throw new Error(`${name} must be an integer from 1 to ${max}, got "${value}"`);
+  return parsed;
+}
+
+export function registerGenerate(program: Command): void {
+  program
+    .command('generate')
+    .description('generate images from a text prompt with a trained run')
+    .argument('<run>', 'run folder written by `mmgen train`')
+    .requiredOption('--text <prompt>', 'what to draw, e.g. "big blue heart at top left"')
+    .option('--n <count>', 'how many images', '16')
+    .option('--seed <seed>', 'noise seed (same seed, same images)', '0')
+    .option('--out <dir>', 'output folder (default RUN/generated/<seed>)')
+    .action(async (runDir: string, flags: GenerateFlags) => {
+      const count = positiveInteger(flags.n, '--n', 1024);
+      const seed = Number(flags.seed);
+      if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got "${flags.seed}"`);
+      const { model } = await loadTextToImageRun(runDir);
+      try {
+        const images = model.generate(new Array<string>(count).fill(flags.text), seed);
+        const raw = tensorToImages(images, { range: 'signed' });
+        images.dispose();
+        const out = flags.out ?? join(runDir, 'generated', String(seed));
+        await mkdir(out, { recursive: true });
+        const lines: string[] = [];
+        for (const [index, image] of raw.entries()) {
+          const file = `${String(index).padStart(4, '0')}.png`;
+          const temporary = join(out, `.${file}.tmp-${process.pid}`);
+          await writeFile(temporary, await encodePng(image));
+          await rename(temporary, join(out, file));
+          lines.push(JSON.stringify({ file, text: flags.text, seed, index }));
+        }
+        await writeFile(join(out, `.manifest.tmp-${process.pid}`), `${lines.join('\n')}\n`);
+        await rename(join(out, `.manifest.tmp-${process.pid}`), join(out, 'manifest.jsonl'));
+        const grid = await writeContactSheet(join(out, 'grid.png'), raw.map((image) => ({ image })), { tileSize: [128, 128] });
+        process.stdout.write(`${count} images for "${flags.text}" (seed ${seed}) in ${out}\ngrid: ${grid.path}\n`);
+      } finally {
+        model.dispose();
+      }
+    });
+}

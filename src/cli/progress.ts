@@ -1,0 +1,93 @@
+// Renders training events as a progress bar (step/total, it/s, ETA, current losses) on a terminal,
+// or as one line every ~5 % when output is not a terminal (CI logs).
+import cliProgress from 'cli-progress';
+import type { TrainEvent } from '../train/events.js';
+
+const formatLosses = (losses: Record<string, number>): string =>
+  Object.entries(losses)
+    .map(([name, value]) => `${name} ${value.toFixed(3)}`)
+    .join('  ');
+
+const formatSeconds = (seconds: number): string => {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+};
+
+export interface TrainingProgress {
+  onEvent(event: TrainEvent): void;
+  stop(): void;
+}
+
+export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): TrainingProgress {
+  const interactive = stream.isTTY === true;
+  let bar: cliProgress.SingleBar | undefined;
+  let lastPrinted = -1;
+  const log = (line: string): void => {
+    if (bar) bar.stop();
+    stream.write(`${line}\n`);
+    bar = undefined;
+  };
+  const ensureBar = (step: number, total: number): cliProgress.SingleBar => {
+    if (!bar) {
+      bar = new cliProgress.SingleBar(
+        { format: '{bar} {value}/{total} | {rate} it/s | ETA {eta_text} | {losses}', stream, hideCursor: true, clearOnComplete: false, barsize: 24 },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(total, step, { rate: '-', eta_text: '?', losses: '' });
+    }
+    return bar;
+  };
+  return {
+    onEvent(event: TrainEvent): void {
+      switch (event.type) {
+        case 'start':
+          log(`${event.resumed ? 'resuming' : 'training'} ${event.runDir} at step ${event.step}/${event.total}`);
+          break;
+        case 'step': {
+          const payload = { rate: event.stepsPerSecond.toFixed(2), eta_text: formatSeconds(event.etaSeconds), losses: formatLosses(event.smoothed) };
+          if (interactive) ensureBar(event.step, event.total).update(event.step, payload);
+          else if (Math.floor((event.step / event.total) * 20) > lastPrinted || event.step === event.total) {
+            lastPrinted = Math.floor((event.step / event.total) * 20);
+            stream.write(`step ${event.step}/${event.total}  ${payload.rate} it/s  ETA ${payload.eta_text}  ${payload.losses}\n`);
+          }
+          break;
+        }
+        case 'sample':
+          if (!interactive) stream.write(`samples: ${event.files.join(', ')}\n`);
+          break;
+        case 'checkpoint':
+          if (!interactive) stream.write(`checkpoint: ${event.path}\n`);
+          break;
+        case 'eval':
+          log(`eval at step ${event.step}: ${formatLosses(event.metrics)}`);
+          break;
+        case 'interrupted':
+          log(`interrupted at step ${event.step}; checkpoint written to ${event.path} (resume with \`mmgen train --resume\`)`);
+          break;
+        case 'done':
+          log(`done: ${event.step} steps in ${formatSeconds(event.seconds)}; run folder ${event.runDir}`);
+          break;
+      }
+    },
+    stop(): void {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+}
+
+/** An AbortSignal that fires on the first SIGINT (checkpoint and exit cleanly); a second SIGINT exits at once. */
+export function interruptSignal(): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  let count = 0;
+  const handler = (): void => {
+    count += 1;
+    if (count === 1) {
+      process.stderr.write('\nmmgen: stopping after this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
+      controller.abort(new Error('interrupted'));
+    } else process.exit(130);
+  };
+  process.on('SIGINT', handler);
+  return { signal: controller.signal, release: () => process.off('SIGINT', handler) };
+}

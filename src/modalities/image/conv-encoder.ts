@@ -1,0 +1,45 @@
+// Convolutional image encoder: stride-2 conv blocks (conv, batch norm, LeakyReLU) down to 4×4, then a
+// linear layer to a feature vector. Shared by the VAE encoder, captioners and judges.
+import { BatchNorm2d, Conv2d, Linear, Module } from '../../nn/index.js';
+import type { Tensor } from '../../tensor/index.js';
+
+export interface ConvEncoderOptions {
+  imageSize: number;
+  channels: number;
+  outputDim: number;
+  baseChannels?: number;
+  maxChannels?: number;
+}
+
+export class ConvEncoder extends Module {
+  readonly outputDim: number;
+  private readonly convs: Conv2d[] = [];
+  private readonly norms: BatchNorm2d[] = [];
+  private readonly output: Linear;
+
+  constructor(options: ConvEncoderOptions) {
+    super();
+    const steps = Math.log2(options.imageSize / 4);
+    if (!Number.isInteger(steps) || steps < 1) throw new Error(`ConvEncoder: imageSize must be a power of two ≥ 8, got ${options.imageSize}`);
+    const maxChannels = options.maxChannels ?? 256;
+    let inChannels = options.channels;
+    let channels = options.baseChannels ?? 32;
+    for (let i = 0; i < steps; i++) {
+      this.convs.push(this.registerModule(`conv${i}`, new Conv2d(inChannels, channels, 4, { stride: 2, padding: 1 })));
+      this.norms.push(this.registerModule(`norm${i}`, new BatchNorm2d(channels)));
+      inChannels = channels;
+      channels = Math.min(maxChannels, channels * 2);
+    }
+    this.outputDim = options.outputDim;
+    this.output = this.registerModule('output', new Linear(inChannels * 16, options.outputDim));
+  }
+
+  /** images [B, C, S, S] → features [B, outputDim]. */
+  forward(images: Tensor): Tensor {
+    let x = images;
+    this.convs.forEach((conv, i) => {
+      x = (this.norms[i] as BatchNorm2d).forward(conv.forward(x)).leakyRelu(0.2);
+    });
+    return this.output.forward(x.flatten(1));
+  }
+}

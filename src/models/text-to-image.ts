@@ -1,0 +1,45 @@
+// What every text→image recipe offers the training session, the CLI and evaluation.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Module } from '../nn/index.js';
+import type { EMA, Optimizer } from '../optim/index.js';
+import type { Tokenizer } from '../modalities/text/index.js';
+import type { Generator, Tensor } from '../tensor/index.js';
+import type { TextBatch } from './prompts.js';
+
+export interface ImageShape { channels: number; size: number }
+
+export interface TextToImageModel {
+  readonly tokenizer: Tokenizer;
+  readonly shape: ImageShape;
+  /** Trained modules, saved under their names in model.safetensors. */
+  readonly modules: Record<string, Module>;
+  readonly optimizers: Record<string, Optimizer>;
+  readonly emas: Record<string, EMA>;
+  /** Random streams used by training (saved with checkpoints for exact resume). */
+  readonly generators: Record<string, Generator>;
+  trainStep(images: Tensor, text: TextBatch, step: number): Record<string, number>;
+  /** Images [N, C, S, S] in [-1, 1]; the same seed gives the same images. */
+  generate(texts: string[], seed: number): Tensor;
+  /** Brings generation weights up to date (e.g. copies EMA weights) before sampling. */
+  prepareForGeneration(): void;
+  /** Loads generation weights from a model.safetensors map (keys as the training session saves them). */
+  loadForGeneration(weights: Map<string, Tensor>): void;
+  dispose(): void;
+}
+
+/** Reads a run's config.json; a clear error when the folder is not a run. */
+export async function readRunConfig(runDir: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new Error(`${runDir} is not a readable mmgen run (config.json: ${(error as Error).message}); train one with \`mmgen train CONFIG --out ${runDir}\``);
+  }
+}
+
+/** Keys of a map under `prefix.`, with the prefix removed. */
+export function withPrefix(map: Map<string, Tensor>, prefix: string): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const [key, value] of map) if (key.startsWith(`${prefix}.`)) out.set(key.slice(prefix.length + 1), value);
+  return out;
+}

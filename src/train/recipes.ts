@@ -1,0 +1,37 @@
+// The recipe registry: a config's `recipe` names which schema validates it and which session trains it.
+import type { z } from 'zod';
+import { TEXT_TO_IMAGE_RECIPES } from '../models/text-to-image-recipes.js';
+import { ConfigError, type JsonObject, validateConfig } from './config.js';
+import { type SessionOptions, trainTextToImage } from './sessions/text-to-image.js';
+import type { TrainResult } from './loop.js';
+
+export interface RecipeEntry {
+  name: string;
+  description: string;
+  schema: z.ZodType;
+  train(config: unknown, options: SessionOptions): Promise<TrainResult>;
+}
+
+export const RECIPES: readonly RecipeEntry[] = TEXT_TO_IMAGE_RECIPES.map((recipe) => ({
+  name: recipe.name,
+  description: recipe.description,
+  schema: recipe.schema,
+  train: async (config: unknown, options: SessionOptions) => {
+    const { result, model } = await trainTextToImage(recipe, config, options);
+    model.dispose();
+    return result;
+  },
+}));
+
+export function getRecipe(name: unknown): RecipeEntry {
+  const recipe = RECIPES.find((entry) => entry.name === name);
+  if (!recipe) throw new ConfigError(`"recipe" must be one of ${RECIPES.map((entry) => `"${entry.name}"`).join(', ')}; got ${JSON.stringify(name)}`);
+  return recipe;
+}
+
+/** Validates a raw config against its recipe's schema (keys written by mmgen itself are dropped first). */
+export function resolveConfig(raw: JsonObject, source: string): { recipe: RecipeEntry; config: unknown } {
+  const { mmgenVersion: _version, imageShape: _shape, ...rest } = raw;
+  const recipe = getRecipe(rest.recipe);
+  return { recipe, config: validateConfig(recipe.schema, rest, source) };
+}
