@@ -1,20 +1,24 @@
-// `npm run bench [-- --quick] [--only dcgan,gru,transformer,vae,tinyop]`: mmgen against PyTorch on four
-// reference training steps and a tiny op, both sides single threaded and interleaved rep by rep.
+// `npm run bench [-- --quick] [--only dcgan,gru,transformer,vae,tinyop,data]`: mmgen against PyTorch on four
+// reference training steps and a tiny op, both sides single threaded and interleaved rep by rep; `data`
+// adds bench/data.ts (dataset build and loader throughput).
 // Prints a table on stdout (progress on stderr) and writes bench/results/latest.json.
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { DataBenchmark } from './data.js';
 import { type ModelName, modelNames } from './harness/protocol.js';
 import { formatReport, writeResults } from './harness/report.js';
 import { type ModelResult, type Results, type Settings, type TinyOpResult, targets } from './harness/results.js';
 import { type Progress, benchModel, benchTinyOps, descriptions, startWorkers, stopWorkers } from './harness/session.js';
 
-const benchNames = [...modelNames, 'tinyop'] as const;
+const benchNames = [...modelNames, 'tinyop', 'data'] as const;
 type BenchName = (typeof benchNames)[number];
+/** data (dataset build and loader throughput, ~20 s quick, minutes full) runs only when asked for. */
+const defaultNames: BenchName[] = [...modelNames, 'tinyop'];
 
 const usage = `usage: npm run bench -- [--quick] [--only ${benchNames.join(',')}]
   --quick   fewer reps and a 30-step drift run (under 2 minutes instead of about 10)
-  --only    comma-separated subset of: ${benchNames.join(', ')}`;
+  --only    comma-separated subset of: ${benchNames.join(', ')} (default: all but data)`;
 
 function settingsFor(quick: boolean): Settings {
   const common = { seed: 1, threads: 1, tinyOpCalls: 100_000 };
@@ -24,7 +28,7 @@ function settingsFor(quick: boolean): Settings {
 }
 
 function parseOnly(value: string | undefined): BenchName[] {
-  if (value === undefined) return [...benchNames];
+  if (value === undefined) return [...defaultNames];
   const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
   const unknown = names.filter((name) => !(benchNames as readonly string[]).includes(name));
   if (unknown.length > 0 || names.length === 0) {
@@ -49,7 +53,7 @@ async function main(): Promise<number> {
   const loadAverage = loadavg();
 
   const models: ModelResult[] = [];
-  for (const name of selected.filter((entry): entry is ModelName => entry !== 'tinyop')) {
+  for (const name of selected.filter((entry): entry is ModelName => (modelNames as readonly string[]).includes(entry))) {
     // a fresh pair of processes per model: each peak RSS belongs to one model
     let workers;
     try {
@@ -80,6 +84,20 @@ async function main(): Promise<number> {
     }
   }
 
+  let data: DataBenchmark[] | undefined;
+  let dataError: string | undefined;
+  if (selected.includes('data')) {
+    // in this process, after the workers: bench/data.ts (the data pipeline's own benchmarks) loads libtorch here
+    try {
+      progress('data benchmarks');
+      const { runDataBenchmarks } = await import('./data.js');
+      data = await runDataBenchmarks({ quick: settings.mode === 'quick' });
+    } catch (error) {
+      dataError = errorText(error);
+      progress(`data benchmarks failed: ${dataError}`);
+    }
+  }
+
   const results: Results = {
     date: new Date().toISOString(),
     settings,
@@ -89,11 +107,13 @@ async function main(): Promise<number> {
     models,
     tinyOps,
     ...(tinyOpError ? { tinyOpError } : {}),
+    ...(data ? { data } : {}),
+    ...(dataError ? { dataError } : {}),
     totalSeconds: (Date.now() - started) / 1000,
   };
   await writeResults(fileURLToPath(new URL('./results/latest.json', import.meta.url)), results);
   process.stdout.write(formatReport(results));
-  return models.some((model) => model.error) || tinyOpError ? 1 : 0;
+  return models.some((model) => model.error) || tinyOpError || dataError ? 1 : 0;
 }
 
 main().then(

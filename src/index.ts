@@ -1,2 +1,7 @@
 // mmgen's library entry point.
 export * from './tensor/index.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export { saveSafetensors, loadSafetensors, saveSafetensorsSync, loadSafetensorsSync } from './tensor/safetensors.js';
+export { loadTextToImageRun, TEXT_TO_IMAGE_RECIPES } from './models/text-to-image-recipes.js';
+export type { TextToImageModel } from './models/text-to-image.js';

@@ -83,6 +83,11 @@ export function formatReport(results: Results): string {
   }
   if (results.tinyOpError) parts.push(`tiny op FAILED: ${results.tinyOpError.split('\n')[0] ?? ''}`);
 
+  if (results.data) {
+    parts.push(table(['data', 'value', 'unit'], results.data.map((entry) => [entry.name, fixed(entry.value, 1), entry.unit]), new Set([1])));
+  }
+  if (results.dataError) parts.push(`data benchmarks FAILED: ${results.dataError.split('\n')[0] ?? ''}`);
+
   const profiled = results.models.filter((model) => model.mmgen?.profile && model.torch?.profile);
   if (profiled.length > 0) {
     const rows = profiled.map((model) => {

@@ -1,4 +1,5 @@
 // The shape of bench/results/latest.json, and the targets the table prints beside the numbers.
+import type { DataBenchmark } from '../data.js';
 import type { ModelName, ProfileAnswer, TinyOp } from './protocol.js';
 
 export const targets = {
@@ -103,5 +104,8 @@ export interface Results {
   models: ModelResult[];
   tinyOps: TinyOpResult[];
   tinyOpError?: string;
+  /** bench/data.ts: dataset build, split load and batch loader throughput. */
+  data?: DataBenchmark[];
+  dataError?: string;
   totalSeconds: number;
 }

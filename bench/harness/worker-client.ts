@@ -4,7 +4,10 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { AnswerMap, Failure, Request } from './protocol.js';
 
-type Pending = { resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void; what: string };
+type Pending = { resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void; what: string; timer: NodeJS.Timeout };
+
+/** No single request (at most a 500-step drift run) should take this long even on a busy machine. */
+const requestTimeoutMs = 30 * 60 * 1000;
 
 export class WorkerClient {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -32,7 +35,11 @@ export class WorkerClient {
     if (this.exited) return Promise.reject(new Error(this.exited));
     if (this.pending) return Promise.reject(new Error(`${this.label} worker is busy with ${this.pending.what}`));
     return new Promise<Record<string, unknown>>((resolve, reject) => {
-      this.pending = { resolve, reject, what: request.cmd };
+      const timer = setTimeout(() => {
+        this.fail(`${this.label} worker did not answer ${request.cmd} within ${requestTimeoutMs / 60000} minutes`);
+        this.child.kill('SIGKILL');
+      }, requestTimeoutMs);
+      this.pending = { resolve, reject, what: request.cmd, timer };
       this.child.stdin.write(`${JSON.stringify(request)}\n`);
     }).then((answer) => answer as unknown as AnswerMap[K]);
   }
@@ -51,6 +58,7 @@ export class WorkerClient {
     const pending = this.pending;
     if (!pending) return;
     this.pending = undefined;
+    clearTimeout(pending.timer);
     let answer: Record<string, unknown>;
     try {
       answer = JSON.parse(line) as Record<string, unknown>;
@@ -70,6 +78,7 @@ export class WorkerClient {
     this.exited ??= full;
     const pending = this.pending;
     this.pending = undefined;
+    if (pending) clearTimeout(pending.timer);
     pending?.reject(new Error(full));
   }
 }

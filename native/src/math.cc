@@ -2,7 +2,9 @@
 // dispatched by an op code (the tables in src/tensor/ops.ts list the same codes in order) to
 // keep one binding, and one N-API call, per op.
 #include "common.h"
+#include <ATen/ScalarOps.h>
 #include <algorithm>
+#include <limits>
 #include <cmath>
 
 namespace mmgen {
@@ -88,7 +90,51 @@ static at::Tensor Binary(int code, const at::Tensor& a, const at::Tensor& b) {
   }
 }
 
+// The number as a 0-dim "wrapped number" tensor already in a's dtype, or nothing when that could
+// change the result. libtorch's Tensor-Scalar overloads wrap the number as a double/int64 tensor and
+// cast it to a's dtype inside TensorIterator: an extra allocation and copy kernel that made x.add(1)
+// cost ~2x x.mul(x). Wrapped numbers take no part in type promotion, so results are identical.
+static c10::optional<at::Tensor> WrappedLike(const at::Tensor& a, const at::Scalar& s) {
+  at::ScalarType type = a.scalar_type();
+  if (!a.is_cpu()) return c10::nullopt;
+  if (type == at::kFloat || type == at::kDouble) {
+    if (s.isComplex() || s.isBoolean()) return c10::nullopt;
+    double value = s.toDouble();
+    // a finite double beyond float's range would be refused by the conversion check; let libtorch handle it
+    if (type == at::kFloat && std::isfinite(value) && std::abs(value) > std::numeric_limits<float>::max()) return c10::nullopt;
+  } else if (type != at::kLong || !s.isIntegral(false)) {
+    return c10::nullopt;
+  }
+  at::Tensor wrapped = at::detail::scalar_tensor_static(s, type, at::kCPU);
+  wrapped.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return wrapped;
+}
+
 static at::Tensor BinaryScalar(int code, const at::Tensor& a, const at::Scalar& s) {
+  switch (code) {
+    case 0: case 1: case 2: case 3: case 7: case 8: case 9: case 10: case 11: case 12: case 16: case 17: case 19: case 20: {
+      c10::optional<at::Tensor> wrapped = WrappedLike(a, s);
+      if (!wrapped) break;
+      const at::Tensor& b = *wrapped;
+      switch (code) {
+        case 0: return at::add(a, b);
+        case 1: return at::sub(a, b);
+        case 2: return at::mul(a, b);
+        case 3: return at::div(a, b);
+        case 7: return at::eq(a, b);
+        case 8: return at::ne(a, b);
+        case 9: return at::lt(a, b);
+        case 10: return at::le(a, b);
+        case 11: return at::gt(a, b);
+        case 12: return at::ge(a, b);
+        case 16: return at::remainder(a, b);
+        case 17: return at::floor_divide(a, b);
+        case 19: return at::sub(b, a);
+        default: return at::div(b, a);
+      }
+    }
+    default: break;
+  }
   switch (code) {
     case 0: return at::add(a, s);
     case 1: return at::sub(a, s);
@@ -106,7 +152,7 @@ static at::Tensor BinaryScalar(int code, const at::Tensor& a, const at::Scalar& 
     case 16: return at::remainder(a, s);
     case 17: return at::floor_divide(a, s);
     case 19: return at::rsub(a, s);
-    case 20: return at::mul(at::reciprocal(a), s);
+    case 20: return at::div(at::native::wrapped_scalar_tensor(s), a);
     case 21: return at::pow(s, a);
     default: throw std::runtime_error("binary op code " + std::to_string(code) + " has no scalar form");
   }

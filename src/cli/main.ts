@@ -6,6 +6,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerInfo } from './commands/info.js';
 import { registerTrain } from './commands/train.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerEval } from './commands/eval.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerGenerate(program);
   registerData(program);
+  registerEval(program);
   return program;
 }
 

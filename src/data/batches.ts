@@ -98,13 +98,18 @@ export class BatchLoader {
     return this.split.size - this.position;
   }
 
-  /** The next batch; rolls over into the next epoch. The caller disposes the batch's tensors. */
-  next(): Batch {
+  /** Moves on to the next epoch when the current one has no (full) batch left. */
+  private rollOverIfDone(): void {
     if (this.remainingInEpoch() === 0 || (this.dropLast && this.remainingInEpoch() < this.batchSize)) {
       this.epoch++;
       this.position = 0;
       this.order = undefined;
     }
+  }
+
+  /** The next batch; rolls over into the next epoch. The caller disposes the batch's tensors. */
+  next(): Batch {
+    this.rollOverIfDone();
     this.order ??= this.epochOrder(this.epoch);
     const take = Math.min(this.batchSize, this.remainingInEpoch());
     const rows = this.order.subarray(this.position, this.position + take);
@@ -113,13 +118,9 @@ export class BatchLoader {
     return this.gather(rows, epoch);
   }
 
-  /** The remaining batches of the current epoch. */
+  /** The remaining batches of the current epoch (of the next one if the current one is done). */
   *epochBatches(): Generator<Batch> {
-    if (this.remainingInEpoch() === 0) {
-      this.epoch++;
-      this.position = 0;
-      this.order = undefined;
-    }
+    this.rollOverIfDone();
     const epoch = this.epoch;
     while (this.epoch === epoch && this.remainingInEpoch() > 0 && !(this.dropLast && this.remainingInEpoch() < this.batchSize)) yield this.next();
   }

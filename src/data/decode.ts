@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import wavefile from 'wavefile';
 import { readFile } from 'node:fs/promises';
 import type { AudioInfo, ImageInfo } from './format.js';
+import { decodePlainPng } from './png.js';
 
 const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -20,6 +21,8 @@ async function readBytes(path: string, kind: string): Promise<Buffer> {
 export async function decodeDatasetImage(path: string, info: ImageInfo): Promise<Uint8Array> {
   const bytes = await readBytes(path, 'image');
   try {
+    const plain = await decodePlainPng(bytes);
+    if (plain && plain.width === info.width && plain.height === info.height && plain.channels === info.channels) return plain.data;
     const pipeline = sharp(bytes, { failOn: 'error' })
       .flatten({ background: '#ffffff' })
       .toColourspace(info.channels === 1 ? 'b-w' : 'srgb');

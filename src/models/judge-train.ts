@@ -23,6 +23,8 @@ export interface TrainJudgeOptions {
   seed?: number;
   /** Attributes to judge; default per builder (see judgedAttributes). */
   attributes?: string[];
+  /** Smaller or larger networks than the default (widths, feature size). */
+  architecture?: Partial<Pick<JudgeArchitecture, 'widths' | 'features' | 'coordinates'>>;
   /** Use only the first N training samples (quick runs, tests). */
   trainLimit?: number;
   /** Steps between 'step' events. */
@@ -59,7 +61,7 @@ export function judgedAttributes(info: DatasetInfo, requested?: string[]): Recor
 export function judgeArchitecture(info: DatasetInfo): JudgeArchitecture {
   const image = info.modalities.image;
   if (!image) throw new Error(`dataset "${info.name}" has no images; judges classify images`);
-  return { channels: image.channels, inputSize: Math.max(image.width, image.height) > 32 ? 64 : 32, widths: [...DEFAULT_WIDTHS], features: DEFAULT_FEATURES };
+  return { channels: image.channels, inputSize: Math.max(image.width, image.height) > 32 ? 64 : 32, widths: [...DEFAULT_WIDTHS], features: DEFAULT_FEATURES, coordinates: true };
 }
 
 function positiveInteger(value: number, name: string): number {
@@ -86,6 +88,16 @@ export function judgeAccuracy(judge: Judge, split: LoadedSplit): Record<string, 
   return accuracy;
 }
 
+/** Root-mean-square of the raw features on up to 2000 training images. */
+function featureScale(judge: Judge, train: LoadedSplit): number {
+  const images = train.images as Tensor;
+  return tidy(() => {
+    const features = judge.features(images.narrow(0, 0, Math.min(2000, train.size)));
+    const scale = Math.sqrt(features.square().mean().item());
+    return Number.isFinite(scale) && scale > 0 ? scale : 1;
+  });
+}
+
 export interface TrainJudgeResult {
   judge: Judge;
   accuracy: Record<string, number>;
@@ -98,11 +110,13 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
   const dataset = typeof options.dataset === 'string' ? await readDataset(options.dataset) : options.dataset;
   const { info } = dataset;
   const attributes = judgedAttributes(info, options.attributes);
-  const architecture = judgeArchitecture(info);
+  const architecture = { ...judgeArchitecture(info), ...options.architecture };
+  for (const size of [...architecture.widths, architecture.features]) positiveInteger(size, 'judge layer width');
   const steps = positiveInteger(options.steps ?? DEFAULT_JUDGE_STEPS, 'steps');
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got ${seed}`);
   const learningRate = options.learningRate ?? DEFAULT_JUDGE_LR;
+  if (!(Number.isFinite(learningRate) && learningRate > 0)) throw new Error(`learning rate must be a positive number, got ${learningRate}`);
   const logEvery = positiveInteger(options.logEvery ?? 10, 'logEvery');
   const emit = options.onEvent ?? (() => {});
   const heldOut: Split | undefined = info.splits.test > 0 ? 'test' : info.splits.val > 0 ? 'val' : undefined;
@@ -152,7 +166,6 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
       // yield between steps so SIGINT and progress rendering get their turn
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    train.dispose();
     const imageInfo = info.modalities.image as NonNullable<DatasetInfo['modalities']['image']>;
     const threshold = trustThreshold(info.builder);
     const judgeInfo: JudgeInfo = {
@@ -169,6 +182,7 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
       architecture,
       training: { steps, batchSize, learningRate, seed, trainSamples: train.size, seconds: 0 },
       evaluation: { split: heldOut, samples: 0 },
+      featureScale: 1,
       accuracy: {},
       threshold,
       trusted: {},
@@ -178,6 +192,8 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
     const judge = new Judge(network, judgeInfo);
     network = undefined;
     try {
+      judgeInfo.featureScale = featureScale(judge, train);
+      train.dispose();
       const held = await loadSplit(dataset, { split: heldOut, ...loadOptions });
       try {
         judgeInfo.accuracy = noGrad(() => judgeAccuracy(judge, held));

@@ -4,7 +4,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { type Tensor, F, cat, noGrad, tidy } from '../tensor/index.js';
+import { type Tensor, F, cat, linspace, noGrad, stack, tidy } from '../tensor/index.js';
 import { BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, Module, ModuleList, ReLU, Sequential, type UnaryModule } from '../nn/index.js';
 
 export const JUDGE_WEIGHTS_FILE = 'judge.safetensors';
@@ -19,6 +19,8 @@ export interface JudgeArchitecture {
   widths: [number, number, number, number];
   /** Size of the feature layer (penultimate), used for FID/KID. */
   features: number;
+  /** Append x/y coordinate channels to the input (CoordConv): position is judged to the pixel. */
+  coordinates: boolean;
 }
 
 export const DEFAULT_WIDTHS: JudgeArchitecture['widths'] = [16, 32, 64, 128];
@@ -29,12 +31,20 @@ export class JudgeNetwork extends Module {
   readonly trunk: Sequential;
   readonly embedding: Sequential;
   readonly heads: ModuleList<Linear>;
+  private readonly coordinates: Tensor | null;
 
   constructor(readonly architecture: JudgeArchitecture, headSizes: number[]) {
     super();
     const [stem, ...blocks] = architecture.widths;
+    const size = architecture.inputSize;
+    this.coordinates = architecture.coordinates
+      ? this.registerBuffer('coordinates', tidy(() => {
+        const ramp = linspace(-1, 1, size);
+        return stack([ramp.unsqueeze(0).expand(size, size), ramp.unsqueeze(1).expand(size, size)]).unsqueeze(0).contiguous();
+      }))
+      : null;
     const layers: UnaryModule[] = [
-      new Conv2d(architecture.channels, stem, 3, { stride: architecture.inputSize === 64 ? 2 : 1, padding: 1, bias: false }),
+      new Conv2d(architecture.channels + (architecture.coordinates ? 2 : 0), stem, 3, { stride: architecture.inputSize === 64 ? 2 : 1, padding: 1, bias: false }),
       new BatchNorm2d(stem),
       new ReLU(),
     ];
@@ -51,16 +61,23 @@ export class JudgeNetwork extends Module {
 
   /** Features [N, features] and logits per head, from images already prepared (see Judge.prepare). */
   forward(x: Tensor): { features: Tensor; logits: Tensor[] } {
-    const features = this.embedding.forward(this.trunk.forward(x));
+    const input = this.coordinates ? cat([x, this.coordinates.expand(x.shape[0] ?? 1, -1, -1, -1)], 1) : x;
+    const features = this.embedding.forward(this.trunk.forward(input));
+    if (input !== x) input.dispose();
     return { features, logits: [...this.heads].map((head) => head.forward(features)) };
   }
 }
 
+function checkShape(images: Tensor): [number, number, number, number] {
+  if (images.rank !== 4) throw new Error(`judge input must be images [count, channels, height, width], got [${images.shape.join(', ')}]`);
+  const shape = images.shape as [number, number, number, number];
+  if (shape[1] !== 1 && shape[1] !== 3) throw new Error(`judge input must have 1 or 3 channels, got ${shape[1]}`);
+  return shape;
+}
+
 /** Converts [N, C, H, W] images in [-1, 1] to what the network reads: its channel count and input size. */
 export function prepareImages(images: Tensor, architecture: JudgeArchitecture): Tensor {
-  if (images.rank !== 4) throw new Error(`judge input must be images [count, channels, height, width], got [${images.shape.join(', ')}]`);
-  const [, channels, height, width] = images.shape as [number, number, number, number];
-  if (channels !== 1 && channels !== 3) throw new Error(`judge input must have 1 or 3 channels, got ${channels}`);
+  const [, channels, height, width] = checkShape(images);
   return tidy(() => {
     let x = images.dtype === 'float32' ? images : images.float();
     if (channels !== architecture.channels) {
@@ -100,6 +117,7 @@ const judgeInfoSchema = z.object({
     inputSize: z.union([z.literal(32), z.literal(64)]),
     widths: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
     features: z.number().int().positive(),
+    coordinates: z.boolean(),
   }),
   training: z.object({
     steps: z.number().int(),
@@ -111,6 +129,11 @@ const judgeInfoSchema = z.object({
   }),
   /** Held-out real accuracy per attribute, on evaluation.split. */
   evaluation: z.object({ split: z.enum(['train', 'val', 'test']), samples: z.number().int() }),
+  /**
+   * Root-mean-square of the raw feature layer on real training images; features() divides by it, so
+   * real features have unit mean square and KID's cubic kernel sees values of the size it was made for.
+   */
+  featureScale: z.number().positive(),
   accuracy: z.record(z.string(), z.number()),
   /** Accuracy a head needs before its verdicts count. */
   threshold: z.number(),
@@ -152,7 +175,7 @@ export class Judge {
 
   /** Judges images ([N, C, H, W], float in [-1, 1], or uint8 0..255) in batches, without gradients. */
   run(images: Tensor, options: { features?: boolean; batchSize?: number } = {}): JudgeOutput {
-    const count = images.shape[0] ?? 0;
+    const [count] = checkShape(images);
     const batchSize = options.batchSize ?? 256;
     const names = this.attributeNames;
     const predictions = new Map(names.map((name) => [name, new Int32Array(count)]));
@@ -166,13 +189,13 @@ export class Judge {
           const part = tidy(() => {
             let batch = images.narrow(0, start, length);
             if (batch.dtype === 'uint8') batch = batch.float().div(127.5).sub(1);
-            else checkRange(batch);
+            else batch = checkRange(batch);
             const { features, logits } = this.network.forward(prepareImages(batch, this.info.architecture));
             logits.forEach((logit, head) => {
               const indices = logit.argmax(1).to('int32').dataSync() as Int32Array;
               predictions.get(names[head] as string)?.set(indices, start);
             });
-            return options.features ? features : undefined;
+            return options.features ? features.div(this.info.featureScale) : undefined;
           });
           if (part) featureParts.push(part);
         }
@@ -189,7 +212,7 @@ export class Judge {
     return { predictions, features };
   }
 
-  /** Penultimate-layer features [N, features] for FID/KID; the caller disposes them. */
+  /** Penultimate-layer features [N, features] divided by featureScale, for FID/KID; the caller disposes them. */
   features(images: Tensor, options: { batchSize?: number } = {}): Tensor {
     return this.run(images, { ...options, features: true }).features as Tensor;
   }
@@ -240,10 +263,14 @@ export class Judge {
   }
 }
 
-/** Rejects images that are clearly not in [-1, 1] (0..1 or 0..255 floats are common mistakes). */
-function checkRange(batch: Tensor): void {
+/**
+ * Rejects images on another scale (0..255 floats are a common mistake) and clamps small overshoots
+ * (a decoder without a final tanh) to [-1, 1], as saving them as PNG would.
+ */
+function checkRange(batch: Tensor): Tensor {
   const low = batch.min().item();
   const high = batch.max().item();
   if (!Number.isFinite(low) || !Number.isFinite(high)) throw new Error('judge input contains NaN or infinite values');
-  if (low < -1.05 || high > 1.05) throw new Error(`judge input must be float images in [-1, 1], got values in [${low.toFixed(3)}, ${high.toFixed(3)}]; scale them with x / 127.5 - 1`);
+  if (low < -1.5 || high > 1.5) throw new Error(`judge input must be float images in [-1, 1], got values in [${low.toFixed(3)}, ${high.toFixed(3)}]; scale them with x / 127.5 - 1`);
+  return low < -1 || high > 1 ? batch.clamp(-1, 1) : batch;
 }

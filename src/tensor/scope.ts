@@ -8,8 +8,9 @@ const scopes: Tensor[][] = [];
 
 /** Called by the Tensor constructor. */
 export function track(tensor: Tensor): void {
-  const top = scopes[scopes.length - 1];
-  if (top !== undefined) top.push(tensor);
+  // checked first: scopes[-1] on an empty array is a slow named-property lookup through the prototype chain
+  if (scopes.length === 0) return;
+  scopes[scopes.length - 1]?.push(tensor);
 }
 
 function collect(value: unknown, found: Set<Tensor>, isTensor: (v: unknown) => v is Tensor, depth = 0): void {

@@ -1,11 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { buildDataset } from '../../src/data/builders/index.js';
 import { BatchLoader, disposeBatch, loadSplit, readDataset, type Batch, type Dataset } from '../../src/data/index.js';
+import { decodePlainPng } from '../../src/data/png.js';
 import { Tokenizer } from '../../src/modalities/text/index.js';
 import { memory, tidy, type Tensor } from '../../src/tensor/index.js';
 import { withoutLeaks } from './helpers.js';
@@ -147,6 +148,14 @@ test('a saved cursor resumes on exactly the batch an uninterrupted run serves ne
       assert.equal(seen.length, 42);
       assert.deepEqual(seen, uninterrupted.slice(0, 6).flat());
       assert.deepEqual(loader.cursor, { seed: 9, epoch: 0, position: 42 });
+      // the next call serves the next epoch (the 6 left-over samples are dropped)
+      const next: number[] = [];
+      for (const batch of loader.epochBatches()) {
+        assert.equal(batch.epoch, 1);
+        next.push(...indicesOf(batch));
+        disposeBatch(batch);
+      }
+      assert.deepEqual(next, uninterrupted.slice(6, 12).flat());
       assert.throws(() => loader.restore({ seed: 9, epoch: 0, position: 99 }), /invalid data cursor/);
       assert.throws(() => new BatchLoader(split, { batchSize: 100 }), /larger than the train split/);
     } finally {
@@ -164,4 +173,27 @@ test('loading errors name the folder, the split or the file', async () => {
   await writeFile(join(dataset.dir, entry?.image as string), 'not a png');
   await assert.rejects(loadSplit(dataset, { split: 'test' }), new RegExp(`cannot decode image .*${entry?.image as string}`));
   assert.equal(memory().tensors, before);
+});
+
+test('the fast PNG path decodes exactly what sharp decodes, and leaves other PNGs to sharp', async () => {
+  const noise = Uint8Array.from({ length: 37 * 23 * 3 }, (_, i) => (i * 7919) % 251);
+  const smooth = Uint8Array.from({ length: 37 * 23 * 3 }, (_, i) => Math.floor(i / 11) % 256);
+  for (const [name, pixels] of [['noise', noise], ['smooth', smooth]] as const) {
+    for (const channels of [1, 3] as const) {
+      const raw = channels === 3 ? pixels : pixels.subarray(0, 37 * 23);
+      const png = await sharp(raw, { raw: { width: 37, height: 23, channels } }).toColourspace(channels === 1 ? 'b-w' : 'srgb').png({ adaptiveFiltering: true }).toBuffer();
+      const decoded = await decodePlainPng(png);
+      assert.deepEqual([decoded?.width, decoded?.height, decoded?.channels], [37, 23, channels], name);
+      assert.deepEqual(decoded?.data, new Uint8Array(raw), `${name} with ${channels} channel(s)`);
+    }
+  }
+  for (const entry of dataset.entries.filter((candidate) => candidate.split === 'train').slice(0, 5)) {
+    const bytes = await readFile(join(dataset.dir, entry.image as string));
+    const { data } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+    assert.deepEqual((await decodePlainPng(bytes))?.data, new Uint8Array(data));
+  }
+  const rgba = await sharp({ create: { width: 4, height: 4, channels: 4, background: '#ff000080' } }).png().toBuffer();
+  assert.equal(await decodePlainPng(rgba), undefined);
+  const truncated = (await sharp(noise, { raw: { width: 37, height: 23, channels: 3 } }).png().toBuffer()).subarray(0, 200);
+  await assert.rejects(decodePlainPng(truncated), /truncated/);
 });

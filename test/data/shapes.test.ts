@@ -63,7 +63,7 @@ test('level 4: the shape sits in its quadrant and has its colour', async () => {
       let count = 0;
       let sumX = 0;
       let sumY = 0;
-      const sums = [0, 0, 0];
+      const sums: [number, number, number] = [0, 0, 0];
       for (let p = 0; p < 64 * 64; p++) {
         const [r, g, b] = [data[p * 3] ?? 0, data[p * 3 + 1] ?? 0, data[p * 3 + 2] ?? 0];
         if (r + g + b > 60) {

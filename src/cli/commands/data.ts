@@ -10,10 +10,12 @@ import { SPLITS, type Split } from '../../data/index.js';
 function progressRenderer(): { onEvent: (event: DataEvent) => void; stop: () => void } {
   const bars = new MultiBar({ format: '{message} [{bar}] {value}/{total} {percentage}% eta {eta_formatted}', stream: process.stderr, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
   let current: { message: string; bar: SingleBar } | undefined;
+  // notices (skipped files) are printed once the bars are gone, so they cannot be drawn over
+  const notices: string[] = [];
   return {
     onEvent(event) {
       if (event.type === 'notice') {
-        bars.log(`${event.message}\n`);
+        notices.push(event.message);
         return;
       }
       if (!current || current.message !== event.message) {
@@ -26,6 +28,8 @@ function progressRenderer(): { onEvent: (event: DataEvent) => void; stop: () => 
     stop() {
       // MultiBar.stop() prints a newline even when no bar was drawn
       if (current) bars.stop();
+      current = undefined;
+      for (const notice of notices.splice(0)) process.stderr.write(`${notice}\n`);
     },
   };
 }
@@ -91,6 +95,7 @@ export function registerData(program: Command): void {
         if (interrupts > 1) process.exit(130);
       };
       process.on('SIGINT', onSigint);
+      process.on('SIGTERM', onSigint);
       const renderer = progressRenderer();
       try {
         const summary = await buildDataset({ builder: name, out, seed: parseSeed(options.seed), options: builderArgs, overwrite: options.overwrite ?? false, concurrency, onEvent: renderer.onEvent, signal: controller.signal });
@@ -99,10 +104,13 @@ export function registerData(program: Command): void {
         process.stdout.write(`built ${name} in ${summary.dir}: ${splits.train + splits.val + splits.test} samples (train ${splits.train}, val ${splits.val}, test ${splits.test}) in ${summary.seconds.toFixed(1)} s\n`);
       } catch (error) {
         renderer.stop();
-        if (controller.signal.aborted) process.exitCode = 130;
-        throw error;
+        if (!controller.signal.aborted) throw error;
+        // interrupted: report it here, since main() would turn a thrown error into exit code 1
+        process.stderr.write(`mmgen: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exitCode = 130;
       } finally {
         process.off('SIGINT', onSigint);
+        process.off('SIGTERM', onSigint);
       }
     });
 

@@ -15,6 +15,8 @@ import { folderBuilder } from './folder.js';
 import { shapesBuilder } from './shapes.js';
 import { spokenDigitsBuilder } from './spoken-digits.js';
 
+export { showDataset, countDataset, type ShowOptions, type ShowResult, type DatasetCounts, type SplitCounts } from './show.js';
+
 export const BUILDERS: readonly BuilderDefinition[] = [shapesBuilder, fashionMnistBuilder, emojiBuilder, spokenDigitsBuilder, digitsBuilder, folderBuilder];
 
 export const builderNames = (): string[] => BUILDERS.map((builder) => builder.name);
@@ -163,5 +165,3 @@ export async function buildDataset(request: BuildRequest): Promise<BuildSummary>
   }, { overwrite: request.overwrite ?? false });
   return { dir: request.out, info, seconds: (performance.now() - started) / 1000 };
 }
-
-export { showDataset, countDataset, type ShowOptions, type ShowResult, type DatasetCounts, type SplitCounts } from './show.js';

@@ -83,6 +83,6 @@ export async function showDataset(source: string | Dataset, options: ShowOptions
   }
   const tileSize: [number, number] = image ? [Math.max(96, image.height), Math.max(96, image.width)] : [96, 128];
   const columns = image && audio ? 8 : audio ? 6 : 8;
-  await writeContactSheet(options.out, tiles, { columns, tileSize, captionLines: image ? 3 : 2 });
+  await writeContactSheet(options.out, tiles, { columns, tileSize, captionLines: image ? 4 : 2 });
   return { dataset, counts, sheet: options.out, shown: picked.length };
 }

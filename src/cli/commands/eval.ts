@@ -1,0 +1,179 @@
+// `mmgen eval RUN`: judges a text→image run (attribute accuracy with chance, FID/KID with the
+// real-vs-real floor) and writes RUN/eval.json and RUN/eval.md.
+// `mmgen eval train-judge DATASET`: trains the judge that eval uses, on the dataset's real images.
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { noGrad } from '../../tensor/index.js';
+import { Judge } from '../../models/judge.js';
+import { DEFAULT_JUDGE_STEPS, type JudgeEvent, trainJudge } from '../../models/judge-train.js';
+import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
+import { DEFAULT_PROTOCOL, evaluateTextToImage, metricRows, writeReport } from '../../eval/index.js';
+import { dataProgress } from '../data-progress.js';
+import { trainingProgress } from '../progress.js';
+
+interface TrainJudgeFlags { out?: string; steps: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }
+interface EvalFlags { judge?: string; captions: string; perCaption: string; seed: string; batch: string; kidSubsets: string }
+
+function integer(value: string, flag: string, minimum: number): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < minimum) throw new Error(`${flag} must be an integer ≥ ${minimum}, got "${value}"`);
+  return parsed;
+}
+
+/** The default judge folder of a dataset. */
+export const defaultJudgeDir = (datasetDir: string): string => join(datasetDir, 'judge');
+
+/** Aborts on the first Ctrl-C; a second one exits at once. */
+function cancelOnInterrupt(what: string): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  let count = 0;
+  const handler = (): void => {
+    count += 1;
+    if (count > 1) process.exit(130);
+    process.stderr.write(`\nmmgen: cancelling ${what} (Ctrl-C again to quit at once)\n`);
+    controller.abort(new Error(`${what} was cancelled`));
+  };
+  process.on('SIGINT', handler);
+  return { signal: controller.signal, release: () => process.off('SIGINT', handler) };
+}
+
+const percent = (value: number): string => `${(value * 100).toFixed(1)} %`;
+
+function printTable(rows: { metric: string; value: string; reference: string }[]): void {
+  const width = (key: 'metric' | 'value') => Math.max(...rows.map((row) => row[key].length));
+  const metricWidth = width('metric');
+  const valueWidth = width('value');
+  for (const row of rows) process.stdout.write(`  ${row.metric.padEnd(metricWidth)}  ${row.value.padStart(valueWidth)}   ${row.reference}\n`);
+}
+
+async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags): Promise<void> {
+  const out = flags.out ?? defaultJudgeDir(datasetDir);
+  const steps = integer(flags.steps, '--steps', 1);
+  const progress = trainingProgress();
+  // one data bar per loading phase, closed when training starts so lines come out in order
+  let data: ReturnType<typeof dataProgress> | undefined;
+  const interrupt = cancelOnInterrupt('judge training');
+  const onEvent = (event: JudgeEvent): void => {
+    if (event.type === 'step') {
+      data?.stop();
+      data = undefined;
+      progress.onEvent({ type: 'step', step: event.step, total: event.total, losses: { loss: event.loss }, smoothed: { loss: event.smoothedLoss }, stepsPerSecond: event.stepsPerSecond, etaSeconds: event.etaSeconds });
+    } else if (event.type !== 'evaluated') {
+      if (!data) progress.stop();
+      data ??= dataProgress();
+      data.onEvent(event);
+    }
+  };
+  let result;
+  try {
+    result = await trainJudge({
+      dataset: datasetDir,
+      steps,
+      seed: integer(flags.seed, '--seed', 0),
+      batchSize: integer(flags.batch, '--batch', 1),
+      ...(flags.lr !== undefined ? { learningRate: Number(flags.lr) } : {}),
+      ...(flags.attributes !== undefined ? { attributes: flags.attributes.split(',').map((name) => name.trim()).filter((name) => name !== '') } : {}),
+      ...(flags.limit !== undefined ? { trainLimit: integer(flags.limit, '--limit', 1) } : {}),
+      onEvent,
+      signal: interrupt.signal,
+    });
+  } finally {
+    progress.stop();
+    data?.stop();
+    interrupt.release();
+  }
+  const { judge } = result;
+  try {
+    await mkdir(out, { recursive: true });
+    await judge.save(out);
+    const info = judge.info;
+    process.stdout.write(`judge trained in ${result.seconds.toFixed(0)} s (${info.training.steps} steps on ${info.training.trainSamples} images); saved to ${out}\n`);
+    process.stdout.write(`held-out accuracy on ${info.evaluation.samples} real ${info.evaluation.split} images (trusted at ≥ ${percent(info.threshold)}):\n`);
+    const nameWidth = Math.max(...judge.attributeNames.map((name) => name.length));
+    for (const name of judge.attributeNames) {
+      const trusted = info.trusted[name] === true;
+      process.stdout.write(`  ${name.padEnd(nameWidth)}  ${percent(info.accuracy[name] ?? 0).padStart(7)}  ${trusted ? 'trusted' : 'NOT TRUSTED'}\n`);
+    }
+    const untrusted = judge.untrusted();
+    if (untrusted.length > 0) {
+      process.stderr.write(`warning: ${untrusted.join(', ')} below ${percent(info.threshold)}; eval will flag these verdicts. Train longer (e.g. --steps ${steps * 2}).\n`);
+    }
+  } finally {
+    judge.dispose();
+  }
+}
+
+async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
+  const started = performance.now();
+  const run = await loadTextToImageRun(runDir);
+  let judge: Judge | undefined;
+  const data = dataProgress();
+  const interrupt = cancelOnInterrupt('evaluation');
+  try {
+    if (!existsSync(run.dataset)) throw new Error(`${runDir} was trained on ${run.dataset}, which does not exist here; rebuild it with \`mmgen data build\` at that path`);
+    const judgeDir = flags.judge ?? defaultJudgeDir(run.dataset);
+    if (!existsSync(join(judgeDir, 'judge.json'))) {
+      throw new Error(`no judge at ${judgeDir}; train one with \`mmgen eval train-judge ${run.dataset}\`${flags.judge ? ` --out ${flags.judge}` : ''} (or pass --judge DIR)`);
+    }
+    judge = await Judge.load(judgeDir);
+    const model = run.model;
+    const evaluation = await evaluateTextToImage({
+      generator: { generate: async (texts, options) => noGrad(() => model.generate(texts, options.seed)) },
+      judge,
+      dataset: run.dataset,
+      captions: integer(flags.captions, '--captions', 1),
+      imagesPerCaption: integer(flags.perCaption, '--per-caption', 1),
+      seed: integer(flags.seed, '--seed', 0),
+      batchSize: integer(flags.batch, '--batch', 1),
+      kidSubsets: integer(flags.kidSubsets, '--kid-subsets', 1),
+      onEvent: data.onEvent,
+      signal: interrupt.signal,
+    });
+    data.stop();
+    const paths = await writeReport(runDir, evaluation.metrics, {
+      run: { dir: runDir, recipe: run.recipe.name },
+      judgeDir,
+      protocol: evaluation.protocol,
+      examples: evaluation.examples,
+      seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+    });
+    const { protocol, metrics } = evaluation;
+    process.stdout.write(`${runDir} (${run.recipe.name}) on ${metrics.dataset.name}: ${metrics.images} images from ${protocol.captions} ${protocol.split} captions × ${protocol.imagesPerCaption}\n`);
+    printTable(metricRows(metrics));
+    for (const warning of metrics.warnings) process.stderr.write(`warning: ${warning}\n`);
+    process.stdout.write(`report: ${paths.markdown} and ${paths.json}\n`);
+  } finally {
+    data.stop();
+    interrupt.release();
+    judge?.dispose();
+    run.model.dispose();
+  }
+}
+
+export function registerEval(program: Command): void {
+  const command = program
+    .command('eval')
+    .description('judge a text→image run: attribute accuracy (Strict/Feats or class) and FID/KID on judge features')
+    .argument('<run>', 'run folder written by `mmgen train`')
+    .option('--judge <dir>', 'judge folder (default DATASET/judge)')
+    .option('--captions <count>', 'test captions to draw', String(DEFAULT_PROTOCOL.captions))
+    .option('--per-caption <count>', 'images per caption', String(DEFAULT_PROTOCOL.imagesPerCaption))
+    .option('--seed <seed>', 'caption choice and generation seed', String(DEFAULT_PROTOCOL.seed))
+    .option('--batch <count>', 'captions per generation call', String(DEFAULT_PROTOCOL.batchSize))
+    .option('--kid-subsets <count>', 'random subsets averaged for KID', '100')
+    .action(async (runDir: string, flags: EvalFlags) => runEval(runDir, flags));
+  command
+    .command('train-judge')
+    .description("train a dataset's judge (CNN classifiers on its real images) and print its held-out accuracy")
+    .argument('<dataset>', 'dataset folder written by `mmgen data build`')
+    .option('--out <dir>', 'judge folder (default DATASET/judge)')
+    .option('--steps <count>', 'training steps', String(DEFAULT_JUDGE_STEPS))
+    .option('--seed <seed>', 'seed of initialisation and batch order', '0')
+    .option('--batch <count>', 'batch size', '64')
+    .option('--lr <rate>', 'Adam learning rate (cosine-decayed)')
+    .option('--attributes <names>', 'comma-separated attributes to judge (default: per dataset)')
+    .option('--limit <count>', 'use only the first N training images')
+    .action(async (datasetDir: string, flags: TrainJudgeFlags) => runTrainJudge(datasetDir, flags));
+}

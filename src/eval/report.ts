@@ -1,0 +1,102 @@
+// The evaluation report of a run: eval.json (everything, machine-readable) and eval.md (a short
+// table with chance levels and real-vs-real floors), each written to a temporary name and renamed.
+import { join } from 'node:path';
+import { mmgenVersion } from '../data/format.js';
+import { writeFileAtomic } from '../train/checkpoint.js';
+import type { ImageMetrics } from './images.js';
+import type { CaptionResult, TextToImageProtocol } from './text-to-image.js';
+
+export const EVAL_JSON = 'eval.json';
+export const EVAL_MARKDOWN = 'eval.md';
+
+/** Where the numbers came from, recorded beside them. */
+export interface ReportContext {
+  run?: { dir: string; recipe?: string };
+  judgeDir?: string;
+  protocol?: TextToImageProtocol & { split: string; availableCaptions: number };
+  examples?: CaptionResult[];
+  seconds?: number;
+}
+
+export interface MetricRow {
+  metric: string;
+  value: string;
+  reference: string;
+}
+
+const percent = (value: number): string => `${(value * 100).toFixed(1)} %`;
+
+/** Rows of the summary table (the CLI prints the same rows). */
+export function metricRows(metrics: ImageMetrics): MetricRow[] {
+  const rows: MetricRow[] = [];
+  const untrusted = (name: string): string => (metrics.judge.trusted[name] === true ? '' : ' (untrusted judge)');
+  const scores = metrics.attributeScores;
+  if (metrics.classAccuracy) {
+    const { attribute, value, chance } = metrics.classAccuracy;
+    rows.push({ metric: `${attribute} accuracy${untrusted(attribute)}`, value: percent(value), reference: `chance ${percent(chance)}` });
+  } else if (scores) {
+    const anyUntrusted = Object.keys(scores.attributes).some((name) => metrics.judge.trusted[name] !== true);
+    const note = anyUntrusted ? ' (untrusted judge)' : '';
+    rows.push({ metric: `Strict (all ${scores.feats.of} attributes right)${note}`, value: percent(scores.strict.value), reference: `chance ${percent(scores.strict.chance)}` });
+    rows.push({
+      metric: `Feats (mean attribute accuracy)${note}`,
+      value: `${percent(scores.feats.value)} (${scores.feats.perImage.toFixed(2)} of ${scores.feats.of})`,
+      reference: `chance ${percent(scores.feats.chance)}`,
+    });
+    for (const [name, score] of Object.entries(scores.attributes)) {
+      rows.push({ metric: `  ${name}${untrusted(name)}`, value: percent(score.accuracy), reference: `chance ${percent(score.chance)}` });
+    }
+  }
+  const distribution = metrics.distribution;
+  if (distribution) {
+    const real = `${distribution.realImages} real ${distribution.realSplit} images`;
+    rows.push({ metric: `FID (judge features, vs ${real})`, value: distribution.fid.toFixed(3), reference: `real vs real ${distribution.fidRealFloor.toFixed(3)}` });
+    rows.push({
+      metric: 'KID ×10³',
+      value: `${(distribution.kid.mean * 1000).toFixed(3)} ± ${(distribution.kid.std * 1000).toFixed(3)}`,
+      reference: `real vs real ${(distribution.kidRealFloor.mean * 1000).toFixed(3)} ± ${(distribution.kidRealFloor.std * 1000).toFixed(3)}`,
+    });
+  }
+  return rows;
+}
+
+const escapeCell = (text: string): string => text.replace(/\|/g, '\\|');
+
+/** The markdown report. */
+export function renderMarkdown(metrics: ImageMetrics, context: ReportContext = {}): string {
+  const lines: string[] = [];
+  const level = metrics.dataset.options.level;
+  lines.push(`# Evaluation: ${metrics.dataset.name}${level !== undefined ? ` level ${String(level)}` : ''}`, '');
+  const source = context.run ? `run \`${context.run.dir}\`${context.run.recipe ? ` (${context.run.recipe})` : ''}` : 'the given images';
+  const protocol = context.protocol
+    ? `${metrics.images} images from ${source}: ${context.protocol.captions} ${context.protocol.split} captions × ${context.protocol.imagesPerCaption}, seed ${context.protocol.seed}.`
+    : `${metrics.images} images from ${source}.`;
+  lines.push(protocol, '');
+  lines.push('| metric | value | chance / floor |', '| --- | ---: | ---: |');
+  for (const row of metricRows(metrics)) lines.push(`| ${escapeCell(row.metric.trim())} | ${escapeCell(row.value)} | ${escapeCell(row.reference)} |`);
+  lines.push('');
+  const accuracy = Object.entries(metrics.judge.accuracy).map(([name, value]) => `${name} ${percent(value)}${metrics.judge.trusted[name] ? '' : ' (untrusted)'}`).join(', ');
+  lines.push(`Judge${context.judgeDir ? ` \`${context.judgeDir}\`` : ''}: held-out accuracy on ${metrics.judge.evaluatedOn}: ${accuracy}; trusted at ≥ ${percent(metrics.judge.threshold)}.`);
+  if (metrics.distribution) {
+    lines.push(`FID/KID use the judge's ${metrics.distribution.featureDim}-d penultimate features; the real-vs-real floor compares two halves of the real split.`);
+  }
+  if (context.examples && context.examples.length > 0 && context.protocol) {
+    lines.push('', '| caption | images with every attribute right |', '| --- | ---: |');
+    for (const example of context.examples) lines.push(`| ${escapeCell(example.text)} | ${example.allRight} / ${context.protocol.imagesPerCaption} |`);
+  }
+  if (metrics.warnings.length > 0) {
+    lines.push('', '**Warnings**', '');
+    for (const warning of metrics.warnings) lines.push(`- ${warning}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Writes eval.json and eval.md into runDir; returns their paths. */
+export async function writeReport(runDir: string, metrics: ImageMetrics, context: ReportContext = {}): Promise<{ json: string; markdown: string }> {
+  const json = join(runDir, EVAL_JSON);
+  const markdown = join(runDir, EVAL_MARKDOWN);
+  const document = { createdAt: new Date().toISOString(), mmgenVersion: mmgenVersion(), ...context, metrics };
+  await writeFileAtomic(json, `${JSON.stringify(document, null, 2)}\n`);
+  await writeFileAtomic(markdown, renderMarkdown(metrics, context));
+  return { json, markdown };
+}

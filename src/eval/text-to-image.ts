@@ -1,0 +1,117 @@
+// The text→image protocol: seeded captions from the real test split, several images per caption
+// from the generator, judged for attributes (Strict/Feats or class accuracy) and FID/KID against the
+// real split. The generator comes in through a small interface, so eval does not depend on recipes.
+import { type Tensor, cat, dispose, tidy } from '../tensor/index.js';
+import type { DataEventHandler } from '../data/events.js';
+import { type Dataset, type ManifestEntry, readDataset } from '../data/format.js';
+import { Random } from '../data/random.js';
+import type { Judge } from '../models/judge.js';
+import { type ImageMetrics, checkJudgeMatches, evaluateImages, referenceSplit } from './images.js';
+
+/** What eval needs of a text→image run. */
+export interface TextToImageGenerator {
+  /** Images [texts.length, C, H, W] in [-1, 1]; the same seed gives the same images. */
+  generate(texts: string[], options: { seed: number }): Promise<Tensor>;
+}
+
+export interface TextToImageProtocol {
+  /** Captions drawn from the test split (default 250). */
+  captions: number;
+  /** Images generated per caption (default 4). */
+  imagesPerCaption: number;
+  seed: number;
+  /** Texts per generate() call (default 100). */
+  batchSize: number;
+}
+
+export const DEFAULT_PROTOCOL: TextToImageProtocol = { captions: 250, imagesPerCaption: 4, seed: 0, batchSize: 100 };
+
+export interface EvaluateTextToImageOptions extends Partial<TextToImageProtocol> {
+  generator: TextToImageGenerator;
+  judge: Judge;
+  dataset: string | Dataset;
+  kidSubsets?: number;
+  onEvent?: DataEventHandler;
+  signal?: AbortSignal;
+}
+
+export interface CaptionResult {
+  text: string;
+  attributes: Record<string, string>;
+  /** Images of this caption with every judged attribute right. */
+  allRight: number;
+}
+
+export interface TextToImageEvaluation {
+  protocol: TextToImageProtocol & { split: string; availableCaptions: number };
+  metrics: ImageMetrics;
+  /** The first few captions with how many of their images were fully right. */
+  examples: CaptionResult[];
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** Seeded choice of `count` distinct entries (all of them when there are fewer). */
+export function chooseCaptions(entries: readonly ManifestEntry[], count: number, seed: number): ManifestEntry[] {
+  const order = new Random(seed).fork('eval-captions').shuffle(entries.map((_, index) => index));
+  return order.slice(0, Math.min(count, entries.length)).map((index) => entries[index] as ManifestEntry);
+}
+
+/** Runs the protocol and scores the images. */
+export async function evaluateTextToImage(options: EvaluateTextToImageOptions): Promise<TextToImageEvaluation> {
+  const protocol: TextToImageProtocol = {
+    captions: positiveInteger(options.captions ?? DEFAULT_PROTOCOL.captions, 'captions'),
+    imagesPerCaption: positiveInteger(options.imagesPerCaption ?? DEFAULT_PROTOCOL.imagesPerCaption, 'imagesPerCaption'),
+    seed: options.seed ?? DEFAULT_PROTOCOL.seed,
+    batchSize: positiveInteger(options.batchSize ?? DEFAULT_PROTOCOL.batchSize, 'batchSize'),
+  };
+  if (!Number.isSafeInteger(protocol.seed) || protocol.seed < 0) throw new Error(`seed must be a non-negative integer, got ${protocol.seed}`);
+  const dataset = typeof options.dataset === 'string' ? await readDataset(options.dataset) : options.dataset;
+  const { judge } = options;
+  checkJudgeMatches(judge, dataset);
+  const split = referenceSplit(dataset);
+  const names = judge.attributeNames;
+  const candidates = dataset.entries.filter((entry) => entry.split === split && names.every((name) => entry.attributes?.[name] !== undefined));
+  if (candidates.length === 0) throw new Error(`${dataset.dir}: no ${split} samples carry the judged attributes ${names.join(', ')}`);
+  const chosen = chooseCaptions(candidates, protocol.captions, protocol.seed);
+  const texts = chosen.flatMap((entry) => new Array<string>(protocol.imagesPerCaption).fill(entry.text));
+  const records = chosen.flatMap((entry) => new Array<Record<string, string>>(protocol.imagesPerCaption).fill(entry.attributes as Record<string, string>));
+
+  const parts: Tensor[] = [];
+  let images: Tensor | undefined;
+  try {
+    for (let start = 0, call = 0; start < texts.length; start += protocol.batchSize, call++) {
+      if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('evaluation was cancelled');
+      const batch = texts.slice(start, start + protocol.batchSize);
+      const generated = await options.generator.generate(batch, { seed: protocol.seed + call });
+      parts.push(generated);
+      if (generated.rank !== 4 || generated.shape[0] !== batch.length) {
+        throw new Error(`the generator returned [${generated.shape.join(', ')}] for ${batch.length} captions; expected [${batch.length}, channels, height, width]`);
+      }
+      options.onEvent?.({ type: 'progress', done: Math.min(texts.length, start + batch.length), total: texts.length, message: 'generating images' });
+    }
+    images = parts.length === 1 ? (parts[0] as Tensor) : cat(parts, 0);
+    options.onEvent?.({ type: 'notice', message: `judging ${texts.length} images and computing FID/KID against real ${split} images` });
+    const metrics = await evaluateImages({
+      judge, dataset, images, attributes: records, seed: protocol.seed,
+      ...(options.kidSubsets !== undefined ? { kidSubsets: options.kidSubsets } : {}),
+    });
+    const first = images;
+    const { predictions } = tidy(() => judge.run(first.narrow(0, 0, Math.min(texts.length, 8 * protocol.imagesPerCaption))));
+    const examples = chosen.slice(0, 8).map((entry, caption) => {
+      let allRight = 0;
+      for (let k = 0; k < protocol.imagesPerCaption; k++) {
+        const row = caption * protocol.imagesPerCaption + k;
+        if (names.every((name) => judge.info.attributes[name]?.[(predictions.get(name) as Int32Array)[row] as number] === entry.attributes?.[name])) allRight++;
+      }
+      return { text: entry.text, attributes: entry.attributes as Record<string, string>, allRight };
+    });
+    return { protocol: { ...protocol, split, availableCaptions: candidates.length }, metrics, examples };
+  } finally {
+    dispose(parts);
+    images?.dispose();
+  }
+}

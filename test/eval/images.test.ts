@@ -1,0 +1,166 @@
+// evaluateImages and the text→image protocol on a tiny shapes build, with a quickly trained judge:
+// real images score as the judge's own held-out accuracy, a generator that copies real images of the
+// caption beats one that draws noise, and everything is seeded and leak-free.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Tensor, memory, rand, tensor, tidy, Generator } from '../../src/tensor/index.js';
+import { type Dataset, readDataset } from '../../src/data/format.js';
+import { type LoadedSplit, loadSplit } from '../../src/data/loader.js';
+import { Random } from '../../src/data/random.js';
+import { Judge, JudgeNetwork } from '../../src/models/judge.js';
+import { trainJudge } from '../../src/models/judge-train.js';
+import { chooseCaptions, evaluateImages, evaluateTextToImage, type TextToImageGenerator, writeReport } from '../../src/eval/index.js';
+import { type TinyDataset, tinyShapes, withoutLeaks } from './helpers.js';
+
+let data: TinyDataset;
+let dataset: Dataset;
+let judge: Judge;
+let train: LoadedSplit;
+let testSplit: LoadedSplit;
+let tensorsBefore = 0;
+
+before(async () => {
+  tensorsBefore = memory().tensors;
+  data = await tinyShapes({ level: 3, count: 600 });
+  dataset = await readDataset(data.dir);
+  // a narrow network and a short fit: colour and size are learnt, shape only partly
+  judge = (await trainJudge({ dataset, steps: 100, batchSize: 32, learningRate: 3e-3, seed: 2, architecture: { widths: [8, 16, 32, 32], features: 64 } })).judge;
+  train = await loadSplit(dataset, { split: 'train', images: 'uint8', audio: false });
+  testSplit = await loadSplit(dataset, { split: 'test', audio: false });
+});
+
+after(async () => {
+  judge.dispose();
+  train.dispose();
+  testSplit.dispose();
+  await data.cleanup();
+  assert.equal(memory().tensors, tensorsBefore, 'fixtures leaked tensors');
+});
+
+/** Draws, for each caption, a training image with exactly that caption (seeded). */
+function copyGenerator(calls: { texts: string[]; seed: number }[]): TextToImageGenerator {
+  const rows = new Map<string, number[]>();
+  train.entries.forEach((entry, row) => rows.set(entry.text, [...(rows.get(entry.text) ?? []), row]));
+  return {
+    generate: async (texts, { seed }) => {
+      calls.push({ texts, seed });
+      const random = new Random(seed);
+      const picked = texts.map((text) => random.pick(rows.get(text) ?? []));
+      return tidy(() => train.images!.indexSelect(0, tensor(picked, { dtype: 'int64' })).float().div(127.5).sub(1));
+    },
+  };
+}
+
+function noiseGenerator(): TextToImageGenerator {
+  return {
+    generate: async (texts, { seed }) => {
+      const generator = new Generator(seed);
+      try {
+        return tidy(() => rand([texts.length, 3, 64, 64], { generator }).mul(2).sub(1));
+      } finally {
+        generator.dispose();
+      }
+    },
+  };
+}
+
+test('real test images score exactly the judge held-out accuracy, and FID against themselves is 0', async () => {
+  await withoutLeaks(async () => {
+    const records = testSplit.entries.map((entry) => entry.attributes as Record<string, string>);
+    const metrics = await evaluateImages({ judge, dataset, images: testSplit.images!, attributes: records, kidSubsets: 20 });
+    const scores = metrics.attributeScores!;
+    for (const name of judge.attributeNames) assert.equal(scores.attributes[name]?.accuracy, judge.info.accuracy[name], name);
+    // Strict by hand from the judge's own predictions
+    const { predictions } = judge.run(testSplit.images!);
+    let allRight = 0;
+    records.forEach((record, row) => {
+      if (judge.attributeNames.every((name) => judge.info.attributes[name]?.[predictions.get(name)![row]!] === record[name])) allRight++;
+    });
+    assert.equal(scores.strict.value, allRight / records.length);
+    assert.equal(scores.strict.chance, 1 / 30);
+    const distribution = metrics.distribution!;
+    assert.ok(distribution.fid < 1e-6, `FID of the real split against itself: ${distribution.fid}`);
+    assert.ok(distribution.fidRealFloor > 0, 'two different halves are not identical');
+    assert.deepEqual([distribution.realSplit, distribution.realImages, distribution.featureDim], ['test', 60, 64]);
+    assert.equal(metrics.warnings.filter((warning) => warning.startsWith('judge head')).length, judge.untrusted().length);
+    assert.ok(metrics.warnings.some((warning) => /FID\/KID on 60 images are noisy/.test(warning)));
+    assert.equal(metrics.classAccuracy, undefined, 'three attributes: Strict/Feats, not class accuracy');
+  });
+});
+
+test('labels score a single-attribute judge as class accuracy', async () => {
+  await withoutLeaks(async () => {
+    const colours = judge.info.attributes.colour as string[];
+    const network = new JudgeNetwork(judge.info.architecture, [colours.length]);
+    const single = new Judge(network, { ...judge.info, attributes: { colour: colours }, accuracy: { colour: 0.95 }, trusted: { colour: false } });
+    try {
+      const labels = testSplit.labels.get('colour')!;
+      const metrics = await evaluateImages({ judge: single, dataset, images: testSplit.images!, labels, distribution: false });
+      const predicted = single.run(testSplit.images!).predictions.get('colour')!;
+      const truth = labels.toFlatArray();
+      const expected = truth.filter((label, row) => predicted[row] === label).length / truth.length;
+      assert.deepEqual(metrics.classAccuracy, { attribute: 'colour', value: expected, chance: 0.2 });
+      assert.equal(metrics.distribution, undefined);
+      const asArray = await evaluateImages({ judge: single, dataset, images: testSplit.images!, labels: truth, distribution: false });
+      assert.deepEqual(asArray.classAccuracy, metrics.classAccuracy);
+      await assert.rejects(evaluateImages({ judge, dataset, images: testSplit.images!, labels: truth }), /labels fit single-attribute judges/);
+      await assert.rejects(evaluateImages({ judge: single, dataset, images: testSplit.images!, labels: truth.slice(1) }), /60 images but 59 targets/);
+    } finally {
+      single.dispose();
+    }
+  });
+});
+
+test('the protocol draws seeded captions, calls the generator in batches, and ranks copies above noise', async () => {
+  await withoutLeaks(async () => {
+    const calls: { texts: string[]; seed: number }[] = [];
+    const protocol = { captions: 25, imagesPerCaption: 4, seed: 3, batchSize: 40, kidSubsets: 20 };
+    const copies = await evaluateTextToImage({ generator: copyGenerator(calls), judge, dataset, ...protocol });
+    assert.deepEqual(calls.map((call) => call.texts.length), [40, 40, 20]);
+    assert.deepEqual(calls.map((call) => call.seed), [3, 4, 5]);
+    const texts = calls.flatMap((call) => call.texts);
+    const chosen = chooseCaptions(dataset.entries.filter((entry) => entry.split === 'test'), 25, 3);
+    assert.deepEqual(texts, chosen.flatMap((entry) => [entry.text, entry.text, entry.text, entry.text]));
+    assert.equal(new Set(chosen.map((entry) => entry.id)).size, 25, 'captions are drawn without replacement');
+    assert.deepEqual(copies.protocol, { captions: 25, imagesPerCaption: 4, seed: 3, batchSize: 40, split: 'test', availableCaptions: 60 });
+    assert.equal(copies.metrics.images, 100);
+    assert.equal(copies.examples.length, 8);
+    assert.equal(copies.examples[0]?.text, chosen[0]?.text);
+
+    const noise = await evaluateTextToImage({ generator: noiseGenerator(), judge, dataset, ...protocol });
+    const copyScores = copies.metrics.attributeScores!;
+    const noiseScores = noise.metrics.attributeScores!;
+    assert.ok(copyScores.feats.value > noiseScores.feats.value + 0.15, `Feats: copies ${copyScores.feats.value}, noise ${noiseScores.feats.value}`);
+    assert.ok(copyScores.attributes.colour!.accuracy > 0.5, `colour of copies ${copyScores.attributes.colour!.accuracy}`);
+    const copyFid = copies.metrics.distribution!.fid;
+    const noiseFid = noise.metrics.distribution!.fid;
+    assert.ok(noiseFid > 5 * copyFid, `FID: copies ${copyFid}, noise ${noiseFid}`);
+    assert.ok(noise.metrics.distribution!.kid.mean > copies.metrics.distribution!.kid.mean);
+
+    const again = await evaluateTextToImage({ generator: copyGenerator([]), judge, dataset, ...protocol });
+    assert.deepEqual(again.metrics, copies.metrics, 'same seed, same evaluation');
+
+    await writeReport(data.root, copies.metrics, { protocol: copies.protocol, examples: copies.examples });
+    const markdown = await readFile(join(data.root, 'eval.md'), 'utf8');
+    assert.match(markdown, /100 images from the given images: 25 test captions × 4, seed 3\./);
+    assert.match(markdown, /\| Strict \(all 3 attributes right\).* \| chance 3\.3 % \|/);
+  });
+});
+
+test('bad generators and mismatched judges get clear errors', async () => {
+  await withoutLeaks(async () => {
+    const wrongCount: TextToImageGenerator = { generate: async (texts) => rand([texts.length - 1, 3, 64, 64]) };
+    await assert.rejects(evaluateTextToImage({ generator: wrongCount, judge, dataset, captions: 2, imagesPerCaption: 2 }), /the generator returned \[3, 3, 64, 64\] for 4 captions/);
+    const other = await tinyShapes({ level: 2, count: 60 });
+    try {
+      await assert.rejects(evaluateImages({ judge, dataset: other.dir, images: testSplit.images! }), /the judge was trained on shapes .* whose "colour" differs from .*mmgen eval train-judge/);
+    } finally {
+      await other.cleanup();
+    }
+    const tooBright: Tensor = tidy(() => rand([2, 3, 64, 64]).mul(255));
+    await assert.rejects(evaluateImages({ judge, dataset, images: tooBright }), /float images in \[-1, 1\]/);
+    tooBright.dispose();
+  });
+});
