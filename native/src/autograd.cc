@@ -22,6 +22,12 @@ MMGEN_FN(grad) {
 MMGEN_FN(setGrad) {
   at::Tensor& tensor = T(info, 0);
   c10::optional<at::Tensor> gradient = OptT(info, 1);
+  // the same checks as PyTorch's `x.grad = g`: a mismatched gradient would fail much later, in backward or an optimiser
+  if (gradient.has_value()) {
+    TORCH_CHECK(gradient->sizes() == tensor.sizes(), "assigned grad has shape ", gradient->sizes(), " but the tensor has shape ", tensor.sizes());
+    TORCH_CHECK(gradient->scalar_type() == tensor.scalar_type(), "assigned grad has dtype ", gradient->scalar_type(), " but the tensor has dtype ",
+                tensor.scalar_type());
+  }
   tensor.mutable_grad() = gradient.has_value() ? *gradient : at::Tensor();
   return info.Env().Undefined();
 }

@@ -30,18 +30,22 @@ MMGEN_FN(adaptiveAvgPool) {
   if (size.size() == 1) return Ret(info, at::adaptive_avg_pool1d(T(info, 0), size));
   return Ret(info, at::adaptive_avg_pool2d(T(info, 0), size));
 }
-// interpolate(x, size[], mode 0 nearest / 1 bilinear / 2 linear(1-D), alignCorners)
+// interpolate(x, size[], mode 0 nearest / 1 bilinear / 2 linear(1-D), alignCorners, scaleFactors[] | null)
+// With scale factors the kernels map coordinates by 1/scale, as torch's F.interpolate(scale_factor=...)
+// does; without them by in/out. The two differ only for non-integer factors.
 MMGEN_FN(interpolate) {
   at::Tensor& x = T(info, 0);
   auto size = IL(info, 1);
   int64_t mode = I(info, 2);
   bool align = B(info, 3);
+  std::vector<double> scales = DL(info, 4);
+  auto scale = [&](size_t k) -> c10::optional<double> { return k < scales.size() ? c10::optional<double>(scales[k]) : c10::nullopt; };
   if (mode == 0) {
-    if (x.dim() == 3) return Ret(info, at::upsample_nearest1d(x, size));
-    return Ret(info, at::upsample_nearest2d(x, size));
+    if (x.dim() == 3) return Ret(info, at::upsample_nearest1d(x, size, scale(0)));
+    return Ret(info, at::upsample_nearest2d(x, size, scale(0), scale(1)));
   }
-  if (mode == 1) return Ret(info, at::upsample_bilinear2d(x, size, align));
-  return Ret(info, at::upsample_linear1d(x, size, align));
+  if (mode == 1) return Ret(info, at::upsample_bilinear2d(x, size, align, scale(0), scale(1)));
+  return Ret(info, at::upsample_linear1d(x, size, align, scale(0)));
 }
 MMGEN_FN(softmax) { return Ret(info, at::softmax(T(info, 0), I(info, 1))); }
 MMGEN_FN(logSoftmax) { return Ret(info, at::log_softmax(T(info, 0), I(info, 1))); }

@@ -5,7 +5,9 @@
 #include <torch/version.h>
 #include <ATen/Parallel.h>
 #include <c10/util/Logging.h>
+#include <algorithm>
 #include <cstdlib>
+#include <mutex>
 
 namespace mmgen {
 namespace {
@@ -15,6 +17,28 @@ int64_t live_count = 0;
 int64_t live_bytes = 0;
 int64_t pending_external = 0;  // bytes not yet reported to V8, flushed in 1 MiB steps
 std::vector<c10::optional<at::Generator>> generators;
+
+// libtorch warnings (TORCH_WARN) go to stderr by default; mmgen's rule is that only the CLI prints,
+// so they are queued here (deduplicated, bounded) for JS to collect with takeWarnings().
+class QueueWarningHandler : public c10::WarningHandler {
+ public:
+  void process(const c10::SourceLocation& source_location, const std::string& msg, const bool verbatim) override {
+    std::lock_guard<std::mutex> lock(mutex_);  // intra-op worker threads may warn too
+    if (messages_.size() >= 64 || std::find(messages_.begin(), messages_.end(), msg) != messages_.end()) return;
+    messages_.push_back(msg);
+  }
+  std::vector<std::string> Take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::string> out;
+    out.swap(messages_);
+    return out;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> messages_;
+};
+QueueWarningHandler warning_queue;
 
 int64_t BytesOf(const at::Tensor& tensor) {
   return tensor.defined() ? static_cast<int64_t>(tensor.numel() * tensor.element_size()) : 0;
@@ -31,6 +55,8 @@ void Report(Napi::Env env, int64_t delta) {
 }  // namespace
 
 int32_t Store(Napi::Env env, at::Tensor tensor) {
+  // an undefined tensor would count as live but read as disposed: refuse it instead of leaking a slot
+  if (!tensor.defined()) throw Napi::Error::New(env, "the operation returned no tensor");
   int64_t bytes = BytesOf(tensor);
   int32_t handle;
   if (!free_slots.empty()) {
@@ -165,6 +191,13 @@ MMGEN_FN(disposeMany) {
 
 MMGEN_FN(liveCount) { return Napi::Number::New(info.Env(), static_cast<double>(LiveCount())); }
 MMGEN_FN(liveBytes) { return Napi::Number::New(info.Env(), static_cast<double>(LiveBytes())); }
+// V8's running total of external memory (what napi_adjust_external_memory has told it); Node's
+// process.memoryUsage().external does not include it.
+MMGEN_FN(reportedExternalBytes) {
+  int64_t total = 0;
+  napi_adjust_external_memory(info.Env(), 0, &total);
+  return Napi::Number::New(info.Env(), static_cast<double>(total));
+}
 
 MMGEN_FN(shape) {
   auto sizes = T(info, 0).sizes();
@@ -258,6 +291,14 @@ MMGEN_FN(generatorSetState) {
   return info.Env().Undefined();
 }
 
+// takeWarnings() -> libtorch warnings since the last call
+MMGEN_FN(takeWarnings) {
+  std::vector<std::string> messages = warning_queue.Take();
+  Napi::Array array = Napi::Array::New(info.Env(), messages.size());
+  for (size_t k = 0; k < messages.size(); k++) array.Set(static_cast<uint32_t>(k), Napi::String::New(info.Env(), messages[k]));
+  return array;
+}
+
 MMGEN_FN(versionInfo) {
   Napi::Object out = Napi::Object::New(info.Env());
   out.Set("torch", TORCH_VERSION);
@@ -270,10 +311,12 @@ void RegisterTable(Napi::Env env, Napi::Object exports) {
   // (bindings report what_without_backtrace); skip it unless TORCH_SHOW_CPP_STACKTRACES=1 asks.
   const char* show = std::getenv("TORCH_SHOW_CPP_STACKTRACES");
   if (show == nullptr || std::string(show) != "1") c10::SetStackTraceFetcher([] { return std::string(); });
+  c10::Warning::set_warning_handler(&warning_queue);
   MMGEN_EXPORT(exports, dispose);
   MMGEN_EXPORT(exports, disposeMany);
   MMGEN_EXPORT(exports, liveCount);
   MMGEN_EXPORT(exports, liveBytes);
+  MMGEN_EXPORT(exports, reportedExternalBytes);
   MMGEN_EXPORT(exports, shape);
   MMGEN_EXPORT(exports, dtype);
   MMGEN_EXPORT(exports, item);
@@ -291,6 +334,7 @@ void RegisterTable(Napi::Env env, Napi::Object exports) {
   MMGEN_EXPORT(exports, generatorGetState);
   MMGEN_EXPORT(exports, generatorSetState);
   MMGEN_EXPORT(exports, versionInfo);
+  MMGEN_EXPORT(exports, takeWarnings);
 }
 
 }  // namespace mmgen

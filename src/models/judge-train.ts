@@ -7,7 +7,7 @@ import { BatchLoader, disposeBatch } from '../data/batches.js';
 import type { DataEvent } from '../data/events.js';
 import { type Dataset, type DatasetInfo, type Split, mmgenVersion, readDataset } from '../data/format.js';
 import { type LoadedSplit, loadSplit } from '../data/loader.js';
-import { DEFAULT_FEATURES, DEFAULT_WIDTHS, Judge, type JudgeArchitecture, type JudgeInfo, JudgeNetwork, prepareImages, trustThreshold } from './judge.js';
+import { DEFAULT_FEATURES, DEFAULT_KEYPOINTS, DEFAULT_WIDTHS, Judge, type JudgeArchitecture, type JudgeInfo, JudgeNetwork, prepareImages, trustThreshold } from './judge.js';
 
 export type JudgeEvent =
   | DataEvent
@@ -24,7 +24,7 @@ export interface TrainJudgeOptions {
   /** Attributes to judge; default per builder (see judgedAttributes). */
   attributes?: string[];
   /** Smaller or larger networks than the default (widths, feature size). */
-  architecture?: Partial<Pick<JudgeArchitecture, 'widths' | 'features' | 'coordinates'>>;
+  architecture?: Partial<Pick<JudgeArchitecture, 'widths' | 'features' | 'keypoints'>>;
   /** Use only the first N training samples (quick runs, tests). */
   trainLimit?: number;
   /** Steps between 'step' events. */
@@ -61,7 +61,7 @@ export function judgedAttributes(info: DatasetInfo, requested?: string[]): Recor
 export function judgeArchitecture(info: DatasetInfo): JudgeArchitecture {
   const image = info.modalities.image;
   if (!image) throw new Error(`dataset "${info.name}" has no images; judges classify images`);
-  return { channels: image.channels, inputSize: Math.max(image.width, image.height) > 32 ? 64 : 32, widths: [...DEFAULT_WIDTHS], features: DEFAULT_FEATURES, coordinates: true };
+  return { channels: image.channels, inputSize: Math.max(image.width, image.height) > 32 ? 64 : 32, widths: [...DEFAULT_WIDTHS], features: DEFAULT_FEATURES, keypoints: DEFAULT_KEYPOINTS };
 }
 
 function positiveInteger(value: number, name: string): number {
@@ -112,6 +112,7 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
   const attributes = judgedAttributes(info, options.attributes);
   const architecture = { ...judgeArchitecture(info), ...options.architecture };
   for (const size of [...architecture.widths, architecture.features]) positiveInteger(size, 'judge layer width');
+  if (!Number.isInteger(architecture.keypoints) || architecture.keypoints < 0) throw new Error(`keypoints must be a non-negative integer, got ${architecture.keypoints}`);
   const steps = positiveInteger(options.steps ?? DEFAULT_JUDGE_STEPS, 'steps');
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got ${seed}`);

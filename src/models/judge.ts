@@ -5,7 +5,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { type Tensor, F, cat, linspace, noGrad, stack, tidy } from '../tensor/index.js';
-import { BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, Module, ModuleList, ReLU, Sequential, type UnaryModule } from '../nn/index.js';
+import { BatchNorm2d, Conv2d, Linear, Module, ModuleList, ReLU, Sequential } from '../nn/index.js';
 
 export const JUDGE_WEIGHTS_FILE = 'judge.safetensors';
 export const JUDGE_INFO_FILE = 'judge.json';
@@ -19,51 +19,72 @@ export interface JudgeArchitecture {
   widths: [number, number, number, number];
   /** Size of the feature layer (penultimate), used for FID/KID. */
   features: number;
-  /** Append x/y coordinate channels to the input (CoordConv): position is judged to the pixel. */
-  coordinates: boolean;
+  /**
+   * Learned keypoints whose soft-argmax (x, y) on the first block's 32×32 map joins the features:
+   * max pooling blurs where a shape is, and position is judged to within a pixel or two. 0 = none.
+   */
+  keypoints: number;
 }
 
 export const DEFAULT_WIDTHS: JudgeArchitecture['widths'] = [16, 32, 64, 128];
 export const DEFAULT_FEATURES = 128;
+export const DEFAULT_KEYPOINTS = 16;
 
-/** The network: conv trunk → flatten → feature layer (ReLU) → one linear head per attribute. */
+const convBlock = (inChannels: number, outChannels: number, stride = 1): Sequential =>
+  new Sequential(new Conv2d(inChannels, outChannels, 3, { stride, padding: 1, bias: false }), new BatchNorm2d(outChannels), new ReLU());
+
+/** The network: conv trunk → flattened 4×4 map (+ keypoint positions) → feature layer (ReLU) → one linear head per attribute. */
 export class JudgeNetwork extends Module {
-  readonly trunk: Sequential;
+  readonly stem: Sequential;
+  readonly blocks: ModuleList<Sequential>;
+  readonly keypoints: Conv2d | null;
   readonly embedding: Sequential;
   readonly heads: ModuleList<Linear>;
-  private readonly coordinates: Tensor | null;
+  /** [side², 2] x/y in [-1, 1] of every cell of the keypoint map. */
+  private readonly grid: Tensor | null;
 
   constructor(readonly architecture: JudgeArchitecture, headSizes: number[]) {
     super();
-    const [stem, ...blocks] = architecture.widths;
-    const size = architecture.inputSize;
-    this.coordinates = architecture.coordinates
-      ? this.registerBuffer('coordinates', tidy(() => {
-        const ramp = linspace(-1, 1, size);
-        return stack([ramp.unsqueeze(0).expand(size, size), ramp.unsqueeze(1).expand(size, size)]).unsqueeze(0).contiguous();
-      }))
-      : null;
-    const layers: UnaryModule[] = [
-      new Conv2d(architecture.channels + (architecture.coordinates ? 2 : 0), stem, 3, { stride: architecture.inputSize === 64 ? 2 : 1, padding: 1, bias: false }),
-      new BatchNorm2d(stem),
-      new ReLU(),
-    ];
+    const [stem, ...widths] = architecture.widths;
+    this.stem = this.registerModule('stem', convBlock(architecture.channels, stem, architecture.inputSize === 64 ? 2 : 1));
+    const blocks: Sequential[] = [];
     let previous = stem;
-    for (const width of blocks) {
-      layers.push(new Conv2d(previous, width, 3, { padding: 1, bias: false }), new BatchNorm2d(width), new ReLU(), new MaxPool2d(2));
+    for (const width of widths) {
+      blocks.push(convBlock(previous, width));
       previous = width;
     }
-    this.trunk = this.registerModule('trunk', new Sequential(...layers));
+    this.blocks = this.registerModule('blocks', new ModuleList(blocks));
+    const count = architecture.keypoints;
+    this.keypoints = count > 0 ? this.registerModule('keypoints', new Conv2d(widths[0] as number, count, 1)) : null;
+    const side = 32;
+    this.grid = count > 0
+      ? this.registerBuffer('keypoint_grid', tidy(() => {
+        const ramp = linspace(-1, 1, side);
+        return stack([ramp.unsqueeze(0).expand(side, side), ramp.unsqueeze(1).expand(side, side)], 2).reshape(side * side, 2).contiguous();
+      }))
+      : null;
     // a flattened 4×4 map rather than global pooling: position is one of the judged attributes
-    this.embedding = this.registerModule('embedding', new Sequential(new Flatten(), new Linear(previous * 16, architecture.features), new ReLU()));
+    this.embedding = this.registerModule('embedding', new Sequential(new Linear(previous * 16 + 2 * count, architecture.features), new ReLU()));
     this.heads = this.registerModule('heads', new ModuleList(headSizes.map((size) => new Linear(architecture.features, size))));
   }
 
-  /** Features [N, features] and logits per head, from images already prepared (see Judge.prepare). */
+  /** Features [N, features] and logits per head, from images already prepared (see prepareImages). */
   forward(x: Tensor): { features: Tensor; logits: Tensor[] } {
-    const input = this.coordinates ? cat([x, this.coordinates.expand(x.shape[0] ?? 1, -1, -1, -1)], 1) : x;
-    const features = this.embedding.forward(this.trunk.forward(input));
-    if (input !== x) input.dispose();
+    const features = tidy(() => {
+      let map = this.stem.forward(x);
+      let positions: Tensor | undefined;
+      [...this.blocks].forEach((block, index) => {
+        map = block.forward(map);
+        if (index === 0 && this.keypoints && this.grid) {
+          // soft-argmax: each keypoint's softmax over the 32×32 map weights the cell coordinates
+          const attention = this.keypoints.forward(map).flatten(2).softmax(2);
+          positions = attention.matmul(this.grid).flatten(1);
+        }
+        map = F.maxPool2d(map, 2);
+      });
+      const flat = map.flatten(1);
+      return this.embedding.forward(positions ? cat([flat, positions], 1) : flat);
+    });
     return { features, logits: [...this.heads].map((head) => head.forward(features)) };
   }
 }
@@ -117,7 +138,7 @@ const judgeInfoSchema = z.object({
     inputSize: z.union([z.literal(32), z.literal(64)]),
     widths: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
     features: z.number().int().positive(),
-    coordinates: z.boolean(),
+    keypoints: z.number().int().nonnegative(),
   }),
   training: z.object({
     steps: z.number().int(),

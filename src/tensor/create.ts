@@ -24,6 +24,7 @@ export class Generator {
 
 /** Seeds libtorch's default generator (used by dropout and by random draws without a generator). */
 export function manualSeed(seed: number): void {
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`manualSeed needs a non-negative integer seed, got ${seed}`);
   native().manualSeed(seed);
 }
 export function defaultGeneratorState(): Tensor {

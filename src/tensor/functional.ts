@@ -45,7 +45,9 @@ export function interpolate(x: Tensor, o: InterpolateOptions): Tensor {
   if (!size) throw new Error('interpolate needs size or scaleFactor');
   const mode = o.mode ?? 'nearest';
   if (mode === 'bilinear' && x.rank !== 4) throw new Error(`bilinear interpolation needs a 4-D input, got rank ${x.rank}`);
-  return new Tensor(native().interpolate(handleOf(x), size, mode === 'nearest' ? 0 : mode === 'bilinear' ? 1 : 2, o.alignCorners ?? false));
+  // a scale factor is passed on so coordinates map as in PyTorch (by 1/scale, not in/out) for non-integer factors
+  const scales = o.size === undefined && o.scaleFactor !== undefined ? spatial.map(() => o.scaleFactor ?? 1) : null;
+  return new Tensor(native().interpolate(handleOf(x), size, mode === 'nearest' ? 0 : mode === 'bilinear' ? 1 : 2, o.alignCorners ?? false, scales));
 }
 
 export const softmax = (x: Tensor, dim = -1): Tensor => x.softmax(dim);

@@ -15,6 +15,8 @@ export interface NativeBinding {
   disposeMany(handles: Handle[]): void;
   liveCount(): number;
   liveBytes(): number;
+  /** V8's total of external memory as reported through napi_adjust_external_memory (in 1 MiB batches). */
+  reportedExternalBytes(): number;
   shape(handle: Handle): number[];
   dtype(handle: Handle): number;
   item(handle: Handle): number;
@@ -32,6 +34,7 @@ export interface NativeBinding {
   generatorGetState(generator: GeneratorHandle): Handle;
   generatorSetState(generator: GeneratorHandle, state: Handle): void;
   versionInfo(): { torch: string; parallel: string };
+  takeWarnings(): string[];
 
   zeros(shape: number[], dtype: number): Handle;
   ones(shape: number[], dtype: number): Handle;
@@ -117,7 +120,7 @@ export interface NativeBinding {
   maxPool(x: Handle, kernel: number[], stride: number[], padding: number[]): Handle;
   avgPool(x: Handle, kernel: number[], stride: number[], padding: number[]): Handle;
   adaptiveAvgPool(x: Handle, size: number[]): Handle;
-  interpolate(x: Handle, size: number[], mode: number, alignCorners: boolean): Handle;
+  interpolate(x: Handle, size: number[], mode: number, alignCorners: boolean, scaleFactors?: number[] | null): Handle;
   softmax(x: Handle, dim: number): Handle;
   logSoftmax(x: Handle, dim: number): Handle;
   dropout(x: Handle, p: number, train: boolean): Handle;

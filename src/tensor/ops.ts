@@ -40,3 +40,5 @@ export function setNumThreads(count: number): void {
 }
 export const getNumThreads = (): number => native().getNumThreads();
 export const runtimeInfo = (): { torch: string; parallel: string } => native().versionInfo();
+/** libtorch's warnings since the last call (deduplicated, at most 64). libtorch would print them to stderr; mmgen queues them so the surfaces decide what to show. */
+export const takeWarnings = (): string[] => native().takeWarnings();

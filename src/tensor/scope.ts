@@ -1,5 +1,5 @@
 // Memory scopes: every tensor created inside `tidy(fn)` is freed when fn returns, except the
-// tensors it returns (found anywhere inside arrays/objects/Maps) and tensors marked with keep().
+// tensors it returns (found anywhere inside arrays/plain objects/Maps/Sets) and tensors marked with keep().
 // N-API finalizers do not run during a synchronous loop, so explicit freeing is what keeps RSS flat.
 import type { Tensor } from './tensor.js';
 import { native } from './native.js';
@@ -21,6 +21,7 @@ function collect(value: unknown, found: Set<Tensor>, isTensor: (v: unknown) => v
   }
   if (Array.isArray(value)) for (const item of value) collect(item, found, isTensor, depth + 1);
   else if (value instanceof Map) for (const item of value.values()) collect(item, found, isTensor, depth + 1);
+  else if (value instanceof Set) for (const item of value) collect(item, found, isTensor, depth + 1);
   else if (Object.getPrototypeOf(value) === Object.prototype) for (const item of Object.values(value)) collect(item, found, isTensor, depth + 1);
 }
 

@@ -79,7 +79,7 @@ test('save and load give the same predictions and features, and judge.json recor
     assert.equal(info.dataset.builder, 'shapes');
     assert.equal(info.dataset.options.level, 2);
     assert.deepEqual(info.image, { channels: 3, height: 64, width: 64 });
-    assert.deepEqual(info.architecture, { channels: 3, inputSize: 64, ...SMALL, coordinates: true });
+    assert.deepEqual(info.architecture, { channels: 3, inputSize: 64, ...SMALL, keypoints: 16 });
     assert.equal(info.training.steps, 100);
     assert.deepEqual(info.accuracy, judge.info.accuracy);
     assert.equal(info.featureScale, judge.info.featureScale);
@@ -157,7 +157,7 @@ test('judged attributes: every attribute for shapes, the class for fashion-mnist
   assert.throws(() => judgedAttributes(info('shapes', { shape: ['a', 'b'] }), ['colour']), /has no attribute "colour"; its attributes are shape/);
   assert.throws(() => judgedAttributes(info('shapes', {})), /has no attributes/);
   // 28×28 grey images go to a 32-px network; 64-px colour keeps full resolution behind a stride-2 stem
-  assert.deepEqual(judgeArchitecture(info('fashion-mnist', {})), { channels: 1, inputSize: 32, widths: [16, 32, 64, 128], features: 128, coordinates: true });
+  assert.deepEqual(judgeArchitecture(info('fashion-mnist', {})), { channels: 1, inputSize: 32, widths: [16, 32, 64, 128], features: 128, keypoints: 16 });
   const colour = info('shapes', {});
   colour.modalities.image = { width: 64, height: 64, channels: 3, format: 'png' };
   assert.equal(judgeArchitecture(colour).inputSize, 64);
@@ -165,7 +165,7 @@ test('judged attributes: every attribute for shapes, the class for fashion-mnist
 
 test('the network has a 128-d feature layer and one head per attribute', async () => {
   await withoutLeaks(() => {
-    const network = new JudgeNetwork({ channels: 1, inputSize: 32, widths: [8, 8, 16, 16], features: 128, coordinates: false }, [10, 4]);
+    const network = new JudgeNetwork({ channels: 1, inputSize: 32, widths: [8, 8, 16, 16], features: 128, keypoints: 0 }, [10, 4]);
     tidy(() => {
       const { features, logits } = network.forward(randn([2, 1, 32, 32]));
       assert.deepEqual(features.shape, [2, 128]);
@@ -174,5 +174,16 @@ test('the network has a 128-d feature layer and one head per attribute', async (
     });
     assert.deepEqual(network.namedParameters().map(([name]) => name).filter((name) => name.startsWith('heads')), ['heads.0.weight', 'heads.0.bias', 'heads.1.weight', 'heads.1.bias']);
     network.dispose();
+    // with keypoints: their soft-argmax positions join the 4×4 map before the feature layer
+    const withKeypoints = new JudgeNetwork({ channels: 3, inputSize: 64, widths: [8, 8, 16, 16], features: 32, keypoints: 4 }, [3]);
+    tidy(() => {
+      const { features, logits } = withKeypoints.forward(randn([2, 3, 64, 64]));
+      assert.deepEqual([features.shape, logits[0]!.shape], [[2, 32], [2, 3]]);
+    });
+    const state = withKeypoints.stateDict();
+    assert.deepEqual(state.get('keypoint_grid')?.shape, [1024, 2]);
+    assert.deepEqual(state.get('embedding.0.weight')?.shape, [32, 16 * 16 + 2 * 4]);
+    assert.deepEqual(state.get('keypoints.weight')?.shape, [4, 8, 1, 1]);
+    withKeypoints.dispose();
   });
 });

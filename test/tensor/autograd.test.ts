@@ -1,7 +1,7 @@
 // Autograd surface: requiresGrad, backward, grad, accumulation, noGrad, detach, higher order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, noGrad, isGradEnabled, grad, zeroGrad, clipGradNorm } from '../../src/tensor/index.js';
+import { tensor, noGrad, isGradEnabled, grad, zeroGrad, clipGradNorm, takeWarnings } from '../../src/tensor/index.js';
 import { expectTensor, noLeak, gradCheck, float64 } from './helpers.js';
 
 test('requiresGrad, isLeaf, backward and grad; gradients accumulate until zeroGrad', () => {
@@ -25,6 +25,8 @@ test('requiresGrad, isLeaf, backward and grad; gradients accumulate until zeroGr
     expectTensor(x.grad!, [1, 1, 1]);
     x.grad = null;
     assert.equal(x.grad, null);
+    assert.throws(() => { x.grad = tensor([1, 1]); }, /assigned grad has shape \[2\] but the tensor has shape \[3\]/);
+    assert.throws(() => { x.grad = tensor([1, 1, 1], { dtype: 'float64' }); }, /assigned grad has dtype Double but the tensor has dtype Float/);
     const w = tensor([1, 2]);
     w.requiresGrad = true;
     w.mul(tensor([3, 4])).backward(tensor([1, -1])); // vector-Jacobian product with a given gradient
@@ -108,5 +110,19 @@ test('clipGradNorm scales gradients to the max norm and reports the norm before'
     expectTensor(q.grad!, [0.8], { tolerance: 1e-5 });
     assert.ok(Math.abs(clipGradNorm([p, q], 10) - 1) < 1e-5);
     expectTensor(q.grad!, [0.8], { tolerance: 1e-5 });
+  });
+});
+
+test('libtorch warnings are queued for the caller instead of printed', () => {
+  noLeak(() => {
+    takeWarnings();
+    const x = tensor([1, 2]).requiresGrad_();
+    const y = x.mul(2);
+    assert.equal(y.grad, null);
+    assert.equal(y.grad, null); // the same warning twice is queued once
+    const warnings = takeWarnings();
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /The .grad attribute of a Tensor that is not a leaf Tensor is being accessed/);
+    assert.deepEqual(takeWarnings(), [], 'taking empties the queue');
   });
 });

@@ -1,7 +1,7 @@
 // Creation, dtypes and reading data back to JS.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, zeros, ones, full, arange, linspace, eye, scalar, empty, zerosLike, onesLike, fullLike, getNumThreads, type DType } from '../../src/tensor/index.js';
+import { tensor, zeros, ones, full, arange, linspace, eye, scalar, empty, zerosLike, onesLike, fullLike, getNumThreads, setNumThreads, runtimeInfo, type DType } from '../../src/tensor/index.js';
 import { expectTensor, noLeak, assertClose } from './helpers.js';
 
 test('every dtype round-trips through a typed array', () => {
@@ -41,6 +41,9 @@ test('nested arrays set the shape; dtype option converts', () => {
     expectTensor(tensor([1, 0, 3], { dtype: 'bool' }), [1, 0, 1], { dtype: 'bool' });
     expectTensor(tensor(Float32Array.of(1, 2, 3, 4, 5, 6), { shape: [3, 2] }), [[1, 2], [3, 4], [5, 6]], { shape: [3, 2] });
     expectTensor(tensor(BigInt64Array.of(1n, 2n), { dtype: 'float64' }), [1, 2], { dtype: 'float64' });
+    // a view into a larger buffer copies only its own elements
+    expectTensor(tensor(Float32Array.of(1, 2, 3, 4).subarray(1, 3)), [2, 3], { shape: [2] });
+    expectTensor(tensor(new Int32Array(new ArrayBuffer(16), 4, 2).fill(7)), [7, 7], { dtype: 'int32' });
     const s = tensor(7);
     assert.deepEqual(s.shape, []);
     assert.equal(s.item(), 7);
@@ -110,7 +113,14 @@ test('toArray, toFlatArray, item, shape metadata and conversions', () => {
   });
 });
 
-test('intra-op threads default to 1', () => {
+test('intra-op threads default to 1 and are a setting', () => {
   if (process.env.MMGEN_THREADS === undefined) assert.equal(getNumThreads(), 1);
   assert.equal(process.env.OPENBLAS_NUM_THREADS, process.env.MMGEN_THREADS ?? '1');
+  const original = getNumThreads();
+  setNumThreads(2);
+  assert.equal(getNumThreads(), 2);
+  setNumThreads(original);
+  assert.equal(getNumThreads(), original);
+  assert.throws(() => setNumThreads(0), /thread count must be a positive integer, got 0/);
+  assert.match(runtimeInfo().torch, /^\d+\.\d+/);
 });

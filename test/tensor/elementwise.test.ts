@@ -135,6 +135,30 @@ test('scalar ops on int tensors stay int; fractional scalars and division promot
   });
 });
 
+test('scalar edge cases: out-of-range, NaN, exact int64, reversed ops on every dtype', () => {
+  noLeak(() => {
+    expectTensor(tensor([1]).add(1e40), [Infinity], { dtype: 'float32' });
+    expectTensor(tensor([1], { dtype: 'float64' }).add(1e40), [1e40], { dtype: 'float64' });
+    expectTensor(tensor([1]).mul(NaN), [NaN]);
+    expectTensor(tensor([1], { dtype: 'int64' }).add(NaN), [NaN], { dtype: 'float32' });
+    expectTensor(tensor([0.1, 0.2]).eq(0.1), [1, 0], { dtype: 'bool' }); // the number is rounded to float32 like the tensor
+    expectTensor(tensor([0.1], { dtype: 'float64' }).eq(0.1), [1], { dtype: 'bool' });
+    assert.equal(tensor([0], { dtype: 'int64' }).add(2 ** 53).item(), 2 ** 53);
+    expectTensor(tensor([1, 2, 4], { dtype: 'int64' }).rdiv(1), [1, 0.5, 0.25], { dtype: 'float32' });
+    expectTensor(tensor([1, 2], { dtype: 'int32' }).rdiv(2), [2, 1], { dtype: 'float32' });
+    expectTensor(tensor([1, 2], { dtype: 'float64' }).rdiv(3), [3, 1.5], { dtype: 'float64' });
+    expectTensor(tensor([250], { dtype: 'uint8' }).rsub(1), [7], { dtype: 'uint8' });
+    expectTensor(tensor([2], { dtype: 'int32' }).rsub(1), [-1], { dtype: 'int32' });
+    expectTensor(tensor([2], { dtype: 'int64' }).rsub(0.5), [-1.5], { dtype: 'float32' });
+    expectTensor(tensor([1, 0], { dtype: 'bool' }).mul(2.5), [2.5, 0], { dtype: 'float32' });
+    expectTensor(tensor([5, -5], { dtype: 'int64' }).remainder(-3), [-1, -2], { dtype: 'int64' });
+    expectTensor(tensor([5.5, -5.5]).floorDivide(-2), [-3, 2], { dtype: 'float32' });
+    expectTensor(tensor([3], { dtype: 'int32' }).lt(3.5), [1], { dtype: 'bool' });
+    expectTensor(tensor([1.5], { dtype: 'float64' }).pow(2), [2.25], { dtype: 'float64' });
+    expectTensor(tensor([1, 2]).rdiv(0), [0, 0]);
+  });
+});
+
 test('broadcasting follows NumPy rules', () => {
   noLeak(() => {
     const column = tensor([[1], [2]]);

@@ -17,6 +17,7 @@ test('elementwise ops and broadcasting', () => {
     gradCheck('pow/square/abs/relu off zero', [float64([6], 5)], (x) => weighted(x.add(1).pow(3).add(x.square()).add(x.abs()).add(x.relu())));
     gradCheck('leakyRelu/elu/softplus/logSigmoid', [float64([6], 6)], (x) => weighted(x.leakyRelu(0.2).add(x.elu()).add(x.softplus()).add(x.logSigmoid())));
     gradCheck('where/clamp/maximum', [float64([8], 7), float64([8], 8)], (a, b) => weighted(where(a.gt(0), a.mul(2), b).add(a.clamp(-0.3, 0.3)).add(a.maximum(b))));
+    gradCheck('scalar forms', [float64([5], 64)], (x) => weighted(x.mul(3).add(x.div(4)).add(x.sub(0.5).mul(x)).add(x.add(2).rdiv(2)).add(x.rsub(1).square())));
     gradCheck('mean/var/std', [float64([3, 5], 9)], (x) => weighted(x.mean(1)).add(x.var(0).sum()).add(x.std(1).sum()));
   });
 });

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tensor, zeros, ones, randn, tidy, keep, dispose, memory, noGrad, zeroGrad, Generator, F, type Tensor } from '../../src/tensor/index.js';
+import { native } from '../../src/tensor/native.js';
 
 test('tidy frees everything except what it returns, found inside arrays, objects and Maps', () => {
   const before = memory().tensors;
@@ -9,9 +10,10 @@ test('tidy frees everything except what it returns, found inside arrays, objects
     const a = ones([2]);
     const b = a.add(1); // freed
     b.mul(2); // freed
-    return { pair: [a.mul(3), b.sub(1)], nested: { deep: [[a.neg()]] }, map: new Map([['x', a.add(10)]]), label: 'kept as is' };
+    return { pair: [a.mul(3), b.sub(1)], nested: { deep: [[a.neg()]] }, map: new Map([['x', a.add(10)]]), set: new Set([a.add(20)]), label: 'kept as is' };
   });
-  assert.equal(memory().tensors, before + 4, 'exactly the four returned tensors survive');
+  assert.equal(memory().tensors, before + 5, 'exactly the five returned tensors survive');
+  assert.deepEqual([...result.set][0]?.toArray(), [21, 21]);
   assert.deepEqual(result.pair[0]?.toArray(), [3, 3]);
   assert.deepEqual(result.pair[1]?.toArray(), [1, 1]);
   assert.deepEqual(result.nested.deep[0]?.[0]?.toArray(), [-1, -1]);
@@ -94,6 +96,16 @@ test('liveBytes follows element count times element size', () => {
   assert.equal(memory().bytes - start.bytes, 256 * 1024 * 4);
   big.dispose();
   assert.deepEqual(memory(), start);
+});
+
+test('native bytes are reported to V8 as external memory (in 1 MiB batches)', () => {
+  const start = native().reportedExternalBytes();
+  const big = zeros([4096, 1024]); // 16 MiB
+  const grown = native().reportedExternalBytes() - start;
+  assert.ok(grown >= 15 * 2 ** 20 && grown <= 17 * 2 ** 20, `V8 was told of ${grown} bytes for a 16 MiB tensor`);
+  big.dispose();
+  const after = native().reportedExternalBytes() - start;
+  assert.ok(Math.abs(after) <= 2 ** 20, `back within one reporting batch after dispose, got ${after}`);
 });
 
 test('a 200-step MLP trained with raw ops and manual SGD ends with no leaked tensors and a falling loss', () => {

@@ -42,6 +42,10 @@ test('interpolate: nearest and bilinear (align corners off and on), linear', () 
     const expected = [0, 1].flatMap((c) => bilinearReference(values.slice(c * 35, c * 35 + 35), 5, 7, 8, 3));
     assertClose(resized.toFlatArray(), expected, 1e-12, 'bilinear 5x7 -> 8x3');
     assert.throws(() => F.interpolate(small, {}), /size or scaleFactor/);
+    // a non-integer scale factor maps coordinates by 1/scale, as PyTorch's scale_factor does (values from torch 1.13)
+    expectTensor(F.interpolate(arange(9).float().view(1, 1, 3, 3), { scaleFactor: 1.5, mode: 'bilinear' }),
+      [[[[0, 0.5, 7 / 6, 11 / 6], [1.5, 2, 8 / 3, 10 / 3], [3.5, 4, 14 / 3, 16 / 3], [5.5, 6, 20 / 3, 22 / 3]]]], { shape: [1, 1, 4, 4] });
+    expectTensor(F.interpolate(arange(5).float().view(1, 1, 5), { scaleFactor: 1.5, mode: 'linear' }), [[[0, 0.5, 7 / 6, 11 / 6, 2.5, 19 / 6, 23 / 6]]]);
   });
 });
 

@@ -110,6 +110,9 @@ test('random values have the right range, dtype and rough distribution', () => {
     assert.ok(q.T.matmul(q).sub(eye(3)).abs().max().item() < 1e-5, 'orthogonal columns');
     generator.dispose();
     assert.throws(() => new Generator(-1), /non-negative integer/);
+    assert.throws(() => manualSeed(1.5), /manualSeed needs a non-negative integer seed, got 1.5/);
+    const wrong = tensor([1, 2, 3], { dtype: 'uint8' });
+    assert.throws(() => setDefaultGeneratorState(wrong), /generatorSetState: .*(wrong size|Expected)/);
     assert.throws(() => rand([2], { generator }), /generator was disposed/);
   });
 });

@@ -88,9 +88,9 @@ export function registerData(program: Command): void {
       const out = options.out ?? `data/${name}`;
       const controller = new AbortController();
       let interrupts = 0;
-      const onSigint = (): void => {
+      const onSigint = (signal: NodeJS.Signals): void => {
         interrupts++;
-        controller.abort(new Error('interrupted (Ctrl-C); the partial dataset was removed'));
+        controller.abort(new Error(`interrupted (${signal === 'SIGINT' ? 'Ctrl-C' : signal}); the partial dataset was removed`));
         // a second Ctrl-C exits at once; the staging exit hook still removes the partial folder
         if (interrupts > 1) process.exit(130);
       };

@@ -13,8 +13,8 @@ import { DEFAULT_PROTOCOL, evaluateTextToImage, metricRows, writeReport } from '
 import { dataProgress } from '../data-progress.js';
 import { trainingProgress } from '../progress.js';
 
-interface TrainJudgeFlags { out?: string; steps: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }
-interface EvalFlags { judge?: string; captions: string; perCaption: string; seed: string; batch: string; kidSubsets: string }
+export interface TrainJudgeFlags { out?: string; steps: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }
+export interface EvalFlags { judge?: string; captions: string; perCaption: string; seed: string; batch: string; kidSubsets: string }
 
 function integer(value: string, flag: string, minimum: number): number {
   const parsed = Number(value);
@@ -48,7 +48,7 @@ function printTable(rows: { metric: string; value: string; reference: string }[]
   for (const row of rows) process.stdout.write(`  ${row.metric.padEnd(metricWidth)}  ${row.value.padStart(valueWidth)}   ${row.reference}\n`);
 }
 
-async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags): Promise<void> {
+export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags): Promise<void> {
   const out = flags.out ?? defaultJudgeDir(datasetDir);
   const steps = integer(flags.steps, '--steps', 1);
   const progress = trainingProgress();
@@ -105,7 +105,7 @@ async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags): Promis
   }
 }
 
-async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
+export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
   const started = performance.now();
   const run = await loadTextToImageRun(runDir);
   let judge: Judge | undefined;

@@ -11,6 +11,7 @@ import { Tokenizer } from '../../modalities/text/index.js';
 import type { TextToImageRecipe } from '../../models/text-to-image-recipes.js';
 import type { TextToImageModel } from '../../models/text-to-image.js';
 import type { DataEventHandler } from '../../data/events.js';
+import { manualSeed } from '../../tensor/index.js';
 import { type TrainResult, type TrainingTask, train } from '../loop.js';
 import type { EventSink } from '../events.js';
 
@@ -54,6 +55,8 @@ export async function trainTextToImage(recipe: TextToImageRecipe, config: unknow
   const trainSplit = await loadSplit(dataset, { split: 'train', images: 'uint8', text: textOptions, ...(t.trainLimit ? { limit: t.trainLimit } : {}), ...(options.onData ? { onEvent: options.onData } : {}) });
   const promptSplit = dataset.info.splits.val > 0 ? await loadSplit(dataset, { split: 'val', images: false, text: textOptions, limit: 400 }) : trainSplit;
   const shape = { channels: imageInfo.channels, size: imageInfo.width };
+  // seeded initialisation: the same seed gives the same initial weights in any process
+  if (!options.resume) manualSeed(seed);
   const model = recipe.create(config, tokenizer, shape);
   const loader = new BatchLoader(trainSplit, { batchSize: t.batchSize, seed, imagesAsFloat: true });
   const prompts = samplePrompts(promptSplit, 8);
