@@ -75,6 +75,8 @@ void RegisterLinalg(Napi::Env env, Napi::Object exports);
       throw Napi::Error::New(info.Env(), std::string(#name ": ") + error.what_without_backtrace()); \
     } catch (const std::exception& error) {                                             \
       throw Napi::Error::New(info.Env(), std::string(#name ": ") + error.what());       \
+    } catch (...) {                                                                     \
+      throw Napi::Error::New(info.Env(), std::string(#name ": unknown native error"));  \
     }                                                                                   \
   }                                                                                     \
   static Napi::Value name##_body(const Napi::CallbackInfo& info)

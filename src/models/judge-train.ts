@@ -7,6 +7,8 @@ import { BatchLoader, disposeBatch } from '../data/batches.js';
 import type { DataEvent } from '../data/events.js';
 import { type Dataset, type DatasetInfo, type Split, mmgenVersion, readDataset } from '../data/format.js';
 import { type LoadedSplit, loadSplit } from '../data/loader.js';
+import { Random } from '../data/random.js';
+import { augmentBatch, judgeAugmentation } from './judge-augment.js';
 import { DEFAULT_FEATURES, DEFAULT_KEYPOINTS, DEFAULT_WIDTHS, Judge, type JudgeArchitecture, type JudgeInfo, JudgeNetwork, prepareImages, trustThreshold } from './judge.js';
 
 export type JudgeEvent =
@@ -136,6 +138,8 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
     const loader = new BatchLoader(train, { batchSize, seed, imagesAsFloat: true });
     const model = network;
     const adam = optimizer;
+    const augmentation = judgeAugmentation(info.builder);
+    const augmentRandom = new Random(seed).fork('judge-augment');
     let smoothed: number | undefined;
     const loopStarted = performance.now();
     for (let step = 1; step <= steps; step++) {
@@ -144,7 +148,7 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
       let loss: number;
       try {
         loss = tidy(() => {
-          const { logits } = model.forward(prepareImages(batch.images as Tensor, architecture));
+          const { logits } = model.forward(augmentBatch(prepareImages(batch.images as Tensor, architecture), augmentation, augmentRandom));
           let total: Tensor | undefined;
           logits.forEach((logit, head) => {
             const term = crossEntropy(logit, batch.labels.get(names[head] as string) as Tensor);
@@ -181,7 +185,7 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
       attributes,
       image: { channels: imageInfo.channels, height: imageInfo.height, width: imageInfo.width },
       architecture,
-      training: { steps, batchSize, learningRate, seed, trainSamples: train.size, seconds: 0 },
+      training: { steps, batchSize, learningRate, seed, trainSamples: train.size, seconds: 0, augmentation: judgeAugmentation(info.builder) },
       evaluation: { split: heldOut, samples: 0 },
       featureScale: 1,
       accuracy: {},

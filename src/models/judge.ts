@@ -147,6 +147,7 @@ const judgeInfoSchema = z.object({
     seed: z.number().int(),
     trainSamples: z.number().int(),
     seconds: z.number(),
+    augmentation: z.object({ flip: z.boolean(), shift: z.number().int().nonnegative() }),
   }),
   /** Held-out real accuracy per attribute, on evaluation.split. */
   evaluation: z.object({ split: z.enum(['train', 'val', 'test']), samples: z.number().int() }),

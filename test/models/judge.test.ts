@@ -4,7 +4,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { full, memory, rand, randn, tidy } from '../../src/tensor/index.js';
+import { type Tensor, full, memory, rand, randn, tensor, tidy } from '../../src/tensor/index.js';
+import { Random } from '../../src/data/random.js';
+import { NO_AUGMENTATION, augmentBatch, judgeAugmentation } from '../../src/models/judge-augment.js';
 import { readDataset, type DatasetInfo } from '../../src/data/format.js';
 import { loadSplit } from '../../src/data/loader.js';
 import { JUDGE_INFO_FILE, Judge, JudgeNetwork } from '../../src/models/judge.js';
@@ -161,6 +163,29 @@ test('judged attributes: every attribute for shapes, the class for fashion-mnist
   const colour = info('shapes', {});
   colour.modalities.image = { width: 64, height: 64, channels: 3, format: 'png' };
   assert.equal(judgeArchitecture(colour).inputSize, 64);
+});
+
+test('augmentation mirrors and shifts class images, seeded, and leaves shapes alone', async () => {
+  await withoutLeaks(() => {
+    assert.deepEqual(judgeAugmentation('shapes'), { flip: false, shift: 0 });
+    assert.deepEqual(judgeAugmentation('fashion-mnist'), { flip: true, shift: 2 });
+    tidy(() => {
+      // one bright pixel per image at (row 3, column 5) of an 8×8 map
+      const images = full([6, 1, 8, 8], -1).indexPut([null, null, tensor([3], { dtype: 'int64' }), tensor([5], { dtype: 'int64' })], full([1], 1));
+      assert.equal(augmentBatch(images, NO_AUGMENTATION, new Random(0)), images, 'no augmentation is the identity');
+      const where = (x: Tensor): number[] => x.flatten(1).argmax(1).toFlatArray();
+      const flipped = where(augmentBatch(images, { flip: true, shift: 0 }, new Random(1)));
+      assert.ok(flipped.every((index) => index === 3 * 8 + 5 || index === 3 * 8 + 2), `flips mirror columns: ${flipped}`);
+      assert.ok(new Set(flipped).size === 2, 'some images are mirrored and some not');
+      const shifted = where(augmentBatch(images, { flip: false, shift: 2 }, new Random(2)));
+      for (const index of shifted) {
+        const [row, column] = [Math.floor(index / 8), index % 8];
+        assert.ok(Math.abs(row - 3) <= 2 && Math.abs(column - 5) <= 2, `shift of at most 2 px: (${row}, ${column})`);
+      }
+      assert.ok(new Set(shifted).size > 1, 'images move by different amounts');
+      assert.deepEqual(where(augmentBatch(images, { flip: false, shift: 2 }, new Random(2))), shifted, 'seeded');
+    });
+  });
 });
 
 test('the network has a 128-d feature layer and one head per attribute', async () => {
