@@ -23,8 +23,8 @@ const usage = `usage: npm run bench -- [--quick] [--only ${benchNames.join(',')}
 function settingsFor(quick: boolean): Settings {
   const common = { seed: 1, threads: 1, tinyOpCalls: 100_000 };
   return quick
-    ? { ...common, mode: 'quick', warmupSteps: 2, reps: 3, stepsPerRep: 2, driftSteps: 30, driftSampleEvery: 10, profileSteps: 1, tinyOpRounds: 3 }
-    : { ...common, mode: 'full', warmupSteps: 5, reps: 7, stepsPerRep: 3, driftSteps: 500, driftSampleEvery: 50, profileSteps: 2, tinyOpRounds: 5 };
+    ? { ...common, mode: 'quick', warmupSteps: 2, reps: 3, stepsPerRep: 2, driftSteps: 30, driftSampleEvery: 10, profileSteps: 2, tinyOpRounds: 3 }
+    : { ...common, mode: 'full', warmupSteps: 5, reps: 7, stepsPerRep: 3, driftSteps: 500, driftSampleEvery: 50, profileSteps: 4, tinyOpRounds: 5 };
 }
 
 function parseOnly(value: string | undefined): BenchName[] {

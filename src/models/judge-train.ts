@@ -185,7 +185,7 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
       attributes,
       image: { channels: imageInfo.channels, height: imageInfo.height, width: imageInfo.width },
       architecture,
-      training: { steps, batchSize, learningRate, seed, trainSamples: train.size, seconds: 0, augmentation: judgeAugmentation(info.builder) },
+      training: { steps, batchSize, learningRate, seed, trainSamples: train.size, seconds: 0, augmentation },
       evaluation: { split: heldOut, samples: 0 },
       featureScale: 1,
       accuracy: {},

@@ -147,7 +147,7 @@ const judgeInfoSchema = z.object({
     seed: z.number().int(),
     trainSamples: z.number().int(),
     seconds: z.number(),
-    augmentation: z.object({ flip: z.boolean(), shift: z.number().int().nonnegative() }),
+    augmentation: z.object({ flip: z.boolean(), shift: z.number().int().nonnegative() }).default({ flip: false, shift: 0 }),
   }),
   /** Held-out real accuracy per attribute, on evaluation.split. */
   evaluation: z.object({ split: z.enum(['train', 'val', 'test']), samples: z.number().int() }),

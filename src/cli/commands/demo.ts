@@ -30,7 +30,7 @@ export function registerDemo(program: Command): void {
     .description('build a shapes dataset, train text→image for a few minutes, show samples and accuracy')
     .option('--level <n>', 'shapes level 1-5 (3: shape, size and colour)', '3')
     .option('--count <n>', 'dataset size', '3000')
-    .option('--steps <n>', 'GAN training steps', '400')
+    .option('--steps <n>', 'GAN training steps', '300')
     .option('--judge-steps <n>', 'judge training steps (only when no judge exists yet)', '800')
     .option('--captions <n>', 'test captions for the accuracy check', '100')
     .option('--out <dir>', 'run folder', 'runs/demo')
@@ -57,6 +57,8 @@ export function registerDemo(program: Command): void {
       const recipe = getRecipe('text2image-gan');
       const config = validateConfig(recipe.schema, {
         recipe: 'text2image-gan', dataset: datasetDir, seed: 0,
+        // a lighter generator than the recipe default: the demo should finish in a few minutes
+        model: { generatorChannels: 128 },
         training: { steps: positive(flags.steps, '--steps'), sampleEvery: 100, checkpointEvery: 200, logEvery: 1 },
       }, 'demo config');
       await rm(flags.out, { recursive: true, force: true });
