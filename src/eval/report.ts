@@ -2,7 +2,7 @@
 // table with chance levels and real-vs-real floors), each written to a temporary name and renamed.
 import { join } from 'node:path';
 import { mmgenVersion } from '../data/format.js';
-import { writeFileAtomic } from '../train/checkpoint.js';
+import { writeFileAtomic } from '../data/files.js';
 import type { ImageMetrics } from './images.js';
 import type { CaptionResult, TextToImageProtocol } from './text-to-image.js';
 

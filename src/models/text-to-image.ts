@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { Module } from '../nn/index.js';
 import type { EMA, Optimizer } from '../optim/index.js';
 import type { Tokenizer } from '../modalities/text/index.js';
-import type { Generator, Tensor } from '../tensor/index.js';
-import type { TextBatch } from './prompts.js';
+import { Generator, type Tensor, dispose, noGrad, randn, tidy } from '../tensor/index.js';
+import { type TextBatch, encodePrompts } from './prompts.js';
 
 export interface ImageShape { channels: number; size: number }
 
@@ -42,4 +42,32 @@ export function withPrefix(map: Map<string, Tensor>, prefix: string): Map<string
   const out = new Map<string, Tensor>();
   for (const [key, value] of map) if (key.startsWith(`${prefix}.`)) out.set(key.slice(prefix.length + 1), value);
   return out;
+}
+
+/** A network mapping (tokens, lengths, latent) to images: the GAN generator and the VAE decoder. */
+export interface ConditionalImageNetwork extends Module {
+  forward(tokens: Tensor, lengths: Tensor, latent: Tensor): Tensor;
+}
+
+/** Generates from prompts with seeded latents in eval mode; the same seed gives the same images. */
+export function generateFromPrompts(network: ConditionalImageNetwork, tokenizer: Tokenizer, texts: string[], seed: number, latentDim: number): Tensor {
+  const text = encodePrompts(tokenizer, texts);
+  const random = new Generator(seed);
+  const wasTraining = network.training;
+  try {
+    network.eval();
+    return noGrad(() => tidy(() => network.forward(text.tokens, text.lengths, randn([texts.length, latentDim], { generator: random }))));
+  } finally {
+    network.train(wasTraining);
+    random.dispose();
+    dispose(text);
+  }
+}
+
+/** Loads trained weights under `name.*` and EMA weights under `ema.name.*` (the trained ones when absent). */
+export function loadTrainedAndAveraged(weights: Map<string, Tensor>, name: string, trained: Module, averaged: Module): void {
+  const own = withPrefix(weights, name);
+  const ema = withPrefix(weights, `ema.${name}`);
+  trained.loadStateDict(own);
+  averaged.loadStateDict(ema.size > 0 ? ema : own);
 }

@@ -10,9 +10,9 @@ import { Tokenizer } from '../modalities/text/index.js';
 import { ConditionalGenerator } from '../modalities/image/conditional-generator.js';
 import { ProjectionDiscriminator } from '../modalities/image/projection-discriminator.js';
 import { type AugmentPolicy, diffAugment, parseAugmentPolicy } from '../modalities/image/diff-augment.js';
-import { Generator, type Tensor, cat, dispose, noGrad, randn, tidy } from '../tensor/index.js';
-import { type TextBatch, encodePrompts } from './prompts.js';
-import { type ImageShape, type TextToImageModel, withPrefix } from './text-to-image.js';
+import { Generator, type Tensor, cat, noGrad, randn, tidy } from '../tensor/index.js';
+import type { TextBatch } from './prompts.js';
+import { type ImageShape, type TextToImageModel, generateFromPrompts, loadTrainedAndAveraged } from './text-to-image.js';
 
 export const text2imageGanConfig = z.strictObject({
   recipe: z.literal('text2image-gan'),
@@ -161,18 +161,7 @@ export class Text2ImageGan implements TextToImageModel {
   /** Images [N, C, S, S] in [-1, 1] from the EMA generator; the same seed gives the same images. */
   generate(texts: string[], seed: number, options: { useEma?: boolean } = {}): Tensor {
     const network = options.useEma === false ? this.generator : this.emaGenerator;
-    const text = encodePrompts(this.tokenizer, texts);
-    const random = new Generator(seed);
-    try {
-      const wasTraining = network.training;
-      network.eval();
-      const images = noGrad(() => tidy(() => network.forward(text.tokens, text.lengths, randn([texts.length, this.config.model.noiseDim], { generator: random }))));
-      network.train(wasTraining);
-      return images;
-    } finally {
-      random.dispose();
-      dispose(text);
-    }
+    return generateFromPrompts(network, this.tokenizer, texts, seed, this.config.model.noiseDim);
   }
 
   /** Copies the EMA weights into the EMA generator (after update()s or a checkpoint load). */
@@ -182,10 +171,7 @@ export class Text2ImageGan implements TextToImageModel {
 
   /** Training weights under generator.*, EMA weights under ema.generator.* (used when present). */
   loadForGeneration(weights: Map<string, Tensor>): void {
-    const trained = withPrefix(weights, 'generator');
-    const averaged = withPrefix(weights, 'ema.generator');
-    this.generator.loadStateDict(trained);
-    this.emaGenerator.loadStateDict(averaged.size > 0 ? averaged : trained);
+    loadTrainedAndAveraged(weights, 'generator', this.generator, this.emaGenerator);
   }
 
   dispose(): void {

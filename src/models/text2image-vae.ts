@@ -8,9 +8,9 @@ import { CaptionEncoder } from '../modalities/text/caption-encoder.js';
 import type { Tokenizer } from '../modalities/text/index.js';
 import { ConditionalGenerator } from '../modalities/image/conditional-generator.js';
 import { ConvEncoder } from '../modalities/image/conv-encoder.js';
-import { Generator, type Tensor, cat, dispose, noGrad, randn, tidy } from '../tensor/index.js';
-import { type TextBatch, encodePrompts } from './prompts.js';
-import { type ImageShape, type TextToImageModel, withPrefix } from './text-to-image.js';
+import { Generator, type Tensor, cat, randn, tidy } from '../tensor/index.js';
+import type { TextBatch } from './prompts.js';
+import { type ImageShape, type TextToImageModel, generateFromPrompts, loadTrainedAndAveraged } from './text-to-image.js';
 
 export const text2imageVaeConfig = z.strictObject({
   recipe: z.literal('text2image-vae'),
@@ -131,18 +131,7 @@ export class Text2ImageVae implements TextToImageModel {
 
   generate(texts: string[], seed: number, options: { useEma?: boolean } = {}): Tensor {
     const network = options.useEma === false ? this.decoder : this.emaDecoder;
-    const text = encodePrompts(this.tokenizer, texts);
-    const random = new Generator(seed);
-    try {
-      const wasTraining = network.training;
-      network.eval();
-      const images = noGrad(() => tidy(() => network.forward(text.tokens, text.lengths, randn([texts.length, this.config.model.latentDim], { generator: random }))));
-      network.train(wasTraining);
-      return images;
-    } finally {
-      random.dispose();
-      dispose(text);
-    }
+    return generateFromPrompts(network, this.tokenizer, texts, seed, this.config.model.latentDim);
   }
 
   prepareForGeneration(): void {
@@ -150,10 +139,7 @@ export class Text2ImageVae implements TextToImageModel {
   }
 
   loadForGeneration(weights: Map<string, Tensor>): void {
-    const trained = withPrefix(weights, 'decoder');
-    const averaged = withPrefix(weights, 'ema.decoder');
-    this.decoder.loadStateDict(trained);
-    this.emaDecoder.loadStateDict(averaged.size > 0 ? averaged : trained);
+    loadTrainedAndAveraged(weights, 'decoder', this.decoder, this.emaDecoder);
   }
 
   dispose(): void {

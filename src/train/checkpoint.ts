@@ -26,13 +26,6 @@ export interface CheckpointPayload {
 const STEP_DIGITS = 7;
 export const checkpointName = (step: number): string => `step-${String(step).padStart(STEP_DIGITS, '0')}`;
 
-/** Writes text to a temporary name, then renames it into place. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}`;
-  await writeFile(temporary, data);
-  await rename(temporary, path);
-}
-
 async function copyAtomic(source: string, target: string): Promise<void> {
   const temporary = `${target}.tmp-${process.pid}`;
   await copyFile(source, temporary);

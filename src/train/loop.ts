@@ -4,7 +4,8 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Generator, type Tensor, defaultGeneratorState, dispose, manualSeed, setDefaultGeneratorState } from '../tensor/index.js';
-import { type CheckpointPayload, readCheckpoint, writeCheckpoint, writeFileAtomic } from './checkpoint.js';
+import { writeFileAtomic } from '../data/files.js';
+import { type CheckpointPayload, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { EventSink } from './events.js';
 
 export const MMGEN_VERSION = '0.1.0';

@@ -1,38 +1,9 @@
 // `mmgen data build NAME` and `mmgen data show DIR`: build datasets (progress bars, Ctrl-C leaves
 // nothing behind) and look at them (contact sheet + counts).
 import type { Command } from 'commander';
-import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { BUILDERS, builderOptions, buildDataset, parseBuilderArguments, showDataset, type DatasetCounts } from '../../data/builders/index.js';
-import type { DataEvent } from '../../data/index.js';
 import { SPLITS, type Split } from '../../data/index.js';
-
-/** Renders data events as one progress bar per stage, notices as lines above the bars. */
-function progressRenderer(): { onEvent: (event: DataEvent) => void; stop: () => void } {
-  const bars = new MultiBar({ format: '{message} [{bar}] {value}/{total} {percentage}% eta {eta_formatted}', stream: process.stderr, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
-  let current: { message: string; bar: SingleBar } | undefined;
-  // notices (skipped files) are printed once the bars are gone, so they cannot be drawn over
-  const notices: string[] = [];
-  return {
-    onEvent(event) {
-      if (event.type === 'notice') {
-        notices.push(event.message);
-        return;
-      }
-      if (!current || current.message !== event.message) {
-        current?.bar.stop();
-        current = { message: event.message, bar: bars.create(event.total, event.done, { message: event.message }) };
-      }
-      current.bar.setTotal(event.total);
-      current.bar.update(event.done, { message: event.message });
-    },
-    stop() {
-      // MultiBar.stop() prints a newline even when no bar was drawn
-      if (current) bars.stop();
-      current = undefined;
-      for (const notice of notices.splice(0)) process.stderr.write(`${notice}\n`);
-    },
-  };
-}
+import { dataProgress } from '../data-progress.js';
 
 function builderHelp(): string {
   const lines = ['', 'Builders and their options:'];
@@ -96,7 +67,7 @@ export function registerData(program: Command): void {
       };
       process.on('SIGINT', onSigint);
       process.on('SIGTERM', onSigint);
-      const renderer = progressRenderer();
+      const renderer = dataProgress();
       try {
         const summary = await buildDataset({ builder: name, out, seed: parseSeed(options.seed), options: builderArgs, overwrite: options.overwrite ?? false, concurrency, onEvent: renderer.onEvent, signal: controller.signal });
         renderer.stop();

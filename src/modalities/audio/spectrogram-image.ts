@@ -1,7 +1,7 @@
 // Spectrograms as pictures: low frequencies at the bottom, time to the right, a magma-like colour map.
 import sharp from 'sharp';
 import { tidy, type Tensor } from '../../tensor/index.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../../data/files.js';
 
 // matplotlib's magma sampled at ten evenly spaced points; colours in between are interpolated.
 const magma: [number, number, number][] = [

@@ -2,7 +2,7 @@
 // PCM scaling is symmetric, value / 2^(bits-1) (as torchaudio and soundfile read it), so writing
 // and reading again gives back the same samples at the file's precision.
 import wavefile from 'wavefile';
-import { loadBytes, reasonOf, writeFileAtomic } from './files.js';
+import { loadBytes, reasonOf, writeFileAtomic } from '../../data/files.js';
 
 export type WavBitDepth = 8 | 16 | 24 | 32 | '32f' | '64f';
 

@@ -2,7 +2,7 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { extname } from 'node:path';
 import { checkImage, parseColour, type Colour, type ImageChannels, type RawImage } from './types.js';
-import { loadBytes, reasonOf, writeFileAtomic } from './files.js';
+import { loadBytes, reasonOf, writeFileAtomic } from '../../data/files.js';
 
 export type Fit = 'cover' | 'contain' | 'fill';
 export type Kernel = 'nearest' | 'linear' | 'cubic' | 'lanczos3';

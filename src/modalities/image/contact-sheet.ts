@@ -1,7 +1,7 @@
 // A grid of images with optional captions under each tile, for sample sheets and dataset previews.
 import sharp, { type OverlayOptions } from 'sharp';
 import { checkSize, encodeImage, formatOfPath, type Kernel } from './codec.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../../data/files.js';
 import { convertChannels, resizeImage } from './transform.js';
 import { checkImage, colourHex, parseColour, type Colour, type RawImage } from './types.js';
 

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { tensor, type Tensor } from '../../tensor/index.js';
-import { writeTextAtomic } from './files.js';
+import { writeFileAtomic } from '../../data/files.js';
 import { normalizeText, resolveNormalization, type Normalization, type NormalizeOptions } from './normalize.js';
 
 export type TokenLevel = 'char' | 'word';
@@ -201,7 +201,7 @@ export class Tokenizer {
 
   /** Writes the tokenizer as JSON (temporary name, then rename). */
   async save(path: string): Promise<void> {
-    await writeTextAtomic(path, `${JSON.stringify(this.toJSON())}\n`);
+    await writeFileAtomic(path, `${JSON.stringify(this.toJSON())}\n`);
   }
 
   static async load(path: string): Promise<Tokenizer> {

@@ -1,14 +1,15 @@
 // Reading inputs and writing outputs safely: a crash never leaves a half-written file behind.
+// Shared by every layer above (modalities may not import each other, so it lives here).
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 let temporaryCount = 0;
 
 /** Writes to a temporary name in the same folder, then renames over the target. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${(temporaryCount++).toString(36)}.tmp`);
   try {
-    await writeFile(temporary, bytes);
+    await writeFile(temporary, data);
     await rename(temporary, path);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
