@@ -111,7 +111,8 @@ async function main(): Promise<number> {
     ...(dataError ? { dataError } : {}),
     totalSeconds: (Date.now() - started) / 1000,
   };
-  await writeResults(fileURLToPath(new URL('./results/latest.json', import.meta.url)), results);
+  // latest.json is whatever ran last; full.json / quick.json keep the last run of each kind
+  for (const file of ['latest.json', `${settings.mode}.json`]) await writeResults(fileURLToPath(new URL(`./results/${file}`, import.meta.url)), results);
   process.stdout.write(formatReport(results));
   return models.some((model) => model.error) || tinyOpError || dataError ? 1 : 0;
 }

@@ -108,7 +108,7 @@ export function formatReport(results: Results): string {
     const calls = profiled.map((model) => `${model.name}: mmgen ${topCalls(model.mmgen?.profile?.topCalls, 6)}\n${' '.repeat(model.name.length + 2)}torch ${topCalls(model.torch?.profile?.topCalls, 6)}`);
     parts.push(`most frequent calls per step:\n${calls.join('\n')}`);
   }
-  parts.push(`total ${results.totalSeconds.toFixed(0)} s; JSON in bench/results/latest.json`);
+  parts.push(`total ${results.totalSeconds.toFixed(0)} s; JSON in bench/results/latest.json and bench/results/${settings.mode}.json`);
   return `${parts.join('\n\n')}\n`;
 }
 
