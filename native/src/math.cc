@@ -243,6 +243,8 @@ MMGEN_FN(topk) {
 MMGEN_FN(cumsum) { return Ret(info, at::cumsum(T(info, 0), I(info, 1))); }
 
 MMGEN_FN(matmul) { return Ret(info, at::matmul(T(info, 0), T(info, 1))); }
+// baddbmm(input, batch1, batch2): input + batch1 @ batch2 in one kernel (attention with a float mask)
+MMGEN_FN(baddbmm) { return Ret(info, at::baddbmm(T(info, 0), T(info, 1), T(info, 2))); }
 MMGEN_FN(bmm) { return Ret(info, at::bmm(T(info, 0), T(info, 1))); }
 MMGEN_FN(linear) { return Ret(info, at::linear(T(info, 0), T(info, 1), OptT(info, 2))); }
 MMGEN_FN(einsum) { return Ret(info, at::einsum(info[0].As<Napi::String>().Utf8Value(), TL(info, 1))); }
@@ -266,6 +268,7 @@ void RegisterMath(Napi::Env env, Napi::Object exports) {
   MMGEN_EXPORT(exports, cumsum);
   MMGEN_EXPORT(exports, matmul);
   MMGEN_EXPORT(exports, bmm);
+  MMGEN_EXPORT(exports, baddbmm);
   MMGEN_EXPORT(exports, linear);
   MMGEN_EXPORT(exports, einsum);
 }

@@ -1,7 +1,7 @@
 // Multi-head attention as torch.nn.MultiheadAttention (PyTorch 1.13 math): packed in_proj_weight /
 // in_proj_bias, out_proj Linear, scores softmax(Q K^T / sqrt(d)) V per head. A bool mask marks
 // disallowed positions (true = masked), a float mask is added to the scores.
-import { type Tensor, F, empty, ones, tidy, zeros } from '../tensor/index.js';
+import { type Tensor, F, baddbmm, empty, ones, tidy, zeros } from '../tensor/index.js';
 import { xavierUniform_ } from './init.js';
 import { Linear, linear } from './linear.js';
 import { Module } from './module.js';
@@ -107,8 +107,12 @@ export class MultiheadAttention extends Module {
           [vh] = splitHeads(linear(v, ...rows(2 * E, E)), sourceLength, 1) as [Tensor];
         }
       }
-      let scores = qh.div(Math.sqrt(d)).bmm(kh.transpose(1, 2));
-      scores = this.applyAttnMask(scores, o.attnMask, targetLength, sourceLength, batch);
+      const scaled = qh.div(Math.sqrt(d));
+      const keysT = kh.transpose(1, 2);
+      // a float mask is added inside the matmul (one kernel, as PyTorch's baddbmm); a bool mask is filled after
+      const floatMask = o.attnMask !== null && o.attnMask !== undefined && this.maskKind(o.attnMask, 'attnMask') === 'float';
+      let scores = floatMask ? baddbmm(this.checkAttnMask(o.attnMask as Tensor, targetLength, sourceLength, batch), scaled, keysT) : scaled.bmm(keysT);
+      if (!floatMask) scores = this.applyAttnMask(scores, o.attnMask, targetLength, sourceLength, batch);
       scores = this.applyPaddingMask(scores, o.keyPaddingMask, batched, batch, targetLength, sourceLength);
       let attention = scores.softmax(-1);
       if (this.training && this.dropout > 0) attention = F.dropout(attention, this.dropout, true);
@@ -128,13 +132,18 @@ export class MultiheadAttention extends Module {
     throw new Error(`${this.describe()}: ${name} must be bool (true = masked) or float (added to scores), got ${mask.dtype}`);
   }
 
-  private applyAttnMask(scores: Tensor, mask: Tensor | null | undefined, target: number, source: number, batch: number): Tensor {
-    if (mask === null || mask === undefined) return scores;
-    const kind = this.maskKind(mask, 'attnMask');
+  private checkAttnMask(mask: Tensor, target: number, source: number, batch: number): Tensor {
     const shape = mask.shape.join(',');
     if (shape !== `${target},${source}` && shape !== `${batch * this.heads},${target},${source}`) {
       throw new Error(`${this.describe()}: attnMask must be [${target}, ${source}] or [${batch * this.heads}, ${target}, ${source}], got [${mask.shape.join(', ')}]`);
     }
+    return mask;
+  }
+
+  private applyAttnMask(scores: Tensor, mask: Tensor | null | undefined, target: number, source: number, batch: number): Tensor {
+    if (mask === null || mask === undefined) return scores;
+    const kind = this.maskKind(mask, 'attnMask');
+    this.checkAttnMask(mask, target, source, batch);
     return kind === 'bool' ? scores.maskedFill(mask, -Infinity) : scores.add(mask);
   }
 

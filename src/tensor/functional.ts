@@ -53,7 +53,9 @@ export function interpolate(x: Tensor, o: InterpolateOptions): Tensor {
 export const softmax = (x: Tensor, dim = -1): Tensor => x.softmax(dim);
 export const logSoftmax = (x: Tensor, dim = -1): Tensor => x.logSoftmax(dim);
 /** Uses libtorch's default generator (seed with manualSeed). */
-export const dropout = (x: Tensor, p: number, training: boolean): Tensor => (p === 0 || !training ? x.clone() : new Tensor(native().dropout(handleOf(x), p, training)));
+// without dropout the input comes back as a new handle to the same storage, as PyTorch returns its input
+export const dropout = (x: Tensor, p: number, training: boolean): Tensor =>
+  new Tensor(p === 0 || !training ? native().alias(handleOf(x)) : native().dropout(handleOf(x), p, training));
 
 export interface BatchNormArgs { weight?: Tensor | null; bias?: Tensor | null; runningMean?: Tensor | null; runningVar?: Tensor | null; training: boolean; momentum?: number; eps?: number }
 export const batchNorm = (x: Tensor, a: BatchNormArgs): Tensor =>

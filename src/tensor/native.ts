@@ -75,6 +75,7 @@ export interface NativeBinding {
   cumsum(x: Handle, dim: number): Handle;
   matmul(a: Handle, b: Handle): Handle;
   bmm(a: Handle, b: Handle): Handle;
+  baddbmm(input: Handle, batch1: Handle, batch2: Handle): Handle;
   linear(x: Handle, weight: Handle, bias: OptionalHandle): Handle;
   einsum(equation: string, operands: Handle[]): Handle;
 

@@ -9,6 +9,9 @@ export const stack = (tensors: Tensor[], dim = 0): Tensor => new Tensor(native()
 export const where = (condition: Tensor, a: Tensor, b: Tensor): Tensor => new Tensor(native().where(handleOf(condition), handleOf(a), handleOf(b)));
 export const matmul = (a: Tensor, b: Tensor): Tensor => a.matmul(b);
 export const bmm = (a: Tensor, b: Tensor): Tensor => a.bmm(b);
+/** input + batch1 @ batch2 in one kernel (input broadcasts to the product's shape). */
+export const baddbmm = (input: Tensor, batch1: Tensor, batch2: Tensor): Tensor =>
+  new Tensor(native().baddbmm(handleOf(input), handleOf(batch1), handleOf(batch2)));
 export const einsum = (equation: string, ...operands: Tensor[]): Tensor => new Tensor(native().einsum(equation, ids(operands)));
 export const maximum = (a: Tensor, b: Tensor): Tensor => a.maximum(b);
 export const minimum = (a: Tensor, b: Tensor): Tensor => a.minimum(b);

@@ -49,10 +49,16 @@ export function tidy<T>(fn: () => T): T {
   const returned = new Set<Tensor>();
   if (tensorCheck) collect(result, returned, tensorCheck);
   const parent = scopes[scopes.length - 1];
+  // one native call frees the whole scope
+  const freed: number[] = [];
   for (const tensor of scope) {
     if (returned.has(tensor)) parent?.push(tensor);
-    else if (!tensor.kept) tensor.dispose();
+    else if (!tensor.kept && tensor.id >= 0) {
+      freed.push(tensor.id);
+      tensor.id = -1;
+    }
   }
+  if (freed.length > 0) native().disposeMany(freed);
   return result;
 }
 
