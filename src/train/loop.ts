@@ -93,10 +93,7 @@ function byPrefix(map: Map<string, Tensor>, prefix: string): Map<string, Tensor>
 export async function restoreTask(task: TrainingTask, runDir: string): Promise<number> {
   const payload = await readCheckpoint(runDir);
   try {
-    for (const [name, module] of Object.entries(task.modules)) {
-      const own = new Map([...byPrefix(payload.model, `${name}.`)].filter(([key]) => !`${name}.${key}`.startsWith('ema.')));
-      module.loadStateDict(own, { strict: true });
-    }
+    for (const [name, module] of Object.entries(task.modules)) module.loadStateDict(byPrefix(payload.model, `${name}.`), { strict: true });
     for (const [name, ema] of Object.entries(task.emas ?? {})) {
       ema.loadStateDict({ tensors: byPrefix(payload.model, `ema.${name}.`), meta: payload.state.optimizerMeta[`ema.${name}`] ?? {} });
     }
@@ -128,6 +125,7 @@ async function saveCheckpoint(task: TrainingTask, options: TrainOptions, step: n
 
 /** Runs (or resumes) training to options.totalSteps. */
 export async function train(task: TrainingTask, options: TrainOptions): Promise<TrainResult> {
+  if ('ema' in task.modules) throw new Error('a training task cannot name a module "ema": that prefix holds EMA weights in model.safetensors');
   const emit: EventSink = options.onEvent ?? (() => {});
   const logEvery = options.logEvery ?? 1;
   await mkdir(join(options.runDir, 'samples'), { recursive: true });

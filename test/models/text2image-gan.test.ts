@@ -1,6 +1,7 @@
 // text2image-gan: a tiny model trains on a tiny shapes set (its samples move toward the data), resume is
 // exact, generation is deterministic, bad prompts are rejected, and nothing leaks.
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -99,6 +100,20 @@ test('generation is deterministic per seed and rejects bad prompts', async () =>
   assert.throws(() => model.generate([new Array(40).fill('heart').join(' ')], 0), /40 words/);
   model.dispose();
   assert.equal(memory().tensors, before);
+});
+
+test('`mmgen generate` writes PNGs and a manifest; the same seed gives the same bytes', async () => {
+  const generate = (out: string, seed: string): ReturnType<typeof spawnSync> =>
+    spawnSync(process.execPath, ['bin/mmgen.js', 'generate', join(root, 'straight'), '--text', 'heart', '--n', '2', '--seed', seed, '--out', out], { encoding: 'utf8' });
+  for (const [out, seed] of [['a', '4'], ['b', '4'], ['c', '5']] as const) assert.equal(generate(join(root, out), seed).status, 0);
+  const bytes = async (folder: string): Promise<Buffer> => readFile(join(root, folder, '0001.png'));
+  assert.ok((await bytes('a')).equals(await bytes('b')));
+  assert.ok(!(await bytes('a')).equals(await bytes('c')));
+  const manifest = (await readFile(join(root, 'a', 'manifest.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { file: string; text: string; seed: number });
+  assert.deepEqual(manifest.map((entry) => [entry.file, entry.text, entry.seed]), [['0000.png', 'heart', 4], ['0001.png', 'heart', 4]]);
+  const bad = generate(join(root, 'd'), '-1');
+  assert.notEqual(bad.status, 0);
+  assert.match(String(bad.stderr), /--seed must be a non-negative integer/);
 });
 
 test('a missing or corrupt run folder is a clear error', async () => {

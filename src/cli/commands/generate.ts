@@ -1,6 +1,7 @@
 // `mmgen generate RUN --text "..." [--n 16] [--seed S] [--out DIR]`: PNGs, a manifest.jsonl and a grid.
 import type { Command } from 'commander';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../../data/files.js';
 import { join } from 'node:path';
 import { encodePng, tensorToImages, writeContactSheet } from '../../modalities/image/index.js';
 import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
@@ -36,13 +37,10 @@ export function registerGenerate(program: Command): void {
         const lines: string[] = [];
         for (const [index, image] of raw.entries()) {
           const file = `${String(index).padStart(4, '0')}.png`;
-          const temporary = join(out, `.${file}.tmp-${process.pid}`);
-          await writeFile(temporary, await encodePng(image));
-          await rename(temporary, join(out, file));
+          await writeFileAtomic(join(out, file), await encodePng(image));
           lines.push(JSON.stringify({ file, text: flags.text, seed, index }));
         }
-        await writeFile(join(out, `.manifest.tmp-${process.pid}`), `${lines.join('\n')}\n`);
-        await rename(join(out, `.manifest.tmp-${process.pid}`), join(out, 'manifest.jsonl'));
+        await writeFileAtomic(join(out, 'manifest.jsonl'), `${lines.join('\n')}\n`);
         const grid = await writeContactSheet(join(out, 'grid.png'), raw.map((image) => ({ image })), { tileSize: [128, 128] });
         process.stdout.write(`${count} images for "${flags.text}" (seed ${seed}) in ${out}\ngrid: ${grid.path}\n`);
       } finally {

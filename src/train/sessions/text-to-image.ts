@@ -1,6 +1,6 @@
 // Wires a text→image recipe (GAN or VAE) to a dataset and the training loop: tokenizer from the training
 // captions, seeded batches, fixed sample prompts and noise, checkpoints and exact resume.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatchLoader, disposeBatch, type BatchCursor } from '../../data/batches.js';
@@ -114,6 +114,5 @@ export async function trainTextToImage(recipe: TextToImageRecipe, config: unknow
   } finally {
     trainSplit.dispose();
     if (promptSplit !== trainSplit) promptSplit.dispose();
-    await rm(join(options.runDir, '.tmp'), { recursive: true, force: true });
   }
 }
