@@ -7,11 +7,11 @@ import { Module } from '../nn/index.js';
 import { Adam, EMA } from '../optim/index.js';
 import { CaptionEncoder } from '../modalities/text/caption-encoder.js';
 import { Tokenizer } from '../modalities/text/index.js';
-import { ConditionalGenerator } from '../modalities/image/conditional-generator.js';
 import { ProjectionDiscriminator } from '../modalities/image/projection-discriminator.js';
 import { type AugmentPolicy, diffAugment, parseAugmentPolicy } from '../modalities/image/diff-augment.js';
 import { Generator, type Tensor, cat, noGrad, randn, tidy } from '../tensor/index.js';
 import type { TextBatch } from './prompts.js';
+import { TextConditionedGenerator, runSettings } from './text-conditioned.js';
 import { type ImageShape, type TextToImageModel, generateFromPrompts, loadTrainedAndAveraged } from './text-to-image.js';
 
 export const text2imageGanConfig = z.strictObject({
@@ -27,36 +27,22 @@ export const text2imageGanConfig = z.strictObject({
     discriminatorChannels: z.number().int().positive().default(32),
   }).prefault({}),
   training: z.strictObject({
-    steps: z.number().int().positive().default(3000),
-    batchSize: z.number().int().positive().default(32),
     generatorLr: z.number().positive().default(2e-4),
     discriminatorLr: z.number().positive().default(2e-4),
     beta1: z.number().min(0).max(1).default(0),
     beta2: z.number().min(0).max(1).default(0.9),
-    emaDecay: z.number().min(0).max(1).default(0.999),
     mismatchWeight: z.number().min(0).default(0.5),
     diffAugment: z.string().default('translation'),
-    sampleEvery: z.number().int().positive().default(250),
-    checkpointEvery: z.number().int().positive().default(500),
-    keepLast: z.number().int().positive().default(3),
-    logEvery: z.number().int().positive().default(5),
-    trainLimit: z.number().int().positive().optional(),
+    ...runSettings,
   }).prefault({}),
 });
 export type Text2ImageGanConfig = z.output<typeof text2imageGanConfig>;
 
 /** Caption encoder + conditional generator: tokens and noise to images. */
-export class GeneratorNetwork extends Module {
-  readonly text: CaptionEncoder;
-  readonly image: ConditionalGenerator;
+export class GeneratorNetwork extends TextConditionedGenerator {
   constructor(config: Text2ImageGanConfig, vocabularySize: number, shape: ImageShape) {
-    super();
     const m = config.model;
-    this.text = this.registerModule('text', new CaptionEncoder({ vocabularySize, embeddingDim: m.textEmbedding, hiddenSize: m.textHidden, outputDim: m.conditionDim }));
-    this.image = this.registerModule('image', new ConditionalGenerator({ noiseDim: m.noiseDim, conditionDim: m.conditionDim, imageSize: shape.size, channels: shape.channels, baseChannels: m.generatorChannels }));
-  }
-  forward(tokens: Tensor, lengths: Tensor, noise: Tensor): Tensor {
-    return this.image.forward(noise, this.text.forward(tokens, lengths));
+    super({ vocabularySize, textEmbedding: m.textEmbedding, textHidden: m.textHidden, conditionDim: m.conditionDim, latentDim: m.noiseDim, channels: m.generatorChannels, shape });
   }
 }
 

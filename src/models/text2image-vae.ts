@@ -4,12 +4,11 @@
 import { z } from 'zod';
 import { Linear, Module, gaussianKl } from '../nn/index.js';
 import { Adam, EMA } from '../optim/index.js';
-import { CaptionEncoder } from '../modalities/text/caption-encoder.js';
 import type { Tokenizer } from '../modalities/text/index.js';
-import { ConditionalGenerator } from '../modalities/image/conditional-generator.js';
 import { ConvEncoder } from '../modalities/image/conv-encoder.js';
 import { Generator, type Tensor, cat, randn, tidy } from '../tensor/index.js';
 import type { TextBatch } from './prompts.js';
+import { TextConditionedGenerator, runSettings } from './text-conditioned.js';
 import { type ImageShape, type TextToImageModel, generateFromPrompts, loadTrainedAndAveraged } from './text-to-image.js';
 
 export const text2imageVaeConfig = z.strictObject({
@@ -25,33 +24,19 @@ export const text2imageVaeConfig = z.strictObject({
     encoderChannels: z.number().int().positive().default(32),
   }).prefault({}),
   training: z.strictObject({
-    steps: z.number().int().positive().default(3000),
-    batchSize: z.number().int().positive().default(32),
     lr: z.number().positive().default(1e-3),
     beta: z.number().min(0).default(1),
     klWarmupSteps: z.number().int().nonnegative().default(1000),
-    emaDecay: z.number().min(0).max(1).default(0.999),
-    sampleEvery: z.number().int().positive().default(250),
-    checkpointEvery: z.number().int().positive().default(500),
-    keepLast: z.number().int().positive().default(3),
-    logEvery: z.number().int().positive().default(5),
-    trainLimit: z.number().int().positive().optional(),
+    ...runSettings,
   }).prefault({}),
 });
 export type Text2ImageVaeConfig = z.output<typeof text2imageVaeConfig>;
 
 /** Caption encoder + decoder: what generation needs (and what the EMA tracks). */
-export class VaeDecoder extends Module {
-  readonly text: CaptionEncoder;
-  readonly image: ConditionalGenerator;
+export class VaeDecoder extends TextConditionedGenerator {
   constructor(config: Text2ImageVaeConfig, vocabularySize: number, shape: ImageShape) {
-    super();
     const m = config.model;
-    this.text = this.registerModule('text', new CaptionEncoder({ vocabularySize, embeddingDim: m.textEmbedding, hiddenSize: m.textHidden, outputDim: m.conditionDim }));
-    this.image = this.registerModule('image', new ConditionalGenerator({ noiseDim: m.latentDim, conditionDim: m.conditionDim, imageSize: shape.size, channels: shape.channels, baseChannels: m.decoderChannels }));
-  }
-  forward(tokens: Tensor, lengths: Tensor, latent: Tensor): Tensor {
-    return this.image.forward(latent, this.text.forward(tokens, lengths));
+    super({ vocabularySize, textEmbedding: m.textEmbedding, textHidden: m.textHidden, conditionDim: m.conditionDim, latentDim: m.latentDim, channels: m.decoderChannels, shape });
   }
 }
 
