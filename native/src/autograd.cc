@@ -18,6 +18,13 @@ MMGEN_FN(grad) {
   if (!gradient.defined()) return Napi::Number::New(info.Env(), -1);
   return Ret(info, gradient);
 }
+// hasGrad(handles[]) -> bool[]: which tensors hold a gradient, in one call (optimisers ask every step)
+MMGEN_FN(hasGrad) {
+  std::vector<at::Tensor> tensors = TL(info, 0);
+  Napi::Array out = Napi::Array::New(info.Env(), tensors.size());
+  for (size_t k = 0; k < tensors.size(); k++) out.Set(static_cast<uint32_t>(k), Napi::Boolean::New(info.Env(), tensors[k].grad().defined()));
+  return out;
+}
 // setGrad(t, g | null)
 MMGEN_FN(setGrad) {
   at::Tensor& tensor = T(info, 0);
@@ -146,6 +153,7 @@ void RegisterAutograd(Napi::Env env, Napi::Object exports) {
   MMGEN_EXPORT(exports, requiresGrad);
   MMGEN_EXPORT(exports, isLeaf);
   MMGEN_EXPORT(exports, grad);
+  MMGEN_EXPORT(exports, hasGrad);
   MMGEN_EXPORT(exports, setGrad);
   MMGEN_EXPORT(exports, zeroGrad);
   MMGEN_EXPORT(exports, backward);

@@ -94,17 +94,11 @@ export abstract class Optimizer {
 
   /** Indices of the parameters that have a gradient now (PyTorch skips the others, state and step alike). */
   protected indicesWithGradient(): number[] {
-    const binding = native();
+    const present = native().hasGrad(this.params.map(handleOf));
     const indices: number[] = [];
-    const gradients: number[] = [];
-    this.params.forEach((param, index) => {
-      const gradient = binding.grad(handleOf(param));
-      if (gradient >= 0) {
-        indices.push(index);
-        gradients.push(gradient);
-      }
+    present.forEach((has, index) => {
+      if (has) indices.push(index);
     });
-    if (gradients.length > 0) binding.disposeMany(gradients);
     return indices;
   }
 

@@ -149,6 +149,7 @@ export interface NativeBinding {
   requiresGrad(x: Handle): boolean;
   isLeaf(x: Handle): boolean;
   grad(x: Handle): Handle;
+  hasGrad(handles: Handle[]): boolean[];
   setGrad(x: Handle, gradient: OptionalHandle): void;
   zeroGrad(handles: Handle[]): void;
   backward(x: Handle, gradient: OptionalHandle, retainGraph: boolean): void;
