@@ -77,15 +77,19 @@ export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): T
   };
 }
 
-/** An AbortSignal that fires on the first SIGINT (checkpoint and exit cleanly); a second SIGINT exits at once. */
-export function interruptSignal(): { signal: AbortSignal; release(): void } {
+/**
+ * An AbortSignal that fires on the first SIGINT; a second SIGINT exits at once. `what` is what stops
+ * (default: training, which writes a checkpoint first).
+ */
+export function interruptSignal(what?: string): { signal: AbortSignal; release(): void } {
   const controller = new AbortController();
   let count = 0;
   const handler = (): void => {
     count += 1;
     if (count === 1) {
-      process.stderr.write('\nmmgen: stopping after this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
-      controller.abort(new Error('interrupted'));
+      const message = what === undefined ? 'stopping after this step and writing a checkpoint' : `cancelling ${what}`;
+      process.stderr.write(`\nmmgen: ${message} (Ctrl-C again to quit at once)\n`);
+      controller.abort(new Error(what === undefined ? 'interrupted' : `${what} was cancelled`));
     } else process.exit(130);
   };
   process.on('SIGINT', handler);

@@ -11,7 +11,7 @@ import { DEFAULT_JUDGE_STEPS, type JudgeEvent, trainJudge } from '../../models/j
 import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
 import { DEFAULT_PROTOCOL, evaluateTextToImage, metricRows, writeReport } from '../../eval/index.js';
 import { dataProgress } from '../data-progress.js';
-import { trainingProgress } from '../progress.js';
+import { interruptSignal, trainingProgress } from '../progress.js';
 
 export interface TrainJudgeFlags { out?: string; steps: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }
 export interface EvalFlags { judge?: string; captions: string; perCaption: string; seed: string; batch: string; kidSubsets: string }
@@ -24,20 +24,6 @@ function integer(value: string, flag: string, minimum: number): number {
 
 /** The default judge folder of a dataset. */
 export const defaultJudgeDir = (datasetDir: string): string => join(datasetDir, 'judge');
-
-/** Aborts on the first Ctrl-C; a second one exits at once. */
-function cancelOnInterrupt(what: string): { signal: AbortSignal; release(): void } {
-  const controller = new AbortController();
-  let count = 0;
-  const handler = (): void => {
-    count += 1;
-    if (count > 1) process.exit(130);
-    process.stderr.write(`\nmmgen: cancelling ${what} (Ctrl-C again to quit at once)\n`);
-    controller.abort(new Error(`${what} was cancelled`));
-  };
-  process.on('SIGINT', handler);
-  return { signal: controller.signal, release: () => process.off('SIGINT', handler) };
-}
 
 const percent = (value: number): string => `${(value * 100).toFixed(1)} %`;
 
@@ -54,7 +40,7 @@ export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags):
   const progress = trainingProgress();
   // one data bar per loading phase, closed when training starts so lines come out in order
   let data: ReturnType<typeof dataProgress> | undefined;
-  const interrupt = cancelOnInterrupt('judge training');
+  const interrupt = interruptSignal('judge training');
   const onEvent = (event: JudgeEvent): void => {
     if (event.type === 'step') {
       data?.stop();
@@ -110,7 +96,7 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
   const run = await loadTextToImageRun(runDir);
   let judge: Judge | undefined;
   const data = dataProgress();
-  const interrupt = cancelOnInterrupt('evaluation');
+  const interrupt = interruptSignal('evaluation');
   try {
     if (!existsSync(run.dataset)) throw new Error(`${runDir} was trained on ${run.dataset}, which does not exist here; rebuild it with \`mmgen data build\` at that path`);
     const judgeDir = flags.judge ?? defaultJudgeDir(run.dataset);
