@@ -3,7 +3,7 @@
 import { type Tensor, Generator, keep, manualSeed, randint, tidy } from '../../src/tensor/index.js';
 import { Embedding, GRU, Linear, Module, crossEntropy } from '../../src/nn/index.js';
 import { Adam } from '../../src/optim/index.js';
-import type { BenchModel } from './types.js';
+import { type BenchModel, minimise } from './types.js';
 
 const BATCH = 64;
 const STEPS = 64;
@@ -39,10 +39,7 @@ export function buildGru(seed: number): BenchModel {
       tidy(() => {
         const logits = model.forward(inputs);
         const loss = crossEntropy(logits.reshape(-1, VOCAB), targets.reshape(-1));
-        optimizer.zeroGrad();
-        loss.backward();
-        optimizer.step();
-        return [loss.item()];
+        return [minimise(optimizer, loss)];
       }),
     dispose: () => {
       optimizer.dispose();

@@ -4,7 +4,7 @@
 import { type Tensor, Generator, arange, full, keep, manualSeed, randint, tidy } from '../../src/tensor/index.js';
 import { Embedding, Linear, Module, TransformerEncoderLayer, crossEntropy } from '../../src/nn/index.js';
 import { Adam } from '../../src/optim/index.js';
-import type { BenchModel } from './types.js';
+import { type BenchModel, minimise } from './types.js';
 
 const BATCH = 32;
 const LENGTH = 128;
@@ -45,10 +45,7 @@ export function buildTransformer(seed: number): BenchModel {
       tidy(() => {
         const logits = model.forward(inputs, mask);
         const loss = crossEntropy(logits.reshape(-1, VOCAB), targets.reshape(-1));
-        optimizer.zeroGrad();
-        loss.backward();
-        optimizer.step();
-        return [loss.item()];
+        return [minimise(optimizer, loss)];
       }),
     dispose: () => {
       optimizer.dispose();

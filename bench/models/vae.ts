@@ -3,7 +3,7 @@
 import { type Tensor, Generator, keep, manualSeed, rand, randn, tidy } from '../../src/tensor/index.js';
 import { Conv2d, ConvTranspose2d, Flatten, Linear, Module, ReLU, Sequential, bceWithLogits } from '../../src/nn/index.js';
 import { Adam } from '../../src/optim/index.js';
-import type { BenchModel } from './types.js';
+import { type BenchModel, minimise } from './types.js';
 
 const BATCH = 64;
 const IMAGE = 64;
@@ -50,10 +50,7 @@ export function buildVae(seed: number): BenchModel {
         const reconstruction = bceWithLogits(logits, images, { reduction: 'sum' }).div(BATCH);
         const kl = logVar.add(1).sub(mean.pow(2)).sub(logVar.exp()).sum().mul(-0.5 / BATCH);
         const loss = reconstruction.add(kl);
-        optimizer.zeroGrad();
-        loss.backward();
-        optimizer.step();
-        return [loss.item()];
+        return [minimise(optimizer, loss)];
       }),
     dispose: () => {
       optimizer.dispose();
