@@ -9,7 +9,8 @@ import { CaptionEncoder } from '../modalities/text/caption-encoder.js';
 import { Tokenizer } from '../modalities/text/index.js';
 import { ProjectionDiscriminator } from '../modalities/image/projection-discriminator.js';
 import { type AugmentPolicy, diffAugment, parseAugmentPolicy } from '../modalities/image/diff-augment.js';
-import { Generator, type Tensor, cat, noGrad, randn, tidy } from '../tensor/index.js';
+import { Generator, type Tensor, arange, cat, noGrad, randn, tidy, zeros } from '../tensor/index.js';
+import { bceWithLogits } from '../nn/index.js';
 import type { TextBatch } from './prompts.js';
 import { TextConditionedGenerator, runSettings } from './text-conditioned.js';
 import { type ImageShape, type TextToImageModel, generateFromPrompts, loadTrainedAndAveraged } from './text-to-image.js';
@@ -32,6 +33,8 @@ export const text2imageGanConfig = z.strictObject({
     beta1: z.number().min(0).max(1).default(0),
     beta2: z.number().min(0).max(1).default(0.9),
     mismatchWeight: z.number().min(0).default(0.5),
+    /** Weight of the auxiliary loss: D learns which words a real image's caption has, G is judged by it (TAC-GAN). */
+    wordWeight: z.number().min(0).default(1),
     diffAugment: z.string().default('translation'),
     ...runSettings,
   }).prefault({}),
@@ -54,11 +57,21 @@ export class DiscriminatorNetwork extends Module {
     super();
     const m = config.model;
     this.text = this.registerModule('text', new CaptionEncoder({ vocabularySize, embeddingDim: m.textEmbedding, hiddenSize: m.textHidden, outputDim: m.conditionDim }));
-    this.image = this.registerModule('image', new ProjectionDiscriminator({ imageSize: shape.size, channels: shape.channels, conditionDim: m.conditionDim, baseChannels: m.discriminatorChannels }));
+    const auxiliaryClasses = config.training.wordWeight > 0 ? vocabularySize : 0;
+    this.image = this.registerModule('image', new ProjectionDiscriminator({ imageSize: shape.size, channels: shape.channels, conditionDim: m.conditionDim, baseChannels: m.discriminatorChannels, auxiliaryClasses }));
   }
   forward(images: Tensor, condition: Tensor): Tensor {
     return this.image.forward(images, condition);
   }
+}
+
+/** Multi-hot [B, vocabulary] of the words in each caption (padding excluded). */
+function bagOfWords(tokens: Tensor, vocabularySize: number, padId: number): Tensor {
+  return tidy(() => {
+    const [batch = 0] = tokens.shape;
+    const present = zeros([batch, vocabularySize]).scatter(1, tokens, 1);
+    return present.mul(arange(vocabularySize).ne(padId).float().unsqueeze(0));
+  });
 }
 
 /** Rows whose caption differs from the caption they are paired with after rolling by one. */
@@ -111,37 +124,51 @@ export class Text2ImageGan implements TextToImageModel {
     const noiseDim = this.config.model.noiseDim;
     const augment = (x: Tensor): Tensor => diffAugment(x, this.policies, this.trainingRandom);
     // discriminator: real → +, fake → −, real with a mismatched caption → −
+    const wordWeight = this.config.training.wordWeight;
+    const words = wordWeight > 0 ? bagOfWords(text.tokens, this.tokenizer.vocabularySize, this.tokenizer.padId) : undefined;
     const discriminatorLoss = tidy(() => {
       const fake = noGrad(() => this.generator.forward(text.tokens, text.lengths, randn([batch, noiseDim], { generator: this.trainingRandom })));
       const condition = this.discriminator.text.forward(text.tokens, text.lengths);
       const mismatched = condition.roll([1], [0]);
-      const logits = this.discriminator.forward(augment(cat([images, fake, images], 0)), cat([condition, condition, mismatched], 0));
-      const [real, generated, wrong] = logits.split(batch, 0) as [Tensor, Tensor, Tensor];
+      // a real image's features are scored twice, under its caption and under another one (matching-aware term)
+      const pooled = this.discriminator.image.features(augment(cat([images, fake], 0)));
+      const realFeatures = pooled.narrow(0, 0, batch);
+      const [real, generated] = this.discriminator.image.scoreFeatures(pooled, cat([condition, condition], 0)).split(batch, 0) as [Tensor, Tensor];
+      const wrong = this.discriminator.image.scoreFeatures(realFeatures, mismatched);
       const mask = mismatchMask(text.tokens);
       const realLoss = real.neg().add(1).relu().mean();
       const fakeLoss = generated.add(1).relu().mean();
       const wrongLoss = wrong.add(1).relu().mul(mask).sum().div(mask.sum().clamp(1));
       const weight = this.config.training.mismatchWeight;
-      const loss = realLoss.add(fakeLoss.mul(1 / (1 + weight))).add(wrongLoss.mul(weight / (1 + weight)));
+      let loss = realLoss.add(fakeLoss.mul(1 / (1 + weight))).add(wrongLoss.mul(weight / (1 + weight)));
+      // the word head learns from real images only, so it cannot be taught to accept fakes
+      const wordLoss = words ? bceWithLogits(this.discriminator.image.auxiliaryLogits(realFeatures), words) : undefined;
+      if (wordLoss) loss = loss.add(wordLoss.mul(wordWeight));
       this.discriminatorOptimizer.zeroGrad();
       loss.backward();
       this.discriminatorOptimizer.step();
-      return [loss.item(), real.mean().item(), generated.mean().item()];
+      return [loss.item(), real.mean().item(), generated.mean().item(), wordLoss?.item() ?? 0];
     });
-    // generator: make the discriminator score fakes under their own captions high
+    // generator: make the discriminator score fakes under their own captions high, and show their words
     const generatorLoss = tidy(() => {
       const fake = this.generator.forward(text.tokens, text.lengths, randn([batch, noiseDim], { generator: this.trainingRandom }));
       const condition = noGrad(() => this.discriminator.text.forward(text.tokens, text.lengths));
-      const loss = this.discriminator.forward(augment(fake), condition).mean().neg();
+      const { logits, auxiliary } = this.discriminator.image.forwardWithAuxiliary(augment(fake), condition);
+      const adversarial = logits.mean().neg();
+      const wordLoss = auxiliary && words ? bceWithLogits(auxiliary, words) : undefined;
+      const loss = wordLoss ? adversarial.add(wordLoss.mul(wordWeight)) : adversarial;
       this.generatorOptimizer.zeroGrad();
       this.discriminatorOptimizer.zeroGrad();
       loss.backward();
       this.generatorOptimizer.step();
-      return loss.item();
+      return [adversarial.item(), wordLoss?.item() ?? 0];
     });
+    words?.dispose();
     this.discriminator.zeroGrad();
     this.ema.update();
-    return { d_loss: discriminatorLoss[0] ?? 0, g_loss: generatorLoss, d_real: discriminatorLoss[1] ?? 0, d_fake: discriminatorLoss[2] ?? 0 };
+    const losses: Record<string, number> = { d_loss: discriminatorLoss[0] ?? 0, g_loss: generatorLoss[0] ?? 0, d_real: discriminatorLoss[1] ?? 0, d_fake: discriminatorLoss[2] ?? 0 };
+    if (wordWeight > 0) Object.assign(losses, { d_words: discriminatorLoss[3] ?? 0, g_words: generatorLoss[1] ?? 0 });
+    return losses;
   }
 
   /** Images [N, C, S, S] in [-1, 1] from the EMA generator; the same seed gives the same images. */

@@ -47,6 +47,9 @@ test('a tiny text2image-gan trains: losses move and samples approach the data', 
   for (const entry of losses) for (const value of Object.values(entry)) assert.ok(Number.isFinite(value));
   const distinct = new Set(losses.map((entry) => entry.d_loss?.toFixed(4)));
   assert.ok(distinct.size > 40, 'the discriminator loss changes from step to step');
+  // the auxiliary word head learns which words a real image's caption has
+  const wordLoss = (from: number, to: number): number => losses.slice(from, to).reduce((sum, entry) => sum + (entry.d_words ?? Number.NaN), 0) / (to - from);
+  assert.ok(wordLoss(60, 80) < wordLoss(0, 20) - 0.05, `the word loss should fall: ${wordLoss(0, 20).toFixed(3)} in steps 1–20, ${wordLoss(60, 80).toFixed(3)} in 61–80`);
   // shapes images are mostly black (-1); an untrained generator's tanh output averages about 0
   const prompts = ['square', 'heart', 'ellipse', 'square'];
   const meanPixel = (network: Text2ImageGan): number => {
