@@ -1,7 +1,7 @@
 // Judges: small CNN classifiers trained on a dataset's real images, one head per judged attribute
 // (shape, size, colour… for `shapes`; the class for `fashion-mnist` and `digits`). Their
 // predictions score generated images and their penultimate layer is the feature space of FID/KID.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { type Tensor, F, cat, linspace, noGrad, stack, tidy } from '../tensor/index.js';
@@ -241,6 +241,7 @@ export class Judge {
 
   /** Writes judge.safetensors and judge.json into dir (each through a temporary name). */
   async save(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
     await this.network.save(join(dir, JUDGE_WEIGHTS_FILE), { format: 'mmgen-judge', attributes: JSON.stringify(this.info.attributes) });
     const path = join(dir, JUDGE_INFO_FILE);
     const temporary = `${path}.tmp-${process.pid}`;

@@ -21,6 +21,8 @@ async function loadText2ImageGan(runDir: string): Promise<Text2ImageGan> {
 }
 import { manualSeed, memory, tidy } from '../../src/tensor/index.js';
 import { Tokenizer } from '../../src/modalities/text/index.js';
+import { trainJudge } from '../../src/models/judge-train.js';
+import sharp from 'sharp';
 
 const root = await mkdtemp(join(tmpdir(), 'mmgen-t2i-'));
 const dataset = join(root, 'shapes');
@@ -117,6 +119,24 @@ test('`mmgen generate` writes PNGs and a manifest; the same seed gives the same 
   const bad = generate(join(root, 'd'), '-1');
   assert.notEqual(bad.status, 0);
   assert.match(String(bad.stderr), /--seed must be a non-negative integer/);
+});
+
+test('`mmgen eval` judges a run: report, JSON and a grid of test captions', async () => {
+  const judgeDir = join(root, 'judge');
+  const { judge } = await trainJudge({ dataset, steps: 20, batchSize: 16, seed: 1, architecture: { widths: [8, 8, 16, 16], features: 32 } });
+  await judge.save(judgeDir);
+  judge.dispose();
+  const run = join(root, 'straight');
+  const result = spawnSync(process.execPath, ['bin/mmgen.js', 'eval', run, '--judge', judgeDir, '--captions', '6', '--per-caption', '2', '--kid-subsets', '5'], { encoding: 'utf8' });
+  assert.equal(result.status, 0, String(result.stderr));
+  assert.match(String(result.stdout), /shape accuracy .*chance 33.3 %/);
+  const report = JSON.parse(await readFile(join(run, 'eval.json'), 'utf8')) as { metrics: { images: number; distribution: { fid: number } } };
+  assert.equal(report.metrics.images, 12);
+  const { fid } = report.metrics.distribution;
+  assert.ok(Number.isFinite(fid) && fid >= 0, `FID ${fid}`);
+  assert.match(await readFile(join(run, 'eval.md'), 'utf8'), /shape/);
+  const grid = await sharp(join(run, 'eval-grid.png')).metadata();
+  assert.ok((grid.width ?? 0) >= 4 * 96 && (grid.height ?? 0) >= 6 * 96, `a 4-column grid with a row per caption, got ${grid.width}×${grid.height}`);
 });
 
 test('a missing or corrupt run folder is a clear error', async () => {

@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { noGrad } from '../../tensor/index.js';
+import { type Tensor, noGrad } from '../../tensor/index.js';
+import { tensorToImages, writeContactSheet } from '../../modalities/image/index.js';
 import { Judge } from '../../models/judge.js';
 import { DEFAULT_JUDGE_STEPS, type JudgeEvent, trainJudge } from '../../models/judge-train.js';
 import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
@@ -125,17 +126,34 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
       examples: evaluation.examples,
       seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     });
+    const grid = await writeExampleGrid(runDir, evaluation.examples.map((example) => example.text), (texts) => noGrad(() => model.generate(texts, integer(flags.seed, '--seed', 0))));
     const { protocol, metrics } = evaluation;
     process.stdout.write(`${runDir} (${run.recipe.name}) on ${metrics.dataset.name}: ${metrics.images} images from ${protocol.captions} ${protocol.split} captions × ${protocol.imagesPerCaption}\n`);
     printTable(metricRows(metrics));
     for (const warning of metrics.warnings) process.stderr.write(`warning: ${warning}\n`);
-    process.stdout.write(`report: ${paths.markdown} and ${paths.json}\n`);
+    process.stdout.write(`report: ${paths.markdown} and ${paths.json}; test-caption grid: ${grid}\n`);
   } finally {
     data.stop();
     interrupt.release();
     judge?.dispose();
     run.model.dispose();
   }
+}
+
+const GRID_COLUMNS = 4;
+
+/** A grid of test captions (never seen in training), one row per caption: what a person looks at first. */
+async function writeExampleGrid(runDir: string, captions: string[], generate: (texts: string[]) => Tensor): Promise<string> {
+  const texts = captions.flatMap((text) => new Array<string>(GRID_COLUMNS).fill(text));
+  const images = generate(texts);
+  const path = join(runDir, 'eval-grid.png');
+  try {
+    const tiles = tensorToImages(images, { range: 'signed' }).map((image, index) => ({ image, caption: texts[index] as string }));
+    await writeContactSheet(path, tiles, { columns: GRID_COLUMNS, tileSize: [96, 96] });
+  } finally {
+    images.dispose();
+  }
+  return path;
 }
 
 export function registerEval(program: Command): void {
