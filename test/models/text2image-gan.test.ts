@@ -139,6 +139,29 @@ test('`mmgen eval` judges a run: report, JSON and a grid of test captions', asyn
   assert.ok((grid.width ?? 0) >= 4 * 96 && (grid.height ?? 0) >= 6 * 96, `a 4-column grid with a row per caption, got ${grid.width}×${grid.height}`);
 });
 
+test('28×28 grey images (Fashion-MNIST) train and generate at their own size, GAN and VAE', async () => {
+  const before = memory().tensors;
+  const fashion = join(root, 'fashion');
+  await buildDataset({ builder: 'fashion-mnist', out: fashion, seed: 1, options: { count: 140 } });
+  const tiny = { textEmbedding: 8, textHidden: 16, conditionDim: 16 };
+  const configs = [
+    { recipe: 'text2image-gan', dataset: fashion, model: { ...tiny, noiseDim: 8, generatorChannels: 32, discriminatorChannels: 8 }, training: { steps: 3, batchSize: 8, logEvery: 1 } },
+    { recipe: 'text2image-vae', dataset: fashion, model: { ...tiny, latentDim: 8, decoderChannels: 32, encoderChannels: 8 }, training: { steps: 3, batchSize: 8, logEvery: 1 } },
+  ];
+  for (const raw of configs) {
+    const entry = TEXT_TO_IMAGE_RECIPES.find((candidate) => candidate.name === raw.recipe)!;
+    const runDir = join(root, `fashion-${raw.recipe}`);
+    const { model } = await trainTextToImage(entry, entry.schema.parse(raw), { runDir });
+    model.dispose();
+    const loaded = (await loadTextToImageRun(runDir)).model;
+    const images = loaded.generate(['a dress', 'an ankle boot'], 3);
+    assert.deepEqual(images.shape, [2, 1, 28, 28], raw.recipe);
+    images.dispose();
+    loaded.dispose();
+  }
+  assert.equal(memory().tensors, before);
+});
+
 test('a missing or corrupt run folder is a clear error', async () => {
   await assert.rejects(loadText2ImageGan(join(root, 'nope')), /not a readable mmgen run/);
 });

@@ -3,6 +3,7 @@
 // Conditional normalisation at every resolution is what lets small GANs follow the prompt.
 import { BatchNorm2d, Conv2d, Linear, Module } from '../../nn/index.js';
 import { type Tensor, F, cat } from '../../tensor/index.js';
+import { cropToSize, resolutionSteps } from './working-size.js';
 
 /** Batch norm without its own affine; scale and shift are predicted from the condition (FiLM). */
 export class ConditionalBatchNorm extends Module {
@@ -51,6 +52,7 @@ export interface ConditionalGeneratorOptions {
 
 export class ConditionalGenerator extends Module {
   readonly noiseDim: number;
+  readonly imageSize: number;
   private readonly baseChannels: number;
   private readonly input: Linear;
   private readonly blocks: UpBlock[] = [];
@@ -58,9 +60,9 @@ export class ConditionalGenerator extends Module {
 
   constructor(options: ConditionalGeneratorOptions) {
     super();
-    const steps = Math.log2(options.imageSize / 4);
-    if (!Number.isInteger(steps) || steps < 1) throw new Error(`ConditionalGenerator: imageSize must be a power of two ≥ 8, got ${options.imageSize}`);
+    const steps = resolutionSteps(options.imageSize);
     this.noiseDim = options.noiseDim;
+    this.imageSize = options.imageSize;
     this.baseChannels = options.baseChannels ?? 256;
     const minChannels = options.minChannels ?? 16;
     const latent = options.noiseDim + options.conditionDim;
@@ -79,6 +81,6 @@ export class ConditionalGenerator extends Module {
     const latent = cat([noise, condition], 1);
     let x = this.input.forward(latent).relu().reshape(-1, this.baseChannels, 4, 4);
     for (const block of this.blocks) x = block.forward(x, latent);
-    return this.output.forward(x).tanh();
+    return cropToSize(this.output.forward(x).tanh(), this.imageSize);
   }
 }

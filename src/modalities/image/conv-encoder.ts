@@ -2,6 +2,7 @@
 // linear layer to a feature vector. Shared by the VAE encoder, captioners and judges.
 import { BatchNorm2d, Conv2d, Linear, Module } from '../../nn/index.js';
 import type { Tensor } from '../../tensor/index.js';
+import { padToWorkingSize, resolutionSteps } from './working-size.js';
 
 export interface ConvEncoderOptions {
   imageSize: number;
@@ -19,8 +20,7 @@ export class ConvEncoder extends Module {
 
   constructor(options: ConvEncoderOptions) {
     super();
-    const steps = Math.log2(options.imageSize / 4);
-    if (!Number.isInteger(steps) || steps < 1) throw new Error(`ConvEncoder: imageSize must be a power of two ≥ 8, got ${options.imageSize}`);
+    const steps = resolutionSteps(options.imageSize);
     const maxChannels = options.maxChannels ?? 256;
     let inChannels = options.channels;
     let channels = options.baseChannels ?? 32;
@@ -36,7 +36,7 @@ export class ConvEncoder extends Module {
 
   /** images [B, C, S, S] → features [B, outputDim]. */
   forward(images: Tensor): Tensor {
-    let x = images;
+    let x = padToWorkingSize(images);
     this.convs.forEach((conv, i) => {
       x = (this.norms[i] as BatchNorm2d).forward(conv.forward(x)).leakyRelu(0.2);
     });

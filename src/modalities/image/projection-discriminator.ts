@@ -2,6 +2,7 @@
 // convolutions down to 4×4, global sum pooling, score = linear(h) + <embed(condition), h>.
 import { Conv2d, Linear, Module, spectralNorm } from '../../nn/index.js';
 import type { Tensor } from '../../tensor/index.js';
+import { padToWorkingSize, resolutionSteps } from './working-size.js';
 
 export interface ProjectionDiscriminatorOptions {
   imageSize: number;
@@ -24,8 +25,7 @@ export class ProjectionDiscriminator extends Module {
 
   constructor(options: ProjectionDiscriminatorOptions) {
     super();
-    const steps = Math.log2(options.imageSize / 4);
-    if (!Number.isInteger(steps) || steps < 1) throw new Error(`ProjectionDiscriminator: imageSize must be a power of two ≥ 8, got ${options.imageSize}`);
+    const steps = resolutionSteps(options.imageSize);
     const maxChannels = options.maxChannels ?? 256;
     let inChannels = options.channels;
     let channels = options.baseChannels ?? 32;
@@ -54,7 +54,7 @@ export class ProjectionDiscriminator extends Module {
 
   /** Pooled features [B, F] of images [B, C, S, S]: what the score, the projection and the auxiliary head read. */
   features(images: Tensor): Tensor {
-    let x = images;
+    let x = padToWorkingSize(images);
     for (const down of this.downs) x = down.forward(x).leakyRelu(0.2);
     return this.top.forward(x).leakyRelu(0.2).sum([2, 3]);
   }
