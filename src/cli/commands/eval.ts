@@ -12,9 +12,11 @@ import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
 import { DEFAULT_PROTOCOL, evaluateTextToImage, metricRows, writeReport } from '../../eval/index.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal, trainingProgress } from '../progress.js';
+import { isAudioDataset, runAudioEval, runJudgeWavs, runTrainAudioJudge } from './eval-audio.js';
+import { isTextToAudioRun } from '../../models/text-to-audio-recipes.js';
 
 export interface TrainJudgeFlags { out?: string; steps: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }
-export interface EvalFlags { judge?: string; captions: string; perCaption: string; seed: string; batch: string; kidSubsets: string }
+export interface EvalFlags { judge?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string }
 
 function integer(value: string, flag: string, minimum: number): number {
   const parsed = Number(value);
@@ -35,6 +37,7 @@ function printTable(rows: { metric: string; value: string; reference: string }[]
 }
 
 export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags): Promise<void> {
+  if (await isAudioDataset(datasetDir)) return runTrainAudioJudge(datasetDir, flags, defaultJudgeDir(datasetDir));
   const out = flags.out ?? defaultJudgeDir(datasetDir);
   const steps = integer(flags.steps, '--steps', 1);
   const progress = trainingProgress();
@@ -92,6 +95,7 @@ export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags):
 }
 
 export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
+  if (await isTextToAudioRun(runDir)) return runAudioEval(runDir, flags, defaultJudgeDir);
   const started = performance.now();
   const run = await loadTextToImageRun(runDir);
   let judge: Judge | undefined;
@@ -141,7 +145,7 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
 export function registerEval(program: Command): void {
   const command = program
     .command('eval')
-    .description('judge a text→image run: attribute accuracy (Strict/Feats or class) and FID/KID on judge features')
+    .description('judge a run: text→image attribute accuracy and FID/KID; text→audio accuracy, inception score and Fréchet distance')
     .argument('<run>', 'run folder written by `mmgen train`')
     .option('--judge <dir>', 'judge folder (default DATASET/judge)')
     .option('--captions <count>', 'test captions to draw', String(DEFAULT_PROTOCOL.captions))
@@ -149,6 +153,7 @@ export function registerEval(program: Command): void {
     .option('--seed <seed>', 'caption choice and generation seed', String(DEFAULT_PROTOCOL.seed))
     .option('--batch <count>', 'captions per generation call', String(DEFAULT_PROTOCOL.batchSize))
     .option('--kid-subsets <count>', 'random subsets averaged for KID', '100')
+    .option('--per-class <count>', 'text→audio runs: clips generated per class', '100')
     .action(async (runDir: string, flags: EvalFlags) => runEval(runDir, flags));
   command
     .command('train-judge')
@@ -162,4 +167,10 @@ export function registerEval(program: Command): void {
     .option('--attributes <names>', 'comma-separated attributes to judge (default: per dataset)')
     .option('--limit <count>', 'use only the first N training images')
     .action(async (datasetDir: string, flags: TrainJudgeFlags) => runTrainJudge(datasetDir, flags));
+  command
+    .command('wavs')
+    .description('the audio judge\'s verdict on each WAV (bad files are reported, the rest still judged)')
+    .argument('<files...>', 'WAV files')
+    .requiredOption('--judge <dir>', 'audio judge folder (from `eval train-judge` on an audio dataset)')
+    .action(async (files: string[], flags: { judge: string }) => runJudgeWavs(files, flags));
 }
