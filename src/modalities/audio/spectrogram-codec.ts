@@ -60,7 +60,7 @@ export class SpectrogramCodec {
     const count = waveforms.shape[0] ?? 0;
     const parts: Tensor[] = [];
     try {
-      for (let start = 0; start < count; start += chunk) parts.push(this.encode(waveforms.narrow(0, start, Math.min(chunk, count - start))));
+      for (let start = 0; start < count; start += chunk) parts.push(tidy(() => this.encode(waveforms.narrow(0, start, Math.min(chunk, count - start)))));
       return parts.length === 1 ? (parts.pop() as Tensor) : cat(parts, 0);
     } finally {
       for (const part of parts) part.dispose();
