@@ -2,12 +2,10 @@
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { Tokenizer } from '../modalities/text/index.js';
-import { dispose } from '../tensor/index.js';
-import { loadSafetensors } from '../tensor/safetensors.js';
 import { Text2AudioGan, text2audioGanConfig } from './text2audio-gan.js';
 import { Text2AudioVae, text2audioVaeConfig } from './text2audio-vae.js';
 import type { AudioShape, TextToAudioModel } from './text-to-audio.js';
-import { readRunConfig } from './text-to-image.js';
+import { loadGenerationWeights, parseRunConfig, readRunConfig } from './text-to-image.js';
 import type { runSettings } from './text-conditioned.js';
 
 type RunSettings = z.output<z.ZodObject<typeof runSettings>>;
@@ -73,22 +71,11 @@ export async function loadTextToAudioRun(runDir: string): Promise<LoadedTextToAu
   const { mmgenVersion: _version, audioShape, ...rest } = await readRunConfig(runDir);
   const recipe = textToAudioRecipe(rest.recipe);
   if (!recipe) throw new Error(`${runDir} is a "${String(rest.recipe)}" run, not a text→audio run (${TEXT_TO_AUDIO_RECIPES.map((r) => r.name).join(', ')})`);
-  const parsed = recipe.schema.safeParse(rest);
-  if (!parsed.success) throw new Error(`${runDir}/config.json does not match recipe ${recipe.name}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  const config = parseRunConfig(runDir, recipe, rest);
   const audio = audioShape as AudioShape | undefined;
   if (!audio || !Number.isInteger(audio.sampleRate) || !Number.isInteger(audio.samples)) throw new Error(`${runDir}/config.json lacks audioShape; was it written by \`mmgen train\`?`);
   const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
-  const model = recipe.create(parsed.data, tokenizer, audio);
-  try {
-    const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));
-    try {
-      model.loadForGeneration(tensors);
-    } finally {
-      dispose([...tensors.values()]);
-    }
-  } catch (error) {
-    model.dispose();
-    throw new Error(`cannot load the weights of ${runDir}: ${(error as Error).message}`);
-  }
-  return { model, recipe, config: parsed.data, dataset: recipe.dataset(parsed.data) };
+  const model = recipe.create(config, tokenizer, audio);
+  await loadGenerationWeights(runDir, model);
+  return { model, recipe, config, dataset: recipe.dataset(config) };
 }

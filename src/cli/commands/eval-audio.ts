@@ -7,12 +7,12 @@ import { readDataset } from '../../data/format.js';
 import { stack, tensor, tidy } from '../../tensor/index.js';
 import { AudioJudge } from '../../models/audio-judge.js';
 import { trainAudioJudge } from '../../models/audio-judge-train.js';
-import type { JudgeEvent } from '../../models/judge-train.js';
 import { loadTextToAudioRun } from '../../models/text-to-audio-recipes.js';
 import { evaluateTextToAudio, audioMetricRows, writeAudioReport } from '../../eval/audio-report.js';
 import { readClips } from '../../eval/audio-files.js';
 import { dataProgress } from '../data-progress.js';
-import { interruptSignal, trainingProgress } from '../progress.js';
+import { interruptSignal } from '../progress.js';
+import { withJudgeProgress } from '../judge-progress.js';
 
 const percent = (value: number): string => `${(value * 100).toFixed(1)} %`;
 
@@ -32,23 +32,7 @@ export async function isAudioDataset(datasetDir: string): Promise<boolean> {
 export async function runTrainAudioJudge(datasetDir: string, flags: { out?: string; steps: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }, defaultOut: string): Promise<void> {
   const out = flags.out ?? defaultOut;
   const steps = integer(flags.steps, '--steps', 1);
-  const progress = trainingProgress();
-  let data: ReturnType<typeof dataProgress> | undefined;
-  const interrupt = interruptSignal('judge training');
-  const onEvent = (event: JudgeEvent): void => {
-    if (event.type === 'step') {
-      data?.stop();
-      data = undefined;
-      progress.onEvent({ type: 'step', step: event.step, total: event.total, losses: { loss: event.loss }, smoothed: { loss: event.smoothedLoss }, stepsPerSecond: event.stepsPerSecond, etaSeconds: event.etaSeconds });
-    } else if (event.type !== 'evaluated') {
-      if (!data) progress.stop();
-      data ??= dataProgress();
-      data.onEvent(event);
-    }
-  };
-  let result;
-  try {
-    result = await trainAudioJudge({
+  const result = await withJudgeProgress((onEvent, signal) => trainAudioJudge({
       dataset: datasetDir,
       steps,
       seed: integer(flags.seed, '--seed', 0),
@@ -57,13 +41,8 @@ export async function runTrainAudioJudge(datasetDir: string, flags: { out?: stri
       ...(flags.attributes !== undefined ? { attribute: flags.attributes.trim() } : {}),
       ...(flags.limit !== undefined ? { trainLimit: integer(flags.limit, '--limit', 1) } : {}),
       onEvent,
-      signal: interrupt.signal,
-    });
-  } finally {
-    progress.stop();
-    data?.stop();
-    interrupt.release();
-  }
+      signal,
+    }));
   const { judge } = result;
   try {
     await mkdir(out, { recursive: true });

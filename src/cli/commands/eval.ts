@@ -7,11 +7,12 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { noGrad } from '../../tensor/index.js';
 import { Judge } from '../../models/judge.js';
-import { DEFAULT_JUDGE_STEPS, type JudgeEvent, trainJudge } from '../../models/judge-train.js';
+import { DEFAULT_JUDGE_STEPS, trainJudge } from '../../models/judge-train.js';
 import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
 import { DEFAULT_PROTOCOL, evaluateTextToImage, metricRows, writeReport } from '../../eval/index.js';
 import { dataProgress } from '../data-progress.js';
-import { interruptSignal, trainingProgress } from '../progress.js';
+import { interruptSignal } from '../progress.js';
+import { withJudgeProgress } from '../judge-progress.js';
 import { isAudioDataset, runAudioEval, runJudgeWavs, runTrainAudioJudge } from './eval-audio.js';
 import { isTextToAudioRun } from '../../models/text-to-audio-recipes.js';
 
@@ -40,24 +41,7 @@ export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags):
   if (await isAudioDataset(datasetDir)) return runTrainAudioJudge(datasetDir, flags, defaultJudgeDir(datasetDir));
   const out = flags.out ?? defaultJudgeDir(datasetDir);
   const steps = integer(flags.steps, '--steps', 1);
-  const progress = trainingProgress();
-  // one data bar per loading phase, closed when training starts so lines come out in order
-  let data: ReturnType<typeof dataProgress> | undefined;
-  const interrupt = interruptSignal('judge training');
-  const onEvent = (event: JudgeEvent): void => {
-    if (event.type === 'step') {
-      data?.stop();
-      data = undefined;
-      progress.onEvent({ type: 'step', step: event.step, total: event.total, losses: { loss: event.loss }, smoothed: { loss: event.smoothedLoss }, stepsPerSecond: event.stepsPerSecond, etaSeconds: event.etaSeconds });
-    } else if (event.type !== 'evaluated') {
-      if (!data) progress.stop();
-      data ??= dataProgress();
-      data.onEvent(event);
-    }
-  };
-  let result;
-  try {
-    result = await trainJudge({
+  const result = await withJudgeProgress((onEvent, signal) => trainJudge({
       dataset: datasetDir,
       steps,
       seed: integer(flags.seed, '--seed', 0),
@@ -66,13 +50,8 @@ export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags):
       ...(flags.attributes !== undefined ? { attributes: flags.attributes.split(',').map((name) => name.trim()).filter((name) => name !== '') } : {}),
       ...(flags.limit !== undefined ? { trainLimit: integer(flags.limit, '--limit', 1) } : {}),
       onEvent,
-      signal: interrupt.signal,
-    });
-  } finally {
-    progress.stop();
-    data?.stop();
-    interrupt.release();
-  }
+      signal,
+    }));
   const { judge } = result;
   try {
     await mkdir(out, { recursive: true });

@@ -3,7 +3,7 @@
 // seeded batch loader; every N steps the fixed prompts are voiced as WAVs plus a spectrogram sheet.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BatchLoader, disposeBatch, type BatchCursor } from '../../data/batches.js';
+import { BatchLoader } from '../../data/batches.js';
 import { readDataset } from '../../data/format.js';
 import { loadSplit, type LoadedSplit } from '../../data/loader.js';
 import { writeWav } from '../../modalities/audio/index.js';
@@ -12,8 +12,8 @@ import type { TextToAudioRecipe } from '../../models/text-to-audio-recipes.js';
 import type { GeneratedAudio, TextToAudioModel } from '../../models/text-to-audio.js';
 import { spectrogramTiles } from '../../models/spectrogram-tiles.js';
 import { manualSeed } from '../../tensor/index.js';
-import { type TrainResult, type TrainingTask, train } from '../loop.js';
-import { type SessionOptions, loopOptions, runTokenizer, samplePrompts } from './text-to-image.js';
+import { type TrainResult, train } from '../loop.js';
+import { type SessionOptions, batchTask, loopOptions, runTokenizer, samplePrompts } from './text-to-image.js';
 
 /** A file-name-safe form of a prompt. */
 const slug = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'prompt';
@@ -64,21 +64,8 @@ export async function trainTextToAudio(recipe: TextToAudioRecipe, config: unknow
     const promptEntries = dataset.info.splits.val > 0 ? { ...trainSplit, entries: dataset.entries.filter((entry) => entry.split === 'val') } : trainSplit;
     const prompts = samplePrompts(promptEntries, 10);
     const loader = new BatchLoader(trainSplit, { batchSize: t.batchSize, seed });
-    const task: TrainingTask = {
-      modules: model.modules,
-      optimizers: model.optimizers,
-      emas: model.emas,
-      generators: model.generators,
-      step: (step) => {
-        const batch = loader.next();
-        try {
-          if (!batch.images || !batch.tokens || !batch.lengths) throw new Error('the training batch lacks spectrograms or captions');
-          return model.trainStep(batch.images, { tokens: batch.tokens, lengths: batch.lengths }, step);
-        } finally {
-          disposeBatch(batch);
-        }
-      },
-      sample: async (folder, step) => {
+    const task = batchTask(model, loader, {
+      sample: async (folder: string, step: number) => {
         model.prepareForGeneration();
         // fixed noise and phase seed at every sample step, so a user hears the same prompts improve
         const generated = model.generate(prompts, seed + 7);
@@ -91,9 +78,7 @@ export async function trainTextToAudio(recipe: TextToAudioRecipe, config: unknow
           generated.spectrograms.dispose();
         }
       },
-      cursor: () => loader.cursor,
-      restoreCursor: (cursor) => loader.restore(cursor as BatchCursor),
-    };
+    });
     const result = await train(task, loopOptions(options, t, seed, { ...(config as object), audioShape: audio }));
     model.prepareForGeneration();
     return { result, model };

@@ -11,7 +11,8 @@ import { Tokenizer } from '../../modalities/text/index.js';
 import type { TextToImageRecipe } from '../../models/text-to-image-recipes.js';
 import type { TextToImageModel } from '../../models/text-to-image.js';
 import type { DataEventHandler } from '../../data/events.js';
-import { manualSeed } from '../../tensor/index.js';
+import { type Tensor, manualSeed } from '../../tensor/index.js';
+import type { TextBatch } from '../../models/prompts.js';
 import { type TrainOptions, type TrainResult, type TrainingTask, train } from '../loop.js';
 
 type RunSettings = ReturnType<TextToImageRecipe['training']>;
@@ -65,6 +66,37 @@ export function loopOptions(options: SessionOptions, t: RunSettings, seed: numbe
   };
 }
 
+/** What a recipe's model gives the training loop. */
+export interface TrainableModel {
+  readonly modules: TrainingTask['modules'];
+  readonly optimizers: TrainingTask['optimizers'];
+  readonly emas: NonNullable<TrainingTask['emas']>;
+  readonly generators: NonNullable<TrainingTask['generators']>;
+  trainStep(pictures: Tensor, text: TextBatch, step: number): Record<string, number>;
+}
+
+/** A training task that feeds the loader's batches (pictures + captions) to the model, with a resumable cursor. */
+export function batchTask(model: TrainableModel, loader: BatchLoader, sampling: Pick<TrainingTask, 'sample'>): TrainingTask {
+  return {
+    modules: model.modules,
+    optimizers: model.optimizers,
+    emas: model.emas,
+    generators: model.generators,
+    step: (step) => {
+      const batch = loader.next();
+      try {
+        if (!batch.images || !batch.tokens || !batch.lengths) throw new Error('the training batch lacks pictures or captions');
+        return model.trainStep(batch.images, { tokens: batch.tokens, lengths: batch.lengths }, step);
+      } finally {
+        disposeBatch(batch);
+      }
+    },
+    ...sampling,
+    cursor: () => loader.cursor,
+    restoreCursor: (cursor) => loader.restore(cursor as BatchCursor),
+  };
+}
+
 export async function trainTextToImage(recipe: TextToImageRecipe, config: unknown, options: SessionOptions): Promise<{ result: TrainResult; model: TextToImageModel }> {
   const datasetPath = recipe.dataset(config);
   const seed = recipe.seed(config);
@@ -85,21 +117,8 @@ export async function trainTextToImage(recipe: TextToImageRecipe, config: unknow
   const prompts = samplePrompts(promptSplit, 8);
   const sampleTexts = prompts.flatMap((prompt) => [prompt, prompt]);
 
-  const task: TrainingTask = {
-    modules: model.modules,
-    optimizers: model.optimizers,
-    emas: model.emas,
-    generators: model.generators,
-    step: (step) => {
-      const batch = loader.next();
-      try {
-        if (!batch.images || !batch.tokens || !batch.lengths) throw new Error('the training batch lacks images or captions');
-        return model.trainStep(batch.images, { tokens: batch.tokens, lengths: batch.lengths }, step);
-      } finally {
-        disposeBatch(batch);
-      }
-    },
-    sample: async (folder, step) => {
+  const task = batchTask(model, loader, {
+    sample: async (folder: string, step: number) => {
       model.prepareForGeneration();
       // fixed noise: the same seed at every sample step, so a user watches the same prompts improve
       const images = model.generate(sampleTexts, seed + 7);
@@ -111,9 +130,7 @@ export async function trainTextToImage(recipe: TextToImageRecipe, config: unknow
       await writeContactSheet(join(folder, 'latest.png'), tiles, { columns: 4, tileSize: [96, 96] });
       return [file];
     },
-    cursor: () => loader.cursor,
-    restoreCursor: (cursor) => loader.restore(cursor as BatchCursor),
-  };
+  });
   try {
     const result = await train(task, loopOptions(options, t, seed, { ...(config as object), imageShape: shape }));
     model.prepareForGeneration();
