@@ -90,3 +90,22 @@ test('a tiny text2audio-vae trains (reconstruction falls) and is judged: accurac
   judge.dispose();
   assert.equal(memory().tensors, before, `tensors leaked: ${memory().tensors - before}`);
 });
+
+test('text2audio training resumes exactly where an uninterrupted run would be', async () => {
+  const recipe = TEXT_TO_AUDIO_RECIPES.find((entry) => entry.name === 'text2audio-gan')!;
+  const config = recipe.schema.parse({
+    recipe: 'text2audio-gan', dataset: data.dir, seed: 4, spectrogram,
+    model: { noiseDim: 4, textEmbedding: 4, textHidden: 8, conditionDim: 8, generatorChannels: 16, discriminatorChannels: 4 },
+    training: { steps: 6, batchSize: 6, sampleEvery: 1000, checkpointEvery: 1000, logEvery: 1, diffAugment: 'translation' },
+  });
+  const run = async (dir: string, options: { stopAfter?: number; resume?: boolean }): Promise<Record<string, number>[]> => {
+    const losses: Record<string, number>[] = [];
+    const { model } = await trainTextToAudio(recipe, config, { runDir: join(root, dir), ...options, onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
+    model.dispose();
+    return losses;
+  };
+  const straight = await run('straight', {});
+  const first = await run('resumed', { stopAfter: 3 });
+  const second = await run('resumed', { resume: true });
+  assert.deepEqual([...first, ...second], straight);
+});
