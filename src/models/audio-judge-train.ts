@@ -1,7 +1,7 @@
 // Training the audio judge on a dataset's real clips: seeded, cross-entropy on the class attribute,
-// Adam with a cosine schedule, light augmentation (time shift, gain) so generated clips that are a
-// little early, late, loud or quiet are still judged by what they say. Then held-out accuracy on test.
-import { type Tensor, manualSeed, noGrad, randint, rand, tidy } from '../tensor/index.js';
+// Adam with a cosine schedule, light augmentation (time shift, gain, faint noise) so generated clips that
+// are a little early, late, loud, quiet or noisy are still judged by what they say. Then held-out accuracy on test.
+import { type Tensor, manualSeed, noGrad, rand, randint, randn, tidy } from '../tensor/index.js';
 import { crossEntropy } from '../nn/index.js';
 import { Adam, LRScheduler, cosineSchedule } from '../optim/index.js';
 import { BatchLoader, disposeBatch } from '../data/batches.js';
@@ -101,10 +101,14 @@ export async function trainAudioJudge(options: TrainAudioJudgeOptions): Promise<
       const batch = loader.next();
       try {
         const loss = tidy(() => {
-          // one circular shift per batch (up to 0.1 s) and a gain of 0.5–1.5 per clip
+          // one circular shift per batch (up to 0.1 s), a gain of 0.5–1.5 per clip, and a faint noise
+          // floor (up to about -50 dBFS): synthetic clips are digitally silent between words, and a judge
+          // that only ever heard exact zeros there would take any noise floor for a different word
+          const count = batch.audio?.shape[0] ?? 0;
           const shift = randint(-maxShift, maxShift + 1, [1], { generator: augmentRandom }).item();
-          const gain = rand([batch.audio?.shape[0] ?? 0, 1], { generator: augmentRandom }).add(0.5);
-          const audio = (batch.audio as Tensor).roll([shift], [1]).mul(gain);
+          const gain = rand([count, 1], { generator: augmentRandom }).add(0.5);
+          const noise = randn([count, audioInfo.samples], { generator: augmentRandom }).mul(rand([count, 1], { generator: augmentRandom }).mul(0.003));
+          const audio = (batch.audio as Tensor).roll([shift], [1]).mul(gain).add(noise);
           const { logits } = model.forward(audioJudgeInput(audio, features));
           const total = crossEntropy(logits, batch.labels.get(attribute) as Tensor);
           adam.zeroGrad();

@@ -16,8 +16,8 @@ export const spectrogramConfig = z.strictObject({
   hopLength: z.number().int().positive().default(256),
   /** Mel bands = frames kept: the generator draws a square. A power of two ≥ 8. */
   size: z.number().int().refine((value) => value >= 8 && Number.isInteger(Math.log2(value)), 'must be a power of two ≥ 8').default(64),
-  /** ln of the quietest mel magnitude kept (maps to -1); ≈ -70 dB below a full-scale clip's peak. */
-  floor: z.number().default(-8),
+  /** ln of the quietest mel magnitude kept (maps to -1, decoded as silence); ≈ -87 dB below a full-scale clip's peak. */
+  floor: z.number().default(-10),
   /** ln of the mel magnitude that maps to +1. */
   ceiling: z.number().default(1),
   griffinLimIterations: z.number().int().positive().default(32),

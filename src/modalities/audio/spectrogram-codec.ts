@@ -78,9 +78,14 @@ export class SpectrogramCodec {
     });
   }
 
-  /** One waveform per spectrogram, by mel inversion and Griffin-Lim (seeded initial phase per clip). */
+  /**
+   * One waveform per spectrogram, by mel inversion and Griffin-Lim (seeded initial phase per clip). The
+   * floor is taken as silence (subtracted from every mel magnitude), so quiet parts decode to quiet, not
+   * to a bed of noise at the floor level that real clips never have.
+   */
   decode(spectrograms: Tensor, seed = 0): Float32Array[] {
-    const logMel = this.toLogMel(spectrograms);
+    const floorMagnitude = Math.exp(this.settings.floor);
+    const logMel = tidy(() => this.toLogMel(spectrograms).exp().sub(floorMagnitude).clamp(1e-12).log());
     try {
       const count = logMel.shape[0] ?? 0;
       const out: Float32Array[] = [];
