@@ -28,7 +28,7 @@ export interface TrainAudioJudgeOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_AUDIO_JUDGE_STEPS = 800;
+export const DEFAULT_AUDIO_JUDGE_STEPS = 600;
 
 function classAttribute(dataset: Dataset, requested?: string): { name: string; classes: string[] } {
   const all = dataset.info.attributes ?? {};

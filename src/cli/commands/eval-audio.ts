@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { readDataset } from '../../data/format.js';
 import { stack, tensor, tidy } from '../../tensor/index.js';
 import { AudioJudge } from '../../models/audio-judge.js';
-import { trainAudioJudge } from '../../models/audio-judge-train.js';
+import { DEFAULT_AUDIO_JUDGE_STEPS, trainAudioJudge } from '../../models/audio-judge-train.js';
 import { loadTextToAudioRun } from '../../models/text-to-audio-recipes.js';
 import { evaluateTextToAudio, audioMetricRows, writeAudioReport } from '../../eval/audio-report.js';
 import { readClips } from '../../eval/audio-files.js';
@@ -29,9 +29,9 @@ export async function isAudioDataset(datasetDir: string): Promise<boolean> {
   return info.modalities.audio !== undefined && info.modalities.image === undefined;
 }
 
-export async function runTrainAudioJudge(datasetDir: string, flags: { out?: string; steps: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }, defaultOut: string): Promise<void> {
+export async function runTrainAudioJudge(datasetDir: string, flags: { out?: string; steps?: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }, defaultOut: string): Promise<void> {
   const out = flags.out ?? defaultOut;
-  const steps = integer(flags.steps, '--steps', 1);
+  const steps = integer(flags.steps ?? String(DEFAULT_AUDIO_JUDGE_STEPS), '--steps', 1);
   const result = await withJudgeProgress((onEvent, signal) => trainAudioJudge({
       dataset: datasetDir,
       steps,

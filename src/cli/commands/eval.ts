@@ -15,8 +15,9 @@ import { interruptSignal } from '../progress.js';
 import { withJudgeProgress } from '../judge-progress.js';
 import { isAudioDataset, runAudioEval, runJudgeWavs, runTrainAudioJudge } from './eval-audio.js';
 import { isTextToAudioRun } from '../../models/text-to-audio-recipes.js';
+import { DEFAULT_AUDIO_JUDGE_STEPS } from '../../models/audio-judge-train.js';
 
-export interface TrainJudgeFlags { out?: string; steps: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }
+export interface TrainJudgeFlags { out?: string; steps?: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }
 export interface EvalFlags { judge?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string }
 
 function integer(value: string, flag: string, minimum: number): number {
@@ -40,7 +41,7 @@ function printTable(rows: { metric: string; value: string; reference: string }[]
 export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags): Promise<void> {
   if (await isAudioDataset(datasetDir)) return runTrainAudioJudge(datasetDir, flags, defaultJudgeDir(datasetDir));
   const out = flags.out ?? defaultJudgeDir(datasetDir);
-  const steps = integer(flags.steps, '--steps', 1);
+  const steps = integer(flags.steps ?? String(DEFAULT_JUDGE_STEPS), '--steps', 1);
   const result = await withJudgeProgress((onEvent, signal) => trainJudge({
       dataset: datasetDir,
       steps,
@@ -139,7 +140,7 @@ export function registerEval(program: Command): void {
     .description("train a dataset's judge (CNN classifiers on its real images) and print its held-out accuracy")
     .argument('<dataset>', 'dataset folder written by `mmgen data build`')
     .option('--out <dir>', 'judge folder (default DATASET/judge)')
-    .option('--steps <count>', 'training steps', String(DEFAULT_JUDGE_STEPS))
+    .option('--steps <count>', `training steps (default ${DEFAULT_JUDGE_STEPS} for image judges, ${DEFAULT_AUDIO_JUDGE_STEPS} for audio judges)`)
     .option('--seed <seed>', 'seed of initialisation and batch order', '0')
     .option('--batch <count>', 'batch size', '64')
     .option('--lr <rate>', 'Adam learning rate (cosine-decayed)')
