@@ -111,7 +111,7 @@ export async function runJudgeWavs(files: string[], flags: { judge: string }): P
       const { probabilities, predictions } = judge.run(waveforms);
       const rows = probabilities.toArray() as number[][];
       clips.forEach((clip, index) => {
-        const label = judge?.info.classes[predictions[index] ?? 0] ?? '?';
+        const label = judge.info.classes[predictions[index] ?? 0] ?? '?';
         const confidence = Math.max(...(rows[index] ?? [0]));
         process.stdout.write(`${clip.file}\t${label}\t${(confidence * 100).toFixed(1)} %${clip.notes.length > 0 ? `\t(${clip.notes.join('; ')})` : ''}\n`);
       });

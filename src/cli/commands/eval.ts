@@ -151,6 +151,11 @@ export function registerEval(program: Command): void {
     .command('wavs')
     .description('the audio judge\'s verdict on each WAV (bad files are reported, the rest still judged)')
     .argument('<files...>', 'WAV files')
-    .requiredOption('--judge <dir>', 'audio judge folder (from `eval train-judge` on an audio dataset)')
-    .action(async (files: string[], flags: { judge: string }) => runJudgeWavs(files, flags));
+    .option('--judge <dir>', 'audio judge folder (from `eval train-judge` on an audio dataset)')
+    // `--judge` is also an option of `eval` itself, which may take it first
+    .action(async (files: string[], flags: { judge?: string }) => {
+      const judge = flags.judge ?? (command.opts() as { judge?: string }).judge;
+      if (judge === undefined) throw new Error('give the audio judge folder with --judge DIR (train one with `mmgen eval train-judge DATASET --out DIR`)');
+      await runJudgeWavs(files, { judge });
+    });
 }
