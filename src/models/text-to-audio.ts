@@ -76,6 +76,8 @@ export class SpectrogramModel implements TextToAudioModel {
   }
 
   generate(texts: string[], seed: number): GeneratedAudio {
+    // the shared prompt checks (too long, unknown words) follow in the core; this one gives a spoken example
+    if (texts.some((text) => text.trim() === '')) throw new Error(`the prompt is empty; say what to voice, e.g. --text "${this.tokenizer.tokens[4] ?? 'seven'}"`);
     const spectrograms = this.core.generate(texts, seed);
     try {
       return { spectrograms, clips: this.codec.decode(spectrograms, seed) };
