@@ -61,8 +61,8 @@ export async function trainTextToAudio(recipe: TextToAudioRecipe, config: unknow
     const spectrograms = encoded;
     const { audio: _waveforms, ...rest } = clips;
     trainSplit = { ...rest, images: spectrograms, dispose: () => { clips.dispose(); spectrograms.dispose(); } };
-    const promptEntries = dataset.info.splits.val > 0 ? { ...trainSplit, entries: dataset.entries.filter((entry) => entry.split === 'val') } : trainSplit;
-    const prompts = samplePrompts(promptEntries, 10);
+    // distinct captions of the validation split (train when there is none), as the image session picks them
+    const prompts = samplePrompts({ entries: dataset.entries.filter((entry) => entry.split === (dataset.info.splits.val > 0 ? 'val' : 'train')) }, 10);
     const loader = new BatchLoader(trainSplit, { batchSize: t.batchSize, seed });
     const task = batchTask(model, loader, {
       sample: async (folder: string, step: number) => {

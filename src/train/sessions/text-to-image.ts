@@ -29,7 +29,7 @@ export interface SessionOptions {
 }
 
 /** Distinct captions from the validation split (or train), in manifest order: the fixed sample prompts. */
-export function samplePrompts(split: LoadedSplit, count: number): string[] {
+export function samplePrompts(split: Pick<LoadedSplit, 'entries'>, count: number): string[] {
   const seen: string[] = [];
   for (const entry of split.entries) {
     if (!seen.includes(entry.text)) seen.push(entry.text);
