@@ -166,16 +166,6 @@ export class AudioJudge {
     return new AudioJudge(network, parsed.data);
   }
 
-  /** Whether a judge folder holds an audio judge (rather than an image judge). */
-  static async isAudioJudge(dir: string): Promise<boolean> {
-    try {
-      const raw = JSON.parse(await readFile(join(dir, INFO_FILE), 'utf8')) as { kind?: unknown };
-      return raw.kind === AUDIO_JUDGE_KIND;
-    } catch {
-      return false;
-    }
-  }
-
   dispose(): void {
     this.network.dispose();
   }
