@@ -14,9 +14,9 @@ import type { DataEventHandler } from '../../data/events.js';
 import { type Tensor, manualSeed } from '../../tensor/index.js';
 import type { TextBatch } from '../../models/prompts.js';
 import { type TrainOptions, type TrainResult, type TrainingTask, train } from '../loop.js';
+import type { EventSink } from '../events.js';
 
 type RunSettings = ReturnType<TextToImageRecipe['training']>;
-import type { EventSink } from '../events.js';
 
 export interface SessionOptions {
   runDir: string;
