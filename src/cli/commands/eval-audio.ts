@@ -33,16 +33,16 @@ export async function runTrainAudioJudge(datasetDir: string, flags: { out?: stri
   const out = flags.out ?? defaultOut;
   const steps = integer(flags.steps ?? String(DEFAULT_AUDIO_JUDGE_STEPS), '--steps', 1);
   const result = await withJudgeProgress((onEvent, signal) => trainAudioJudge({
-      dataset: datasetDir,
-      steps,
-      seed: integer(flags.seed, '--seed', 0),
-      batchSize: integer(flags.batch, '--batch', 1),
-      ...(flags.lr !== undefined ? { learningRate: Number(flags.lr) } : {}),
-      ...(flags.attributes !== undefined ? { attribute: flags.attributes.trim() } : {}),
-      ...(flags.limit !== undefined ? { trainLimit: integer(flags.limit, '--limit', 1) } : {}),
-      onEvent,
-      signal,
-    }));
+    dataset: datasetDir,
+    steps,
+    seed: integer(flags.seed, '--seed', 0),
+    batchSize: integer(flags.batch, '--batch', 1),
+    ...(flags.lr !== undefined ? { learningRate: Number(flags.lr) } : {}),
+    ...(flags.attributes !== undefined ? { attribute: flags.attributes.trim() } : {}),
+    ...(flags.limit !== undefined ? { trainLimit: integer(flags.limit, '--limit', 1) } : {}),
+    onEvent,
+    signal,
+  }));
   const { judge } = result;
   try {
     await mkdir(out, { recursive: true });

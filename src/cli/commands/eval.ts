@@ -43,16 +43,16 @@ export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags):
   const out = flags.out ?? defaultJudgeDir(datasetDir);
   const steps = integer(flags.steps ?? String(DEFAULT_JUDGE_STEPS), '--steps', 1);
   const result = await withJudgeProgress((onEvent, signal) => trainJudge({
-      dataset: datasetDir,
-      steps,
-      seed: integer(flags.seed, '--seed', 0),
-      batchSize: integer(flags.batch, '--batch', 1),
-      ...(flags.lr !== undefined ? { learningRate: Number(flags.lr) } : {}),
-      ...(flags.attributes !== undefined ? { attributes: flags.attributes.split(',').map((name) => name.trim()).filter((name) => name !== '') } : {}),
-      ...(flags.limit !== undefined ? { trainLimit: integer(flags.limit, '--limit', 1) } : {}),
-      onEvent,
-      signal,
-    }));
+    dataset: datasetDir,
+    steps,
+    seed: integer(flags.seed, '--seed', 0),
+    batchSize: integer(flags.batch, '--batch', 1),
+    ...(flags.lr !== undefined ? { learningRate: Number(flags.lr) } : {}),
+    ...(flags.attributes !== undefined ? { attributes: flags.attributes.split(',').map((name) => name.trim()).filter((name) => name !== '') } : {}),
+    ...(flags.limit !== undefined ? { trainLimit: integer(flags.limit, '--limit', 1) } : {}),
+    onEvent,
+    signal,
+  }));
   const { judge } = result;
   try {
     await mkdir(out, { recursive: true });
