@@ -1,6 +1,6 @@
-// `npm run bench [-- --quick] [--only dcgan,gru,transformer,vae,tinyop,data]`: mmgen against PyTorch on four
+// `npm run bench [-- --quick] [--only dcgan,gru,transformer,vae,tinyop,data,audio]`: mmgen against PyTorch on four
 // reference training steps and a tiny op, both sides single threaded and interleaved rep by rep; `data`
-// adds bench/data.ts (dataset build and loader throughput).
+// adds bench/data.ts (dataset build and loader throughput); `audio` (bench/audio.ts) text→audio clips/s.
 // Prints a table on stdout (progress on stderr) and writes bench/results/latest.json.
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -11,10 +11,10 @@ import { formatReport, writeResults } from './harness/report.js';
 import { type ModelResult, type Results, type Settings, type TinyOpResult, targets } from './harness/results.js';
 import { type Progress, benchModel, benchTinyOps, descriptions, startWorkers, stopWorkers } from './harness/session.js';
 
-const benchNames = [...modelNames, 'tinyop', 'data'] as const;
+const benchNames = [...modelNames, 'tinyop', 'data', 'audio'] as const;
 type BenchName = (typeof benchNames)[number];
 /** data (dataset build and loader throughput, ~20 s quick, minutes full) runs only when asked for. */
-const defaultNames: BenchName[] = [...modelNames, 'tinyop'];
+const defaultNames: BenchName[] = [...modelNames, 'tinyop', 'audio'];
 
 const usage = `usage: npm run bench -- [--quick] [--only ${benchNames.join(',')}]
   --quick   fewer reps and a 30-step drift run (under 2 minutes instead of about 10)
@@ -98,6 +98,20 @@ async function main(): Promise<number> {
     }
   }
 
+  let audio: DataBenchmark[] | undefined;
+  let audioError: string | undefined;
+  if (selected.includes('audio')) {
+    // text→audio generation speed (clips/s including Griffin-Lim), in this process like data
+    try {
+      progress('audio generation benchmark');
+      const { runAudioBenchmarks } = await import('./audio.js');
+      audio = await runAudioBenchmarks({ quick: settings.mode === 'quick' });
+    } catch (error) {
+      audioError = errorText(error);
+      progress(`audio benchmark failed: ${audioError}`);
+    }
+  }
+
   const results: Results = {
     date: new Date().toISOString(),
     settings,
@@ -109,12 +123,14 @@ async function main(): Promise<number> {
     ...(tinyOpError ? { tinyOpError } : {}),
     ...(data ? { data } : {}),
     ...(dataError ? { dataError } : {}),
+    ...(audio ? { audio } : {}),
+    ...(audioError ? { audioError } : {}),
     totalSeconds: (Date.now() - started) / 1000,
   };
   // latest.json is whatever ran last; full.json / quick.json keep the last run of each kind
   for (const file of ['latest.json', `${settings.mode}.json`]) await writeResults(fileURLToPath(new URL(`./results/${file}`, import.meta.url)), results);
   process.stdout.write(formatReport(results));
-  return models.some((model) => model.error) || tinyOpError || dataError ? 1 : 0;
+  return models.some((model) => model.error) || tinyOpError || dataError || audioError ? 1 : 0;
 }
 
 main().then(

@@ -107,5 +107,8 @@ export interface Results {
   /** bench/data.ts: dataset build, split load and batch loader throughput. */
   data?: DataBenchmark[];
   dataError?: string;
+  /** bench/audio.ts: text→audio generation speed. */
+  audio?: DataBenchmark[];
+  audioError?: string;
   totalSeconds: number;
 }

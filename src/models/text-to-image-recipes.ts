@@ -2,11 +2,9 @@
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { Tokenizer } from '../modalities/text/index.js';
-import { dispose } from '../tensor/index.js';
-import { loadSafetensors } from '../tensor/safetensors.js';
 import { Text2ImageGan, text2imageGanConfig } from './text2image-gan.js';
 import { Text2ImageVae, text2imageVaeConfig } from './text2image-vae.js';
-import { type ImageShape, type TextToImageModel, readRunConfig } from './text-to-image.js';
+import { type ImageShape, type TextToImageModel, loadGenerationWeights, parseRunConfig, readRunConfig } from './text-to-image.js';
 
 export interface TextToImageRecipe {
   name: string;
@@ -60,22 +58,11 @@ export async function loadTextToImageRun(runDir: string): Promise<LoadedTextToIm
   const { mmgenVersion: _version, imageShape, ...rest } = raw;
   const recipe = textToImageRecipe(rest.recipe);
   if (!recipe) throw new Error(`${runDir} is a "${String(rest.recipe)}" run, not a text→image run (${TEXT_TO_IMAGE_RECIPES.map((r) => r.name).join(', ')})`);
-  const parsed = recipe.schema.safeParse(rest);
-  if (!parsed.success) throw new Error(`${runDir}/config.json does not match recipe ${recipe.name}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  const config = parseRunConfig(runDir, recipe, rest);
   const shape = imageShape as ImageShape | undefined;
   if (!shape || !Number.isInteger(shape.size) || !Number.isInteger(shape.channels)) throw new Error(`${runDir}/config.json lacks imageShape; was it written by \`mmgen train\`?`);
   const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
-  const model = recipe.create(parsed.data, tokenizer, shape);
-  try {
-    const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));
-    try {
-      model.loadForGeneration(tensors);
-    } finally {
-      dispose([...tensors.values()]);
-    }
-  } catch (error) {
-    model.dispose();
-    throw new Error(`cannot load the weights of ${runDir}: ${(error as Error).message}`);
-  }
-  return { model, recipe, config: parsed.data, dataset: recipe.dataset(parsed.data) };
+  const model = recipe.create(config, tokenizer, shape);
+  await loadGenerationWeights(runDir, model);
+  return { model, recipe, config, dataset: recipe.dataset(config) };
 }

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { Module } from '../nn/index.js';
 import type { EMA, Optimizer } from '../optim/index.js';
 import type { Tokenizer } from '../modalities/text/index.js';
+import type { z } from 'zod';
 import { Generator, type Tensor, dispose, noGrad, randn, tidy } from '../tensor/index.js';
+import { loadSafetensors } from '../tensor/safetensors.js';
 import { type TextBatch, encodePrompts } from './prompts.js';
 
 export interface ImageShape { channels: number; size: number }
@@ -34,6 +36,28 @@ export async function readRunConfig(runDir: string): Promise<Record<string, unkn
     return JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')) as Record<string, unknown>;
   } catch (error) {
     throw new Error(`${runDir} is not a readable mmgen run (config.json: ${(error as Error).message}); train one with \`mmgen train CONFIG --out ${runDir}\``);
+  }
+}
+
+/** Validates a run's config (mmgen's own keys removed) against its recipe's schema. */
+export function parseRunConfig(runDir: string, recipe: { name: string; schema: z.ZodType }, config: Record<string, unknown>): unknown {
+  const parsed = recipe.schema.safeParse(config);
+  if (!parsed.success) throw new Error(`${runDir}/config.json does not match recipe ${recipe.name}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/** Loads model.safetensors of a run into a model for generation; disposes the model on failure. */
+export async function loadGenerationWeights(runDir: string, model: { loadForGeneration(weights: Map<string, Tensor>): void; dispose(): void }): Promise<void> {
+  try {
+    const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));
+    try {
+      model.loadForGeneration(tensors);
+    } finally {
+      dispose([...tensors.values()]);
+    }
+  } catch (error) {
+    model.dispose();
+    throw new Error(`cannot load the weights of ${runDir}: ${(error as Error).message}`);
   }
 }
 

@@ -3,6 +3,8 @@ import type { z } from 'zod';
 import { TEXT_TO_IMAGE_RECIPES } from '../models/text-to-image-recipes.js';
 import { ConfigError, type JsonObject, validateConfig } from './config.js';
 import { type SessionOptions, trainTextToImage } from './sessions/text-to-image.js';
+import { TEXT_TO_AUDIO_RECIPES } from '../models/text-to-audio-recipes.js';
+import { trainTextToAudio } from './sessions/text-to-audio.js';
 import type { TrainResult } from './loop.js';
 
 export interface RecipeEntry {
@@ -21,7 +23,16 @@ export const RECIPES: readonly RecipeEntry[] = TEXT_TO_IMAGE_RECIPES.map((recipe
     model.dispose();
     return result;
   },
-}));
+})).concat(TEXT_TO_AUDIO_RECIPES.map((recipe) => ({
+  name: recipe.name,
+  description: recipe.description,
+  schema: recipe.schema,
+  train: async (config: unknown, options: SessionOptions) => {
+    const { result, model } = await trainTextToAudio(recipe, config, options);
+    model.dispose();
+    return result;
+  },
+})));
 
 export function getRecipe(name: unknown): RecipeEntry {
   const recipe = RECIPES.find((entry) => entry.name === name);
@@ -31,7 +42,7 @@ export function getRecipe(name: unknown): RecipeEntry {
 
 /** Validates a raw config against its recipe's schema (keys written by mmgen itself are dropped first). */
 export function resolveConfig(raw: JsonObject, source: string): { recipe: RecipeEntry; config: unknown } {
-  const { mmgenVersion: _version, imageShape: _shape, ...rest } = raw;
+  const { mmgenVersion: _version, imageShape: _shape, audioShape: _audio, ...rest } = raw;
   const recipe = getRecipe(rest.recipe);
   return { recipe, config: validateConfig(recipe.schema, rest, source) };
 }

@@ -8,14 +8,18 @@ import { join } from 'node:path';
 import { type Tensor, noGrad } from '../../tensor/index.js';
 import { tensorToImages, writeContactSheet } from '../../modalities/image/index.js';
 import { Judge } from '../../models/judge.js';
-import { DEFAULT_JUDGE_STEPS, type JudgeEvent, trainJudge } from '../../models/judge-train.js';
+import { DEFAULT_JUDGE_STEPS, trainJudge } from '../../models/judge-train.js';
 import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
 import { DEFAULT_PROTOCOL, evaluateTextToImage, metricRows, writeReport } from '../../eval/index.js';
 import { dataProgress } from '../data-progress.js';
-import { interruptSignal, trainingProgress } from '../progress.js';
+import { interruptSignal } from '../progress.js';
+import { withJudgeProgress } from '../judge-progress.js';
+import { isAudioDataset, runAudioEval, runJudgeWavs, runTrainAudioJudge } from './eval-audio.js';
+import { isTextToAudioRun } from '../../models/text-to-audio-recipes.js';
+import { DEFAULT_AUDIO_JUDGE_STEPS } from '../../models/audio-judge-train.js';
 
-export interface TrainJudgeFlags { out?: string; steps: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }
-export interface EvalFlags { judge?: string; captions: string; perCaption: string; seed: string; batch: string; kidSubsets: string }
+export interface TrainJudgeFlags { out?: string; steps?: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }
+export interface EvalFlags { judge?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string }
 
 function integer(value: string, flag: string, minimum: number): number {
   const parsed = Number(value);
@@ -36,41 +40,20 @@ function printTable(rows: { metric: string; value: string; reference: string }[]
 }
 
 export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags): Promise<void> {
+  if (await isAudioDataset(datasetDir)) return runTrainAudioJudge(datasetDir, flags, defaultJudgeDir(datasetDir));
   const out = flags.out ?? defaultJudgeDir(datasetDir);
-  const steps = integer(flags.steps, '--steps', 1);
-  const progress = trainingProgress();
-  // one data bar per loading phase, closed when training starts so lines come out in order
-  let data: ReturnType<typeof dataProgress> | undefined;
-  const interrupt = interruptSignal('judge training');
-  const onEvent = (event: JudgeEvent): void => {
-    if (event.type === 'step') {
-      data?.stop();
-      data = undefined;
-      progress.onEvent({ type: 'step', step: event.step, total: event.total, losses: { loss: event.loss }, smoothed: { loss: event.smoothedLoss }, stepsPerSecond: event.stepsPerSecond, etaSeconds: event.etaSeconds });
-    } else if (event.type !== 'evaluated') {
-      if (!data) progress.stop();
-      data ??= dataProgress();
-      data.onEvent(event);
-    }
-  };
-  let result;
-  try {
-    result = await trainJudge({
-      dataset: datasetDir,
-      steps,
-      seed: integer(flags.seed, '--seed', 0),
-      batchSize: integer(flags.batch, '--batch', 1),
-      ...(flags.lr !== undefined ? { learningRate: Number(flags.lr) } : {}),
-      ...(flags.attributes !== undefined ? { attributes: flags.attributes.split(',').map((name) => name.trim()).filter((name) => name !== '') } : {}),
-      ...(flags.limit !== undefined ? { trainLimit: integer(flags.limit, '--limit', 1) } : {}),
-      onEvent,
-      signal: interrupt.signal,
-    });
-  } finally {
-    progress.stop();
-    data?.stop();
-    interrupt.release();
-  }
+  const steps = integer(flags.steps ?? String(DEFAULT_JUDGE_STEPS), '--steps', 1);
+  const result = await withJudgeProgress((onEvent, signal) => trainJudge({
+    dataset: datasetDir,
+    steps,
+    seed: integer(flags.seed, '--seed', 0),
+    batchSize: integer(flags.batch, '--batch', 1),
+    ...(flags.lr !== undefined ? { learningRate: Number(flags.lr) } : {}),
+    ...(flags.attributes !== undefined ? { attributes: flags.attributes.split(',').map((name) => name.trim()).filter((name) => name !== '') } : {}),
+    ...(flags.limit !== undefined ? { trainLimit: integer(flags.limit, '--limit', 1) } : {}),
+    onEvent,
+    signal,
+  }));
   const { judge } = result;
   try {
     await mkdir(out, { recursive: true });
@@ -93,6 +76,7 @@ export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags):
 }
 
 export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
+  if (await isTextToAudioRun(runDir)) return runAudioEval(runDir, flags, defaultJudgeDir);
   const started = performance.now();
   const run = await loadTextToImageRun(runDir);
   let judge: Judge | undefined;
@@ -159,7 +143,7 @@ async function writeExampleGrid(runDir: string, captions: string[], generate: (t
 export function registerEval(program: Command): void {
   const command = program
     .command('eval')
-    .description('judge a text→image run: attribute accuracy (Strict/Feats or class) and FID/KID on judge features')
+    .description('judge a run: text→image attribute accuracy and FID/KID; text→audio accuracy, inception score and Fréchet distance')
     .argument('<run>', 'run folder written by `mmgen train`')
     .option('--judge <dir>', 'judge folder (default DATASET/judge)')
     .option('--captions <count>', 'test captions to draw', String(DEFAULT_PROTOCOL.captions))
@@ -167,17 +151,29 @@ export function registerEval(program: Command): void {
     .option('--seed <seed>', 'caption choice and generation seed', String(DEFAULT_PROTOCOL.seed))
     .option('--batch <count>', 'captions per generation call', String(DEFAULT_PROTOCOL.batchSize))
     .option('--kid-subsets <count>', 'random subsets averaged for KID', '100')
+    .option('--per-class <count>', 'text→audio runs: clips generated per class', '100')
     .action(async (runDir: string, flags: EvalFlags) => runEval(runDir, flags));
   command
     .command('train-judge')
     .description("train a dataset's judge (CNN classifiers on its real images) and print its held-out accuracy")
     .argument('<dataset>', 'dataset folder written by `mmgen data build`')
     .option('--out <dir>', 'judge folder (default DATASET/judge)')
-    .option('--steps <count>', 'training steps', String(DEFAULT_JUDGE_STEPS))
+    .option('--steps <count>', `training steps (default ${DEFAULT_JUDGE_STEPS} for image judges, ${DEFAULT_AUDIO_JUDGE_STEPS} for audio judges)`)
     .option('--seed <seed>', 'seed of initialisation and batch order', '0')
     .option('--batch <count>', 'batch size', '64')
     .option('--lr <rate>', 'Adam learning rate (cosine-decayed)')
     .option('--attributes <names>', 'comma-separated attributes to judge (default: per dataset)')
     .option('--limit <count>', 'use only the first N training images')
     .action(async (datasetDir: string, flags: TrainJudgeFlags) => runTrainJudge(datasetDir, flags));
+  command
+    .command('wavs')
+    .description('the audio judge\'s verdict on each WAV (bad files are reported, the rest still judged)')
+    .argument('<files...>', 'WAV files')
+    .option('--judge <dir>', 'audio judge folder (from `eval train-judge` on an audio dataset)')
+    // `--judge` is also an option of `eval` itself, which may take it first
+    .action(async (files: string[], flags: { judge?: string }) => {
+      const judge = flags.judge ?? (command.opts() as { judge?: string }).judge;
+      if (judge === undefined) throw new Error('give the audio judge folder with --judge DIR (train one with `mmgen eval train-judge DATASET --out DIR`)');
+      await runJudgeWavs(files, { judge });
+    });
 }

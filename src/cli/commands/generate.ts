@@ -5,6 +5,8 @@ import { writeFileAtomic } from '../../data/files.js';
 import { join } from 'node:path';
 import { encodePng, tensorToImages, writeContactSheet } from '../../modalities/image/index.js';
 import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
+import { isTextToAudioRun } from '../../models/text-to-audio-recipes.js';
+import { generateAudio } from './generate-audio.js';
 
 interface GenerateFlags { text: string; n: string; seed: string; out?: string }
 
@@ -17,16 +19,17 @@ function positiveInteger(value: string, name: string, max: number): number {
 export function registerGenerate(program: Command): void {
   program
     .command('generate')
-    .description('generate images from a text prompt with a trained run')
+    .description('generate images (text→image runs) or WAVs with spectrograms (text→audio runs) from a text prompt')
     .argument('<run>', 'run folder written by `mmgen train`')
     .requiredOption('--text <prompt>', 'what to draw, e.g. "big blue heart at top left"')
-    .option('--n <count>', 'how many images', '16')
+    .option('--n <count>', 'how many images or clips', '16')
     .option('--seed <seed>', 'noise seed (same seed, same images)', '0')
     .option('--out <dir>', 'output folder (default RUN/generated/<seed>)')
     .action(async (runDir: string, flags: GenerateFlags) => {
       const count = positiveInteger(flags.n, '--n', 1024);
       const seed = Number(flags.seed);
       if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got "${flags.seed}"`);
+      if (await isTextToAudioRun(runDir)) return generateAudio(runDir, flags.text, count, seed, flags.out);
       const { model } = await loadTextToImageRun(runDir);
       try {
         const images = model.generate(new Array<string>(count).fill(flags.text), seed);
