@@ -12,9 +12,11 @@ import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
 import { DEFAULT_PROTOCOL, evaluateTextToImage, metricRows, writeReport } from '../../eval/index.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal, trainingProgress } from '../progress.js';
+import { readRunConfig } from '../../models/text-to-image.js';
+import { runCaptionEval } from './eval-caption.js';
 
 export interface TrainJudgeFlags { out?: string; steps: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }
-export interface EvalFlags { judge?: string; captions: string; perCaption: string; seed: string; batch: string; kidSubsets: string }
+export interface EvalFlags { judge?: string; captions: string; perCaption: string; seed: string; batch: string; kidSubsets: string; beam?: string; limit?: string }
 
 function integer(value: string, flag: string, minimum: number): number {
   const parsed = Number(value);
@@ -92,6 +94,8 @@ export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags):
 }
 
 export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
+  const recipe = (await readRunConfig(runDir)).recipe;
+  if (recipe === 'captioner') return runCaptionEval(runDir, flags);
   const started = performance.now();
   const run = await loadTextToImageRun(runDir);
   let judge: Judge | undefined;
@@ -141,7 +145,7 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
 export function registerEval(program: Command): void {
   const command = program
     .command('eval')
-    .description('judge a text→image run: attribute accuracy (Strict/Feats or class) and FID/KID on judge features')
+    .description('evaluate a run: text→image (attribute accuracy, FID/KID on judge features) or captioner (Strict/Feats/Letters, BLEU, CIDEr-D, nearest-neighbour baseline)')
     .argument('<run>', 'run folder written by `mmgen train`')
     .option('--judge <dir>', 'judge folder (default DATASET/judge)')
     .option('--captions <count>', 'test captions to draw', String(DEFAULT_PROTOCOL.captions))
@@ -149,6 +153,8 @@ export function registerEval(program: Command): void {
     .option('--seed <seed>', 'caption choice and generation seed', String(DEFAULT_PROTOCOL.seed))
     .option('--batch <count>', 'captions per generation call', String(DEFAULT_PROTOCOL.batchSize))
     .option('--kid-subsets <count>', 'random subsets averaged for KID', '100')
+    .option('--beam <width>', 'captioners: beam width (1 = greedy; default from the run config)')
+    .option('--limit <count>', 'captioners: only the first N test images')
     .action(async (runDir: string, flags: EvalFlags) => runEval(runDir, flags));
   command
     .command('train-judge')
