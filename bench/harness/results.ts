@@ -107,5 +107,8 @@ export interface Results {
   /** bench/data.ts: dataset build, split load and batch loader throughput. */
   data?: DataBenchmark[];
   dataError?: string;
+  /** bench/caption.ts: captioning images/s at beam 1 and 5. */
+  caption?: DataBenchmark[];
+  captionError?: string;
   totalSeconds: number;
 }
