@@ -8,6 +8,7 @@ import { registerTrain } from './commands/train.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerEval } from './commands/eval.js';
 import { registerCaption } from './commands/caption.js';
+import { registerTranscribe } from './commands/transcribe.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerData(program);
   registerEval(program);
   registerCaption(program);
+  registerTranscribe(program);
   return program;
 }
 

@@ -6,6 +6,8 @@ import { type SessionOptions, trainTextToImage } from './sessions/text-to-image.
 import type { TrainResult } from './loop.js';
 import { type CaptionerConfig, captionerConfig } from '../models/captioner.js';
 import { trainCaptioner } from './sessions/captioner.js';
+import { type TranscriberConfig, transcriberConfig } from '../models/transcriber.js';
+import { trainTranscriber } from './sessions/transcriber.js';
 
 export interface RecipeEntry {
   name: string;
@@ -35,6 +37,16 @@ export const RECIPES: readonly RecipeEntry[] = [
       return result;
     },
   },
+  {
+    name: 'transcriber',
+    description: 'audio→text: log-mel conv + BiGRU encoder, the captioner\'s GRU decoder with attention; greedy/beam transcripts',
+    schema: transcriberConfig,
+    train: async (config: unknown, options: SessionOptions) => {
+      const { result, model } = await trainTranscriber(config as TranscriberConfig, options);
+      model.dispose();
+      return result;
+    },
+  },
 ];
 
 export function getRecipe(name: unknown): RecipeEntry {
@@ -45,7 +57,7 @@ export function getRecipe(name: unknown): RecipeEntry {
 
 /** Validates a raw config against its recipe's schema (keys written by mmgen itself are dropped first). */
 export function resolveConfig(raw: JsonObject, source: string): { recipe: RecipeEntry; config: unknown } {
-  const { mmgenVersion: _version, imageShape: _shape, ...rest } = raw;
+  const { mmgenVersion: _version, imageShape: _shape, audioShape: _audio, ...rest } = raw;
   const recipe = getRecipe(rest.recipe);
   return { recipe, config: validateConfig(recipe.schema, rest, source) };
 }

@@ -14,6 +14,7 @@ import { dataProgress } from '../data-progress.js';
 import { interruptSignal, trainingProgress } from '../progress.js';
 import { readRunConfig } from '../../models/text-to-image.js';
 import { runCaptionEval } from './eval-caption.js';
+import { runTranscriberEval } from './eval-transcriber.js';
 
 export interface TrainJudgeFlags { out?: string; steps: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }
 export interface EvalFlags { judge?: string; captions: string; perCaption: string; seed: string; batch: string; kidSubsets: string; beam?: string; limit?: string }
@@ -96,6 +97,7 @@ export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags):
 export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
   const recipe = (await readRunConfig(runDir)).recipe;
   if (recipe === 'captioner') return runCaptionEval(runDir, flags);
+  if (recipe === 'transcriber') return runTranscriberEval(runDir, flags);
   const started = performance.now();
   const run = await loadTextToImageRun(runDir);
   let judge: Judge | undefined;
@@ -153,8 +155,8 @@ export function registerEval(program: Command): void {
     .option('--seed <seed>', 'caption choice and generation seed', String(DEFAULT_PROTOCOL.seed))
     .option('--batch <count>', 'captions per generation call', String(DEFAULT_PROTOCOL.batchSize))
     .option('--kid-subsets <count>', 'random subsets averaged for KID', '100')
-    .option('--beam <width>', 'captioners: beam width (1 = greedy; default from the run config)')
-    .option('--limit <count>', 'captioners: only the first N test images')
+    .option('--beam <width>', 'captioners/transcribers: beam width (1 = greedy; default from the run config)')
+    .option('--limit <count>', 'captioners/transcribers: only the first N test samples')
     .action(async (runDir: string, flags: EvalFlags) => runEval(runDir, flags));
   command
     .command('train-judge')

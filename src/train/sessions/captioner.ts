@@ -1,43 +1,13 @@
-// Wires the captioner to a dataset and the training loop: word tokenizer from the training captions
-// (bos … eos), seeded batches, captions of fixed validation images every sampleEvery steps (printed and
-// written to samples/), checkpoints and exact resume.
+// Wires the captioner to an image dataset and the shared text-writer session.
 import { mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { BatchLoader, disposeBatch, type BatchCursor } from '../../data/batches.js';
 import { readDataset } from '../../data/format.js';
-import { writeFileAtomic } from '../../data/files.js';
 import { loadSplit } from '../../data/loader.js';
-import { Tokenizer } from '../../modalities/text/index.js';
 import { Captioner, type CaptionerConfig } from '../../models/captioner.js';
 import { captionerShape } from '../../models/captioner-run.js';
 import { manualSeed } from '../../tensor/index.js';
-import { type TrainResult, train } from '../loop.js';
+import type { TrainResult } from '../loop.js';
 import type { SessionOptions } from './text-to-image.js';
-
-/** Loads (on resume) or builds and saves the run's word tokenizer from the training texts. */
-export async function runTokenizer(runDir: string, resume: boolean, texts: () => string[]): Promise<Tokenizer> {
-  const path = join(runDir, 'tokenizer.json');
-  if (resume && existsSync(path)) return Tokenizer.load(path);
-  const tokenizer = Tokenizer.fromCorpus(texts(), { level: 'word' });
-  await tokenizer.save(path);
-  return tokenizer;
-}
-
-/** What the loader encodes a caption to: bos, the words, eos. */
-export const withBosEos = (tokenizer: Tokenizer): { encode(text: string): number[]; padId: number } => ({
-  encode: (text: string) => tokenizer.encode(text, { addBos: true, addEos: true }),
-  padId: tokenizer.padId,
-});
-
-/** Writes sample texts to samples/step-N.txt and samples/latest.txt; returns the first path. */
-export async function writeSampleTexts(folder: string, step: number, samples: { reference: string; text: string }[]): Promise<string> {
-  const body = `${samples.map((sample) => `${sample.text}\t(reference: ${sample.reference})`).join('\n')}\n`;
-  const file = join(folder, `step-${String(step).padStart(7, '0')}.txt`);
-  await writeFileAtomic(file, body);
-  await writeFileAtomic(join(folder, 'latest.txt'), body);
-  return file;
-}
+import { runTokenizer, trainTextWriter, withBosEos } from './text-writer.js';
 
 export async function trainCaptioner(config: CaptionerConfig, options: SessionOptions): Promise<{ result: TrainResult; model: Captioner }> {
   const t = config.training;
@@ -52,42 +22,17 @@ export async function trainCaptioner(config: CaptionerConfig, options: SessionOp
   const shape = captionerShape(config, imageInfo);
   if (!options.resume) manualSeed(config.seed);
   const model = new Captioner(config, tokenizer, shape);
-  const loader = new BatchLoader(trainSplit, { batchSize: Math.min(t.batchSize, trainSplit.size), seed: config.seed, imagesAsFloat: true });
   try {
-    const result = await train({
-      modules: model.modules,
-      optimizers: model.optimizers,
-      step: (step) => {
-        const batch = loader.next();
-        try {
-          if (!batch.images || !batch.tokens) throw new Error('the training batch lacks images or captions');
-          return model.trainStep(batch.images, batch.tokens, step);
-        } finally {
-          disposeBatch(batch);
-        }
-      },
-      sample: async (folder, step) => {
-        const captions = model.caption(sampleSplit.images as NonNullable<typeof sampleSplit.images>, { beam: 1 });
-        const samples = captions.map((caption, index) => ({ reference: tokenizer.normalize(sampleSplit.entries[index]?.text ?? ''), text: caption.text }));
-        options.onEvent?.({ type: 'texts', step, samples });
-        return [await writeSampleTexts(folder, step, samples)];
-      },
-      cursor: () => loader.cursor,
-      restoreCursor: (cursor) => loader.restore(cursor as BatchCursor),
-    }, {
-      runDir: options.runDir,
-      totalSteps: t.steps,
+    const result = await trainTextWriter({
+      model,
+      trainSplit,
+      inputsOf: (batch) => batch.images,
+      sampleInputs: sampleSplit.images as NonNullable<typeof sampleSplit.images>,
+      sampleReferences: sampleSplit.entries.map((entry) => entry.text),
       seed: config.seed,
+      training: t,
       config: { ...config, imageShape: shape },
-      checkpointEvery: t.checkpointEvery,
-      keepLast: t.keepLast,
-      sampleEvery: t.sampleEvery,
-      logEvery: t.logEvery,
-      resume: options.resume ?? false,
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.stopAfter !== undefined ? { stopAfter: options.stopAfter } : {}),
-    });
+    }, options);
     return { result, model };
   } catch (error) {
     model.dispose();
