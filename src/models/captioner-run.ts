@@ -3,11 +3,11 @@
 import { join } from 'node:path';
 import type { ImageInfo } from '../data/format.js';
 import { Tokenizer } from '../modalities/text/index.js';
-import type { Module } from '../nn/index.js';
 import { dispose } from '../tensor/index.js';
 import { loadSafetensors } from '../tensor/safetensors.js';
 import { Captioner, type CaptionerConfig, captionerConfig } from './captioner.js';
 import { type ImageShape, readRunConfig, withPrefix } from './text-to-image.js';
+import type { FeatureEncoder, TextWriter } from './text-writer.js';
 
 /** The channels and square side a captioner reads: the dataset's channels, the configured side or the dataset's rounded up to a power of two. */
 export function captionerShape(config: CaptionerConfig, image: Pick<ImageInfo, 'width' | 'height' | 'channels'>): ImageShape {
@@ -22,14 +22,23 @@ export interface LoadedCaptioner {
   dataset: string;
 }
 
-/** Loads weights saved under `name.*` into modules; a clear error naming the run on a mismatch. */
-export async function loadRunWeights(runDir: string, modules: Record<string, Module>): Promise<void> {
-  const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));
+/** A text writer built with the run's tokenizer, its weights loaded (saved under `name.*`), in eval mode. */
+export async function loadTrainedWriter<Model extends TextWriter<FeatureEncoder>>(runDir: string, create: (tokenizer: Tokenizer) => Model): Promise<Model> {
+  const model = create(await Tokenizer.load(join(runDir, 'tokenizer.json')));
   try {
-    for (const [name, module] of Object.entries(modules)) module.loadStateDict(withPrefix(tensors, name));
-  } finally {
-    dispose([...tensors.values()]);
+    const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));
+    try {
+      for (const [name, module] of Object.entries(model.modules)) module.loadStateDict(withPrefix(tensors, name));
+    } finally {
+      dispose([...tensors.values()]);
+    }
+  } catch (error) {
+    model.dispose();
+    throw new Error(`cannot load the weights of ${runDir}: ${(error as Error).message}`);
   }
+  model.encoder.eval();
+  model.decoder.eval();
+  return model;
 }
 
 /** Parses a run's config against a recipe's schema; errors say what the run is when it is another recipe. */
@@ -46,15 +55,6 @@ export async function loadCaptionerRun(runDir: string): Promise<LoadedCaptioner>
   const { config, raw } = await readRecipeRun(runDir, 'captioner', 'a captioner', captionerConfig);
   const shape = raw.imageShape as ImageShape | undefined;
   if (!shape || !Number.isInteger(shape.size) || !Number.isInteger(shape.channels)) throw new Error(`${runDir}/config.json lacks imageShape; was it written by \`mmgen train\`?`);
-  const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
-  const model = new Captioner(config, tokenizer, shape);
-  try {
-    await loadRunWeights(runDir, model.modules);
-  } catch (error) {
-    model.dispose();
-    throw new Error(`cannot load the weights of ${runDir}: ${(error as Error).message}`);
-  }
-  model.encoder.eval();
-  model.decoder.eval();
+  const model = await loadTrainedWriter(runDir, (tokenizer) => new Captioner(config, tokenizer, shape));
   return { model, config, dataset: config.dataset };
 }

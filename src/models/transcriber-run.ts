@@ -1,11 +1,9 @@
 // Loading a trained transcriber run, and bringing any WAV to the clip the model hears: channels folded
 // to mono (readWav averages them), resampled to the model's rate, silence trimmed, centred and padded
 // to the clip length. Silent clips and clips longer than the model hears are clear errors.
-import { join } from 'node:path';
 import { centreClip, trimSilence } from '../data/builders/speech.js';
 import { type WavAudio, readWav, resample } from '../modalities/audio/index.js';
-import { Tokenizer } from '../modalities/text/index.js';
-import { loadRunWeights, readRecipeRun } from './captioner-run.js';
+import { loadTrainedWriter, readRecipeRun } from './captioner-run.js';
 import { type AudioShape, Transcriber, type TranscriberConfig, transcriberConfig } from './transcriber.js';
 
 export interface LoadedTranscriber {
@@ -18,16 +16,7 @@ export async function loadTranscriberRun(runDir: string): Promise<LoadedTranscri
   const { config, raw } = await readRecipeRun(runDir, 'transcriber', 'a transcriber', transcriberConfig);
   const audio = raw.audioShape as AudioShape | undefined;
   if (!audio || !Number.isInteger(audio.sampleRate) || !Number.isInteger(audio.samples)) throw new Error(`${runDir}/config.json lacks audioShape; was it written by \`mmgen train\`?`);
-  const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
-  const model = new Transcriber(config, tokenizer, audio);
-  try {
-    await loadRunWeights(runDir, model.modules);
-  } catch (error) {
-    model.dispose();
-    throw new Error(`cannot load the weights of ${runDir}: ${(error as Error).message}`);
-  }
-  model.encoder.eval();
-  model.decoder.eval();
+  const model = await loadTrainedWriter(runDir, (tokenizer) => new Transcriber(config, tokenizer, audio));
   return { model, config, dataset: config.dataset };
 }
 

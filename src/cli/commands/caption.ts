@@ -2,6 +2,7 @@
 // are resized (centre crop) to what the run reads; a file that cannot be read is reported by name and
 // the others are still captioned.
 import type { Command } from 'commander';
+import { printPerFile } from '../per-file-output.js';
 import { decodeImage, imagesToTensor, type RawImage } from '../../modalities/image/index.js';
 import { checkBeamWidth } from '../../modalities/text/generate.js';
 import { loadCaptionerRun } from '../../models/captioner-run.js';
@@ -77,15 +78,6 @@ export function registerCaption(program: Command): void {
     .option('--json', 'one JSON object per line: file, caption, logProb, score (or error)')
     .action(async (runDir: string, files: string[], flags: CaptionFlags) => {
       const lines = await captionFiles(runDir, files, flags);
-      for (const line of lines) {
-        if (flags.json) process.stdout.write(`${JSON.stringify(line)}\n`);
-        else if (line.error !== undefined) process.stderr.write(`mmgen: ${line.error}\n`);
-        else process.stdout.write(`${line.file}\t${line.caption ?? ''}\n`);
-      }
-      const failed = lines.filter((line) => line.error !== undefined).length;
-      if (failed > 0) {
-        process.stderr.write(`mmgen: ${failed} of ${lines.length} images could not be captioned (see above)\n`);
-        process.exitCode = 1;
-      }
+      printPerFile(lines, { json: flags.json, text: (line) => line.caption ?? '', verb: 'captioned' });
     });
 }

@@ -2,6 +2,7 @@
 // mono, other sample rates are resampled, silence is trimmed; a file that is corrupt, empty, silent or
 // too long is reported by name and the others are still transcribed.
 import type { Command } from 'commander';
+import { printPerFile } from '../per-file-output.js';
 import { tensor } from '../../tensor/index.js';
 import { checkBeamWidth } from '../../modalities/text/generate.js';
 import { loadTranscriberRun, readClip } from '../../models/transcriber-run.js';
@@ -60,15 +61,6 @@ export function registerTranscribe(program: Command): void {
     .option('--json', 'one JSON object per line: file, text, logProb (or error)')
     .action(async (runDir: string, files: string[], flags: TranscribeFlags) => {
       const lines = await transcribeFiles(runDir, files, flags);
-      for (const line of lines) {
-        if (flags.json) process.stdout.write(`${JSON.stringify(line)}\n`);
-        else if (line.error !== undefined) process.stderr.write(`mmgen: ${line.error}\n`);
-        else process.stdout.write(`${line.file}\t${line.text ?? ''}\n`);
-      }
-      const failed = lines.filter((line) => line.error !== undefined).length;
-      if (failed > 0) {
-        process.stderr.write(`mmgen: ${failed} of ${lines.length} files could not be transcribed (see above)\n`);
-        process.exitCode = 1;
-      }
+      printPerFile(lines, { json: flags.json, text: (line) => line.text ?? '', verb: 'transcribed' });
     });
 }

@@ -2,10 +2,13 @@
 // the training texts (bos … eos), seeded batches, texts written for fixed validation inputs every
 // sampleEvery steps (reported and saved under samples/), checkpoints and exact resume.
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatchLoader, disposeBatch, type Batch, type BatchCursor } from '../../data/batches.js';
 import { writeFileAtomic } from '../../data/files.js';
-import type { LoadedSplit } from '../../data/loader.js';
+import { type Dataset, readDataset } from '../../data/format.js';
+import { type LoadedSplit, loadSplit } from '../../data/loader.js';
+import { manualSeed } from '../../tensor/index.js';
 import { Tokenizer } from '../../modalities/text/index.js';
 import type { FeatureEncoder, TextWriter } from '../../models/text-writer.js';
 import type { Tensor } from '../../tensor/index.js';
@@ -13,7 +16,7 @@ import { type TrainResult, train } from '../loop.js';
 import type { SessionOptions } from './text-to-image.js';
 
 /** Loads (on resume) or builds and saves the run's word tokenizer from the training texts. */
-export async function runTokenizer(runDir: string, resume: boolean, texts: () => string[]): Promise<Tokenizer> {
+async function runTokenizer(runDir: string, resume: boolean, texts: () => string[]): Promise<Tokenizer> {
   const path = join(runDir, 'tokenizer.json');
   if (resume && existsSync(path)) return Tokenizer.load(path);
   const tokenizer = Tokenizer.fromCorpus(texts(), { level: 'word' });
@@ -22,7 +25,7 @@ export async function runTokenizer(runDir: string, resume: boolean, texts: () =>
 }
 
 /** What the loader encodes a text to: bos, the words, eos. */
-export const withBosEos = (tokenizer: Tokenizer): { encode(text: string): number[]; padId: number } => ({
+const withBosEos = (tokenizer: Tokenizer): { encode(text: string): number[]; padId: number } => ({
   encode: (text: string) => tokenizer.encode(text, { addBos: true, addEos: true }),
   padId: tokenizer.padId,
 });
@@ -50,7 +53,7 @@ export interface TextWriterSession<Encoder extends FeatureEncoder> {
   config: object;
 }
 
-export async function trainTextWriter<Encoder extends FeatureEncoder>(session: TextWriterSession<Encoder>, options: SessionOptions): Promise<TrainResult> {
+async function trainTextWriter<Encoder extends FeatureEncoder>(session: TextWriterSession<Encoder>, options: SessionOptions): Promise<TrainResult> {
   const { model, trainSplit, training: t } = session;
   const loader = new BatchLoader(trainSplit, { batchSize: Math.min(t.batchSize, trainSplit.size), seed: session.seed, imagesAsFloat: true });
   return train({
@@ -88,4 +91,52 @@ export async function trainTextWriter<Encoder extends FeatureEncoder>(session: T
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.stopAfter !== undefined ? { stopAfter: options.stopAfter } : {}),
   });
+}
+
+export interface TextWriterRecipe<Model extends TextWriter<FeatureEncoder>> {
+  dataset: string;
+  seed: number;
+  training: TextWriterSession<FeatureEncoder>['training'] & { trainLimit?: number | undefined };
+  /** Which inputs the recipe reads. */
+  modality: 'image' | 'audio';
+  /** The model for a dataset (its shapes) and tokenizer, and the extra keys config.json records. */
+  create(dataset: Dataset, tokenizer: Tokenizer): { model: Model; config: object };
+}
+
+/** Reads the dataset, builds tokenizer and model (seeded), and trains; the caller disposes the model. */
+export async function trainTextWriterRecipe<Model extends TextWriter<FeatureEncoder>>(recipe: TextWriterRecipe<Model>, options: SessionOptions): Promise<{ result: TrainResult; model: Model }> {
+  const t = recipe.training;
+  const dataset = await readDataset(recipe.dataset);
+  await mkdir(options.runDir, { recursive: true });
+  const tokenizer = await runTokenizer(options.runDir, options.resume ?? false, () => dataset.entries.filter((entry) => entry.split === 'train').map((entry) => entry.text));
+  const inputs = recipe.modality === 'image' ? { images: 'uint8' as const, audio: false } : { images: false as const, audio: true };
+  const { model, config } = (() => {
+    if (!options.resume) manualSeed(recipe.seed);
+    return recipe.create(dataset, tokenizer);
+  })();
+  let trainSplit: LoadedSplit | undefined;
+  let sampleSplit: LoadedSplit | undefined;
+  try {
+    trainSplit = await loadSplit(dataset, { split: 'train', ...inputs, text: { tokenizer: withBosEos(tokenizer) }, ...(t.trainLimit ? { limit: t.trainLimit } : {}), ...(options.onData ? { onEvent: options.onData } : {}) });
+    sampleSplit = await loadSplit(dataset, { split: dataset.info.splits.val > 0 ? 'val' : 'train', ...inputs, ...(recipe.modality === 'image' ? { images: 'float32' as const } : {}), limit: 8 });
+    const sampleInputs = recipe.modality === 'image' ? sampleSplit.images : sampleSplit.audio;
+    if (!sampleInputs) throw new Error(`${recipe.dataset}: the sample split has no ${recipe.modality === 'image' ? 'images' : 'audio'}`);
+    const result = await trainTextWriter({
+      model,
+      trainSplit,
+      inputsOf: (batch) => (recipe.modality === 'image' ? batch.images : batch.audio),
+      sampleInputs,
+      sampleReferences: sampleSplit.entries.map((entry) => entry.text),
+      seed: recipe.seed,
+      training: t,
+      config,
+    }, options);
+    return { result, model };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  } finally {
+    trainSplit?.dispose();
+    sampleSplit?.dispose();
+  }
 }
