@@ -3,7 +3,7 @@
 // to the clip length. Silent clips and clips longer than the model hears are clear errors.
 import { centreClip, trimSilence } from '../data/builders/speech.js';
 import { type WavAudio, readWav, resample } from '../modalities/audio/index.js';
-import { loadTrainedWriter, readRecipeRun } from './captioner-run.js';
+import { loadTrainedWriter, readRecipeRun } from './text-writer-run.js';
 import { type AudioShape, Transcriber, type TranscriberConfig, transcriberConfig } from './transcriber.js';
 
 export interface LoadedTranscriber {
