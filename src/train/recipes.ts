@@ -4,10 +4,7 @@ import { TEXT_TO_IMAGE_RECIPES } from '../models/text-to-image-recipes.js';
 import { ConfigError, type JsonObject, validateConfig } from './config.js';
 import { type SessionOptions, trainTextToImage } from './sessions/text-to-image.js';
 import type { TrainResult } from './loop.js';
-import { type CaptionerConfig, captionerConfig } from '../models/captioner.js';
-import { trainCaptioner } from './sessions/captioner.js';
-import { type TranscriberConfig, transcriberConfig } from '../models/transcriber.js';
-import { trainTranscriber } from './sessions/transcriber.js';
+import { TEXT_WRITER_RECIPES } from './text-writer-recipes.js';
 
 export interface RecipeEntry {
   name: string;
@@ -16,38 +13,16 @@ export interface RecipeEntry {
   train(config: unknown, options: SessionOptions): Promise<TrainResult>;
 }
 
-export const RECIPES: readonly RecipeEntry[] = [
-  ...TEXT_TO_IMAGE_RECIPES.map((recipe) => ({
-    name: recipe.name,
-    description: recipe.description,
-    schema: recipe.schema,
-    train: async (config: unknown, options: SessionOptions) => {
-      const { result, model } = await trainTextToImage(recipe, config, options);
-      model.dispose();
-      return result;
-    },
-  })),
-  {
-    name: 'captioner',
-    description: 'image→text: conv feature-map encoder, GRU decoder with attention, label smoothing; greedy/beam/sampled captions',
-    schema: captionerConfig,
-    train: async (config: unknown, options: SessionOptions) => {
-      const { result, model } = await trainCaptioner(config as CaptionerConfig, options);
-      model.dispose();
-      return result;
-    },
+export const RECIPES: readonly RecipeEntry[] = TEXT_TO_IMAGE_RECIPES.map((recipe) => ({
+  name: recipe.name,
+  description: recipe.description,
+  schema: recipe.schema,
+  train: async (config: unknown, options: SessionOptions) => {
+    const { result, model } = await trainTextToImage(recipe, config, options);
+    model.dispose();
+    return result;
   },
-  {
-    name: 'transcriber',
-    description: 'audio→text: log-mel conv + BiGRU encoder, the captioner\'s GRU decoder with attention; greedy/beam transcripts',
-    schema: transcriberConfig,
-    train: async (config: unknown, options: SessionOptions) => {
-      const { result, model } = await trainTranscriber(config as TranscriberConfig, options);
-      model.dispose();
-      return result;
-    },
-  },
-];
+})).concat(TEXT_WRITER_RECIPES);
 
 export function getRecipe(name: unknown): RecipeEntry {
   const recipe = RECIPES.find((entry) => entry.name === name);
