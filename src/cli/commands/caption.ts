@@ -7,7 +7,7 @@ import { decodeImage, imagesToTensor, type RawImage } from '../../modalities/ima
 import { checkBeamWidth } from '../../modalities/text/generate.js';
 import { loadCaptionerRun } from '../../models/captioner-run.js';
 
-interface CaptionFlags { beam?: string; maxLength?: string; json?: boolean; batch: string }
+interface CaptionFlags { beam?: string; maxLength?: string; json?: boolean; batch: string; sample?: string; temperature?: string; topK?: string; topP?: string }
 
 export interface CaptionLine {
   file: string;
@@ -29,6 +29,14 @@ export async function captionFiles(runDir: string, files: string[], flags: Capti
   const beam = flags.beam === undefined ? undefined : checkBeamWidth(Number(flags.beam), '--beam');
   const maxLength = flags.maxLength === undefined ? undefined : positiveInteger(flags.maxLength, '--max-length');
   const batchSize = positiveInteger(flags.batch, '--batch');
+  const sampleSeed = flags.sample === undefined ? undefined : Number(flags.sample);
+  if (sampleSeed !== undefined && (!Number.isSafeInteger(sampleSeed) || sampleSeed < 0)) throw new Error(`--sample must be a non-negative integer seed, got "${flags.sample}"`);
+  const sample = sampleSeed === undefined ? undefined : {
+    seed: sampleSeed,
+    ...(flags.temperature !== undefined ? { temperature: Number(flags.temperature) } : {}),
+    ...(flags.topK !== undefined ? { topK: Number(flags.topK) } : {}),
+    ...(flags.topP !== undefined ? { topP: Number(flags.topP) } : {}),
+  };
   const { model } = await loadCaptionerRun(runDir);
   try {
     const { channels, size } = model.shape;
@@ -46,7 +54,7 @@ export async function captionFiles(runDir: string, files: string[], flags: Capti
       const images = good.length > 0 ? imagesToTensor(good, { range: 'signed' }) : undefined;
       let captions;
       try {
-        captions = images ? model.caption(images, { ...(beam !== undefined ? { beam } : {}), ...(maxLength !== undefined ? { maxLength } : {}) }) : [];
+        captions = images ? model.caption(images, { ...(beam !== undefined ? { beam } : {}), ...(maxLength !== undefined ? { maxLength } : {}), ...(sample ? { sample } : {}) }) : [];
       } finally {
         images?.dispose();
       }
@@ -75,6 +83,10 @@ export function registerCaption(program: Command): void {
     .option('--beam <width>', 'beam width (1 = greedy; default from the run config)')
     .option('--max-length <tokens>', 'longest caption in tokens')
     .option('--batch <count>', 'images per forward pass', '64')
+    .option('--sample <seed>', 'sample captions with this seed instead of searching (same seed, same captions)')
+    .option('--temperature <t>', 'with --sample: softmax temperature (default 1)')
+    .option('--top-k <k>', 'with --sample: keep the k likeliest words (0 = all)')
+    .option('--top-p <p>', 'with --sample: keep the smallest set of words with probability ≥ p')
     .option('--json', 'one JSON object per line: file, caption, logProb, score (or error)')
     .action(async (runDir: string, files: string[], flags: CaptionFlags) => {
       const lines = await captionFiles(runDir, files, flags);
