@@ -26,7 +26,7 @@ export function captionRows(evaluation: Pick<ImageToTextEvaluation, 'captioner' 
   const baselineProtocol = baseline.protocol;
   if (modelProtocol && baselineProtocol) {
     const names = Object.keys(modelProtocol.attributes.attributes);
-    if (names.length > 1) both('Strict (whole caption right)', (scores) => percent(scores.protocol?.strict.value ?? 0), percent(modelProtocol.strict.chance));
+    both('Strict (whole caption right)', (scores) => percent(scores.protocol?.strict.value ?? 0), percent(modelProtocol.strict.chance));
     const feats = modelProtocol.attributes.feats;
     if (names.length > 1) both(`Feats (attributes read from the words, of ${feats.of})`, (scores) => percent(scores.protocol?.attributes.feats.value ?? 0), percent(feats.chance));
     for (const name of names) {
