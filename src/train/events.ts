@@ -4,7 +4,7 @@ export type TrainEvent =
   | { type: 'step'; step: number; total: number; losses: Record<string, number>; smoothed: Record<string, number>; stepsPerSecond: number; etaSeconds: number }
   | { type: 'sample'; step: number; files: string[] }
   /** Texts a text-writing recipe produced for its fixed sample inputs, beside what they should say. */
-  | { type: 'texts'; step: number; samples: { reference: string; text: string }[] }
+  | { type: 'texts'; step: number; samples: { reference: string; text: string; right: boolean }[] }
   | { type: 'checkpoint'; step: number; path: string }
   | { type: 'eval'; step: number; metrics: Record<string, number> }
   | { type: 'interrupted'; step: number; path: string }

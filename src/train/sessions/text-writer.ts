@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../../data/files.js';
 import { type Dataset, readDataset } from '../../data/format.js';
 import { type LoadedSplit, loadSplit } from '../../data/loader.js';
 import { manualSeed } from '../../tensor/index.js';
+import { canonicalCaption } from '../../eval/caption-attributes.js';
 import { Tokenizer } from '../../modalities/text/index.js';
 import type { FeatureEncoder, TextWriter } from '../../models/text-writer.js';
 import type { Tensor } from '../../tensor/index.js';
@@ -31,8 +32,8 @@ const withBosEos = (tokenizer: Tokenizer): { encode(text: string): number[]; pad
 });
 
 /** Writes sample texts to samples/step-N.txt and samples/latest.txt; returns the first path. */
-async function writeSampleTexts(folder: string, step: number, samples: { reference: string; text: string }[]): Promise<string> {
-  const body = `${samples.map((sample) => `${sample.text}\t(reference: ${sample.reference})`).join('\n')}\n`;
+async function writeSampleTexts(folder: string, step: number, samples: { reference: string; text: string; right: boolean }[]): Promise<string> {
+  const body = `${samples.map((sample) => `${sample.right ? 'right' : 'wrong'}\t${sample.text}\t(reference: ${sample.reference})`).join('\n')}\n`;
   const file = join(folder, `step-${String(step).padStart(7, '0')}.txt`);
   await writeFileAtomic(file, body);
   await writeFileAtomic(join(folder, 'latest.txt'), body);
@@ -71,7 +72,10 @@ async function trainTextWriter<Encoder extends FeatureEncoder>(session: TextWrit
     },
     sample: async (folder, step) => {
       const texts = model.write(session.sampleInputs, { beam: 1 });
-      const samples = texts.map((text, index) => ({ reference: model.tokenizer.normalize(session.sampleReferences[index] ?? ''), text: text.text }));
+      const samples = texts.map((text, index) => {
+        const reference = session.sampleReferences[index] ?? '';
+        return { reference, text: text.text, right: canonicalCaption(text.text) === canonicalCaption(reference) };
+      });
       options.onEvent?.({ type: 'texts', step, samples });
       return [await writeSampleTexts(folder, step, samples)];
     },
