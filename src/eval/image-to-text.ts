@@ -6,7 +6,7 @@ import { type Tensor, cat, dispose, noGrad, tidy } from '../tensor/index.js';
 import type { DataEventHandler } from '../data/events.js';
 import { type Dataset, type ManifestEntry, readDataset } from '../data/format.js';
 import { type LoadedSplit, loadSplit } from '../data/loader.js';
-import { type CaptionAttributeScores, scoreCaptionAttributes } from './caption-attributes.js';
+import { type CaptionAttributeScores, parseAttributes, scoreCaptionAttributes } from './caption-attributes.js';
 import { captionWords, ciderD, corpusBleu } from './caption-metrics.js';
 
 /** What the protocol needs of a captioner: captions and features of images [N, C, H, W] in [-1, 1]. */
@@ -108,11 +108,26 @@ export function nearestRows(query: Tensor, reference: Tensor, batchSize = 500): 
   return nearest;
 }
 
+/**
+ * The attributes the captions themselves name (shapes: all; fashion-mnist: the class), or undefined:
+ * an attribute counts when the reference captions of at least 99 % of the samples name its value
+ * (emoji categories and vendors are attributes no caption says, so they are not scored from words).
+ */
+export function captionedAttributes(dataset: Dataset, entries: readonly ManifestEntry[]): Record<string, string[]> | undefined {
+  const attributes = dataset.info.attributes;
+  if (!attributes || entries.length === 0 || entries.some((entry) => entry.attributes === undefined)) return undefined;
+  const named = Object.entries(attributes).filter(([name, values]) => {
+    const right = entries.filter((entry) => values[parseAttributes(entry.text, { [name]: values })[name] ?? -1] === entry.attributes?.[name]).length;
+    return right >= 0.99 * entries.length;
+  });
+  return named.length > 0 ? Object.fromEntries(named) : undefined;
+}
+
 function scoreCaptions(hypotheses: readonly string[], entries: readonly ManifestEntry[], dataset: Dataset, distinctCaptions: readonly string[]): CaptionScores {
   const pairs = hypotheses.map((hypothesis, index) => ({ hypothesis, references: referencesOf(entries[index] as ManifestEntry) }));
   const scores: CaptionScores = { bleu: corpusBleu(pairs).bleu, ciderD: ciderD(pairs).score };
-  const attributes = dataset.info.attributes;
-  if (attributes && Object.keys(attributes).length > 0 && entries.every((entry) => entry.attributes !== undefined)) {
+  const attributes = captionedAttributes(dataset, entries);
+  if (attributes) {
     scores.protocol = scoreCaptionAttributes(
       hypotheses.map((hypothesis, index) => ({ hypothesis, reference: (entries[index] as ManifestEntry).text, attributes: (entries[index] as ManifestEntry).attributes as Record<string, string> })),
       attributes,

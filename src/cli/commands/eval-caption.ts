@@ -10,7 +10,7 @@ import { captionRows, writeCaptionReport } from '../../eval/image-to-text-report
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
 
-export interface CaptionEvalFlags { judge?: string; beam?: string; limit?: string; batch: string }
+export interface CaptionEvalFlags { judge?: string; beam?: string; lengthPenalty?: string; limit?: string; batch: string }
 
 function integer(value: string, flag: string, minimum: number): number {
   const parsed = Number(value);
@@ -31,7 +31,9 @@ export async function runCaptionEval(runDir: string, flags: CaptionEvalFlags): P
     if (existsSync(join(judgeDir, 'judge.json'))) judge = await Judge.load(judgeDir);
     else if (flags.judge) throw new Error(`no judge at ${flags.judge}; train one with \`mmgen eval train-judge DATASET --out ${flags.judge}\``);
     const model = run.model;
-    const decoding = { ...run.config.decoding, ...(beam !== undefined ? { beam } : {}) };
+    const lengthPenalty = flags.lengthPenalty === undefined ? undefined : Number(flags.lengthPenalty);
+    if (lengthPenalty !== undefined && !(lengthPenalty >= 0)) throw new Error(`--length-penalty must be a number ≥ 0, got "${flags.lengthPenalty}"`);
+    const decoding = { ...run.config.decoding, ...(beam !== undefined ? { beam } : {}), ...(lengthPenalty !== undefined ? { lengthPenalty } : {}) };
     const loadedJudge = judge;
     const neighbourSpace: FeatureSpace = loadedJudge
       ? { name: `judge features (${judgeDir})`, features: (images) => loadedJudge.features(images) }

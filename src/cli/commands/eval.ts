@@ -17,7 +17,7 @@ import { runCaptionEval } from './eval-caption.js';
 import { runTranscriberEval } from './eval-transcriber.js';
 
 export interface TrainJudgeFlags { out?: string; steps: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }
-export interface EvalFlags { judge?: string; captions: string; perCaption: string; seed: string; batch: string; kidSubsets: string; beam?: string; limit?: string }
+export interface EvalFlags { judge?: string; captions: string; perCaption: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; limit?: string }
 
 function integer(value: string, flag: string, minimum: number): number {
   const parsed = Number(value);
@@ -156,6 +156,7 @@ export function registerEval(program: Command): void {
     .option('--batch <count>', 'captions per generation call', String(DEFAULT_PROTOCOL.batchSize))
     .option('--kid-subsets <count>', 'random subsets averaged for KID', '100')
     .option('--beam <width>', 'captioners/transcribers: beam width (1 = greedy; default from the run config)')
+    .option('--length-penalty <alpha>', 'captioners: GNMT length penalty α of beam search (default from the run config)')
     .option('--limit <count>', 'captioners/transcribers: only the first N test samples')
     .action(async (runDir: string, flags: EvalFlags) => runEval(runDir, flags));
   command
