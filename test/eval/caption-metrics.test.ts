@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { captionWords, ciderD, corpusBleu } from '../../src/eval/caption-metrics.js';
 import { letterMatch, parseAttributes, scoreCaptionAttributes } from '../../src/eval/caption-attributes.js';
+import { captionedAttributes } from '../../src/eval/image-to-text.js';
+import type { Dataset, ManifestEntry } from '../../src/data/format.js';
 
 const close = (actual: number, expected: number, what: string, tolerance = 1e-9): void => {
   assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} should be ${expected}`);
@@ -80,4 +82,14 @@ test('the caption protocol: Strict, Feats read from the words (longest value win
   let same = 0;
   for (let i = 0; i < Math.min(guess.length, target.length); i++) if (guess[i] === target[i]) same++;
   close(scores.letters.chance, (1 + same / target.length) / 2, 'Letters chance');
+});
+
+test('the protocol scores only attributes the reference captions name', () => {
+  const entries: ManifestEntry[] = [
+    { id: 'a', split: 'test', text: 'grinning face', attributes: { category: 'Smileys & Emotion', vendor: 'google', shape: 'face' } },
+    { id: 'b', split: 'test', text: 'red heart', attributes: { category: 'Smileys & Emotion', vendor: 'twitter', shape: 'heart' } },
+  ];
+  const dataset = { info: { attributes: { category: ['Smileys & Emotion', 'Animals & Nature'], vendor: ['google', 'twitter'], shape: ['face', 'heart'] } } } as unknown as Dataset;
+  assert.deepEqual(captionedAttributes(dataset, entries), { shape: ['face', 'heart'] });
+  assert.equal(captionedAttributes(dataset, entries.map((entry) => ({ ...entry, text: 'something' }))), undefined);
 });
