@@ -1,7 +1,11 @@
 // Brings image tensors to what a network reads: its channel count and square side.
 import { type Tensor, F, tidy } from '../../tensor/index.js';
 
-/** [N, C, H, W] in [-1, 1] → [N, channels, size, size]: grey ↔ colour (BT.601 luma), area or bilinear resize. Returns a new tensor. */
+/**
+ * [N, C, H, W] in [-1, 1] → [N, channels, size, size]: colour → grey by ITU-R BT.601 luma, grey → colour
+ * by repeating the channel; exactly twice the size is averaged 2×2, anything else resized bilinearly.
+ * Returns a new tensor.
+ */
 export function fitImages(images: Tensor, target: { channels: number; size: number }): Tensor {
   if (images.rank !== 4) throw new Error(`expected images [count, channels, height, width], got [${images.shape.join(', ')}]`);
   const [, channels, height, width] = images.shape as [number, number, number, number];
@@ -15,8 +19,7 @@ export function fitImages(images: Tensor, target: { channels: number; size: numb
     }
     const size = target.size;
     if (height !== size || width !== size) {
-      const factor = height / size;
-      x = Number.isInteger(factor) && factor > 1 && width === height ? F.avgPool2d(x, factor) : F.interpolate(x, { size: [size, size], mode: 'bilinear' });
+      x = height === 2 * size && width === 2 * size ? F.avgPool2d(x, 2) : F.interpolate(x, { size: [size, size], mode: 'bilinear' });
     }
     return x === images ? images.clone() : x.contiguous();
   });

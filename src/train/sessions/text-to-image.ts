@@ -12,7 +12,7 @@ import type { TextToImageRecipe } from '../../models/text-to-image-recipes.js';
 import type { TextToImageModel } from '../../models/text-to-image.js';
 import type { DataEventHandler } from '../../data/events.js';
 import { manualSeed } from '../../tensor/index.js';
-import { type TrainResult, type TrainingTask, train } from '../loop.js';
+import { type TrainOptions, type TrainResult, type TrainingTask, train } from '../loop.js';
 import type { EventSink } from '../events.js';
 
 export interface SessionOptions {
@@ -23,6 +23,17 @@ export interface SessionOptions {
   signal?: AbortSignal;
   /** For tests of resume: stop after this step as if interrupted. */
   stopAfter?: number;
+}
+
+/** What the training loop takes from a session's options: run folder, resume, events, abort, stop step. */
+export function loopOptions(options: SessionOptions): Pick<TrainOptions, 'runDir' | 'resume' | 'onEvent' | 'signal' | 'stopAfter'> {
+  return {
+    runDir: options.runDir,
+    resume: options.resume ?? false,
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.stopAfter !== undefined ? { stopAfter: options.stopAfter } : {}),
+  };
 }
 
 /** Distinct captions from the validation split (or train), in manifest order: the fixed sample prompts. */
@@ -93,7 +104,7 @@ export async function trainTextToImage(recipe: TextToImageRecipe, config: unknow
   };
   try {
     const result = await train(task, {
-      runDir: options.runDir,
+      ...loopOptions(options),
       totalSteps: t.steps,
       seed,
       config: { ...(config as object), imageShape: shape },
@@ -101,10 +112,6 @@ export async function trainTextToImage(recipe: TextToImageRecipe, config: unknow
       keepLast: t.keepLast,
       sampleEvery: t.sampleEvery,
       logEvery: t.logEvery,
-      resume: options.resume ?? false,
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.stopAfter !== undefined ? { stopAfter: options.stopAfter } : {}),
     });
     model.prepareForGeneration();
     return { result, model };
