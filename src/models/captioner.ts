@@ -7,22 +7,14 @@ import { fitImages } from '../modalities/image/fit.js';
 import type { GenerateTextOptions, GeneratedText } from '../modalities/text/generate.js';
 import type { Tokenizer } from '../modalities/text/index.js';
 import { type Tensor, tidy } from '../tensor/index.js';
-import { TextWriter, decoderSettings, decodingConfig, textTrainingConfig } from './text-writer.js';
+import { TextWriter, textWriterConfig } from './text-writer.js';
 import type { ImageShape } from './text-to-image.js';
 
-export const captionerConfig = z.strictObject({
-  recipe: z.literal('captioner'),
-  dataset: z.string().min(1),
-  seed: z.number().int().nonnegative().default(0),
-  model: z.strictObject({
-    /** Square side images are resized to (default: the dataset's side, rounded up to a power of two). */
-    imageSize: z.number().int().min(16).optional(),
-    encoderChannels: z.number().int().positive().default(32),
-    featureDim: z.number().int().positive().default(128),
-    ...decoderSettings,
-  }).prefault({}),
-  training: textTrainingConfig,
-  decoding: decodingConfig,
+export const captionerConfig = textWriterConfig('captioner', {
+  /** Square side images are resized to (default: the dataset's side, rounded up to a power of two). */
+  imageSize: z.number().int().min(16).optional(),
+  encoderChannels: z.number().int().positive().default(32),
+  featureDim: z.number().int().positive().default(128),
 });
 export type CaptionerConfig = z.output<typeof captionerConfig>;
 

@@ -33,11 +33,24 @@ export const textTrainingConfig = z.strictObject({
 }).prefault({});
 
 /** The decoder's sizes in a recipe's model section. */
-export const decoderSettings = {
+const decoderSettings = {
   embeddingDim: z.number().int().positive().default(64),
   hiddenSize: z.number().int().positive().default(256),
   dropout: z.number().min(0).max(0.9).default(0.1),
 };
+
+/** The config schema of a text-writing recipe: its encoder's settings join the decoder's in `model`. */
+export function textWriterConfig<Recipe extends string, Encoder extends z.ZodRawShape>(recipe: Recipe, encoder: Encoder) {
+  return z.strictObject({
+    recipe: z.literal(recipe),
+    dataset: z.string().min(1),
+    seed: z.number().int().nonnegative().default(0),
+    // every model setting has a default, so an absent section parses as {} (the generic type cannot show it)
+    model: z.strictObject({ ...encoder, ...decoderSettings }).prefault({} as never),
+    training: textTrainingConfig,
+    decoding: decodingConfig,
+  });
+}
 
 export interface TextWriterSettings {
   training: z.output<typeof textTrainingConfig>;

@@ -7,22 +7,14 @@ import { SpectrogramEncoder } from '../modalities/audio/spectrogram-encoder.js';
 import type { GenerateTextOptions, GeneratedText } from '../modalities/text/generate.js';
 import type { Tokenizer } from '../modalities/text/index.js';
 import { type Tensor, tidy } from '../tensor/index.js';
-import { TextWriter, decoderSettings, decodingConfig, textTrainingConfig } from './text-writer.js';
+import { TextWriter, textWriterConfig } from './text-writer.js';
 
-export const transcriberConfig = z.strictObject({
-  recipe: z.literal('transcriber'),
-  dataset: z.string().min(1),
-  seed: z.number().int().nonnegative().default(0),
-  model: z.strictObject({
-    mels: z.number().int().min(16).default(64),
-    nFft: z.number().int().min(64).default(512),
-    hopLength: z.number().int().positive().default(256),
-    encoderChannels: z.number().int().positive().default(32),
-    featureDim: z.number().int().positive().default(128),
-    ...decoderSettings,
-  }).prefault({}),
-  training: textTrainingConfig,
-  decoding: decodingConfig,
+export const transcriberConfig = textWriterConfig('transcriber', {
+  mels: z.number().int().min(16).default(64),
+  nFft: z.number().int().min(64).default(512),
+  hopLength: z.number().int().positive().default(256),
+  encoderChannels: z.number().int().positive().default(32),
+  featureDim: z.number().int().positive().default(128),
 });
 export type TranscriberConfig = z.output<typeof transcriberConfig>;
 
