@@ -1,6 +1,7 @@
-// `npm run bench [-- --quick] [--only dcgan,gru,transformer,vae,tinyop,data,audio]`: mmgen against PyTorch on four
+// `npm run bench [-- --quick] [--only dcgan,gru,transformer,vae,tinyop,data,audio,caption]`: mmgen against PyTorch on four
 // reference training steps and a tiny op, both sides single threaded and interleaved rep by rep; `data`
-// adds bench/data.ts (dataset build and loader throughput); `audio` (bench/audio.ts) text→audio clips/s.
+// adds bench/data.ts (dataset build and loader throughput); `audio` (bench/audio.ts) text→audio clips/s; `caption`
+// (bench/caption.ts) captioning images/s.
 // Prints a table on stdout (progress on stderr) and writes bench/results/latest.json.
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -11,10 +12,10 @@ import { formatReport, writeResults } from './harness/report.js';
 import { type ModelResult, type Results, type Settings, type TinyOpResult, targets } from './harness/results.js';
 import { type Progress, benchModel, benchTinyOps, descriptions, startWorkers, stopWorkers } from './harness/session.js';
 
-const benchNames = [...modelNames, 'tinyop', 'data', 'audio'] as const;
+const benchNames = [...modelNames, 'tinyop', 'data', 'audio', 'caption'] as const;
 type BenchName = (typeof benchNames)[number];
 /** data (dataset build and loader throughput, ~20 s quick, minutes full) runs only when asked for. */
-const defaultNames: BenchName[] = [...modelNames, 'tinyop', 'audio'];
+const defaultNames: BenchName[] = [...modelNames, 'tinyop', 'audio', 'caption'];
 
 const usage = `usage: npm run bench -- [--quick] [--only ${benchNames.join(',')}]
   --quick   fewer reps and a 30-step drift run (under 2 minutes instead of about 10)
@@ -112,6 +113,20 @@ async function main(): Promise<number> {
     }
   }
 
+  let caption: DataBenchmark[] | undefined;
+  let captionError: string | undefined;
+  if (selected.includes('caption')) {
+    // in this process too, after the workers: captioning throughput at beam 1 and 5 (bench/caption.ts)
+    try {
+      progress('captioning throughput');
+      const { runCaptionBenchmarks } = await import('./caption.js');
+      caption = await runCaptionBenchmarks({ quick: settings.mode === 'quick' });
+    } catch (error) {
+      captionError = errorText(error);
+      progress(`caption benchmarks failed: ${captionError}`);
+    }
+  }
+
   const results: Results = {
     date: new Date().toISOString(),
     settings,
@@ -125,12 +140,14 @@ async function main(): Promise<number> {
     ...(dataError ? { dataError } : {}),
     ...(audio ? { audio } : {}),
     ...(audioError ? { audioError } : {}),
+    ...(caption ? { caption } : {}),
+    ...(captionError ? { captionError } : {}),
     totalSeconds: (Date.now() - started) / 1000,
   };
   // latest.json is whatever ran last; full.json / quick.json keep the last run of each kind
   for (const file of ['latest.json', `${settings.mode}.json`]) await writeResults(fileURLToPath(new URL(`./results/${file}`, import.meta.url)), results);
   process.stdout.write(formatReport(results));
-  return models.some((model) => model.error) || tinyOpError || dataError || audioError ? 1 : 0;
+  return models.some((model) => model.error) || tinyOpError || dataError || audioError || captionError ? 1 : 0;
 }
 
 main().then(

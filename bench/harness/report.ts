@@ -86,6 +86,10 @@ export function formatReport(results: Results): string {
   if (results.data) {
     parts.push(table(['data', 'value', 'unit'], results.data.map((entry) => [entry.name, fixed(entry.value, 1), entry.unit]), new Set([1])));
   }
+  if (results.caption) {
+    parts.push(table(['caption', 'value', 'unit'], results.caption.map((entry) => [entry.name, fixed(entry.value, 1), entry.unit]), new Set([1])));
+  }
+  if (results.captionError) parts.push(`caption benchmarks FAILED: ${results.captionError.split('\n')[0] ?? ''}`);
   if (results.dataError) parts.push(`data benchmarks FAILED: ${results.dataError.split('\n')[0] ?? ''}`);
   if (results.audio) parts.push(table(['audio', 'value', 'unit'], results.audio.map((entry) => [entry.name, fixed(entry.value, 1), entry.unit]), new Set([1])));
   if (results.audioError) parts.push(`audio benchmark FAILED: ${results.audioError.split('\n')[0] ?? ''}`);

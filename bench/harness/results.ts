@@ -110,5 +110,8 @@ export interface Results {
   /** bench/audio.ts: text→audio generation speed. */
   audio?: DataBenchmark[];
   audioError?: string;
+  /** bench/caption.ts: captioning images/s at beam 1 and 5. */
+  caption?: DataBenchmark[];
+  captionError?: string;
   totalSeconds: number;
 }

@@ -7,6 +7,8 @@ import { registerInfo } from './commands/info.js';
 import { registerTrain } from './commands/train.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerEval } from './commands/eval.js';
+import { registerCaption } from './commands/caption.js';
+import { registerTranscribe } from './commands/transcribe.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerData(program);
   registerEval(program);
+  registerCaption(program);
+  registerTranscribe(program);
   return program;
 }
 

@@ -56,6 +56,9 @@ export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): T
         case 'sample':
           if (!interactive) stream.write(`samples: ${event.files.join(', ')}\n`);
           break;
+        case 'texts':
+          log(`samples at step ${event.step}:\n${event.samples.map((sample) => `  ${sample.right ? '✓' : '✗'} ${sample.text}${sample.right ? '' : `   (should be: ${sample.reference})`}`).join('\n')}`);
+          break;
         case 'checkpoint':
           if (!interactive) stream.write(`checkpoint: ${event.path}\n`);
           break;

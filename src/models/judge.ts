@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { type Tensor, F, cat, linspace, noGrad, stack, tidy } from '../tensor/index.js';
 import { BatchNorm2d, Conv2d, Linear, Module, ModuleList, ReLU, Sequential } from '../nn/index.js';
+import { fitImages } from '../modalities/image/fit.js';
 
 export const JUDGE_WEIGHTS_FILE = 'judge.safetensors';
 export const JUDGE_INFO_FILE = 'judge.json';
@@ -98,21 +99,8 @@ function checkShape(images: Tensor): [number, number, number, number] {
 
 /** Converts [N, C, H, W] images in [-1, 1] to what the network reads: its channel count and input size. */
 export function prepareImages(images: Tensor, architecture: JudgeArchitecture): Tensor {
-  const [, channels, height, width] = checkShape(images);
-  return tidy(() => {
-    let x = images.dtype === 'float32' ? images : images.float();
-    if (channels !== architecture.channels) {
-      // ITU-R BT.601 luma for colour → grey; grey → colour repeats the channel
-      x = architecture.channels === 1
-        ? x.select(1, 0).mul(0.299).add(x.select(1, 1).mul(0.587)).add(x.select(1, 2).mul(0.114)).unsqueeze(1)
-        : x.expand(-1, 3, -1, -1);
-    }
-    const size = architecture.inputSize;
-    if (height !== size || width !== size) {
-      x = height === 2 * size && width === 2 * size ? F.avgPool2d(x, 2) : F.interpolate(x, { size: [size, size], mode: 'bilinear' });
-    }
-    return x === images ? images.clone() : x.contiguous();
-  });
+  checkShape(images);
+  return fitImages(images, { channels: architecture.channels, size: architecture.inputSize });
 }
 
 const judgeInfoSchema = z.object({

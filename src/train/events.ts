@@ -3,6 +3,8 @@ export type TrainEvent =
   | { type: 'start'; runDir: string; step: number; total: number; resumed: boolean }
   | { type: 'step'; step: number; total: number; losses: Record<string, number>; smoothed: Record<string, number>; stepsPerSecond: number; etaSeconds: number }
   | { type: 'sample'; step: number; files: string[] }
+  /** Texts a text-writing recipe produced for its fixed sample inputs, beside what they should say. */
+  | { type: 'texts'; step: number; samples: { reference: string; text: string; right: boolean }[] }
   | { type: 'checkpoint'; step: number; path: string }
   | { type: 'eval'; step: number; metrics: Record<string, number> }
   | { type: 'interrupted'; step: number; path: string }

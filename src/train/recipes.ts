@@ -6,6 +6,7 @@ import { type SessionOptions, trainTextToImage } from './sessions/text-to-image.
 import { TEXT_TO_AUDIO_RECIPES } from '../models/text-to-audio-recipes.js';
 import { trainTextToAudio } from './sessions/text-to-audio.js';
 import type { TrainResult } from './loop.js';
+import { TEXT_WRITER_RECIPES } from './text-writer-recipes.js';
 
 export interface RecipeEntry {
   name: string;
@@ -32,7 +33,7 @@ export const RECIPES: readonly RecipeEntry[] = TEXT_TO_IMAGE_RECIPES.map((recipe
     model.dispose();
     return result;
   },
-})));
+}))).concat(TEXT_WRITER_RECIPES);
 
 export function getRecipe(name: unknown): RecipeEntry {
   const recipe = RECIPES.find((entry) => entry.name === name);

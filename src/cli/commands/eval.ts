@@ -1,5 +1,6 @@
 // `mmgen eval RUN`: judges a text→image run (attribute accuracy with chance, FID/KID with the
-// real-vs-real floor) and writes RUN/eval.json and RUN/eval.md.
+// real-vs-real floor) and writes RUN/eval.json, RUN/eval.md and a grid of test captions; text→audio,
+// captioner and transcriber runs go to their own eval-*.ts.
 // `mmgen eval train-judge DATASET`: trains the judge that eval uses, on the dataset's real images.
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
@@ -17,9 +18,12 @@ import { withJudgeProgress } from '../judge-progress.js';
 import { isAudioDataset, runAudioEval, runJudgeWavs, runTrainAudioJudge } from './eval-audio.js';
 import { isTextToAudioRun } from '../../models/text-to-audio-recipes.js';
 import { DEFAULT_AUDIO_JUDGE_STEPS } from '../../models/audio-judge-train.js';
+import { readRunConfig } from '../../models/text-to-image.js';
+import { runCaptionEval } from './eval-caption.js';
+import { runTranscriberEval } from './eval-transcriber.js';
 
 export interface TrainJudgeFlags { out?: string; steps?: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }
-export interface EvalFlags { judge?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string }
+export interface EvalFlags { judge?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; limit?: string }
 
 function integer(value: string, flag: string, minimum: number): number {
   const parsed = Number(value);
@@ -77,6 +81,9 @@ export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags):
 
 export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
   if (await isTextToAudioRun(runDir)) return runAudioEval(runDir, flags, defaultJudgeDir);
+  const recipe = (await readRunConfig(runDir)).recipe;
+  if (recipe === 'captioner') return runCaptionEval(runDir, flags);
+  if (recipe === 'transcriber') return runTranscriberEval(runDir, flags);
   const started = performance.now();
   const run = await loadTextToImageRun(runDir);
   let judge: Judge | undefined;
@@ -143,7 +150,7 @@ async function writeExampleGrid(runDir: string, captions: string[], generate: (t
 export function registerEval(program: Command): void {
   const command = program
     .command('eval')
-    .description('judge a run: text→image attribute accuracy and FID/KID; text→audio accuracy, inception score and Fréchet distance')
+    .description('evaluate a run: text→image (attribute accuracy, FID/KID), text→audio (accuracy, inception score, Fréchet distance), captioner (Strict/Feats/Letters, BLEU, CIDEr-D, nearest-neighbour baseline) or transcriber (exact match, CER)')
     .argument('<run>', 'run folder written by `mmgen train`')
     .option('--judge <dir>', 'judge folder (default DATASET/judge)')
     .option('--captions <count>', 'test captions to draw', String(DEFAULT_PROTOCOL.captions))
@@ -152,6 +159,9 @@ export function registerEval(program: Command): void {
     .option('--batch <count>', 'captions per generation call', String(DEFAULT_PROTOCOL.batchSize))
     .option('--kid-subsets <count>', 'random subsets averaged for KID', '100')
     .option('--per-class <count>', 'text→audio runs: clips generated per class', '100')
+    .option('--beam <width>', 'captioners/transcribers: beam width (1 = greedy; default from the run config)')
+    .option('--length-penalty <alpha>', 'captioners: GNMT length penalty α of beam search (default from the run config)')
+    .option('--limit <count>', 'captioners/transcribers: only the first N test samples')
     .action(async (runDir: string, flags: EvalFlags) => runEval(runDir, flags));
   command
     .command('train-judge')

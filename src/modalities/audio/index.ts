@@ -9,3 +9,4 @@ export {
 } from './mel.js';
 export { griffinLim, logMelToAudio, type GriffinLimOptions, type GriffinLimResult, type LogMelToAudioOptions } from './griffin-lim.js';
 export { writeSpectrogramPng, spectrogramToImage, magmaColour, type SpectrogramImageOptions, type SpectrogramImage } from './spectrogram-image.js';
+export { SpectrogramEncoder, type SpectrogramEncoderOptions } from './spectrogram-encoder.js';

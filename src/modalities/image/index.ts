@@ -8,3 +8,5 @@ export {
 export { resizeImage, centerCrop, flattenAlpha, convertChannels, type ResizeOptions } from './transform.js';
 export { imageToTensor, imagesToTensor, tensorToImage, tensorToImages, type PixelRange, type RangeOptions } from './tensor.js';
 export { writeContactSheet, wrapCaption, type ContactSheetTile, type ContactSheetOptions, type ContactSheetResult } from './contact-sheet.js';
+export { FeatureMapEncoder, type FeatureMapEncoderOptions } from './feature-map-encoder.js';
+export { fitImages } from './fit.js';

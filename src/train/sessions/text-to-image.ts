@@ -28,6 +28,17 @@ export interface SessionOptions {
   stopAfter?: number;
 }
 
+/** What the training loop takes from a session's options: run folder, resume, events, abort, stop step. */
+export function sessionLoopOptions(options: SessionOptions): Pick<TrainOptions, 'runDir' | 'resume' | 'onEvent' | 'signal' | 'stopAfter'> {
+  return {
+    runDir: options.runDir,
+    resume: options.resume ?? false,
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.stopAfter !== undefined ? { stopAfter: options.stopAfter } : {}),
+  };
+}
+
 /** Distinct captions from the validation split (or train), in manifest order: the fixed sample prompts. */
 export function samplePrompts(split: Pick<LoadedSplit, 'entries'>, count: number): string[] {
   const seen: string[] = [];
@@ -51,7 +62,7 @@ export async function runTokenizer(dataset: Dataset, options: SessionOptions): P
 /** The training loop's options from a session's options and a recipe's run settings. */
 export function loopOptions(options: SessionOptions, t: RunSettings, seed: number, config: object): TrainOptions {
   return {
-    runDir: options.runDir,
+    ...sessionLoopOptions(options),
     totalSteps: t.steps,
     seed,
     config,
@@ -59,10 +70,6 @@ export function loopOptions(options: SessionOptions, t: RunSettings, seed: numbe
     keepLast: t.keepLast,
     sampleEvery: t.sampleEvery,
     logEvery: t.logEvery,
-    resume: options.resume ?? false,
-    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.stopAfter !== undefined ? { stopAfter: options.stopAfter } : {}),
   };
 }
 

@@ -1,0 +1,95 @@
+// `mmgen caption RUN IMAGE... [--beam 5] [--json]`: one caption per image. Images of any size and format
+// are resized (centre crop) to what the run reads; a file that cannot be read is reported by name and
+// the others are still captioned.
+import type { Command } from 'commander';
+import { printPerFile } from '../per-file-output.js';
+import { decodeImage, imagesToTensor, type RawImage } from '../../modalities/image/index.js';
+import { checkBeamWidth } from '../../modalities/text/generate.js';
+import { loadCaptionerRun } from '../../models/captioner-run.js';
+
+interface CaptionFlags { beam?: string; maxLength?: string; json?: boolean; batch: string; sample?: string; temperature?: string; topK?: string; topP?: string }
+
+export interface CaptionLine {
+  file: string;
+  caption?: string;
+  logProb?: number;
+  score?: number;
+  error?: string;
+}
+
+function positiveInteger(value: string, flag: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${flag} must be a positive integer, got "${value}"`);
+  return parsed;
+}
+
+/** Captions files with a loaded run; failures are returned per file. */
+export async function captionFiles(runDir: string, files: string[], flags: CaptionFlags): Promise<CaptionLine[]> {
+  if (files.length === 0) throw new Error('give at least one image file: mmgen caption RUN IMAGE...');
+  const beam = flags.beam === undefined ? undefined : checkBeamWidth(Number(flags.beam), '--beam');
+  const maxLength = flags.maxLength === undefined ? undefined : positiveInteger(flags.maxLength, '--max-length');
+  const batchSize = positiveInteger(flags.batch, '--batch');
+  const sampleSeed = flags.sample === undefined ? undefined : Number(flags.sample);
+  if (sampleSeed !== undefined && (!Number.isSafeInteger(sampleSeed) || sampleSeed < 0)) throw new Error(`--sample must be a non-negative integer seed, got "${flags.sample}"`);
+  const sample = sampleSeed === undefined ? undefined : {
+    seed: sampleSeed,
+    ...(flags.temperature !== undefined ? { temperature: Number(flags.temperature) } : {}),
+    ...(flags.topK !== undefined ? { topK: Number(flags.topK) } : {}),
+    ...(flags.topP !== undefined ? { topP: Number(flags.topP) } : {}),
+  };
+  const { model } = await loadCaptionerRun(runDir);
+  try {
+    const { channels, size } = model.shape;
+    const lines: CaptionLine[] = [];
+    for (let start = 0; start < files.length; start += batchSize) {
+      const chunk = files.slice(start, start + batchSize);
+      const decoded = await Promise.all(chunk.map(async (file): Promise<RawImage | Error> => {
+        try {
+          return await decodeImage(file, { channels: channels === 1 ? 1 : 3, size: [size, size], fit: 'cover' });
+        } catch (error) {
+          return error instanceof Error ? error : new Error(String(error));
+        }
+      }));
+      const good = decoded.filter((image): image is RawImage => !(image instanceof Error));
+      const images = good.length > 0 ? imagesToTensor(good, { range: 'signed' }) : undefined;
+      let captions;
+      try {
+        captions = images ? model.caption(images, { ...(beam !== undefined ? { beam } : {}), ...(maxLength !== undefined ? { maxLength } : {}), ...(sample ? { sample } : {}) }) : [];
+      } finally {
+        images?.dispose();
+      }
+      let next = 0;
+      chunk.forEach((file, index) => {
+        const image = decoded[index];
+        if (image instanceof Error) lines.push({ file, error: image.message });
+        else {
+          const caption = captions[next++];
+          if (caption) lines.push({ file, caption: caption.text, logProb: Number(caption.logProb.toFixed(4)), score: Number(caption.score.toFixed(4)) });
+        }
+      });
+    }
+    return lines;
+  } finally {
+    model.dispose();
+  }
+}
+
+export function registerCaption(program: Command): void {
+  program
+    .command('caption')
+    .description('caption images with a trained captioner run')
+    .argument('<run>', 'run folder written by `mmgen train` with a captioner config')
+    .argument('<images...>', 'image files (PNG, JPEG, WebP, GIF, TIFF; any size)')
+    .option('--beam <width>', 'beam width (1 = greedy; default from the run config)')
+    .option('--max-length <tokens>', 'longest caption in tokens')
+    .option('--batch <count>', 'images per forward pass', '64')
+    .option('--sample <seed>', 'sample captions with this seed instead of searching (same seed, same captions)')
+    .option('--temperature <t>', 'with --sample: softmax temperature (default 1)')
+    .option('--top-k <k>', 'with --sample: keep the k likeliest words (0 = all)')
+    .option('--top-p <p>', 'with --sample: keep the smallest set of words with probability ≥ p')
+    .option('--json', 'one JSON object per line: file, caption, logProb, score (or error)')
+    .action(async (runDir: string, files: string[], flags: CaptionFlags) => {
+      const lines = await captionFiles(runDir, files, flags);
+      printPerFile(lines, { json: flags.json, text: (line) => line.caption ?? '', verb: 'captioned' });
+    });
+}

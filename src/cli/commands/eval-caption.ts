@@ -1,0 +1,64 @@
+// `mmgen eval RUN` for a captioner: the image→text protocol on the test split with the nearest-neighbour
+// baseline (judge features when the dataset has a judge, else the captioner's own encoder features).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Judge } from '../../models/judge.js';
+import { loadCaptionerRun } from '../../models/captioner-run.js';
+import { checkBeamWidth } from '../../modalities/text/generate.js';
+import { type FeatureSpace, evaluateImageToText } from '../../eval/image-to-text.js';
+import { captionRows, writeCaptionReport } from '../../eval/image-to-text-report.js';
+import { dataProgress } from '../data-progress.js';
+import { interruptSignal } from '../progress.js';
+
+export interface CaptionEvalFlags { judge?: string; beam?: string; lengthPenalty?: string; limit?: string; batch: string }
+
+function integer(value: string, flag: string, minimum: number): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < minimum) throw new Error(`${flag} must be an integer ≥ ${minimum}, got "${value}"`);
+  return parsed;
+}
+
+export async function runCaptionEval(runDir: string, flags: CaptionEvalFlags): Promise<void> {
+  const started = performance.now();
+  const beam = flags.beam === undefined ? undefined : checkBeamWidth(Number(flags.beam), '--beam');
+  const run = await loadCaptionerRun(runDir);
+  let judge: Judge | undefined;
+  const data = dataProgress();
+  const interrupt = interruptSignal('evaluation');
+  try {
+    if (!existsSync(run.dataset)) throw new Error(`${runDir} was trained on ${run.dataset}, which does not exist here; rebuild it with \`mmgen data build\` at that path`);
+    const judgeDir = flags.judge ?? join(run.dataset, 'judge');
+    if (existsSync(join(judgeDir, 'judge.json'))) judge = await Judge.load(judgeDir);
+    else if (flags.judge) throw new Error(`no judge at ${flags.judge}; train one with \`mmgen eval train-judge DATASET --out ${flags.judge}\``);
+    const model = run.model;
+    const lengthPenalty = flags.lengthPenalty === undefined ? undefined : Number(flags.lengthPenalty);
+    if (lengthPenalty !== undefined && !(lengthPenalty >= 0)) throw new Error(`--length-penalty must be a number ≥ 0, got "${flags.lengthPenalty}"`);
+    const decoding = { ...run.config.decoding, ...(beam !== undefined ? { beam } : {}), ...(lengthPenalty !== undefined ? { lengthPenalty } : {}) };
+    const loadedJudge = judge;
+    const neighbourSpace: FeatureSpace = loadedJudge
+      ? { name: `judge features (${judgeDir})`, features: (images) => loadedJudge.features(images) }
+      : { name: "the captioner's own encoder features (mean over the feature map; the dataset has no judge)", features: (images) => model.features(images) };
+    const evaluation = await evaluateImageToText({
+      captioner: { caption: (images) => model.caption(images, decoding).map((caption) => caption.text) },
+      neighbourSpace,
+      dataset: run.dataset,
+      batchSize: integer(flags.batch, '--batch', 1),
+      ...(flags.limit !== undefined ? { limit: integer(flags.limit, '--limit', 1) } : {}),
+      onEvent: data.onEvent,
+      signal: interrupt.signal,
+    });
+    data.stop();
+    const decodingText = decoding.beam === 1 ? 'greedy' : `beam ${decoding.beam}, length penalty ${decoding.lengthPenalty}`;
+    const paths = await writeCaptionReport(runDir, evaluation, { runDir, recipe: 'captioner', decoding: decodingText, seconds: Number(((performance.now() - started) / 1000).toFixed(1)) });
+    process.stdout.write(`${runDir} (captioner, ${decodingText}) on ${evaluation.dataset.name}: ${evaluation.images} ${evaluation.split} images, ${evaluation.seconds.imagesPerSecond} images/s\n`);
+    const rows = [{ metric: 'metric', captioner: 'captioner', neighbour: 'nearest neighbour', chance: 'chance' }, ...captionRows(evaluation)];
+    const width = (key: 'metric' | 'captioner' | 'neighbour') => Math.max(...rows.map((row) => row[key].length));
+    for (const row of rows) process.stdout.write(`  ${row.metric.padEnd(width('metric'))}  ${row.captioner.padStart(width('captioner'))}  ${row.neighbour.padStart(width('neighbour'))}  ${row.chance}\n`);
+    process.stdout.write(`nearest neighbour in ${evaluation.neighbourSpace}\nreport: ${paths.markdown} and ${paths.json}\n`);
+  } finally {
+    data.stop();
+    interrupt.release();
+    judge?.dispose();
+    run.model.dispose();
+  }
+}

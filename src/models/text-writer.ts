@@ -1,0 +1,128 @@
+// What every recipe that writes text shares (captioner: image → text; transcriber: audio → text): an
+// encoder to a feature map [B, N, D], the attention text decoder, teacher forcing with label-smoothed
+// cross-entropy, AdamW with warmup and cosine decay, gradient clipping, and decoding (greedy, beam,
+// sampling). A subclass says how raw inputs become what its encoder reads.
+import { z } from 'zod';
+import { type Module, crossEntropy } from '../nn/index.js';
+import { AdamW, clipGradNorm, cosineSchedule } from '../optim/index.js';
+import { AttentionDecoder } from '../modalities/text/attention-decoder.js';
+import { type GenerateTextOptions, type GeneratedText, type TextGenerator, generateText } from '../modalities/text/generate.js';
+import type { Tokenizer } from '../modalities/text/index.js';
+import { type Tensor, noGrad, tidy } from '../tensor/index.js';
+
+export const decodingConfig = z.strictObject({
+  /** Beam width used by eval and the CLI unless told otherwise (1 = greedy). */
+  beam: z.number().int().positive().default(3),
+  maxLength: z.number().int().positive().default(24),
+  lengthPenalty: z.number().min(0).default(0.6),
+}).prefault({});
+
+export const textTrainingConfig = z.strictObject({
+  steps: z.number().int().positive().default(1500),
+  batchSize: z.number().int().positive().default(64),
+  lr: z.number().positive().default(2e-3),
+  weightDecay: z.number().min(0).default(1e-4),
+  warmupSteps: z.number().int().nonnegative().default(100),
+  labelSmoothing: z.number().min(0).max(0.5).default(0.1),
+  clipNorm: z.number().positive().default(1),
+  sampleEvery: z.number().int().positive().default(250),
+  checkpointEvery: z.number().int().positive().default(500),
+  keepLast: z.number().int().positive().default(3),
+  logEvery: z.number().int().positive().default(5),
+  trainLimit: z.number().int().positive().optional(),
+}).prefault({});
+
+/** The decoder's sizes in a recipe's model section. */
+const decoderSettings = {
+  embeddingDim: z.number().int().positive().default(64),
+  hiddenSize: z.number().int().positive().default(256),
+  dropout: z.number().min(0).max(0.9).default(0.1),
+};
+
+/** The config schema of a text-writing recipe: its encoder's settings join the decoder's in `model`. */
+export function textWriterConfig<Recipe extends string, Encoder extends z.ZodRawShape>(recipe: Recipe, encoder: Encoder) {
+  return z.strictObject({
+    recipe: z.literal(recipe),
+    dataset: z.string().min(1),
+    seed: z.number().int().nonnegative().default(0),
+    // every model setting has a default, so an absent section parses as {} (the generic type cannot show it)
+    model: z.strictObject({ ...encoder, ...decoderSettings }).prefault({} as never),
+    training: textTrainingConfig,
+    decoding: decodingConfig,
+  });
+}
+
+export interface TextWriterSettings {
+  training: z.output<typeof textTrainingConfig>;
+  decoding: z.output<typeof decodingConfig>;
+  decoder: { memoryDim: number; embeddingDim: number; hiddenSize: number; dropout: number };
+}
+
+/** An encoder from prepared inputs to a feature map [B, N, D]. */
+export interface FeatureEncoder extends Module {
+  forward(inputs: Tensor): Tensor;
+}
+
+export abstract class TextWriter<Encoder extends FeatureEncoder> implements TextGenerator {
+  readonly decoder: AttentionDecoder;
+  readonly optimizer: AdamW;
+  private readonly schedule: (step: number) => number;
+
+  protected constructor(readonly encoder: Encoder, readonly tokenizer: Tokenizer, private readonly settings: TextWriterSettings) {
+    this.decoder = new AttentionDecoder({ vocabularySize: tokenizer.vocabularySize, paddingId: tokenizer.padId, ...settings.decoder });
+    const t = settings.training;
+    this.optimizer = new AdamW([...this.encoder.parameters(), ...this.decoder.parameters()], { lr: t.lr, weightDecay: t.weightDecay });
+    this.schedule = cosineSchedule({ totalSteps: t.steps, warmupSteps: Math.min(t.warmupSteps, t.steps), minFactor: 0.02 });
+  }
+
+  /** Raw inputs (images in [-1, 1], waveforms) → what the encoder reads; a new tensor. */
+  abstract prepare(inputs: Tensor): Tensor;
+
+  get modules(): Record<string, Module> {
+    return { encoder: this.encoder, decoder: this.decoder };
+  }
+  get optimizers(): Record<string, AdamW> {
+    return { writer: this.optimizer };
+  }
+
+  /** One step of teacher forcing on raw inputs and tokens [B, L] = bos … eos pad. */
+  trainStep(inputs: Tensor, tokens: Tensor, step: number): Record<string, number> {
+    const t = this.settings.training;
+    this.optimizer.lr = t.lr * this.schedule(step - 1);
+    this.encoder.train();
+    this.decoder.train();
+    const [loss, gradNorm] = tidy(() => {
+      const length = tokens.shape[1] ?? 0;
+      const logits = this.decoder.forward(this.encoder.forward(this.prepare(inputs)), tokens.narrow(1, 0, length - 1));
+      const value = crossEntropy(logits, tokens.narrow(1, 1, length - 1).contiguous(), { ignoreIndex: this.tokenizer.padId, labelSmoothing: t.labelSmoothing });
+      this.optimizer.zeroGrad();
+      value.backward();
+      const norm = clipGradNorm(this.optimizer.parameters(), t.clipNorm);
+      this.optimizer.step();
+      return [value.item(), norm];
+    });
+    return { loss, gradNorm, lr: this.optimizer.lr };
+  }
+
+  /** The encoder's feature map [B, N, D] of raw inputs (eval mode, no gradients). */
+  encode(inputs: Tensor): Tensor {
+    this.encoder.eval();
+    return noGrad(() => tidy(() => this.encoder.forward(this.prepare(inputs))));
+  }
+
+  /** Text for each raw input; unset options come from the config's decoding section. */
+  write(inputs: Tensor, options: GenerateTextOptions = {}): GeneratedText[] {
+    const memory = this.encode(inputs);
+    try {
+      return generateText(this, memory, { ...this.settings.decoding, ...options });
+    } finally {
+      memory.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.encoder.dispose();
+    this.decoder.dispose();
+    this.optimizer.dispose();
+  }
+}

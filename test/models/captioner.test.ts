@@ -1,0 +1,122 @@
+// The captioner: a tiny one overfits a handful of shapes images to their exact captions (greedy and
+// beam), training is seeded, the caption command reports bad files by name and keeps the others,
+// bad runs and beam widths are clear errors, evaluation runs end to end, and nothing leaks.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { captionerConfig, type CaptionerConfig } from '../../src/models/captioner.js';
+import { loadCaptionerRun } from '../../src/models/captioner-run.js';
+import { trainCaptioner } from '../../src/train/sessions/captioner.js';
+import { captionFiles } from '../../src/cli/commands/caption.js';
+import { evaluateImageToText } from '../../src/eval/image-to-text.js';
+import { loadSplit } from '../../src/data/loader.js';
+import { memory } from '../../src/tensor/index.js';
+import type { TrainEvent } from '../../src/train/events.js';
+import { type TinyDataset, tinyShapes } from '../eval/helpers.js';
+
+let data: TinyDataset;
+let tensorsBefore = 0;
+const events: TrainEvent[] = [];
+const HANDFUL = 8;
+
+function tinyConfig(dataset: string, steps: number): CaptionerConfig {
+  return captionerConfig.parse({
+    recipe: 'captioner',
+    dataset,
+    seed: 3,
+    model: { imageSize: 32, encoderChannels: 8, featureDim: 32, embeddingDim: 16, hiddenSize: 64, dropout: 0 },
+    training: { steps, batchSize: HANDFUL, lr: 5e-3, warmupSteps: 10, labelSmoothing: 0.05, trainLimit: HANDFUL, sampleEvery: 100, checkpointEvery: 1000, logEvery: 1 },
+    decoding: { beam: 3, maxLength: 12 },
+  });
+}
+
+before(async () => {
+  tensorsBefore = memory().tensors;
+  data = await tinyShapes({ level: 3, count: 120 });
+  const { model } = await trainCaptioner(tinyConfig(data.dir, 150), { runDir: join(data.root, 'run'), onEvent: (event) => events.push(event) });
+  model.dispose();
+});
+
+after(async () => {
+  await data.cleanup();
+  assert.equal(memory().tensors, tensorsBefore, 'training, captioning or evaluation leaked tensors');
+});
+
+test('a tiny captioner overfits a handful of shapes images to their exact captions, greedy and beam', async () => {
+  const losses = events.flatMap((event) => (event.type === 'step' ? [event.losses.loss as number] : []));
+  assert.equal(losses.length, 150);
+  assert.ok((losses.at(-1) as number) < (losses[0] as number) * 0.3, `loss should fall: ${losses[0]} → ${losses.at(-1)}`);
+  const texts = events.find((event) => event.type === 'texts');
+  assert.ok(texts && texts.type === 'texts' && texts.samples.length > 0, 'sample captions are reported during training');
+  const { model } = await loadCaptionerRun(join(data.root, 'run'));
+  const split = await loadSplit(data.dir, { split: 'train', limit: HANDFUL });
+  try {
+    const images = split.images!;
+    const expected = split.entries.map((entry) => entry.text);
+    assert.deepEqual(model.caption(images, { beam: 1 }).map((caption) => caption.text), expected);
+    const beamed = model.caption(images, { beam: 4 });
+    assert.deepEqual(beamed.map((caption) => caption.text), expected);
+    for (const caption of beamed) assert.ok(caption.finished && caption.logProb < 0 && caption.score < 0);
+    const sampled = model.caption(images, { sample: { seed: 4, temperature: 1.5 } }).map((caption) => caption.text);
+    assert.deepEqual(model.caption(images, { sample: { seed: 4, temperature: 1.5 } }).map((caption) => caption.text), sampled, 'same seed, same samples');
+  } finally {
+    split.dispose();
+    model.dispose();
+  }
+});
+
+test('training is seeded: the same config gives the same loss curve', async () => {
+  const curve = async (runDir: string): Promise<number[]> => {
+    const losses: number[] = [];
+    const { model } = await trainCaptioner(tinyConfig(data.dir, 6), { runDir, onEvent: (event) => event.type === 'step' && losses.push(event.losses.loss as number) });
+    model.dispose();
+    return losses;
+  };
+  assert.deepEqual(await curve(join(data.root, 'seeded-a')), await curve(join(data.root, 'seeded-b')));
+});
+
+test('caption: corrupt, empty and missing files are reported by name, the others still captioned; bad beam and non-captioner runs are clear errors', async () => {
+  const run = join(data.root, 'run');
+  const corrupt = join(data.root, 'corrupt.png');
+  const empty = join(data.root, 'empty.jpg');
+  await writeFile(corrupt, 'this is not an image');
+  await writeFile(empty, '');
+  const good = join(data.dir, 'images', '00000.png');
+  const lines = await captionFiles(run, [good, corrupt, empty, join(data.root, 'missing.png'), good], { batch: '64' });
+  assert.equal(lines.length, 5);
+  assert.equal(lines[0]?.caption, lines[4]?.caption);
+  assert.ok((lines[0]?.caption ?? '').length > 0);
+  assert.match(lines[1]?.error ?? '', /corrupt\.png/);
+  assert.match(lines[2]?.error ?? '', /empty\.jpg: the file is empty/);
+  assert.match(lines[3]?.error ?? '', /missing\.png: no such file/);
+  await assert.rejects(captionFiles(run, [good], { batch: '64', beam: '0' }), /--beam must be a positive integer/);
+  const other = join(data.root, 'gan-run');
+  await mkdir(other, { recursive: true });
+  await writeFile(join(other, 'config.json'), JSON.stringify({ recipe: 'text2image-gan', dataset: data.dir }));
+  await assert.rejects(captionFiles(other, [good], { batch: '64' }), /is a "text2image-gan" run, not a captioner/);
+  await assert.rejects(captionFiles(join(data.root, 'nothing'), [good], { batch: '64' }), /not a readable mmgen run/);
+});
+
+test('image→text evaluation scores the captioner and the nearest-neighbour baseline on the test split', async () => {
+  const { model } = await loadCaptionerRun(join(data.root, 'run'));
+  try {
+    const evaluation = await evaluateImageToText({
+      captioner: { caption: (images) => model.caption(images, { beam: 2 }).map((caption) => caption.text) },
+      neighbourSpace: { name: 'encoder features', features: (images) => model.features(images) },
+      dataset: data.dir,
+    });
+    assert.equal(evaluation.split, 'test');
+    assert.equal(evaluation.images, 12);
+    const protocol = evaluation.captioner.protocol!;
+    assert.deepEqual(Object.keys(protocol.attributes.attributes), ['shape', 'size', 'colour']);
+    assert.ok(Math.abs(protocol.strict.chance - 1 / 30) < 1e-12);
+    const exact = evaluation.examples.filter((example) => example.captioner === example.reference).length;
+    assert.ok(exact <= Math.round(protocol.strict.value * 12));
+    // the baseline answers with training captions only
+    for (const example of evaluation.examples) assert.ok(evaluation.nearestNeighbour && example.nearestNeighbour.length > 0);
+    assert.ok(evaluation.captioner.bleu.every((value) => value >= 0 && value <= 1));
+  } finally {
+    model.dispose();
+  }
+});
