@@ -15,25 +15,28 @@ export interface RecipeEntry {
   train(config: unknown, options: SessionOptions): Promise<TrainResult>;
 }
 
-export const RECIPES: readonly RecipeEntry[] = TEXT_TO_IMAGE_RECIPES.map((recipe) => ({
-  name: recipe.name,
-  description: recipe.description,
-  schema: recipe.schema,
-  train: async (config: unknown, options: SessionOptions) => {
-    const { result, model } = await trainTextToImage(recipe, config, options);
-    model.dispose();
-    return result;
-  },
-})).concat(TEXT_TO_AUDIO_RECIPES.map((recipe) => ({
-  name: recipe.name,
-  description: recipe.description,
-  schema: recipe.schema,
-  train: async (config: unknown, options: SessionOptions) => {
-    const { result, model } = await trainTextToAudio(recipe, config, options);
-    model.dispose();
-    return result;
-  },
-}))).concat(TEXT_WRITER_RECIPES);
+/** A registry entry whose session returns the trained model too; the CLI only needs the result. */
+function entry<Recipe extends { name: string; description: string; schema: z.ZodType }>(
+  recipe: Recipe,
+  session: (recipe: Recipe, config: unknown, options: SessionOptions) => Promise<{ result: TrainResult; model: { dispose(): void } }>,
+): RecipeEntry {
+  return {
+    name: recipe.name,
+    description: recipe.description,
+    schema: recipe.schema,
+    train: async (config: unknown, options: SessionOptions) => {
+      const { result, model } = await session(recipe, config, options);
+      model.dispose();
+      return result;
+    },
+  };
+}
+
+export const RECIPES: readonly RecipeEntry[] = [
+  ...TEXT_TO_IMAGE_RECIPES.map((recipe) => entry(recipe, trainTextToImage)),
+  ...TEXT_TO_AUDIO_RECIPES.map((recipe) => entry(recipe, trainTextToAudio)),
+  ...TEXT_WRITER_RECIPES,
+];
 
 export function getRecipe(name: unknown): RecipeEntry {
   const recipe = RECIPES.find((entry) => entry.name === name);

@@ -6,6 +6,7 @@ import { printPerFile } from '../per-file-output.js';
 import { decodeImage, imagesToTensor, type RawImage } from '../../modalities/image/index.js';
 import { checkBeamWidth } from '../../modalities/text/generate.js';
 import { loadCaptionerRun } from '../../models/captioner-run.js';
+import { integerFlag } from '../flags.js';
 
 interface CaptionFlags { beam?: string; maxLength?: string; json?: boolean; batch: string; sample?: string; temperature?: string; topK?: string; topP?: string }
 
@@ -17,18 +18,12 @@ export interface CaptionLine {
   error?: string;
 }
 
-function positiveInteger(value: string, flag: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${flag} must be a positive integer, got "${value}"`);
-  return parsed;
-}
-
 /** Captions files with a loaded run; failures are returned per file. */
 export async function captionFiles(runDir: string, files: string[], flags: CaptionFlags): Promise<CaptionLine[]> {
   if (files.length === 0) throw new Error('give at least one image file: mmgen caption RUN IMAGE...');
   const beam = flags.beam === undefined ? undefined : checkBeamWidth(Number(flags.beam), '--beam');
-  const maxLength = flags.maxLength === undefined ? undefined : positiveInteger(flags.maxLength, '--max-length');
-  const batchSize = positiveInteger(flags.batch, '--batch');
+  const maxLength = flags.maxLength === undefined ? undefined : integerFlag(flags.maxLength, '--max-length');
+  const batchSize = integerFlag(flags.batch, '--batch');
   const sampleSeed = flags.sample === undefined ? undefined : Number(flags.sample);
   if (sampleSeed !== undefined && (!Number.isSafeInteger(sampleSeed) || sampleSeed < 0)) throw new Error(`--sample must be a non-negative integer seed, got "${flags.sample}"`);
   const sample = sampleSeed === undefined ? undefined : {

@@ -13,16 +13,11 @@ import { validateConfig } from '../../train/config.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal, trainingProgress } from '../progress.js';
 import { defaultJudgeDir, runEval, runTrainJudge } from './eval.js';
+import { integerFlag } from '../flags.js';
 
 interface DemoFlags { level: string; count: string; steps: string; out: string; data?: string; judgeSteps: string; captions: string }
 
 const DEMO_PROMPTS = ['big red square', 'small blue heart', 'big yellow ellipse', 'small pink square', 'big green heart', 'small red ellipse'];
-
-function positive(value: string, flag: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${flag} must be a positive integer, got "${value}"`);
-  return parsed;
-}
 
 export function registerDemo(program: Command): void {
   program
@@ -36,7 +31,7 @@ export function registerDemo(program: Command): void {
     .option('--out <dir>', 'run folder', 'runs/demo')
     .option('--data <dir>', 'dataset folder (default datasets/demo-shapes-l<level>)')
     .action(async (flags: DemoFlags) => {
-      const level = positive(flags.level, '--level');
+      const level = integerFlag(flags.level, '--level');
       if (level > 5) throw new Error(`--level must be 1 to 5, got ${level}`);
       const datasetDir = flags.data ?? join('datasets', `demo-shapes-l${level}`);
       const say = (line: string): void => void process.stdout.write(`\n== ${line}\n`);
@@ -44,7 +39,7 @@ export function registerDemo(program: Command): void {
         say(`1/4 building shapes level ${level} (${flags.count} samples) in ${datasetDir}`);
         const data = dataProgress();
         try {
-          await buildDataset({ builder: 'shapes', out: datasetDir, seed: 0, options: { level, count: positive(flags.count, '--count') }, onEvent: data.onEvent });
+          await buildDataset({ builder: 'shapes', out: datasetDir, seed: 0, options: { level, count: integerFlag(flags.count, '--count') }, onEvent: data.onEvent });
         } finally {
           data.stop();
         }
@@ -59,7 +54,7 @@ export function registerDemo(program: Command): void {
         recipe: 'text2image-gan', dataset: datasetDir, seed: 0,
         // a lighter generator than the recipe default: the demo should finish in a few minutes
         model: { generatorChannels: 128 },
-        training: { steps: positive(flags.steps, '--steps'), sampleEvery: 100, checkpointEvery: 200, logEvery: 1 },
+        training: { steps: integerFlag(flags.steps, '--steps'), sampleEvery: 100, checkpointEvery: 200, logEvery: 1 },
       }, 'demo config');
       await rm(flags.out, { recursive: true, force: true });
       const progress = trainingProgress();

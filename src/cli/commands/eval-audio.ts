@@ -12,15 +12,8 @@ import { evaluateTextToAudio, audioMetricRows, writeAudioReport } from '../../ev
 import { readClips } from '../../eval/audio-files.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
-import { withJudgeProgress } from '../judge-progress.js';
-
-const percent = (value: number): string => `${(value * 100).toFixed(1)} %`;
-
-function integer(value: string, flag: string, minimum: number): number {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < minimum) throw new Error(`${flag} must be an integer ≥ ${minimum}, got "${value}"`);
-  return parsed;
-}
+import { type TrainJudgeFlags, judgeTrainingSettings, withJudgeProgress } from '../judge-progress.js';
+import { integerFlag, percent } from '../flags.js';
 
 /** Whether a dataset is judged by the audio judge: it has clips and no images. */
 export async function isAudioDataset(datasetDir: string): Promise<boolean> {
@@ -29,17 +22,13 @@ export async function isAudioDataset(datasetDir: string): Promise<boolean> {
   return info.modalities.audio !== undefined && info.modalities.image === undefined;
 }
 
-export async function runTrainAudioJudge(datasetDir: string, flags: { out?: string; steps?: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }, defaultOut: string): Promise<void> {
+export async function runTrainAudioJudge(datasetDir: string, flags: TrainJudgeFlags, defaultOut: string): Promise<void> {
   const out = flags.out ?? defaultOut;
-  const steps = integer(flags.steps ?? String(DEFAULT_AUDIO_JUDGE_STEPS), '--steps', 1);
+  const settings = judgeTrainingSettings(flags, DEFAULT_AUDIO_JUDGE_STEPS);
   const result = await withJudgeProgress((onEvent, signal) => trainAudioJudge({
     dataset: datasetDir,
-    steps,
-    seed: integer(flags.seed, '--seed', 0),
-    batchSize: integer(flags.batch, '--batch', 1),
-    ...(flags.lr !== undefined ? { learningRate: Number(flags.lr) } : {}),
+    ...settings,
     ...(flags.attributes !== undefined ? { attribute: flags.attributes.trim() } : {}),
-    ...(flags.limit !== undefined ? { trainLimit: integer(flags.limit, '--limit', 1) } : {}),
     onEvent,
     signal,
   }));
@@ -50,7 +39,7 @@ export async function runTrainAudioJudge(datasetDir: string, flags: { out?: stri
     const info = judge.info;
     process.stdout.write(`audio judge trained in ${result.seconds.toFixed(0)} s (${info.training.steps} steps on ${info.training.trainSamples} clips); saved to ${out}\n`);
     process.stdout.write(`held-out ${info.attribute} accuracy on ${info.evaluation.samples} real ${info.evaluation.split} clips: ${percent(info.accuracy)} (${info.trusted ? 'trusted' : 'NOT TRUSTED'}, needs ≥ ${percent(info.threshold)})\n`);
-    if (!info.trusted) process.stderr.write(`warning: the judge is below ${percent(info.threshold)}; eval will flag its verdicts. Train longer (e.g. --steps ${steps * 2}).\n`);
+    if (!info.trusted) process.stderr.write(`warning: the judge is below ${percent(info.threshold)}; eval will flag its verdicts. Train longer (e.g. --steps ${settings.steps * 2}).\n`);
   } finally {
     judge.dispose();
   }
@@ -79,9 +68,9 @@ export async function runAudioEval(runDir: string, flags: AudioEvalFlags, defaul
       model: run.model,
       judge,
       dataset: run.dataset,
-      perClass: integer(flags.perClass ?? '100', '--per-class', 1),
-      seed: integer(flags.seed, '--seed', 0),
-      batchSize: integer(flags.batch, '--batch', 1),
+      perClass: integerFlag(flags.perClass ?? '100', '--per-class', 1),
+      seed: integerFlag(flags.seed, '--seed', 0),
+      batchSize: integerFlag(flags.batch, '--batch', 1),
       onEvent: data.onEvent,
       signal: interrupt.signal,
     });

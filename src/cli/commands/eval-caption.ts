@@ -9,14 +9,9 @@ import { type FeatureSpace, evaluateImageToText } from '../../eval/image-to-text
 import { captionRows, writeCaptionReport } from '../../eval/image-to-text-report.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
+import { integerFlag } from '../flags.js';
 
 export interface CaptionEvalFlags { judge?: string; beam?: string; lengthPenalty?: string; limit?: string; batch: string }
-
-function integer(value: string, flag: string, minimum: number): number {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < minimum) throw new Error(`${flag} must be an integer ≥ ${minimum}, got "${value}"`);
-  return parsed;
-}
 
 export async function runCaptionEval(runDir: string, flags: CaptionEvalFlags): Promise<void> {
   const started = performance.now();
@@ -42,8 +37,8 @@ export async function runCaptionEval(runDir: string, flags: CaptionEvalFlags): P
       captioner: { caption: (images) => model.caption(images, decoding).map((caption) => caption.text) },
       neighbourSpace,
       dataset: run.dataset,
-      batchSize: integer(flags.batch, '--batch', 1),
-      ...(flags.limit !== undefined ? { limit: integer(flags.limit, '--limit', 1) } : {}),
+      batchSize: integerFlag(flags.batch, '--batch', 1),
+      ...(flags.limit !== undefined ? { limit: integerFlag(flags.limit, '--limit', 1) } : {}),
       onEvent: data.onEvent,
       signal: interrupt.signal,
     });

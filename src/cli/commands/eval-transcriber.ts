@@ -10,8 +10,9 @@ import { checkBeamWidth } from '../../modalities/text/generate.js';
 import { loadTranscriberRun } from '../../models/transcriber-run.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
+import { percent } from '../flags.js';
 
-const percent = (value: number): string => `${(value * 100).toFixed(2)} %`;
+const percentage = (value: number): string => percent(value, 2);
 
 function renderMarkdown(evaluation: AudioToTextEvaluation, runDir: string, decoding: string): string {
   const { scores } = evaluation;
@@ -23,9 +24,9 @@ function renderMarkdown(evaluation: AudioToTextEvaluation, runDir: string, decod
     '',
     '| metric | value |',
     '| --- | ---: |',
-    `| exact match | ${percent(scores.exact)} |`,
-    `| character error rate | ${percent(scores.characterErrorRate)} |`,
-    `| word error rate | ${percent(scores.wordErrorRate)} |`,
+    `| exact match | ${percentage(scores.exact)} |`,
+    `| character error rate | ${percentage(scores.characterErrorRate)} |`,
+    `| word error rate | ${percentage(scores.wordErrorRate)} |`,
     '',
     '| reference | transcript |',
     '| --- | --- |',
@@ -61,7 +62,7 @@ export async function runTranscriberEval(runDir: string, flags: { beam?: string;
     await writeFileAtomic(markdown, renderMarkdown(evaluation, runDir, decodingText));
     const { scores } = evaluation;
     process.stdout.write(`${runDir} (transcriber, ${decodingText}) on ${evaluation.dataset.name}: ${scores.clips} ${evaluation.split} clips, ${evaluation.clipsPerSecond} clips/s\n`);
-    process.stdout.write(`  exact match           ${percent(scores.exact)}\n  character error rate  ${percent(scores.characterErrorRate)}\n  word error rate       ${percent(scores.wordErrorRate)}\n`);
+    process.stdout.write(`  exact match           ${percentage(scores.exact)}\n  character error rate  ${percentage(scores.characterErrorRate)}\n  word error rate       ${percentage(scores.wordErrorRate)}\n`);
     process.stdout.write(`report: ${markdown} and ${json}\n`);
   } finally {
     data.stop();

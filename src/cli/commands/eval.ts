@@ -14,27 +14,19 @@ import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
 import { DEFAULT_PROTOCOL, evaluateTextToImage, metricRows, writeReport } from '../../eval/index.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
-import { withJudgeProgress } from '../judge-progress.js';
+import { type TrainJudgeFlags, judgeTrainingSettings, withJudgeProgress } from '../judge-progress.js';
 import { isAudioDataset, runAudioEval, runJudgeWavs, runTrainAudioJudge } from './eval-audio.js';
 import { isTextToAudioRun } from '../../models/text-to-audio-recipes.js';
 import { DEFAULT_AUDIO_JUDGE_STEPS } from '../../models/audio-judge-train.js';
 import { readRunConfig } from '../../models/text-to-image.js';
 import { runCaptionEval } from './eval-caption.js';
 import { runTranscriberEval } from './eval-transcriber.js';
+import { integerFlag, percent } from '../flags.js';
 
-export interface TrainJudgeFlags { out?: string; steps?: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }
 export interface EvalFlags { judge?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; limit?: string }
-
-function integer(value: string, flag: string, minimum: number): number {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < minimum) throw new Error(`${flag} must be an integer ≥ ${minimum}, got "${value}"`);
-  return parsed;
-}
 
 /** The default judge folder of a dataset. */
 export const defaultJudgeDir = (datasetDir: string): string => join(datasetDir, 'judge');
-
-const percent = (value: number): string => `${(value * 100).toFixed(1)} %`;
 
 function printTable(rows: { metric: string; value: string; reference: string }[]): void {
   const width = (key: 'metric' | 'value') => Math.max(...rows.map((row) => row[key].length));
@@ -46,15 +38,11 @@ function printTable(rows: { metric: string; value: string; reference: string }[]
 export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags): Promise<void> {
   if (await isAudioDataset(datasetDir)) return runTrainAudioJudge(datasetDir, flags, defaultJudgeDir(datasetDir));
   const out = flags.out ?? defaultJudgeDir(datasetDir);
-  const steps = integer(flags.steps ?? String(DEFAULT_JUDGE_STEPS), '--steps', 1);
+  const settings = judgeTrainingSettings(flags, DEFAULT_JUDGE_STEPS);
   const result = await withJudgeProgress((onEvent, signal) => trainJudge({
     dataset: datasetDir,
-    steps,
-    seed: integer(flags.seed, '--seed', 0),
-    batchSize: integer(flags.batch, '--batch', 1),
-    ...(flags.lr !== undefined ? { learningRate: Number(flags.lr) } : {}),
+    ...settings,
     ...(flags.attributes !== undefined ? { attributes: flags.attributes.split(',').map((name) => name.trim()).filter((name) => name !== '') } : {}),
-    ...(flags.limit !== undefined ? { trainLimit: integer(flags.limit, '--limit', 1) } : {}),
     onEvent,
     signal,
   }));
@@ -72,7 +60,7 @@ export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags):
     }
     const untrusted = judge.untrusted();
     if (untrusted.length > 0) {
-      process.stderr.write(`warning: ${untrusted.join(', ')} below ${percent(info.threshold)}; eval will flag these verdicts. Train longer (e.g. --steps ${steps * 2}).\n`);
+      process.stderr.write(`warning: ${untrusted.join(', ')} below ${percent(info.threshold)}; eval will flag these verdicts. Train longer (e.g. --steps ${settings.steps * 2}).\n`);
     }
   } finally {
     judge.dispose();
@@ -101,11 +89,11 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
       generator: { generate: async (texts, options) => noGrad(() => model.generate(texts, options.seed)) },
       judge,
       dataset: run.dataset,
-      captions: integer(flags.captions, '--captions', 1),
-      imagesPerCaption: integer(flags.perCaption, '--per-caption', 1),
-      seed: integer(flags.seed, '--seed', 0),
-      batchSize: integer(flags.batch, '--batch', 1),
-      kidSubsets: integer(flags.kidSubsets, '--kid-subsets', 1),
+      captions: integerFlag(flags.captions, '--captions', 1),
+      imagesPerCaption: integerFlag(flags.perCaption, '--per-caption', 1),
+      seed: integerFlag(flags.seed, '--seed', 0),
+      batchSize: integerFlag(flags.batch, '--batch', 1),
+      kidSubsets: integerFlag(flags.kidSubsets, '--kid-subsets', 1),
       onEvent: data.onEvent,
       signal: interrupt.signal,
     });
@@ -117,7 +105,7 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
       examples: evaluation.examples,
       seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     });
-    const grid = await writeExampleGrid(runDir, evaluation.examples.map((example) => example.text), (texts) => noGrad(() => model.generate(texts, integer(flags.seed, '--seed', 0))));
+    const grid = await writeExampleGrid(runDir, evaluation.examples.map((example) => example.text), (texts) => noGrad(() => model.generate(texts, integerFlag(flags.seed, '--seed', 0))));
     const { protocol, metrics } = evaluation;
     process.stdout.write(`${runDir} (${run.recipe.name}) on ${metrics.dataset.name}: ${metrics.images} images from ${protocol.captions} ${protocol.split} captions × ${protocol.imagesPerCaption}\n`);
     printTable(metricRows(metrics));

@@ -7,14 +7,9 @@ import { encodePng, tensorToImages, writeContactSheet } from '../../modalities/i
 import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
 import { isTextToAudioRun } from '../../models/text-to-audio-recipes.js';
 import { generateAudio } from './generate-audio.js';
+import { integerFlag } from '../flags.js';
 
 interface GenerateFlags { text: string; n: string; seed: string; out?: string }
-
-function positiveInteger(value: string, name: string, max: number): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) throw new Error(`${name} must be an integer from 1 to ${max}, got "${value}"`);
-  return parsed;
-}
 
 export function registerGenerate(program: Command): void {
   program
@@ -26,7 +21,7 @@ export function registerGenerate(program: Command): void {
     .option('--seed <seed>', 'noise seed (same seed, same images)', '0')
     .option('--out <dir>', 'output folder (default RUN/generated/<seed>)')
     .action(async (runDir: string, flags: GenerateFlags) => {
-      const count = positiveInteger(flags.n, '--n', 1024);
+      const count = integerFlag(flags.n, '--n', 1, 1024);
       const seed = Number(flags.seed);
       if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got "${flags.seed}"`);
       if (await isTextToAudioRun(runDir)) return generateAudio(runDir, flags.text, count, seed, flags.out);
