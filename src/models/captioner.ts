@@ -3,10 +3,11 @@
 // the caption (training and decoding in text-writer.ts).
 import { z } from 'zod';
 import { FeatureMapEncoder } from '../modalities/image/feature-map-encoder.js';
+import { translate } from '../modalities/image/diff-augment.js';
 import { fitImages } from '../modalities/image/fit.js';
 import type { GenerateTextOptions, GeneratedText } from '../modalities/text/generate.js';
 import type { Tokenizer } from '../modalities/text/index.js';
-import { type Tensor, tidy } from '../tensor/index.js';
+import { Generator, type Tensor, rand, tidy } from '../tensor/index.js';
 import { TextWriter, textWriterConfig } from './text-writer.js';
 import type { ImageShape } from './text-to-image.js';
 
@@ -15,11 +16,21 @@ export const captionerConfig = textWriterConfig('captioner', {
   imageSize: z.number().int().min(16).optional(),
   encoderChannels: z.number().int().positive().default(32),
   featureDim: z.number().int().positive().default(128),
+  /** Training augmentation; off by default because shapes captions name positions (a mirror would lie). */
+  augment: z.strictObject({
+    /** Mirror half the training images left–right. */
+    flip: z.boolean().default(false),
+    /** Shift training images by up to this many pixels, filling with the background (-1). */
+    shift: z.number().int().min(0).default(0),
+  }).prefault({}),
 });
 export type CaptionerConfig = z.output<typeof captionerConfig>;
 
 export class Captioner extends TextWriter<FeatureMapEncoder> {
   /** shape: the images the encoder reads (channels, side); inputs of other sizes are resized. */
+  /** Draws of the training augmentation (saved with checkpoints, so resume stays exact). */
+  private readonly augmentRandom: Generator;
+
   constructor(readonly config: CaptionerConfig, tokenizer: Tokenizer, readonly shape: ImageShape) {
     const m = config.model;
     super(
@@ -27,6 +38,26 @@ export class Captioner extends TextWriter<FeatureMapEncoder> {
       tokenizer,
       { training: config.training, decoding: config.decoding, decoder: { memoryDim: m.featureDim, embeddingDim: m.embeddingDim, hiddenSize: m.hiddenSize, dropout: m.dropout } },
     );
+    this.augmentRandom = new Generator(config.seed + 1);
+  }
+
+  override get generators(): Record<string, Generator> {
+    return { augment: this.augmentRandom };
+  }
+
+  protected override augment(prepared: Tensor): Tensor {
+    const { flip, shift } = this.config.model.augment;
+    if (!flip && shift === 0) return prepared;
+    return tidy(() => {
+      let x = prepared;
+      if (flip) {
+        const mirrored = rand([x.shape[0] ?? 0, 1, 1, 1], { generator: this.augmentRandom }).lt(0.5).float();
+        x = x.flip(3).mul(mirrored).add(x.mul(mirrored.rsub(1)));
+      }
+      // translate() fills with 0; shifting x + 1 makes the fill the black background
+      if (shift > 0) x = translate(x.add(1), this.augmentRandom, shift / this.shape.size).sub(1);
+      return x;
+    });
   }
 
   /** Images [B, C, H, W] in [-1, 1] of any size/channels → the encoder's input. */
@@ -41,5 +72,10 @@ export class Captioner extends TextWriter<FeatureMapEncoder> {
 
   caption(images: Tensor, options: GenerateTextOptions = {}): GeneratedText[] {
     return this.write(images, options);
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.augmentRandom.dispose();
   }
 }

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { Module } from '../nn/index.js';
 import { CaptionEncoder } from '../modalities/text/caption-encoder.js';
-import { ConditionalGenerator } from '../modalities/image/conditional-generator.js';
+import { ConditionalGenerator, type GeneratorBlock } from '../modalities/image/conditional-generator.js';
 import type { Tensor } from '../tensor/index.js';
 import type { ImageShape } from './text-to-image.js';
 
@@ -27,6 +27,8 @@ export interface TextConditionedOptions {
   latentDim: number;
   channels: number;
   shape: ImageShape;
+  block?: GeneratorBlock;
+  minChannels?: number;
 }
 
 /** Caption encoder + conditional-BN upsampler: (tokens, lengths, latent) → images in [-1, 1]. */
@@ -38,6 +40,8 @@ export class TextConditionedGenerator extends Module {
     this.text = this.registerModule('text', new CaptionEncoder({ vocabularySize: options.vocabularySize, embeddingDim: options.textEmbedding, hiddenSize: options.textHidden, outputDim: options.conditionDim }));
     this.image = this.registerModule('image', new ConditionalGenerator({
       noiseDim: options.latentDim, conditionDim: options.conditionDim, imageSize: options.shape.size, channels: options.shape.channels, baseChannels: options.channels,
+      ...(options.block ? { block: options.block } : {}),
+      ...(options.minChannels ? { minChannels: options.minChannels } : {}),
     }));
   }
   forward(tokens: Tensor, lengths: Tensor, latent: Tensor): Tensor {

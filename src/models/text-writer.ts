@@ -8,7 +8,7 @@ import { AdamW, clipGradNorm, cosineSchedule } from '../optim/index.js';
 import { AttentionDecoder } from '../modalities/text/attention-decoder.js';
 import { type GenerateTextOptions, type GeneratedText, type TextGenerator, generateText } from '../modalities/text/generate.js';
 import type { Tokenizer } from '../modalities/text/index.js';
-import { type Tensor, noGrad, tidy } from '../tensor/index.js';
+import { type Generator, type Tensor, noGrad, tidy } from '../tensor/index.js';
 
 export const decodingConfig = z.strictObject({
   /** Beam width used by eval and the CLI unless told otherwise (1 = greedy). */
@@ -78,8 +78,17 @@ export abstract class TextWriter<Encoder extends FeatureEncoder> implements Text
   /** Raw inputs (images in [-1, 1], waveforms) → what the encoder reads; a new tensor. */
   abstract prepare(inputs: Tensor): Tensor;
 
+  /** Training-time augmentation of prepared inputs (none unless a recipe adds it). */
+  protected augment(prepared: Tensor): Tensor {
+    return prepared;
+  }
+
   get modules(): Record<string, Module> {
     return { encoder: this.encoder, decoder: this.decoder };
+  }
+  /** Random streams saved with checkpoints (a recipe with augmentation adds its own). */
+  get generators(): Record<string, Generator> {
+    return {};
   }
   get optimizers(): Record<string, AdamW> {
     return { writer: this.optimizer };
@@ -93,7 +102,7 @@ export abstract class TextWriter<Encoder extends FeatureEncoder> implements Text
     this.decoder.train();
     const [loss, gradNorm] = tidy(() => {
       const length = tokens.shape[1] ?? 0;
-      const logits = this.decoder.forward(this.encoder.forward(this.prepare(inputs)), tokens.narrow(1, 0, length - 1));
+      const logits = this.decoder.forward(this.encoder.forward(this.augment(this.prepare(inputs))), tokens.narrow(1, 0, length - 1));
       const value = crossEntropy(logits, tokens.narrow(1, 1, length - 1).contiguous(), { ignoreIndex: this.tokenizer.padId, labelSmoothing: t.labelSmoothing });
       this.optimizer.zeroGrad();
       value.backward();

@@ -7,7 +7,8 @@ import { Module } from '../nn/index.js';
 import { Adam, EMA } from '../optim/index.js';
 import { CaptionEncoder } from '../modalities/text/caption-encoder.js';
 import { Tokenizer } from '../modalities/text/index.js';
-import { ProjectionDiscriminator } from '../modalities/image/projection-discriminator.js';
+import { ProjectionDiscriminator, groupSizeFor } from '../modalities/image/projection-discriminator.js';
+import { LabelClassifier } from '../modalities/image/label-classifier.js';
 import { type AugmentPolicy, diffAugment, parseAugmentPolicy } from '../modalities/image/diff-augment.js';
 import { Generator, type Tensor, arange, cat, noGrad, randn, tidy, zeros } from '../tensor/index.js';
 import { bceWithLogits } from '../nn/index.js';
@@ -26,6 +27,17 @@ export const text2imageGanConfig = z.strictObject({
     conditionDim: z.number().int().positive().default(128),
     generatorChannels: z.number().int().positive().default(256),
     discriminatorChannels: z.number().int().positive().default(32),
+    /** `residual` (BigGAN up-blocks, two convs per resolution) or `plain` (one conv per resolution, DCGAN-sized). */
+    generatorBlock: z.enum(['residual', 'plain']).default('residual'),
+    /** The generator's channel floor at the high resolutions, where shapes get their edges. */
+    generatorMinChannels: z.number().int().positive().default(32),
+    /** Group size of the discriminator's minibatch-std channel, against one-picture-per-caption collapse (0 = off). */
+    minibatchStd: z.number().int().min(0).default(4),
+    /**
+     * Base channels of the word classifier, a network of its own trained on real images to name a caption's
+     * words (0 = the discriminator's spectral-norm word head instead, which learns them far more slowly).
+     */
+    classifierChannels: z.number().int().min(0).default(32),
   }).prefault({}),
   training: z.strictObject({
     generatorLr: z.number().positive().default(2e-4),
@@ -33,8 +45,9 @@ export const text2imageGanConfig = z.strictObject({
     beta1: z.number().min(0).max(1).default(0),
     beta2: z.number().min(0).max(1).default(0.9),
     mismatchWeight: z.number().min(0).default(0.5),
-    /** Weight of the auxiliary loss: D learns which words a real image's caption has, G is judged by it (TAC-GAN). */
+    /** Weight of the auxiliary loss: a classifier learns which words a real image's caption has, G is judged by it (TAC-GAN). */
     wordWeight: z.number().min(0).default(1),
+    classifierLr: z.number().positive().default(1e-3),
     diffAugment: z.string().default('translation'),
     ...runSettings,
   }).prefault({}),
@@ -45,7 +58,7 @@ export type Text2ImageGanConfig = z.output<typeof text2imageGanConfig>;
 export class GeneratorNetwork extends TextConditionedGenerator {
   constructor(config: Text2ImageGanConfig, vocabularySize: number, shape: ImageShape) {
     const m = config.model;
-    super({ vocabularySize, textEmbedding: m.textEmbedding, textHidden: m.textHidden, conditionDim: m.conditionDim, latentDim: m.noiseDim, channels: m.generatorChannels, shape });
+    super({ vocabularySize, textEmbedding: m.textEmbedding, textHidden: m.textHidden, conditionDim: m.conditionDim, latentDim: m.noiseDim, channels: m.generatorChannels, shape, block: m.generatorBlock, minChannels: m.generatorMinChannels });
   }
 }
 
@@ -57,8 +70,8 @@ export class DiscriminatorNetwork extends Module {
     super();
     const m = config.model;
     this.text = this.registerModule('text', new CaptionEncoder({ vocabularySize, embeddingDim: m.textEmbedding, hiddenSize: m.textHidden, outputDim: m.conditionDim }));
-    const auxiliaryClasses = config.training.wordWeight > 0 ? vocabularySize : 0;
-    this.image = this.registerModule('image', new ProjectionDiscriminator({ imageSize: shape.size, channels: shape.channels, conditionDim: m.conditionDim, baseChannels: m.discriminatorChannels, auxiliaryClasses }));
+    const auxiliaryClasses = config.training.wordWeight > 0 && m.classifierChannels === 0 ? vocabularySize : 0;
+    this.image = this.registerModule('image', new ProjectionDiscriminator({ imageSize: shape.size, channels: shape.channels, conditionDim: m.conditionDim, baseChannels: m.discriminatorChannels, auxiliaryClasses, minibatchStdGroup: m.minibatchStd }));
   }
   forward(images: Tensor, condition: Tensor): Tensor {
     return this.image.forward(images, condition);
@@ -74,6 +87,14 @@ function bagOfWords(tokens: Tensor, vocabularySize: number, padId: number): Tens
   });
 }
 
+/**
+ * Binary cross-entropy summed over the vocabulary, averaged over the batch: each word weighs as much as an
+ * AC-GAN class does (a mean over a vocabulary of V words would dilute every word's gradient V-fold).
+ */
+function wordLossOf(logits: Tensor, words: Tensor): Tensor {
+  return bceWithLogits(logits, words, { reduction: 'sum' }).div(logits.shape[0] ?? 1);
+}
+
 /** Rows whose caption differs from the caption they are paired with after rolling by one. */
 function mismatchMask(tokens: Tensor): Tensor {
   return tidy(() => tokens.ne(tokens.roll([1], [0])).any(1).float());
@@ -86,6 +107,9 @@ export class Text2ImageGan implements TextToImageModel {
   readonly emaGenerator: GeneratorNetwork;
   readonly generatorOptimizer: Adam;
   readonly discriminatorOptimizer: Adam;
+  /** The word classifier and its optimiser (when model.classifierChannels > 0 and training.wordWeight > 0). */
+  readonly classifier: LabelClassifier | undefined;
+  readonly classifierOptimizer: Adam | undefined;
   /** Noise and augmentation draws during training (saved with checkpoints). */
   readonly trainingRandom: Generator;
   private readonly policies: AugmentPolicy[];
@@ -103,14 +127,18 @@ export class Text2ImageGan implements TextToImageModel {
     this.generatorOptimizer = new Adam(this.generator, { lr: t.generatorLr, betas: [t.beta1, t.beta2] });
     this.discriminatorOptimizer = new Adam(this.discriminator, { lr: t.discriminatorLr, betas: [t.beta1, t.beta2] });
     this.trainingRandom = new Generator(config.seed + 1);
+    if (config.model.classifierChannels > 0 && t.wordWeight > 0) {
+      this.classifier = new LabelClassifier({ imageSize: shape.size, channels: shape.channels, labels: tokenizer.vocabularySize, baseChannels: config.model.classifierChannels });
+      this.classifierOptimizer = new Adam(this.classifier, { lr: t.classifierLr });
+    }
   }
 
   /** One discriminator update then one generator update; returns the losses. */
   get modules(): Record<string, Module> {
-    return { generator: this.generator, discriminator: this.discriminator };
+    return { generator: this.generator, discriminator: this.discriminator, ...(this.classifier ? { classifier: this.classifier } : {}) };
   }
   get optimizers(): Record<string, Adam> {
-    return { generator: this.generatorOptimizer, discriminator: this.discriminatorOptimizer };
+    return { generator: this.generatorOptimizer, discriminator: this.discriminatorOptimizer, ...(this.classifierOptimizer ? { classifier: this.classifierOptimizer } : {}) };
   }
   get emas(): Record<string, EMA> {
     return { generator: this.ema };
@@ -131,7 +159,8 @@ export class Text2ImageGan implements TextToImageModel {
       const condition = this.discriminator.text.forward(text.tokens, text.lengths);
       const mismatched = condition.roll([1], [0]);
       // a real image's features are scored twice, under its caption and under another one (matching-aware term)
-      const pooled = this.discriminator.image.features(augment(cat([images, fake], 0)));
+      const augmented = augment(cat([images, fake], 0));
+      const pooled = this.discriminator.image.features(augmented, groupSizeFor(batch, this.config.model.minibatchStd));
       const realFeatures = pooled.narrow(0, 0, batch);
       const [real, generated] = this.discriminator.image.scoreFeatures(pooled, cat([condition, condition], 0)).split(batch, 0) as [Tensor, Tensor];
       const wrong = this.discriminator.image.scoreFeatures(realFeatures, mismatched);
@@ -141,34 +170,66 @@ export class Text2ImageGan implements TextToImageModel {
       const wrongLoss = wrong.add(1).relu().mul(mask).sum().div(mask.sum().clamp(1));
       const weight = this.config.training.mismatchWeight;
       let loss = realLoss.add(fakeLoss.mul(1 / (1 + weight))).add(wrongLoss.mul(weight / (1 + weight)));
-      // the word head learns from real images only, so it cannot be taught to accept fakes
-      const wordLoss = words ? bceWithLogits(this.discriminator.image.auxiliaryLogits(realFeatures), words) : undefined;
-      if (wordLoss) loss = loss.add(wordLoss.mul(wordWeight));
+      // the word head (or classifier) learns from real images only, so it cannot be taught to accept fakes
+      const headLoss = words && !this.classifier ? wordLossOf(this.discriminator.image.auxiliaryLogits(realFeatures), words) : undefined;
+      if (headLoss) loss = loss.add(headLoss.mul(wordWeight));
       this.discriminatorOptimizer.zeroGrad();
       loss.backward();
       this.discriminatorOptimizer.step();
-      return [loss.item(), real.mean().item(), generated.mean().item(), wordLoss?.item() ?? 0];
+      const classifierLoss = words ? this.trainClassifier(augmented.narrow(0, 0, batch).detach(), words) : undefined;
+      return [loss.item(), real.mean().item(), generated.mean().item(), headLoss?.item() ?? classifierLoss ?? 0];
     });
     // generator: make the discriminator score fakes under their own captions high, and show their words
     const generatorLoss = tidy(() => {
       const fake = this.generator.forward(text.tokens, text.lengths, randn([batch, noiseDim], { generator: this.trainingRandom }));
       const condition = noGrad(() => this.discriminator.text.forward(text.tokens, text.lengths));
-      const { logits, auxiliary } = this.discriminator.image.forwardWithAuxiliary(augment(fake), condition);
+      const augmentedFake = augment(fake);
+      const { logits, auxiliary } = this.discriminator.image.forwardWithAuxiliary(augmentedFake, condition);
       const adversarial = logits.mean().neg();
-      const wordLoss = auxiliary && words ? bceWithLogits(auxiliary, words) : undefined;
+      const wordLogits = this.classifier ? this.classifyForGenerator(augmentedFake) : auxiliary;
+      const wordLoss = wordLogits && words ? wordLossOf(wordLogits, words) : undefined;
       const loss = wordLoss ? adversarial.add(wordLoss.mul(wordWeight)) : adversarial;
       this.generatorOptimizer.zeroGrad();
       this.discriminatorOptimizer.zeroGrad();
+      this.classifierOptimizer?.zeroGrad();
       loss.backward();
       this.generatorOptimizer.step();
       return [adversarial.item(), wordLoss?.item() ?? 0];
     });
     words?.dispose();
     this.discriminator.zeroGrad();
+    this.classifier?.zeroGrad();
     this.ema.update();
     const losses: Record<string, number> = { d_loss: discriminatorLoss[0] ?? 0, g_loss: generatorLoss[0] ?? 0, d_real: discriminatorLoss[1] ?? 0, d_fake: discriminatorLoss[2] ?? 0 };
     if (wordWeight > 0) Object.assign(losses, { d_words: discriminatorLoss[3] ?? 0, g_words: generatorLoss[1] ?? 0 });
     return losses;
+  }
+
+  /** One classifier update on (augmented) real images and their caption words; returns its loss. */
+  private trainClassifier(realImages: Tensor, words: Tensor): number | undefined {
+    const classifier = this.classifier;
+    const optimizer = this.classifierOptimizer;
+    if (!classifier || !optimizer) return undefined;
+    return tidy(() => {
+      classifier.train();
+      const loss = wordLossOf(classifier.forward(realImages), words);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+      return loss.item();
+    });
+  }
+
+  /** Word logits of generated images, with the classifier's batch norm on its real-image statistics. */
+  private classifyForGenerator(images: Tensor): Tensor {
+    const classifier = this.classifier as LabelClassifier;
+    // eval mode: a generator must not pass by shifting the fake batch's own statistics
+    classifier.eval();
+    try {
+      return classifier.forward(images);
+    } finally {
+      classifier.train();
+    }
   }
 
   /** Images [N, C, S, S] in [-1, 1] from the EMA generator; the same seed gives the same images. */
@@ -189,6 +250,8 @@ export class Text2ImageGan implements TextToImageModel {
 
   dispose(): void {
     for (const module of [this.generator, this.discriminator, this.emaGenerator]) module.dispose();
+    this.classifier?.dispose();
+    this.classifierOptimizer?.dispose();
     this.ema.dispose();
     this.generatorOptimizer.dispose();
     this.discriminatorOptimizer.dispose();

@@ -3,15 +3,16 @@
 // bad runs and beam widths are clear errors, evaluation runs end to end, and nothing leaks.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { captionerConfig, type CaptionerConfig } from '../../src/models/captioner.js';
+import { Captioner, captionerConfig, type CaptionerConfig } from '../../src/models/captioner.js';
 import { loadCaptionerRun } from '../../src/models/captioner-run.js';
 import { trainCaptioner } from '../../src/train/sessions/captioner.js';
 import { captionFiles } from '../../src/cli/commands/caption.js';
 import { evaluateImageToText } from '../../src/eval/image-to-text.js';
 import { loadSplit } from '../../src/data/loader.js';
-import { memory } from '../../src/tensor/index.js';
+import { Tokenizer } from '../../src/modalities/text/index.js';
+import { type Tensor, arange, memory, tidy } from '../../src/tensor/index.js';
 import type { TrainEvent } from '../../src/train/events.js';
 import { type TinyDataset, tinyShapes } from '../eval/helpers.js';
 
@@ -20,12 +21,12 @@ let tensorsBefore = 0;
 const events: TrainEvent[] = [];
 const HANDFUL = 8;
 
-function tinyConfig(dataset: string, steps: number): CaptionerConfig {
+function tinyConfig(dataset: string, steps: number, augment: { flip?: boolean; shift?: number } = {}): CaptionerConfig {
   return captionerConfig.parse({
     recipe: 'captioner',
     dataset,
     seed: 3,
-    model: { imageSize: 32, encoderChannels: 8, featureDim: 32, embeddingDim: 16, hiddenSize: 64, dropout: 0 },
+    model: { imageSize: 32, encoderChannels: 8, featureDim: 32, embeddingDim: 16, hiddenSize: 64, dropout: 0, augment },
     training: { steps, batchSize: HANDFUL, lr: 5e-3, warmupSteps: 10, labelSmoothing: 0.05, trainLimit: HANDFUL, sampleEvery: 100, checkpointEvery: 1000, logEvery: 1 },
     decoding: { beam: 3, maxLength: 12 },
   });
@@ -74,6 +75,47 @@ test('training is seeded: the same config gives the same loss curve', async () =
     return losses;
   };
   assert.deepEqual(await curve(join(data.root, 'seeded-a')), await curve(join(data.root, 'seeded-b')));
+});
+
+test('augmentation mirrors about half the images and shifts in black background; resume with it is exact', async () => {
+  const before = memory().tensors;
+  const tokenizer = Tokenizer.fromCorpus(['a shirt'], { level: 'word' });
+  const models: Captioner[] = [];
+  const augmentOf = (augment: { flip?: boolean; shift?: number }): ((images: Tensor) => Tensor) => {
+    const model = new Captioner(tinyConfig(data.dir, 1, augment), tokenizer, { channels: 1, size: 16 });
+    models.push(model);
+    return (images) => (model as unknown as { augment(x: Tensor): Tensor }).augment(images);
+  };
+  // 64 distinct 16×16 ramps in (-1, 1): a mirrored one is told apart from an unmirrored one
+  const images = tidy(() => arange(64 * 256, undefined, 1, 'float32').reshape(64, 1, 16, 16).div(64 * 256).mul(1.8).sub(0.9));
+  const mirrored = augmentOf({ flip: true })(images);
+  const flipped = images.flip(3);
+  const [out, mirror, same] = [mirrored, flipped, images].map((t) => t.toFlatArray());
+  const equalAt = (a: ArrayLike<number>, b: ArrayLike<number>, index: number): boolean => Array.from({ length: 256 }, (_, at) => index * 256 + at).every((at) => a[at] === b[at]);
+  let mirrorCount = 0;
+  for (let index = 0; index < 64; index++) {
+    const isMirror = equalAt(out!, mirror!, index);
+    assert.ok(isMirror !== equalAt(out!, same!, index), `image ${index} is either itself or its mirror`);
+    if (isMirror) mirrorCount++;
+  }
+  assert.ok(mirrorCount > 16 && mirrorCount < 48, `about half are mirrored, got ${mirrorCount} of 64`);
+  const shifted = augmentOf({ shift: 2 })(images);
+  const values = shifted.toFlatArray();
+  assert.ok(values.every((value) => value === -1 || (value > -0.91 && value < 0.91)), 'shifted-in pixels are background (-1), the rest are image pixels');
+  assert.ok(values.some((value) => value === -1), 'some images were shifted');
+  for (const t of [images, mirrored, flipped, shifted]) t.dispose();
+  for (const model of models) model.dispose();
+  // the augmentation stream is saved with checkpoints
+  const augment = { flip: true, shift: 2 };
+  const straight = await trainCaptioner(tinyConfig(data.dir, 6, augment), { runDir: join(data.root, 'aug-straight') });
+  straight.model.dispose();
+  const first = await trainCaptioner(tinyConfig(data.dir, 6, augment), { runDir: join(data.root, 'aug-resumed'), stopAfter: 3 });
+  first.model.dispose();
+  const second = await trainCaptioner(tinyConfig(data.dir, 6, augment), { runDir: join(data.root, 'aug-resumed'), resume: true });
+  second.model.dispose();
+  const [a, b] = await Promise.all(['aug-straight', 'aug-resumed'].map((run) => readFile(join(data.root, run, 'model.safetensors'))));
+  assert.ok(a!.equals(b!), 'weights after resume equal the uninterrupted run');
+  assert.equal(memory().tensors, before, 'augmentation, training and resume leak no tensors');
 });
 
 test('caption: corrupt, empty and missing files are reported by name, the others still captioned; bad beam and non-captioner runs are clear errors', async () => {

@@ -1,6 +1,7 @@
-// Conditional image generator: noise + condition → linear → 4×4 feature map → upsampling blocks
-// (nearest ×2, 3×3 conv, batch norm whose scale/shift come from the condition, ReLU) → 3×3 conv → tanh.
-// Conditional normalisation at every resolution is what lets small GANs follow the prompt.
+// Conditional image generator: noise + condition → linear → 4×4 feature map → upsampling blocks → 3×3 conv → tanh.
+// Two block kinds: `plain` (nearest ×2, 3×3 conv, conditional batch norm, ReLU; DCGAN-sized) and `residual`
+// (BigGAN's up-block: CBN, ReLU, ×2, conv, CBN, ReLU, conv, plus a 1×1 shortcut), which draws crisper edges
+// for the same step budget. Conditional normalisation at every resolution is what lets small GANs follow the prompt.
 import { BatchNorm2d, Conv2d, Linear, Module } from '../../nn/index.js';
 import { type Tensor, F, cat } from '../../tensor/index.js';
 import { cropToSize, resolutionSteps } from './working-size.js';
@@ -25,7 +26,13 @@ export class ConditionalBatchNorm extends Module {
   }
 }
 
-class UpBlock extends Module {
+const upsample = (x: Tensor): Tensor => F.interpolate(x, { scaleFactor: 2, mode: 'nearest' });
+
+interface UpBlock extends Module {
+  forward(x: Tensor, condition: Tensor): Tensor;
+}
+
+class PlainUpBlock extends Module implements UpBlock {
   private readonly conv: Conv2d;
   private readonly norm: ConditionalBatchNorm;
 
@@ -36,9 +43,35 @@ class UpBlock extends Module {
   }
 
   forward(x: Tensor, condition: Tensor): Tensor {
-    return this.norm.forward(this.conv.forward(F.interpolate(x, { scaleFactor: 2, mode: 'nearest' })), condition).relu();
+    return this.norm.forward(this.conv.forward(upsample(x)), condition).relu();
   }
 }
+
+class ResidualUpBlock extends Module implements UpBlock {
+  private readonly norm1: ConditionalBatchNorm;
+  private readonly conv1: Conv2d;
+  private readonly norm2: ConditionalBatchNorm;
+  private readonly conv2: Conv2d;
+  private readonly shortcut: Conv2d;
+
+  constructor(inChannels: number, outChannels: number, conditionDim: number) {
+    super();
+    this.norm1 = this.registerModule('norm1', new ConditionalBatchNorm(inChannels, conditionDim));
+    this.conv1 = this.registerModule('conv1', new Conv2d(inChannels, outChannels, 3, { padding: 1 }));
+    this.norm2 = this.registerModule('norm2', new ConditionalBatchNorm(outChannels, conditionDim));
+    this.conv2 = this.registerModule('conv2', new Conv2d(outChannels, outChannels, 3, { padding: 1 }));
+    this.shortcut = this.registerModule('shortcut', new Conv2d(inChannels, outChannels, 1));
+  }
+
+  forward(x: Tensor, condition: Tensor): Tensor {
+    const hidden = this.conv1.forward(upsample(this.norm1.forward(x, condition).relu()));
+    const residual = this.conv2.forward(this.norm2.forward(hidden, condition).relu());
+    // the shortcut's 1×1 conv runs before upsampling: the same result at a quarter of the cost
+    return residual.add(upsample(this.shortcut.forward(x)));
+  }
+}
+
+export type GeneratorBlock = 'plain' | 'residual';
 
 export interface ConditionalGeneratorOptions {
   noiseDim: number;
@@ -48,6 +81,7 @@ export interface ConditionalGeneratorOptions {
   /** Channels at 4×4; halved at each upsampling, never below minChannels. */
   baseChannels?: number;
   minChannels?: number;
+  block?: GeneratorBlock;
 }
 
 export class ConditionalGenerator extends Module {
@@ -56,6 +90,8 @@ export class ConditionalGenerator extends Module {
   private readonly baseChannels: number;
   private readonly input: Linear;
   private readonly blocks: UpBlock[] = [];
+  /** Residual blocks end un-normalised, so they get a final batch norm + ReLU before the output conv. */
+  private readonly outputNorm: BatchNorm2d | undefined;
   private readonly output: Conv2d;
 
   constructor(options: ConditionalGeneratorOptions) {
@@ -65,22 +101,29 @@ export class ConditionalGenerator extends Module {
     this.imageSize = options.imageSize;
     this.baseChannels = options.baseChannels ?? 256;
     const minChannels = options.minChannels ?? 16;
+    const residual = options.block === 'residual';
     const latent = options.noiseDim + options.conditionDim;
     this.input = this.registerModule('input', new Linear(latent, this.baseChannels * 16));
     let channels = this.baseChannels;
     for (let i = 0; i < steps; i++) {
       const next = Math.max(minChannels, channels >> 1);
-      this.blocks.push(this.registerModule(`block${i}`, new UpBlock(channels, next, latent)));
+      const block = residual ? new ResidualUpBlock(channels, next, latent) : new PlainUpBlock(channels, next, latent);
+      this.blocks.push(this.registerModule(`block${i}`, block));
       channels = next;
     }
+    this.outputNorm = residual ? this.registerModule('outputNorm', new BatchNorm2d(channels)) : undefined;
     this.output = this.registerModule('output', new Conv2d(channels, options.channels, 3, { padding: 1 }));
   }
 
   /** noise [B, noiseDim], condition [B, conditionDim] → images [B, C, S, S] in [-1, 1]. */
   forward(noise: Tensor, condition: Tensor): Tensor {
     const latent = cat([noise, condition], 1);
-    let x = this.input.forward(latent).relu().reshape(-1, this.baseChannels, 4, 4);
+    // a residual stack starts from the raw projection (its first block normalises); a plain one from its ReLU
+    let x = this.input.forward(latent);
+    if (!this.outputNorm) x = x.relu();
+    x = x.reshape(-1, this.baseChannels, 4, 4);
     for (const block of this.blocks) x = block.forward(x, latent);
+    if (this.outputNorm) x = this.outputNorm.forward(x).relu();
     return cropToSize(this.output.forward(x).tanh(), this.imageSize);
   }
 }

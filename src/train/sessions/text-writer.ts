@@ -60,6 +60,7 @@ async function trainTextWriter<Encoder extends FeatureEncoder>(session: TextWrit
   return train({
     modules: model.modules,
     optimizers: model.optimizers,
+    generators: model.generators,
     step: (step) => {
       const batch = loader.next();
       try {

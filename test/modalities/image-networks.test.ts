@@ -1,0 +1,102 @@
+// The image networks the GAN is built from: residual and plain generators give the asked shapes at any
+// size, the critic's minibatch-std channel compares only images of one group, and the label classifier
+// learns to name what an image shows.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConditionalGenerator } from '../../src/modalities/image/conditional-generator.js';
+import { LabelClassifier } from '../../src/modalities/image/label-classifier.js';
+import { ProjectionDiscriminator, groupSizeFor } from '../../src/modalities/image/projection-discriminator.js';
+import { Adam } from '../../src/optim/index.js';
+import { bceWithLogits } from '../../src/nn/index.js';
+import { type Tensor, cat, manualSeed, noGrad, randn, tidy, zeros } from '../../src/tensor/index.js';
+import { withoutLeaks } from './helpers.js';
+
+test('group sizes divide the batch, so reals and fakes sharing one call never share a group', () => {
+  assert.equal(groupSizeFor(32, 4), 4);
+  assert.equal(groupSizeFor(6, 4), 3);
+  assert.equal(groupSizeFor(7, 4), 1);
+  assert.equal(groupSizeFor(2, 4), 2);
+  assert.equal(groupSizeFor(8, 0), 1);
+});
+
+test('generators: residual and plain blocks give [B, C, S, S] in [-1, 1], also at a size that is not a power of two', async () => {
+  await withoutLeaks(() => {
+    manualSeed(1);
+    for (const block of ['residual', 'plain'] as const) {
+      for (const [size, channels] of [[32, 3], [28, 1]] as const) {
+        const generator = new ConditionalGenerator({ noiseDim: 8, conditionDim: 4, imageSize: size, channels, baseChannels: 32, minChannels: 8, block });
+        const images = tidy(() => noGrad(() => generator.forward(randn([3, 8]), randn([3, 4]))));
+        assert.deepEqual(images.shape, [3, channels, size, size]);
+        const values = images.toFlatArray();
+        assert.ok(values.every((value) => value >= -1 && value <= 1), `${block} output stays in [-1, 1]`);
+        assert.ok(Math.max(...values) - Math.min(...values) > 1e-3, `${block} output is not constant`);
+        images.dispose();
+        generator.dispose();
+      }
+    }
+  });
+});
+
+test('minibatch std: an image changes the features of its own group only', async () => {
+  await withoutLeaks(() => {
+    manualSeed(2);
+    const critic = new ProjectionDiscriminator({ imageSize: 16, channels: 3, conditionDim: 4, baseChannels: 8, minibatchStdGroup: 2 });
+    // eval mode: spectral norm's power iteration would otherwise change the weights between the two calls
+    critic.eval();
+    const [before, after] = tidy(() => {
+      const images = randn([4, 3, 16, 16]);
+      // image 0 replaced: images 0 and 1 form group one, 2 and 3 group two
+      const changed = cat([randn([1, 3, 16, 16]), images.narrow(0, 1, 3)], 0);
+      return [noGrad(() => critic.features(images, 2)), noGrad(() => critic.features(changed, 2))];
+    }) as [Tensor, Tensor];
+    const differs = (row: number): boolean => {
+      const a = before.select(0, row).toFlatArray();
+      const b = after.select(0, row).toFlatArray();
+      return a.some((value, index) => Math.abs(value - (b[index] ?? 0)) > 1e-6);
+    };
+    tidy(() => {
+      assert.ok(differs(1), 'the other image of the changed group sees the new spread');
+      assert.ok(!differs(2) && !differs(3), 'the other group is untouched');
+    });
+    before.dispose();
+    after.dispose();
+    critic.dispose();
+  });
+});
+
+test('label classifier: a few dozen steps teach it which half of an image is lit (beats chance on fresh images)', async () => {
+  await withoutLeaks(() => {
+    manualSeed(3);
+    const classifier = new LabelClassifier({ imageSize: 16, channels: 1, labels: 2, baseChannels: 8 });
+    const optimizer = new Adam(classifier, { lr: 3e-3 });
+    // label 0: left half lit, label 1: right half lit; noise on top
+    const batchOf = (count: number): [Tensor, Tensor] => tidy(() => {
+      const side = randn([count]).gt(0).float();
+      const columns = zeros([1, 1, 1, 16]).add(cat([zeros([8]).sub(1), zeros([8]).add(1)], 0).view(1, 1, 1, 16));
+      const rightLit = columns.mul(side.view(count, 1, 1, 1).mul(2).sub(1));
+      const images = rightLit.expand(count, 1, 16, 16).add(randn([count, 1, 16, 16]).mul(0.8));
+      return [images, cat([side.rsub(1).unsqueeze(1), side.unsqueeze(1)], 1)];
+    }) as [Tensor, Tensor];
+    const losses: number[] = [];
+    for (let step = 0; step < 40; step++) {
+      const [images, labels] = batchOf(16);
+      losses.push(tidy(() => {
+        const loss = bceWithLogits(classifier.forward(images), labels);
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+        return loss.item();
+      }));
+      images.dispose();
+      labels.dispose();
+    }
+    assert.ok((losses.at(-1) as number) < (losses[0] as number) * 0.5, `loss falls: ${losses[0]} → ${losses.at(-1)}`);
+    classifier.eval();
+    const [images, labels] = batchOf(64);
+    const accuracy = tidy(() => noGrad(() => classifier.forward(images)).argmax(1).eq(labels.argmax(1)).float().mean().item());
+    assert.ok(accuracy > 0.9, `held-out accuracy ${accuracy} beats chance (0.5)`);
+    for (const t of [images, labels]) t.dispose();
+    optimizer.dispose();
+    classifier.dispose();
+  });
+});
