@@ -69,7 +69,7 @@ export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): T
           log(`interrupted at step ${event.step}; checkpoint written to ${event.path} (resume with \`mmgen train --resume\`)`);
           break;
         case 'done':
-          log(`done: ${event.step} steps in ${formatSeconds(event.seconds)}; run folder ${event.runDir}`);
+          log(`done: ${event.step} steps in ${formatSeconds(event.seconds)}${event.timeLimited ? ' (time limit reached; `mmgen train --resume` goes on)' : ''}; run folder ${event.runDir}`);
           break;
       }
     },

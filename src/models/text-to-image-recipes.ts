@@ -12,7 +12,7 @@ export interface TextToImageRecipe {
   schema: z.ZodType;
   create(config: unknown, tokenizer: Tokenizer, shape: ImageShape): TextToImageModel;
   /** Training settings every text→image recipe has. */
-  training(config: unknown): { steps: number; batchSize: number; sampleEvery: number; checkpointEvery: number; keepLast: number; logEvery: number; trainLimit?: number | undefined };
+  training(config: unknown): { steps: number; batchSize: number; sampleEvery: number; checkpointEvery: number; keepLast: number; logEvery: number; trainLimit?: number | undefined; timeLimitMinutes?: number | undefined };
   seed(config: unknown): number;
   dataset(config: unknown): string;
 }

@@ -37,7 +37,7 @@ export const text2imageGanConfig = z.strictObject({
      * Base channels of the word classifier, a network of its own trained on real images to name a caption's
      * words (0 = the discriminator's spectral-norm word head instead, which learns them far more slowly).
      */
-    classifierChannels: z.number().int().min(0).default(32),
+    classifierChannels: z.number().int().min(0).default(16),
   }).prefault({}),
   training: z.strictObject({
     generatorLr: z.number().positive().default(2e-4),
@@ -47,7 +47,7 @@ export const text2imageGanConfig = z.strictObject({
     mismatchWeight: z.number().min(0).default(0.5),
     /** Weight of the auxiliary loss: a classifier learns which words a real image's caption has, G is judged by it (TAC-GAN). */
     wordWeight: z.number().min(0).default(1),
-    classifierLr: z.number().positive().default(1e-3),
+    classifierLr: z.number().positive().default(2e-3),
     diffAugment: z.string().default('translation'),
     ...runSettings,
   }).prefault({}),

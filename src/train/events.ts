@@ -8,6 +8,6 @@ export type TrainEvent =
   | { type: 'checkpoint'; step: number; path: string }
   | { type: 'eval'; step: number; metrics: Record<string, number> }
   | { type: 'interrupted'; step: number; path: string }
-  | { type: 'done'; step: number; runDir: string; seconds: number };
+  | { type: 'done'; step: number; runDir: string; seconds: number; timeLimited?: boolean };
 
 export type EventSink = (event: TrainEvent) => void;

@@ -53,6 +53,8 @@ export interface TrainOptions {
   resume?: boolean;
   /** Stop after this step (for tests of resume): writes a checkpoint as if interrupted. */
   stopAfter?: number;
+  /** Wall-clock budget of this session: training ends, with its final checkpoint, at the first step past it. */
+  timeLimitSeconds?: number;
 }
 
 export interface TrainResult {
@@ -60,6 +62,8 @@ export interface TrainResult {
   interrupted: boolean;
   runDir: string;
   lastLosses: Record<string, number>;
+  /** True when the time limit ended training before totalSteps. */
+  timeLimited?: boolean;
 }
 
 function collectPayload(task: TrainingTask, step: number, totalSteps: number): CheckpointPayload {
@@ -176,11 +180,14 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
       emit({ type: 'interrupted', step, path });
       return { step, interrupted: true, runDir: options.runDir, lastLosses };
     }
+    if (options.timeLimitSeconds !== undefined && (performance.now() - started) / 1000 >= options.timeLimitSeconds) break;
     // yield to the event loop between steps: lets SIGINT and finalizers run, keeps RSS flat
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
+  const timeLimited = step < options.totalSteps;
+  if (timeLimited && task.sample && options.sampleEvery) emit({ type: 'sample', step, files: await task.sample(join(options.runDir, 'samples'), step) });
   await flushMetrics();
   emit({ type: 'checkpoint', step, path: await saveCheckpoint(task, options, step) });
-  emit({ type: 'done', step, runDir: options.runDir, seconds: (performance.now() - started) / 1000 });
-  return { step, interrupted: false, runDir: options.runDir, lastLosses };
+  emit({ type: 'done', step, runDir: options.runDir, seconds: (performance.now() - started) / 1000, ...(timeLimited ? { timeLimited } : {}) });
+  return { step, interrupted: false, runDir: options.runDir, lastLosses, ...(timeLimited ? { timeLimited } : {}) };
 }

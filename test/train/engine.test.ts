@@ -105,6 +105,27 @@ test('an abort writes a checkpoint; resuming gives the weights of an uninterrupt
   assert.equal(memory().tensors, before);
 });
 
+test('a time limit ends training with a final checkpoint at the first step past it; resume goes on to the total', async () => {
+  const before = memory().tensors;
+  const runDir = join(root, 'time-limited');
+  const run = regressionTask(4);
+  // each step takes ≥ 30 ms here, so a 0.1 s budget ends a 1000-step run within a handful of steps
+  const slow: TrainingTask = { ...run.task, step: async (step) => { await new Promise((resolve) => setTimeout(resolve, 30)); return run.task.step(step); } };
+  let done: { step: number; timeLimited?: boolean } | undefined;
+  const result = await train(slow, { runDir, totalSteps: 1000, seed: 4, config: {}, timeLimitSeconds: 0.1, onEvent: (event) => { if (event.type === 'done') done = event; } });
+  assert.equal(result.timeLimited, true);
+  assert.ok(result.step >= 3 && result.step < 20, `stopped after a few steps, at ${result.step}`);
+  assert.equal(done?.timeLimited, true);
+  assert.deepEqual(await listCheckpoints(runDir), [`step-${String(result.step).padStart(7, '0')}`]);
+  run.dispose();
+  const resumed = regressionTask(4);
+  const finished = await train(resumed.task, { runDir, totalSteps: result.step + 5, seed: 4, config: {}, resume: true });
+  assert.equal(finished.step, result.step + 5);
+  assert.equal(finished.timeLimited, undefined);
+  resumed.dispose();
+  assert.equal(memory().tensors, before);
+});
+
 test('resuming a folder without checkpoints is a clear error', async () => {
   const run = regressionTask(3);
   await assert.rejects(train(run.task, { runDir: join(root, 'empty'), totalSteps: 5, seed: 0, config: {}, resume: true }), /no checkpoint to resume from/);

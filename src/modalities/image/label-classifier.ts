@@ -1,43 +1,48 @@
-// A small multi-label image classifier: stride-2 conv blocks (3×3 conv, batch norm, ReLU) down to 4×4, the
-// map flattened (not pooled, so it can tell where things are: captions name quadrants) → linear → one logit
-// per label. The text→image GAN trains one on real images to say which caption words an image shows and
-// scores its generator's images with it (an AC-GAN classifier kept apart from the critic, which learns
-// those words many times faster than a spectral-norm critic's head).
-import { BatchNorm2d, Conv2d, Linear, Module, ReLU, Sequential } from '../../nn/index.js';
+// A small multi-label image classifier: a conv stem (stride 2 on 64-px images), then conv blocks (3×3 conv,
+// batch norm, ReLU, 2×2 max pool) down to 4×4, the map flattened (not pooled, so it can tell where things
+// are: captions name quadrants) → linear → one logit per label. The text→image GAN trains one on real
+// images to say which caption words an image shows and scores its generator's images with it (an AC-GAN
+// classifier kept apart from the critic: a spectral-norm critic's head learns shapes far more slowly).
+import { BatchNorm2d, Conv2d, Linear, MaxPool2d, Module, ReLU, Sequential, type UnaryModule } from '../../nn/index.js';
 import type { Tensor } from '../../tensor/index.js';
-import { padToWorkingSize, resolutionSteps } from './working-size.js';
+import { padToWorkingSize, workingSize } from './working-size.js';
 
 export interface LabelClassifierOptions {
   imageSize: number;
   channels: number;
   labels: number;
-  /** Channels of the first block; doubled per block up to 4×. */
+  /** Channels of the stem; doubled per block up to 8×. */
   baseChannels?: number;
 }
 
-const block = (inChannels: number, outChannels: number): Sequential =>
-  new Sequential(new Conv2d(inChannels, outChannels, 3, { stride: 2, padding: 1, bias: false }), new BatchNorm2d(outChannels), new ReLU());
+const convolution = (inChannels: number, outChannels: number, stride: number): UnaryModule[] =>
+  [new Conv2d(inChannels, outChannels, 3, { stride, padding: 1, bias: false }), new BatchNorm2d(outChannels), new ReLU()];
 
 export class LabelClassifier extends Module {
-  private readonly blocks: Sequential;
+  private readonly layers: Sequential;
   private readonly head: Linear;
 
   constructor(options: LabelClassifierOptions) {
     super();
-    const base = options.baseChannels ?? 32;
-    const layers: Sequential[] = [];
-    let inChannels = options.channels;
-    for (let i = 0; i < resolutionSteps(options.imageSize); i++) {
-      const channels = base * Math.min(4, 2 ** i);
-      layers.push(block(inChannels, channels));
-      inChannels = channels;
+    const base = options.baseChannels ?? 16;
+    let side = workingSize(options.imageSize);
+    // max pooling keeps the strongest edge response wherever a small rotated shape falls
+    const stemStride = side > 32 ? 2 : 1;
+    const layers: UnaryModule[] = convolution(options.channels, base, stemStride);
+    side /= stemStride;
+    let channels = base;
+    while (side > 4) {
+      const next = Math.min(base * 8, channels * 2);
+      layers.push(...convolution(channels, next, 1), new MaxPool2d(2));
+      channels = next;
+      side /= 2;
     }
-    this.blocks = this.registerModule('blocks', new Sequential(...layers));
-    this.head = this.registerModule('head', new Linear(inChannels * 16, options.labels));
+    this.layers = this.registerModule('layers', new Sequential(...layers));
+    this.head = this.registerModule('head', new Linear(channels * 16, options.labels));
   }
 
   /** images [B, C, S, S] in [-1, 1] → label logits [B, labels]. */
   forward(images: Tensor): Tensor {
-    return this.head.forward(this.blocks.forward(padToWorkingSize(images)).flatten(1));
+    return this.head.forward(this.layers.forward(padToWorkingSize(images)).flatten(1));
   }
 }

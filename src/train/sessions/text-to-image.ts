@@ -70,6 +70,7 @@ export function loopOptions(options: SessionOptions, t: RunSettings, seed: numbe
     keepLast: t.keepLast,
     sampleEvery: t.sampleEvery,
     logEvery: t.logEvery,
+    ...(t.timeLimitMinutes !== undefined ? { timeLimitSeconds: t.timeLimitMinutes * 60 } : {}),
   };
 }
 
