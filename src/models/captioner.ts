@@ -16,6 +16,8 @@ export const captionerConfig = textWriterConfig('captioner', {
   imageSize: z.number().int().min(16).optional(),
   encoderChannels: z.number().int().positive().default(32),
   featureDim: z.number().int().positive().default(128),
+  /** Conv blocks per resolution in the encoder; 2 gives a VGG-like encoder for harder pictures (Fashion-MNIST). */
+  encoderDepth: z.number().int().min(1).max(4).default(1),
   /** Training augmentation; off by default because shapes captions name positions (a mirror would lie). */
   augment: z.strictObject({
     /** Mirror half the training images left–right. */
@@ -34,7 +36,7 @@ export class Captioner extends TextWriter<FeatureMapEncoder> {
   constructor(readonly config: CaptionerConfig, tokenizer: Tokenizer, readonly shape: ImageShape) {
     const m = config.model;
     super(
-      new FeatureMapEncoder({ imageSize: shape.size, channels: shape.channels, baseChannels: m.encoderChannels, featureDim: m.featureDim }),
+      new FeatureMapEncoder({ imageSize: shape.size, channels: shape.channels, baseChannels: m.encoderChannels, featureDim: m.featureDim, depth: m.encoderDepth }),
       tokenizer,
       { training: config.training, decoding: config.decoding, decoder: { memoryDim: m.featureDim, embeddingDim: m.embeddingDim, hiddenSize: m.hiddenSize, dropout: m.dropout } },
     );

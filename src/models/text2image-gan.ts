@@ -159,8 +159,7 @@ export class Text2ImageGan implements TextToImageModel {
       const condition = this.discriminator.text.forward(text.tokens, text.lengths);
       const mismatched = condition.roll([1], [0]);
       // a real image's features are scored twice, under its caption and under another one (matching-aware term)
-      const augmented = augment(cat([images, fake], 0));
-      const pooled = this.discriminator.image.features(augmented, groupSizeFor(batch, this.config.model.minibatchStd));
+      const pooled = this.discriminator.image.features(augment(cat([images, fake], 0)), groupSizeFor(batch, this.config.model.minibatchStd));
       const realFeatures = pooled.narrow(0, 0, batch);
       const [real, generated] = this.discriminator.image.scoreFeatures(pooled, cat([condition, condition], 0)).split(batch, 0) as [Tensor, Tensor];
       const wrong = this.discriminator.image.scoreFeatures(realFeatures, mismatched);
@@ -176,17 +175,17 @@ export class Text2ImageGan implements TextToImageModel {
       this.discriminatorOptimizer.zeroGrad();
       loss.backward();
       this.discriminatorOptimizer.step();
-      const classifierLoss = words ? this.trainClassifier(augmented.narrow(0, 0, batch).detach(), words) : undefined;
+      // the classifier reads un-augmented images: DiffAugment's shifted-in borders slow its learning of shapes
+      const classifierLoss = words ? this.trainClassifier(images, words) : undefined;
       return [loss.item(), real.mean().item(), generated.mean().item(), headLoss?.item() ?? classifierLoss ?? 0];
     });
     // generator: make the discriminator score fakes under their own captions high, and show their words
     const generatorLoss = tidy(() => {
       const fake = this.generator.forward(text.tokens, text.lengths, randn([batch, noiseDim], { generator: this.trainingRandom }));
       const condition = noGrad(() => this.discriminator.text.forward(text.tokens, text.lengths));
-      const augmentedFake = augment(fake);
-      const { logits, auxiliary } = this.discriminator.image.forwardWithAuxiliary(augmentedFake, condition);
+      const { logits, auxiliary } = this.discriminator.image.forwardWithAuxiliary(augment(fake), condition);
       const adversarial = logits.mean().neg();
-      const wordLogits = this.classifier ? this.classifyForGenerator(augmentedFake) : auxiliary;
+      const wordLogits = this.classifier ? this.classifyForGenerator(fake) : auxiliary;
       const wordLoss = wordLogits && words ? wordLossOf(wordLogits, words) : undefined;
       const loss = wordLoss ? adversarial.add(wordLoss.mul(wordWeight)) : adversarial;
       this.generatorOptimizer.zeroGrad();
@@ -205,7 +204,7 @@ export class Text2ImageGan implements TextToImageModel {
     return losses;
   }
 
-  /** One classifier update on (augmented) real images and their caption words; returns its loss. */
+  /** One classifier update on real images and their caption words; returns its loss. */
   private trainClassifier(realImages: Tensor, words: Tensor): number | undefined {
     const classifier = this.classifier;
     const optimizer = this.classifierOptimizer;

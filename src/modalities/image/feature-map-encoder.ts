@@ -14,6 +14,8 @@ export interface FeatureMapEncoderOptions {
   featureDim?: number;
   /** Side of the output grid (default 8). */
   gridSize?: number;
+  /** Conv blocks per resolution (default 1): the first strides, the others refine at the same size. */
+  depth?: number;
 }
 
 const block = (inChannels: number, outChannels: number, stride: number): Sequential =>
@@ -38,8 +40,10 @@ export class FeatureMapEncoder extends Module {
     const layers: Sequential[] = [];
     let inChannels = options.channels;
     let channels = options.baseChannels ?? 32;
+    const depth = options.depth ?? 1;
     for (let i = 0; i < downsamplings; i++) {
       layers.push(block(inChannels, channels, 2));
+      for (let extra = 1; extra < depth; extra++) layers.push(block(channels, channels, 1));
       inChannels = channels;
       channels = Math.min(this.featureDim, channels * 2);
     }
