@@ -48,6 +48,8 @@ export const text2imageGanConfig = z.strictObject({
     /** Weight of the auxiliary loss: a classifier learns which words a real image's caption has, G is judged by it (TAC-GAN). */
     wordWeight: z.number().min(0).default(1),
     classifierLr: z.number().positive().default(2e-3),
+    /** First steps that train only the word classifier, so the generator's first steps already get shape-aware gradients. */
+    classifierWarmup: z.number().int().min(0).default(300),
     diffAugment: z.string().default('translation'),
     ...runSettings,
   }).prefault({}),
@@ -147,8 +149,16 @@ export class Text2ImageGan implements TextToImageModel {
     return { training: this.trainingRandom };
   }
 
-  trainStep(images: Tensor, text: TextBatch): Record<string, number> {
+  trainStep(images: Tensor, text: TextBatch, step = Number.POSITIVE_INFINITY): Record<string, number> {
     const batch = images.shape[0] ?? 0;
+    if (this.classifier && step <= this.config.training.classifierWarmup) {
+      const words = bagOfWords(text.tokens, this.tokenizer.vocabularySize, this.tokenizer.padId);
+      try {
+        return { c_words: this.trainClassifier(images, words) ?? 0 };
+      } finally {
+        words.dispose();
+      }
+    }
     const noiseDim = this.config.model.noiseDim;
     const augment = (x: Tensor): Tensor => diffAugment(x, this.policies, this.trainingRandom);
     // discriminator: real → +, fake → −, real with a mismatched caption → −
@@ -200,7 +210,8 @@ export class Text2ImageGan implements TextToImageModel {
     this.classifier?.zeroGrad();
     this.ema.update();
     const losses: Record<string, number> = { d_loss: discriminatorLoss[0] ?? 0, g_loss: generatorLoss[0] ?? 0, d_real: discriminatorLoss[1] ?? 0, d_fake: discriminatorLoss[2] ?? 0 };
-    if (wordWeight > 0) Object.assign(losses, { d_words: discriminatorLoss[3] ?? 0, g_words: generatorLoss[1] ?? 0 });
+    // c_words: the separate classifier's loss on real images; d_words: the critic's own word head's
+    if (wordWeight > 0) Object.assign(losses, { [this.classifier ? 'c_words' : 'd_words']: discriminatorLoss[3] ?? 0, g_words: generatorLoss[1] ?? 0 });
     return losses;
   }
 
