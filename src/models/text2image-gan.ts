@@ -28,9 +28,9 @@ export const text2imageGanConfig = z.strictObject({
     generatorChannels: z.number().int().positive().default(256),
     discriminatorChannels: z.number().int().positive().default(32),
     /** `residual` (BigGAN up-blocks, two convs per resolution) or `plain` (one conv per resolution, DCGAN-sized). */
-    generatorBlock: z.enum(['residual', 'plain']).default('residual'),
+    generatorBlock: z.enum(['residual', 'plain']).default('plain'),
     /** The generator's channel floor at the high resolutions, where shapes get their edges. */
-    generatorMinChannels: z.number().int().positive().default(32),
+    generatorMinChannels: z.number().int().positive().default(16),
     /** Group size of the discriminator's minibatch-std channel, against one-picture-per-caption collapse (0 = off). */
     minibatchStd: z.number().int().min(0).default(4),
     /**

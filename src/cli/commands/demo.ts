@@ -50,11 +50,13 @@ export function registerDemo(program: Command): void {
       } else say(`2/4 using the judge in ${defaultJudgeDir(datasetDir)}`);
       say(`3/4 training text2image-gan for ${flags.steps} steps (Ctrl-C stops with a checkpoint)`);
       const recipe = getRecipe('text2image-gan');
+      const steps = integerFlag(flags.steps, '--steps');
       const config = validateConfig(recipe.schema, {
         recipe: 'text2image-gan', dataset: datasetDir, seed: 0,
         // a lighter generator than the recipe default: the demo should finish in a few minutes
         model: { generatorChannels: 128 },
-        training: { steps: integerFlag(flags.steps, '--steps'), sampleEvery: 100, checkpointEvery: 200, logEvery: 1 },
+        // a short classifier warm-up (cheap steps) leaves most of the demo to the GAN
+        training: { steps, classifierWarmup: Math.min(100, Math.floor(steps / 4)), sampleEvery: 100, checkpointEvery: 200, logEvery: 1 },
       }, 'demo config');
       await rm(flags.out, { recursive: true, force: true });
       const progress = trainingProgress();
