@@ -1,7 +1,9 @@
 // Recipe text2image-gan: a caption encoder (embedding + bidirectional GRU) feeding a generator with
 // conditional batch norm at every resolution, against a spectral-norm projection discriminator with its
 // own caption encoder. Hinge loss, a matching-aware term (a real image under another sample's caption
-// counts as fake), DiffAugment, an EMA generator used for generation.
+// counts as fake), DiffAugment, an EMA generator used for generation. A word classifier of its own, trained on
+// real images (after a short warm-up alone), tells the generator which caption words its images fail to show
+// (AC-GAN/TAC-GAN); without it the generator got size and colour right but drew one blob for every shape.
 import { z } from 'zod';
 import { Module } from '../nn/index.js';
 import { Adam, EMA } from '../optim/index.js';
@@ -135,7 +137,6 @@ export class Text2ImageGan implements TextToImageModel {
     }
   }
 
-  /** One discriminator update then one generator update; returns the losses. */
   get modules(): Record<string, Module> {
     return { generator: this.generator, discriminator: this.discriminator, ...(this.classifier ? { classifier: this.classifier } : {}) };
   }
@@ -149,6 +150,7 @@ export class Text2ImageGan implements TextToImageModel {
     return { training: this.trainingRandom };
   }
 
+  /** One discriminator, classifier and generator update (classifier only during its warm-up); returns the losses. */
   trainStep(images: Tensor, text: TextBatch, step = Number.POSITIVE_INFINITY): Record<string, number> {
     const batch = images.shape[0] ?? 0;
     if (this.classifier && step <= this.config.training.classifierWarmup) {
