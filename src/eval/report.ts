@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { mmgenVersion } from '../data/format.js';
 import { writeFileAtomic } from '../data/files.js';
 import type { ImageMetrics } from './images.js';
-import type { CaptionResult, TextToImageProtocol } from './text-to-image.js';
+import type { CaptionResult, SecondOpinion, TextToImageProtocol } from './text-to-image.js';
 
 export const EVAL_JSON = 'eval.json';
 export const EVAL_MARKDOWN = 'eval.md';
@@ -15,6 +15,7 @@ export interface ReportContext {
   judgeDir?: string;
   protocol?: TextToImageProtocol & { split: string; availableCaptions: number };
   examples?: CaptionResult[];
+  secondOpinion?: SecondOpinion;
   seconds?: number;
 }
 
@@ -79,6 +80,11 @@ export function renderMarkdown(metrics: ImageMetrics, context: ReportContext = {
   lines.push(`Judge${context.judgeDir ? ` \`${context.judgeDir}\`` : ''}: held-out accuracy on ${metrics.judge.evaluatedOn}: ${accuracy}; trusted at ≥ ${percent(metrics.judge.threshold)}.`);
   if (metrics.distribution) {
     lines.push(`FID/KID use the judge's ${metrics.distribution.featureDim}-d penultimate features; the real-vs-real floor compares two halves of the real split.`);
+  }
+  if (context.secondOpinion) {
+    const opinion = context.secondOpinion;
+    const parts = Object.entries(opinion.perAttribute).map(([name, value]) => `${name} ${percent(value)}`).join(', ');
+    lines.push('', `Second opinion: captioner \`${opinion.reader}\` read the same ${opinion.images} images; its captions name every attribute right for ${percent(opinion.strict)} (${parts}).`);
   }
   if (context.examples && context.examples.length > 0 && context.protocol) {
     lines.push('', '| caption | images with every attribute right |', '| --- | ---: |');

@@ -7,6 +7,7 @@ import { type Dataset, type ManifestEntry, readDataset } from '../data/format.js
 import { Random } from '../data/random.js';
 import type { Judge } from '../models/judge.js';
 import { type ImageMetrics, checkJudgeMatches, evaluateImages, referenceSplit } from './images.js';
+import { parseAttributes } from './caption-attributes.js';
 
 /** What eval needs of a text→image run. */
 export interface TextToImageGenerator {
@@ -31,8 +32,28 @@ export interface EvaluateTextToImageOptions extends Partial<TextToImageProtocol>
   judge: Judge;
   dataset: string | Dataset;
   kidSubsets?: number;
+  /**
+   * A second opinion from another kind of network: a captioner trained on the real images reads the same
+   * generated images, and its caption's words are checked against the prompt's attributes.
+   */
+  reader?: CaptionReader;
   onEvent?: DataEventHandler;
   signal?: AbortSignal;
+}
+
+export interface CaptionReader {
+  /** Where it came from (a captioner run folder). */
+  name: string;
+  /** One caption per image [N, C, H, W] in [-1, 1]. */
+  read(images: Tensor): string[];
+}
+
+/** What the reader's captions said: the fraction of images with every judged attribute named right, and per attribute. */
+export interface SecondOpinion {
+  reader: string;
+  images: number;
+  strict: number;
+  perAttribute: Record<string, number>;
 }
 
 export interface CaptionResult {
@@ -47,6 +68,30 @@ export interface TextToImageEvaluation {
   metrics: ImageMetrics;
   /** The first few captions with how many of their images were fully right. */
   examples: CaptionResult[];
+  secondOpinion?: SecondOpinion;
+}
+
+/** Scores the reader's captions of `images` against the attributes each image was asked for. */
+function readAttributes(reader: CaptionReader, images: Tensor, wanted: Record<string, string>[], attributes: Record<string, string[]>, batchSize: number): SecondOpinion {
+  const names = Object.keys(attributes);
+  const right: Record<string, number> = Object.fromEntries(names.map((name) => [name, 0]));
+  let strict = 0;
+  const count = images.shape[0] ?? 0;
+  for (let start = 0; start < count; start += batchSize) {
+    const captions = tidy(() => reader.read(images.narrow(0, start, Math.min(batchSize, count - start))));
+    captions.forEach((caption, offset) => {
+      const parsed = parseAttributes(caption, attributes);
+      const want = wanted[start + offset] as Record<string, string>;
+      let all = true;
+      for (const name of names) {
+        const ok = attributes[name]?.[parsed[name] ?? -1] === want[name];
+        if (ok) right[name] = (right[name] ?? 0) + 1;
+        all &&= ok;
+      }
+      if (all) strict++;
+    });
+  }
+  return { reader: reader.name, images: count, strict: strict / count, perAttribute: Object.fromEntries(names.map((name) => [name, (right[name] ?? 0) / count])) };
 }
 
 function positiveInteger(value: number, name: string): number {
@@ -99,6 +144,9 @@ export async function evaluateTextToImage(options: EvaluateTextToImageOptions): 
       judge, dataset, images, attributes: records, seed: protocol.seed,
       ...(options.kidSubsets !== undefined ? { kidSubsets: options.kidSubsets } : {}),
     });
+    const secondOpinion = options.reader
+      ? readAttributes(options.reader, images, records, Object.fromEntries(names.map((name) => [name, judge.info.attributes[name] as string[]])), protocol.batchSize)
+      : undefined;
     const first = images;
     const { predictions } = tidy(() => judge.run(first.narrow(0, 0, Math.min(texts.length, 8 * protocol.imagesPerCaption))));
     const examples = chosen.slice(0, 8).map((entry, caption) => {
@@ -109,7 +157,7 @@ export async function evaluateTextToImage(options: EvaluateTextToImageOptions): 
       }
       return { text: entry.text, attributes: entry.attributes as Record<string, string>, allRight };
     });
-    return { protocol: { ...protocol, split, availableCaptions: candidates.length }, metrics, examples };
+    return { protocol: { ...protocol, split, availableCaptions: candidates.length }, metrics, examples, ...(secondOpinion ? { secondOpinion } : {}) };
   } finally {
     dispose(parts);
     images?.dispose();

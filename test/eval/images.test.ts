@@ -142,10 +142,23 @@ test('the protocol draws seeded captions, calls the generator in batches, and ra
     const again = await evaluateTextToImage({ generator: copyGenerator([]), judge, dataset, ...protocol });
     assert.deepEqual(again.metrics, copies.metrics, 'same seed, same evaluation');
 
-    await writeReport(data.root, copies.metrics, { protocol: copies.protocol, examples: copies.examples });
+    // a second opinion: a reader that repeats each prompt names everything right; one fixed caption only its own
+    const prompts = [...texts];
+    const echo = { name: 'echo', read: (images: Tensor) => prompts.splice(0, images.shape[0] ?? 0) };
+    const echoed = await evaluateTextToImage({ generator: copyGenerator([]), judge, dataset, ...protocol, reader: echo });
+    assert.equal(echoed.secondOpinion?.strict, 1);
+    const fixed = chosen[0]!;
+    const constant = await evaluateTextToImage({ generator: copyGenerator([]), judge, dataset, ...protocol, reader: { name: 'constant', read: (images: Tensor) => new Array<string>(images.shape[0] ?? 0).fill(fixed.text) } });
+    const sameAttributes = chosen.filter((entry) => judge.attributeNames.every((name) => entry.attributes?.[name] === fixed.attributes?.[name])).length;
+    assert.equal(constant.secondOpinion?.strict, sameAttributes / 25);
+    const sameShape = chosen.filter((entry) => entry.attributes?.shape === fixed.attributes?.shape).length;
+    assert.equal(constant.secondOpinion?.perAttribute.shape, sameShape / 25);
+
+    await writeReport(data.root, copies.metrics, { protocol: copies.protocol, examples: copies.examples, secondOpinion: echoed.secondOpinion! });
     const markdown = await readFile(join(data.root, 'eval.md'), 'utf8');
     assert.match(markdown, /100 images from the given images: 25 test captions × 4, seed 3\./);
     assert.match(markdown, /\| Strict \(all 3 attributes right\).* \| chance 3\.3 % \|/);
+    assert.match(markdown, /Second opinion: captioner `echo` read the same 100 images; its captions name every attribute right for 100\.0 %/);
   });
 });
 

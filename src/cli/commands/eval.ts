@@ -20,10 +20,12 @@ import { isTextToAudioRun } from '../../models/text-to-audio-recipes.js';
 import { DEFAULT_AUDIO_JUDGE_STEPS } from '../../models/audio-judge-train.js';
 import { readRunConfig } from '../../models/text-to-image.js';
 import { runCaptionEval } from './eval-caption.js';
+import { loadCaptionerRun } from '../../models/captioner-run.js';
+import type { Captioner } from '../../models/captioner.js';
 import { runTranscriberEval } from './eval-transcriber.js';
 import { integerFlag, percent } from '../flags.js';
 
-export interface EvalFlags { judge?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; limit?: string }
+export interface EvalFlags { judge?: string; captioner?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; limit?: string }
 
 /** The default judge folder of a dataset. */
 export const defaultJudgeDir = (datasetDir: string): string => join(datasetDir, 'judge');
@@ -75,6 +77,7 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
   const started = performance.now();
   const run = await loadTextToImageRun(runDir);
   let judge: Judge | undefined;
+  let captioner: Captioner | undefined;
   const data = dataProgress();
   const interrupt = interruptSignal('evaluation');
   try {
@@ -84,6 +87,8 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
       throw new Error(`no judge at ${judgeDir}; train one with \`mmgen eval train-judge ${run.dataset}\`${flags.judge ? ` --out ${flags.judge}` : ''} (or pass --judge DIR)`);
     }
     judge = await Judge.load(judgeDir);
+    if (flags.captioner) captioner = (await loadCaptionerRun(flags.captioner)).model;
+    const reader = captioner;
     const model = run.model;
     const evaluation = await evaluateTextToImage({
       generator: { generate: async (texts, options) => noGrad(() => model.generate(texts, options.seed)) },
@@ -94,6 +99,7 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
       seed: integerFlag(flags.seed, '--seed', 0),
       batchSize: integerFlag(flags.batch, '--batch', 1),
       kidSubsets: integerFlag(flags.kidSubsets, '--kid-subsets', 1),
+      ...(reader && flags.captioner ? { reader: { name: flags.captioner, read: (images: Tensor) => reader.caption(images).map((caption) => caption.text) } } : {}),
       onEvent: data.onEvent,
       signal: interrupt.signal,
     });
@@ -103,18 +109,25 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
       judgeDir,
       protocol: evaluation.protocol,
       examples: evaluation.examples,
+      ...(evaluation.secondOpinion ? { secondOpinion: evaluation.secondOpinion } : {}),
       seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     });
     const grid = await writeExampleGrid(runDir, evaluation.examples.map((example) => example.text), (texts) => noGrad(() => model.generate(texts, integerFlag(flags.seed, '--seed', 0))));
     const { protocol, metrics } = evaluation;
     process.stdout.write(`${runDir} (${run.recipe.name}) on ${metrics.dataset.name}: ${metrics.images} images from ${protocol.captions} ${protocol.split} captions × ${protocol.imagesPerCaption}\n`);
     printTable(metricRows(metrics));
+    const opinion = evaluation.secondOpinion;
+    if (opinion) {
+      const parts = Object.entries(opinion.perAttribute).map(([name, value]) => `${name} ${percent(value)}`).join(', ');
+      process.stdout.write(`second opinion (captioner ${opinion.reader}): every attribute named right for ${percent(opinion.strict)} of the images (${parts})\n`);
+    }
     for (const warning of metrics.warnings) process.stderr.write(`warning: ${warning}\n`);
     process.stdout.write(`report: ${paths.markdown} and ${paths.json}; test-caption grid: ${grid}\n`);
   } finally {
     data.stop();
     interrupt.release();
     judge?.dispose();
+    captioner?.dispose();
     run.model.dispose();
   }
 }
@@ -141,6 +154,7 @@ export function registerEval(program: Command): void {
     .description('evaluate a run: text→image (attribute accuracy, FID/KID), text→audio (accuracy, inception score, Fréchet distance), captioner (Strict/Feats/Letters, BLEU, CIDEr-D, nearest-neighbour baseline) or transcriber (exact match, CER)')
     .argument('<run>', 'run folder written by `mmgen train`')
     .option('--judge <dir>', 'judge folder (default DATASET/judge)')
+    .option('--captioner <run>', 'text→image runs: a captioner run trained on the same dataset reads the generated images too (a second opinion)')
     .option('--captions <count>', 'test captions to draw', String(DEFAULT_PROTOCOL.captions))
     .option('--per-caption <count>', 'images per caption', String(DEFAULT_PROTOCOL.imagesPerCaption))
     .option('--seed <seed>', 'caption choice and generation seed', String(DEFAULT_PROTOCOL.seed))
