@@ -122,7 +122,10 @@ export async function trainTextToImage(recipe: TextToImageRecipe, config: unknow
   if (!options.resume) manualSeed(seed);
   const model = recipe.create(config, tokenizer, shape);
   const loader = new BatchLoader(trainSplit, { batchSize: t.batchSize, seed, imagesAsFloat: true });
-  const prompts = samplePrompts(promptSplit, 8);
+  // validation captions may use words training never saw (emoji's unseen test names): those cannot be sample prompts
+  const known = (text: string): boolean => tokenizer.tokenize(text).every((word) => tokenizer.tokenToId(word) !== tokenizer.unkId);
+  const usable = promptSplit.entries.filter((entry) => known(entry.text));
+  const prompts = samplePrompts({ entries: usable.length > 0 ? usable : trainSplit.entries }, 8);
   const sampleTexts = prompts.flatMap((prompt) => [prompt, prompt]);
 
   const task = batchTask(model, loader, {
