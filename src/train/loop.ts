@@ -185,7 +185,8 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   const timeLimited = step < options.totalSteps;
-  if (timeLimited && task.sample && options.sampleEvery) emit({ type: 'sample', step, files: await task.sample(join(options.runDir, 'samples'), step) });
+  // a time-limited run ends with samples of its last step, unless that step already wrote them
+  if (timeLimited && task.sample && options.sampleEvery && step % options.sampleEvery !== 0) emit({ type: 'sample', step, files: await task.sample(join(options.runDir, 'samples'), step) });
   await flushMetrics();
   emit({ type: 'checkpoint', step, path: await saveCheckpoint(task, options, step) });
   emit({ type: 'done', step, runDir: options.runDir, seconds: (performance.now() - started) / 1000, ...(timeLimited ? { timeLimited } : {}) });
