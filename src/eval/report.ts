@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { mmgenVersion } from '../data/format.js';
 import { writeFileAtomic } from '../data/files.js';
 import type { ImageMetrics } from './images.js';
-import type { CaptionResult, SecondOpinion, TextToImageProtocol } from './text-to-image.js';
+import type { CaptionResult, SecondOpinion, TextToImageProtocol, UnknownWordsReport } from './text-to-image.js';
 
 export const EVAL_JSON = 'eval.json';
 export const EVAL_MARKDOWN = 'eval.md';
@@ -13,7 +13,7 @@ export const EVAL_MARKDOWN = 'eval.md';
 export interface ReportContext {
   run?: { dir: string; recipe?: string };
   judgeDir?: string;
-  protocol?: TextToImageProtocol & { split: string; availableCaptions: number };
+  protocol?: TextToImageProtocol & { split: string; availableCaptions: number; unknownWords?: UnknownWordsReport };
   examples?: CaptionResult[];
   secondOpinion?: SecondOpinion;
   seconds?: number;
@@ -63,6 +63,12 @@ export function metricRows(metrics: ImageMetrics): MetricRow[] {
 
 const escapeCell = (text: string): string => text.replace(/\|/g, '\\|');
 
+/** What eval did with test captions whose words training never saw. */
+export function unknownWordsSentence(unknown: UnknownWordsReport): string {
+  const skipped = unknown.skipped > 0 ? `; ${unknown.skipped} captions with no known word at all were not drawn` : '';
+  return `${unknown.captions} of the drawn captions have words the model never saw in training (${unknown.words.join(', ')}); those words were left out of the prompts${skipped}.`;
+}
+
 /** The markdown report. */
 export function renderMarkdown(metrics: ImageMetrics, context: ReportContext = {}): string {
   const lines: string[] = [];
@@ -73,6 +79,8 @@ export function renderMarkdown(metrics: ImageMetrics, context: ReportContext = {
     ? `${metrics.images} images from ${source}: ${context.protocol.captions} ${context.protocol.split} captions × ${context.protocol.imagesPerCaption}, seed ${context.protocol.seed}.`
     : `${metrics.images} images from ${source}.`;
   lines.push(protocol, '');
+  const unknown = context.protocol?.unknownWords;
+  if (unknown) lines.push(`${unknownWordsSentence(unknown)}`, '');
   lines.push('| metric | value | chance / floor |', '| --- | ---: | ---: |');
   for (const row of metricRows(metrics)) lines.push(`| ${escapeCell(row.metric.trim())} | ${escapeCell(row.value)} | ${escapeCell(row.reference)} |`);
   lines.push('');
@@ -88,7 +96,10 @@ export function renderMarkdown(metrics: ImageMetrics, context: ReportContext = {
   }
   if (context.examples && context.examples.length > 0 && context.protocol) {
     lines.push('', '| caption | images with every attribute right |', '| --- | ---: |');
-    for (const example of context.examples) lines.push(`| ${escapeCell(example.text)} | ${example.allRight} / ${context.protocol.imagesPerCaption} |`);
+    for (const example of context.examples) {
+      const asked = example.prompt !== undefined ? ` (asked: "${example.prompt}")` : '';
+      lines.push(`| ${escapeCell(example.text + asked)} | ${example.allRight} / ${context.protocol.imagesPerCaption} |`);
+    }
   }
   if (metrics.warnings.length > 0) {
     lines.push('', '**Warnings**', '');

@@ -13,6 +13,21 @@ import { parseAttributes } from './caption-attributes.js';
 export interface TextToImageGenerator {
   /** Images [texts.length, C, H, W] in [-1, 1]; the same seed gives the same images. */
   generate(texts: string[], options: { seed: number }): Promise<Tensor>;
+  /**
+   * The prompt the generator can read for a test caption, and the caption's words it cannot (outside its
+   * vocabulary). Without it every caption is used as it is.
+   */
+  promptFor?(caption: string): { prompt: string; unknown: string[] };
+}
+
+/** Test captions with words outside the generator's vocabulary: those words are left out of the prompt. */
+export interface UnknownWordsReport {
+  /** Chosen captions that lost at least one word. */
+  captions: number;
+  /** Candidate captions skipped because none of their words is known. */
+  skipped: number;
+  /** The most frequent unknown words among the chosen captions, most frequent first (at most 20). */
+  words: string[];
 }
 
 export interface TextToImageProtocol {
@@ -58,13 +73,15 @@ export interface SecondOpinion {
 
 export interface CaptionResult {
   text: string;
+  /** What the generator was asked, when words outside its vocabulary were left out. */
+  prompt?: string;
   attributes: Record<string, string>;
   /** Images of this caption with every judged attribute right. */
   allRight: number;
 }
 
 export interface TextToImageEvaluation {
-  protocol: TextToImageProtocol & { split: string; availableCaptions: number };
+  protocol: TextToImageProtocol & { split: string; availableCaptions: number; unknownWords?: UnknownWordsReport };
   metrics: ImageMetrics;
   /** The first few captions with how many of their images were fully right. */
   examples: CaptionResult[];
@@ -99,6 +116,16 @@ function positiveInteger(value: number, name: string): number {
   return value;
 }
 
+/** How many chosen captions lost words, and which words (most frequent first); undefined when none did. */
+function unknownWordsReport(unknownPerCaption: string[][], skipped: number): UnknownWordsReport | undefined {
+  const counts = new Map<string, number>();
+  for (const words of unknownPerCaption) for (const word of words) counts.set(word, (counts.get(word) ?? 0) + 1);
+  const captions = unknownPerCaption.filter((words) => words.length > 0).length;
+  if (captions === 0 && skipped === 0) return undefined;
+  const words = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 20).map(([word]) => word);
+  return { captions, skipped, words };
+}
+
 /** Seeded choice of `count` distinct entries (all of them when there are fewer). */
 export function chooseCaptions(entries: readonly ManifestEntry[], count: number, seed: number): ManifestEntry[] {
   const order = new Random(seed).fork('eval-captions').shuffle(entries.map((_, index) => index));
@@ -119,10 +146,15 @@ export async function evaluateTextToImage(options: EvaluateTextToImageOptions): 
   checkJudgeMatches(judge, dataset);
   const split = referenceSplit(dataset);
   const names = judge.attributeNames;
-  const candidates = dataset.entries.filter((entry) => entry.split === split && names.every((name) => entry.attributes?.[name] !== undefined));
-  if (candidates.length === 0) throw new Error(`${dataset.dir}: no ${split} samples carry the judged attributes ${names.join(', ')}`);
+  const attributed = dataset.entries.filter((entry) => entry.split === split && names.every((name) => entry.attributes?.[name] !== undefined));
+  if (attributed.length === 0) throw new Error(`${dataset.dir}: no ${split} samples carry the judged attributes ${names.join(', ')}`);
+  const prompts = new Map(attributed.map((entry) => [entry.text, options.generator.promptFor?.(entry.text) ?? { prompt: entry.text, unknown: [] }]));
+  const candidates = attributed.filter((entry) => prompts.get(entry.text)?.prompt !== '');
+  if (candidates.length === 0) throw new Error(`${dataset.dir}: none of the ${split} captions has a word the generator knows`);
   const chosen = chooseCaptions(candidates, protocol.captions, protocol.seed);
-  const texts = chosen.flatMap((entry) => new Array<string>(protocol.imagesPerCaption).fill(entry.text));
+  const promptOf = (entry: ManifestEntry): string => prompts.get(entry.text)?.prompt ?? entry.text;
+  const unknownWords = unknownWordsReport(chosen.map((entry) => prompts.get(entry.text)?.unknown ?? []), attributed.length - candidates.length);
+  const texts = chosen.flatMap((entry) => new Array<string>(protocol.imagesPerCaption).fill(promptOf(entry)));
   const records = chosen.flatMap((entry) => new Array<Record<string, string>>(protocol.imagesPerCaption).fill(entry.attributes as Record<string, string>));
 
   const parts: Tensor[] = [];
@@ -155,9 +187,13 @@ export async function evaluateTextToImage(options: EvaluateTextToImageOptions): 
         const row = caption * protocol.imagesPerCaption + k;
         if (names.every((name) => judge.info.attributes[name]?.[(predictions.get(name) as Int32Array)[row] as number] === entry.attributes?.[name])) allRight++;
       }
-      return { text: entry.text, attributes: entry.attributes as Record<string, string>, allRight };
+      const prompt = promptOf(entry);
+      return { text: entry.text, ...(prompt !== entry.text ? { prompt } : {}), attributes: entry.attributes as Record<string, string>, allRight };
     });
-    return { protocol: { ...protocol, split, availableCaptions: candidates.length }, metrics, examples, ...(secondOpinion ? { secondOpinion } : {}) };
+    return {
+      protocol: { ...protocol, split, availableCaptions: candidates.length, ...(unknownWords ? { unknownWords } : {}) },
+      metrics, examples, ...(secondOpinion ? { secondOpinion } : {}),
+    };
   } finally {
     dispose(parts);
     images?.dispose();

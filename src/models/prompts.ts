@@ -24,3 +24,16 @@ export function encodePrompts(tokenizer: Tokenizer, texts: string[]): TextBatch 
   encoded.forEach((ids, row) => ids.forEach((id, column) => (flat[row * width + column] = BigInt(id))));
   return { tokens: tensor(flat, { shape: [texts.length, width] }), lengths: tensor(BigInt64Array.from(encoded, (ids) => BigInt(ids.length))) };
 }
+
+/** A caption with the words outside the vocabulary taken out, and which ones they were. */
+export interface KnownWordsPrompt { prompt: string; unknown: string[] }
+
+/**
+ * Keeps the caption's known words, in order. Evaluation uses it for test captions that name things training
+ * never saw (an unseen emoji's name): the model is asked for what it can read, and the report says what it could not.
+ */
+export function keepKnownWords(tokenizer: Tokenizer, text: string): KnownWordsPrompt {
+  const words = tokenizer.tokenize(text);
+  const known = words.filter((word) => tokenizer.tokenToId(word) !== tokenizer.unkId);
+  return { prompt: known.join(' '), unknown: words.filter((word) => tokenizer.tokenToId(word) === tokenizer.unkId) };
+}

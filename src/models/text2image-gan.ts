@@ -12,7 +12,7 @@ import { Tokenizer } from '../modalities/text/index.js';
 import { ProjectionDiscriminator, groupSizeFor } from '../modalities/image/projection-discriminator.js';
 import { LabelClassifier } from '../modalities/image/label-classifier.js';
 import { type AugmentPolicy, diffAugment, parseAugmentPolicy } from '../modalities/image/diff-augment.js';
-import { Generator, type Tensor, arange, cat, noGrad, randn, tidy, zeros } from '../tensor/index.js';
+import { Generator, type Tensor, arange, cat, dispose, noGrad, randn, tidy, zeros } from '../tensor/index.js';
 import { bceWithLogits } from '../nn/index.js';
 import type { TextBatch } from './prompts.js';
 import { TextConditionedGenerator, runSettings } from './text-conditioned.js';
@@ -52,6 +52,11 @@ export const text2imageGanConfig = z.strictObject({
     classifierLr: z.number().positive().default(2e-3),
     /** First steps that train only the word classifier, so the generator's first steps already get shape-aware gradients. */
     classifierWarmup: z.number().int().min(0).default(300),
+    /**
+     * Weight of the mode-seeking term (MSGAN): the generator pays 1 / (image distance / noise distance) for two
+     * noises under one caption, so it cannot draw one picture per caption (0 = off).
+     */
+    modeSeekingWeight: z.number().min(0).default(0),
     diffAugment: z.string().default('translation'),
     ...runSettings,
   }).prefault({}),
@@ -97,6 +102,24 @@ function bagOfWords(tokens: Tensor, vocabularySize: number, padId: number): Tens
  */
 function wordLossOf(logits: Tensor, words: Tensor): Tensor {
   return bceWithLogits(logits, words, { reduction: 'sum' }).div(logits.shape[0] ?? 1);
+}
+
+/**
+ * The generator's batch for the mode-seeking term: the first half of the captions twice, so row i and row
+ * i + B/2 share a caption and differ only in their noise.
+ */
+function pairedCaptions(text: TextBatch, words: Tensor | undefined): { text: TextBatch; words: Tensor | undefined } {
+  const half = Math.max(1, Math.floor((text.tokens.shape[0] ?? 0) / 2));
+  const twice = (x: Tensor): Tensor => tidy(() => { const first = x.narrow(0, 0, half); return cat([first, first], 0); });
+  return { text: { tokens: twice(text.tokens), lengths: twice(text.lengths) }, words: words ? twice(words) : undefined };
+}
+
+/** MSGAN's term: 1 / (mean |image1 − image2| / mean |noise1 − noise2|) over the pairs (row i, row i + B/2). */
+function modeSeekingLoss(images: Tensor, noise: Tensor): Tensor {
+  const half = Math.floor((images.shape[0] ?? 0) / 2);
+  const imageDistance = images.narrow(0, 0, half).sub(images.narrow(0, half, half)).abs().mean();
+  const noiseDistance = noise.narrow(0, 0, half).sub(noise.narrow(0, half, half)).abs().mean();
+  return imageDistance.div(noiseDistance).add(1e-5).reciprocal();
 }
 
 /** Rows whose caption differs from the caption they are paired with after rolling by one. */
@@ -192,21 +215,29 @@ export class Text2ImageGan implements TextToImageModel {
       return [loss.item(), real.mean().item(), generated.mean().item(), headLoss?.item() ?? classifierLoss ?? 0];
     });
     // generator: make the discriminator score fakes under their own captions high, and show their words
+    const modeSeekingWeight = this.config.training.modeSeekingWeight;
+    const pairs = modeSeekingWeight > 0 ? pairedCaptions(text, words) : undefined;
     const generatorLoss = tidy(() => {
-      const fake = this.generator.forward(text.tokens, text.lengths, randn([batch, noiseDim], { generator: this.trainingRandom }));
-      const condition = noGrad(() => this.discriminator.text.forward(text.tokens, text.lengths));
+      const captions = pairs?.text ?? text;
+      const captionWords = pairs?.words ?? words;
+      const noise = randn([captions.tokens.shape[0] ?? batch, noiseDim], { generator: this.trainingRandom });
+      const fake = this.generator.forward(captions.tokens, captions.lengths, noise);
+      const condition = noGrad(() => this.discriminator.text.forward(captions.tokens, captions.lengths));
       const { logits, auxiliary } = this.discriminator.image.forwardWithAuxiliary(augment(fake), condition);
       const adversarial = logits.mean().neg();
       const wordLogits = this.classifier ? this.classifyForGenerator(fake) : auxiliary;
-      const wordLoss = wordLogits && words ? wordLossOf(wordLogits, words) : undefined;
-      const loss = wordLoss ? adversarial.add(wordLoss.mul(wordWeight)) : adversarial;
+      const wordLoss = wordLogits && captionWords ? wordLossOf(wordLogits, captionWords) : undefined;
+      let loss = wordLoss ? adversarial.add(wordLoss.mul(wordWeight)) : adversarial;
+      const modeSeeking = pairs ? modeSeekingLoss(fake, noise) : undefined;
+      if (modeSeeking) loss = loss.add(modeSeeking.mul(modeSeekingWeight));
       this.generatorOptimizer.zeroGrad();
       this.discriminatorOptimizer.zeroGrad();
       this.classifierOptimizer?.zeroGrad();
       loss.backward();
       this.generatorOptimizer.step();
-      return [adversarial.item(), wordLoss?.item() ?? 0];
+      return [adversarial.item(), wordLoss?.item() ?? 0, modeSeeking?.item() ?? 0];
     });
+    if (pairs) dispose([pairs.text, pairs.words]);
     words?.dispose();
     this.discriminator.zeroGrad();
     this.classifier?.zeroGrad();
@@ -214,6 +245,8 @@ export class Text2ImageGan implements TextToImageModel {
     const losses: Record<string, number> = { d_loss: discriminatorLoss[0] ?? 0, g_loss: generatorLoss[0] ?? 0, d_real: discriminatorLoss[1] ?? 0, d_fake: discriminatorLoss[2] ?? 0 };
     // c_words: the separate classifier's loss on real images; d_words: the critic's own word head's
     if (wordWeight > 0) Object.assign(losses, { [this.classifier ? 'c_words' : 'd_words']: discriminatorLoss[3] ?? 0, g_words: generatorLoss[1] ?? 0 });
+    // g_modes: 1 / (image distance per noise distance); it falls as the generator's pictures follow the noise
+    if (modeSeekingWeight > 0) losses.g_modes = generatorLoss[2] ?? 0;
     return losses;
   }
 

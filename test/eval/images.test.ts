@@ -162,6 +162,47 @@ test('the protocol draws seeded captions, calls the generator in batches, and ra
   });
 });
 
+test('captions with words the generator never saw: those words are left out of its prompts and reported', async () => {
+  await withoutLeaks(async () => {
+    // a generator that does not know colour words: it gets the rest of each caption, and eval says so
+    const colours = new Set(judge.info.attributes.colour ?? []);
+    const calls: string[][] = [];
+    const noise = noiseGenerator();
+    const colourBlind: TextToImageGenerator = {
+      generate: async (texts, options) => {
+        calls.push(texts);
+        return noise.generate(texts, options);
+      },
+      promptFor: (caption) => {
+        const words = caption.split(' ');
+        return { prompt: words.filter((word) => !colours.has(word)).join(' '), unknown: words.filter((word) => colours.has(word)) };
+      },
+    };
+    const result = await evaluateTextToImage({ generator: colourBlind, judge, dataset, captions: 10, imagesPerCaption: 2, seed: 1, kidSubsets: 5 });
+    const prompts = calls.flat();
+    assert.equal(prompts.length, 20);
+    assert.ok(prompts.every((prompt) => prompt !== '' && prompt.split(' ').every((word) => !colours.has(word))), prompts.join('; '));
+    // every level-3 caption names a colour
+    assert.equal(result.protocol.unknownWords?.captions, 10);
+    assert.equal(result.examples[0]?.prompt, prompts[0]);
+    assert.notEqual(result.examples[0]?.text, result.examples[0]?.prompt);
+
+    // an evaluation that keeps all words but reports an unknown one
+    const shy: TextToImageGenerator = { ...copyGenerator([]), promptFor: (caption) => ({ prompt: caption, unknown: caption.includes('red') ? ['red'] : [] }) };
+    const reported = await evaluateTextToImage({ generator: shy, judge, dataset, captions: 25, imagesPerCaption: 1, seed: 3, kidSubsets: 5 });
+    const chosen = chooseCaptions(dataset.entries.filter((entry) => entry.split === 'test'), 25, 3);
+    const reds = chosen.filter((entry) => entry.text.includes('red')).length;
+    assert.ok(reds > 0, 'the seeded draw has red captions');
+    assert.deepEqual(reported.protocol.unknownWords, { captions: reds, skipped: 0, words: ['red'] });
+    await writeReport(data.root, reported.metrics, { protocol: reported.protocol, examples: reported.examples });
+    assert.match(await readFile(join(data.root, 'eval.md'), 'utf8'), new RegExp(`${reds} of the drawn captions have words the model never saw in training \\(red\\)`));
+
+    // captions with no known word are not drawn at all; with none left, a clear error
+    const knowsNothing: TextToImageGenerator = { ...copyGenerator([]), promptFor: (caption) => ({ prompt: '', unknown: caption.split(' ') }) };
+    await assert.rejects(evaluateTextToImage({ generator: knowsNothing, judge, dataset, captions: 5 }), /none of the test captions has a word the generator knows/);
+  });
+});
+
 test('bad generators and mismatched judges get clear errors', async () => {
   await withoutLeaks(async () => {
     const wrongCount: TextToImageGenerator = { generate: async (texts) => rand([texts.length - 1, 3, 64, 64]) };

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDataset } from '../../src/data/builders/index.js';
 import { Text2ImageGan, text2imageGanConfig } from '../../src/models/text2image-gan.js';
+import { keepKnownWords } from '../../src/models/prompts.js';
 import { TEXT_TO_IMAGE_RECIPES, loadTextToImageRun } from '../../src/models/text-to-image-recipes.js';
 import { type SessionOptions, trainTextToImage } from '../../src/train/sessions/text-to-image.js';
 
@@ -71,6 +72,32 @@ test('a tiny text2image-gan trains: losses move and samples approach the data', 
   assert.equal(memory().tensors, before);
 });
 
+test('the mode-seeking term makes the pictures of one prompt follow the noise', async () => {
+  const before = memory().tensors;
+  // how much 8 noise draws under one prompt differ, per pixel
+  const spread = (model: Text2ImageGan): number => {
+    const images = model.generate(new Array<string>(8).fill('heart'), 3, { useEma: false });
+    const value = tidy(() => images.std(0).mean().item());
+    images.dispose();
+    return value;
+  };
+  const train = async (name: string, modeSeekingWeight: number): Promise<{ spread: number; losses: Record<string, number>[] }> => {
+    const base = tinyConfig(30);
+    const config = { ...base, training: { ...base.training, classifierWarmup: 0, modeSeekingWeight } };
+    const losses: Record<string, number>[] = [];
+    const { model } = await trainText2ImageGan(config, { runDir: join(root, name), onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
+    const result = { spread: spread(model), losses };
+    model.dispose();
+    return result;
+  };
+  const plain = await train('modes-off', 0);
+  const seeking = await train('modes-on', 5);
+  assert.ok(plain.losses.every((entry) => entry.g_modes === undefined));
+  assert.ok(seeking.losses.every((entry) => Number.isFinite(entry.g_modes)), 'g_modes is logged at every step');
+  assert.ok(seeking.spread > plain.spread * 1.2, `spread across noise: ${plain.spread.toFixed(4)} without the term, ${seeking.spread.toFixed(4)} with it`);
+  assert.equal(memory().tensors, before);
+});
+
 test('resume is exact: stop at step 3 and resume to 6 equals an uninterrupted 6-step run', async () => {
   const before = memory().tensors;
   const straight = await trainText2ImageGan(tinyConfig(6), { runDir: join(root, 'straight') });
@@ -103,6 +130,9 @@ test('generation is deterministic per seed and rejects bad prompts', async () =>
   for (const t of [a, b, c]) t.dispose();
   assert.throws(() => model.generate([''], 0), /empty/);
   assert.throws(() => model.generate(['purple heart'], 0), /outside the vocabulary: purple/);
+  // eval's rule for unseen test words: leave them out and say which
+  assert.deepEqual(keepKnownWords(model.tokenizer, 'purple heart'), { prompt: 'heart', unknown: ['purple'] });
+  assert.deepEqual(keepKnownWords(model.tokenizer, 'purple'), { prompt: '', unknown: ['purple'] });
   assert.throws(() => model.generate([new Array(40).fill('heart').join(' ')], 0), /40 words/);
   model.dispose();
   assert.equal(memory().tensors, before);

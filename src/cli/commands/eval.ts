@@ -11,7 +11,8 @@ import { tensorToImages, writeContactSheet } from '../../modalities/image/index.
 import { Judge } from '../../models/judge.js';
 import { DEFAULT_JUDGE_STEPS, trainJudge } from '../../models/judge-train.js';
 import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
-import { DEFAULT_PROTOCOL, evaluateTextToImage, metricRows, writeReport } from '../../eval/index.js';
+import { type CaptionResult, DEFAULT_PROTOCOL, evaluateTextToImage, metricRows, unknownWordsSentence, writeReport } from '../../eval/index.js';
+import { keepKnownWords } from '../../models/prompts.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
 import { type TrainJudgeFlags, judgeTrainingSettings, withJudgeProgress } from '../judge-progress.js';
@@ -91,7 +92,7 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
     const reader = captioner;
     const model = run.model;
     const evaluation = await evaluateTextToImage({
-      generator: { generate: async (texts, options) => noGrad(() => model.generate(texts, options.seed)) },
+      generator: { generate: async (texts, options) => noGrad(() => model.generate(texts, options.seed)), promptFor: (caption) => keepKnownWords(model.tokenizer, caption) },
       judge,
       dataset: run.dataset,
       captions: integerFlag(flags.captions, '--captions', 1),
@@ -112,9 +113,10 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
       ...(evaluation.secondOpinion ? { secondOpinion: evaluation.secondOpinion } : {}),
       seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     });
-    const grid = await writeExampleGrid(runDir, evaluation.examples.map((example) => example.text), (texts) => noGrad(() => model.generate(texts, integerFlag(flags.seed, '--seed', 0))));
+    const grid = await writeExampleGrid(runDir, evaluation.examples, (texts) => noGrad(() => model.generate(texts, integerFlag(flags.seed, '--seed', 0))));
     const { protocol, metrics } = evaluation;
     process.stdout.write(`${runDir} (${run.recipe.name}) on ${metrics.dataset.name}: ${metrics.images} images from ${protocol.captions} ${protocol.split} captions × ${protocol.imagesPerCaption}\n`);
+    if (protocol.unknownWords) process.stdout.write(`${unknownWordsSentence(protocol.unknownWords)}\n`);
     printTable(metricRows(metrics));
     const opinion = evaluation.secondOpinion;
     if (opinion) {
@@ -135,12 +137,14 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
 const GRID_COLUMNS = 4;
 
 /** A grid of test captions (never seen in training), one row per caption: what a person looks at first. */
-async function writeExampleGrid(runDir: string, captions: string[], generate: (texts: string[]) => Tensor): Promise<string> {
-  const texts = captions.flatMap((text) => new Array<string>(GRID_COLUMNS).fill(text));
-  const images = generate(texts);
+async function writeExampleGrid(runDir: string, examples: CaptionResult[], generate: (texts: string[]) => Tensor): Promise<string> {
+  const repeat = (text: string): string[] => new Array<string>(GRID_COLUMNS).fill(text);
+  const images = generate(examples.flatMap((example) => repeat(example.prompt ?? example.text)));
+  // tiles are labelled with the test caption itself, even when its unknown words were left out of the prompt
+  const labels = examples.flatMap((example) => repeat(example.text));
   const path = join(runDir, 'eval-grid.png');
   try {
-    const tiles = tensorToImages(images, { range: 'signed' }).map((image, index) => ({ image, caption: texts[index] as string }));
+    const tiles = tensorToImages(images, { range: 'signed' }).map((image, index) => ({ image, caption: labels[index] as string }));
     await writeContactSheet(path, tiles, { columns: GRID_COLUMNS, tileSize: [96, 96] });
   } finally {
     images.dispose();
