@@ -1,12 +1,12 @@
 // Scores a set of images against a dataset with its judge: attribute accuracy (Strict/Feats with
 // chance, or class accuracy for single-attribute datasets) and FID/KID on judge features against the
-// real held-out split, each beside the real-vs-real floor (two halves of the real split).
+// real held-out split, each beside the real-vs-real floor (as many real images as were generated against the rest).
 import { Tensor, dispose } from '../tensor/index.js';
 import { type Dataset, type Split, readDataset } from '../data/format.js';
 import { loadSplit } from '../data/loader.js';
 import type { Judge } from '../models/judge.js';
 import { type AttributeScores, attributeTargets, scoreAttributes } from './attributes.js';
-import { type KidResult, frechetDistance, kernelInceptionDistance, splitHalves } from './distribution.js';
+import { type KidResult, frechetDistance, kernelInceptionDistance, splitReal } from './distribution.js';
 
 export interface RealFeatures {
   split: Split;
@@ -38,12 +38,17 @@ export interface EvaluateImagesOptions {
 export interface DistributionMetrics {
   /** Generated vs the real split. */
   fid: number;
-  /** Real half vs real half (each half of the split): the best a generator can expect, at half the sample size. */
+  /**
+   * Real vs real at the generated sample size: as many real images as were generated (at most half the split)
+   * against the rest of the split; the best a generator can expect.
+   */
   fidRealFloor: number;
   kid: KidResult;
   kidRealFloor: KidResult;
   realSplit: Split;
   realImages: number;
+  /** Sizes of the two real parts the floors compare. */
+  floorImages: [number, number];
   featureDim: number;
 }
 
@@ -146,10 +151,11 @@ export async function evaluateImages(options: EvaluateImagesOptions): Promise<Im
       }
       const realCount = real.features.shape[0] ?? 0;
       if (count < 2) throw new Error(`FID/KID need at least 2 images, got ${count}; pass distribution: false to skip them`);
-      const halves = splitHalves(real.features, seed);
+      // the floor compares as many real images as were generated (at most half the split) with the rest
+      const halves = splitReal(real.features, count, seed);
       owned.push(...halves);
-      // one subset size for both, small enough that the halves' subsets differ (KID is unbiased at any size)
-      const subsetSize = options.kidSubsetSize ?? Math.max(2, Math.min(1000, Math.floor(realCount / 4)));
+      // one subset size for all, small enough that subsets of the smallest set differ (KID is unbiased at any size)
+      const subsetSize = options.kidSubsetSize ?? Math.max(2, Math.min(1000, Math.floor(realCount / 4), Math.floor((halves[0].shape[0] ?? 0) / 2)));
       const kidOptions = { seed, subsetSize, ...(options.kidSubsets !== undefined ? { subsets: options.kidSubsets } : {}) };
       metrics.distribution = {
         fid: frechetDistance(output.features, real.features),
@@ -158,6 +164,7 @@ export async function evaluateImages(options: EvaluateImagesOptions): Promise<Im
         kidRealFloor: kernelInceptionDistance(halves[0], halves[1], kidOptions),
         realSplit: real.split,
         realImages: realCount,
+        floorImages: [halves[0].shape[0] ?? 0, halves[1].shape[0] ?? 0],
         featureDim: real.features.shape[1] ?? 0,
       };
       if (count < 500) warnings.push(`FID/KID on ${count} images are noisy and biased upward; use at least 1000 for comparisons`);

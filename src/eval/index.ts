@@ -1,5 +1,5 @@
 // Evaluation: judge-based metrics for generated images and the report writer.
-export { featureStatistics, frechetDistance, polynomialMmd, kernelInceptionDistance, splitHalves, type KidOptions, type KidResult } from './distribution.js';
+export { featureStatistics, frechetDistance, polynomialMmd, kernelInceptionDistance, splitHalves, splitReal, type KidOptions, type KidResult } from './distribution.js';
 export { scoreAttributes, attributeTargets, type AttributeScores, type AttributeAccuracy } from './attributes.js';
 export {
   evaluateImages, computeRealFeatures, checkJudgeMatches, referenceSplit,

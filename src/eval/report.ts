@@ -87,7 +87,8 @@ export function renderMarkdown(metrics: ImageMetrics, context: ReportContext = {
   const accuracy = Object.entries(metrics.judge.accuracy).map(([name, value]) => `${name} ${percent(value)}${metrics.judge.trusted[name] ? '' : ' (untrusted)'}`).join(', ');
   lines.push(`Judge${context.judgeDir ? ` \`${context.judgeDir}\`` : ''}: held-out accuracy on ${metrics.judge.evaluatedOn}: ${accuracy}; trusted at ≥ ${percent(metrics.judge.threshold)}.`);
   if (metrics.distribution) {
-    lines.push(`FID/KID use the judge's ${metrics.distribution.featureDim}-d penultimate features; the real-vs-real floor compares two halves of the real split.`);
+    const [standIn, rest] = metrics.distribution.floorImages;
+    lines.push(`FID/KID use the judge's ${metrics.distribution.featureDim}-d penultimate features; the real-vs-real floor compares ${standIn} real images (as many as were generated, at most half the split) with the other ${rest}, since FID's upward bias depends on the sample sizes.`);
   }
   if (context.secondOpinion) {
     const opinion = context.secondOpinion;

@@ -74,7 +74,7 @@ function sampleMetrics(): ImageMetrics {
     attributeScores: scores,
     distribution: {
       fid: 12.5, fidRealFloor: 0.75, kid: { mean: 0.0123, std: 0.001, subsets: 100, subsetSize: 4 }, kidRealFloor: { mean: 0.0002, std: 0.0001, subsets: 100, subsetSize: 2 },
-      realSplit: 'test', realImages: 30, featureDim: 128,
+      realSplit: 'test', realImages: 30, floorImages: [15, 15], featureDim: 128,
     },
     warnings: ['judge head "colour" reached only 97.0 %'],
   };

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, type Tensor, randn, tensor, tidy } from '../../src/tensor/index.js';
-import { featureStatistics, frechetDistance, kernelInceptionDistance, polynomialMmd, splitHalves } from '../../src/eval/distribution.js';
+import { featureStatistics, frechetDistance, kernelInceptionDistance, polynomialMmd, splitHalves, splitReal } from '../../src/eval/distribution.js';
 import { withoutLeaks } from './helpers.js';
 
 type Rows = number[][];
@@ -170,6 +170,18 @@ test('splitHalves gives two disjoint seeded halves', async () => {
     const [again, againSecond] = splitHalves(features, 4);
     assert.deepEqual(again.toFlatArray(), first.toFlatArray());
     for (const t of [features, first, second, again, againSecond]) t.dispose();
+  });
+});
+
+test('splitReal takes n rows (at most half) against all the others, disjoint and seeded', async () => {
+  await withoutLeaks(() => {
+    const features = tensor(Array.from({ length: 12 }, (_, i) => [i]), { dtype: 'float64' });
+    const [few, rest] = splitReal(features, 3, 7);
+    assert.deepEqual([few.shape[0], rest.shape[0]], [3, 9]);
+    assert.equal(new Set([...few.toFlatArray(), ...rest.toFlatArray()]).size, 12, 'every row once');
+    const [capped, other] = splitReal(features, 100, 7);
+    assert.deepEqual([capped.shape[0], other.shape[0]], [6, 6], 'never more than half');
+    for (const t of [features, few, rest, capped, other]) t.dispose();
   });
 });
 

@@ -84,6 +84,12 @@ test('real test images score exactly the judge held-out accuracy, and FID agains
     assert.ok(distribution.fid < 1e-6, `FID of the real split against itself: ${distribution.fid}`);
     assert.ok(distribution.fidRealFloor > 0, 'two different halves are not identical');
     assert.deepEqual([distribution.realSplit, distribution.realImages, distribution.featureDim], ['test', 60, 64]);
+    assert.deepEqual(distribution.floorImages, [30, 30], 'as many real images as generated, at most half the split');
+    // 20 generated images: the floor compares 20 real ones with the other 40
+    const few = tidy(() => testSplit.images!.narrow(0, 0, 20));
+    const small = await evaluateImages({ judge, dataset, images: few, kidSubsets: 5 });
+    few.dispose();
+    assert.deepEqual(small.distribution!.floorImages, [20, 40]);
     assert.equal(metrics.warnings.filter((warning) => warning.startsWith('judge head')).length, judge.untrusted().length);
     assert.ok(metrics.warnings.some((warning) => /FID\/KID on 60 images are noisy/.test(warning)));
     assert.equal(metrics.classAccuracy, undefined, 'three attributes: Strict/Feats, not class accuracy');
