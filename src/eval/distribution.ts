@@ -122,26 +122,31 @@ export function kernelInceptionDistance(featuresA: Tensor, featuresB: Tensor, op
   return { mean, std: Math.sqrt(variance), subsets, subsetSize };
 }
 
-/** Splits [N, D] features into two halves by a seeded permutation (for real-vs-real floors). */
+/** Splits [N, D] features into two halves by a seeded permutation (for real-vs-real floors); an odd row is left out. */
 export function splitHalves(features: Tensor, seed = 0): [Tensor, Tensor] {
-  return splitReal(features, Math.floor((features.shape[0] ?? 0) / 2), seed);
+  const half = Math.floor((features.shape[0] ?? 0) / 2);
+  return permutedParts(features, half, half, seed);
 }
 
 /**
- * Splits [N, D] features by a seeded permutation into `first` rows and the other N − first (at most N / 2 in the
- * first part). A real-vs-real floor at the generated sample size: FID is biased upward by about 1/n + 1/m, so a
- * floor from two halves of 5000 is not what 1000 generated images against 10000 real ones can reach.
+ * Splits [N, D] features by a seeded permutation into `first` rows (at most N / 2) and all the others. A real-vs-real
+ * floor at the generated sample size: FID is biased upward by about 1/n + 1/m, so a floor from two halves of 5000
+ * is not what 1000 generated images against 10000 real ones can reach.
  */
 export function splitReal(features: Tensor, first: number, seed = 0): [Tensor, Tensor] {
-  checkFeatures('real', features, 4);
   const count = features.shape[0] ?? 0;
   const size = Math.max(2, Math.min(Math.floor(count / 2), Math.floor(first)));
+  return permutedParts(features, size, count - size, seed);
+}
+
+/** The first `first` and the next `second` rows of a seeded permutation of the features. */
+function permutedParts(features: Tensor, first: number, second: number, seed: number): [Tensor, Tensor] {
+  checkFeatures('real', features, 4);
   const generator = new Generator(seed);
   try {
     return tidy(() => {
-      const order = randperm(count, generator);
-      const rest = count % 2 === 1 && size === Math.floor(count / 2) ? count - size - 1 : count - size;
-      return [features.indexSelect(0, order.narrow(0, 0, size)), features.indexSelect(0, order.narrow(0, size, rest))];
+      const order = randperm(features.shape[0] ?? 0, generator);
+      return [features.indexSelect(0, order.narrow(0, 0, first)), features.indexSelect(0, order.narrow(0, first, second))];
     });
   } finally {
     generator.dispose();

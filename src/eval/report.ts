@@ -65,8 +65,10 @@ const escapeCell = (text: string): string => text.replace(/\|/g, '\\|');
 
 /** What eval did with test captions whose words training never saw. */
 export function unknownWordsSentence(unknown: UnknownWordsReport): string {
-  const skipped = unknown.skipped > 0 ? `; ${unknown.skipped} captions with no known word at all were not drawn` : '';
-  return `${unknown.captions} of the drawn captions have words the model never saw in training (${unknown.words.join(', ')}); those words were left out of the prompts${skipped}.`;
+  const parts: string[] = [];
+  if (unknown.captions > 0) parts.push(`${unknown.captions} of the drawn captions have words the model never saw in training (${unknown.words.join(', ')}); those words were left out of the prompts`);
+  if (unknown.skipped > 0) parts.push(`${unknown.skipped} test captions with no known word at all were not drawn`);
+  return `${parts.join('; ')}.`;
 }
 
 /** The markdown report. */
@@ -80,7 +82,7 @@ export function renderMarkdown(metrics: ImageMetrics, context: ReportContext = {
     : `${metrics.images} images from ${source}.`;
   lines.push(protocol, '');
   const unknown = context.protocol?.unknownWords;
-  if (unknown) lines.push(`${unknownWordsSentence(unknown)}`, '');
+  if (unknown) lines.push(unknownWordsSentence(unknown), '');
   lines.push('| metric | value | chance / floor |', '| --- | ---: | ---: |');
   for (const row of metricRows(metrics)) lines.push(`| ${escapeCell(row.metric.trim())} | ${escapeCell(row.value)} | ${escapeCell(row.reference)} |`);
   lines.push('');

@@ -12,7 +12,7 @@ import type { TextToImageRecipe } from '../../models/text-to-image-recipes.js';
 import type { TextToImageModel } from '../../models/text-to-image.js';
 import type { DataEventHandler } from '../../data/events.js';
 import { type Tensor, manualSeed } from '../../tensor/index.js';
-import type { TextBatch } from '../../models/prompts.js';
+import { type TextBatch, keepKnownWords } from '../../models/prompts.js';
 import { type TrainOptions, type TrainResult, type TrainingTask, train } from '../loop.js';
 import type { EventSink } from '../events.js';
 
@@ -123,8 +123,7 @@ export async function trainTextToImage(recipe: TextToImageRecipe, config: unknow
   const model = recipe.create(config, tokenizer, shape);
   const loader = new BatchLoader(trainSplit, { batchSize: t.batchSize, seed, imagesAsFloat: true });
   // validation captions may use words training never saw (emoji's unseen test names): those cannot be sample prompts
-  const known = (text: string): boolean => tokenizer.tokenize(text).every((word) => tokenizer.tokenToId(word) !== tokenizer.unkId);
-  const usable = promptSplit.entries.filter((entry) => known(entry.text));
+  const usable = promptSplit.entries.filter((entry) => keepKnownWords(tokenizer, entry.text).unknown.length === 0);
   const prompts = samplePrompts({ entries: usable.length > 0 ? usable : trainSplit.entries }, 8);
   const sampleTexts = prompts.flatMap((prompt) => [prompt, prompt]);
 
