@@ -1,6 +1,6 @@
 // Loading a trained captioner run for captioning and evaluation, and the image shape a captioner reads.
 import type { ImageInfo } from '../data/format.js';
-import { Captioner, type CaptionerConfig, captionerConfig } from './captioner.js';
+import { Captioner, type CaptionerConfig, type RetrievalBankSize, captionerConfig } from './captioner.js';
 import type { ImageShape } from './text-to-image.js';
 import { loadTrainedWriter, readRecipeRun } from './text-writer-run.js';
 
@@ -21,6 +21,8 @@ export async function loadCaptionerRun(runDir: string): Promise<LoadedCaptioner>
   const { config, raw } = await readRecipeRun(runDir, 'captioner', 'a captioner', captionerConfig);
   const shape = raw.imageShape as ImageShape | undefined;
   if (!shape || !Number.isInteger(shape.size) || !Number.isInteger(shape.channels)) throw new Error(`${runDir}/config.json lacks imageShape; was it written by \`mmgen train\`?`);
-  const model = await loadTrainedWriter(runDir, (tokenizer) => new Captioner(config, tokenizer, shape));
+  const bank = raw.retrievalBank as RetrievalBankSize | undefined;
+  if (config.model.retrieval.neighbours > 0 && (!bank || !Number.isInteger(bank.images) || !Number.isInteger(bank.captionLength))) throw new Error(`${runDir}/config.json lacks retrievalBank (the size of the retrieval bank); was it written by \`mmgen train\`?`);
+  const model = await loadTrainedWriter(runDir, (tokenizer) => new Captioner(config, tokenizer, shape, bank));
   return { model, config, dataset: config.dataset };
 }

@@ -5,9 +5,10 @@ import { z } from 'zod';
 import { FeatureMapEncoder } from '../modalities/image/feature-map-encoder.js';
 import { translate } from '../modalities/image/diff-augment.js';
 import { fitImages } from '../modalities/image/fit.js';
+import { CaptionRetrieval, type RetrievedMemory, keysInBatches } from '../modalities/text/caption-retrieval.js';
 import type { GenerateTextOptions, GeneratedText } from '../modalities/text/generate.js';
 import type { Tokenizer } from '../modalities/text/index.js';
-import { Generator, type Tensor, rand, tidy } from '../tensor/index.js';
+import { Generator, type Tensor, noGrad, rand, tidy } from '../tensor/index.js';
 import { TextWriter, textWriterConfig } from './text-writer.js';
 import type { ImageShape } from './text-to-image.js';
 
@@ -25,22 +26,84 @@ export const captionerConfig = textWriterConfig('captioner', {
     /** Shift training images by up to this many pixels, filling with the background (-1). */
     shift: z.number().int().min(0).default(0),
   }).prefault({}),
+  /**
+   * Retrieval augmentation: the captions of the `neighbours` training images nearest in pooled pixels
+   * (keySide² per channel) join the decoder's attention memory, so it can copy their words (0 = off).
+   */
+  retrieval: z.strictObject({
+    neighbours: z.number().int().min(0).default(0),
+    keySide: z.number().int().min(1).default(16),
+  }).prefault({}),
 });
 export type CaptionerConfig = z.output<typeof captionerConfig>;
+
+/** The size of a captioner's retrieval bank (recorded in config.json, so a trained run rebuilds it). */
+export interface RetrievalBankSize {
+  images: number;
+  captionLength: number;
+}
 
 export class Captioner extends TextWriter<FeatureMapEncoder> {
   /** shape: the images the encoder reads (channels, side); inputs of other sizes are resized. */
   /** Draws of the training augmentation (saved with checkpoints, so resume stays exact). */
   private readonly augmentRandom: Generator;
+  /** The training-caption bank (when model.retrieval.neighbours > 0). */
+  readonly retrieval: CaptionRetrieval | undefined;
 
-  constructor(readonly config: CaptionerConfig, tokenizer: Tokenizer, readonly shape: ImageShape) {
+  constructor(readonly config: CaptionerConfig, tokenizer: Tokenizer, readonly shape: ImageShape, bank?: RetrievalBankSize) {
     const m = config.model;
+    const { neighbours, keySide } = m.retrieval;
+    if (neighbours > 0 && !bank) throw new Error('a captioner with model.retrieval.neighbours > 0 needs the size of its training bank');
+    const retrieval = neighbours > 0 && bank
+      ? new CaptionRetrieval({ vocabularySize: tokenizer.vocabularySize, dim: m.featureDim, neighbours, bankSize: bank.images, captionLength: bank.captionLength, keySide, channels: shape.channels, paddingId: tokenizer.padId })
+      : undefined;
     super(
       new FeatureMapEncoder({ imageSize: shape.size, channels: shape.channels, baseChannels: m.encoderChannels, featureDim: m.featureDim, depth: m.encoderDepth }),
       tokenizer,
-      { training: config.training, decoding: config.decoding, decoder: { memoryDim: m.featureDim, embeddingDim: m.embeddingDim, hiddenSize: m.hiddenSize, dropout: m.dropout } },
+      {
+        training: config.training,
+        decoding: config.decoding,
+        decoder: { memoryDim: m.featureDim, embeddingDim: m.embeddingDim, hiddenSize: m.hiddenSize, dropout: m.dropout },
+        ...(retrieval ? { extraModules: { retrieval } } : {}),
+      },
     );
+    this.retrieval = retrieval;
     this.augmentRandom = new Generator(config.seed + 1);
+  }
+
+  /** Fills the retrieval bank with the training images (imagesAt: rows [start, start + size) as [size, C, H, W] in [-1, 1]) and their texts. */
+  fillRetrievalBank(count: number, imagesAt: (start: number, size: number) => Tensor, texts: readonly string[]): void {
+    if (!this.retrieval) return;
+    const retrieval = this.retrieval;
+    const keys = noGrad(() => keysInBatches(count, imagesAt, (images) => tidy(() => retrieval.keyOf(this.prepare(images)))));
+    try {
+      retrieval.fill(keys, texts.map((text) => this.tokenizer.encode(text)));
+    } finally {
+      keys.dispose();
+    }
+  }
+
+  protected override retrieved(prepared: Tensor, tokens?: Tensor): RetrievedMemory | undefined {
+    if (!this.retrieval) return undefined;
+    // in training, leave out each image's own caption: test images' captions are never in the bank
+    const exclude = tokens ? this.captionsOf(tokens).map((caption) => this.retrieval?.groupOfCaption(caption) ?? -1) : undefined;
+    return this.retrieval.retrieve(prepared, exclude);
+  }
+
+  /** Token ids between bos and eos of each row of [B, L]. */
+  private captionsOf(tokens: Tensor): number[][] {
+    const [rows = 0, length = 0] = tokens.shape;
+    const flat = tokens.toFlatArray();
+    const { bosId, eosId, padId } = this.tokenizer;
+    return Array.from({ length: rows }, (_, row) => {
+      const ids: number[] = [];
+      for (let position = 0; position < length; position++) {
+        const id = Number(flat[row * length + position]);
+        if (id === eosId) break;
+        if (id !== bosId && id !== padId) ids.push(id);
+      }
+      return ids;
+    });
   }
 
   override get generators(): Record<string, Generator> {

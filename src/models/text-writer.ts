@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { type Module, crossEntropy } from '../nn/index.js';
 import { AdamW, clipGradNorm, cosineSchedule } from '../optim/index.js';
 import { AttentionDecoder } from '../modalities/text/attention-decoder.js';
+import type { RetrievedMemory } from '../modalities/text/caption-retrieval.js';
 import { type GenerateTextOptions, type GeneratedText, type TextGenerator, generateText } from '../modalities/text/generate.js';
 import type { Tokenizer } from '../modalities/text/index.js';
 import { type Generator, type Tensor, noGrad, tidy } from '../tensor/index.js';
@@ -56,6 +57,8 @@ export interface TextWriterSettings {
   training: z.output<typeof textTrainingConfig>;
   decoding: z.output<typeof decodingConfig>;
   decoder: { memoryDim: number; embeddingDim: number; hiddenSize: number; dropout: number };
+  /** Modules besides encoder and decoder that train with them (e.g. a caption retrieval's embeddings). */
+  extraModules?: Record<string, Module>;
 }
 
 /** An encoder from prepared inputs to a feature map [B, N, D]. */
@@ -71,12 +74,21 @@ export abstract class TextWriter<Encoder extends FeatureEncoder> implements Text
   protected constructor(readonly encoder: Encoder, readonly tokenizer: Tokenizer, private readonly settings: TextWriterSettings) {
     this.decoder = new AttentionDecoder({ vocabularySize: tokenizer.vocabularySize, paddingId: tokenizer.padId, ...settings.decoder });
     const t = settings.training;
-    this.optimizer = new AdamW([...this.encoder.parameters(), ...this.decoder.parameters()], { lr: t.lr, weightDecay: t.weightDecay });
+    const extra = Object.values(settings.extraModules ?? {}).flatMap((module) => module.parameters());
+    this.optimizer = new AdamW([...this.encoder.parameters(), ...this.decoder.parameters(), ...extra], { lr: t.lr, weightDecay: t.weightDecay });
     this.schedule = cosineSchedule({ totalSteps: t.steps, warmupSteps: Math.min(t.warmupSteps, t.steps), minFactor: 0.02 });
   }
 
   /** Raw inputs (images in [-1, 1], waveforms) → what the encoder reads; a new tensor. */
   abstract prepare(inputs: Tensor): Tensor;
+
+  /**
+   * Extra attention memory for prepared inputs (none unless a recipe retrieves some); in training,
+   * `tokens` are the target texts, so a recipe can keep an input's own text out of what it retrieves.
+   */
+  protected retrieved(_prepared: Tensor, _tokens?: Tensor): RetrievedMemory | undefined {
+    return undefined;
+  }
 
   /** Training-time augmentation of prepared inputs (none unless a recipe adds it). */
   protected augment(prepared: Tensor): Tensor {
@@ -84,7 +96,7 @@ export abstract class TextWriter<Encoder extends FeatureEncoder> implements Text
   }
 
   get modules(): Record<string, Module> {
-    return { encoder: this.encoder, decoder: this.decoder };
+    return { encoder: this.encoder, decoder: this.decoder, ...this.settings.extraModules };
   }
   /** Random streams saved with checkpoints (a recipe with augmentation adds its own). */
   get generators(): Record<string, Generator> {
@@ -102,7 +114,8 @@ export abstract class TextWriter<Encoder extends FeatureEncoder> implements Text
     this.decoder.train();
     const [loss, gradNorm] = tidy(() => {
       const length = tokens.shape[1] ?? 0;
-      const logits = this.decoder.forward(this.encoder.forward(this.augment(this.prepare(inputs))), tokens.narrow(1, 0, length - 1));
+      const prepared = this.prepare(inputs);
+      const logits = this.decoder.forward(this.encoder.forward(this.augment(prepared)), tokens.narrow(1, 0, length - 1), this.retrieved(prepared, tokens));
       const value = crossEntropy(logits, tokens.narrow(1, 1, length - 1).contiguous(), { ignoreIndex: this.tokenizer.padId, labelSmoothing: t.labelSmoothing });
       this.optimizer.zeroGrad();
       value.backward();
@@ -121,17 +134,26 @@ export abstract class TextWriter<Encoder extends FeatureEncoder> implements Text
 
   /** Text for each raw input; unset options come from the config's decoding section. */
   write(inputs: Tensor, options: GenerateTextOptions = {}): GeneratedText[] {
-    const memory = this.encode(inputs);
+    this.encoder.eval();
+    const prepared = noGrad(() => this.prepare(inputs));
+    let memory: Tensor | undefined;
+    let extra: RetrievedMemory | undefined;
     try {
-      return generateText(this, memory, { ...this.settings.decoding, ...options });
+      memory = noGrad(() => this.encoder.forward(prepared));
+      extra = noGrad(() => this.retrieved(prepared));
+      return generateText(this, memory, { ...this.settings.decoding, ...options }, extra);
     } finally {
-      memory.dispose();
+      prepared.dispose();
+      memory?.dispose();
+      extra?.memory.dispose();
+      extra?.mask.dispose();
     }
   }
 
   dispose(): void {
     this.encoder.dispose();
     this.decoder.dispose();
+    for (const module of Object.values(this.settings.extraModules ?? {})) module.dispose();
     this.optimizer.dispose();
   }
 }

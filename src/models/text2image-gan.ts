@@ -3,7 +3,8 @@
 // own caption encoder. Hinge loss, a matching-aware term (a real image under another sample's caption
 // counts as fake), DiffAugment, an EMA generator used for generation. A word classifier of its own, trained on
 // real images (after a short warm-up alone), tells the generator which caption words its images fail to show
-// (AC-GAN/TAC-GAN); without it the generator got size and colour right but drew one blob for every shape.
+// (AC-GAN); without it the generator got size and colour right but drew one blob for every shape. A twin
+// classifier trained on generated images (TAC-GAN) cancels AC-GAN's pull toward over-typical pictures.
 import { z } from 'zod';
 import { Module } from '../nn/index.js';
 import { Adam, EMA } from '../optim/index.js';
@@ -47,8 +48,14 @@ export const text2imageGanConfig = z.strictObject({
     beta1: z.number().min(0).max(1).default(0),
     beta2: z.number().min(0).max(1).default(0.9),
     mismatchWeight: z.number().min(0).default(0.5),
-    /** Weight of the auxiliary loss: a classifier learns which words a real image's caption has, G is judged by it (TAC-GAN). */
+    /** Weight of the auxiliary loss: a classifier learns which words a real image's caption has, G is judged by it (AC-GAN). */
     wordWeight: z.number().min(0).default(1),
+    /**
+     * TAC-GAN: a twin word classifier learns the words of generated images and the generator also pays
+     * minus its loss, so it matches each caption's variety of real pictures instead of drawing only the
+     * most recognisable ones (AC-GAN alone does; Gong et al. 2019). Needs model.classifierChannels > 0.
+     */
+    twinClassifier: z.boolean().default(false),
     classifierLr: z.number().positive().default(2e-3),
     /** First steps that train only the word classifier, so the generator's first steps already get shape-aware gradients. */
     classifierWarmup: z.number().int().min(0).default(300),
@@ -137,11 +144,17 @@ export class Text2ImageGan implements TextToImageModel {
   /** The word classifier and its optimiser (when model.classifierChannels > 0 and training.wordWeight > 0). */
   readonly classifier: LabelClassifier | undefined;
   readonly classifierOptimizer: Adam | undefined;
+  /** The twin classifier, trained on generated images (training.twinClassifier). */
+  readonly twin: LabelClassifier | undefined;
+  readonly twinOptimizer: Adam | undefined;
   /** Noise and augmentation draws during training (saved with checkpoints). */
   readonly trainingRandom: Generator;
   private readonly policies: AugmentPolicy[];
 
   constructor(readonly config: Text2ImageGanConfig, readonly tokenizer: Tokenizer, readonly shape: ImageShape) {
+    if (config.training.twinClassifier && !(config.model.classifierChannels > 0 && config.training.wordWeight > 0)) {
+      throw new Error('training.twinClassifier needs the word classifier: set model.classifierChannels > 0 and training.wordWeight > 0');
+    }
     this.policies = parseAugmentPolicy(config.training.diffAugment);
     this.generator = new GeneratorNetwork(config, tokenizer.vocabularySize, shape);
     this.discriminator = new DiscriminatorNetwork(config, tokenizer.vocabularySize, shape);
@@ -157,14 +170,23 @@ export class Text2ImageGan implements TextToImageModel {
     if (config.model.classifierChannels > 0 && t.wordWeight > 0) {
       this.classifier = new LabelClassifier({ imageSize: shape.size, channels: shape.channels, labels: tokenizer.vocabularySize, baseChannels: config.model.classifierChannels });
       this.classifierOptimizer = new Adam(this.classifier, { lr: t.classifierLr });
+      if (t.twinClassifier) {
+        this.twin = new LabelClassifier({ imageSize: shape.size, channels: shape.channels, labels: tokenizer.vocabularySize, baseChannels: config.model.classifierChannels });
+        this.twinOptimizer = new Adam(this.twin, { lr: t.classifierLr });
+      }
     }
   }
 
   get modules(): Record<string, Module> {
-    return { generator: this.generator, discriminator: this.discriminator, ...(this.classifier ? { classifier: this.classifier } : {}) };
+    return { generator: this.generator, discriminator: this.discriminator, ...(this.classifier ? { classifier: this.classifier } : {}), ...(this.twin ? { twin: this.twin } : {}) };
   }
   get optimizers(): Record<string, Adam> {
-    return { generator: this.generatorOptimizer, discriminator: this.discriminatorOptimizer, ...(this.classifierOptimizer ? { classifier: this.classifierOptimizer } : {}) };
+    return {
+      generator: this.generatorOptimizer,
+      discriminator: this.discriminatorOptimizer,
+      ...(this.classifierOptimizer ? { classifier: this.classifierOptimizer } : {}),
+      ...(this.twinOptimizer ? { twin: this.twinOptimizer } : {}),
+    };
   }
   get emas(): Record<string, EMA> {
     return { generator: this.ema };
@@ -179,7 +201,7 @@ export class Text2ImageGan implements TextToImageModel {
     if (this.classifier && step <= this.config.training.classifierWarmup) {
       const words = bagOfWords(text.tokens, this.tokenizer.vocabularySize, this.tokenizer.padId);
       try {
-        return { c_words: this.trainClassifier(images, words) ?? 0 };
+        return { c_words: this.trainClassifier(this.classifier, this.classifierOptimizer, images, words) ?? 0 };
       } finally {
         words.dispose();
       }
@@ -211,8 +233,9 @@ export class Text2ImageGan implements TextToImageModel {
       loss.backward();
       this.discriminatorOptimizer.step();
       // the classifier reads un-augmented images: DiffAugment's shifted-in borders slow its learning of shapes
-      const classifierLoss = words ? this.trainClassifier(images, words) : undefined;
-      return [loss.item(), real.mean().item(), generated.mean().item(), headLoss?.item() ?? classifierLoss ?? 0];
+      const classifierLoss = words ? this.trainClassifier(this.classifier, this.classifierOptimizer, images, words) : undefined;
+      const twinLoss = words ? this.trainClassifier(this.twin, this.twinOptimizer, fake, words) : undefined;
+      return [loss.item(), real.mean().item(), generated.mean().item(), headLoss?.item() ?? classifierLoss ?? 0, twinLoss ?? 0];
     });
     // generator: make the discriminator score fakes under their own captions high, and show their words
     const modeSeekingWeight = this.config.training.modeSeekingWeight;
@@ -225,39 +248,44 @@ export class Text2ImageGan implements TextToImageModel {
       const condition = noGrad(() => this.discriminator.text.forward(captions.tokens, captions.lengths));
       const { logits, auxiliary } = this.discriminator.image.forwardWithAuxiliary(augment(fake), condition);
       const adversarial = logits.mean().neg();
-      const wordLogits = this.classifier ? this.classifyForGenerator(fake) : auxiliary;
+      const wordLogits = this.classifier ? this.classifyForGenerator(this.classifier, fake) : auxiliary;
       const wordLoss = wordLogits && captionWords ? wordLossOf(wordLogits, captionWords) : undefined;
       let loss = wordLoss ? adversarial.add(wordLoss.mul(wordWeight)) : adversarial;
+      // TAC-GAN: the better the twin names a fake's words, the more the fakes differ from the real pictures of them
+      const twinLoss = this.twin && captionWords ? wordLossOf(this.classifyForGenerator(this.twin, fake), captionWords) : undefined;
+      if (twinLoss) loss = loss.sub(twinLoss.mul(wordWeight));
       const modeSeeking = pairs ? modeSeekingLoss(fake, noise) : undefined;
       if (modeSeeking) loss = loss.add(modeSeeking.mul(modeSeekingWeight));
       this.generatorOptimizer.zeroGrad();
       this.discriminatorOptimizer.zeroGrad();
       this.classifierOptimizer?.zeroGrad();
+      this.twinOptimizer?.zeroGrad();
       loss.backward();
       this.generatorOptimizer.step();
-      return [adversarial.item(), wordLoss?.item() ?? 0, modeSeeking?.item() ?? 0];
+      return [adversarial.item(), wordLoss?.item() ?? 0, modeSeeking?.item() ?? 0, twinLoss?.item() ?? 0];
     });
     if (pairs) dispose([pairs.text, pairs.words]);
     words?.dispose();
     this.discriminator.zeroGrad();
     this.classifier?.zeroGrad();
+    this.twin?.zeroGrad();
     this.ema.update();
     const losses: Record<string, number> = { d_loss: discriminatorLoss[0] ?? 0, g_loss: generatorLoss[0] ?? 0, d_real: discriminatorLoss[1] ?? 0, d_fake: discriminatorLoss[2] ?? 0 };
     // c_words: the separate classifier's loss on real images; d_words: the critic's own word head's
     if (wordWeight > 0) Object.assign(losses, { [this.classifier ? 'c_words' : 'd_words']: discriminatorLoss[3] ?? 0, g_words: generatorLoss[1] ?? 0 });
     // g_modes: 1 / (image distance per noise distance); it falls as the generator's pictures follow the noise
     if (modeSeekingWeight > 0) losses.g_modes = generatorLoss[2] ?? 0;
+    // t_words: the twin's loss on fakes as it trains; g_twin: the same for the generator's fakes (G wants it high)
+    if (this.twin) Object.assign(losses, { t_words: discriminatorLoss[4] ?? 0, g_twin: generatorLoss[3] ?? 0 });
     return losses;
   }
 
-  /** One classifier update on real images and their caption words; returns its loss. */
-  private trainClassifier(realImages: Tensor, words: Tensor): number | undefined {
-    const classifier = this.classifier;
-    const optimizer = this.classifierOptimizer;
+  /** One update of a word classifier (real images for the classifier, generated ones for the twin); returns its loss. */
+  private trainClassifier(classifier: LabelClassifier | undefined, optimizer: Adam | undefined, images: Tensor, words: Tensor): number | undefined {
     if (!classifier || !optimizer) return undefined;
     return tidy(() => {
       classifier.train();
-      const loss = wordLossOf(classifier.forward(realImages), words);
+      const loss = wordLossOf(classifier.forward(images), words);
       optimizer.zeroGrad();
       loss.backward();
       optimizer.step();
@@ -265,9 +293,8 @@ export class Text2ImageGan implements TextToImageModel {
     });
   }
 
-  /** Word logits of generated images, with the classifier's batch norm on its real-image statistics. */
-  private classifyForGenerator(images: Tensor): Tensor {
-    const classifier = this.classifier as LabelClassifier;
+  /** Word logits of generated images, with the classifier's batch norm on its running statistics. */
+  private classifyForGenerator(classifier: LabelClassifier, images: Tensor): Tensor {
     // eval mode: a generator must not pass by shifting the fake batch's own statistics
     classifier.eval();
     try {
@@ -297,6 +324,8 @@ export class Text2ImageGan implements TextToImageModel {
     for (const module of [this.generator, this.discriminator, this.emaGenerator]) module.dispose();
     this.classifier?.dispose();
     this.classifierOptimizer?.dispose();
+    this.twin?.dispose();
+    this.twinOptimizer?.dispose();
     this.ema.dispose();
     this.generatorOptimizer.dispose();
     this.discriminatorOptimizer.dispose();

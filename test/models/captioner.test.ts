@@ -21,12 +21,12 @@ let tensorsBefore = 0;
 const events: TrainEvent[] = [];
 const HANDFUL = 8;
 
-function tinyConfig(dataset: string, steps: number, augment: { flip?: boolean; shift?: number } = {}): CaptionerConfig {
+function tinyConfig(dataset: string, steps: number, augment: { flip?: boolean; shift?: number } = {}, retrieval: { neighbours?: number; keySide?: number } = {}): CaptionerConfig {
   return captionerConfig.parse({
     recipe: 'captioner',
     dataset,
     seed: 3,
-    model: { imageSize: 32, encoderChannels: 8, featureDim: 32, embeddingDim: 16, hiddenSize: 64, dropout: 0, augment },
+    model: { imageSize: 32, encoderChannels: 8, featureDim: 32, embeddingDim: 16, hiddenSize: 64, dropout: 0, augment, retrieval },
     training: { steps, batchSize: HANDFUL, lr: 5e-3, warmupSteps: 10, labelSmoothing: 0.05, trainLimit: HANDFUL, sampleEvery: 100, checkpointEvery: 1000, logEvery: 1 },
     decoding: { beam: 3, maxLength: 12 },
   });
@@ -116,6 +116,34 @@ test('augmentation mirrors about half the images and shifts in black background;
   const [a, b] = await Promise.all(['aug-straight', 'aug-resumed'].map((run) => readFile(join(data.root, run, 'model.safetensors'))));
   assert.ok(a!.equals(b!), 'weights after resume equal the uninterrupted run');
   assert.equal(memory().tensors, before, 'augmentation, training and resume leak no tensors');
+});
+
+test('a retrieval captioner learns with its own caption kept out of the bank, resumes exactly and loads with its bank', async () => {
+  const before = memory().tensors;
+  const retrieval = { neighbours: 2, keySide: 8 };
+  const losses: number[] = [];
+  const straight = await trainCaptioner(tinyConfig(data.dir, 40, {}, retrieval), { runDir: join(data.root, 'rag-straight'), onEvent: (event) => event.type === 'step' && losses.push(event.losses.loss as number) });
+  assert.ok((losses.at(-1) as number) < (losses[0] as number) * 0.6, `loss should fall: ${losses[0]} → ${losses.at(-1)}`);
+  const first = await trainCaptioner(tinyConfig(data.dir, 40, {}, retrieval), { runDir: join(data.root, 'rag-resumed'), stopAfter: 20 });
+  first.model.dispose();
+  const second = await trainCaptioner(tinyConfig(data.dir, 40, {}, retrieval), { runDir: join(data.root, 'rag-resumed'), resume: true });
+  second.model.dispose();
+  const [a, b] = await Promise.all(['rag-straight', 'rag-resumed'].map((run) => readFile(join(data.root, run, 'model.safetensors'))));
+  assert.ok(a!.equals(b!), 'weights after resume equal the uninterrupted run');
+  const config = JSON.parse(await readFile(join(data.root, 'rag-straight', 'config.json'), 'utf8')) as { retrievalBank: { images: number; captionLength: number } };
+  assert.equal(config.retrievalBank.images, HANDFUL);
+  const { model } = await loadCaptionerRun(join(data.root, 'rag-straight'));
+  const split = await loadSplit(data.dir, { split: 'test', limit: 6 });
+  try {
+    const expected = straight.model.caption(split.images!, { beam: 2 }).map((caption) => caption.text);
+    assert.deepEqual(model.caption(split.images!, { beam: 2 }).map((caption) => caption.text), expected, 'the loaded run (bank included) captions as the trained model does');
+    assert.ok(expected.every((text) => text.length > 0));
+  } finally {
+    split.dispose();
+    model.dispose();
+    straight.model.dispose();
+  }
+  assert.equal(memory().tensors, before, 'retrieval training, resume and captioning leak no tensors');
 });
 
 test('caption: corrupt, empty and missing files are reported by name, the others still captioned; bad beam and non-captioner runs are clear errors', async () => {

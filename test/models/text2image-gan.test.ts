@@ -98,6 +98,34 @@ test('the mode-seeking term makes the pictures of one prompt follow the noise', 
   assert.equal(memory().tensors, before);
 });
 
+test('the twin classifier (TAC-GAN) learns to name the fakes\' words, is logged, resumes exactly, and needs the word classifier', async () => {
+  const before = memory().tensors;
+  const twinConfig = (steps: number): ReturnType<typeof text2imageGanConfig.parse> => {
+    const base = tinyConfig(steps);
+    return { ...base, training: { ...base.training, classifierWarmup: 2, twinClassifier: true } };
+  };
+  const losses: Record<string, number>[] = [];
+  const straight = await trainText2ImageGan(twinConfig(30), { runDir: join(root, 'twin-straight'), onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
+  straight.model.dispose();
+  const trained = losses.slice(2);
+  assert.ok(trained.every((entry) => Number.isFinite(entry.t_words) && Number.isFinite(entry.g_twin)), 't_words and g_twin are logged after the warm-up');
+  const mean = (entries: Record<string, number>[]): number => entries.reduce((sum, entry) => sum + (entry.t_words as number), 0) / entries.length;
+  assert.ok(mean(trained.slice(-5)) < mean(trained.slice(0, 5)) * 0.8, `the twin learns the fakes' words: t_words ${mean(trained.slice(0, 5)).toFixed(3)} → ${mean(trained.slice(-5)).toFixed(3)}`);
+  const whole = await trainText2ImageGan(twinConfig(6), { runDir: join(root, 'twin-whole') });
+  whole.model.dispose();
+  const first = await trainText2ImageGan(twinConfig(6), { runDir: join(root, 'twin-resumed'), stopAfter: 4 });
+  first.model.dispose();
+  const second = await trainText2ImageGan(twinConfig(6), { runDir: join(root, 'twin-resumed'), resume: true });
+  second.model.dispose();
+  for (const file of ['model.safetensors', 'trainer.safetensors']) {
+    const [a, b] = await Promise.all(['twin-whole', 'twin-resumed'].map((run) => readFile(join(root, run, file))));
+    assert.ok(a!.equals(b!), `${file} after resume equals the uninterrupted run's`);
+  }
+  const base = tinyConfig(2);
+  assert.throws(() => new Text2ImageGan({ ...base, model: { ...base.model, classifierChannels: 0 }, training: { ...base.training, twinClassifier: true } }, Tokenizer.fromCorpus(['a heart'], { level: 'word' }), { channels: 3, size: 32 }), /twinClassifier needs the word classifier/);
+  assert.equal(memory().tensors, before);
+});
+
 test('resume is exact: stop at step 3 and resume to 6 equals an uninterrupted 6-step run', async () => {
   const before = memory().tensors;
   const straight = await trainText2ImageGan(tinyConfig(6), { runDir: join(root, 'straight') });

@@ -3,7 +3,8 @@
 // from each GRU output over the features (Luong et al. 2015). Attention keys and values are projected
 // once per input, so a decoding step is one GRU step plus two small matrix products.
 import { Dropout, Embedding, GRU, Linear, Module } from '../../nn/index.js';
-import { type Tensor, cat, keep, noGrad, tensor, tidy } from '../../tensor/index.js';
+import { type Tensor, cat, keep, noGrad, tensor, tidy, zeros } from '../../tensor/index.js';
+import type { RetrievedMemory } from './caption-retrieval.js';
 import type { StepModel } from './decoding.js';
 
 export interface AttentionDecoderOptions {
@@ -22,6 +23,8 @@ export interface DecoderState {
   keys: Tensor;
   values: Tensor;
   hidden: Tensor;
+  /** Added to the attention scores [B, 1, rows]: -1e9 on padding rows of extra memory. */
+  bias?: Tensor | undefined;
 }
 /** A decoder state during a search, with the input row each row came from. */
 export interface DecodingState extends DecoderState {
@@ -64,29 +67,36 @@ export class AttentionDecoder extends Module {
     if (memory.rank !== 3) throw new Error(`AttentionDecoder expects a feature map [batch, positions, features], got [${memory.shape.join(', ')}]`);
   }
 
-  /** Keys, values and the initial GRU state of a feature map. */
-  begin(memory: Tensor): DecoderState {
+  /**
+   * Keys, values and the initial GRU state of a feature map; `extra` rows (retrieved captions) join the
+   * attended memory, with their padding masked out, but not the initial state.
+   */
+  begin(memory: Tensor, extra?: RetrievedMemory): DecoderState {
     this.checkMemory(memory);
     return tidy(() => {
       const batch = memory.shape[0] ?? 0;
       const hidden = this.initial.forward(memory.mean(1)).tanh().reshape(batch, this.layers, this.hiddenSize).permute(1, 0, 2).contiguous();
-      return { keys: this.keyProjection.forward(memory), values: this.valueProjection.forward(memory), hidden };
+      if (!extra) return { keys: this.keyProjection.forward(memory), values: this.valueProjection.forward(memory), hidden };
+      const attended = cat([memory, extra.memory], 1);
+      const bias = cat([zeros([batch, memory.shape[1] ?? 0]), extra.mask.float().sub(1).mul(1e9)], 1).unsqueeze(1);
+      return { keys: this.keyProjection.forward(attended), values: this.valueProjection.forward(attended), hidden, bias };
     });
   }
 
   /** GRU outputs [B, T, H] → logits [B, T, V] with attention over the keys/values. */
   private readOut(outputs: Tensor, state: DecoderState): Tensor {
-    const scores = this.query.forward(outputs).bmm(state.keys.transpose(1, 2)).div(Math.sqrt(this.hiddenSize));
+    let scores = this.query.forward(outputs).bmm(state.keys.transpose(1, 2)).div(Math.sqrt(this.hiddenSize));
+    if (state.bias) scores = scores.add(state.bias);
     const context = scores.softmax(2).bmm(state.values);
     const combined = this.combine.forward(cat([outputs, context], 2)).tanh();
     return this.output.forward(this.dropout.forward(combined));
   }
 
   /** Teacher forcing: memory [B, N, D] and input tokens [B, T] (bos first) → logits [B, T, V]. */
-  forward(memory: Tensor, inputs: Tensor): Tensor {
+  forward(memory: Tensor, inputs: Tensor, extra?: RetrievedMemory): Tensor {
     if (inputs.rank !== 2) throw new Error(`AttentionDecoder expects input tokens [batch, length], got [${inputs.shape.join(', ')}]`);
     return tidy(() => {
-      const state = this.begin(memory);
+      const state = this.begin(memory, extra);
       const [outputs] = this.gru.forward(this.embedding.forward(inputs), state.hidden);
       return this.readOut(outputs, state);
     });
@@ -97,7 +107,7 @@ export class AttentionDecoder extends Module {
     return tidy(() => {
       const [outputs, hidden] = this.gru.forward(this.embedding.forward(tokens.unsqueeze(1)), state.hidden);
       const logProbs = this.readOut(outputs, state).squeeze(1).logSoftmax(1);
-      return { logProbs, state: { keys: state.keys, values: state.values, hidden } };
+      return { logProbs, state: { keys: state.keys, values: state.values, hidden, bias: state.bias } };
     });
   }
 
@@ -107,10 +117,11 @@ export class AttentionDecoder extends Module {
    * reorders rows within each input), so they are reference-counted; release the initial state after
    * decoding.
    */
-  startDecoding(memory: Tensor): { model: StepModel<DecodingState>; initial: DecodingState } {
+  startDecoding(memory: Tensor, extra?: RetrievedMemory): { model: StepModel<DecodingState>; initial: DecodingState } {
     const counts = new Map<Tensor, number>();
+    const tensorsOf = (state: DecodingState): Tensor[] => [state.keys, state.values, state.hidden, ...(state.bias ? [state.bias] : [])];
     const own = (state: DecodingState): DecodingState => {
-      for (const value of [state.keys, state.values, state.hidden]) {
+      for (const value of tensorsOf(state)) {
         const count = counts.get(value) ?? 0;
         if (count === 0) keep(value);
         counts.set(value, count + 1);
@@ -140,6 +151,7 @@ export class AttentionDecoder extends Module {
             keys: sameSources ? state.keys : state.keys.indexSelect(0, index),
             values: sameSources ? state.values : state.values.indexSelect(0, index),
             hidden: state.hidden.indexSelect(1, index),
+            bias: state.bias && !sameSources ? state.bias.indexSelect(0, index) : state.bias,
             source,
           })));
         } finally {
@@ -147,14 +159,14 @@ export class AttentionDecoder extends Module {
         }
       }),
       release: (state) => {
-        for (const value of [state.keys, state.values, state.hidden]) {
+        for (const value of tensorsOf(state)) {
           const count = (counts.get(value) ?? 0) - 1;
           if (count > 0) counts.set(value, count);
           else if (counts.delete(value)) value.dispose();
         }
       },
     };
-    const begun = noGrad(() => this.begin(memory));
+    const begun = noGrad(() => this.begin(memory, extra));
     const batch = memory.shape[0] ?? 0;
     return { model, initial: own({ ...begun, source: Int32Array.from({ length: batch }, (_, row) => row) }) };
   }

@@ -2,6 +2,7 @@
 // seeded sampling, decoded to strings. Shared by every recipe that writes text (captioner, transcriber).
 import type { Tensor } from '../../tensor/index.js';
 import type { AttentionDecoder } from './attention-decoder.js';
+import type { RetrievedMemory } from './caption-retrieval.js';
 import { type DecodedSequence, beamSearch, greedyDecode, sampleDecode } from './decoding.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -46,15 +47,15 @@ export function checkBeamWidth(beam: number, source = 'beam width'): number {
   return beam;
 }
 
-/** One text per row of memory [B, N, D]. */
-export function generateText(model: TextGenerator, memory: Tensor, options: GenerateTextOptions = {}): GeneratedText[] {
+/** One text per row of memory [B, N, D] (and of the extra, retrieved memory rows when given). */
+export function generateText(model: TextGenerator, memory: Tensor, options: GenerateTextOptions = {}, extra?: RetrievedMemory): GeneratedText[] {
   const beam = checkBeamWidth(options.beam ?? DEFAULT_GENERATION.beam);
   const maxLength = options.maxLength ?? DEFAULT_GENERATION.maxLength;
   const { decoder, tokenizer } = model;
   const rows = memory.shape[0] ?? 0;
   const wasTraining = decoder.training;
   decoder.eval();
-  const { model: steps, initial } = decoder.startDecoding(memory);
+  const { model: steps, initial } = decoder.startDecoding(memory, extra);
   try {
     const settings = { bosId: tokenizer.bosId, eosId: tokenizer.eosId, maxLength };
     let sequences: DecodedSequence[];

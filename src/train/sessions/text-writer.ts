@@ -102,6 +102,8 @@ export interface TextWriterRecipe<Model extends TextWriter<FeatureEncoder>> {
   modality: 'image' | 'audio';
   /** The model for a dataset (its shapes) and tokenizer, and the extra keys config.json records. */
   create(dataset: Dataset, tokenizer: Tokenizer): { model: Model; config: object };
+  /** Called with the loaded training split before the first step (e.g. to fill a retrieval bank). */
+  beforeTraining?(model: Model, trainSplit: LoadedSplit): void;
 }
 
 /** Reads the dataset, builds tokenizer and model (seeded), and trains; the caller disposes the model. */
@@ -120,6 +122,7 @@ export async function trainTextWriterRecipe<Model extends TextWriter<FeatureEnco
   try {
     trainSplit = await loadSplit(dataset, { split: 'train', ...inputs, text: { tokenizer: withBosEos(tokenizer) }, ...(t.trainLimit ? { limit: t.trainLimit } : {}), ...(options.onData ? { onEvent: options.onData } : {}) });
     sampleSplit = await loadSplit(dataset, { split: dataset.info.splits.val > 0 ? 'val' : 'train', ...inputs, ...(recipe.modality === 'image' ? { images: 'float32' as const } : {}), limit: 8 });
+    recipe.beforeTraining?.(model, trainSplit);
     const sampleInputs = recipe.modality === 'image' ? sampleSplit.images : sampleSplit.audio;
     if (!sampleInputs) throw new Error(`${recipe.dataset}: the sample split has no ${recipe.modality === 'image' ? 'images' : 'audio'}`);
     const result = await trainTextWriter({
