@@ -54,7 +54,7 @@ export function renderCaptionMarkdown(evaluation: ImageToTextEvaluation, context
     '| --- | ---: | ---: | ---: |',
     ...captionRows(evaluation).map((row) => `| ${escapeCell(row.metric.trim())} | ${row.captioner} | ${row.neighbour} | ${row.chance} |`),
     '',
-    'BLEU and CIDEr-D as the COCO caption toolkit computes them (corpus BLEU with the closest reference length; CIDEr-D with σ = 6, ×10, document frequencies over the test references).',
+    `BLEU and CIDEr-D as the COCO caption toolkit computes them (corpus BLEU with the closest reference length; CIDEr-D with σ = 6, ×10, document frequencies over the ${evaluation.split} references).`,
     '',
     '| reference | captioner | nearest neighbour |',
     '| --- | --- | --- |',
@@ -64,8 +64,10 @@ export function renderCaptionMarkdown(evaluation: ImageToTextEvaluation, context
 }
 
 export async function writeCaptionReport(runDir: string, evaluation: ImageToTextEvaluation, context: { runDir: string; recipe: string; decoding: string; seconds: number }): Promise<{ json: string; markdown: string }> {
-  const json = join(runDir, EVAL_JSON);
-  const markdown = join(runDir, EVAL_MARKDOWN);
+  // a val-split evaluation (choosing decoding settings) must not overwrite the test report
+  const suffix = evaluation.split === 'test' ? '' : `-${evaluation.split}`;
+  const json = join(runDir, EVAL_JSON.replace(/\.json$/, `${suffix}.json`));
+  const markdown = join(runDir, EVAL_MARKDOWN.replace(/\.md$/, `${suffix}.md`));
   await writeFileAtomic(json, `${JSON.stringify({ createdAt: new Date().toISOString(), mmgenVersion: mmgenVersion(), kind: 'image-to-text', ...context, ...evaluation }, null, 2)}\n`);
   await writeFileAtomic(markdown, renderCaptionMarkdown(evaluation, context));
   return { json, markdown };

@@ -24,7 +24,9 @@ export interface ImageToTextOptions {
   captioner: ImageCaptioner;
   neighbourSpace: FeatureSpace;
   dataset: string | Dataset;
-  /** Only the first N test images (default all). */
+  /** The split captioned and scored (default test, or val when the dataset has no test split). */
+  split?: 'test' | 'val';
+  /** Only the first N images of that split (default all). */
   limit?: number;
   /** Images per captioning call (default 100). */
   batchSize?: number;
@@ -141,7 +143,7 @@ export async function evaluateImageToText(options: ImageToTextOptions): Promise<
   const dataset = typeof options.dataset === 'string' ? await readDataset(options.dataset) : options.dataset;
   const batchSize = options.batchSize ?? 100;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
-  const split = dataset.info.splits.test > 0 ? 'test' : 'val';
+  const split = options.split ?? (dataset.info.splits.test > 0 ? 'test' : 'val');
   const load = { images: 'uint8' as const, audio: false, ...(options.onEvent ? { onEvent: options.onEvent } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   const test = await loadSplit(dataset, { split, ...load, ...(options.limit !== undefined ? { limit: options.limit } : {}) });
   let train: LoadedSplit | undefined;

@@ -9,7 +9,9 @@ import { Captioner, captionerConfig, type CaptionerConfig } from '../../src/mode
 import { loadCaptionerRun } from '../../src/models/captioner-run.js';
 import { trainCaptioner } from '../../src/train/sessions/captioner.js';
 import { captionFiles } from '../../src/cli/commands/caption.js';
+import { runCaptionEval } from '../../src/cli/commands/eval-caption.js';
 import { evaluateImageToText } from '../../src/eval/image-to-text.js';
+import { writeCaptionReport } from '../../src/eval/image-to-text-report.js';
 import { loadSplit } from '../../src/data/loader.js';
 import { Tokenizer } from '../../src/modalities/text/index.js';
 import { type Tensor, arange, memory, tidy } from '../../src/tensor/index.js';
@@ -161,6 +163,7 @@ test('caption: corrupt, empty and missing files are reported by name, the others
   assert.match(lines[2]?.error ?? '', /empty\.jpg: the file is empty/);
   assert.match(lines[3]?.error ?? '', /missing\.png: no such file/);
   await assert.rejects(captionFiles(run, [good], { batch: '64', beam: '0' }), /--beam must be a positive integer/);
+  await assert.rejects(runCaptionEval(run, { batch: '64', split: 'train' }), /--split must be test or val, got "train"/);
   const other = join(data.root, 'gan-run');
   await mkdir(other, { recursive: true });
   await writeFile(join(other, 'config.json'), JSON.stringify({ recipe: 'text2image-gan', dataset: data.dir }));
@@ -186,6 +189,19 @@ test('image→text evaluation scores the captioner and the nearest-neighbour bas
     // the baseline answers with training captions only
     for (const example of evaluation.examples) assert.ok(evaluation.nearestNeighbour && example.nearestNeighbour.length > 0);
     assert.ok(evaluation.captioner.bleu.every((value) => value >= 0 && value <= 1));
+    // the val split (for choosing decoding settings) is scored on its own images and reported beside, not over, eval.md
+    const onVal = await evaluateImageToText({
+      captioner: { caption: (images) => model.caption(images, { beam: 2 }).map((caption) => caption.text) },
+      neighbourSpace: { name: 'encoder features', features: (images) => model.features(images) },
+      dataset: data.dir,
+      split: 'val',
+    });
+    assert.equal(onVal.split, 'val');
+    const valIds = new Set(onVal.examples.map((example) => example.id));
+    assert.ok(evaluation.examples.every((example) => !valIds.has(example.id)), 'val and test images differ');
+    const paths = await writeCaptionReport(data.root, onVal, { runDir: 'run', recipe: 'captioner', decoding: 'beam 2', seconds: 1 });
+    assert.deepEqual([paths.json, paths.markdown].map((path) => path.split('/').pop()), ['eval-val.json', 'eval-val.md']);
+    assert.match(await readFile(paths.markdown, 'utf8'), /val images captioned/);
   } finally {
     model.dispose();
   }

@@ -11,11 +11,13 @@ import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
 import { integerFlag } from '../flags.js';
 
-export interface CaptionEvalFlags { judge?: string; beam?: string; lengthPenalty?: string; limit?: string; batch: string }
+export interface CaptionEvalFlags { judge?: string; beam?: string; lengthPenalty?: string; limit?: string; split?: string; batch: string }
 
 export async function runCaptionEval(runDir: string, flags: CaptionEvalFlags): Promise<void> {
   const started = performance.now();
   const beam = flags.beam === undefined ? undefined : checkBeamWidth(Number(flags.beam), '--beam');
+  const split = flags.split;
+  if (split !== undefined && split !== 'test' && split !== 'val') throw new Error(`--split must be test or val, got "${split}"`);
   const run = await loadCaptionerRun(runDir);
   let judge: Judge | undefined;
   const data = dataProgress();
@@ -37,6 +39,7 @@ export async function runCaptionEval(runDir: string, flags: CaptionEvalFlags): P
       captioner: { caption: (images) => model.caption(images, decoding).map((caption) => caption.text) },
       neighbourSpace,
       dataset: run.dataset,
+      ...(split ? { split } : {}),
       batchSize: integerFlag(flags.batch, '--batch', 1),
       ...(flags.limit !== undefined ? { limit: integerFlag(flags.limit, '--limit', 1) } : {}),
       onEvent: data.onEvent,

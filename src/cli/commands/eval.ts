@@ -26,7 +26,7 @@ import type { Captioner } from '../../models/captioner.js';
 import { runTranscriberEval } from './eval-transcriber.js';
 import { integerFlag, percent } from '../flags.js';
 
-export interface EvalFlags { judge?: string; captioner?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; limit?: string }
+export interface EvalFlags { judge?: string; captioner?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; limit?: string; split?: string }
 
 /** The default judge folder of a dataset. */
 export const defaultJudgeDir = (datasetDir: string): string => join(datasetDir, 'judge');
@@ -168,6 +168,7 @@ export function registerEval(program: Command): void {
     .option('--beam <width>', 'captioners/transcribers: beam width (1 = greedy; default from the run config)')
     .option('--length-penalty <alpha>', 'captioners: GNMT length penalty α of beam search (default from the run config)')
     .option('--limit <count>', 'captioners/transcribers: only the first N test samples')
+    .option('--split <name>', 'captioners: score the test split (default) or val, to choose decoding settings without looking at test; val writes eval-val.md/json')
     .action(async (runDir: string, flags: EvalFlags) => runEval(runDir, flags));
   command
     .command('train-judge')
