@@ -69,8 +69,8 @@ function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('evaluation was cancelled');
 }
 
-/** Features of a whole split, batch by batch. */
-function splitFeatures(split: LoadedSplit, space: FeatureSpace, batchSize: number, signal?: AbortSignal): Tensor {
+/** Features of a whole split's images, batch by batch (float images in [-1, 1], no gradients). */
+export function splitFeatures(split: LoadedSplit, space: FeatureSpace, batchSize: number, signal?: AbortSignal): Tensor {
   const parts: Tensor[] = [];
   try {
     for (let start = 0; start < split.size; start += batchSize) {

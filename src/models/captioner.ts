@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { FeatureMapEncoder } from '../modalities/image/feature-map-encoder.js';
 import { translate } from '../modalities/image/diff-augment.js';
 import { fitImages } from '../modalities/image/fit.js';
-import { CaptionRetrieval, type RetrievedMemory, keysInBatches } from '../modalities/text/caption-retrieval.js';
+import { CaptionRetrieval, type RetrievedMemory } from '../modalities/text/caption-retrieval.js';
 import type { GenerateTextOptions, GeneratedText } from '../modalities/text/generate.js';
 import type { Tokenizer } from '../modalities/text/index.js';
 import { Generator, type Tensor, noGrad, rand, tidy } from '../tensor/index.js';
@@ -71,16 +71,16 @@ export class Captioner extends TextWriter<FeatureMapEncoder> {
     this.augmentRandom = new Generator(config.seed + 1);
   }
 
-  /** Fills the retrieval bank with the training images (imagesAt: rows [start, start + size) as [size, C, H, W] in [-1, 1]) and their texts. */
-  fillRetrievalBank(count: number, imagesAt: (start: number, size: number) => Tensor, texts: readonly string[]): void {
-    if (!this.retrieval) return;
+  /** Retrieval keys [B, K] of images [B, C, H, W] in [-1, 1] (what the bank is filled with and searched by). */
+  retrievalKeys(images: Tensor): Tensor {
     const retrieval = this.retrieval;
-    const keys = noGrad(() => keysInBatches(count, imagesAt, (images) => tidy(() => retrieval.keyOf(this.prepare(images)))));
-    try {
-      retrieval.fill(keys, texts.map((text) => this.tokenizer.encode(text)));
-    } finally {
-      keys.dispose();
-    }
+    if (!retrieval) throw new Error('this captioner has no retrieval bank (model.retrieval.neighbours is 0)');
+    return noGrad(() => tidy(() => retrieval.keyOf(this.prepare(images))));
+  }
+
+  /** Fills the retrieval bank with the training images' keys (from retrievalKeys) and their texts. */
+  fillRetrievalBank(keys: Tensor, texts: readonly string[]): void {
+    this.retrieval?.fill(keys, texts.map((text) => this.tokenizer.encode(text)));
   }
 
   protected override retrieved(prepared: Tensor, tokens?: Tensor): RetrievedMemory | undefined {

@@ -5,7 +5,7 @@
 // borrows "factory worker" from its neighbour) instead of only naming what it memorised.
 // During training an image's own caption is excluded from its neighbours, as it will be at test time.
 import { Embedding, Module } from '../../nn/index.js';
-import { type Tensor, F, arange, cat, noGrad, tensor, tidy, zeros } from '../../tensor/index.js';
+import { type Tensor, F, arange, noGrad, tensor, tidy, zeros } from '../../tensor/index.js';
 
 export interface CaptionRetrievalOptions {
   vocabularySize: number;
@@ -171,23 +171,5 @@ export class CaptionRetrieval extends Module {
     } finally {
       keys.dispose();
     }
-  }
-}
-
-/** Keys of many images, batch by batch (to fill a bank without holding every float image at once). */
-export function keysInBatches(count: number, batchOf: (start: number, size: number) => Tensor, keyOf: (prepared: Tensor) => Tensor, batchSize = 256): Tensor {
-  const parts: Tensor[] = [];
-  try {
-    for (let start = 0; start < count; start += batchSize) {
-      const images = batchOf(start, Math.min(batchSize, count - start));
-      try {
-        parts.push(keyOf(images));
-      } finally {
-        images.dispose();
-      }
-    }
-    return cat(parts, 0);
-  } finally {
-    for (const part of parts) part.dispose();
   }
 }

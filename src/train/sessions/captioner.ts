@@ -2,7 +2,7 @@
 import type { Dataset } from '../../data/format.js';
 import type { Tokenizer } from '../../modalities/text/index.js';
 import { Captioner, type CaptionerConfig, type RetrievalBankSize } from '../../models/captioner.js';
-import { tidy } from '../../tensor/index.js';
+import { splitFeatures } from '../../eval/image-to-text.js';
 import { captionerShape } from '../../models/captioner-run.js';
 import type { TrainResult } from '../loop.js';
 import type { SessionOptions } from './text-to-image.js';
@@ -28,9 +28,13 @@ export async function trainCaptioner(config: CaptionerConfig, options: SessionOp
       return { model: new Captioner(config, tokenizer, shape, bank), config: { ...config, imageShape: shape, ...(bank ? { retrievalBank: bank } : {}) } };
     },
     beforeTraining: (model, trainSplit) => {
-      const images = trainSplit.images;
-      if (!model.retrieval || !images) return;
-      model.fillRetrievalBank(trainSplit.size, (start, size) => tidy(() => images.narrow(0, start, size).float().div(127.5).sub(1)), trainSplit.entries.map((entry) => entry.text));
+      if (!model.retrieval) return;
+      const keys = splitFeatures(trainSplit, { name: 'retrieval keys', features: (images) => model.retrievalKeys(images) }, 256);
+      try {
+        model.fillRetrievalBank(keys, trainSplit.entries.map((entry) => entry.text));
+      } finally {
+        keys.dispose();
+      }
     },
   }, options);
 }
