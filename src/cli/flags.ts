@@ -12,5 +12,10 @@ export function integerFlag(value: string, flag: string, minimum = 1, maximum = 
   throw new Error(`${flag} must be ${range}, got "${value}"`);
 }
 
+/** Collects the values of a repeatable option (`--with A --with B`). */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 /** 0.891 → "89.1 %". */
 export const percent = (value: number, digits = 1): string => `${(value * 100).toFixed(digits)} %`;

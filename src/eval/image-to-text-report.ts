@@ -42,12 +42,22 @@ export function captionRows(evaluation: Pick<ImageToTextEvaluation, 'captioner' 
 
 const escapeCell = (text: string): string => text.replace(/\|/g, '\\|');
 
-export function renderCaptionMarkdown(evaluation: ImageToTextEvaluation, context: { runDir: string; recipe: string; decoding: string }): string {
+/** Where a caption evaluation was run from; `ensembledWith` lists the other runs of an ensemble. */
+export interface CaptionReportContext {
+  runDir: string;
+  recipe: string;
+  decoding: string;
+  ensembledWith?: string[];
+}
+
+export function renderCaptionMarkdown(evaluation: ImageToTextEvaluation, context: CaptionReportContext): string {
+  const others = context.ensembledWith ?? [];
+  const by = others.length > 0 ? `an ensemble of runs ${[context.runDir, ...others].map((run) => `\`${run}\``).join(', ')}` : `run \`${context.runDir}\``;
   const level = evaluation.dataset.options.level;
   const lines = [
     `# Evaluation: ${evaluation.dataset.name}${level !== undefined ? ` level ${String(level)}` : ''} image→text`,
     '',
-    `${evaluation.images} ${evaluation.split} images captioned by run \`${context.runDir}\` (${context.recipe}, ${context.decoding}) at ${evaluation.seconds.imagesPerSecond} images/s.`,
+    `${evaluation.images} ${evaluation.split} images captioned by ${by} (${context.recipe}, ${context.decoding}) at ${evaluation.seconds.imagesPerSecond} images/s.`,
     `Nearest neighbour: the caption of the closest of ${evaluation.trainImages} training images in ${evaluation.neighbourSpace}.`,
     '',
     '| metric | captioner | nearest neighbour | chance |',
@@ -63,9 +73,9 @@ export function renderCaptionMarkdown(evaluation: ImageToTextEvaluation, context
   return `${lines.join('\n')}\n`;
 }
 
-export async function writeCaptionReport(runDir: string, evaluation: ImageToTextEvaluation, context: { runDir: string; recipe: string; decoding: string; seconds: number }): Promise<{ json: string; markdown: string }> {
-  // a val-split evaluation (choosing decoding settings) must not overwrite the test report
-  const suffix = evaluation.split === 'test' ? '' : `-${evaluation.split}`;
+export async function writeCaptionReport(runDir: string, evaluation: ImageToTextEvaluation, context: CaptionReportContext & { seconds: number }): Promise<{ json: string; markdown: string }> {
+  // neither an ensemble's evaluation nor a val-split one (choosing decoding settings) may overwrite the run's test report
+  const suffix = `${(context.ensembledWith ?? []).length > 0 ? '-ensemble' : ''}${evaluation.split === 'test' ? '' : `-${evaluation.split}`}`;
   const json = join(runDir, EVAL_JSON.replace(/\.json$/, `${suffix}.json`));
   const markdown = join(runDir, EVAL_MARKDOWN.replace(/\.md$/, `${suffix}.md`));
   await writeFileAtomic(json, `${JSON.stringify({ createdAt: new Date().toISOString(), mmgenVersion: mmgenVersion(), kind: 'image-to-text', ...context, ...evaluation }, null, 2)}\n`);

@@ -7,7 +7,9 @@ import { type Module, crossEntropy } from '../nn/index.js';
 import { AdamW, clipGradNorm, cosineSchedule } from '../optim/index.js';
 import { AttentionDecoder } from '../modalities/text/attention-decoder.js';
 import type { RetrievedMemory } from '../modalities/text/caption-retrieval.js';
-import { type GenerateTextOptions, type GeneratedText, type TextGenerator, generateText } from '../modalities/text/generate.js';
+import { type GenerateTextOptions, type GeneratedText, searchText } from '../modalities/text/generate.js';
+import type { DecodingState } from '../modalities/text/attention-decoder.js';
+import type { StepModel } from '../modalities/text/decoding.js';
 import type { Tokenizer } from '../modalities/text/index.js';
 import { type Generator, type Tensor, noGrad, tidy } from '../tensor/index.js';
 
@@ -66,7 +68,15 @@ export interface FeatureEncoder extends Module {
   forward(inputs: Tensor): Tensor;
 }
 
-export abstract class TextWriter<Encoder extends FeatureEncoder> implements TextGenerator {
+/** A writer's decoder set up on some inputs, for a search; finish() frees it. */
+export interface Writing {
+  steps: StepModel<DecodingState>;
+  initial: DecodingState;
+  rows: number;
+  finish(): void;
+}
+
+export abstract class TextWriter<Encoder extends FeatureEncoder> {
   readonly decoder: AttentionDecoder;
   readonly optimizer: AdamW;
   private readonly schedule: (step: number) => number;
@@ -132,21 +142,43 @@ export abstract class TextWriter<Encoder extends FeatureEncoder> implements Text
     return noGrad(() => tidy(() => this.encoder.forward(this.prepare(inputs))));
   }
 
-  /** Text for each raw input; unset options come from the config's decoding section. */
-  write(inputs: Tensor, options: GenerateTextOptions = {}): GeneratedText[] {
+  /** Decoding options of the config's decoding section, with `options` over them. */
+  decodingOptions(options: GenerateTextOptions = {}): GenerateTextOptions {
+    return { ...this.settings.decoding, ...options };
+  }
+
+  /** The decoder set up on raw inputs as a step model (for this writer's search or an ensemble's); call finish() after. */
+  beginWriting(inputs: Tensor): Writing {
     this.encoder.eval();
+    const wasTraining = this.decoder.training;
+    this.decoder.eval();
     const prepared = noGrad(() => this.prepare(inputs));
     let memory: Tensor | undefined;
     let extra: RetrievedMemory | undefined;
     try {
       memory = noGrad(() => this.encoder.forward(prepared));
       extra = noGrad(() => this.retrieved(prepared));
-      return generateText(this, memory, { ...this.settings.decoding, ...options }, extra);
+      // the decoding state keeps its own projections of the memory, so the memory can go now
+      const { model: steps, initial } = this.decoder.startDecoding(memory, extra);
+      return { steps, initial, rows: memory.shape[0] ?? 0, finish: () => { steps.release(initial); this.decoder.train(wasTraining); } };
+    } catch (error) {
+      this.decoder.train(wasTraining);
+      throw error;
     } finally {
       prepared.dispose();
       memory?.dispose();
       extra?.memory.dispose();
       extra?.mask.dispose();
+    }
+  }
+
+  /** Text for each raw input; unset options come from the config's decoding section. */
+  write(inputs: Tensor, options: GenerateTextOptions = {}): GeneratedText[] {
+    const writing = this.beginWriting(inputs);
+    try {
+      return searchText(writing.steps, writing.initial, writing.rows, this.tokenizer, this.decodingOptions(options));
+    } finally {
+      writing.finish();
     }
   }
 

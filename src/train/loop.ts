@@ -1,7 +1,7 @@
 // The async, seeded training loop. A task supplies its modules, optimisers, EMAs, generators and one
 // optimisation step; the loop owns checkpoints (periodic, keep last K, final, on abort), metrics.jsonl,
 // sample grids every N steps, progress events and exact resume.
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Generator, type Tensor, defaultGeneratorState, dispose, manualSeed, setDefaultGeneratorState } from '../tensor/index.js';
 import { writeFileAtomic } from '../data/files.js';
@@ -127,6 +127,18 @@ async function saveCheckpoint(task: TrainingTask, options: TrainOptions, step: n
   }
 }
 
+/**
+ * Writes config.json; a resume rewrites it over the old one's keys, so settings changed with `--set`
+ * (more steps, another loss weight) are what the run folder says it was trained with from then on.
+ */
+async function recordConfig(runDir: string, config: unknown, resume: boolean): Promise<void> {
+  const path = join(runDir, 'config.json');
+  const existing = resume ? await readFile(path, 'utf8').catch(() => undefined) : undefined;
+  const previous: unknown = existing === undefined ? {} : JSON.parse(existing);
+  const recorded = `${JSON.stringify({ ...(previous as object), ...(config as object), mmgenVersion: MMGEN_VERSION }, null, 2)}\n`;
+  if (recorded !== existing) await writeFileAtomic(path, recorded);
+}
+
 /** Runs (or resumes) training to options.totalSteps. */
 export async function train(task: TrainingTask, options: TrainOptions): Promise<TrainResult> {
   if ('ema' in task.modules) throw new Error('a training task cannot name a module "ema": that prefix holds EMA weights in model.safetensors');
@@ -135,10 +147,8 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
   await mkdir(join(options.runDir, 'samples'), { recursive: true });
   let step = 0;
   if (options.resume) step = await restoreTask(task, options.runDir);
-  else {
-    manualSeed(options.seed);
-    await writeFileAtomic(join(options.runDir, 'config.json'), `${JSON.stringify({ ...(options.config as object), mmgenVersion: MMGEN_VERSION }, null, 2)}\n`);
-  }
+  else manualSeed(options.seed);
+  await recordConfig(options.runDir, options.config, options.resume ?? false);
   emit({ type: 'start', runDir: options.runDir, step, total: options.totalSteps, resumed: options.resume ?? false });
   const started = performance.now();
   const startStep = step;

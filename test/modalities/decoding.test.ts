@@ -3,7 +3,7 @@
 // attention decoder's incremental steps agree with teacher forcing without leaking tensors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type StepModel, beamSearch, greedyDecode, lengthPenaltyOf, sampleDecode } from '../../src/modalities/text/decoding.js';
+import { type StepModel, averageStepModels, beamSearch, greedyDecode, lengthPenaltyOf, sampleDecode } from '../../src/modalities/text/decoding.js';
 import { AttentionDecoder } from '../../src/modalities/text/attention-decoder.js';
 import { manualSeed, memory, randn, tensor, tidy } from '../../src/tensor/index.js';
 import { mixSeed } from '../../src/data/random.js';
@@ -64,6 +64,30 @@ test('beam search wide enough returns exactly the best sequence that brute force
       assert.ok(Math.abs((best?.score ?? 0) - expected.score) < 1e-5, `score ${best?.score} vs ${expected.score}`);
     }
   }
+});
+
+test('an ensemble decodes the normalised product of its members: beam search finds its exact best sequence', () => {
+  const members = [hashed(1), hashed(2)];
+  // the product of experts: the geometric mean of the members' distributions, renormalised
+  const product = (prefix: number[]): number[] => {
+    const mean = members[0]!(prefix).map((p, v) => Math.sqrt(p * (members[1]!(prefix)[v] as number)));
+    const total = mean.reduce((sum, p) => sum + p, 0);
+    return mean.map((p) => p / total);
+  };
+  const ensemble = averageStepModels(members.map((next) => tableScorer(next)));
+  const { logProbs } = ensemble.step([[[]], [[]]], Int32Array.of(BOS));
+  const expected = product([]);
+  for (let v = 2; v < VOCABULARY; v++) assert.ok(Math.abs(Math.exp(logProbs[v] as number) - (expected[v] as number)) < 1e-5, `word ${v}`);
+  for (const alpha of [0, 0.6, 3]) {
+    const best = bruteForce(product, 4, alpha);
+    const [results] = beamSearch(ensemble, [[[]], [[]]], 1, { bosId: BOS, eosId: EOS, maxLength: 4, width: 64, lengthPenalty: alpha });
+    assert.deepEqual(results?.[0]?.tokens, best.tokens, `α ${alpha}`);
+    assert.ok(Math.abs((results?.[0]?.score ?? 0) - best.score) < 1e-4, `score ${results?.[0]?.score} vs ${best.score}`);
+  }
+  // the product is not either member's distribution, so the test tells an ensemble from its first member
+  for (const next of members) assert.ok(next([]).some((p, v) => Math.abs(p - (expected[v] as number)) > 0.01));
+  assert.throws(() => averageStepModels([tableScorer(hashed(1)), { ...tableScorer(hashed(2)), vocabularySize: 7 }]), /share a vocabulary: 7 tokens against 6/);
+  assert.throws(() => averageStepModels([]), /at least one member/);
 });
 
 test('greedy takes the likelier first word; a beam of two finds the better whole sentence', () => {

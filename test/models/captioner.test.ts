@@ -3,10 +3,13 @@
 // bad runs and beam widths are clear errors, evaluation runs end to end, and nothing leaks.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Captioner, captionerConfig, type CaptionerConfig } from '../../src/models/captioner.js';
 import { loadCaptionerRun } from '../../src/models/captioner-run.js';
+import { CaptionerEnsemble, loadCaptionerEnsemble } from '../../src/models/captioner-ensemble.js';
+import { runEval } from '../../src/cli/commands/eval.js';
 import { trainCaptioner } from '../../src/train/sessions/captioner.js';
 import { captionFiles } from '../../src/cli/commands/caption.js';
 import { runCaptionEval } from '../../src/cli/commands/eval-caption.js';
@@ -169,6 +172,57 @@ test('caption: corrupt, empty and missing files are reported by name, the others
   await writeFile(join(other, 'config.json'), JSON.stringify({ recipe: 'text2image-gan', dataset: data.dir }));
   await assert.rejects(captionFiles(other, [good], { batch: '64' }), /is a "text2image-gan" run, not a captioner/);
   await assert.rejects(captionFiles(join(data.root, 'nothing'), [good], { batch: '64' }), /not a readable mmgen run/);
+});
+
+test('an ensemble of runs: with itself it captions as the run alone, with another run it takes both into account; its report is its own', async () => {
+  const before = memory().tensors;
+  const run = join(data.root, 'run');
+  // a second, differently seeded member, trained less
+  const otherConfig = { ...tinyConfig(data.dir, 60), seed: 11 };
+  (await trainCaptioner(otherConfig, { runDir: join(data.root, 'member') })).model.dispose();
+  const split = await loadSplit(data.dir, { split: 'test', limit: 12 });
+  const { model: alone } = await loadCaptionerRun(run);
+  const { model: member } = await loadCaptionerRun(join(data.root, 'member'));
+  const self = await loadCaptionerEnsemble(run, [run]);
+  const pair = await loadCaptionerEnsemble(run, [join(data.root, 'member')]);
+  try {
+    const images = split.images!;
+    const single = alone.caption(images, { beam: 3 });
+    const doubled = self.ensemble.caption(images, { beam: 3 });
+    assert.deepEqual(doubled.map((caption) => caption.text), single.map((caption) => caption.text), 'the product of a distribution with itself is that distribution');
+    doubled.forEach((caption, index) => assert.ok(Math.abs(caption.logProb - (single[index]?.logProb ?? 0)) < 1e-3));
+    // with another member, the first word is the argmax of the members' mean log-probabilities
+    const together = pair.ensemble.caption(images, { beam: 1 });
+    assert.equal(together.length, 12);
+    const first = images.narrow(0, 0, 1);
+    const writings = [alone, member].map((model) => model.beginWriting(first));
+    const stepped = writings.map((writing) => writing.steps.step(writing.initial, Int32Array.of(alone.tokenizer.bosId)));
+    const mean = Array.from({ length: alone.tokenizer.vocabularySize }, (_, v) => stepped.reduce((sum, result) => sum + (result.logProbs[v] as number), 0) / 2);
+    stepped.forEach((result, index) => writings[index]?.steps.release(result.state));
+    writings.forEach((writing) => writing.finish());
+    first.dispose();
+    assert.equal(together[0]?.tokens[0] ?? alone.tokenizer.eosId, mean.indexOf(Math.max(...mean)));
+    const stranger = new Captioner(tinyConfig(data.dir, 1), Tokenizer.fromCorpus(['a shirt'], { level: 'word' }), alone.shape);
+    assert.throws(() => new CaptionerEnsemble([alone, stranger], ['run', 'other']), /other has another vocabulary than run/);
+    stranger.dispose();
+  } finally {
+    split.dispose();
+    for (const model of [alone, member]) model.dispose();
+    self.ensemble.dispose();
+    pair.ensemble.dispose();
+  }
+  await runCaptionEval(run, { batch: '64', with: [join(data.root, 'member')], limit: '6' });
+  assert.ok(!existsSync(join(run, 'eval.md')) || !(await readFile(join(run, 'eval.md'), 'utf8')).includes('ensemble'), "the run's own report is not overwritten");
+  const good = join(data.dir, 'images', '00000.png');
+  const [withItself] = await captionFiles(run, [good], { batch: '64', with: [run] });
+  assert.equal(withItself?.caption, (await captionFiles(run, [good], { batch: '64' }))[0]?.caption, 'mmgen caption --with RUN itself captions as RUN');
+  const report = await readFile(join(run, 'eval-ensemble.md'), 'utf8');
+  assert.match(report, /captioned by an ensemble of runs/);
+  assert.match(report, /member/);
+  await mkdir(join(data.root, 'gan-run'), { recursive: true });
+  await writeFile(join(data.root, 'gan-run', 'config.json'), JSON.stringify({ recipe: 'text2image-gan', dataset: data.dir }));
+  await assert.rejects(runEval(join(data.root, 'gan-run'), { with: [run], captions: '1', perCaption: '1', seed: '0', batch: '1', kidSubsets: '1' }), /--with ensembles captioner runs; .* is a "text2image-gan" run/);
+  assert.equal(memory().tensors, before, 'ensembles, their captions and their evaluation leak no tensors');
 });
 
 test('image→text evaluation scores the captioner and the nearest-neighbour baseline on the test split', async () => {

@@ -81,7 +81,7 @@ test('the loop keeps the last K checkpoints, writes metrics, and the loss falls'
   assert.equal(memory().tensors, before);
 });
 
-test('an abort writes a checkpoint; resuming gives the weights of an uninterrupted run', async () => {
+test('an abort writes a checkpoint; resuming gives the weights of an uninterrupted run and records its settings', async () => {
   const before = memory().tensors;
   const straight = regressionTask(2);
   await train(straight.task, { runDir: join(root, 'straight'), totalSteps: 20, seed: 2, config: {} });
@@ -98,8 +98,10 @@ test('an abort writes a checkpoint; resuming gives the weights of an uninterrupt
   assert.equal(result.step, 7);
   first.dispose();
   const second = regressionTask(99); // different init and data seed: the checkpoint must win
-  const resumed = await train(second.task, { runDir: join(root, 'aborted'), totalSteps: 20, seed: 2, config: {}, resume: true });
+  const resumed = await train(second.task, { runDir: join(root, 'aborted'), totalSteps: 20, seed: 2, config: { steps: 20 }, resume: true });
   assert.equal(resumed.step, 20);
+  const recorded = JSON.parse(await readFile(join(root, 'aborted', 'config.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal(recorded.steps, 20, 'a resume records its changed settings in config.json');
   assert.deepEqual(second.weights(), expected);
   second.dispose();
   assert.equal(memory().tensors, before);

@@ -5,10 +5,10 @@ import type { Command } from 'commander';
 import { printPerFile } from '../per-file-output.js';
 import { decodeImage, imagesToTensor, type RawImage } from '../../modalities/image/index.js';
 import { checkBeamWidth } from '../../modalities/text/generate.js';
-import { loadCaptionerRun } from '../../models/captioner-run.js';
-import { integerFlag } from '../flags.js';
+import { loadCaptionerEnsemble } from '../../models/captioner-ensemble.js';
+import { collect, integerFlag } from '../flags.js';
 
-interface CaptionFlags { beam?: string; maxLength?: string; json?: boolean; batch: string; sample?: string; temperature?: string; topK?: string; topP?: string }
+interface CaptionFlags { with?: string[]; beam?: string; maxLength?: string; json?: boolean; batch: string; sample?: string; temperature?: string; topK?: string; topP?: string }
 
 export interface CaptionLine {
   file: string;
@@ -32,7 +32,7 @@ export async function captionFiles(runDir: string, files: string[], flags: Capti
     ...(flags.topK !== undefined ? { topK: Number(flags.topK) } : {}),
     ...(flags.topP !== undefined ? { topP: Number(flags.topP) } : {}),
   };
-  const { model } = await loadCaptionerRun(runDir);
+  const { ensemble: model } = await loadCaptionerEnsemble(runDir, flags.with ?? []);
   try {
     const { channels, size } = model.shape;
     const lines: CaptionLine[] = [];
@@ -75,6 +75,7 @@ export function registerCaption(program: Command): void {
     .description('caption images with a trained captioner run')
     .argument('<run>', 'run folder written by `mmgen train` with a captioner config')
     .argument('<images...>', 'image files (PNG, JPEG, WebP, GIF, TIFF; any size)')
+    .option('--with <run>', 'caption with this captioner run too, as an ensemble (repeat for more; same dataset)', collect, [])
     .option('--beam <width>', 'beam width (1 = greedy; default from the run config)')
     .option('--max-length <tokens>', 'longest caption in tokens')
     .option('--batch <count>', 'images per forward pass', '64')

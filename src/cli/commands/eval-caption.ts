@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Judge } from '../../models/judge.js';
-import { loadCaptionerRun } from '../../models/captioner-run.js';
+import { loadCaptionerEnsemble } from '../../models/captioner-ensemble.js';
 import { checkBeamWidth } from '../../modalities/text/generate.js';
 import { type FeatureSpace, evaluateImageToText } from '../../eval/image-to-text.js';
 import { captionRows, writeCaptionReport } from '../../eval/image-to-text-report.js';
@@ -11,14 +11,15 @@ import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
 import { integerFlag } from '../flags.js';
 
-export interface CaptionEvalFlags { judge?: string; beam?: string; lengthPenalty?: string; limit?: string; split?: string; batch: string }
+export interface CaptionEvalFlags { with?: string[]; judge?: string; beam?: string; lengthPenalty?: string; limit?: string; split?: string; batch: string }
 
 export async function runCaptionEval(runDir: string, flags: CaptionEvalFlags): Promise<void> {
   const started = performance.now();
   const beam = flags.beam === undefined ? undefined : checkBeamWidth(Number(flags.beam), '--beam');
   const split = flags.split;
   if (split !== undefined && split !== 'test' && split !== 'val') throw new Error(`--split must be test or val, got "${split}"`);
-  const run = await loadCaptionerRun(runDir);
+  const others = flags.with ?? [];
+  const { ensemble, first: run } = await loadCaptionerEnsemble(runDir, others);
   let judge: Judge | undefined;
   const data = dataProgress();
   const interrupt = interruptSignal('evaluation');
@@ -36,7 +37,7 @@ export async function runCaptionEval(runDir: string, flags: CaptionEvalFlags): P
       ? { name: `judge features (${judgeDir})`, features: (images) => loadedJudge.features(images) }
       : { name: "the captioner's own encoder features (mean over the feature map; the dataset has no judge)", features: (images) => model.features(images) };
     const evaluation = await evaluateImageToText({
-      captioner: { caption: (images) => model.caption(images, decoding).map((caption) => caption.text) },
+      captioner: { caption: (images) => ensemble.caption(images, decoding).map((caption) => caption.text) },
       neighbourSpace,
       dataset: run.dataset,
       ...(split ? { split } : {}),
@@ -47,8 +48,9 @@ export async function runCaptionEval(runDir: string, flags: CaptionEvalFlags): P
     });
     data.stop();
     const decodingText = decoding.beam === 1 ? 'greedy' : `beam ${decoding.beam}, length penalty ${decoding.lengthPenalty}`;
-    const paths = await writeCaptionReport(runDir, evaluation, { runDir, recipe: 'captioner', decoding: decodingText, seconds: Number(((performance.now() - started) / 1000).toFixed(1)) });
-    process.stdout.write(`${runDir} (captioner, ${decodingText}) on ${evaluation.dataset.name}: ${evaluation.images} ${evaluation.split} images, ${evaluation.seconds.imagesPerSecond} images/s\n`);
+    const paths = await writeCaptionReport(runDir, evaluation, { runDir, recipe: 'captioner', decoding: decodingText, ...(others.length > 0 ? { ensembledWith: others } : {}), seconds: Number(((performance.now() - started) / 1000).toFixed(1)) });
+    const who = others.length > 0 ? `${[runDir, ...others].join(' + ')} (captioner ensemble` : `${runDir} (captioner`;
+    process.stdout.write(`${who}, ${decodingText}) on ${evaluation.dataset.name}: ${evaluation.images} ${evaluation.split} images, ${evaluation.seconds.imagesPerSecond} images/s\n`);
     const rows = [{ metric: 'metric', captioner: 'captioner', neighbour: 'nearest neighbour', chance: 'chance' }, ...captionRows(evaluation)];
     const width = (key: 'metric' | 'captioner' | 'neighbour') => Math.max(...rows.map((row) => row[key].length));
     for (const row of rows) process.stdout.write(`  ${row.metric.padEnd(width('metric'))}  ${row.captioner.padStart(width('captioner'))}  ${row.neighbour.padStart(width('neighbour'))}  ${row.chance}\n`);
@@ -57,6 +59,6 @@ export async function runCaptionEval(runDir: string, flags: CaptionEvalFlags): P
     data.stop();
     interrupt.release();
     judge?.dispose();
-    run.model.dispose();
+    ensemble.dispose();
   }
 }

@@ -24,9 +24,9 @@ import { runCaptionEval } from './eval-caption.js';
 import { loadCaptionerRun } from '../../models/captioner-run.js';
 import type { Captioner } from '../../models/captioner.js';
 import { runTranscriberEval } from './eval-transcriber.js';
-import { integerFlag, percent } from '../flags.js';
+import { collect, integerFlag, percent } from '../flags.js';
 
-export interface EvalFlags { judge?: string; captioner?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; limit?: string; split?: string }
+export interface EvalFlags { with?: string[]; judge?: string; captioner?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; limit?: string; split?: string }
 
 /** The default judge folder of a dataset. */
 export const defaultJudgeDir = (datasetDir: string): string => join(datasetDir, 'judge');
@@ -71,9 +71,10 @@ export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags):
 }
 
 export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
-  if (await isTextToAudioRun(runDir)) return runAudioEval(runDir, flags, defaultJudgeDir);
   const recipe = (await readRunConfig(runDir)).recipe;
   if (recipe === 'captioner') return runCaptionEval(runDir, flags);
+  if ((flags.with ?? []).length > 0) throw new Error(`--with ensembles captioner runs; ${runDir} is a "${String(recipe)}" run`);
+  if (await isTextToAudioRun(runDir)) return runAudioEval(runDir, flags, defaultJudgeDir);
   if (recipe === 'transcriber') return runTranscriberEval(runDir, flags);
   const started = performance.now();
   const run = await loadTextToImageRun(runDir);
@@ -166,6 +167,7 @@ export function registerEval(program: Command): void {
     .option('--kid-subsets <count>', 'random subsets averaged for KID', '100')
     .option('--per-class <count>', 'text→audio runs: clips generated per class', '100')
     .option('--beam <width>', 'captioners/transcribers: beam width (1 = greedy; default from the run config)')
+    .option('--with <run>', 'captioners: evaluate this captioner run too, as an ensemble with RUN (repeat for more); writes eval-ensemble.md/json', collect, [])
     .option('--length-penalty <alpha>', 'captioners: GNMT length penalty α of beam search (default from the run config)')
     .option('--limit <count>', 'captioners/transcribers: only the first N test samples')
     .option('--split <name>', 'captioners: score the test split (default) or val, to choose decoding settings without looking at test; val writes eval-val.md/json')

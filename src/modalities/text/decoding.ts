@@ -220,3 +220,42 @@ export function beamSearch<State>(model: StepModel<State>, initial: State, rows:
   }
   return finished.map((list) => list.sort((a, b) => b.score - a.score).slice(0, width));
 }
+
+/**
+ * An ensemble as one step model: each next-token distribution is the normalised geometric mean of the
+ * members' (a product of experts), so a word wins where the members agree. Members read the same
+ * tokens and are reordered together; the state is one state per member.
+ */
+export function averageStepModels<State>(members: readonly StepModel<State>[]): StepModel<State[]> {
+  const first = members[0];
+  if (!first) throw new Error('an ensemble needs at least one member');
+  const vocabulary = first.vocabularySize;
+  for (const member of members) {
+    if (member.vocabularySize !== vocabulary) throw new Error(`ensemble members must share a vocabulary: ${member.vocabularySize} tokens against ${vocabulary}`);
+  }
+  return {
+    vocabularySize: vocabulary,
+    step: (states, tokens) => {
+      const results = members.map((member, index) => member.step(states[index] as State, tokens));
+      const logProbs = new Float32Array(tokens.length * vocabulary);
+      for (let row = 0; row < tokens.length; row++) {
+        const offset = row * vocabulary;
+        let top = Number.NEGATIVE_INFINITY;
+        for (let v = 0; v < vocabulary; v++) {
+          let sum = 0;
+          for (const result of results) sum += result.logProbs[offset + v] as number;
+          const mean = sum / results.length;
+          logProbs[offset + v] = mean;
+          top = Math.max(top, mean);
+        }
+        let total = 0;
+        for (let v = 0; v < vocabulary; v++) total += Math.exp((logProbs[offset + v] as number) - top);
+        const normaliser = top + Math.log(total);
+        for (let v = 0; v < vocabulary; v++) logProbs[offset + v] = (logProbs[offset + v] as number) - normaliser;
+      }
+      return { logProbs, state: results.map((result) => result.state) };
+    },
+    select: (states, rows) => members.map((member, index) => member.select(states[index] as State, rows)),
+    release: (states) => members.forEach((member, index) => member.release(states[index] as State)),
+  };
+}

@@ -1,15 +1,7 @@
 // Text from a feature map with the attention decoder and a tokenizer: greedy (beam 1), beam search or
 // seeded sampling, decoded to strings. Shared by every recipe that writes text (captioner, transcriber).
-import type { Tensor } from '../../tensor/index.js';
-import type { AttentionDecoder } from './attention-decoder.js';
-import type { RetrievedMemory } from './caption-retrieval.js';
-import { type DecodedSequence, beamSearch, greedyDecode, sampleDecode } from './decoding.js';
+import { type DecodedSequence, type StepModel, beamSearch, greedyDecode, sampleDecode } from './decoding.js';
 import type { Tokenizer } from './tokenizer.js';
-
-export interface TextGenerator {
-  readonly decoder: AttentionDecoder;
-  readonly tokenizer: Tokenizer;
-}
 
 export interface SamplingOptions {
   seed: number;
@@ -47,24 +39,13 @@ export function checkBeamWidth(beam: number, source = 'beam width'): number {
   return beam;
 }
 
-/** One text per row of memory [B, N, D] (and of the extra, retrieved memory rows when given). */
-export function generateText(model: TextGenerator, memory: Tensor, options: GenerateTextOptions = {}, extra?: RetrievedMemory): GeneratedText[] {
+/** One text per input row of any step model (a decoder, an ensemble): greedy, beam search or sampling. */
+export function searchText<State>(steps: StepModel<State>, initial: State, rows: number, tokenizer: Tokenizer, options: GenerateTextOptions = {}): GeneratedText[] {
   const beam = checkBeamWidth(options.beam ?? DEFAULT_GENERATION.beam);
-  const maxLength = options.maxLength ?? DEFAULT_GENERATION.maxLength;
-  const { decoder, tokenizer } = model;
-  const rows = memory.shape[0] ?? 0;
-  const wasTraining = decoder.training;
-  decoder.eval();
-  const { model: steps, initial } = decoder.startDecoding(memory, extra);
-  try {
-    const settings = { bosId: tokenizer.bosId, eosId: tokenizer.eosId, maxLength };
-    let sequences: DecodedSequence[];
-    if (options.sample) sequences = sampleDecode(steps, initial, rows, { ...settings, ...options.sample });
-    else if (beam === 1) sequences = greedyDecode(steps, initial, rows, settings);
-    else sequences = beamSearch(steps, initial, rows, { ...settings, width: beam, lengthPenalty: options.lengthPenalty ?? DEFAULT_GENERATION.lengthPenalty }).map((list) => list[0] as DecodedSequence);
-    return sequences.map((sequence) => ({ ...sequence, text: tokenizer.decode(sequence.tokens) }));
-  } finally {
-    steps.release(initial);
-    decoder.train(wasTraining);
-  }
+  const settings = { bosId: tokenizer.bosId, eosId: tokenizer.eosId, maxLength: options.maxLength ?? DEFAULT_GENERATION.maxLength };
+  let sequences: DecodedSequence[];
+  if (options.sample) sequences = sampleDecode(steps, initial, rows, { ...settings, ...options.sample });
+  else if (beam === 1) sequences = greedyDecode(steps, initial, rows, settings);
+  else sequences = beamSearch(steps, initial, rows, { ...settings, width: beam, lengthPenalty: options.lengthPenalty ?? DEFAULT_GENERATION.lengthPenalty }).map((list) => list[0] as DecodedSequence);
+  return sequences.map((sequence) => ({ ...sequence, text: tokenizer.decode(sequence.tokens) }));
 }

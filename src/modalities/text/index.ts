@@ -10,4 +10,4 @@ export {
   greedyDecode, beamSearch, sampleDecode, lengthPenaltyOf,
   type StepModel, type DecodedSequence, type DecodeSettings, type BeamSettings, type SampleSettings,
 } from './decoding.js';
-export { generateText, checkBeamWidth, type TextGenerator, type GenerateTextOptions, type GeneratedText, type SamplingOptions } from './generate.js';
+export { searchText, checkBeamWidth, type GenerateTextOptions, type GeneratedText, type SamplingOptions } from './generate.js';
