@@ -33,6 +33,8 @@ export const textTrainingConfig = z.strictObject({
   keepLast: z.number().int().positive().default(3),
   logEvery: z.number().int().positive().default(5),
   trainLimit: z.number().int().positive().optional(),
+  /** Wall-clock budget in minutes: training ends (with its final checkpoint) at the first step past it. */
+  timeLimitMinutes: z.number().positive().optional(),
 }).prefault({});
 
 /** The decoder's sizes in a recipe's model section. */

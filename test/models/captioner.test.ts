@@ -82,6 +82,15 @@ test('training is seeded: the same config gives the same loss curve', async () =
   assert.deepEqual(await curve(join(data.root, 'seeded-a')), await curve(join(data.root, 'seeded-b')));
 });
 
+test('a time limit ends captioner training early with a final checkpoint, as for the image and audio recipes', async () => {
+  const config = captionerConfig.parse({ ...tinyConfig(data.dir, 100000), training: { ...tinyConfig(data.dir, 100000).training, timeLimitMinutes: 0.002 } });
+  const { result, model } = await trainCaptioner(config, { runDir: join(data.root, 'time-limited') });
+  model.dispose();
+  assert.equal(result.timeLimited, true);
+  assert.ok(result.step > 0 && result.step < 100000, `stopped at step ${result.step}`);
+  assert.ok(existsSync(join(data.root, 'time-limited', 'checkpoints', `step-${String(result.step).padStart(7, '0')}`)), 'the last step is checkpointed');
+});
+
 test('augmentation mirrors about half the images and shifts in black background; resume with it is exact', async () => {
   const before = memory().tensors;
   const tokenizer = Tokenizer.fromCorpus(['a shirt'], { level: 'word' });

@@ -49,7 +49,7 @@ export interface TextWriterSession<Encoder extends FeatureEncoder> {
   sampleInputs: Tensor;
   sampleReferences: string[];
   seed: number;
-  training: { steps: number; batchSize: number; sampleEvery: number; checkpointEvery: number; keepLast: number; logEvery: number };
+  training: { steps: number; batchSize: number; sampleEvery: number; checkpointEvery: number; keepLast: number; logEvery: number; timeLimitMinutes?: number | undefined };
   /** What goes to config.json. */
   config: object;
 }
@@ -91,6 +91,7 @@ async function trainTextWriter<Encoder extends FeatureEncoder>(session: TextWrit
     keepLast: t.keepLast,
     sampleEvery: t.sampleEvery,
     logEvery: t.logEvery,
+    ...(t.timeLimitMinutes !== undefined ? { timeLimitSeconds: t.timeLimitMinutes * 60 } : {}),
   });
 }
 
