@@ -1,5 +1,5 @@
-// Text from a feature map with the attention decoder and a tokenizer: greedy (beam 1), beam search or
-// seeded sampling, decoded to strings. Shared by every recipe that writes text (captioner, transcriber).
+// Text from a step model (a writer's decoder, or an ensemble of them) and a tokenizer: greedy (beam 1),
+// beam search or seeded sampling, decoded to strings. Shared by every recipe that writes text.
 import { type DecodedSequence, type StepModel, beamSearch, greedyDecode, sampleDecode } from './decoding.js';
 import type { Tokenizer } from './tokenizer.js';
 
