@@ -1,6 +1,7 @@
 // Pieces the text→image recipes share: the caption-conditioned image network (the GAN's generator and
 // the VAE's decoder) and the run settings every recipe's config has.
 import { z } from 'zod';
+import { timeLimitMinutes } from '../train/config.js';
 import { Module } from '../nn/index.js';
 import { CaptionEncoder } from '../modalities/text/caption-encoder.js';
 import { ConditionalGenerator, type GeneratorBlock } from '../modalities/image/conditional-generator.js';
@@ -17,8 +18,7 @@ export const runSettings = {
   keepLast: z.number().int().positive().default(3),
   logEvery: z.number().int().positive().default(5),
   trainLimit: z.number().int().positive().optional(),
-  /** Wall-clock budget in minutes: training ends (with its final checkpoint) at the first step past it. */
-  timeLimitMinutes: z.number().positive().optional(),
+  timeLimitMinutes,
 };
 
 export interface TextConditionedOptions {

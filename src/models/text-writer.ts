@@ -3,6 +3,7 @@
 // cross-entropy, AdamW with warmup and cosine decay, gradient clipping, and decoding (greedy, beam,
 // sampling). A subclass says how raw inputs become what its encoder reads.
 import { z } from 'zod';
+import { timeLimitMinutes } from '../train/config.js';
 import { type Module, crossEntropy } from '../nn/index.js';
 import { AdamW, clipGradNorm, cosineSchedule } from '../optim/index.js';
 import { AttentionDecoder } from '../modalities/text/attention-decoder.js';
@@ -33,8 +34,7 @@ export const textTrainingConfig = z.strictObject({
   keepLast: z.number().int().positive().default(3),
   logEvery: z.number().int().positive().default(5),
   trainLimit: z.number().int().positive().optional(),
-  /** Wall-clock budget in minutes: training ends (with its final checkpoint) at the first step past it. */
-  timeLimitMinutes: z.number().positive().optional(),
+  timeLimitMinutes,
 }).prefault({});
 
 /** The decoder's sizes in a recipe's model section. */

@@ -2,7 +2,7 @@
 // Errors name the bad key and, where the schema knows them, the allowed values.
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 export type JsonObject = { [key: string]: unknown };
 
@@ -73,3 +73,6 @@ export function validateConfig<S extends z.ZodType>(schema: S, config: unknown, 
   const problems = result.error.issues.map(describeIssue);
   throw new ConfigError(`${source} is invalid:\n  - ${problems.join('\n  - ')}`);
 }
+
+/** Every recipe's wall-clock budget in minutes: training ends (with its final checkpoint) at the first step past it. */
+export const timeLimitMinutes = z.number().positive().optional();

@@ -17,7 +17,7 @@ import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
 import { type TrainJudgeFlags, judgeTrainingSettings, withJudgeProgress } from '../judge-progress.js';
 import { isAudioDataset, runAudioEval, runJudgeWavs, runTrainAudioJudge } from './eval-audio.js';
-import { isTextToAudioRun } from '../../models/text-to-audio-recipes.js';
+import { textToAudioRecipe } from '../../models/text-to-audio-recipes.js';
 import { DEFAULT_AUDIO_JUDGE_STEPS } from '../../models/audio-judge-train.js';
 import { readRunConfig } from '../../models/text-to-image.js';
 import { runCaptionEval } from './eval-caption.js';
@@ -74,7 +74,7 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
   const recipe = (await readRunConfig(runDir)).recipe;
   if (recipe === 'captioner') return runCaptionEval(runDir, flags);
   if ((flags.with ?? []).length > 0) throw new Error(`--with ensembles captioner runs; ${runDir} is a "${String(recipe)}" run`);
-  if (await isTextToAudioRun(runDir)) return runAudioEval(runDir, flags, defaultJudgeDir);
+  if (textToAudioRecipe(recipe)) return runAudioEval(runDir, flags, defaultJudgeDir);
   if (recipe === 'transcriber') return runTranscriberEval(runDir, flags);
   const started = performance.now();
   const run = await loadTextToImageRun(runDir);

@@ -14,7 +14,7 @@ import { Tokenizer } from '../../modalities/text/index.js';
 import type { FeatureEncoder, TextWriter } from '../../models/text-writer.js';
 import type { Tensor } from '../../tensor/index.js';
 import { type TrainResult, train } from '../loop.js';
-import { type SessionOptions, sessionLoopOptions } from './text-to-image.js';
+import { type SessionOptions, loopOptions } from './text-to-image.js';
 
 /** Loads (on resume) or builds and saves the run's word tokenizer from the training texts. */
 async function runTokenizer(runDir: string, resume: boolean, texts: () => string[]): Promise<Tokenizer> {
@@ -82,17 +82,7 @@ async function trainTextWriter<Encoder extends FeatureEncoder>(session: TextWrit
     },
     cursor: () => loader.cursor,
     restoreCursor: (cursor) => loader.restore(cursor as BatchCursor),
-  }, {
-    ...sessionLoopOptions(options),
-    totalSteps: t.steps,
-    seed: session.seed,
-    config: session.config,
-    checkpointEvery: t.checkpointEvery,
-    keepLast: t.keepLast,
-    sampleEvery: t.sampleEvery,
-    logEvery: t.logEvery,
-    ...(t.timeLimitMinutes !== undefined ? { timeLimitSeconds: t.timeLimitMinutes * 60 } : {}),
-  });
+  }, loopOptions(options, t, session.seed, session.config));
 }
 
 export interface TextWriterRecipe<Model extends TextWriter<FeatureEncoder>> {
