@@ -1,5 +1,5 @@
 // Captioning throughput: images per second of the default captioner architecture (64×64 RGB input,
-// the shapes configuration) at beam 1 (greedy) and beam 5, batches of 64. The weights are untrained, so
+// the shapes configuration) at beam 1 (greedy), beam 5 and beam 8 with consensus reranking, batches of 64. The weights are untrained, so
 // the decoder seldom says eos and every caption runs the full 10 tokens — a level-5 shapes caption is 8
 // words + eos, so this is the worst case of a trained model. Run alone with
 // `node --import tsx bench/caption.ts [--quick] [--run RUN]` (a trained run measures real captions);
@@ -28,12 +28,14 @@ export async function runCaptionBenchmarks(options: { quick: boolean; run?: stri
   const rounds = options.quick ? 2 : 5;
   const results: DataBenchmark[] = [];
   try {
-    for (const beam of [1, 5]) {
-      model.caption(warmup, { beam });
+    // consensus reranking searches with a beam of 8 and then compares its 8 candidates pairwise
+    for (const search of [{ beam: 1 }, { beam: 5 }, { beam: 8, consensus: 8 }]) {
+      model.caption(warmup, search);
       const started = performance.now();
-      for (let round = 0; round < rounds; round++) model.caption(images, { beam });
+      for (let round = 0; round < rounds; round++) model.caption(images, search);
       const seconds = (performance.now() - started) / 1000;
-      results.push({ name: `caption: ${options.run ? 'run' : 'untrained 64×64 captioner'}, beam ${beam}, batch 64`, value: (rounds * 64) / seconds, unit: 'images/s' });
+      const label = search.consensus ? `beam ${search.beam} + consensus ${search.consensus}` : `beam ${search.beam}`;
+      results.push({ name: `caption: ${options.run ? 'run' : 'untrained 64×64 captioner'}, ${label}, batch 64`, value: (rounds * 64) / seconds, unit: 'images/s' });
     }
   } finally {
     warmup.dispose();

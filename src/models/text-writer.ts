@@ -19,6 +19,9 @@ export const decodingConfig = z.strictObject({
   beam: z.number().int().positive().default(3),
   maxLength: z.number().int().positive().default(24),
   lengthPenalty: z.number().min(0).default(0.6),
+  /** Consensus reranking: the beam's N best are reranked by their probability-weighted agreement (0 = off; consensus.ts). */
+  consensus: z.number().int().min(0).default(0),
+  consensusTemperature: z.number().positive().default(2),
 }).prefault({});
 
 export const textTrainingConfig = z.strictObject({

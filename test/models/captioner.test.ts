@@ -228,6 +228,13 @@ test('an ensemble of runs: with itself it captions as the run alone, with anothe
   const report = await readFile(join(run, 'eval-ensemble.md'), 'utf8');
   assert.match(report, /captioned by an ensemble of runs/);
   assert.match(report, /member/);
+  // consensus reranking from the command line: captions come back, bad counts are refused, the report says how it decoded
+  const [reranked] = await captionFiles(run, [good], { batch: '64', with: [join(data.root, 'member')], consensus: '4' });
+  assert.ok(reranked?.caption !== undefined && reranked.error === undefined);
+  await assert.rejects(captionFiles(run, [good], { batch: '64', consensus: '-1' }), /--consensus must be a non-negative integer .*got -1/);
+  await assert.rejects(captionFiles(run, [good], { batch: '64', consensus: '4', consensusTemperature: '0' }), /--consensus-temperature must be a positive number, got "0"/);
+  await runCaptionEval(run, { batch: '64', with: [join(data.root, 'member')], limit: '6', consensus: '4', consensusTemperature: '3' });
+  assert.match(await readFile(join(run, 'eval-ensemble.md'), 'utf8'), /consensus of 4 \(temperature 3\)/);
   await mkdir(join(data.root, 'gan-run'), { recursive: true });
   await writeFile(join(data.root, 'gan-run', 'config.json'), JSON.stringify({ recipe: 'text2image-gan', dataset: data.dir }));
   await assert.rejects(runEval(join(data.root, 'gan-run'), { with: [run], captions: '1', perCaption: '1', seed: '0', batch: '1', kidSubsets: '1' }), /--with ensembles captioner runs; .* is a "text2image-gan" run/);

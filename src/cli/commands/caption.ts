@@ -4,11 +4,11 @@
 import type { Command } from 'commander';
 import { printPerFile } from '../per-file-output.js';
 import { decodeImage, imagesToTensor, type RawImage } from '../../modalities/image/index.js';
-import { checkBeamWidth } from '../../modalities/text/generate.js';
 import { loadCaptionerEnsemble } from '../../models/captioner-ensemble.js';
 import { collect, integerFlag } from '../flags.js';
+import { type SearchFlags, consensusOptions, searchOptions } from '../search-flags.js';
 
-interface CaptionFlags { with?: string[]; beam?: string; maxLength?: string; json?: boolean; batch: string; sample?: string; temperature?: string; topK?: string; topP?: string }
+interface CaptionFlags extends SearchFlags { with?: string[]; maxLength?: string; json?: boolean; batch: string; sample?: string; temperature?: string; topK?: string; topP?: string }
 
 export interface CaptionLine {
   file: string;
@@ -21,7 +21,7 @@ export interface CaptionLine {
 /** Captions files with a loaded run; failures are returned per file. */
 export async function captionFiles(runDir: string, files: string[], flags: CaptionFlags): Promise<CaptionLine[]> {
   if (files.length === 0) throw new Error('give at least one image file: mmgen caption RUN IMAGE...');
-  const beam = flags.beam === undefined ? undefined : checkBeamWidth(Number(flags.beam), '--beam');
+  const search = searchOptions(flags);
   const maxLength = flags.maxLength === undefined ? undefined : integerFlag(flags.maxLength, '--max-length');
   const batchSize = integerFlag(flags.batch, '--batch');
   const sampleSeed = flags.sample === undefined ? undefined : Number(flags.sample);
@@ -49,7 +49,7 @@ export async function captionFiles(runDir: string, files: string[], flags: Capti
       const images = good.length > 0 ? imagesToTensor(good, { range: 'signed' }) : undefined;
       let captions;
       try {
-        captions = images ? model.caption(images, { ...(beam !== undefined ? { beam } : {}), ...(maxLength !== undefined ? { maxLength } : {}), ...(sample ? { sample } : {}) }) : [];
+        captions = images ? model.caption(images, { ...search, ...(maxLength !== undefined ? { maxLength } : {}), ...(sample ? { sample } : {}) }) : [];
       } finally {
         images?.dispose();
       }
@@ -70,20 +70,22 @@ export async function captionFiles(runDir: string, files: string[], flags: Capti
 }
 
 export function registerCaption(program: Command): void {
-  program
+  const command = program
     .command('caption')
     .description('caption images with a trained captioner run')
     .argument('<run>', 'run folder written by `mmgen train` with a captioner config')
     .argument('<images...>', 'image files (PNG, JPEG, WebP, GIF, TIFF; any size)')
     .option('--with <run>', 'caption with this captioner run too, as an ensemble (repeat for more; same dataset)', collect, [])
     .option('--beam <width>', 'beam width (1 = greedy; default from the run config)')
+    .option('--length-penalty <alpha>', 'GNMT length penalty α of beam search (default from the run config)')
     .option('--max-length <tokens>', 'longest caption in tokens')
     .option('--batch <count>', 'images per forward pass', '64')
     .option('--sample <seed>', 'sample captions with this seed instead of searching (same seed, same captions)')
     .option('--temperature <t>', 'with --sample: softmax temperature (default 1)')
     .option('--top-k <k>', 'with --sample: keep the k likeliest words (0 = all)')
     .option('--top-p <p>', 'with --sample: keep the smallest set of words with probability ≥ p')
-    .option('--json', 'one JSON object per line: file, caption, logProb, score (or error)')
+    .option('--json', 'one JSON object per line: file, caption, logProb, score (or error)');
+  consensusOptions(command)
     .action(async (runDir: string, files: string[], flags: CaptionFlags) => {
       const lines = await captionFiles(runDir, files, flags);
       printPerFile(lines, { json: flags.json, text: (line) => line.caption ?? '', verb: 'captioned' });

@@ -4,18 +4,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Judge } from '../../models/judge.js';
 import { loadCaptionerEnsemble } from '../../models/captioner-ensemble.js';
-import { checkBeamWidth } from '../../modalities/text/generate.js';
 import { type FeatureSpace, evaluateImageToText } from '../../eval/image-to-text.js';
 import { captionRows, writeCaptionReport } from '../../eval/image-to-text-report.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
 import { integerFlag } from '../flags.js';
+import { type SearchFlags, describeSearch, searchOptions } from '../search-flags.js';
 
-export interface CaptionEvalFlags { with?: string[]; judge?: string; beam?: string; lengthPenalty?: string; limit?: string; split?: string; batch: string }
+export interface CaptionEvalFlags extends SearchFlags { with?: string[]; judge?: string; limit?: string; split?: string; batch: string }
 
 export async function runCaptionEval(runDir: string, flags: CaptionEvalFlags): Promise<void> {
   const started = performance.now();
-  const beam = flags.beam === undefined ? undefined : checkBeamWidth(Number(flags.beam), '--beam');
+  const search = searchOptions(flags);
   const split = flags.split;
   if (split !== undefined && split !== 'test' && split !== 'val') throw new Error(`--split must be test or val, got "${split}"`);
   const others = flags.with ?? [];
@@ -29,9 +29,7 @@ export async function runCaptionEval(runDir: string, flags: CaptionEvalFlags): P
     if (existsSync(join(judgeDir, 'judge.json'))) judge = await Judge.load(judgeDir);
     else if (flags.judge) throw new Error(`no judge at ${flags.judge}; train one with \`mmgen eval train-judge DATASET --out ${flags.judge}\``);
     const model = run.model;
-    const lengthPenalty = flags.lengthPenalty === undefined ? undefined : Number(flags.lengthPenalty);
-    if (lengthPenalty !== undefined && !(lengthPenalty >= 0)) throw new Error(`--length-penalty must be a number ≥ 0, got "${flags.lengthPenalty}"`);
-    const decoding = { ...run.config.decoding, ...(beam !== undefined ? { beam } : {}), ...(lengthPenalty !== undefined ? { lengthPenalty } : {}) };
+    const decoding = { ...run.config.decoding, ...search };
     const loadedJudge = judge;
     const neighbourSpace: FeatureSpace = loadedJudge
       ? { name: `judge features (${judgeDir})`, features: (images) => loadedJudge.features(images) }
@@ -47,7 +45,7 @@ export async function runCaptionEval(runDir: string, flags: CaptionEvalFlags): P
       signal: interrupt.signal,
     });
     data.stop();
-    const decodingText = decoding.beam === 1 ? 'greedy' : `beam ${decoding.beam}, length penalty ${decoding.lengthPenalty}`;
+    const decodingText = describeSearch(decoding);
     const paths = await writeCaptionReport(runDir, evaluation, { runDir, recipe: 'captioner', decoding: decodingText, ...(others.length > 0 ? { ensembledWith: others } : {}), seconds: Number(((performance.now() - started) / 1000).toFixed(1)) });
     const who = others.length > 0 ? `${[runDir, ...others].join(' + ')} (captioner ensemble` : `${runDir} (captioner`;
     process.stdout.write(`${who}, ${decodingText}) on ${evaluation.dataset.name}: ${evaluation.images} ${evaluation.split} images, ${evaluation.seconds.imagesPerSecond} images/s\n`);

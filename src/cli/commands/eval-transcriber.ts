@@ -6,11 +6,11 @@ import { writeFileAtomic } from '../../data/files.js';
 import { mmgenVersion } from '../../data/format.js';
 import { EVAL_JSON, EVAL_MARKDOWN } from '../../eval/report.js';
 import { type AudioToTextEvaluation, evaluateAudioToText } from '../../eval/audio-to-text.js';
-import { checkBeamWidth } from '../../modalities/text/generate.js';
 import { loadTranscriberRun } from '../../models/transcriber-run.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
 import { percent } from '../flags.js';
+import { type SearchFlags, describeSearch, searchOptions } from '../search-flags.js';
 
 const percentage = (value: number): string => percent(value, 2);
 
@@ -34,15 +34,15 @@ function renderMarkdown(evaluation: AudioToTextEvaluation, runDir: string, decod
   ].join('\n')}\n`;
 }
 
-export async function runTranscriberEval(runDir: string, flags: { beam?: string; limit?: string; batch: string }): Promise<void> {
+export async function runTranscriberEval(runDir: string, flags: SearchFlags & { limit?: string; batch: string }): Promise<void> {
   const started = performance.now();
-  const beam = flags.beam === undefined ? undefined : checkBeamWidth(Number(flags.beam), '--beam');
+  const search = searchOptions(flags);
   const run = await loadTranscriberRun(runDir);
   const data = dataProgress();
   const interrupt = interruptSignal('evaluation');
   try {
     if (!existsSync(run.dataset)) throw new Error(`${runDir} was trained on ${run.dataset}, which does not exist here; rebuild it with \`mmgen data build\` at that path`);
-    const decoding = { ...run.config.decoding, ...(beam !== undefined ? { beam } : {}) };
+    const decoding = { ...run.config.decoding, ...search };
     const limit = flags.limit === undefined ? undefined : Number(flags.limit);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new Error(`--limit must be a positive integer, got "${flags.limit}"`);
     const evaluation = await evaluateAudioToText({
@@ -54,7 +54,7 @@ export async function runTranscriberEval(runDir: string, flags: { beam?: string;
       signal: interrupt.signal,
     });
     data.stop();
-    const decodingText = decoding.beam === 1 ? 'greedy' : `beam ${decoding.beam}`;
+    const decodingText = describeSearch(decoding);
     const json = join(runDir, EVAL_JSON);
     const markdown = join(runDir, EVAL_MARKDOWN);
     const seconds = Number(((performance.now() - started) / 1000).toFixed(1));

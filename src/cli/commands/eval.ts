@@ -24,9 +24,10 @@ import { runCaptionEval } from './eval-caption.js';
 import { loadCaptionerRun } from '../../models/captioner-run.js';
 import type { Captioner } from '../../models/captioner.js';
 import { runTranscriberEval } from './eval-transcriber.js';
+import { consensusOptions } from '../search-flags.js';
 import { collect, integerFlag, percent } from '../flags.js';
 
-export interface EvalFlags { with?: string[]; judge?: string; captioner?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; limit?: string; split?: string }
+export interface EvalFlags { with?: string[]; judge?: string; captioner?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; consensus?: string; consensusTemperature?: string; limit?: string; split?: string }
 
 /** The default judge folder of a dataset. */
 export const defaultJudgeDir = (datasetDir: string): string => join(datasetDir, 'judge');
@@ -168,9 +169,10 @@ export function registerEval(program: Command): void {
     .option('--per-class <count>', 'text→audio runs: clips generated per class', '100')
     .option('--beam <width>', 'captioners/transcribers: beam width (1 = greedy; default from the run config)')
     .option('--with <run>', 'captioners: evaluate this captioner run too, as an ensemble with RUN (repeat for more); writes eval-ensemble.md/json', collect, [])
-    .option('--length-penalty <alpha>', 'captioners: GNMT length penalty α of beam search (default from the run config)')
+    .option('--length-penalty <alpha>', 'captioners/transcribers: GNMT length penalty α of beam search (default from the run config)')
     .option('--limit <count>', 'captioners/transcribers: only the first N test samples')
-    .option('--split <name>', 'captioners: score the test split (default) or val, to choose decoding settings without looking at test; val writes eval-val.md/json')
+    .option('--split <name>', 'captioners: score the test split (default) or val, to choose decoding settings without looking at test; val writes eval-val.md/json');
+  consensusOptions(command, 'captioners/transcribers: ')
     .action(async (runDir: string, flags: EvalFlags) => runEval(runDir, flags));
   command
     .command('train-judge')

@@ -4,16 +4,16 @@
 import type { Command } from 'commander';
 import { printPerFile } from '../per-file-output.js';
 import { tensor } from '../../tensor/index.js';
-import { checkBeamWidth } from '../../modalities/text/generate.js';
+import { type SearchFlags, consensusOptions, searchOptions } from '../search-flags.js';
 import { loadTranscriberRun, readClip } from '../../models/transcriber-run.js';
 
-interface TranscribeFlags { beam?: string; json?: boolean }
+interface TranscribeFlags extends SearchFlags { json?: boolean }
 
 export interface TranscriptLine { file: string; text?: string; logProb?: number; error?: string }
 
 export async function transcribeFiles(runDir: string, files: string[], flags: TranscribeFlags): Promise<TranscriptLine[]> {
   if (files.length === 0) throw new Error('give at least one WAV file: mmgen transcribe RUN FILE.wav...');
-  const beam = flags.beam === undefined ? undefined : checkBeamWidth(Number(flags.beam), '--beam');
+  const search = searchOptions(flags);
   const { model } = await loadTranscriberRun(runDir);
   try {
     const clips = await Promise.all(files.map(async (file) => {
@@ -31,7 +31,7 @@ export async function transcribeFiles(runDir: string, files: string[], flags: Tr
       good.forEach((clip, index) => flat.set(clip, index * model.audio.samples));
       const waveforms = tensor(flat, { shape: [good.length, model.audio.samples] });
       try {
-        texts = model.transcribe(waveforms, beam !== undefined ? { beam } : {});
+        texts = model.transcribe(waveforms, search);
       } finally {
         waveforms.dispose();
       }
@@ -52,13 +52,15 @@ export async function transcribeFiles(runDir: string, files: string[], flags: Tr
 }
 
 export function registerTranscribe(program: Command): void {
-  program
+  const command = program
     .command('transcribe')
     .description('transcribe WAV files with a trained transcriber run')
     .argument('<run>', 'run folder written by `mmgen train` with a transcriber config')
     .argument('<files...>', 'WAV files (any sample rate, mono or stereo)')
     .option('--beam <width>', 'beam width (1 = greedy; default from the run config)')
-    .option('--json', 'one JSON object per line: file, text, logProb (or error)')
+    .option('--length-penalty <alpha>', 'GNMT length penalty α of beam search (default from the run config)')
+    .option('--json', 'one JSON object per line: file, text, logProb (or error)');
+  consensusOptions(command)
     .action(async (runDir: string, files: string[], flags: TranscribeFlags) => {
       const lines = await transcribeFiles(runDir, files, flags);
       printPerFile(lines, { json: flags.json, text: (line) => line.text ?? '', verb: 'transcribed' });

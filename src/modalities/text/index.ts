@@ -10,4 +10,5 @@ export {
   greedyDecode, beamSearch, sampleDecode, lengthPenaltyOf,
   type StepModel, type DecodedSequence, type DecodeSettings, type BeamSettings, type SampleSettings,
 } from './decoding.js';
-export { searchText, checkBeamWidth, type GenerateTextOptions, type GeneratedText, type SamplingOptions } from './generate.js';
+export { consensusChoice, sentenceBleu, ngramCosine, type ConsensusCandidate, type ConsensusSettings } from './consensus.js';
+export { searchText, checkBeamWidth, checkConsensus, type GenerateTextOptions, type GeneratedText, type SamplingOptions } from './generate.js';
