@@ -102,7 +102,11 @@ export async function restoreTask(task: TrainingTask, runDir: string): Promise<n
       ema.loadStateDict({ tensors: byPrefix(payload.model, `ema.${name}.`), meta: payload.state.optimizerMeta[`ema.${name}`] ?? {} });
     }
     for (const [name, optimizer] of Object.entries(task.optimizers)) {
+      // the checkpoint brings the moments and step counts; the learning rate stays the config's, so
+      // `train --resume RUN --set training.generatorLr=…` takes effect (a schedule sets it every step anyway)
+      const configuredRate = optimizer.lr;
       optimizer.loadStateDict({ tensors: byPrefix(payload.trainer, `optim.${name}.`), meta: payload.state.optimizerMeta[name] ?? {} });
+      optimizer.lr = configuredRate;
     }
     const rng = payload.trainer.get('rng.default');
     if (rng) setDefaultGeneratorState(rng);

@@ -11,7 +11,7 @@ import { Adam } from '../../src/optim/index.js';
 import { F, Generator, manualSeed, memory, randn, tidy } from '../../src/tensor/index.js';
 import { ConfigError, applyOverrides, readConfigFile, validateConfig } from '../../src/train/config.js';
 import { listCheckpoints } from '../../src/train/checkpoint.js';
-import { type TrainingTask, train } from '../../src/train/loop.js';
+import { type TrainingTask, restoreTask, train } from '../../src/train/loop.js';
 import { resolveConfig } from '../../src/train/recipes.js';
 
 const root = await mkdtemp(join(tmpdir(), 'mmgen-engine-'));
@@ -34,10 +34,10 @@ test('overrides set nested values with JSON parsing; validation names bad keys a
 });
 
 /** A real tiny regression task: Linear(3 → 1) fitting y = sum(x) on seeded batches. */
-function regressionTask(seed: number): { task: TrainingTask; dispose(): void; weights(): number[] } {
+function regressionTask(seed: number, lr = 0.05): { task: TrainingTask; dispose(): void; weights(): number[] } {
   manualSeed(seed); // seeded initialisation
   const model = new Linear(3, 1);
-  const optimizer = new Adam(model, { lr: 0.05 });
+  const optimizer = new Adam(model, { lr });
   const data = new Generator(seed);
   const task: TrainingTask = {
     modules: { model },
@@ -104,6 +104,12 @@ test('an abort writes a checkpoint; resuming gives the weights of an uninterrupt
   assert.equal(recorded.steps, 20, 'a resume records its changed settings in config.json');
   assert.deepEqual(second.weights(), expected);
   second.dispose();
+  // the checkpoint brings Adam's moments, but a learning rate changed for the resume (--set) is kept
+  const slower = regressionTask(99, 0.01);
+  assert.equal(await restoreTask(slower.task, join(root, 'aborted')), 20);
+  assert.equal(slower.task.optimizers.adam?.lr, 0.01);
+  assert.equal(slower.task.optimizers.adam?.stateDict().meta.stepCount, 20, 'the moments and step count come from the checkpoint');
+  slower.dispose();
   assert.equal(memory().tensors, before);
 });
 
