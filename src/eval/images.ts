@@ -35,14 +35,20 @@ export interface EvaluateImagesOptions {
   distribution?: boolean;
 }
 
+/** Seeded real-vs-real splits the FID floor is averaged over. */
+export const FLOOR_SPLITS = 5;
+
 export interface DistributionMetrics {
   /** Generated vs the real split. */
   fid: number;
   /**
    * Real vs real at the generated sample size: as many real images as were generated (at most half the split)
-   * against the rest of the split; the best a generator can expect.
+   * against the rest of the split; the best a generator can expect. The mean over FLOOR_SPLITS seeded splits,
+   * since one split's floor moves by half its value from seed to seed.
    */
   fidRealFloor: number;
+  /** The floor of each split the mean is taken over. */
+  fidRealFloorSplits: number[];
   kid: KidResult;
   kidRealFloor: KidResult;
   realSplit: Split;
@@ -151,15 +157,26 @@ export async function evaluateImages(options: EvaluateImagesOptions): Promise<Im
       }
       const realCount = real.features.shape[0] ?? 0;
       if (count < 2) throw new Error(`FID/KID need at least 2 images, got ${count}; pass distribution: false to skip them`);
-      // the floor compares as many real images as were generated (at most half the split) with the rest
+      // the floor compares as many real images as were generated (at most half the split) with the rest,
+      // over several seeded splits; the first split also gives the KID floor
       const halves = splitReal(real.features, count, seed);
       owned.push(...halves);
+      const fidRealFloorSplits = [frechetDistance(halves[0], halves[1])];
+      for (let split = 1; split < FLOOR_SPLITS; split++) {
+        const [standIn, rest] = splitReal(real.features, count, seed + split);
+        try {
+          fidRealFloorSplits.push(frechetDistance(standIn, rest));
+        } finally {
+          dispose([standIn, rest]);
+        }
+      }
       // one subset size for all, small enough that subsets of the smallest set differ (KID is unbiased at any size)
       const subsetSize = options.kidSubsetSize ?? Math.max(2, Math.min(1000, Math.floor(realCount / 4), Math.floor((halves[0].shape[0] ?? 0) / 2)));
       const kidOptions = { seed, subsetSize, ...(options.kidSubsets !== undefined ? { subsets: options.kidSubsets } : {}) };
       metrics.distribution = {
         fid: frechetDistance(output.features, real.features),
-        fidRealFloor: frechetDistance(halves[0], halves[1]),
+        fidRealFloor: fidRealFloorSplits.reduce((sum, value) => sum + value, 0) / fidRealFloorSplits.length,
+        fidRealFloorSplits,
         kid: kernelInceptionDistance(output.features, real.features, kidOptions),
         kidRealFloor: kernelInceptionDistance(halves[0], halves[1], kidOptions),
         realSplit: real.split,

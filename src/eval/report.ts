@@ -13,7 +13,7 @@ export const EVAL_MARKDOWN = 'eval.md';
 export interface ReportContext {
   run?: { dir: string; recipe?: string };
   judgeDir?: string;
-  protocol?: TextToImageProtocol & { split: string; availableCaptions: number; unknownWords?: UnknownWordsReport };
+  protocol?: TextToImageProtocol & { split: string; availableCaptions: number; distributionCaptions?: number; unknownWords?: UnknownWordsReport };
   examples?: CaptionResult[];
   secondOpinion?: SecondOpinion;
   seconds?: number;
@@ -71,6 +71,13 @@ export function unknownWordsSentence(unknown: UnknownWordsReport): string {
   return `${parts.join('; ')}.`;
 }
 
+/** Where FID/KID's images came from, when not from the judged images. */
+function fidSetSentence(protocol: { imagesPerCaption: number; distributionCaptions?: number }): string {
+  return protocol.imagesPerCaption > 1 && protocol.distributionCaptions !== undefined
+    ? ` FID/KID: ${protocol.distributionCaptions} more images, one for each of ${protocol.distributionCaptions} test captions, as each real image has its own caption.`
+    : '';
+}
+
 /** The markdown report. */
 export function renderMarkdown(metrics: ImageMetrics, context: ReportContext = {}): string {
   const lines: string[] = [];
@@ -78,7 +85,7 @@ export function renderMarkdown(metrics: ImageMetrics, context: ReportContext = {
   lines.push(`# Evaluation: ${metrics.dataset.name}${level !== undefined ? ` level ${String(level)}` : ''}`, '');
   const source = context.run ? `run \`${context.run.dir}\`${context.run.recipe ? ` (${context.run.recipe})` : ''}` : 'the given images';
   const protocol = context.protocol
-    ? `${metrics.images} images from ${source}: ${context.protocol.captions} ${context.protocol.split} captions × ${context.protocol.imagesPerCaption}, seed ${context.protocol.seed}.`
+    ? `${metrics.images} images from ${source}: ${context.protocol.captions} ${context.protocol.split} captions × ${context.protocol.imagesPerCaption}, seed ${context.protocol.seed}.${fidSetSentence(context.protocol)}`
     : `${metrics.images} images from ${source}.`;
   lines.push(protocol, '');
   const unknown = context.protocol?.unknownWords;
@@ -90,7 +97,8 @@ export function renderMarkdown(metrics: ImageMetrics, context: ReportContext = {
   lines.push(`Judge${context.judgeDir ? ` \`${context.judgeDir}\`` : ''}: held-out accuracy on ${metrics.judge.evaluatedOn}: ${accuracy}; trusted at ≥ ${percent(metrics.judge.threshold)}.`);
   if (metrics.distribution) {
     const [standIn, rest] = metrics.distribution.floorImages;
-    lines.push(`FID/KID use the judge's ${metrics.distribution.featureDim}-d penultimate features; the real-vs-real floor compares ${standIn} real images (as many as were generated, at most half the split) with the other ${rest}, since FID's upward bias depends on the sample sizes.`);
+    const splits = metrics.distribution.fidRealFloorSplits;
+    lines.push(`FID/KID use the judge's ${metrics.distribution.featureDim}-d penultimate features; the real-vs-real floor compares ${standIn} real images (as many as were generated, at most half the split) with the other ${rest}, since FID's upward bias depends on the sample sizes. The FID floor is the mean over ${splits.length} seeded splits (${splits.map((value) => value.toFixed(3)).join(', ')}).`);
   }
   if (context.secondOpinion) {
     const opinion = context.secondOpinion;

@@ -1,6 +1,9 @@
 // The text→image protocol: seeded captions from the real test split, several images per caption
-// from the generator, judged for attributes (Strict/Feats or class accuracy) and FID/KID against the
-// real split. The generator comes in through a small interface, so eval does not depend on recipes.
+// from the generator, judged for attributes (Strict/Feats or class accuracy); and FID/KID against the
+// real split on as many images again, one for each of that many test captions, as the real images they are
+// compared with each have their own caption (several images of a few captions would carry the noise of the
+// few captions' mix of classes into FID, which the real-vs-real floor does not have).
+// The generator comes in through a small interface, so eval does not depend on recipes.
 import { type Tensor, cat, dispose, tidy } from '../tensor/index.js';
 import type { DataEventHandler } from '../data/events.js';
 import { type Dataset, type ManifestEntry, readDataset } from '../data/format.js';
@@ -81,7 +84,8 @@ export interface CaptionResult {
 }
 
 export interface TextToImageEvaluation {
-  protocol: TextToImageProtocol & { split: string; availableCaptions: number; unknownWords?: UnknownWordsReport };
+  /** distributionCaptions: the test captions FID/KID's images were generated from, one image each. */
+  protocol: TextToImageProtocol & { split: string; availableCaptions: number; distributionCaptions: number; unknownWords?: UnknownWordsReport };
   metrics: ImageMetrics;
   /** The first few captions with how many of their images were fully right. */
   examples: CaptionResult[];
@@ -156,26 +160,23 @@ export async function evaluateTextToImage(options: EvaluateTextToImageOptions): 
   const unknownWords = unknownWordsReport(chosen.map((entry) => prompts.get(entry.text)?.unknown ?? []), attributed.length - candidates.length);
   const texts = chosen.flatMap((entry) => new Array<string>(protocol.imagesPerCaption).fill(promptOf(entry)));
   const records = chosen.flatMap((entry) => new Array<Record<string, string>>(protocol.imagesPerCaption).fill(entry.attributes as Record<string, string>));
+  // the same seeded order, so the judged captions come first; with one image per caption the judged images serve
+  const distributionTexts = protocol.imagesPerCaption === 1 ? undefined : chooseCaptions(candidates, texts.length, protocol.seed).map(promptOf);
 
   const parts: Tensor[] = [];
   let images: Tensor | undefined;
+  let distributionImages: Tensor | undefined;
+  const kid = options.kidSubsets !== undefined ? { kidSubsets: options.kidSubsets } : {};
   try {
-    for (let start = 0, call = 0; start < texts.length; start += protocol.batchSize, call++) {
-      if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('evaluation was cancelled');
-      const batch = texts.slice(start, start + protocol.batchSize);
-      const generated = await options.generator.generate(batch, { seed: protocol.seed + call });
-      parts.push(generated);
-      if (generated.rank !== 4 || generated.shape[0] !== batch.length) {
-        throw new Error(`the generator returned [${generated.shape.join(', ')}] for ${batch.length} captions; expected [${batch.length}, channels, height, width]`);
-      }
-      options.onEvent?.({ type: 'progress', done: Math.min(texts.length, start + batch.length), total: texts.length, message: 'generating images' });
-    }
-    images = parts.length === 1 ? (parts[0] as Tensor) : cat(parts, 0);
+    images = await generateAll(options, texts, protocol, protocol.seed, 'generating images to judge');
+    if (distributionTexts) distributionImages = await generateAll(options, distributionTexts, protocol, protocol.seed + DISTRIBUTION_SEED_OFFSET, 'generating images for FID/KID');
     options.onEvent?.({ type: 'notice', message: `judging ${texts.length} images and computing FID/KID against real ${split} images` });
-    const metrics = await evaluateImages({
-      judge, dataset, images, attributes: records, seed: protocol.seed,
-      ...(options.kidSubsets !== undefined ? { kidSubsets: options.kidSubsets } : {}),
-    });
+    const metrics = await evaluateImages({ judge, dataset, images, attributes: records, seed: protocol.seed, distribution: !distributionImages, ...kid });
+    if (distributionImages) {
+      const distribution = await evaluateImages({ judge, dataset, images: distributionImages, seed: protocol.seed, ...kid });
+      metrics.distribution = distribution.distribution;
+      metrics.warnings = [...new Set([...metrics.warnings, ...distribution.warnings])];
+    }
     const secondOpinion = options.reader
       ? readAttributes(options.reader, images, records, Object.fromEntries(names.map((name) => [name, judge.info.attributes[name] as string[]])), protocol.batchSize)
       : undefined;
@@ -191,11 +192,35 @@ export async function evaluateTextToImage(options: EvaluateTextToImageOptions): 
       return { text: entry.text, ...(prompt !== entry.text ? { prompt } : {}), attributes: entry.attributes as Record<string, string>, allRight };
     });
     return {
-      protocol: { ...protocol, split, availableCaptions: candidates.length, ...(unknownWords ? { unknownWords } : {}) },
+      protocol: { ...protocol, split, availableCaptions: candidates.length, distributionCaptions: distributionTexts?.length ?? chosen.length, ...(unknownWords ? { unknownWords } : {}) },
       metrics, examples, ...(secondOpinion ? { secondOpinion } : {}),
     };
   } finally {
-    dispose(parts);
     images?.dispose();
+    distributionImages?.dispose();
+  }
+}
+
+/** Keeps FID/KID's noise apart from the judged images' noise. */
+const DISTRIBUTION_SEED_OFFSET = 1_000_003;
+
+/** Images [texts.length, C, H, W] for the texts, protocol.batchSize per generate() call (call k seeded seed + k). */
+async function generateAll(options: EvaluateTextToImageOptions, texts: readonly string[], protocol: TextToImageProtocol, seed: number, message: string): Promise<Tensor> {
+  const parts: Tensor[] = [];
+  try {
+    for (let start = 0, call = 0; start < texts.length; start += protocol.batchSize, call++) {
+      if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('evaluation was cancelled');
+      const batch = texts.slice(start, start + protocol.batchSize);
+      const generated = await options.generator.generate(batch, { seed: seed + call });
+      parts.push(generated);
+      if (generated.rank !== 4 || generated.shape[0] !== batch.length) {
+        throw new Error(`the generator returned [${generated.shape.join(', ')}] for ${batch.length} captions; expected [${batch.length}, channels, height, width]`);
+      }
+      options.onEvent?.({ type: 'progress', done: Math.min(texts.length, start + batch.length), total: texts.length, message });
+    }
+    if (parts.length === 1) return parts.pop() as Tensor;
+    return cat(parts, 0);
+  } finally {
+    dispose(parts);
   }
 }

@@ -17,6 +17,8 @@ export interface StatefulModule {
 export interface StatefulOptimizer {
   stateDict(): { tensors: Map<string, Tensor>; meta: Record<string, number | string> };
   loadStateDict(state: { tensors: Map<string, Tensor>; meta: Record<string, number | string> }): void;
+  /** The learning rate, for optimisers that have one (kept from the config when a checkpoint is restored). */
+  lr?: number;
 }
 /** An EMA: its averaged weights go to model.safetensors as ema.<name>.*, its settings to state.json. */
 export type StatefulEma = StatefulOptimizer;
@@ -106,7 +108,7 @@ export async function restoreTask(task: TrainingTask, runDir: string): Promise<n
       // `train --resume RUN --set training.generatorLr=…` takes effect (a schedule sets it every step anyway)
       const configuredRate = optimizer.lr;
       optimizer.loadStateDict({ tensors: byPrefix(payload.trainer, `optim.${name}.`), meta: payload.state.optimizerMeta[name] ?? {} });
-      optimizer.lr = configuredRate;
+      if (configuredRate !== undefined) optimizer.lr = configuredRate;
     }
     const rng = payload.trainer.get('rng.default');
     if (rng) setDefaultGeneratorState(rng);

@@ -73,7 +73,7 @@ function sampleMetrics(): ImageMetrics {
     judge: { attributes: { shape: ['square', 'ellipse', 'heart'], colour: ['red', 'blue'] }, accuracy: { shape: 0.995, colour: 0.97 }, trusted: { shape: true, colour: false }, threshold: 0.99, evaluatedOn: '30 real test images' },
     attributeScores: scores,
     distribution: {
-      fid: 12.5, fidRealFloor: 0.75, kid: { mean: 0.0123, std: 0.001, subsets: 100, subsetSize: 4 }, kidRealFloor: { mean: 0.0002, std: 0.0001, subsets: 100, subsetSize: 2 },
+      fid: 12.5, fidRealFloor: 0.75, fidRealFloorSplits: [0.7, 0.8], kid: { mean: 0.0123, std: 0.001, subsets: 100, subsetSize: 4 }, kidRealFloor: { mean: 0.0002, std: 0.0001, subsets: 100, subsetSize: 2 },
       realSplit: 'test', realImages: 30, floorImages: [15, 15], featureDim: 128,
     },
     warnings: ['judge head "colour" reached only 97.0 %'],

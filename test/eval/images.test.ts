@@ -83,6 +83,10 @@ test('real test images score exactly the judge held-out accuracy, and FID agains
     const distribution = metrics.distribution!;
     assert.ok(distribution.fid < 1e-6, `FID of the real split against itself: ${distribution.fid}`);
     assert.ok(distribution.fidRealFloor > 0, 'two different halves are not identical');
+    // the floor is the mean over five seeded splits, which differ
+    assert.equal(distribution.fidRealFloorSplits.length, 5);
+    assert.ok(Math.abs(distribution.fidRealFloor - distribution.fidRealFloorSplits.reduce((sum, value) => sum + value, 0) / 5) < 1e-9);
+    assert.equal(new Set(distribution.fidRealFloorSplits).size, 5);
     assert.deepEqual([distribution.realSplit, distribution.realImages, distribution.featureDim], ['test', 60, 64]);
     assert.deepEqual(distribution.floorImages, [30, 30], 'as many real images as generated, at most half the split');
     // 20 generated images: the floor compares 20 real ones with the other 40
@@ -124,13 +128,19 @@ test('the protocol draws seeded captions, calls the generator in batches, and ra
     const calls: { texts: string[]; seed: number }[] = [];
     const protocol = { captions: 25, imagesPerCaption: 4, seed: 3, batchSize: 40, kidSubsets: 20 };
     const copies = await evaluateTextToImage({ generator: copyGenerator(calls), judge, dataset, ...protocol });
-    assert.deepEqual(calls.map((call) => call.texts.length), [40, 40, 20]);
-    assert.deepEqual(calls.map((call) => call.seed), [3, 4, 5]);
-    const texts = calls.flatMap((call) => call.texts);
-    const chosen = chooseCaptions(dataset.entries.filter((entry) => entry.split === 'test'), 25, 3);
+    // 100 judged images (25 captions × 4), then FID/KID's: one per test caption, as many as there are (60 < 100)
+    assert.deepEqual(calls.map((call) => call.texts.length), [40, 40, 20, 40, 20]);
+    assert.deepEqual(calls.map((call) => call.seed), [3, 4, 5, 3 + 1_000_003, 4 + 1_000_003]);
+    const texts = calls.slice(0, 3).flatMap((call) => call.texts);
+    const testEntries = dataset.entries.filter((entry) => entry.split === 'test');
+    const chosen = chooseCaptions(testEntries, 25, 3);
     assert.deepEqual(texts, chosen.flatMap((entry) => [entry.text, entry.text, entry.text, entry.text]));
     assert.equal(new Set(chosen.map((entry) => entry.id)).size, 25, 'captions are drawn without replacement');
-    assert.deepEqual(copies.protocol, { captions: 25, imagesPerCaption: 4, seed: 3, batchSize: 40, split: 'test', availableCaptions: 60 });
+    const distributionTexts = calls.slice(3).flatMap((call) => call.texts);
+    assert.deepEqual(distributionTexts, chooseCaptions(testEntries, 100, 3).map((entry) => entry.text));
+    assert.deepEqual(distributionTexts.slice(0, 25), chosen.map((entry) => entry.text), 'the judged captions come first');
+    assert.deepEqual(copies.protocol, { captions: 25, imagesPerCaption: 4, seed: 3, batchSize: 40, split: 'test', availableCaptions: 60, distributionCaptions: 60 });
+    assert.deepEqual(copies.metrics.distribution?.floorImages, [30, 30], 'the floor at the FID set size (60), at most half the split');
     assert.equal(copies.metrics.images, 100);
     assert.equal(copies.examples.length, 8);
     assert.equal(copies.examples[0]?.text, chosen[0]?.text);
@@ -186,7 +196,7 @@ test('captions with words the generator never saw: those words are left out of i
     };
     const result = await evaluateTextToImage({ generator: colourBlind, judge, dataset, captions: 10, imagesPerCaption: 2, seed: 1, kidSubsets: 5 });
     const prompts = calls.flat();
-    assert.equal(prompts.length, 20);
+    assert.equal(prompts.length, 40, '20 judged images and 20 for FID/KID, one per caption');
     assert.ok(prompts.every((prompt) => prompt !== '' && prompt.split(' ').every((word) => !colours.has(word))), prompts.join('; '));
     // every level-3 caption names a colour
     assert.equal(result.protocol.unknownWords?.captions, 10);
