@@ -72,9 +72,9 @@ export function unknownWordsSentence(unknown: UnknownWordsReport): string {
 }
 
 /** Where FID/KID's images came from, when not from the judged images. */
-function fidSetSentence(protocol: { imagesPerCaption: number; distributionCaptions?: number }): string {
+function fidSetSentence(protocol: { captions: number; imagesPerCaption: number; distributionCaptions?: number }): string {
   return protocol.imagesPerCaption > 1 && protocol.distributionCaptions !== undefined
-    ? ` FID/KID: ${protocol.distributionCaptions} more images, one for each of ${protocol.distributionCaptions} test captions, as each real image has its own caption.`
+    ? ` FID/KID: ${protocol.captions * protocol.imagesPerCaption} more images from ${protocol.distributionCaptions} test captions (each used once before any is used again), as each real image has its own caption.`
     : '';
 }
 

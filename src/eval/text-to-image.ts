@@ -1,7 +1,7 @@
 // The text→image protocol: seeded captions from the real test split, several images per caption
 // from the generator, judged for attributes (Strict/Feats or class accuracy); and FID/KID against the
-// real split on as many images again, one for each of that many test captions, as the real images they are
-// compared with each have their own caption (several images of a few captions would carry the noise of the
+// real split on as many images again, one for each of that many test captions (as the real images they are
+// compared with each have their own caption: several images of a few captions would carry the noise of the
 // few captions' mix of classes into FID, which the real-vs-real floor does not have).
 // The generator comes in through a small interface, so eval does not depend on recipes.
 import { type Tensor, cat, dispose, tidy } from '../tensor/index.js';
@@ -160,8 +160,10 @@ export async function evaluateTextToImage(options: EvaluateTextToImageOptions): 
   const unknownWords = unknownWordsReport(chosen.map((entry) => prompts.get(entry.text)?.unknown ?? []), attributed.length - candidates.length);
   const texts = chosen.flatMap((entry) => new Array<string>(protocol.imagesPerCaption).fill(promptOf(entry)));
   const records = chosen.flatMap((entry) => new Array<Record<string, string>>(protocol.imagesPerCaption).fill(entry.attributes as Record<string, string>));
-  // the same seeded order, so the judged captions come first; with one image per caption the judged images serve
-  const distributionTexts = protocol.imagesPerCaption === 1 ? undefined : chooseCaptions(candidates, texts.length, protocol.seed).map(promptOf);
+  // the same seeded order, so the judged captions come first; a test split with fewer captions than images is
+  // gone through again (each caption once more before any a third time); with one image per caption the judged images serve
+  const order = protocol.imagesPerCaption === 1 ? undefined : chooseCaptions(candidates, texts.length, protocol.seed).map(promptOf);
+  const distributionTexts = order && Array.from({ length: texts.length }, (_, index) => order[index % order.length] as string);
 
   const parts: Tensor[] = [];
   let images: Tensor | undefined;
@@ -192,7 +194,7 @@ export async function evaluateTextToImage(options: EvaluateTextToImageOptions): 
       return { text: entry.text, ...(prompt !== entry.text ? { prompt } : {}), attributes: entry.attributes as Record<string, string>, allRight };
     });
     return {
-      protocol: { ...protocol, split, availableCaptions: candidates.length, distributionCaptions: distributionTexts?.length ?? chosen.length, ...(unknownWords ? { unknownWords } : {}) },
+      protocol: { ...protocol, split, availableCaptions: candidates.length, distributionCaptions: order?.length ?? chosen.length, ...(unknownWords ? { unknownWords } : {}) },
       metrics, examples, ...(secondOpinion ? { secondOpinion } : {}),
     };
   } finally {

@@ -128,19 +128,20 @@ test('the protocol draws seeded captions, calls the generator in batches, and ra
     const calls: { texts: string[]; seed: number }[] = [];
     const protocol = { captions: 25, imagesPerCaption: 4, seed: 3, batchSize: 40, kidSubsets: 20 };
     const copies = await evaluateTextToImage({ generator: copyGenerator(calls), judge, dataset, ...protocol });
-    // 100 judged images (25 captions × 4), then FID/KID's: one per test caption, as many as there are (60 < 100)
-    assert.deepEqual(calls.map((call) => call.texts.length), [40, 40, 20, 40, 20]);
-    assert.deepEqual(calls.map((call) => call.seed), [3, 4, 5, 3 + 1_000_003, 4 + 1_000_003]);
+    // 100 judged images (25 captions × 4), then FID/KID's 100: all 60 test captions once, then 40 of them again
+    assert.deepEqual(calls.map((call) => call.texts.length), [40, 40, 20, 40, 40, 20]);
+    assert.deepEqual(calls.map((call) => call.seed), [3, 4, 5, 3 + 1_000_003, 4 + 1_000_003, 5 + 1_000_003]);
     const texts = calls.slice(0, 3).flatMap((call) => call.texts);
     const testEntries = dataset.entries.filter((entry) => entry.split === 'test');
     const chosen = chooseCaptions(testEntries, 25, 3);
     assert.deepEqual(texts, chosen.flatMap((entry) => [entry.text, entry.text, entry.text, entry.text]));
     assert.equal(new Set(chosen.map((entry) => entry.id)).size, 25, 'captions are drawn without replacement');
     const distributionTexts = calls.slice(3).flatMap((call) => call.texts);
-    assert.deepEqual(distributionTexts, chooseCaptions(testEntries, 100, 3).map((entry) => entry.text));
+    const allTest = chooseCaptions(testEntries, 100, 3).map((entry) => entry.text);
+    assert.deepEqual(distributionTexts, [...allTest, ...allTest.slice(0, 40)]);
     assert.deepEqual(distributionTexts.slice(0, 25), chosen.map((entry) => entry.text), 'the judged captions come first');
     assert.deepEqual(copies.protocol, { captions: 25, imagesPerCaption: 4, seed: 3, batchSize: 40, split: 'test', availableCaptions: 60, distributionCaptions: 60 });
-    assert.deepEqual(copies.metrics.distribution?.floorImages, [30, 30], 'the floor at the FID set size (60), at most half the split');
+    assert.deepEqual(copies.metrics.distribution?.floorImages, [30, 30], 'the floor at the FID set size, at most half the split');
     assert.equal(copies.metrics.images, 100);
     assert.equal(copies.examples.length, 8);
     assert.equal(copies.examples[0]?.text, chosen[0]?.text);

@@ -117,7 +117,7 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
     });
     const grid = await writeExampleGrid(runDir, evaluation.examples, (texts) => noGrad(() => model.generate(texts, integerFlag(flags.seed, '--seed', 0))));
     const { protocol, metrics } = evaluation;
-    const fidSet = protocol.imagesPerCaption > 1 ? `; FID/KID on ${protocol.distributionCaptions} more, one per test caption` : '';
+    const fidSet = protocol.imagesPerCaption > 1 ? `; FID/KID on ${metrics.images} more from ${protocol.distributionCaptions} test captions` : '';
     process.stdout.write(`${runDir} (${run.recipe.name}) on ${metrics.dataset.name}: ${metrics.images} images from ${protocol.captions} ${protocol.split} captions × ${protocol.imagesPerCaption}${fidSet}\n`);
     if (protocol.unknownWords) process.stdout.write(`${unknownWordsSentence(protocol.unknownWords)}\n`);
     printTable(metricRows(metrics));
