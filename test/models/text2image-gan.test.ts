@@ -126,15 +126,20 @@ test('the twin classifier (TAC-GAN) learns to name the fakes\' words, is logged,
   assert.equal(memory().tensors, before);
 });
 
-test('resume is exact: stop at step 3 and resume to 6 equals an uninterrupted 6-step run', async () => {
+test('resume is exact: stop at step 3 and resume to 6 equals an uninterrupted 6-step run (learning-rate decay included)', async () => {
   const before = memory().tensors;
-  const straight = await trainText2ImageGan(tinyConfig(6), { runDir: join(root, 'straight') });
+  // two classifier warm-up steps, then GAN steps whose rates decay over the last three: factors 1, 2/3, 1/3
+  const base = tinyConfig(6);
+  const config = { ...base, training: { ...base.training, classifierWarmup: 2, lrDecaySteps: 3 } };
+  const straight = await trainText2ImageGan(config, { runDir: join(root, 'straight') });
+  assert.ok(Math.abs(straight.model.generatorOptimizer.lr - 1e-3 / 3) < 1e-12, `generator lr at the last step: ${straight.model.generatorOptimizer.lr}`);
+  assert.ok(Math.abs(straight.model.discriminatorOptimizer.lr - 1e-3 / 3) < 1e-12);
   straight.model.dispose();
-  const first = await trainText2ImageGan(tinyConfig(6), { runDir: join(root, 'resumed'), stopAfter: 3 });
+  const first = await trainText2ImageGan(config, { runDir: join(root, 'resumed'), stopAfter: 3 });
   assert.equal(first.result.step, 3);
   assert.equal(first.result.interrupted, true);
   first.model.dispose();
-  const second = await trainText2ImageGan(tinyConfig(6), { runDir: join(root, 'resumed'), resume: true });
+  const second = await trainText2ImageGan(config, { runDir: join(root, 'resumed'), resume: true });
   assert.equal(second.result.step, 6);
   second.model.dispose();
   const a = await readFile(join(root, 'straight', 'model.safetensors'));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tensor } from '../../src/tensor/index.js';
-import { SGD, LRScheduler, constantSchedule, linearWarmup, cosineSchedule } from '../../src/optim/index.js';
+import { SGD, LRScheduler, constantSchedule, linearWarmup, linearDecay, cosineSchedule } from '../../src/optim/index.js';
 import { assertClose, withoutLeaks } from './helpers.js';
 
 const at = (schedule: (step: number) => number, steps: number[]): number[] => steps.map(schedule);
@@ -12,6 +12,15 @@ test('constant and linear warmup schedules', () => {
   assert.deepEqual(at(linearWarmup(4), [0, 1, 2, 3, 4, 5, 100]), [0, 0.25, 0.5, 0.75, 1, 1, 1]);
   assert.deepEqual(at(linearWarmup(0), [0, 3]), [1, 1]);
   assert.throws(() => linearWarmup(-1), /warmupSteps must be an integer >= 0/);
+});
+
+test('linear decay: 1, then a straight line over the last steps down to 1 / decaySteps, never 0', () => {
+  // 10 steps (0…9), the last 4 decay: (10 - step) / 4
+  assert.deepEqual(at(linearDecay({ totalSteps: 10, decaySteps: 4 }), [0, 5, 6, 7, 8, 9, 10, 50]), [1, 1, 1, 0.75, 0.5, 0.25, 0.25, 0.25]);
+  assert.deepEqual(at(linearDecay({ totalSteps: 10, decaySteps: 0 }), [0, 9]), [1, 1]);
+  // longer than the run: the decay has begun at step 0
+  assert.deepEqual(at(linearDecay({ totalSteps: 2, decaySteps: 4 }), [0, 1]), [0.5, 0.25]);
+  assert.throws(() => linearDecay({ totalSteps: 10, decaySteps: -1 }), /decaySteps must be an integer >= 0/);
 });
 
 test('cosine schedule with warmup and a minimum factor follows the formula', () => {
