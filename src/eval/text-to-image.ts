@@ -84,7 +84,7 @@ export interface CaptionResult {
 }
 
 export interface TextToImageEvaluation {
-  /** distributionCaptions: the test captions FID/KID's images were generated from, one image each. */
+  /** distributionCaptions: how many test captions FID/KID's images were generated from (each once before any again). */
   protocol: TextToImageProtocol & { split: string; availableCaptions: number; distributionCaptions: number; unknownWords?: UnknownWordsReport };
   metrics: ImageMetrics;
   /** The first few captions with how many of their images were fully right. */
@@ -165,7 +165,6 @@ export async function evaluateTextToImage(options: EvaluateTextToImageOptions): 
   const order = protocol.imagesPerCaption === 1 ? undefined : chooseCaptions(candidates, texts.length, protocol.seed).map(promptOf);
   const distributionTexts = order && Array.from({ length: texts.length }, (_, index) => order[index % order.length] as string);
 
-  const parts: Tensor[] = [];
   let images: Tensor | undefined;
   let distributionImages: Tensor | undefined;
   const kid = options.kidSubsets !== undefined ? { kidSubsets: options.kidSubsets } : {};
