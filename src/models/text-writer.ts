@@ -8,7 +8,7 @@ import { type Module, crossEntropy } from '../nn/index.js';
 import { AdamW, clipGradNorm, cosineSchedule } from '../optim/index.js';
 import { AttentionDecoder } from '../modalities/text/attention-decoder.js';
 import type { RetrievedMemory } from '../modalities/text/caption-retrieval.js';
-import { type GenerateTextOptions, type GeneratedText, searchText } from '../modalities/text/generate.js';
+import { DEFAULT_GENERATION, type GenerateTextOptions, type GeneratedText, searchText } from '../modalities/text/generate.js';
 import type { DecodingState } from '../modalities/text/attention-decoder.js';
 import type { StepModel } from '../modalities/text/decoding.js';
 import type { Tokenizer } from '../modalities/text/index.js';
@@ -17,11 +17,11 @@ import { type Generator, type Tensor, noGrad, tidy } from '../tensor/index.js';
 export const decodingConfig = z.strictObject({
   /** Beam width used by eval and the CLI unless told otherwise (1 = greedy). */
   beam: z.number().int().positive().default(3),
-  maxLength: z.number().int().positive().default(24),
-  lengthPenalty: z.number().min(0).default(0.6),
+  maxLength: z.number().int().positive().default(DEFAULT_GENERATION.maxLength),
+  lengthPenalty: z.number().min(0).default(DEFAULT_GENERATION.lengthPenalty),
   /** Consensus reranking: the beam's N best are reranked by their probability-weighted agreement (0 = off; consensus.ts). */
-  consensus: z.number().int().min(0).default(0),
-  consensusTemperature: z.number().positive().default(2),
+  consensus: z.number().int().min(0).default(DEFAULT_GENERATION.consensus),
+  consensusTemperature: z.number().positive().default(DEFAULT_GENERATION.consensusTemperature),
 }).prefault({});
 
 export const textTrainingConfig = z.strictObject({
