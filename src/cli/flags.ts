@@ -12,6 +12,20 @@ export function integerFlag(value: string, flag: string, minimum = 1, maximum = 
   throw new Error(`${flag} must be ${range}, got "${value}"`);
 }
 
+/** A number flag in [minimum, maximum]; the error names the flag and the value given. */
+export function numberFlag(value: string, flag: string, minimum: number, maximum: number): number {
+  const parsed = Number(value);
+  if (value.trim() !== '' && Number.isFinite(parsed) && parsed >= minimum && parsed <= maximum) return parsed;
+  throw new Error(`${flag} must be a number from ${minimum} to ${maximum}, got "${value}"`);
+}
+
+/** `--rejection F`: the share of draws a GAN's discriminator rejects (undefined = the run's setting). */
+export const rejectionFlag = (value: string | undefined): { rejection?: number } =>
+  (value === undefined ? {} : { rejection: numberFlag(value, '--rejection', 0, 0.9) });
+
+/** Help text of `--rejection`. */
+export const REJECTION_HELP = "GAN runs: share of draws the discriminator rejects and draws again, 0 = off (default: the run's generation.rejection, 0.1)";
+
 /** Collects the values of a repeatable option (`--with A --with B`). */
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

@@ -21,12 +21,19 @@ export function audioMetricRows(evaluation: TextToAudioEvaluation): MetricRow[] 
   ];
 }
 
-export interface AudioReportContext { run: { dir: string; recipe: string }; judgeDir: string; seconds: number }
+export interface AudioReportContext {
+  run: { dir: string; recipe: string };
+  judgeDir: string;
+  seconds: number;
+  /** How the run generated beyond drawing noise (discriminator rejection sampling). */
+  generation?: string;
+}
 
 export function renderAudioMarkdown(evaluation: TextToAudioEvaluation, context: AudioReportContext): string {
   const lines = [
     `# Evaluation: ${evaluation.dataset.name}`, '',
     `${evaluation.clips} clips from run \`${context.run.dir}\` (${context.run.recipe}): ${evaluation.perClass} per ${evaluation.judge.attribute}, seed ${evaluation.seed}; ${context.seconds} s.`, '',
+    ...(context.generation ? [`Generation: ${context.generation}.`, ''] : []),
     '| metric | value | chance / real |', '| --- | ---: | ---: |',
     ...audioMetricRows(evaluation).map((row) => `| ${row.metric} | ${row.value} | ${row.reference} |`), '',
     `| ${evaluation.judge.attribute} | prompt | judged right |`, '| --- | --- | ---: |',

@@ -17,6 +17,8 @@ export interface ReportContext {
   examples?: CaptionResult[];
   secondOpinion?: SecondOpinion;
   seconds?: number;
+  /** How the run generated beyond drawing noise (discriminator rejection sampling). */
+  generation?: string;
 }
 
 export interface MetricRow {
@@ -88,6 +90,7 @@ export function renderMarkdown(metrics: ImageMetrics, context: ReportContext = {
     ? `${metrics.images} images from ${source}: ${context.protocol.captions} ${context.protocol.split} captions × ${context.protocol.imagesPerCaption}, seed ${context.protocol.seed}.${fidSetSentence(context.protocol)}`
     : `${metrics.images} images from ${source}.`;
   lines.push(protocol, '');
+  if (context.generation) lines.push(`Generation: ${context.generation}.`, '');
   const unknown = context.protocol?.unknownWords;
   if (unknown) lines.push(unknownWordsSentence(unknown), '');
   lines.push('| metric | value | chance / floor |', '| --- | ---: | ---: |');

@@ -5,7 +5,7 @@ import { Tokenizer } from '../modalities/text/index.js';
 import { Text2AudioGan, text2audioGanConfig } from './text2audio-gan.js';
 import { Text2AudioVae, text2audioVaeConfig } from './text2audio-vae.js';
 import type { AudioShape, TextToAudioModel } from './text-to-audio.js';
-import { loadGenerationWeights, parseRunConfig, readRunConfig } from './text-to-image.js';
+import { type GenerationSetup, type LoadRunOptions, calibrateFromDataset, loadGenerationWeights, parseRunConfig, readRunConfig } from './text-to-image.js';
 import type { runSettings } from './text-conditioned.js';
 
 type RunSettings = z.output<z.ZodObject<typeof runSettings>>;
@@ -59,7 +59,7 @@ export async function isTextToAudioRun(runDir: string): Promise<boolean> {
   }
 }
 
-export interface LoadedTextToAudioRun {
+export interface LoadedTextToAudioRun extends GenerationSetup {
   model: TextToAudioModel;
   recipe: TextToAudioRecipe;
   config: unknown;
@@ -67,7 +67,7 @@ export interface LoadedTextToAudioRun {
 }
 
 /** Loads a trained text→audio run (config.json, tokenizer.json, model.safetensors) for generation. */
-export async function loadTextToAudioRun(runDir: string): Promise<LoadedTextToAudioRun> {
+export async function loadTextToAudioRun(runDir: string, options: LoadRunOptions = {}): Promise<LoadedTextToAudioRun> {
   const { mmgenVersion: _version, audioShape, ...rest } = await readRunConfig(runDir);
   const recipe = textToAudioRecipe(rest.recipe);
   if (!recipe) throw new Error(`${runDir} is a "${String(rest.recipe)}" run, not a text→audio run (${TEXT_TO_AUDIO_RECIPES.map((r) => r.name).join(', ')})`);
@@ -77,5 +77,11 @@ export async function loadTextToAudioRun(runDir: string): Promise<LoadedTextToAu
   const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
   const model = recipe.create(config, tokenizer, audio);
   await loadGenerationWeights(runDir, model);
-  return { model, recipe, config, dataset: recipe.dataset(config) };
+  const dataset = recipe.dataset(config);
+  try {
+    return { model, recipe, config, dataset, ...(await calibrateFromDataset(model, dataset, options.rejection)) };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
 }

@@ -56,14 +56,19 @@ export interface TextToAudioModel {
   generate(texts: string[], seed: number): GeneratedAudio;
   prepareForGeneration(): void;
   loadForGeneration(weights: Map<string, Tensor>): void;
+  /** As TextToImageModel's: a GAN's discriminator rejection, measured on training captions. */
+  calibrateGeneration?(captions: readonly string[], fraction?: number): string | undefined;
   dispose(): void;
 }
 
 /** A text→audio model around a text→image network that draws the spectrogram. */
 export class SpectrogramModel implements TextToAudioModel {
   readonly codec: SpectrogramCodec;
+  /** The core's, when it has one (GAN cores). */
+  readonly calibrateGeneration?: (captions: readonly string[], fraction?: number) => string | undefined;
   constructor(readonly core: TextToImageModel, spectrogram: SpectrogramConfig, readonly audio: AudioShape) {
     this.codec = makeCodec(spectrogram, audio);
+    if (core.calibrateGeneration) this.calibrateGeneration = core.calibrateGeneration.bind(core);
   }
   get tokenizer(): Tokenizer { return this.core.tokenizer; }
   get modules(): Record<string, Module> { return this.core.modules; }

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { Tokenizer } from '../modalities/text/index.js';
 import { Text2ImageGan, text2imageGanConfig } from './text2image-gan.js';
 import { Text2ImageVae, text2imageVaeConfig } from './text2image-vae.js';
-import { type ImageShape, type TextToImageModel, loadGenerationWeights, parseRunConfig, readRunConfig } from './text-to-image.js';
+import { type GenerationSetup, type ImageShape, type LoadRunOptions, type TextToImageModel, calibrateFromDataset, loadGenerationWeights, parseRunConfig, readRunConfig } from './text-to-image.js';
 
 export interface TextToImageRecipe {
   name: string;
@@ -45,15 +45,18 @@ export function textToImageRecipe(name: unknown): TextToImageRecipe | undefined 
   return TEXT_TO_IMAGE_RECIPES.find((recipe) => recipe.name === name);
 }
 
-export interface LoadedTextToImageRun {
+export interface LoadedTextToImageRun extends GenerationSetup {
   model: TextToImageModel;
   recipe: TextToImageRecipe;
   config: unknown;
   dataset: string;
 }
 
-/** Loads a trained text→image run (config.json, tokenizer.json, model.safetensors) for generation. */
-export async function loadTextToImageRun(runDir: string): Promise<LoadedTextToImageRun> {
+/**
+ * Loads a trained text→image run (config.json, tokenizer.json, model.safetensors) for generation, and measures
+ * its rejection threshold on the training captions of its dataset (GAN runs).
+ */
+export async function loadTextToImageRun(runDir: string, options: LoadRunOptions = {}): Promise<LoadedTextToImageRun> {
   const raw = await readRunConfig(runDir);
   const { mmgenVersion: _version, imageShape, ...rest } = raw;
   const recipe = textToImageRecipe(rest.recipe);
@@ -64,5 +67,11 @@ export async function loadTextToImageRun(runDir: string): Promise<LoadedTextToIm
   const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
   const model = recipe.create(config, tokenizer, shape);
   await loadGenerationWeights(runDir, model);
-  return { model, recipe, config, dataset: recipe.dataset(config) };
+  const dataset = recipe.dataset(config);
+  try {
+    return { model, recipe, config, dataset, ...(await calibrateFromDataset(model, dataset, options.rejection)) };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
 }

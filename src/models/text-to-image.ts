@@ -7,6 +7,7 @@ import type { Tokenizer } from '../modalities/text/index.js';
 import type { z } from 'zod';
 import { Generator, type Tensor, dispose, noGrad, randn, tidy } from '../tensor/index.js';
 import { loadSafetensors } from '../tensor/safetensors.js';
+import { readDataset } from '../data/format.js';
 import { type TextBatch, encodePrompts } from './prompts.js';
 
 export interface ImageShape { channels: number; size: number }
@@ -23,6 +24,11 @@ export interface TextToImageModel {
   trainStep(images: Tensor, text: TextBatch, step: number): Record<string, number>;
   /** Images [N, C, S, S] in [-1, 1]; the same seed gives the same images. */
   generate(texts: string[], seed: number): Tensor;
+  /**
+   * Prepares generation-time sampling that needs training captions (a GAN's discriminator rejection), with
+   * `fraction` overriding the run's setting (0 = off). Returns a line for reports, or undefined when off.
+   */
+  calibrateGeneration?(captions: readonly string[], fraction?: number): string | undefined;
   /** Brings generation weights up to date (e.g. copies EMA weights) before sampling. */
   prepareForGeneration(): void;
   /** Loads generation weights from a model.safetensors map (keys as the training session saves them). */
@@ -58,6 +64,49 @@ export async function loadGenerationWeights(runDir: string, model: { loadForGene
   } catch (error) {
     model.dispose();
     throw new Error(`cannot load the weights of ${runDir}: ${(error as Error).message}`);
+  }
+}
+
+export interface LoadRunOptions {
+  /** Share of draws the discriminator rejects, overriding the run's generation.rejection (0 = off; GAN runs). */
+  rejection?: number;
+}
+
+/** How a loaded run samples: a line for reports, or why its sampling setting could not be used. */
+export interface GenerationSetup {
+  /** What generation does beyond drawing noise (e.g. discriminator rejection), for reports. */
+  generation?: string;
+  /** Why a sampling setting of the run's config is off (its dataset is gone, no discriminator weights). */
+  notice?: string;
+}
+
+/**
+ * Calibrates a loaded run's generation-time sampling on its dataset's training captions. `fraction` is the
+ * user's override of the rejected share (0 = off); when the user asked for it, failing is an error, and
+ * otherwise a notice (generation then uses every draw).
+ */
+export async function calibrateFromDataset(
+  model: { calibrateGeneration?(captions: readonly string[], fraction?: number): string | undefined },
+  datasetDir: string,
+  fraction?: number,
+): Promise<GenerationSetup> {
+  if (!model.calibrateGeneration) {
+    if (fraction !== undefined && fraction > 0) throw new Error('rejection sampling needs a GAN run (its discriminator scores the draws)');
+    return {};
+  }
+  if (fraction === 0) {
+    model.calibrateGeneration([], 0);
+    return {};
+  }
+  try {
+    const dataset = await readDataset(datasetDir);
+    const captions = dataset.entries.filter((entry) => entry.split === 'train' && entry.text.trim() !== '').map((entry) => entry.text);
+    const generation = model.calibrateGeneration(captions, fraction);
+    return generation ? { generation } : {};
+  } catch (error) {
+    const reason = `rejection sampling is off: ${(error as Error).message}`;
+    if (fraction !== undefined) throw new Error(`${reason}; its threshold is measured on the training captions of the run's dataset (${datasetDir})`);
+    return { notice: `${reason}; every draw is used` };
   }
 }
 

@@ -13,7 +13,7 @@ import { readClips } from '../../eval/audio-files.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
 import { type TrainJudgeFlags, judgeTrainingSettings, withJudgeProgress } from '../judge-progress.js';
-import { integerFlag, percent } from '../flags.js';
+import { integerFlag, percent, rejectionFlag } from '../flags.js';
 
 /** Whether a dataset is judged by the audio judge: it has clips and no images. */
 export async function isAudioDataset(datasetDir: string): Promise<boolean> {
@@ -45,7 +45,7 @@ export async function runTrainAudioJudge(datasetDir: string, flags: TrainJudgeFl
   }
 }
 
-export interface AudioEvalFlags { judge?: string; perClass?: string; seed: string; batch: string }
+export interface AudioEvalFlags { judge?: string; perClass?: string; seed: string; batch: string; rejection?: string }
 
 function printRows(rows: { metric: string; value: string; reference: string }[]): void {
   const metricWidth = Math.max(...rows.map((row) => row.metric.length));
@@ -55,7 +55,8 @@ function printRows(rows: { metric: string; value: string; reference: string }[])
 
 export async function runAudioEval(runDir: string, flags: AudioEvalFlags, defaultJudgeDir: (dataset: string) => string): Promise<void> {
   const started = performance.now();
-  const run = await loadTextToAudioRun(runDir);
+  const run = await loadTextToAudioRun(runDir, rejectionFlag(flags.rejection));
+  if (run.notice) process.stderr.write(`notice: ${run.notice}\n`);
   let judge: AudioJudge | undefined;
   const data = dataProgress();
   const interrupt = interruptSignal('evaluation');
@@ -76,8 +77,9 @@ export async function runAudioEval(runDir: string, flags: AudioEvalFlags, defaul
     });
     data.stop();
     const seconds = Number(((performance.now() - started) / 1000).toFixed(1));
-    const paths = await writeAudioReport(runDir, evaluation, { run: { dir: runDir, recipe: run.recipe.name }, judgeDir, seconds });
+    const paths = await writeAudioReport(runDir, evaluation, { run: { dir: runDir, recipe: run.recipe.name }, judgeDir, seconds, ...(run.generation ? { generation: run.generation } : {}) });
     process.stdout.write(`${runDir} (${run.recipe.name}) on ${evaluation.dataset.name}: ${evaluation.clips} clips, ${evaluation.perClass} per ${judge.info.attribute}, seed ${evaluation.seed}\n`);
+    if (run.generation) process.stdout.write(`${run.generation}\n`);
     printRows(audioMetricRows(evaluation));
     for (const warning of evaluation.warnings) process.stderr.write(`warning: ${warning}\n`);
     process.stdout.write(`report: ${paths.markdown} and ${paths.json}\n`);

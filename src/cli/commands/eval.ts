@@ -25,9 +25,9 @@ import { loadCaptionerRun } from '../../models/captioner-run.js';
 import type { Captioner } from '../../models/captioner.js';
 import { runTranscriberEval } from './eval-transcriber.js';
 import { consensusOptions } from '../search-flags.js';
-import { collect, integerFlag, percent } from '../flags.js';
+import { REJECTION_HELP, collect, integerFlag, percent, rejectionFlag } from '../flags.js';
 
-export interface EvalFlags { with?: string[]; judge?: string; captioner?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; consensus?: string; consensusTemperature?: string; limit?: string; split?: string }
+export interface EvalFlags { rejection?: string; with?: string[]; judge?: string; captioner?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; consensus?: string; consensusTemperature?: string; limit?: string; split?: string }
 
 /** The default judge folder of a dataset. */
 export const defaultJudgeDir = (datasetDir: string): string => join(datasetDir, 'judge');
@@ -78,7 +78,8 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
   if (textToAudioRecipe(recipe)) return runAudioEval(runDir, flags, defaultJudgeDir);
   if (recipe === 'transcriber') return runTranscriberEval(runDir, flags);
   const started = performance.now();
-  const run = await loadTextToImageRun(runDir);
+  const run = await loadTextToImageRun(runDir, rejectionFlag(flags.rejection));
+  if (run.notice) process.stderr.write(`notice: ${run.notice}\n`);
   let judge: Judge | undefined;
   let captioner: Captioner | undefined;
   const data = dataProgress();
@@ -113,12 +114,14 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
       protocol: evaluation.protocol,
       examples: evaluation.examples,
       ...(evaluation.secondOpinion ? { secondOpinion: evaluation.secondOpinion } : {}),
+      ...(run.generation ? { generation: run.generation } : {}),
       seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     });
     const grid = await writeExampleGrid(runDir, evaluation.examples, (texts) => noGrad(() => model.generate(texts, integerFlag(flags.seed, '--seed', 0))));
     const { protocol, metrics } = evaluation;
     const fidSet = protocol.imagesPerCaption > 1 ? `; FID/KID on ${metrics.images} more from ${protocol.distributionCaptions} test captions` : '';
     process.stdout.write(`${runDir} (${run.recipe.name}) on ${metrics.dataset.name}: ${metrics.images} images from ${protocol.captions} ${protocol.split} captions × ${protocol.imagesPerCaption}${fidSet}\n`);
+    if (run.generation) process.stdout.write(`${run.generation}\n`);
     if (protocol.unknownWords) process.stdout.write(`${unknownWordsSentence(protocol.unknownWords)}\n`);
     printTable(metricRows(metrics));
     const opinion = evaluation.secondOpinion;
@@ -166,6 +169,7 @@ export function registerEval(program: Command): void {
     .option('--per-caption <count>', 'images per caption', String(DEFAULT_PROTOCOL.imagesPerCaption))
     .option('--seed <seed>', 'caption choice and generation seed', String(DEFAULT_PROTOCOL.seed))
     .option('--batch <count>', 'captions per generation call', String(DEFAULT_PROTOCOL.batchSize))
+    .option('--rejection <fraction>', REJECTION_HELP)
     .option('--kid-subsets <count>', 'random subsets averaged for KID', '100')
     .option('--per-class <count>', 'text→audio runs: clips generated per class', '100')
     .option('--beam <width>', 'captioners/transcribers: beam width (1 = greedy; default from the run config)')

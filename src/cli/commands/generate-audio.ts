@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../data/files.js';
 import { writeSpectrogramPng } from '../../modalities/audio/index.js';
 import { loadTextToAudioRun } from '../../models/text-to-audio-recipes.js';
+import type { LoadRunOptions } from '../../models/text-to-image.js';
 import { writeSampleSet } from '../../train/sessions/text-to-audio.js';
 
-export async function generateAudio(runDir: string, text: string, count: number, seed: number, outDir: string | undefined): Promise<void> {
-  const { model } = await loadTextToAudioRun(runDir);
+export async function generateAudio(runDir: string, text: string, count: number, seed: number, outDir: string | undefined, options: LoadRunOptions = {}): Promise<void> {
+  const { model, notice } = await loadTextToAudioRun(runDir, options);
+  if (notice) process.stderr.write(`notice: ${notice}\n`);
   try {
     const texts = new Array<string>(count).fill(text);
     const generated = model.generate(texts, seed);

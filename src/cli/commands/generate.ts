@@ -7,9 +7,9 @@ import { encodePng, tensorToImages, writeContactSheet } from '../../modalities/i
 import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
 import { isTextToAudioRun } from '../../models/text-to-audio-recipes.js';
 import { generateAudio } from './generate-audio.js';
-import { integerFlag } from '../flags.js';
+import { REJECTION_HELP, integerFlag, rejectionFlag } from '../flags.js';
 
-interface GenerateFlags { text: string; n: string; seed: string; out?: string }
+interface GenerateFlags { text: string; n: string; seed: string; out?: string; rejection?: string }
 
 export function registerGenerate(program: Command): void {
   program
@@ -20,12 +20,15 @@ export function registerGenerate(program: Command): void {
     .option('--n <count>', 'how many images or clips', '16')
     .option('--seed <seed>', 'noise seed (same seed, same images)', '0')
     .option('--out <dir>', 'output folder (default RUN/generated/<seed>)')
+    .option('--rejection <fraction>', REJECTION_HELP)
     .action(async (runDir: string, flags: GenerateFlags) => {
       const count = integerFlag(flags.n, '--n', 1, 1024);
       const seed = Number(flags.seed);
       if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got "${flags.seed}"`);
-      if (await isTextToAudioRun(runDir)) return generateAudio(runDir, flags.text, count, seed, flags.out);
-      const { model } = await loadTextToImageRun(runDir);
+      const options = rejectionFlag(flags.rejection);
+      if (await isTextToAudioRun(runDir)) return generateAudio(runDir, flags.text, count, seed, flags.out, options);
+      const { model, notice } = await loadTextToImageRun(runDir, options);
+      if (notice) process.stderr.write(`notice: ${notice}\n`);
       try {
         const images = model.generate(new Array<string>(count).fill(flags.text), seed);
         const raw = tensorToImages(images, { range: 'signed' });
