@@ -5,6 +5,7 @@
 // A small GAN's worst draws (smeared blobs, half-formed shapes) are few and score low; FID punishes them most.
 import { Random } from '../data/random.js';
 import type { Tokenizer } from '../modalities/text/index.js';
+import { type Module, inEvalMode } from '../nn/index.js';
 import { Generator, type Tensor, cat, dispose, noGrad, randn, tensor, tidy } from '../tensor/index.js';
 import { type TextBatch, encodePrompts, keepKnownWords } from './prompts.js';
 
@@ -36,6 +37,34 @@ export interface RejectionThreshold {
   rounds: number;
   /** Images the threshold was measured on. */
   images: number;
+}
+
+/** The parts of a text-conditioned GAN a critic is built from. */
+export interface DiscriminatorParts {
+  tokenizer: Tokenizer;
+  latentDim: number;
+  /** The discriminator's minibatch-std group size (1 without one). */
+  group: number;
+  generator: Module & { forward(tokens: Tensor, lengths: Tensor, latent: Tensor): Tensor };
+  discriminator: Module & {
+    text: { forward(tokens: Tensor, lengths: Tensor): Tensor };
+    image: { features(images: Tensor, group: number): Tensor; scoreFeatures(pooled: Tensor, condition: Tensor): Tensor };
+  };
+}
+
+/** A critic from a GAN's generator and projection discriminator, both run in eval mode. */
+export function discriminatorCritic(parts: DiscriminatorParts): RealnessCritic {
+  const { generator, discriminator, group } = parts;
+  return {
+    tokenizer: parts.tokenizer,
+    latentDim: parts.latentDim,
+    group,
+    draw: (text, noise) => inEvalMode(generator, () => generator.forward(text.tokens, text.lengths, noise)),
+    score: (images, text) => inEvalMode(discriminator, () => {
+      const condition = discriminator.text.forward(text.tokens, text.lengths);
+      return discriminator.image.scoreFeatures(discriminator.image.features(images, group), condition);
+    }),
+  };
 }
 
 const CALIBRATION_SEED = 20_190_607;

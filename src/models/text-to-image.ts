@@ -1,7 +1,7 @@
 // What every text→image recipe offers the training session, the CLI and evaluation.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Module } from '../nn/index.js';
+import { type Module, inEvalMode } from '../nn/index.js';
 import type { EMA, Optimizer } from '../optim/index.js';
 import type { Tokenizer } from '../modalities/text/index.js';
 import type { z } from 'zod';
@@ -126,12 +126,9 @@ export interface ConditionalImageNetwork extends Module {
 export function generateFromPrompts(network: ConditionalImageNetwork, tokenizer: Tokenizer, texts: string[], seed: number, latentDim: number): Tensor {
   const text = encodePrompts(tokenizer, texts);
   const random = new Generator(seed);
-  const wasTraining = network.training;
   try {
-    network.eval();
-    return noGrad(() => tidy(() => network.forward(text.tokens, text.lengths, randn([texts.length, latentDim], { generator: random }))));
+    return inEvalMode(network, () => noGrad(() => tidy(() => network.forward(text.tokens, text.lengths, randn([texts.length, latentDim], { generator: random })))));
   } finally {
-    network.train(wasTraining);
     random.dispose();
     dispose(text);
   }

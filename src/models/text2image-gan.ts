@@ -13,12 +13,12 @@ import { Tokenizer } from '../modalities/text/index.js';
 import { ProjectionDiscriminator, groupSizeFor } from '../modalities/image/projection-discriminator.js';
 import { LabelClassifier } from '../modalities/image/label-classifier.js';
 import { type AugmentPolicy, diffAugment, parseAugmentPolicy } from '../modalities/image/diff-augment.js';
-import { Generator, type Tensor, arange, cat, dispose, noGrad, randn, tidy, zeros } from '../tensor/index.js';
+import { F, Generator, type Tensor, arange, cat, dispose, noGrad, randn, tidy, zeros } from '../tensor/index.js';
 import { bceWithLogits } from '../nn/index.js';
 import type { TextBatch } from './prompts.js';
 import { TextConditionedGenerator, runSettings } from './text-conditioned.js';
 import { type ImageShape, type TextToImageModel, generateFromPrompts, loadTrainedAndAveraged, withPrefix } from './text-to-image.js';
-import { type RealnessCritic, type RejectionThreshold, calibrateRejection, describeRejection, generateWithRejection } from './rejection-sampling.js';
+import { type RealnessCritic, type RejectionThreshold, calibrateRejection, describeRejection, discriminatorCritic, generateWithRejection } from './rejection-sampling.js';
 
 export const text2imageGanConfig = z.strictObject({
   recipe: z.literal('text2image-gan'),
@@ -65,6 +65,11 @@ export const text2imageGanConfig = z.strictObject({
      * noises under one caption, so it cannot draw one picture per caption (0 = off).
      */
     modeSeekingWeight: z.number().min(0).default(0),
+    /**
+     * The mode-seeking term compares pictures after this × this average pooling (1 = pixels). Pixel distances
+     * are cheapest to raise with speckle, which a pooled distance does not reward.
+     */
+    modeSeekingPool: z.number().int().positive().default(1),
     diffAugment: z.string().default('translation'),
     /**
      * The last N steps lower both learning rates in a straight line towards 0 (0 = constant). Fashion-MNIST's
@@ -140,8 +145,12 @@ function pairedCaptions(text: TextBatch, words: Tensor | undefined): { text: Tex
   return { text: { tokens: twice(text.tokens), lengths: twice(text.lengths) }, words: words ? twice(words) : undefined };
 }
 
-/** MSGAN's term: 1 / (mean |image1 − image2| / mean |noise1 − noise2|) over the pairs (row i, row i + B/2). */
-function modeSeekingLoss(images: Tensor, noise: Tensor): Tensor {
+/**
+ * MSGAN's term: 1 / (mean |image1 − image2| / mean |noise1 − noise2|) over the pairs (row i, row i + B/2).
+ * With pool > 1 the images are compared after pool × pool average pooling.
+ */
+function modeSeekingLoss(images: Tensor, noise: Tensor, pool: number): Tensor {
+  if (pool > 1) images = F.avgPool2d(images, pool, { stride: pool });
   const half = Math.floor((images.shape[0] ?? 0) / 2);
   const imageDistance = images.narrow(0, 0, half).sub(images.narrow(0, half, half)).abs().mean();
   const noiseDistance = noise.narrow(0, 0, half).sub(noise.narrow(0, half, half)).abs().mean();
@@ -286,7 +295,7 @@ export class Text2ImageGan implements TextToImageModel {
       // TAC-GAN: the better the twin names a fake's words, the more the fakes differ from the real pictures of them
       const twinLoss = this.twin && captionWords ? wordLossOf(this.classifyForGenerator(this.twin, fake), captionWords) : undefined;
       if (twinLoss) loss = loss.sub(twinLoss.mul(wordWeight));
-      const modeSeeking = pairs ? modeSeekingLoss(fake, noise) : undefined;
+      const modeSeeking = pairs ? modeSeekingLoss(fake, noise, this.config.training.modeSeekingPool) : undefined;
       if (modeSeeking) loss = loss.add(modeSeeking.mul(modeSeekingWeight));
       this.generatorOptimizer.zeroGrad();
       this.discriminatorOptimizer.zeroGrad();
@@ -359,30 +368,9 @@ export class Text2ImageGan implements TextToImageModel {
     return describeRejection(this.rejection);
   }
 
-  /** The generator in eval mode drawing, the discriminator in eval mode scoring under the caption. */
+  /** The generator drawing, the discriminator scoring in the minibatch-std groups it was trained with. */
   private critic(network: GeneratorNetwork): RealnessCritic {
-    // the discriminator saw its minibatch-std channel over groups of this size; it scores in the same groups
-    const group = Math.max(1, this.config.model.minibatchStd);
-    const inEval = <T>(module: Module, fn: () => T): T => {
-      const wasTraining = module.training;
-      module.eval();
-      try {
-        return fn();
-      } finally {
-        module.train(wasTraining);
-      }
-    };
-    return {
-      tokenizer: this.tokenizer,
-      latentDim: this.config.model.noiseDim,
-      group,
-      draw: (text, noise) => inEval(network, () => network.forward(text.tokens, text.lengths, noise)),
-      score: (images, text) => inEval(this.discriminator, () => {
-        const condition = this.discriminator.text.forward(text.tokens, text.lengths);
-        const pooled = this.discriminator.image.features(images, groupSizeFor(images.shape[0] ?? 1, group));
-        return this.discriminator.image.scoreFeatures(pooled, condition);
-      }),
-    };
+    return discriminatorCritic({ tokenizer: this.tokenizer, latentDim: this.config.model.noiseDim, group: Math.max(1, this.config.model.minibatchStd), generator: network, discriminator: this.discriminator });
   }
 
   /** Copies the EMA weights into the EMA generator (after update()s or a checkpoint load). */

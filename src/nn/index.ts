@@ -1,6 +1,6 @@
 // mmgen's neural-network layer: Module, layers with PyTorch's semantics and state-dict names,
 // initialisers and losses.
-export { Module, type UnaryModule, type LoadStateDictResult } from './module.js';
+export { Module, inEvalMode, type UnaryModule, type LoadStateDictResult } from './module.js';
 export * as init from './init.js';
 export {
   kaimingUniform_, kaimingNormal_, xavierUniform_, xavierNormal_, normal_, uniform_, zeros_, ones_, constant_, orthogonal_,

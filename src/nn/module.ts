@@ -216,3 +216,14 @@ export abstract class Module {
     for (const [, tensor] of this.collect('both', true)) tensor.dispose();
   }
 }
+
+/** Runs fn with the module in eval mode (batch norm on running statistics), then restores its mode. */
+export function inEvalMode<T>(module: Module, fn: () => T): T {
+  const wasTraining = module.training;
+  module.eval();
+  try {
+    return fn();
+  } finally {
+    module.train(wasTraining);
+  }
+}
