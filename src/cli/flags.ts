@@ -24,7 +24,7 @@ export const rejectionFlag = (value: string | undefined): { rejection?: number }
   (value === undefined ? {} : { rejection: numberFlag(value, '--rejection', 0, 0.9) });
 
 /** Help text of `--rejection`. */
-export const REJECTION_HELP = "GAN runs: share of draws the discriminator rejects and draws again, 0 = off (default: the run's generation.rejection, 0.1)";
+export const REJECTION_HELP = "GAN runs: share of draws the discriminator rejects and draws again, e.g. 0.1; 0 = off (default: the run's generation.rejection, 0)";
 
 /** Collects the values of a repeatable option (`--with A --with B`). */
 export function collect(value: string, previous: string[]): string[] {

@@ -6,6 +6,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerInfo } from './commands/info.js';
 import { registerTrain } from './commands/train.js';
 import { registerGenerate } from './commands/generate.js';
+import { registerAverage } from './commands/average.js';
 import { registerEval } from './commands/eval.js';
 import { registerCaption } from './commands/caption.js';
 import { registerTranscribe } from './commands/transcribe.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerTrain(program);
   registerGenerate(program);
+  registerAverage(program);
   registerData(program);
   registerEval(program);
   registerCaption(program);

@@ -87,7 +87,7 @@ test('rejection: after its rounds an image keeps its best-scored draw', () => {
   for (const image of [0, 1]) assert.equal(values[image], Math.max(...calls.map((scores) => scores[image] as number)));
 });
 
-test('a loaded GAN run rejects by default, 0 turns it off, and a run without its dataset still generates', async () => {
+test('a loaded GAN run rejects as configured, 0 turns it off, and a run without its dataset still generates', async () => {
   const root = await mkdtemp(join(tmpdir(), 'mmgen-rejection-'));
   try {
     const dataset = join(root, 'shapes');
@@ -98,7 +98,7 @@ test('a loaded GAN run rejects by default, 0 turns it off, and a run without its
       recipe: 'text2image-gan', dataset, seed: 2,
       model: { noiseDim: 8, textEmbedding: 8, textHidden: 16, conditionDim: 16, generatorChannels: 16, discriminatorChannels: 8 },
       training: { steps: 4, batchSize: 8, logEvery: 1, classifierWarmup: 1 },
-      generation: { calibrationImages: 64 },
+      generation: { rejection: 0.1, calibrationImages: 64 },
     });
     const { model: trained } = await trainTextToImage(recipe, config, { runDir });
     trained.dispose();
