@@ -4,6 +4,7 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { saveSafetensors, loadSafetensors, saveSafetensorsSync, loadSafetensorsSync } from './tensor/safetensors.js';
 export { loadTextToImageRun, TEXT_TO_IMAGE_RECIPES } from './models/text-to-image-recipes.js';
-export type { TextToImageModel } from './models/text-to-image.js';
+export type { TextToImageModel, LoadRunOptions } from './models/text-to-image.js';
+export { averageCheckpoints } from './train/average.js';
 export { loadCaptionerRun } from './models/captioner-run.js';
 export { CaptionerEnsemble, loadCaptionerEnsemble } from './models/captioner-ensemble.js';
