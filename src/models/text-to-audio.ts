@@ -58,6 +58,7 @@ export interface TextToAudioModel {
   loadForGeneration(weights: Map<string, Tensor>): void;
   /** As TextToImageModel's: a GAN's discriminator rejection, measured on training captions. */
   calibrateGeneration?(captions: readonly string[], fraction?: number): string | undefined;
+  readonly rejection?: number;
   dispose(): void;
 }
 
@@ -70,6 +71,7 @@ export class SpectrogramModel implements TextToAudioModel {
     this.codec = makeCodec(spectrogram, audio);
     if (core.calibrateGeneration) this.calibrateGeneration = core.calibrateGeneration.bind(core);
   }
+  get rejection(): number | undefined { return this.core.rejection; }
   get tokenizer(): Tokenizer { return this.core.tokenizer; }
   get modules(): Record<string, Module> { return this.core.modules; }
   get optimizers(): Record<string, Optimizer> { return this.core.optimizers; }

@@ -53,8 +53,8 @@ export interface LoadedTextToImageRun extends GenerationSetup {
 }
 
 /**
- * Loads a trained text→image run (config.json, tokenizer.json, model.safetensors) for generation, and measures
- * its rejection threshold on the training captions of its dataset (GAN runs).
+ * Loads a trained text→image run (config.json, tokenizer.json, model.safetensors) for generation; a GAN run
+ * with rejection on (generation.rejection or options.rejection > 0) measures its threshold on its dataset's training captions.
  */
 export async function loadTextToImageRun(runDir: string, options: LoadRunOptions = {}): Promise<LoadedTextToImageRun> {
   const raw = await readRunConfig(runDir);

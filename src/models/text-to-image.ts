@@ -29,6 +29,8 @@ export interface TextToImageModel {
    * `fraction` overriding the run's setting (0 = off). Returns a line for reports, or undefined when off.
    */
   calibrateGeneration?(captions: readonly string[], fraction?: number): string | undefined;
+  /** The run's configured share of draws to reject (generation.rejection), for models that can. */
+  readonly rejection?: number;
   /** Brings generation weights up to date (e.g. copies EMA weights) before sampling. */
   prepareForGeneration(): void;
   /** Loads generation weights from a model.safetensors map (keys as the training session saves them). */
@@ -86,7 +88,7 @@ export interface GenerationSetup {
  * otherwise a notice (generation then uses every draw).
  */
 export async function calibrateFromDataset(
-  model: { calibrateGeneration?(captions: readonly string[], fraction?: number): string | undefined },
+  model: { readonly rejection?: number; calibrateGeneration?(captions: readonly string[], fraction?: number): string | undefined },
   datasetDir: string,
   fraction?: number,
 ): Promise<GenerationSetup> {
@@ -94,7 +96,8 @@ export async function calibrateFromDataset(
     if (fraction !== undefined && fraction > 0) throw new Error('rejection sampling needs a GAN run (its discriminator scores the draws)');
     return {};
   }
-  if (fraction === 0) {
+  // off, by the run's config or the caller: the dataset is not needed
+  if ((fraction ?? model.rejection ?? 0) === 0) {
     model.calibrateGeneration([], 0);
     return {};
   }

@@ -172,7 +172,7 @@ export class Text2ImageGan implements TextToImageModel {
   /** Factor of both learning rates by optimizer step (training.lrDecaySteps). */
   private readonly rateSchedule: Schedule;
   /** Set by calibrateGeneration() on a loaded run: generate() then redraws what the discriminator rejects. */
-  private rejection: RejectionThreshold | undefined;
+  private threshold: RejectionThreshold | undefined;
   /** Whether loadForGeneration() found discriminator weights (an untrained one would reject at random). */
   private hasTrainedDiscriminator = false;
 
@@ -343,8 +343,13 @@ export class Text2ImageGan implements TextToImageModel {
    */
   generate(texts: string[], seed: number, options: { useEma?: boolean } = {}): Tensor {
     const network = options.useEma === false ? this.generator : this.emaGenerator;
-    if (this.rejection) return generateWithRejection(this.critic(network), texts, seed, this.rejection);
+    if (this.threshold) return generateWithRejection(this.critic(network), texts, seed, this.threshold);
     return generateFromPrompts(network, this.tokenizer, texts, seed, this.config.model.noiseDim);
+  }
+
+  /** The configured share of draws to reject (generation.rejection). */
+  get rejection(): number {
+    return this.config.generation.rejection;
   }
 
   /**
@@ -352,11 +357,11 @@ export class Text2ImageGan implements TextToImageModel {
    * turns rejection off). Returns the line reports print, or undefined when every draw is used.
    */
   calibrateGeneration(captions: readonly string[], fraction = this.config.generation.rejection): string | undefined {
-    this.rejection = undefined;
+    this.threshold = undefined;
     if (fraction === 0) return undefined;
     if (!this.hasTrainedDiscriminator) throw new Error('the run\'s model.safetensors has no discriminator weights, so rejection sampling is off');
-    this.rejection = calibrateRejection(this.critic(this.emaGenerator), captions, { ...this.config.generation, fraction });
-    return describeRejection(this.rejection);
+    this.threshold = calibrateRejection(this.critic(this.emaGenerator), captions, { ...this.config.generation, fraction });
+    return describeRejection(this.threshold);
   }
 
   /** The generator drawing, the discriminator scoring in the minibatch-std groups it was trained with. */

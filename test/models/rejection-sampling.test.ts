@@ -125,6 +125,12 @@ test('a loaded GAN run rejects as configured, 0 turns it off, and a run without 
     assert.match(orphan.notice ?? '', /rejection sampling is off: .*gone.*every draw is used/);
     orphan.model.dispose();
     await assert.rejects(loadTextToImageRun(moved, { rejection: 0.2 }), /rejection sampling is off: .*training captions of the run's dataset/);
+    // configured off (the default), a moved run needs no dataset and says nothing
+    await writeFile(join(moved, 'config.json'), JSON.stringify({ ...settings, dataset: join(root, 'gone'), generation: { rejection: 0 } }));
+    const quiet = await loadTextToImageRun(moved);
+    assert.equal(quiet.notice, undefined);
+    assert.equal(quiet.generation, undefined);
+    quiet.model.dispose();
 
     const cli = (...flags: string[]): ReturnType<typeof spawnSync> =>
       spawnSync(process.execPath, ['bin/mmgen.js', 'generate', runDir, '--text', 'heart', '--n', '2', '--out', join(root, 'out'), ...flags], { encoding: 'utf8' });
