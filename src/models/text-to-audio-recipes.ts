@@ -5,7 +5,7 @@ import { Tokenizer } from '../modalities/text/index.js';
 import { Text2AudioGan, text2audioGanConfig } from './text2audio-gan.js';
 import { Text2AudioVae, text2audioVaeConfig } from './text2audio-vae.js';
 import type { AudioShape, TextToAudioModel } from './text-to-audio.js';
-import { type GenerationSetup, type LoadRunOptions, calibrateFromDataset, loadGenerationWeights, parseRunConfig, readRunConfig } from './text-to-image.js';
+import { type GenerationSetup, type LoadRunOptions, loadGenerationWeights, parseRunConfig, readRunConfig } from './text-to-image.js';
 import type { runSettings } from './text-conditioned.js';
 
 type RunSettings = z.output<z.ZodObject<typeof runSettings>>;
@@ -76,12 +76,6 @@ export async function loadTextToAudioRun(runDir: string, options: LoadRunOptions
   if (!audio || !Number.isInteger(audio.sampleRate) || !Number.isInteger(audio.samples)) throw new Error(`${runDir}/config.json lacks audioShape; was it written by \`mmgen train\`?`);
   const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
   const model = recipe.create(config, tokenizer, audio);
-  await loadGenerationWeights(runDir, model);
   const dataset = recipe.dataset(config);
-  try {
-    return { model, recipe, config, dataset, ...(await calibrateFromDataset(model, dataset, options.rejection)) };
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
+  return { model, recipe, config, dataset, ...(await loadGenerationWeights(runDir, model, dataset, options)) };
 }

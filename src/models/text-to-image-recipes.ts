@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { Tokenizer } from '../modalities/text/index.js';
 import { Text2ImageGan, text2imageGanConfig } from './text2image-gan.js';
 import { Text2ImageVae, text2imageVaeConfig } from './text2image-vae.js';
-import { type GenerationSetup, type ImageShape, type LoadRunOptions, type TextToImageModel, calibrateFromDataset, loadGenerationWeights, parseRunConfig, readRunConfig } from './text-to-image.js';
+import { type GenerationSetup, type ImageShape, type LoadRunOptions, type TextToImageModel, loadGenerationWeights, parseRunConfig, readRunConfig } from './text-to-image.js';
 
 export interface TextToImageRecipe {
   name: string;
@@ -66,12 +66,6 @@ export async function loadTextToImageRun(runDir: string, options: LoadRunOptions
   if (!shape || !Number.isInteger(shape.size) || !Number.isInteger(shape.channels)) throw new Error(`${runDir}/config.json lacks imageShape; was it written by \`mmgen train\`?`);
   const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
   const model = recipe.create(config, tokenizer, shape);
-  await loadGenerationWeights(runDir, model);
   const dataset = recipe.dataset(config);
-  try {
-    return { model, recipe, config, dataset, ...(await calibrateFromDataset(model, dataset, options.rejection)) };
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
+  return { model, recipe, config, dataset, ...(await loadGenerationWeights(runDir, model, dataset, options)) };
 }

@@ -54,21 +54,6 @@ export function parseRunConfig(runDir: string, recipe: { name: string; schema: z
   return parsed.data;
 }
 
-/** Loads model.safetensors of a run into a model for generation; disposes the model on failure. */
-export async function loadGenerationWeights(runDir: string, model: { loadForGeneration(weights: Map<string, Tensor>): void; dispose(): void }): Promise<void> {
-  try {
-    const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));
-    try {
-      model.loadForGeneration(tensors);
-    } finally {
-      dispose([...tensors.values()]);
-    }
-  } catch (error) {
-    model.dispose();
-    throw new Error(`cannot load the weights of ${runDir}: ${(error as Error).message}`);
-  }
-}
-
 export interface LoadRunOptions {
   /** Share of draws the discriminator rejects, overriding the run's generation.rejection (0 = off; GAN runs). */
   rejection?: number;
@@ -82,13 +67,45 @@ export interface GenerationSetup {
   notice?: string;
 }
 
+/** What loading a run for generation needs of its model (text→image and text→audio alike). */
+interface GenerationModel {
+  readonly rejection?: number;
+  calibrateGeneration?(captions: readonly string[], fraction?: number): string | undefined;
+  loadForGeneration(weights: Map<string, Tensor>): void;
+  dispose(): void;
+}
+
+/**
+ * Loads model.safetensors of a run into a model for generation, then prepares its generation-time sampling
+ * (a GAN's rejection threshold, on the training captions of `datasetDir`). Disposes the model on failure.
+ */
+export async function loadGenerationWeights(runDir: string, model: GenerationModel, datasetDir: string, options: LoadRunOptions = {}): Promise<GenerationSetup> {
+  try {
+    const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));
+    try {
+      model.loadForGeneration(tensors);
+    } finally {
+      dispose([...tensors.values()]);
+    }
+  } catch (error) {
+    model.dispose();
+    throw new Error(`cannot load the weights of ${runDir}: ${(error as Error).message}`);
+  }
+  try {
+    return await calibrateFromDataset(model, datasetDir, options.rejection);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
 /**
  * Calibrates a loaded run's generation-time sampling on its dataset's training captions. `fraction` is the
  * user's override of the rejected share (0 = off); when the user asked for it, failing is an error, and
  * otherwise a notice (generation then uses every draw).
  */
-export async function calibrateFromDataset(
-  model: { readonly rejection?: number; calibrateGeneration?(captions: readonly string[], fraction?: number): string | undefined },
+async function calibrateFromDataset(
+  model: GenerationModel,
   datasetDir: string,
   fraction?: number,
 ): Promise<GenerationSetup> {

@@ -359,7 +359,7 @@ export class Text2ImageGan implements TextToImageModel {
   calibrateGeneration(captions: readonly string[], fraction = this.config.generation.rejection): string | undefined {
     this.threshold = undefined;
     if (fraction === 0) return undefined;
-    if (!this.hasTrainedDiscriminator) throw new Error('the run\'s model.safetensors has no discriminator weights, so rejection sampling is off');
+    if (!this.hasTrainedDiscriminator) throw new Error('the run\'s model.safetensors has no discriminator weights to score the draws');
     this.threshold = calibrateRejection(this.critic(this.emaGenerator), captions, { ...this.config.generation, fraction });
     return describeRejection(this.threshold);
   }

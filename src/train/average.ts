@@ -3,8 +3,9 @@
 // EMA's own: late in a GAN run the generator still wanders from checkpoint to checkpoint, and FID with it
 // (Fashion-MNIST: 1.06 / 0.96 / 1.02 at one checkpoint, 1.15 / 1.11 / 1.16 at the last; the average of the
 // last nine gave 1.06 / 0.99 / 1.03).
-import { copyFile, mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { writeFileAtomic } from '../data/files.js';
 import { join, resolve } from 'node:path';
 import { type Tensor, dispose, tidy } from '../tensor/index.js';
 import { loadSafetensors, saveSafetensors } from '../tensor/safetensors.js';
@@ -49,21 +50,18 @@ export async function averageCheckpoints(runDir: string, out: string, options: A
       newest = tensors;
     }
     if (sums.size === 0) throw new Error(`${runDir}'s checkpoints hold no EMA weights (ema.*) to average`);
-    const output = new Map(newest);
-    for (const [key, sum] of sums) output.set(key, tidy(() => sum.div(chosen.length)));
-    await mkdir(out, { recursive: true });
-    for (const file of ['config.json', 'tokenizer.json'].filter((name) => existsSync(join(runDir, name)))) {
-      const temporary = join(out, `${file}.tmp-${process.pid}`);
-      await copyFile(join(runDir, file), temporary);
-      await rename(temporary, join(out, file));
+    const averages = new Map([...sums].map(([key, sum]) => [key, tidy(() => sum.div(chosen.length))]));
+    try {
+      await mkdir(out, { recursive: true });
+      for (const file of ['config.json', 'tokenizer.json'].filter((name) => existsSync(join(runDir, name)))) {
+        await writeFileAtomic(join(out, file), await readFile(join(runDir, file)));
+      }
+      await saveSafetensors(join(out, 'model.safetensors'), new Map([...(newest ?? []), ...averages]));
+    } finally {
+      dispose([...averages.values()]);
     }
-    await saveSafetensors(join(out, 'model.safetensors'), output);
-    for (const key of sums.keys()) output.get(key)?.dispose();
     const steps = chosen.map(stepOf);
-    const record = { averagedFrom: resolve(runDir), steps, createdAt: new Date().toISOString() };
-    const temporary = join(out, `averaged.json.tmp-${process.pid}`);
-    await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`);
-    await rename(temporary, join(out, 'averaged.json'));
+    await writeFileAtomic(join(out, 'averaged.json'), `${JSON.stringify({ averagedFrom: resolve(runDir), steps, createdAt: new Date().toISOString() }, null, 2)}\n`);
     return { steps, averaged: sums.size };
   } finally {
     dispose([...sums.values()]);

@@ -11,9 +11,8 @@ import { join } from 'node:path';
 import { Tokenizer } from '../../src/modalities/text/index.js';
 import { type RealnessCritic, calibrateRejection, generateWithRejection } from '../../src/models/rejection-sampling.js';
 import { generateFromPrompts } from '../../src/models/text-to-image.js';
-import { buildDataset } from '../../src/data/builders/index.js';
-import { TEXT_TO_IMAGE_RECIPES, loadTextToImageRun } from '../../src/models/text-to-image-recipes.js';
-import { trainTextToImage } from '../../src/train/sessions/text-to-image.js';
+import { loadTextToImageRun } from '../../src/models/text-to-image-recipes.js';
+import { trainTinyGanRun } from './tiny-gan-run.js';
 import { type Tensor, memory, tidy } from '../../src/tensor/index.js';
 import { Module } from '../../src/nn/index.js';
 
@@ -90,18 +89,7 @@ test('rejection: after its rounds an image keeps its best-scored draw', () => {
 test('a loaded GAN run rejects as configured, 0 turns it off, and a run without its dataset still generates', async () => {
   const root = await mkdtemp(join(tmpdir(), 'mmgen-rejection-'));
   try {
-    const dataset = join(root, 'shapes');
-    await buildDataset({ builder: 'shapes', out: dataset, seed: 3, options: { level: 1, count: 60 } });
-    const recipe = TEXT_TO_IMAGE_RECIPES.find((entry) => entry.name === 'text2image-gan')!;
-    const runDir = join(root, 'run');
-    const config = recipe.schema.parse({
-      recipe: 'text2image-gan', dataset, seed: 2,
-      model: { noiseDim: 8, textEmbedding: 8, textHidden: 16, conditionDim: 16, generatorChannels: 16, discriminatorChannels: 8 },
-      training: { steps: 4, batchSize: 8, logEvery: 1, classifierWarmup: 1 },
-      generation: { rejection: 0.1, calibrationImages: 64 },
-    });
-    const { model: trained } = await trainTextToImage(recipe, config, { runDir });
-    trained.dispose();
+    const { runDir } = await trainTinyGanRun(root, { seed: 2, images: 60, training: { classifierWarmup: 1 }, generation: { rejection: 0.1, calibrationImages: 64 } });
     const before = memory().tensors;
     const rejecting = await loadTextToImageRun(runDir);
     assert.match(rejecting.generation ?? '', /lowest 10 % on 64 training captions/);

@@ -6,9 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDataset } from '../../src/data/builders/index.js';
-import { TEXT_TO_IMAGE_RECIPES, loadTextToImageRun } from '../../src/models/text-to-image-recipes.js';
-import { trainTextToImage } from '../../src/train/sessions/text-to-image.js';
+import { loadTextToImageRun } from '../../src/models/text-to-image-recipes.js';
+import { trainTinyGanRun } from '../models/tiny-gan-run.js';
 import { averageCheckpoints } from '../../src/train/average.js';
 import { loadSafetensors } from '../../src/tensor/safetensors.js';
 import { dispose, memory } from '../../src/tensor/index.js';
@@ -16,17 +15,7 @@ import { dispose, memory } from '../../src/tensor/index.js';
 test('averaging a run\'s checkpoints: mean EMA weights, newest other weights, a loadable run, clear errors', async () => {
   const root = await mkdtemp(join(tmpdir(), 'mmgen-average-'));
   try {
-    const dataset = join(root, 'shapes');
-    await buildDataset({ builder: 'shapes', out: dataset, seed: 3, options: { level: 1, count: 40 } });
-    const recipe = TEXT_TO_IMAGE_RECIPES.find((entry) => entry.name === 'text2image-gan')!;
-    const runDir = join(root, 'run');
-    const config = recipe.schema.parse({
-      recipe: 'text2image-gan', dataset, seed: 1,
-      model: { noiseDim: 8, textEmbedding: 8, textHidden: 16, conditionDim: 16, generatorChannels: 16, discriminatorChannels: 8 },
-      training: { steps: 4, batchSize: 8, logEvery: 1, classifierWarmup: 0, checkpointEvery: 1, keepLast: 3, emaDecay: 0.5 },
-    });
-    const { model } = await trainTextToImage(recipe, config, { runDir });
-    model.dispose();
+    const { runDir } = await trainTinyGanRun(root, { seed: 1, images: 40, training: { classifierWarmup: 0, checkpointEvery: 1, keepLast: 3, emaDecay: 0.5 } });
     const before = memory().tensors;
     const out = join(root, 'averaged');
     const result = await averageCheckpoints(runDir, out, { fromStep: 3 });
