@@ -3,7 +3,7 @@
 // resume on exactly the batch an uninterrupted run would have seen next.
 import { Generator as RandomGenerator, Tensor, randperm, tensor, tidy } from '../tensor/index.js';
 import type { ManifestEntry } from './format.js';
-import type { LoadedSplit } from './loader.js';
+import type { LoadedSplit, PresenceName } from './loader.js';
 import { mixSeed } from './random.js';
 
 export interface BatchCursor {
@@ -32,6 +32,8 @@ export interface Batch {
   tokens?: Tensor;
   lengths?: Tensor;
   labels: Map<string, Tensor>;
+  /** Which rows have each modality (only for splits loaded with `missing: 'allow'`). */
+  presence: Map<PresenceName, Tensor>;
   entries: ManifestEntry[];
   epoch: number;
 }
@@ -134,7 +136,9 @@ export class BatchLoader {
       if (images && this.imagesAsFloat && images.dtype === 'uint8') images = images.float().div(127.5).sub(1);
       const labels = new Map<string, Tensor>();
       for (const [name, values] of split.labels) labels.set(name, values.indexSelect(0, indices));
-      const batch: Batch = { indices, labels, entries, epoch };
+      const presence = new Map<PresenceName, Tensor>();
+      for (const [name, values] of split.presence) presence.set(name, values.indexSelect(0, indices));
+      const batch: Batch = { indices, labels, presence, entries, epoch };
       if (images) batch.images = images;
       if (split.audio) batch.audio = split.audio.indexSelect(0, indices);
       if (split.tokens) batch.tokens = split.tokens.indexSelect(0, indices);
@@ -146,5 +150,5 @@ export class BatchLoader {
 
 /** Frees a batch's tensors. */
 export function disposeBatch(batch: Batch): void {
-  for (const value of [batch.indices, batch.images, batch.audio, batch.tokens, batch.lengths, ...batch.labels.values()]) value?.dispose();
+  for (const value of [batch.indices, batch.images, batch.audio, batch.tokens, batch.lengths, ...batch.labels.values(), ...batch.presence.values()]) value?.dispose();
 }

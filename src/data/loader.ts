@@ -34,7 +34,16 @@ export interface LoadOptions {
   concurrency?: number;
   onEvent?: DataEventHandler;
   signal?: AbortSignal;
+  /**
+   * 'allow': a sample may lack its image, audio or text (an empty caption); the gap is filled with zeros
+   * (a black picture, silence, an empty caption) and `presence` says which samples have each modality.
+   * Default 'error': every sample must have every modality the dataset has.
+   */
+  missing?: 'error' | 'allow';
 }
+
+/** The modalities a sample can have. */
+export type PresenceName = 'image' | 'audio' | 'text';
 
 export interface LoadedSplit {
   dataset: Dataset;
@@ -47,6 +56,8 @@ export interface LoadedSplit {
   lengths?: Tensor;
   /** Attribute name → value index per sample (indices into dataset.info.attributes[name]). */
   labels: Map<string, Tensor>;
+  /** With `missing: 'allow'`: float [N] per loaded modality, 1 where the sample has it. */
+  presence: Map<PresenceName, Tensor>;
   /** Frees every tensor of the split. */
   dispose(): void;
 }
@@ -77,6 +88,7 @@ export async function loadSplit(source: string | Dataset, options: LoadOptions):
   const imageMode = options.images ?? 'float32';
   const wantImages = imageMode !== false && info.modalities.image !== undefined;
   const wantAudio = (options.audio ?? true) && info.modalities.audio !== undefined;
+  const allowMissing = options.missing === 'allow';
 
   let imageBytes: Uint8Array | undefined;
   const imageInfo = info.modalities.image;
@@ -86,6 +98,7 @@ export async function loadSplit(source: string | Dataset, options: LoadOptions):
     const report = progressReporter(options.onEvent, count, `reading ${options.split} images`);
     await runPool(count, concurrency, async (index) => {
       const entry = entries[index] as ManifestEntry;
+      if (entry.image === undefined && allowMissing) return;
       if (entry.image === undefined) throw new Error(`${dataset.dir}: sample ${entry.id} has no image but the dataset has the image modality`);
       (imageBytes as Uint8Array).set(await decodeDatasetImage(join(dataset.dir, entry.image), imageInfo), index * perImage);
     }, report, options.signal);
@@ -98,6 +111,7 @@ export async function loadSplit(source: string | Dataset, options: LoadOptions):
     const report = progressReporter(options.onEvent, count, `reading ${options.split} audio`);
     await runPool(count, concurrency, async (index) => {
       const entry = entries[index] as ManifestEntry;
+      if (entry.audio === undefined && allowMissing) return;
       if (entry.audio === undefined) throw new Error(`${dataset.dir}: sample ${entry.id} has no audio but the dataset has the audio modality`);
       (audioSamples as Float32Array).set(await decodeDatasetAudio(join(dataset.dir, entry.audio), audioInfo), index * audioInfo.samples);
     }, report, options.signal);
@@ -123,9 +137,16 @@ export async function loadSplit(source: string | Dataset, options: LoadOptions):
       });
       labels.set(name, tensor(indices));
     }
-    return { images, audio, tokens: text?.tokens, lengths: text?.lengths, labels };
+    const presence = new Map<PresenceName, Tensor>();
+    if (allowMissing) {
+      const mask = (has: (entry: ManifestEntry) => boolean): Tensor => tensor(Float32Array.from(entries, (entry) => (has(entry) ? 1 : 0)));
+      if (images) presence.set('image', mask((entry) => entry.image !== undefined));
+      if (audio) presence.set('audio', mask((entry) => entry.audio !== undefined));
+      if (text) presence.set('text', mask((entry) => entry.text.trim() !== ''));
+    }
+    return { images, audio, tokens: text?.tokens, lengths: text?.lengths, labels, presence };
   });
-  const owned = [tensors.images, tensors.audio, tensors.tokens, tensors.lengths, ...tensors.labels.values()].filter((t): t is Tensor => t !== undefined);
+  const owned = [tensors.images, tensors.audio, tensors.tokens, tensors.lengths, ...tensors.labels.values(), ...tensors.presence.values()].filter((t): t is Tensor => t !== undefined);
   for (const owner of owned) keep(owner);
   return {
     dataset,
@@ -136,6 +157,7 @@ export async function loadSplit(source: string | Dataset, options: LoadOptions):
     ...(tensors.audio ? { audio: tensors.audio } : {}),
     ...(tensors.tokens ? { tokens: tensors.tokens, lengths: tensors.lengths } : {}),
     labels: tensors.labels,
+    presence: tensors.presence,
     dispose: () => {
       for (const owner of owned) owner.dispose();
     },

@@ -7,6 +7,8 @@ import { TEXT_TO_AUDIO_RECIPES } from '../models/text-to-audio-recipes.js';
 import { trainTextToAudio } from './sessions/text-to-audio.js';
 import type { TrainResult } from './loop.js';
 import { TEXT_WRITER_RECIPES } from './text-writer-recipes.js';
+import { type JointVaeConfig, jointVaeConfig } from '../models/joint-vae.js';
+import { trainJointVae } from './sessions/joint.js';
 
 export interface RecipeEntry {
   name: string;
@@ -36,6 +38,16 @@ export const RECIPES: readonly RecipeEntry[] = [
   ...TEXT_TO_IMAGE_RECIPES.map((recipe) => entry(recipe, trainTextToImage)),
   ...TEXT_TO_AUDIO_RECIPES.map((recipe) => entry(recipe, trainTextToAudio)),
   ...TEXT_WRITER_RECIPES,
+  {
+    name: 'joint-vae',
+    description: 'one model over text, image and sound: any subset in, the rest out, or all sampled together (poe, mopoe, moe, mmvae+)',
+    schema: jointVaeConfig,
+    train: async (config: unknown, options: SessionOptions) => {
+      const { result, model } = await trainJointVae(config as JointVaeConfig, options);
+      model.dispose();
+      return result;
+    },
+  },
 ];
 
 export function getRecipe(name: unknown): RecipeEntry {

@@ -1,0 +1,231 @@
+// Recipe joint-vae: one model over text, image and sound (whichever the dataset has). Each modality has an
+// encoder and a decoder (models/joint/parts.ts) around a shared latent z, with optional private latents per
+// modality; `model.mixing` says how the joint posterior is formed from the modalities' experts (poe, mopoe,
+// moe, mmvae+; models/joint/objectives.ts). From any subset of modalities it infers z and decodes the rest;
+// from the prior, or a Gaussian mixture fitted on the aggregate posterior, it samples all of them together.
+import { z } from 'zod';
+import { Adam } from '../optim/index.js';
+import type { Module } from '../nn/index.js';
+import { Generator, Tensor, cat, multinomial, noGrad, ones, rand, randn, stack, tensor, tidy } from '../tensor/index.js';
+import { timeLimitMinutes } from '../train/config.js';
+import { decodingConfig } from './text-writer.js';
+import { productOfExperts, selectRows } from './joint/experts.js';
+import { JointNetwork } from './joint/network.js';
+import { MixtureSampler } from './joint/latent-sampler.js';
+import { type JointBatch, type JointLosses, jointLoss } from './joint/objectives.js';
+import { type JointShapes, partsConfig } from './joint/part-config.js';
+import { type JointOutput, decodeTargets } from './joint/outputs.js';
+import type { ModalityData, ModalityName } from './joint/parts.js';
+
+export const jointVaeConfig = z.strictObject({
+  recipe: z.literal('joint-vae'),
+  dataset: z.string().min(1),
+  seed: z.number().int().nonnegative().default(0),
+  model: partsConfig.extend({
+    mixing: z.enum(['poe', 'mopoe', 'moe', 'mmvae+']).default('mopoe'),
+    latentDim: z.number().int().positive().default(32),
+    /** Private latent per modality (MMVAE+ / DMVAE style); 0 = shared latent only. mmvae+ needs it. */
+    privateDim: z.number().int().nonnegative().default(0),
+    /** moe and mmvae+: the ELBO (one draw), or the IWAE bound with DReG's or the plain gradient over `samples` draws. */
+    estimator: z.enum(['elbo', 'iwae', 'dreg']).default('elbo'),
+    samples: z.number().int().min(1).max(64).default(4),
+    /** poe: random subsets trained per step besides the full set and each single modality. */
+    poeSubsets: z.number().int().nonnegative().default(1),
+  }).prefault({}),
+  training: z.strictObject({
+    steps: z.number().int().positive().default(3000),
+    batchSize: z.number().int().positive().default(32),
+    lr: z.number().positive().default(1e-3),
+    beta: z.number().min(0).default(1),
+    /** β rises linearly from 0 over these steps (KL annealing). */
+    klWarmupSteps: z.number().int().nonnegative().default(500),
+    sampleEvery: z.number().int().positive().default(250),
+    checkpointEvery: z.number().int().positive().default(500),
+    keepLast: z.number().int().positive().default(3),
+    logEvery: z.number().int().positive().default(5),
+    trainLimit: z.number().int().positive().optional(),
+    timeLimitMinutes,
+  }).prefault({}),
+  sampling: z.strictObject({
+    /** Joint samples from the prior, or from a diagonal Gaussian mixture fitted on the training posteriors after training. */
+    latent: z.enum(['prior', 'mixture']).default('mixture'),
+    components: z.number().int().positive().default(16),
+  }).prefault({}),
+  decoding: decodingConfig,
+}).superRefine((config, context) => {
+  if (config.model.mixing === 'mmvae+' && config.model.privateDim === 0) {
+    context.addIssue({ code: 'custom', path: ['model', 'privateDim'], message: 'mixing "mmvae+" needs private latents: set model.privateDim (e.g. 16)' });
+  }
+});
+export type JointVaeConfig = z.output<typeof jointVaeConfig>;
+
+/** Inputs of a translation: any non-empty subset of the run's modalities, R rows each. */
+export type JointInputs = Partial<Record<ModalityName, ModalityData>>;
+
+export interface TranslateOptions {
+  to: ModalityName[];
+  /** Draws per input row (outputs are row-major: row 0's draws first). */
+  n?: number;
+  seed?: number;
+  /** Scale of the posterior's spread: 1 draws from it, 0 takes its mean. */
+  temperature?: number;
+}
+
+export class JointVae {
+  readonly network: JointNetwork;
+  readonly optimizer: Adam;
+  readonly trainingRandom: Generator;
+  /** Fitted on the training posteriors when training ends (saved as latent-mixture.safetensors). */
+  readonly sampler: MixtureSampler;
+
+  constructor(readonly config: JointVaeConfig, readonly shapes: JointShapes) {
+    const m = config.model;
+    this.network = new JointNetwork({ parts: m, sharedDim: m.latentDim, privateDim: m.privateDim }, shapes);
+    this.sampler = new MixtureSampler(config.sampling.components, m.latentDim);
+    this.optimizer = new Adam(this.network.parameters(), { lr: config.training.lr });
+    this.trainingRandom = new Generator(config.seed + 1);
+  }
+
+  get names(): ModalityName[] {
+    return this.network.names;
+  }
+  get modules(): Record<string, Module> {
+    return { network: this.network };
+  }
+  get optimizers(): Record<string, Adam> {
+    return { joint: this.optimizer };
+  }
+  get generators(): Record<string, Generator> {
+    return { training: this.trainingRandom };
+  }
+
+  /** β at a step: linear from 0 to training.beta over klWarmupSteps. */
+  betaAt(step: number): number {
+    const { beta, klWarmupSteps } = this.config.training;
+    return klWarmupSteps === 0 ? beta : beta * Math.min(1, step / klWarmupSteps);
+  }
+
+  /** The joint loss of a batch under the configured mixing, without a step (for tests and eval). */
+  losses(batch: JointBatch, beta: number): JointLosses {
+    const m = this.config.model;
+    const posteriors = this.network.parts.map((_, index) => this.network.posterior(index, batch.data[index] as ModalityData));
+    return jointLoss(this.network, batch, posteriors, this.trainingRandom, { mixing: m.mixing, estimator: m.estimator, samples: m.samples, poeSubsets: m.poeSubsets, beta });
+  }
+
+  trainStep(batch: JointBatch, step: number): Record<string, number> {
+    const beta = this.betaAt(step);
+    this.network.train();
+    const { reconstruction, kl } = tidy(() => {
+      const losses = this.losses(batch, beta);
+      this.optimizer.zeroGrad();
+      losses.loss.backward();
+      this.optimizer.step();
+      return { reconstruction: losses.reconstruction, kl: losses.kl };
+    });
+    return { reconstruction, kl, beta };
+  }
+
+  /**
+   * Shared latents [R·n, Z] for R input rows given some modalities: the product of their experts (poe,
+   * mopoe) or a draw from one of them (moe, mmvae+), n draws per row, row-major.
+   */
+  inferShared(inputs: JointInputs, n: number, generator: Generator, temperature: number): Tensor {
+    const given = this.names.filter((name) => inputs[name] !== undefined);
+    if (given.length === 0) throw new Error(`give at least one input (this run reads ${this.names.join(', ')})`);
+    return noGrad(() => tidy(() => {
+      this.network.eval();
+      const experts = given.map((name) => {
+        const index = this.network.indexOf(name);
+        const part = this.network.part(name);
+        const data = inputs[name] as ModalityData;
+        const rows = rowCount(data);
+        const repeated = part.pick(data, tensor(BigInt64Array.from({ length: rows * n }, (_, i) => BigInt(Math.floor(i / n)))));
+        return this.network.posterior(index, repeated).shared;
+      });
+      const total = experts[0]?.mean.shape[0] ?? 0;
+      const draw = (mean: Tensor, logVar: Tensor): Tensor => mean.add(logVar.mul(0.5).exp().mul(randn(mean.shape, { generator })).mul(temperature));
+      if (this.config.model.mixing === 'poe' || this.config.model.mixing === 'mopoe') {
+        const product = productOfExperts(experts, experts.map(() => ones([total])));
+        return draw(product.mean, product.logVar);
+      }
+      const draws = experts.map((expert) => draw(expert.mean, expert.logVar));
+      if (draws.length === 1) return draws[0] as Tensor;
+      const choice = rand([total], { generator }).mul(draws.length).floor().clamp(0, draws.length - 1).long();
+      return selectRows(draws, choice);
+    }));
+  }
+
+  /**
+   * Fits the latent mixture on the training posteriors: per row, the mean of the product of its present
+   * modalities' experts (poe, mopoe) or of one present modality's expert (moe, mmvae+). Returns the fit's
+   * mean log-likelihood.
+   */
+  fitSampler(batches: Iterable<JointBatch>, seed: number): number {
+    const generator = new Generator(seed);
+    const means: Tensor[] = [];
+    try {
+      this.network.eval();
+      for (const batch of batches) {
+        means.push(noGrad(() => tidy(() => {
+          const experts = this.network.parts.map((_, index) => this.network.posterior(index, batch.data[index] as ModalityData).shared);
+          if (this.config.model.mixing === 'poe' || this.config.model.mixing === 'mopoe') return productOfExperts(experts, batch.presence).mean;
+          const choice = multinomial(stack(batch.presence, 1).add(1e-9), 1, false, generator).reshape(-1);
+          return selectRows(experts.map((expert) => expert.mean), choice);
+        })));
+      }
+      const points = cat(means, 0);
+      try {
+        return this.sampler.fit(points, seed);
+      } finally {
+        points.dispose();
+      }
+    } finally {
+      for (const value of means) value.dispose();
+      generator.dispose();
+    }
+  }
+
+  /** Any non-empty subset of modalities in → the requested modalities out; the same seed gives the same bytes. */
+  translate(inputs: JointInputs, options: TranslateOptions): JointOutput {
+    const n = options.n ?? 1;
+    const generator = new Generator(options.seed ?? 0);
+    try {
+      const shared = this.inferShared(inputs, n, generator, options.temperature ?? 1);
+      try {
+        return decodeTargets(this.network, shared, options.to, generator, this.config.decoding, options.seed ?? 0);
+      } finally {
+        shared.dispose();
+      }
+    } finally {
+      generator.dispose();
+    }
+  }
+
+  /** n joint samples of every modality, from the fitted mixture when configured (and fitted), else the prior. */
+  sample(n: number, seed = 0): JointOutput {
+    const generator = new Generator(seed);
+    try {
+      const fromMixture = this.config.sampling.latent === 'mixture' && this.sampler.isFitted;
+      const shared = fromMixture ? this.sampler.sample(n, generator) : randn([n, this.network.sharedDim], { generator });
+      try {
+        return decodeTargets(this.network, shared, this.names, generator, this.config.decoding, seed);
+      } finally {
+        shared.dispose();
+      }
+    } finally {
+      generator.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.network.dispose();
+    this.sampler.dispose();
+    this.optimizer.dispose();
+    this.trainingRandom.dispose();
+  }
+}
+
+/** Rows of a modality's data. */
+export function rowCount(data: ModalityData): number {
+  return (data instanceof Tensor ? data.shape[0] : data.tokens.shape[0]) ?? 0;
+}

@@ -1,0 +1,55 @@
+// Decoding shared latents into the modalities asked for: pictures, captions (the decoding config's search)
+// and clips (spectrograms turned into sound by the codec's Griffin-Lim). A private latent, where the run has
+// them, is drawn from its prior for each output. Shared by joint-vae and joint-diffusion.
+import type { GeneratedText, GenerateTextOptions } from '../../modalities/text/generate.js';
+import { type Generator, type Tensor, noGrad, randn, tidy } from '../../tensor/index.js';
+import type { JointNetwork } from './network.js';
+import { type ModalityName, PicturePart, TextPart } from './parts.js';
+
+export interface JointOutput {
+  /** [N, C, S, S] in [-1, 1]; the caller disposes it. */
+  image?: Tensor;
+  text?: GeneratedText[];
+  /** Spectrograms [N, 1, S, S] in [-1, 1] (the caller disposes them) and one clip per row. */
+  audio?: { spectrograms: Tensor; clips: Float32Array[]; sampleRate: number };
+}
+
+/** What decoding needs of a joint network. */
+export type DecodingNetwork = Pick<JointNetwork, 'names' | 'part' | 'privateDim' | 'codec' | 'eval'>;
+
+/** Frees a joint output's tensors. */
+export function disposeOutput(output: JointOutput): void {
+  output.image?.dispose();
+  output.audio?.spectrograms.dispose();
+}
+
+export function decodeTargets(network: DecodingNetwork, shared: Tensor, to: readonly ModalityName[], generator: Generator, decoding: GenerateTextOptions, seed: number): JointOutput {
+  for (const name of to) if (!network.names.includes(name)) throw new Error(`this run cannot produce ${name} (its modalities: ${network.names.join(', ')}); choose --to from ${network.names.join(', ')}`);
+  network.eval();
+  const rows = shared.shape[0] ?? 0;
+  const output: JointOutput = {};
+  try {
+    for (const name of network.names.filter((candidate) => to.includes(candidate))) {
+      const privateLatent = randn([rows, network.privateDim], { generator });
+      try {
+        const part = network.part(name);
+        if (part instanceof TextPart) output.text = part.write(shared, privateLatent, { ...decoding, sample: undefined } as GenerateTextOptions);
+        else if (part instanceof PicturePart) {
+          const pictures = noGrad(() => tidy(() => part.decode(shared, privateLatent)));
+          if (name === 'image') output.image = pictures;
+          else {
+            const codec = network.codec;
+            if (!codec) throw new Error('this run has no spectrogram codec to turn its spectrograms into sound');
+            output.audio = { spectrograms: pictures, clips: codec.decode(pictures, seed), sampleRate: codec.settings.sampleRate };
+          }
+        }
+      } finally {
+        privateLatent.dispose();
+      }
+    }
+    return output;
+  } catch (error) {
+    disposeOutput(output);
+    throw error;
+  }
+}

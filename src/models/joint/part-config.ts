@@ -1,0 +1,69 @@
+// The per-modality settings of a joint recipe's config, and building the parts from them for the
+// modalities a dataset has. Shared by joint-vae and joint-diffusion.
+import { z } from 'zod';
+import type { Tokenizer } from '../../modalities/text/index.js';
+import type { SpectrogramCodec } from '../../modalities/audio/spectrogram-codec.js';
+import { spectrogramConfig, makeCodec, type AudioShape } from '../text-to-audio.js';
+import type { ImageShape } from '../text-to-image.js';
+import { type ModalityName, type ModalityPart, PicturePart, TextPart } from './parts.js';
+
+const pictureSettings = {
+  encoderChannels: z.number().int().positive().default(32),
+  /** Channels at 4×4 in the decoder; halved per upsampling. */
+  decoderChannels: z.number().int().positive().default(256),
+  block: z.enum(['plain', 'residual']).default('plain'),
+  /** Likelihood weight: log p = −weight · Σ (x − x̂)² over pixels. */
+  weight: z.number().positive().default(1),
+};
+
+export const partsConfig = z.strictObject({
+  /** Width of every encoder's feature vector (before the posterior heads). */
+  featureDim: z.number().int().positive().default(256),
+  image: z.strictObject(pictureSettings).prefault({}),
+  audio: z.strictObject({ ...pictureSettings, spectrogram: spectrogramConfig.prefault({}) }).prefault({}),
+  text: z.strictObject({
+    embeddingDim: z.number().int().positive().default(64),
+    /** GRU width of the decoder (the encoder's two directions share it). */
+    hiddenSize: z.number().int().positive().default(256),
+    memorySlots: z.number().int().positive().default(4),
+    dropout: z.number().min(0).max(0.9).default(0.1),
+    /** Likelihood weight: log p = −weight · Σ cross-entropy over tokens (balances a few words against thousands of pixels). */
+    weight: z.number().positive().default(50),
+  }).prefault({}),
+});
+export type PartsConfig = z.output<typeof partsConfig>;
+
+/** What a dataset gives a joint run: its picture and clip formats (when it has them) and the tokenizer. */
+export interface JointShapes {
+  image?: ImageShape | undefined;
+  audio?: AudioShape | undefined;
+  tokenizer: Tokenizer;
+}
+
+/** The modalities of a run, in the fixed order image, text, audio (bit m of a subset is modality m). */
+export function runModalities(shapes: JointShapes): ModalityName[] {
+  return [...(shapes.image ? (['image'] as const) : []), 'text', ...(shapes.audio ? (['audio'] as const) : [])];
+}
+
+export interface BuiltParts {
+  names: ModalityName[];
+  parts: ModalityPart[];
+  codec: SpectrogramCodec | undefined;
+}
+
+/** One part per modality of the run, decoding from a shared latent of sharedDim and a private one of privateDim. */
+export function buildParts(config: PartsConfig, shapes: JointShapes, sharedDim: number, privateDim: number): BuiltParts {
+  const names = runModalities(shapes);
+  const codec = shapes.audio ? makeCodec(config.audio.spectrogram, shapes.audio) : undefined;
+  const parts = names.map((name): ModalityPart => {
+    const dims = { sharedDim, privateDim, featureDim: config.featureDim };
+    if (name === 'text') return new TextPart({ tokenizer: shapes.tokenizer, ...dims, ...config.text });
+    if (name === 'image' && shapes.image) {
+      const { encoderChannels, decoderChannels, block, weight } = config.image;
+      return new PicturePart({ name, size: shapes.image.size, channels: shapes.image.channels, ...dims, encoderChannels, decoderChannels, block, weight });
+    }
+    const { encoderChannels, decoderChannels, block, weight, spectrogram } = config.audio;
+    return new PicturePart({ name: 'audio', size: spectrogram.size, channels: 1, ...dims, encoderChannels, decoderChannels, block, weight });
+  });
+  return { names, parts, codec };
+}

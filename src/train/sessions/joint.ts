@@ -1,0 +1,144 @@
+// Wires a joint recipe to a dataset with two or three modalities and the training loop: the tokenizer from
+// the training captions (bos … eos), clips turned into log-mel spectrograms once, presence masks for samples
+// that lack a modality, seeded batches, a sample sheet of fixed captions translated into every other
+// modality, and — when training ends — the latent mixture fitted on the training posteriors.
+import { join } from 'node:path';
+import { BatchLoader, disposeBatch, type Batch, type BatchCursor } from '../../data/batches.js';
+import { type Dataset, readDataset } from '../../data/format.js';
+import { type LoadedSplit, loadSplit } from '../../data/loader.js';
+import type { Tokenizer } from '../../modalities/text/index.js';
+import { type JointVaeConfig, JointVae } from '../../models/joint-vae.js';
+import { writeJointOutput } from '../../models/joint/files.js';
+import { LATENT_MIXTURE_FILE } from '../../models/joint-run.js';
+import type { JointBatch } from '../../models/joint/objectives.js';
+import { disposeOutput } from '../../models/joint/outputs.js';
+import type { JointShapes } from '../../models/joint/part-config.js';
+import type { ModalityData, ModalityName } from '../../models/joint/parts.js';
+import { encodeCaptions } from '../../models/joint/captions.js';
+import { type Tensor, manualSeed } from '../../tensor/index.js';
+import { saveSafetensors } from '../../tensor/safetensors.js';
+import { type TrainResult, type TrainingTask, train } from '../loop.js';
+import { type SessionOptions, loopOptions, runTokenizer, samplePrompts } from './text-to-image.js';
+
+
+/** The picture and clip formats of a dataset, checked for what a joint run needs. */
+export function datasetShapes(dataset: Dataset, tokenizer: Tokenizer): JointShapes {
+  const { image, audio } = dataset.info.modalities;
+  if (!image && !audio) throw new Error(`dataset ${dataset.dir} has only text; a joint recipe needs captions with images, sounds or both (e.g. \`mmgen data build shapes --spoken\`)`);
+  if (image && image.width !== image.height) throw new Error(`a joint recipe needs square images; ${dataset.dir} has ${image.width}×${image.height}`);
+  return {
+    tokenizer,
+    ...(image ? { image: { channels: image.channels, size: image.width } } : {}),
+    ...(audio ? { audio: { sampleRate: audio.sampleRate, samples: audio.samples } } : {}),
+  };
+}
+
+/** A loaded split's rows as the joint model reads them: per modality, its data and presence. */
+export function jointBatchOf(names: readonly ModalityName[], batch: Pick<Batch, 'images' | 'audio' | 'tokens' | 'lengths' | 'presence'>): JointBatch {
+  const data = names.map((name): ModalityData => {
+    if (name === 'text') {
+      if (!batch.tokens || !batch.lengths) throw new Error('the batch lacks captions');
+      return { tokens: batch.tokens, lengths: batch.lengths };
+    }
+    const pictures = name === 'image' ? batch.images : batch.audio;
+    if (!pictures) throw new Error(`the batch lacks ${name}`);
+    return pictures;
+  });
+  const presence = names.map((name) => {
+    const mask = batch.presence.get(name);
+    if (!mask) throw new Error(`the batch has no presence mask for ${name}`);
+    return mask;
+  });
+  return { data, presence };
+}
+
+/** Loads a split for a joint model: images as bytes, clips as spectrograms, captions bos … eos, presence masks. */
+export async function loadJointSplit(dataset: Dataset, model: JointVae, options: { split: 'train' | 'val' | 'test'; limit?: number | undefined; onData?: SessionOptions['onData'] }): Promise<LoadedSplit> {
+  const tokenizer = model.shapes.tokenizer;
+  const split = await loadSplit(dataset, {
+    split: options.split, images: 'uint8', audio: true, missing: 'allow',
+    text: { tokenizer: { encode: (text: string) => encodeCaptions.ids(tokenizer, text), padId: tokenizer.padId }, padId: tokenizer.padId },
+    ...(options.limit ? { limit: options.limit } : {}),
+    ...(options.onData ? { onEvent: options.onData } : {}),
+  });
+  const codec = model.network.codec;
+  if (!split.audio || !codec) return split;
+  let spectrograms: Tensor;
+  try {
+    spectrograms = codec.encodeAll(split.audio);
+  } catch (error) {
+    split.dispose();
+    throw error;
+  }
+  const waveforms = split.audio;
+  waveforms.dispose();
+  const dispose = split.dispose;
+  // the waveforms are not needed once encoded (a full split is ~1 GB of float samples)
+  return { ...split, audio: spectrograms, dispose: () => { spectrograms.dispose(); try { dispose(); } catch { /* the waveforms are already freed */ } } };
+}
+
+export async function trainJointVae(config: JointVaeConfig, options: SessionOptions): Promise<{ result: TrainResult; model: JointVae }> {
+  const dataset = await readDataset(config.dataset);
+  const tokenizer = await runTokenizer(dataset, options);
+  const shapes = datasetShapes(dataset, tokenizer);
+  const t = config.training;
+  // seeded initialisation: the same seed gives the same initial weights in any process
+  if (!options.resume) manualSeed(config.seed);
+  const model = new JointVae(config, shapes);
+  let trainSplit: LoadedSplit | undefined;
+  try {
+    trainSplit = await loadJointSplit(dataset, model, { split: 'train', limit: t.trainLimit, onData: options.onData });
+    const split = trainSplit;
+    const loader = new BatchLoader(split, { batchSize: Math.min(t.batchSize, split.size), seed: config.seed, imagesAsFloat: true });
+    const prompts = samplePrompts({ entries: split.entries.filter((entry) => entry.text.trim() !== '') }, 8);
+    const task: TrainingTask = {
+      modules: model.modules,
+      optimizers: model.optimizers,
+      generators: model.generators,
+      step: (step: number) => {
+        const batch = loader.next();
+        try {
+          return model.trainStep(jointBatchOf(model.names, batch), step);
+        } finally {
+          disposeBatch(batch);
+        }
+      },
+      // fixed captions (and seed) at every sample step, so a user watches the same prompts improve
+      sample: async (folder: string, step: number) => {
+        const output = model.translate({ text: encodeCaptions.batch(tokenizer, prompts) }, { to: model.names.filter((name) => name !== 'text'), seed: config.seed + 7, temperature: 0 });
+        try {
+          const written = await writeJointOutput(join(folder, `step-${String(step).padStart(7, '0')}`), output, model.network.codec, { seed: config.seed + 7, sources: prompts.map((text) => ({ text })) });
+          return [written.sheet];
+        } finally {
+          disposeOutput(output);
+        }
+      },
+      cursor: () => loader.cursor,
+      restoreCursor: (cursor) => loader.restore(cursor as BatchCursor),
+    };
+    const result = await train(task, loopOptions(options, t, config.seed, { ...config, imageShape: shapes.image, audioShape: shapes.audio }));
+    if (!result.interrupted && result.step >= t.steps) await fitAndSaveSampler(model, split, options.runDir, config.seed);
+    return { result, model };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  } finally {
+    trainSplit?.dispose();
+  }
+}
+
+/** Fits the latent mixture on up to 4096 training rows (in manifest order) and saves it beside the weights. */
+async function fitAndSaveSampler(model: JointVae, split: LoadedSplit, runDir: string, seed: number): Promise<void> {
+  const loader = new BatchLoader(split, { batchSize: Math.min(256, split.size), shuffle: false, dropLast: false, imagesAsFloat: true });
+  const batches: Batch[] = [];
+  try {
+    for (const batch of loader.epochBatches()) {
+      batches.push(batch);
+      if (batches.length * 256 >= 4096) break;
+    }
+    model.fitSampler(batches.map((batch) => jointBatchOf(model.names, batch)), seed + 11);
+  } finally {
+    for (const batch of batches) disposeBatch(batch);
+  }
+  await saveSafetensors(join(runDir, LATENT_MIXTURE_FILE), model.sampler.stateDict());
+}
