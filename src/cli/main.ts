@@ -10,6 +10,7 @@ import { registerAverage } from './commands/average.js';
 import { registerEval } from './commands/eval.js';
 import { registerCaption } from './commands/caption.js';
 import { registerTranscribe } from './commands/transcribe.js';
+import { registerJoint } from './commands/joint.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerCaption(program);
   registerTranscribe(program);
+  registerJoint(program);
   return program;
 }
 
