@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { type Tensor, noGrad } from '../../tensor/index.js';
 import { tensorToImages, writeContactSheet } from '../../modalities/image/index.js';
 import { Judge } from '../../models/judge.js';
+import { runJointEval } from './eval-joint.js';
 import { DEFAULT_JUDGE_STEPS, trainJudge } from '../../models/judge-train.js';
 import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
 import { type CaptionResult, DEFAULT_PROTOCOL, evaluateTextToImage, metricRows, unknownWordsSentence, writeReport } from '../../eval/index.js';
@@ -27,7 +28,7 @@ import { runTranscriberEval } from './eval-transcriber.js';
 import { consensusOptions } from '../search-flags.js';
 import { REJECTION_HELP, collect, integerFlag, percent, rejectionFlag } from '../flags.js';
 
-export interface EvalFlags { rejection?: string; with?: string[]; judge?: string; captioner?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; consensus?: string; consensusTemperature?: string; limit?: string; split?: string }
+export interface EvalFlags { transcriber?: string; temperature?: string; rejection?: string; with?: string[]; judge?: string; captioner?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; consensus?: string; consensusTemperature?: string; limit?: string; split?: string }
 
 /** The default judge folder of a dataset. */
 export const defaultJudgeDir = (datasetDir: string): string => join(datasetDir, 'judge');
@@ -77,6 +78,7 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
   if ((flags.with ?? []).length > 0) throw new Error(`--with ensembles captioner runs; ${runDir} is a "${String(recipe)}" run`);
   if (textToAudioRecipe(recipe)) return runAudioEval(runDir, flags, defaultJudgeDir);
   if (recipe === 'transcriber') return runTranscriberEval(runDir, flags);
+  if (recipe === 'joint-vae') return runJointEval(runDir, { ...flags, captions: flags.captions });
   const started = performance.now();
   const run = await loadTextToImageRun(runDir, rejectionFlag(flags.rejection));
   if (run.notice) process.stderr.write(`notice: ${run.notice}\n`);
@@ -164,6 +166,8 @@ export function registerEval(program: Command): void {
     .description('evaluate a run: text→image (attribute accuracy, FID/KID), text→audio (accuracy, inception score, Fréchet distance), captioner (Strict/Feats/Letters, BLEU, CIDEr-D, nearest-neighbour baseline) or transcriber (exact match, CER)')
     .argument('<run>', 'run folder written by `mmgen train`')
     .option('--judge <dir>', 'judge folder (default DATASET/judge)')
+    .option('--transcriber <run>', 'joint runs: a transcriber trained on the same dataset reads the generated sounds')
+    .option('--temperature <t>', 'joint runs: spread of the inferred latents (1 = posterior draws, 0 = means; default 1)')
     .option('--captioner <run>', 'text→image runs: a captioner run trained on the same dataset reads the generated images too (a second opinion)')
     .option('--captions <count>', 'test captions to draw', String(DEFAULT_PROTOCOL.captions))
     .option('--per-caption <count>', 'images per caption', String(DEFAULT_PROTOCOL.imagesPerCaption))

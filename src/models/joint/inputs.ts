@@ -3,7 +3,7 @@
 // into the run's spectrogram). Each row is one input of each given modality; a row whose file cannot be
 // read is reported by name and left out, so the others still translate.
 import { decodeImage, imagesToTensor } from '../../modalities/image/index.js';
-import { type Tensor, cat, tensor, tidy } from '../../tensor/index.js';
+import { type Tensor, cat, dispose, tensor, tidy } from '../../tensor/index.js';
 import { readClip } from '../transcriber-run.js';
 import { encodeCaptions } from './captions.js';
 import type { JointVae, JointInputs } from '../joint-vae.js';
@@ -43,7 +43,7 @@ export async function prepareJointInputs(model: JointVae, raw: RawJointInputs): 
       for (const name of given) {
         const source = raw[name]?.[row] as string;
         if (name === 'text') {
-          encodeCaptions.batch(tokenizer, [source]).tokens.dispose();
+          dispose(encodeCaptions.batch(tokenizer, [source]));
           read.text = source;
         } else if (name === 'image' && image) {
           read.image = imagesToTensor([await decodeImage(source, { channels: image.channels === 1 ? 1 : 3, size: [image.size, image.size], fit: 'cover' })], { range: 'signed' });

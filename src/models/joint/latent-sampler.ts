@@ -17,7 +17,7 @@ export class MixtureSampler extends Module {
   constructor(components: number, dim: number) {
     super();
     this.components = components;
-    this.weights = this.registerBuffer('weights', ones([components]).div(components));
+    this.weights = this.registerBuffer('weights', tidy(() => ones([components]).div(components)));
     this.means = this.registerBuffer('means', zeros([components, dim]));
     this.logVars = this.registerBuffer('logVars', zeros([components, dim]));
     this.fitted = this.registerBuffer('fitted', zeros([1]));
@@ -45,10 +45,14 @@ export class MixtureSampler extends Module {
     const generator = new Generator(seed);
     try {
       return noGrad(() => {
-        let weights = ones([this.components]).div(this.components);
-        let means = points.indexSelect(0, randperm(count, generator).narrow(0, 0, this.components));
-        const spread = points.var(0, true).clamp(1e-4);
-        let logVars = spread.log().expand(this.components, spread.shape[1] ?? 1).contiguous();
+        let { weights, means, logVars } = tidy(() => {
+          const spread = points.var(0, true).clamp(1e-4);
+          return {
+            weights: ones([this.components]).div(this.components),
+            means: points.indexSelect(0, randperm(count, generator).narrow(0, 0, this.components)),
+            logVars: spread.log().expand(this.components, spread.shape[1] ?? 1).contiguous(),
+          };
+        });
         let last = Number.NEGATIVE_INFINITY;
         for (let iteration = 0; iteration < iterations; iteration++) {
           const next = tidy(() => {
@@ -70,7 +74,7 @@ export class MixtureSampler extends Module {
         this.means.copy_(means);
         this.logVars.copy_(logVars);
         this.fitted.fill_(1);
-        for (const value of [weights, means, logVars, spread]) value.dispose();
+        for (const value of [weights, means, logVars]) value.dispose();
         return last;
       });
     } finally {

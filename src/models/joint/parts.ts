@@ -163,7 +163,7 @@ export class TextPart extends ModalityPart {
   write(shared: Tensor, privateLatent: Tensor, options: GenerateTextOptions = {}): GeneratedText[] {
     const wasTraining = this.training;
     this.eval();
-    const memory = noGrad(() => this.memoryOf(shared, privateLatent));
+    const memory = noGrad(() => tidy(() => this.memoryOf(shared, privateLatent)));
     try {
       const { model, initial } = this.decoder.startDecoding(memory);
       try {

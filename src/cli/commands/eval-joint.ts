@@ -1,0 +1,134 @@
+// `mmgen eval RUN` for a joint run: conditional coherence from every subset of modalities to every other,
+// joint coherence of samples, the CdSprites+ table beside the published leaderboard, and FID/KID of the
+// text→image pictures. Images are read by the dataset's judge, sounds by `--transcriber RUN`.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readDataset } from '../../data/format.js';
+import type { LoadedSplit } from '../../data/loader.js';
+import { captionedAttributes } from '../../eval/image-to-text.js';
+import { evaluateImages } from '../../eval/images.js';
+import { type JointModality, type JointModelUnderTest, type JointOutputs, evaluateJoint } from '../../eval/joint.js';
+import { directionName, jointReportLines, writeJointReport } from '../../eval/joint-report.js';
+import { loadJointVaeRun } from '../../models/joint-run.js';
+import type { JointInputs, JointVae } from '../../models/joint-vae.js';
+import type { JointOutput } from '../../models/joint/outputs.js';
+import { Judge } from '../../models/judge.js';
+import { loadTranscriberRun } from '../../models/transcriber-run.js';
+import { type Tensor, dispose, tensor, tidy } from '../../tensor/index.js';
+import { loadJointSplit } from '../../train/sessions/joint.js';
+import { integerFlag, numberFlag } from '../flags.js';
+
+export interface JointEvalFlags {
+  judge?: string;
+  transcriber?: string;
+  captions: string;
+  seed: string;
+  temperature?: string;
+  limit?: string;
+}
+
+/** The test rows of a split as a joint run's inputs, for the given modalities. */
+function rowsAsInputs(split: LoadedSplit, rows: readonly number[], from: readonly JointModality[]): JointInputs {
+  return tidy(() => {
+    const index = tensor(BigInt64Array.from(rows, (row) => BigInt(row)));
+    const inputs: JointInputs = {};
+    if (from.includes('image') && split.images) inputs.image = split.images.indexSelect(0, index).float().div(127.5).sub(1);
+    if (from.includes('audio') && split.audio) inputs.audio = split.audio.indexSelect(0, index);
+    if (from.includes('text') && split.tokens && split.lengths) inputs.text = { tokens: split.tokens.indexSelect(0, index), lengths: split.lengths.indexSelect(0, index) };
+    return inputs;
+  });
+}
+
+/** A joint output as eval reads it (texts as strings; the spectrograms are freed, the clips kept). */
+function forEval(output: JointOutput): JointOutputs {
+  output.audio?.spectrograms.dispose();
+  return {
+    ...(output.image ? { image: output.image } : {}),
+    ...(output.text ? { text: output.text.map((generated) => generated.text) } : {}),
+    ...(output.audio ? { audio: output.audio.clips } : {}),
+  };
+}
+
+export async function runJointEval(runDir: string, flags: JointEvalFlags): Promise<void> {
+  const started = performance.now();
+  const model: JointVae = await loadJointVaeRun(runDir);
+  let judge: Judge | undefined;
+  let transcriber: Awaited<ReturnType<typeof loadTranscriberRun>>['model'] | undefined;
+  let split: LoadedSplit | undefined;
+  try {
+    const datasetDir = model.config.dataset;
+    if (!existsSync(datasetDir)) throw new Error(`${runDir} was trained on ${datasetDir}, which does not exist here; rebuild it with \`mmgen data build\` at that path`);
+    const dataset = await readDataset(datasetDir);
+    const judgeDir = flags.judge ?? join(datasetDir, 'judge');
+    if (existsSync(join(judgeDir, 'judge.json'))) judge = await Judge.load(judgeDir);
+    else if (flags.judge) throw new Error(`no judge at ${judgeDir}; train one with \`mmgen eval train-judge ${datasetDir} --out ${judgeDir}\``);
+    if (flags.transcriber) transcriber = (await loadTranscriberRun(flags.transcriber)).model;
+    const temperature = flags.temperature === undefined ? 1 : numberFlag(flags.temperature, '--temperature', 0, 4);
+    const seed = integerFlag(flags.seed, '--seed', 0);
+    split = await loadJointSplit(dataset, model, { split: 'test', limit: flags.limit ? integerFlag(flags.limit, '--limit') : undefined });
+    const testSplit = split;
+    const attributes = captionedAttributes(dataset, testSplit.entries);
+    if (!attributes) throw new Error(`${dataset.info.name} has no attributes its captions name; joint coherence is scored on judged attributes (shapes, digits, fashion-mnist)`);
+    const rows = Math.min(integerFlag(flags.captions, '--captions', 1), testSplit.size);
+    const reader = transcriber;
+    const underTest: JointModelUnderTest = {
+      names: model.names,
+      translate: async (batch, from, to, batchSeed) => {
+        const inputs = rowsAsInputs(testSplit, batch, from);
+        try {
+          return forEval(model.translate(inputs, { to: [...to], seed: batchSeed, temperature }));
+        } finally {
+          dispose(inputs);
+        }
+      },
+      sample: async (count, batchSeed) => forEval(model.sample(count, batchSeed)),
+    };
+    const evaluation = await evaluateJoint({
+      model: underTest,
+      readers: {
+        ...(judge ? { image: judge } : {}),
+        ...(reader && flags.transcriber ? { audio: { name: flags.transcriber, read: async (clips) => transcribeClips(reader, clips, model.shapes.audio?.samples ?? 0) } } : {}),
+      },
+      entries: testSplit.entries,
+      attributes,
+      rows,
+      seed,
+      onProgress: (done, total, what) => process.stderr.write(`eval ${done}/${total}: ${what}\n`),
+    });
+    let fid;
+    if (judge && model.names.includes('image')) {
+      const images = (await underTest.translate(Array.from({ length: rows }, (_, row) => row), ['text'], ['image'], seed)).image as Tensor;
+      try {
+        fid = (await evaluateImages({ judge, dataset, images, seed })).distribution;
+      } finally {
+        images.dispose();
+      }
+    }
+    const level = typeof dataset.info.options.level === 'number' ? dataset.info.options.level : undefined;
+    const context = {
+      run: runDir, recipe: model.config.recipe, dataset: { name: dataset.info.name, builder: dataset.info.builder, level }, temperature, fid,
+      seconds: (performance.now() - started) / 1000,
+    };
+    const paths = await writeJointReport(runDir, evaluation, context);
+    process.stdout.write(`${jointReportLines(evaluation, context).join('\n')}\n\nreport: ${paths.markdown} and ${paths.json}\n`);
+    const judged = evaluation.directions.filter((direction) => direction.scores).map((direction) => directionName(direction.from, direction.to));
+    if (judged.length === 0) process.stderr.write('warning: no direction could be judged (see the notes above)\n');
+  } finally {
+    split?.dispose();
+    judge?.dispose();
+    transcriber?.dispose();
+    model.dispose();
+  }
+}
+
+/** Transcripts of generated clips (already at the run's rate and length). */
+function transcribeClips(transcriber: NonNullable<Awaited<ReturnType<typeof loadTranscriberRun>>['model']>, clips: readonly Float32Array[], samples: number): string[] {
+  const flat = new Float32Array(clips.length * samples);
+  clips.forEach((clip, index) => flat.set(clip.subarray(0, samples), index * samples));
+  const waveforms = tensor(flat, { shape: [clips.length, samples] });
+  try {
+    return transcriber.transcribe(waveforms, { beam: 1 }).map((text) => text.text);
+  } finally {
+    waveforms.dispose();
+  }
+}

@@ -1,0 +1,73 @@
+// The joint evaluation as a report: every direction's Strict and Feats with chance, the CdSprites+ table
+// (T→I, I→T, Joint) beside the best published multimodal VAE at the dataset's level, and FID/KID of the
+// text→image pictures. Written as eval.json and eval.md (temporary names, then renamed).
+import { join } from 'node:path';
+import { writeFileAtomic } from '../data/files.js';
+import type { ImageMetrics } from './images.js';
+import type { JointEvaluation } from './joint.js';
+
+/** Best of MVAE/MMVAE/MoPoE/DMVAE on CdSprites+ levels 1–5, Strict % (Sejnova et al.). */
+export const CDSPRITES_LEADERBOARD = {
+  textToImage: [52, 18, 8, 3, 0],
+  imageToText: [64, 55, 59, 1, 0],
+  joint: [17, 3, 1, 0, 0],
+} as const;
+
+const LETTER: Record<string, string> = { image: 'I', text: 'T', audio: 'A' };
+const pct = (value: number | undefined): string => (value === undefined ? '—' : `${(value * 100).toFixed(1)} %`);
+
+export interface JointReportContext {
+  run: string;
+  recipe: string;
+  dataset: { name: string; builder: string; level?: number | undefined };
+  temperature: number;
+  fid?: ImageMetrics['distribution'] | undefined;
+  seconds: number;
+}
+
+/** One line per direction: "T→I", "IA→T". */
+export function directionName(from: readonly string[], to: string): string {
+  return `${from.map((name) => LETTER[name] ?? name).join('')}→${LETTER[to] ?? to}`;
+}
+
+export function jointReportLines(evaluation: JointEvaluation, context: JointReportContext): string[] {
+  const lines = [
+    `# Joint evaluation of ${context.run} (${context.recipe})`,
+    '',
+    `Dataset ${context.dataset.name} (${context.dataset.builder}${context.dataset.level ? `, level ${context.dataset.level}` : ''}); ${evaluation.rows} test samples per direction, ` +
+      `latents drawn at temperature ${context.temperature}; attributes scored: ${Object.keys(evaluation.attributes).join(', ')}. ${context.seconds.toFixed(0)} s.`,
+    '',
+    '| direction | Strict | chance | Feats | chance |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const direction of evaluation.directions) {
+    const scores = direction.scores;
+    lines.push(`| ${directionName(direction.from, direction.to)} | ${pct(scores?.strict.value)} | ${pct(scores?.strict.chance)} | ${pct(scores?.feats.value)} | ${pct(scores?.feats.chance)} |`);
+  }
+  if (evaluation.joint) {
+    const joint = evaluation.joint;
+    lines.push(`| joint (${joint.modalities.map((name) => LETTER[name]).join('')} agree) | ${pct(joint.strict)} | | ${pct(joint.feats)} | |`);
+  }
+  const level = context.dataset.builder === 'shapes' ? context.dataset.level : undefined;
+  if (level && level >= 1 && level <= 5) {
+    const find = (from: string, to: string): number | undefined => evaluation.directions.find((d) => d.from.length === 1 && d.from[0] === from && d.to === to)?.scores?.strict.value;
+    lines.push('', `CdSprites+ level ${level}, Strict: this run beside the best published multimodal VAE (MVAE, MMVAE, MoPoE, DMVAE; Sejnova et al.)`, '',
+      '| | T→I | I→T | Joint |', '| --- | --- | --- | --- |',
+      `| ${context.recipe} | ${pct(find('text', 'image'))} | ${pct(find('image', 'text'))} | ${pct(evaluation.joint?.strict)} |`,
+      `| published best | ${CDSPRITES_LEADERBOARD.textToImage[level - 1]} % | ${CDSPRITES_LEADERBOARD.imageToText[level - 1]} % | ${CDSPRITES_LEADERBOARD.joint[level - 1]} % |`);
+  }
+  if (context.fid) {
+    const f = context.fid;
+    lines.push('', `Text→image pictures: FID ${f.fid.toFixed(3)} (real-vs-real floor ${f.fidRealFloor.toFixed(3)}), KID ${f.kid.mean.toFixed(4)} (floor ${f.kidRealFloor.mean.toFixed(4)}) on judge features, ${f.realImages} real ${f.realSplit} images.`);
+  }
+  if (evaluation.notes.length > 0) lines.push('', ...evaluation.notes.map((note) => `- ${note}`));
+  return lines;
+}
+
+export async function writeJointReport(runDir: string, evaluation: JointEvaluation, context: JointReportContext): Promise<{ json: string; markdown: string }> {
+  const json = join(runDir, 'eval.json');
+  const markdown = join(runDir, 'eval.md');
+  await writeFileAtomic(json, `${JSON.stringify({ ...context, evaluation }, null, 2)}\n`);
+  await writeFileAtomic(markdown, `${jointReportLines(evaluation, context).join('\n')}\n`);
+  return { json, markdown };
+}

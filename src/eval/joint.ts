@@ -1,0 +1,194 @@
+// The joint protocol (multimodal-VAE literature; CdSprites+, Sejnova et al.): conditional coherence from every
+// non-empty subset of modalities to every other modality, and joint coherence of samples drawn together.
+// Each output is read back into attributes by the judge of its modality — images by the dataset's image
+// judge, texts by parsing their words, sounds by a transcriber trained on the real clips — and compared with
+// the source sample's attributes (conditional) or with the other modalities of the same sample (joint).
+// The model comes in through a small interface, so eval does not depend on recipes.
+import type { Tensor } from '../tensor/index.js';
+import type { ManifestEntry } from '../data/format.js';
+import type { Judge } from '../models/judge.js';
+import { type AttributeScores, attributeTargets, scoreAttributes } from './attributes.js';
+import { parseAttributes } from './caption-attributes.js';
+
+export type JointModality = 'image' | 'text' | 'audio';
+
+/** What a translation or a joint sample gives back for eval to read. */
+export interface JointOutputs {
+  /** [N, C, S, S] in [-1, 1]; eval disposes it. */
+  image?: Tensor;
+  text?: string[];
+  audio?: Float32Array[];
+}
+
+/** What eval needs of a joint run: translation of test rows, and joint samples. */
+export interface JointModelUnderTest {
+  names: readonly JointModality[];
+  /** Outputs of the `to` modalities from the `from` modalities of the given test rows. */
+  translate(rows: readonly number[], from: readonly JointModality[], to: readonly JointModality[], seed: number): Promise<JointOutputs>;
+  sample(count: number, seed: number): Promise<JointOutputs>;
+}
+
+/** How outputs of each modality are read into attribute value indices. */
+export interface JointReaders {
+  /** The dataset's image judge (images not judged without it). */
+  image?: Judge;
+  /** A transcriber trained on the real clips (sounds not judged without it). */
+  audio?: { name: string; read(clips: readonly Float32Array[]): Promise<string[]> };
+}
+
+export interface DirectionScore {
+  from: JointModality[];
+  to: JointModality;
+  /** Strict/Feats with chance, or undefined when no reader can judge `to`. */
+  scores?: AttributeScores;
+}
+
+export interface JointEvaluation {
+  attributes: Record<string, string[]>;
+  rows: number;
+  directions: DirectionScore[];
+  joint?: { samples: number; modalities: JointModality[]; strict: number; feats: number; perAttribute: Record<string, number> };
+  notes: string[];
+}
+
+export interface JointProtocol {
+  /** Test rows translated per direction (default 250). */
+  rows: number;
+  /** Joint samples (default 250). */
+  samples: number;
+  seed: number;
+  /** Rows per translate() call (default 50). */
+  batchSize: number;
+}
+
+export const DEFAULT_JOINT_PROTOCOL: JointProtocol = { rows: 250, samples: 250, seed: 0, batchSize: 50 };
+
+/** Every non-empty subset of the names, smallest first (a single modality, then pairs, …). */
+export function sourceSubsets(names: readonly JointModality[]): JointModality[][] {
+  const subsets: JointModality[][] = [];
+  for (let mask = 1; mask < 1 << names.length; mask++) subsets.push(names.filter((_, index) => mask & (1 << index)));
+  return subsets.sort((a, b) => a.length - b.length);
+}
+
+/** Attribute value indices [attribute → per row] read from outputs of one modality (undefined: no reader). */
+async function readAttributes(modality: JointModality, outputs: JointOutputs, attributes: Record<string, string[]>, readers: JointReaders): Promise<Map<string, Int32Array> | undefined> {
+  const fromTexts = (texts: readonly string[]): Map<string, Int32Array> => {
+    const parsed = texts.map((text) => parseAttributes(text, attributes));
+    return new Map(Object.keys(attributes).map((name) => [name, Int32Array.from(parsed, (record) => record[name] ?? -1)]));
+  };
+  if (modality === 'text') return outputs.text ? fromTexts(outputs.text) : undefined;
+  if (modality === 'audio') return outputs.audio && readers.audio ? fromTexts(await readers.audio.read(outputs.audio)) : undefined;
+  if (!outputs.image || !readers.image) return undefined;
+  const judged = readers.image.run(outputs.image).predictions;
+  const judgeValues = readers.image.info.attributes;
+  // the judge's value order may differ from the dataset's: map its indices by value name
+  return new Map(Object.entries(attributes).map(([name, values]) => {
+    const predicted = judged.get(name);
+    const names = judgeValues[name] ?? [];
+    return [name, Int32Array.from(predicted ?? new Int32Array(0), (index) => values.indexOf(names[index] ?? ''))];
+  }));
+}
+
+function concatenate(parts: readonly Map<string, Int32Array>[]): Map<string, Int32Array> {
+  const out = new Map<string, Int32Array>();
+  for (const name of parts[0]?.keys() ?? []) {
+    const total = parts.reduce((sum, part) => sum + (part.get(name)?.length ?? 0), 0);
+    const joined = new Int32Array(total);
+    let offset = 0;
+    for (const part of parts) {
+      const values = part.get(name) ?? new Int32Array(0);
+      joined.set(values, offset);
+      offset += values.length;
+    }
+    out.set(name, joined);
+  }
+  return out;
+}
+
+export interface EvaluateJointOptions extends Partial<JointProtocol> {
+  model: JointModelUnderTest;
+  readers: JointReaders;
+  /** The test split's entries, in the order translate() addresses rows. */
+  entries: readonly ManifestEntry[];
+  /** The attributes the captions name (scored), with their values. */
+  attributes: Record<string, string[]>;
+  onProgress?: (done: number, total: number, what: string) => void;
+}
+
+export async function evaluateJoint(options: EvaluateJointOptions): Promise<JointEvaluation> {
+  const protocol = { ...DEFAULT_JOINT_PROTOCOL, ...options };
+  const { model, readers, attributes } = options;
+  const rows = Math.min(protocol.rows, options.entries.length);
+  const valueCounts = Object.fromEntries(Object.entries(attributes).map(([name, values]) => [name, values.length]));
+  const records = options.entries.slice(0, rows).map((entry) => entry.attributes ?? {});
+  const targets = attributeTargets(records, attributes);
+  const notes: string[] = [];
+  if (model.names.includes('image') && !readers.image) notes.push('images were not judged: train the judge with `mmgen eval train-judge DATASET` (or pass --judge DIR)');
+  if (model.names.includes('audio') && !readers.audio) notes.push('sounds were not judged: pass --transcriber RUN, a transcriber trained on the same dataset');
+  const directions: DirectionScore[] = [];
+  const subsets = sourceSubsets(model.names).filter((subset) => subset.length < model.names.length);
+  const total = subsets.length + 1;
+  for (const [done, from] of subsets.entries()) {
+    options.onProgress?.(done, total, `${from.join('+')} → rest`);
+    const to = model.names.filter((name) => !from.includes(name));
+    const read = new Map<JointModality, Map<string, Int32Array>[]>();
+    let judged = true;
+    for (let start = 0; start < rows && judged; start += protocol.batchSize) {
+      const batch = Array.from({ length: Math.min(protocol.batchSize, rows - start) }, (_, index) => start + index);
+      const outputs = await model.translate(batch, from, to, protocol.seed + start);
+      try {
+        for (const target of to) {
+          const values = await readAttributes(target, outputs, attributes, readers);
+          if (values) read.set(target, [...(read.get(target) ?? []), values]);
+        }
+      } finally {
+        outputs.image?.dispose();
+      }
+      judged = to.some((target) => read.has(target));
+    }
+    for (const target of to) {
+      const parts = read.get(target);
+      directions.push({ from, to: target, ...(parts ? { scores: scoreAttributes(concatenate(parts), targets, valueCounts) } : {}) });
+    }
+  }
+  options.onProgress?.(subsets.length, total, 'joint samples');
+  const joint = await jointCoherence(model, readers, attributes, protocol);
+  options.onProgress?.(total, total, 'done');
+  return { attributes, rows, directions, ...(joint ? { joint } : {}), notes };
+}
+
+/** Joint samples read in every judged modality: the share whose modalities agree on every attribute, and per attribute. */
+async function jointCoherence(model: JointModelUnderTest, readers: JointReaders, attributes: Record<string, string[]>, protocol: JointProtocol): Promise<JointEvaluation['joint']> {
+  const read = new Map<JointModality, Map<string, Int32Array>[]>();
+  for (let start = 0; start < protocol.samples; start += protocol.batchSize) {
+    const outputs = await model.sample(Math.min(protocol.batchSize, protocol.samples - start), protocol.seed + 1000 + start);
+    try {
+      for (const modality of model.names) {
+        const values = await readAttributes(modality, outputs, attributes, readers);
+        if (values) read.set(modality, [...(read.get(modality) ?? []), values]);
+      }
+    } finally {
+      outputs.image?.dispose();
+    }
+  }
+  const modalities = model.names.filter((name) => read.has(name));
+  if (modalities.length < 2) return undefined;
+  const byModality = modalities.map((name) => concatenate(read.get(name) ?? []));
+  const names = Object.keys(attributes);
+  const count = byModality[0]?.get(names[0] as string)?.length ?? 0;
+  const perAttribute: Record<string, number> = {};
+  const allAgree = new Uint8Array(count).fill(1);
+  for (const name of names) {
+    let agree = 0;
+    for (let row = 0; row < count; row++) {
+      const first = byModality[0]?.get(name)?.[row] ?? -1;
+      const same = first >= 0 && byModality.every((values) => values.get(name)?.[row] === first);
+      if (same) agree++;
+      else allAgree[row] = 0;
+    }
+    perAttribute[name] = agree / Math.max(1, count);
+  }
+  const strict = allAgree.reduce((sum, value) => sum + value, 0) / Math.max(1, count);
+  const feats = names.reduce((sum, name) => sum + (perAttribute[name] ?? 0), 0) / names.length;
+  return { samples: count, modalities, strict, feats, perAttribute };
+}
