@@ -1,4 +1,4 @@
-// Loading a trained joint run: its config (validated by the recipe's schema), tokenizer, the formats of
+// Loading a trained joint run (joint-vae or joint-diffusion): its config (validated by the recipe's schema), tokenizer, the formats of
 // the data it was trained on, its weights, and the latent mixture fitted when training ended (if any).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +7,9 @@ import { dispose } from '../tensor/index.js';
 import { loadSafetensors } from '../tensor/safetensors.js';
 import { type JointVaeConfig, JointVae, jointVaeConfig } from './joint-vae.js';
 import type { JointShapes } from './joint/part-config.js';
-import { parseRunConfig, readRunConfig, withPrefix } from './text-to-image.js';
+import { loadTrainedAndAveraged, parseRunConfig, readRunConfig, withPrefix } from './text-to-image.js';
+import { type JointDiffusionConfig, JointDiffusion, jointDiffusionConfig } from './joint-diffusion.js';
+import type { JointModel } from './joint/model.js';
 
 export const LATENT_MIXTURE_FILE = 'latent-mixture.safetensors';
 
@@ -18,8 +20,39 @@ function recordedShapes(runDir: string, raw: Record<string, unknown>, tokenizer:
   return { tokenizer, ...(imageShape ? { image: imageShape } : {}), ...(audioShape ? { audio: audioShape } : {}) };
 }
 
-export async function loadJointVaeRun(runDir: string): Promise<JointVae> {
+/** The joint recipes' names. */
+export const JOINT_RECIPES = ['joint-vae', 'joint-diffusion'] as const;
+
+/** Loads a joint run of either recipe. */
+export async function loadJointRun(runDir: string): Promise<JointModel> {
   const raw = await readRunConfig(runDir);
+  if (raw.recipe === 'joint-diffusion') return loadJointDiffusionRun(runDir, raw);
+  if (raw.recipe !== 'joint-vae') throw new Error(`${runDir} is a "${String(raw.recipe)}" run; translate, sample and the joint eval take joint runs (${JOINT_RECIPES.join(', ')})`);
+  return loadJointVaeRun(runDir, raw);
+}
+
+async function loadJointDiffusionRun(runDir: string, raw: Record<string, unknown>): Promise<JointDiffusion> {
+  const { mmgenVersion: _version, imageShape: _image, audioShape: _audio, ...rest } = raw;
+  const config = parseRunConfig(runDir, { name: 'joint-diffusion', schema: jointDiffusionConfig }, rest) as JointDiffusionConfig;
+  const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
+  const model = new JointDiffusion(config, recordedShapes(runDir, raw, tokenizer));
+  try {
+    const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));
+    try {
+      model.autoencoders.loadStateDict(withPrefix(tensors, 'autoencoders'));
+      loadTrainedAndAveraged(tensors, 'diffusion', model.diffusion, model.averaged);
+    } finally {
+      dispose([...tensors.values()]);
+    }
+    return model;
+  } catch (error) {
+    model.dispose();
+    throw new Error(`cannot load the joint run ${runDir}: ${(error as Error).message}`);
+  }
+}
+
+export async function loadJointVaeRun(runDir: string, recorded?: Record<string, unknown>): Promise<JointVae> {
+  const raw = recorded ?? (await readRunConfig(runDir));
   const { mmgenVersion: _version, imageShape: _image, audioShape: _audio, ...rest } = raw;
   const config = parseRunConfig(runDir, { name: 'joint-vae', schema: jointVaeConfig }, rest) as JointVaeConfig;
   const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));

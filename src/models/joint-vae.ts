@@ -16,6 +16,8 @@ import { type JointBatch, type JointLosses, jointLoss } from './joint/objectives
 import { type JointShapes, partsConfig } from './joint/part-config.js';
 import { type JointOutput, decodeTargets } from './joint/outputs.js';
 import type { ModalityData, ModalityName } from './joint/parts.js';
+import type { JointInputs, JointModel, TranslateOptions } from './joint/model.js';
+import type { SpectrogramCodec } from '../modalities/audio/spectrogram-codec.js';
 
 export const jointVaeConfig = z.strictObject({
   recipe: z.literal('joint-vae'),
@@ -59,19 +61,10 @@ export const jointVaeConfig = z.strictObject({
 });
 export type JointVaeConfig = z.output<typeof jointVaeConfig>;
 
-/** Inputs of a translation: any non-empty subset of the run's modalities, R rows each. */
-export type JointInputs = Partial<Record<ModalityName, ModalityData>>;
+export type { JointInputs, TranslateOptions };
 
-export interface TranslateOptions {
-  to: ModalityName[];
-  /** Draws per input row (outputs are row-major: row 0's draws first). */
-  n?: number;
-  seed?: number;
-  /** Scale of the posterior's spread: 1 draws from it, 0 takes its mean. */
-  temperature?: number;
-}
-
-export class JointVae {
+export class JointVae implements JointModel {
+  readonly recipe = 'joint-vae' as const;
   readonly network: JointNetwork;
   readonly optimizer: Adam;
   readonly trainingRandom: Generator;
@@ -88,6 +81,15 @@ export class JointVae {
 
   get names(): ModalityName[] {
     return this.network.names;
+  }
+  get codec(): SpectrogramCodec | undefined {
+    return this.network.codec;
+  }
+  get dataset(): string {
+    return this.config.dataset;
+  }
+  samplingSource(): string {
+    return this.config.sampling.latent === 'mixture' && this.sampler.isFitted ? 'the latent mixture fitted on the training posteriors' : 'the prior';
   }
   get modules(): Record<string, Module> {
     return { network: this.network };
@@ -192,7 +194,7 @@ export class JointVae {
     try {
       const shared = this.inferShared(inputs, n, generator, options.temperature ?? 1);
       try {
-        return decodeTargets(this.network, shared, options.to, generator, this.config.decoding, options.seed ?? 0);
+        return decodeTargets(this.network, () => shared, options.to, generator, this.config.decoding, options.seed ?? 0);
       } finally {
         shared.dispose();
       }
@@ -208,7 +210,7 @@ export class JointVae {
       const fromMixture = this.config.sampling.latent === 'mixture' && this.sampler.isFitted;
       const shared = fromMixture ? this.sampler.sample(n, generator) : randn([n, this.network.sharedDim], { generator });
       try {
-        return decodeTargets(this.network, shared, this.names, generator, this.config.decoding, seed);
+        return decodeTargets(this.network, () => shared, this.names, generator, this.config.decoding, seed);
       } finally {
         shared.dispose();
       }

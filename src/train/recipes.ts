@@ -9,6 +9,8 @@ import type { TrainResult } from './loop.js';
 import { TEXT_WRITER_RECIPES } from './text-writer-recipes.js';
 import { type JointVaeConfig, jointVaeConfig } from '../models/joint-vae.js';
 import { trainJointVae } from './sessions/joint.js';
+import { type JointDiffusionConfig, jointDiffusionConfig } from '../models/joint-diffusion.js';
+import { trainJointDiffusion } from './sessions/joint-diffusion.js';
 
 export interface RecipeEntry {
   name: string;
@@ -44,6 +46,16 @@ export const RECIPES: readonly RecipeEntry[] = [
     schema: jointVaeConfig,
     train: async (config: unknown, options: SessionOptions) => {
       const { result, model } = await trainJointVae(config as JointVaeConfig, options);
+      model.dispose();
+      return result;
+    },
+  },
+  {
+    name: 'joint-diffusion',
+    description: 'multimodal latent diffusion: an autoencoder per modality, then one score network over their latents; any subset in, the rest out',
+    schema: jointDiffusionConfig,
+    train: async (config: unknown, options: SessionOptions) => {
+      const { result, model } = await trainJointDiffusion(config as JointDiffusionConfig, options);
       model.dispose();
       return result;
     },

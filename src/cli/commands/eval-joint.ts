@@ -9,8 +9,8 @@ import { captionedAttributes } from '../../eval/image-to-text.js';
 import { evaluateImages } from '../../eval/images.js';
 import { type JointModality, type JointModelUnderTest, type JointOutputs, evaluateJoint } from '../../eval/joint.js';
 import { directionName, jointReportLines, writeJointReport } from '../../eval/joint-report.js';
-import { loadJointVaeRun } from '../../models/joint-run.js';
-import type { JointInputs, JointVae } from '../../models/joint-vae.js';
+import { loadJointRun } from '../../models/joint-run.js';
+import type { JointInputs, JointModel } from '../../models/joint/model.js';
 import type { JointOutput } from '../../models/joint/outputs.js';
 import { Judge } from '../../models/judge.js';
 import { loadTranscriberRun } from '../../models/transcriber-run.js';
@@ -51,12 +51,12 @@ function forEval(output: JointOutput): JointOutputs {
 
 export async function runJointEval(runDir: string, flags: JointEvalFlags): Promise<void> {
   const started = performance.now();
-  const model: JointVae = await loadJointVaeRun(runDir);
+  const model: JointModel = await loadJointRun(runDir);
   let judge: Judge | undefined;
   let transcriber: Awaited<ReturnType<typeof loadTranscriberRun>>['model'] | undefined;
   let split: LoadedSplit | undefined;
   try {
-    const datasetDir = model.config.dataset;
+    const datasetDir = model.dataset;
     if (!existsSync(datasetDir)) throw new Error(`${runDir} was trained on ${datasetDir}, which does not exist here; rebuild it with \`mmgen data build\` at that path`);
     const dataset = await readDataset(datasetDir);
     const judgeDir = flags.judge ?? join(datasetDir, 'judge');
@@ -106,7 +106,7 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
     }
     const level = typeof dataset.info.options.level === 'number' ? dataset.info.options.level : undefined;
     const context = {
-      run: runDir, recipe: model.config.recipe, dataset: { name: dataset.info.name, builder: dataset.info.builder, level }, temperature, fid,
+      run: runDir, recipe: model.recipe, dataset: { name: dataset.info.name, builder: dataset.info.builder, level }, temperature, fid,
       seconds: (performance.now() - started) / 1000,
     };
     const paths = await writeJointReport(runDir, evaluation, context);

@@ -78,7 +78,7 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
   if ((flags.with ?? []).length > 0) throw new Error(`--with ensembles captioner runs; ${runDir} is a "${String(recipe)}" run`);
   if (textToAudioRecipe(recipe)) return runAudioEval(runDir, flags, defaultJudgeDir);
   if (recipe === 'transcriber') return runTranscriberEval(runDir, flags);
-  if (recipe === 'joint-vae') return runJointEval(runDir, { ...flags, captions: flags.captions });
+  if (recipe === 'joint-vae' || recipe === 'joint-diffusion') return runJointEval(runDir, flags);
   const started = performance.now();
   const run = await loadTextToImageRun(runDir, rejectionFlag(flags.rejection));
   if (run.notice) process.stderr.write(`notice: ${run.notice}\n`);

@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadJointVaeRun } from '../../models/joint-run.js';
+import { loadJointRun } from '../../models/joint-run.js';
 import { writeJointOutput } from '../../models/joint/files.js';
 import { prepareJointInputs } from '../../models/joint/inputs.js';
 import { disposeOutput } from '../../models/joint/outputs.js';
@@ -21,6 +21,8 @@ interface JointFlags {
   n: string;
   seed: string;
   temperature: string;
+  steps?: string;
+  guidance?: string;
   out?: string;
 }
 
@@ -43,7 +45,11 @@ export async function translateCommand(runDir: string, flags: JointFlags): Promi
   const n = integerFlag(flags.n, '--n', 1, 256);
   const seed = integerFlag(flags.seed, '--seed', 0);
   const temperature = numberFlag(flags.temperature, '--temperature', 0, 4);
-  const model = await loadJointVaeRun(runDir);
+  const sampler = {
+    ...(flags.steps !== undefined ? { steps: integerFlag(flags.steps, '--steps', 1, 10000) } : {}),
+    ...(flags.guidance !== undefined ? { guidance: numberFlag(flags.guidance, '--guidance', 0, 100) } : {}),
+  };
+  const model = await loadJointRun(runDir);
   try {
     const prepared = await prepareJointInputs(model, { text: flags.text, image: flags.image, audio: flags.audio });
     const release = (): void => dispose(Object.values(prepared.inputs));
@@ -53,7 +59,7 @@ export async function translateCommand(runDir: string, flags: JointFlags): Promi
     let output;
     try {
       const to = flags.to ? targetsFlag(flags.to) : model.names.filter((name) => !given.includes(name));
-      output = { to, result: model.translate(prepared.inputs, { to, n, seed, temperature }) };
+      output = { to, result: model.translate(prepared.inputs, { to, n, seed, temperature, ...sampler }) };
     } finally {
       release();
     }
@@ -61,7 +67,7 @@ export async function translateCommand(runDir: string, flags: JointFlags): Promi
     try {
       const folder = outputFolder(flags.out, join(runDir, 'translated', String(seed)));
       const sources = prepared.sources.flatMap((source) => Array.from({ length: n }, () => source));
-      const written = await writeJointOutput(folder, result, model.network.codec, { seed, sources, draws: n });
+      const written = await writeJointOutput(folder, result, model.codec, { seed, sources, draws: n });
       for (const [index, text] of (result.text ?? []).entries()) process.stdout.write(`${Object.values(sources[index] ?? {}).join(' + ')} → ${text.text}\n`);
       process.stdout.write(`${given.join(' + ')} → ${to.join(', ')}: ${sources.length} outputs (seed ${seed}) in ${written.folder}\nsheet: ${written.sheet}\n`);
       if (prepared.failures.length > 0) process.exitCode = 1;
@@ -76,14 +82,13 @@ export async function translateCommand(runDir: string, flags: JointFlags): Promi
 export async function sampleCommand(runDir: string, flags: Pick<JointFlags, 'n' | 'seed' | 'out'>): Promise<void> {
   const n = integerFlag(flags.n, '--n', 1, 1024);
   const seed = integerFlag(flags.seed, '--seed', 0);
-  const model = await loadJointVaeRun(runDir);
+  const model = await loadJointRun(runDir);
   try {
     const output = model.sample(n, seed);
     try {
       const folder = outputFolder(flags.out, join(runDir, 'sampled', String(seed)));
-      const written = await writeJointOutput(folder, output, model.network.codec, { seed });
-      const source = model.config.sampling.latent === 'mixture' && model.sampler.isFitted ? 'the latent mixture fitted on the training posteriors' : 'the prior';
-      process.stdout.write(`${n} joint samples of ${model.names.join(', ')} from ${source} (seed ${seed}) in ${written.folder}\nsheet: ${written.sheet}\n`);
+      const written = await writeJointOutput(folder, output, model.codec, { seed });
+      process.stdout.write(`${n} joint samples of ${model.names.join(', ')} from ${model.samplingSource()} (seed ${seed}) in ${written.folder}\nsheet: ${written.sheet}\n`);
     } finally {
       disposeOutput(output);
     }
@@ -103,7 +108,9 @@ export function registerJoint(program: Command): void {
     .option('--to <modalities>', 'comma-separated outputs from image, text, audio (default: every modality not given)')
     .option('--n <count>', 'draws per input row', '1')
     .option('--seed <seed>', 'random seed (the same seed gives the same bytes)', '0')
-    .option('--temperature <t>', 'spread of the inferred latent: 1 draws from the posterior, 0 takes its mean', '1')
+    .option('--temperature <t>', 'joint-vae: spread of the inferred latent: 1 draws from the posterior, 0 takes its mean', '1')
+    .option('--steps <count>', 'joint-diffusion: DDIM steps (default: the run\'s sampling.steps)')
+    .option('--guidance <weight>', 'joint-diffusion: classifier-free guidance weight, ≥ 0 (default: the run\'s sampling.guidance)')
     .option('--out <dir>', 'output folder (default RUN/translated/SEED)')
     .action(async (runDir: string, flags: JointFlags) => translateCommand(runDir, flags));
   program

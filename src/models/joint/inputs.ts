@@ -6,7 +6,7 @@ import { decodeImage, imagesToTensor } from '../../modalities/image/index.js';
 import { type Tensor, cat, dispose, tensor, tidy } from '../../tensor/index.js';
 import { readClip } from '../transcriber-run.js';
 import { encodeCaptions } from './captions.js';
-import type { JointVae, JointInputs } from '../joint-vae.js';
+import type { JointInputs, JointModel } from './model.js';
 import { type ModalityName, MODALITIES } from './parts.js';
 
 export interface RawJointInputs {
@@ -24,7 +24,7 @@ export interface PreparedInputs {
 }
 
 /** Checks the given modalities against the run and that every given list has the same number of rows. */
-function checkShape(model: Pick<JointVae, 'names'>, raw: RawJointInputs): { given: ModalityName[]; rows: number } {
+function checkShape(model: Pick<JointModel, 'names'>, raw: RawJointInputs): { given: ModalityName[]; rows: number } {
   const given = MODALITIES.filter((name) => (raw[name]?.length ?? 0) > 0);
   if (given.length === 0) throw new Error(`give at least one input: --text "…", --image FILE or --audio FILE.wav (this run reads ${model.names.join(', ')})`);
   for (const name of given) if (!model.names.includes(name)) throw new Error(`this run was not trained on ${name}; give ${model.names.map((known) => `--${known}`).join(', ')}`);
@@ -33,7 +33,7 @@ function checkShape(model: Pick<JointVae, 'names'>, raw: RawJointInputs): { give
   return { given, rows: counts[0] ?? 0 };
 }
 
-export async function prepareJointInputs(model: JointVae, raw: RawJointInputs): Promise<PreparedInputs> {
+export async function prepareJointInputs(model: JointModel, raw: RawJointInputs): Promise<PreparedInputs> {
   const { given, rows } = checkShape(model, raw);
   const { image, audio, tokenizer } = model.shapes;
   const failures: PreparedInputs['failures'] = [];
@@ -67,7 +67,7 @@ export async function prepareJointInputs(model: JointVae, raw: RawJointInputs): 
       if (given.includes('text')) inputs.text = encodeCaptions.batch(tokenizer, kept.map(({ read }) => read.text as string));
       if (given.includes('image')) inputs.image = cat(kept.map(({ read }) => read.image as Tensor), 0);
       if (given.includes('audio')) {
-        const codec = model.network.codec;
+        const codec = model.codec;
         if (!codec) throw new Error('this run has no spectrogram codec');
         inputs.audio = tidy(() => codec.encode(cat(kept.map(({ read }) => read.audio as Tensor), 0)));
       }

@@ -4,7 +4,7 @@
 import type { GeneratedText, GenerateTextOptions } from '../../modalities/text/generate.js';
 import { type Generator, type Tensor, noGrad, randn, tidy } from '../../tensor/index.js';
 import type { JointNetwork } from './network.js';
-import { type ModalityName, PicturePart, TextPart } from './parts.js';
+import { type ModalityName, type ModalityPart, PicturePart, TextPart } from './parts.js';
 
 export interface JointOutput {
   /** [N, C, S, S] in [-1, 1]; the caller disposes it. */
@@ -15,7 +15,13 @@ export interface JointOutput {
 }
 
 /** What decoding needs of a joint network. */
-export type DecodingNetwork = Pick<JointNetwork, 'names' | 'part' | 'privateDim' | 'codec' | 'eval'>;
+export interface DecodingNetwork {
+  readonly names: ModalityName[];
+  readonly privateDim: number;
+  readonly codec: JointNetwork['codec'];
+  part(name: ModalityName): ModalityPart;
+  eval(): unknown;
+}
 
 /** Frees a joint output's tensors. */
 export function disposeOutput(output: JointOutput): void {
@@ -23,17 +29,22 @@ export function disposeOutput(output: JointOutput): void {
   output.audio?.spectrograms.dispose();
 }
 
-export function decodeTargets(network: DecodingNetwork, shared: Tensor, to: readonly ModalityName[], generator: Generator, decoding: GenerateTextOptions, seed: number): JointOutput {
+/**
+ * Decodes the `to` modalities from their latents: `latents(name)` is the latent [N, Z] a modality decodes
+ * from (joint-vae: the shared one for all; joint-diffusion: each its own), owned by the caller.
+ */
+export function decodeTargets(network: DecodingNetwork, latents: (name: ModalityName) => Tensor, to: readonly ModalityName[], generator: Generator, decoding: GenerateTextOptions, seed: number): JointOutput {
   for (const name of to) if (!network.names.includes(name)) throw new Error(`this run cannot produce ${name} (its modalities: ${network.names.join(', ')}); choose --to from ${network.names.join(', ')}`);
   network.eval();
-  const rows = shared.shape[0] ?? 0;
   const output: JointOutput = {};
   try {
     for (const name of network.names.filter((candidate) => to.includes(candidate))) {
+      const shared = latents(name);
+      const rows = shared.shape[0] ?? 0;
       const privateLatent = randn([rows, network.privateDim], { generator });
       try {
         const part = network.part(name);
-        if (part instanceof TextPart) output.text = part.write(shared, privateLatent, { ...decoding, sample: undefined } as GenerateTextOptions);
+        if (part instanceof TextPart) output.text = part.write(shared, privateLatent, decoding);
         else if (part instanceof PicturePart) {
           const pictures = noGrad(() => tidy(() => part.decode(shared, privateLatent)));
           if (name === 'image') output.image = pictures;

@@ -13,6 +13,7 @@ import { LATENT_MIXTURE_FILE } from '../../models/joint-run.js';
 import type { JointBatch } from '../../models/joint/objectives.js';
 import { disposeOutput } from '../../models/joint/outputs.js';
 import type { JointShapes } from '../../models/joint/part-config.js';
+import type { JointModel } from '../../models/joint/model.js';
 import type { ModalityData, ModalityName } from '../../models/joint/parts.js';
 import { encodeCaptions } from '../../models/joint/captions.js';
 import { type Tensor, manualSeed } from '../../tensor/index.js';
@@ -53,7 +54,7 @@ export function jointBatchOf(names: readonly ModalityName[], batch: Pick<Batch, 
 }
 
 /** Loads a split for a joint model: images as bytes, clips as spectrograms, captions bos … eos, presence masks. */
-export async function loadJointSplit(dataset: Dataset, model: JointVae, options: { split: 'train' | 'val' | 'test'; limit?: number | undefined; onData?: SessionOptions['onData'] }): Promise<LoadedSplit> {
+export async function loadJointSplit(dataset: Dataset, model: Pick<JointModel, 'shapes' | 'codec'>, options: { split: 'train' | 'val' | 'test'; limit?: number | undefined; onData?: SessionOptions['onData'] }): Promise<LoadedSplit> {
   const tokenizer = model.shapes.tokenizer;
   const split = await loadSplit(dataset, {
     split: options.split, images: 'uint8', audio: true, missing: 'allow',
@@ -61,7 +62,7 @@ export async function loadJointSplit(dataset: Dataset, model: JointVae, options:
     ...(options.limit ? { limit: options.limit } : {}),
     ...(options.onData ? { onEvent: options.onData } : {}),
   });
-  const codec = model.network.codec;
+  const codec = model.codec;
   if (!split.audio || !codec) return split;
   let spectrograms: Tensor;
   try {

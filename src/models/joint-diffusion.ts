@@ -1,0 +1,278 @@
+// Recipe joint-diffusion (multimodal latent diffusion, Bounoua et al. 2024): a deterministic autoencoder per
+// modality (joint-vae's encoders and decoders; models/joint/autoencoders.ts) keeps each modality sharp, and one
+// score network over the concatenated standardised latents, with a diffusion time per modality, learns how
+// the modalities go together (models/joint/latent-diffusion.ts). Two stages in one run: the autoencoders,
+// then the score network. Any subset is a condition held clean; the rest is sampled by DDIM and decoded.
+import { z } from 'zod';
+import { Adam, EMA } from '../optim/index.js';
+import type { Module } from '../nn/index.js';
+import type { SpectrogramCodec } from '../modalities/audio/spectrogram-codec.js';
+import { Generator, type Tensor, cat, noGrad, randn, tensor, tidy, zeros } from '../tensor/index.js';
+import { timeLimitMinutes } from '../train/config.js';
+import { decodingConfig } from './text-writer.js';
+import { JointAutoencoders } from './joint/autoencoders.js';
+import { LatentDiffusion } from './joint/latent-diffusion.js';
+import type { JointInputs, JointModel, TranslateOptions } from './joint/model.js';
+import type { JointBatch } from './joint/objectives.js';
+import { type JointOutput, decodeTargets } from './joint/outputs.js';
+import { type JointShapes, partsConfig } from './joint/part-config.js';
+import type { ModalityData, ModalityName } from './joint/parts.js';
+
+const stageSettings = {
+  steps: z.number().int().nonnegative(),
+  batchSize: z.number().int().positive(),
+  lr: z.number().positive(),
+};
+
+export const jointDiffusionConfig = z.strictObject({
+  recipe: z.literal('joint-diffusion'),
+  dataset: z.string().min(1),
+  seed: z.number().int().nonnegative().default(0),
+  model: partsConfig.extend({
+    /** Latent width of every modality's autoencoder. */
+    latentDim: z.number().int().positive().default(32),
+    /** Noise added to latents while training the autoencoders, relative to their batch spread. */
+    latentNoise: z.number().min(0).default(0.1),
+    score: z.strictObject({
+      kind: z.enum(['mlp', 'transformer']).default('mlp'),
+      width: z.number().int().positive().default(512),
+      blocks: z.number().int().positive().default(4),
+      timeFrequencies: z.number().int().positive().default(16),
+      heads: z.number().int().positive().default(4),
+    }).prefault({}),
+    prediction: z.enum(['epsilon', 'v']).default('v'),
+    /** Share of training rows that hold a random subset of modalities clean as the condition. */
+    conditionProbability: z.number().min(0).max(1).default(0.5),
+    /** Share of conditioned rows whose condition is dropped (classifier-free guidance's unconditional score). */
+    dropProbability: z.number().min(0).max(1).default(0.1),
+  }).prefault({}),
+  training: z.strictObject({
+    autoencoder: z.strictObject({
+      ...stageSettings,
+      steps: stageSettings.steps.default(3000),
+      batchSize: stageSettings.batchSize.default(32),
+      lr: stageSettings.lr.default(1e-3),
+      /** A trained joint-diffusion run whose autoencoders this run reuses (its first stage is skipped). */
+      from: z.string().min(1).optional(),
+    }).prefault({}),
+    score: z.strictObject({
+      ...stageSettings,
+      steps: stageSettings.steps.default(20000),
+      batchSize: stageSettings.batchSize.default(256),
+      lr: stageSettings.lr.default(1e-3),
+      emaDecay: z.number().min(0).max(1).default(0.999),
+    }).prefault({}),
+    sampleEvery: z.number().int().positive().default(1000),
+    checkpointEvery: z.number().int().positive().default(1000),
+    keepLast: z.number().int().positive().default(3),
+    logEvery: z.number().int().positive().default(10),
+    trainLimit: z.number().int().positive().optional(),
+    timeLimitMinutes,
+  }).prefault({}),
+  sampling: z.strictObject({
+    steps: z.number().int().min(1).max(10000).default(50),
+    guidance: z.number().min(0).default(0),
+  }).prefault({}),
+  decoding: decodingConfig,
+});
+export type JointDiffusionConfig = z.output<typeof jointDiffusionConfig>;
+
+export type TrainingStage = 'autoencoder' | 'score';
+
+export class JointDiffusion implements JointModel {
+  readonly recipe = 'joint-diffusion' as const;
+  readonly autoencoders: JointAutoencoders;
+  readonly diffusion: LatentDiffusion;
+  readonly averaged: LatentDiffusion;
+  readonly ema: EMA;
+  readonly autoencoderOptimizer: Adam;
+  readonly scoreOptimizer: Adam;
+  readonly trainingRandom: Generator;
+
+  constructor(readonly config: JointDiffusionConfig, readonly shapes: JointShapes) {
+    const m = config.model;
+    this.autoencoders = new JointAutoencoders(m, shapes, m.latentDim);
+    const diffusionOptions = { modalities: this.autoencoders.names.length, latentDim: m.latentDim, ...m.score, prediction: m.prediction, conditionProbability: m.conditionProbability, dropProbability: m.dropProbability };
+    this.diffusion = new LatentDiffusion(diffusionOptions);
+    this.averaged = new LatentDiffusion(diffusionOptions);
+    this.averaged.loadStateDict(this.diffusion.stateDict());
+    this.ema = new EMA(this.diffusion, { decay: config.training.score.emaDecay, warmup: true });
+    this.autoencoderOptimizer = new Adam(this.autoencoders.parameters(), { lr: config.training.autoencoder.lr });
+    this.scoreOptimizer = new Adam(this.diffusion.parameters(), { lr: config.training.score.lr });
+    this.trainingRandom = new Generator(config.seed + 1);
+  }
+
+  get names(): ModalityName[] {
+    return this.autoencoders.names;
+  }
+  get codec(): SpectrogramCodec | undefined {
+    return this.autoencoders.codec;
+  }
+  get dataset(): string {
+    return this.config.dataset;
+  }
+  get modules(): Record<string, Module> {
+    return { autoencoders: this.autoencoders, diffusion: this.diffusion };
+  }
+  get optimizers(): Record<string, Adam> {
+    return { autoencoder: this.autoencoderOptimizer, score: this.scoreOptimizer };
+  }
+  get emas(): Record<string, EMA> {
+    return { diffusion: this.ema };
+  }
+  get generators(): Record<string, Generator> {
+    return { training: this.trainingRandom };
+  }
+
+  /** Steps of the first stage (0 when the autoencoders come from another run). */
+  get autoencoderSteps(): number {
+    const stage = this.config.training.autoencoder;
+    return stage.from ? 0 : stage.steps;
+  }
+  get totalSteps(): number {
+    return this.autoencoderSteps + this.config.training.score.steps;
+  }
+  stageAt(step: number): TrainingStage {
+    return step <= this.autoencoderSteps ? 'autoencoder' : 'score';
+  }
+
+  /** A step of the first stage: every modality's autoencoder on its own data. */
+  autoencoderStep(batch: JointBatch): Record<string, number> {
+    this.autoencoders.train();
+    return tidy(() => {
+      const { loss, perModality } = this.autoencoders.reconstructionLoss(batch.data, batch.presence, this.config.model.latentNoise, this.trainingRandom);
+      this.autoencoderOptimizer.zeroGrad();
+      loss.backward();
+      this.autoencoderOptimizer.step();
+      return Object.fromEntries(Object.entries(perModality).map(([name, value]) => [`reconstruction_${name}`, value]));
+    });
+  }
+
+  /** Standardised latents [N, M·D] of batches (sets the standardisation from them first if it is not set). */
+  trainingLatents(batches: Iterable<JointBatch>): Tensor {
+    this.autoencoders.eval();
+    const parts: Tensor[] = [];
+    try {
+      for (const batch of batches) parts.push(this.autoencoders.encodeAll(batch.data));
+      const raw = cat(parts, 0);
+      try {
+        if (!this.autoencoders.hasStatistics) this.autoencoders.setStatistics(raw);
+        return this.autoencoders.standardise(raw);
+      } finally {
+        raw.dispose();
+      }
+    } finally {
+      for (const part of parts) part.dispose();
+    }
+  }
+
+  /** A step of the second stage on standardised latents [B, M·D]. */
+  scoreStep(latents: Tensor): Record<string, number> {
+    this.diffusion.train();
+    const score = tidy(() => {
+      const losses = this.diffusion.losses(latents, this.trainingRandom);
+      this.scoreOptimizer.zeroGrad();
+      losses.loss.backward();
+      this.scoreOptimizer.step();
+      return losses.score;
+    });
+    this.ema.update();
+    return { score };
+  }
+
+  /** Copies the averaged score network into the one sampling uses. */
+  prepareForGeneration(): void {
+    this.ema.copyTo(this.averaged);
+  }
+
+  private checkTrained(): void {
+    if (!this.autoencoders.hasStatistics) {
+      throw new Error('this run\'s score network never trained (its second stage has not started); train it with `mmgen train --resume RUN`, or a new config with training.autoencoder.from: RUN');
+    }
+  }
+
+  /** Standardised latents [R·n, M·D] sampled with the given modalities held. */
+  private sampleLatents(inputs: JointInputs, rows: number, n: number, options: { steps: number; guidance: number; generator: Generator }): Tensor {
+    const held = this.names.map((name) => inputs[name] !== undefined);
+    const given = noGrad(() => tidy(() => {
+      this.autoencoders.eval();
+      const index = tensor(BigInt64Array.from({ length: rows * n }, (_, i) => BigInt(Math.floor(i / n))));
+      const parts = this.names.map((name, m) => {
+        const data = inputs[name];
+        return data === undefined ? zeros([rows * n, this.config.model.latentDim]) : this.autoencoders.encode(m, this.autoencoders.parts[m]?.pick(data, index) as ModalityData);
+      });
+      const standardised = this.autoencoders.standardise(cat(parts, 1));
+      // a modality not given has nothing to standardise: its zeros are replaced by noise in the sampler
+      return standardised;
+    }));
+    try {
+      return this.averaged.sample(given, { held, ...options });
+    } finally {
+      given.dispose();
+    }
+  }
+
+  /** Decodes standardised latents into the `to` modalities. */
+  private decode(standardised: Tensor, to: readonly ModalityName[], generator: Generator, seed: number): JointOutput {
+    const raw = new Map<ModalityName, Tensor>();
+    try {
+      for (const name of to) if (this.names.includes(name)) raw.set(name, this.autoencoders.rawOf(standardised, this.autoencoders.indexOf(name)));
+      return decodeTargets(this.autoencoders, (name) => raw.get(name) as Tensor, to, generator, this.config.decoding, seed);
+    } finally {
+      for (const value of raw.values()) value.dispose();
+    }
+  }
+
+  translate(inputs: JointInputs, options: TranslateOptions): JointOutput {
+    this.checkTrained();
+    const given = this.names.filter((name) => inputs[name] !== undefined);
+    if (given.length === 0) throw new Error(`give at least one input (this run reads ${this.names.join(', ')})`);
+    for (const name of options.to) if (!this.names.includes(name)) throw new Error(`this run cannot produce ${name} (its modalities: ${this.names.join(', ')}); choose --to from ${this.names.join(', ')}`);
+    const first = inputs[given[0] as ModalityName] as ModalityData;
+    const rows = ('tokens' in first ? first.tokens : first).shape[0] ?? 0;
+    const seed = options.seed ?? 0;
+    const generator = new Generator(seed);
+    try {
+      const latents = this.sampleLatents(inputs, rows, options.n ?? 1, { steps: options.steps ?? this.config.sampling.steps, guidance: options.guidance ?? this.config.sampling.guidance, generator });
+      try {
+        return this.decode(latents, options.to, generator, seed);
+      } finally {
+        latents.dispose();
+      }
+    } finally {
+      generator.dispose();
+    }
+  }
+
+  sample(n: number, seed = 0): JointOutput {
+    this.checkTrained();
+    const generator = new Generator(seed);
+    try {
+      const start = randn([n, this.names.length * this.config.model.latentDim], { generator });
+      try {
+        const latents = this.averaged.sample(start, { held: this.names.map(() => false), steps: this.config.sampling.steps, guidance: 0, generator });
+        try {
+          return this.decode(latents, this.names, generator, seed);
+        } finally {
+          latents.dispose();
+        }
+      } finally {
+        start.dispose();
+      }
+    } finally {
+      generator.dispose();
+    }
+  }
+
+  samplingSource(): string {
+    return `the score network (DDIM, ${this.config.sampling.steps} steps)`;
+  }
+
+  dispose(): void {
+    for (const module of [this.autoencoders, this.diffusion, this.averaged]) module.dispose();
+    this.ema.dispose();
+    this.autoencoderOptimizer.dispose();
+    this.scoreOptimizer.dispose();
+    this.trainingRandom.dispose();
+  }
+}

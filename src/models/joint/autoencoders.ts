@@ -1,0 +1,97 @@
+// joint-diffusion's first stage: a deterministic autoencoder per modality, from joint-vae's parts (the same
+// encoders and decoders), each with a linear head from its features to a latent of D dimensions. While
+// training, latents get a little noise (relative to their batch spread) so the decoders tolerate the
+// sampler's error. The latent statistics that standardise them for the second stage live here too.
+import { Linear, Module } from '../../nn/index.js';
+import { type Generator, type Tensor, cat, noGrad, ones, randn, scalar, tidy, zeros } from '../../tensor/index.js';
+import { type BuiltParts, type JointShapes, type PartsConfig, buildParts } from './part-config.js';
+import { type ModalityData, type ModalityName, type ModalityPart, noPrivate } from './parts.js';
+
+export class JointAutoencoders extends Module {
+  readonly names: ModalityName[];
+  readonly parts: ModalityPart[];
+  readonly codec: BuiltParts['codec'];
+  readonly latentDim: number;
+  /** Width of a private latent: autoencoders have none. */
+  readonly privateDim = 0;
+  private readonly heads: Linear[];
+  /** Per-dimension mean and std of the training latents [M·D], set once when the second stage starts. */
+  readonly latentMean: Tensor;
+  readonly latentStd: Tensor;
+  private readonly statisticsReady: Tensor;
+
+  constructor(config: PartsConfig, shapes: JointShapes, latentDim: number) {
+    super();
+    const built = buildParts(config, shapes, latentDim, 0);
+    this.names = built.names;
+    this.codec = built.codec;
+    this.latentDim = latentDim;
+    this.parts = built.parts.map((part) => this.registerModule(part.name, part));
+    this.heads = built.parts.map((part) => this.registerModule(`${part.name}Head`, new Linear(part.featureDim, latentDim)));
+    const width = this.names.length * latentDim;
+    this.latentMean = this.registerBuffer('latentMean', zeros([width]));
+    this.latentStd = this.registerBuffer('latentStd', ones([width]));
+    this.statisticsReady = this.registerBuffer('statisticsReady', zeros([1]));
+  }
+
+  indexOf(name: ModalityName): number {
+    const index = this.names.indexOf(name);
+    if (index < 0) throw new Error(`this run has no ${name} (its modalities: ${this.names.join(', ')})`);
+    return index;
+  }
+
+  part(name: ModalityName): ModalityPart {
+    return this.parts[this.indexOf(name)] as ModalityPart;
+  }
+
+  /** Raw latent [B, D] of modality m. */
+  encode(index: number, data: ModalityData): Tensor {
+    return (this.heads[index] as Linear).forward((this.parts[index] as ModalityPart).encode(data));
+  }
+
+  /** The reconstruction loss of a batch: Σ_m presence_m · −log p(x_m | z_m + noise), averaged over rows. */
+  reconstructionLoss(data: readonly ModalityData[], presence: readonly Tensor[], noise: number, generator: Generator): { loss: Tensor; perModality: Record<string, number> } {
+    return tidy(() => {
+      const perModality: Record<string, number> = {};
+      const rows = presence[0]?.shape[0] ?? 1;
+      const loss = this.parts.reduce<Tensor>((total, part, index) => {
+        const latent = this.encode(index, data[index] as ModalityData);
+        const spread = latent.detach().std(0, true).clamp(1e-3);
+        const jittered = latent.add(randn(latent.shape, { generator }).mul(spread).mul(noise));
+        const logLikelihood = part.logLikelihood(jittered, noPrivate(rows), data[index] as ModalityData).mul(presence[index] as Tensor);
+        const value = logLikelihood.sum().div((presence[index] as Tensor).sum().clamp(1)).neg();
+        perModality[part.name] = value.item();
+        return total.add(value);
+      }, scalar(0));
+      return { loss, perModality };
+    });
+  }
+
+  get hasStatistics(): boolean {
+    return this.statisticsReady.item() > 0;
+  }
+
+  /** Sets the standardisation from raw latents [N, M·D] of the training set. */
+  setStatistics(latents: Tensor): void {
+    noGrad(() => tidy(() => {
+      this.latentMean.copy_(latents.mean(0));
+      this.latentStd.copy_(latents.std(0).clamp(1e-4));
+      this.statisticsReady.fill_(1);
+    }));
+  }
+
+  /** Raw latents of every modality [B, M·D] (eval mode, no gradients). */
+  encodeAll(data: readonly ModalityData[]): Tensor {
+    return noGrad(() => tidy(() => cat(this.parts.map((_, index) => this.encode(index, data[index] as ModalityData)), 1)));
+  }
+
+  standardise(raw: Tensor): Tensor {
+    return tidy(() => raw.sub(this.latentMean).div(this.latentStd));
+  }
+
+  /** Standardised [B, M·D] → raw latent [B, D] of modality m. */
+  rawOf(standardised: Tensor, index: number): Tensor {
+    const { latentDim } = this;
+    return tidy(() => standardised.narrow(1, index * latentDim, latentDim).mul(this.latentStd.narrow(0, index * latentDim, latentDim)).add(this.latentMean.narrow(0, index * latentDim, latentDim)));
+  }
+}

@@ -1,0 +1,37 @@
+// What every joint recipe's loaded model offers the CLI, the evaluation and the library: the modalities
+// it reads and writes, its data formats, translation from any subset and joint sampling.
+import type { SpectrogramCodec } from '../../modalities/audio/spectrogram-codec.js';
+import type { JointOutput } from './outputs.js';
+import type { JointShapes } from './part-config.js';
+import type { ModalityData, ModalityName } from './parts.js';
+
+/** Inputs of a translation: any non-empty subset of the run's modalities, R rows each. */
+export type JointInputs = Partial<Record<ModalityName, ModalityData>>;
+
+export interface TranslateOptions {
+  to: ModalityName[];
+  /** Draws per input row (outputs are row-major: row 0's draws first). */
+  n?: number;
+  seed?: number;
+  /** joint-vae: scale of the posterior's spread (1 draws from it, 0 takes its mean). */
+  temperature?: number;
+  /** joint-diffusion: DDIM steps and classifier-free guidance weight (default: the run's sampling section). */
+  steps?: number;
+  guidance?: number;
+}
+
+export interface JointModel {
+  readonly recipe: 'joint-vae' | 'joint-diffusion';
+  readonly names: ModalityName[];
+  readonly shapes: JointShapes;
+  readonly codec: SpectrogramCodec | undefined;
+  /** The dataset the run was trained on. */
+  readonly dataset: string;
+  /** Any non-empty subset of modalities in → the requested modalities out; the same seed gives the same bytes. */
+  translate(inputs: JointInputs, options: TranslateOptions): JointOutput;
+  /** n joint samples of every modality. */
+  sample(n: number, seed?: number): JointOutput;
+  /** Where joint samples come from, in words. */
+  samplingSource(): string;
+  dispose(): void;
+}

@@ -1,0 +1,96 @@
+// The score network of joint-diffusion over the concatenated latents of M modalities (D each), with one
+// diffusion time per modality and its own time embedding. Two shapes: an MLP with residual blocks (every
+// block sees every time), or a small transformer with one token per modality (Bounoua et al. use both).
+import { LayerNorm, Linear, Module, TransformerEncoderLayer } from '../../nn/index.js';
+import { type Tensor, arange, cat, stack, tidy, zeros } from '../../tensor/index.js';
+
+export interface ScoreNetworkOptions {
+  modalities: number;
+  latentDim: number;
+  kind: 'mlp' | 'transformer';
+  width: number;
+  blocks: number;
+  /** Sinusoidal frequencies of each time embedding. */
+  timeFrequencies: number;
+  heads: number;
+}
+
+/** Sinusoidal features [B, 2F] of times [B] in [0, 1] (scaled by 1000, as DDPM's integer steps). */
+function sinusoidal(times: Tensor, frequencies: number): Tensor {
+  return tidy(() => {
+    const scales = arange(0, frequencies).float().mul(-Math.log(10000) / Math.max(1, frequencies - 1)).exp();
+    const angles = times.mul(1000).unsqueeze(1).mul(scales.unsqueeze(0));
+    return cat([angles.sin(), angles.cos()], 1);
+  });
+}
+
+class ResidualBlock extends Module {
+  private readonly norm: LayerNorm;
+  private readonly first: Linear;
+  private readonly time: Linear;
+  private readonly second: Linear;
+  constructor(width: number, timeWidth: number) {
+    super();
+    this.norm = this.registerModule('norm', new LayerNorm(width));
+    this.first = this.registerModule('first', new Linear(width, 2 * width));
+    this.time = this.registerModule('time', new Linear(timeWidth, 2 * width));
+    this.second = this.registerModule('second', new Linear(2 * width, width));
+  }
+  forward(x: Tensor, time: Tensor): Tensor {
+    return tidy(() => x.add(this.second.forward(this.first.forward(this.norm.forward(x)).add(this.time.forward(time)).silu())));
+  }
+}
+
+export class ScoreNetwork extends Module {
+  private readonly timeEmbeddings: Linear[];
+  private readonly input: Linear[];
+  private readonly blocks: ResidualBlock[] = [];
+  private readonly layers: TransformerEncoderLayer[] = [];
+  private readonly outputNorm: LayerNorm;
+  private readonly output: Linear[];
+  private readonly modalityTokens: Tensor | undefined;
+
+  constructor(private readonly options: ScoreNetworkOptions) {
+    super();
+    const { modalities, latentDim, width, blocks, kind, timeFrequencies } = options;
+    const timeWidth = width;
+    this.timeEmbeddings = Array.from({ length: modalities }, (_, m) => this.registerModule(`time${m}`, new Linear(2 * timeFrequencies, timeWidth)));
+    if (kind === 'mlp') {
+      this.input = [this.registerModule('input', new Linear(modalities * latentDim, width))];
+      for (let b = 0; b < blocks; b++) this.blocks.push(this.registerModule(`block${b}`, new ResidualBlock(width, modalities * timeWidth)));
+      this.outputNorm = this.registerModule('outputNorm', new LayerNorm(width));
+      this.output = [this.registerModule('output', new Linear(width, modalities * latentDim))];
+      this.modalityTokens = undefined;
+    } else {
+      this.input = Array.from({ length: modalities }, (_, m) => this.registerModule(`input${m}`, new Linear(latentDim, width)));
+      for (let b = 0; b < blocks; b++) {
+        this.layers.push(this.registerModule(`layer${b}`, new TransformerEncoderLayer(width, options.heads, { dimFeedforward: 2 * width, dropout: 0, activation: 'gelu', batchFirst: true, normFirst: true })));
+      }
+      this.outputNorm = this.registerModule('outputNorm', new LayerNorm(width));
+      this.output = Array.from({ length: modalities }, (_, m) => this.registerModule(`output${m}`, new Linear(width, latentDim)));
+      this.modalityTokens = this.registerParameter('modalityTokens', zeros([modalities, width]));
+    }
+  }
+
+  /** latents [B, M·D] (standardised), times [B, M] → the prediction (ε or v) [B, M·D]. */
+  forward(latents: Tensor, times: Tensor): Tensor {
+    const { modalities, latentDim, timeFrequencies } = this.options;
+    return tidy(() => {
+      const timeEmbedding = (m: number): Tensor => (this.timeEmbeddings[m] as Linear).forward(sinusoidal(times.select(1, m), timeFrequencies)).silu();
+      if (this.options.kind === 'mlp') {
+        const time = cat(Array.from({ length: modalities }, (_, m) => timeEmbedding(m)), 1);
+        let x = (this.input[0] as Linear).forward(latents);
+        for (const block of this.blocks) x = block.forward(x, time);
+        return (this.output[0] as Linear).forward(this.outputNorm.forward(x).silu());
+      }
+      const tokens = stack(Array.from({ length: modalities }, (_, m) => {
+        const part = latents.narrow(1, m * latentDim, latentDim);
+        return (this.input[m] as Linear).forward(part).add(timeEmbedding(m)).add((this.modalityTokens as Tensor).select(0, m));
+      }), 1);
+      let x = tokens;
+      for (const layer of this.layers) x = layer.forward(x);
+      x = this.outputNorm.forward(x);
+      return cat(Array.from({ length: modalities }, (_, m) => (this.output[m] as Linear).forward(x.select(1, m))), 1);
+    });
+  }
+}

@@ -1,0 +1,153 @@
+// Wires joint-diffusion to a dataset and the training loop, in two stages within one run: the autoencoders
+// on the data's batches, then the score network on the training set's standardised latents (encoded once
+// when the stage starts, from the frozen autoencoders). The checkpoint's step says the stage, so resuming
+// at any step — across the boundary too — continues as an uninterrupted run would. Sample sheets show the
+// autoencoders' reconstructions in the first stage and caption → image/sound translations in the second.
+import { join } from 'node:path';
+import { BatchLoader, disposeBatch, type Batch, type BatchCursor } from '../../data/batches.js';
+import { readDataset } from '../../data/format.js';
+import type { LoadedSplit } from '../../data/loader.js';
+import { type JointDiffusionConfig, JointDiffusion } from '../../models/joint-diffusion.js';
+import { writeJointOutput } from '../../models/joint/files.js';
+import { encodeCaptions } from '../../models/joint/captions.js';
+import { disposeOutput } from '../../models/joint/outputs.js';
+import { withPrefix } from '../../models/text-to-image.js';
+import { type Tensor, dispose, manualSeed, tensor, tidy } from '../../tensor/index.js';
+import { loadSafetensors } from '../../tensor/safetensors.js';
+import { type TrainResult, type TrainingTask, train } from '../loop.js';
+import { datasetShapes, jointBatchOf, loadJointSplit } from './joint.js';
+import { type SessionOptions, runTokenizer, samplePrompts, sessionLoopOptions } from './text-to-image.js';
+
+interface DiffusionCursor {
+  autoencoder: BatchCursor;
+  score?: BatchCursor | undefined;
+}
+
+/** The autoencoders (and their latent statistics) of another joint-diffusion run. */
+async function loadAutoencodersFrom(model: JointDiffusion, runDir: string): Promise<void> {
+  const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors')).catch((error: Error) => {
+    throw new Error(`training.autoencoder.from: cannot read ${runDir}/model.safetensors (${error.message}); give a trained joint-diffusion run`);
+  });
+  try {
+    model.autoencoders.loadStateDict(withPrefix(tensors, 'autoencoders'));
+  } finally {
+    dispose([...tensors.values()]);
+  }
+}
+
+/** Rows of the split that have every modality, as standardised latents [N, M·D] in a split the batch loader serves. */
+function latentSplit(model: JointDiffusion, split: LoadedSplit): LoadedSplit {
+  const ordered = new BatchLoader(split, { batchSize: Math.min(256, split.size), shuffle: false, dropLast: false, imagesAsFloat: true });
+  const batches: Batch[] = [...ordered.epochBatches()];
+  let all: Tensor | undefined;
+  try {
+    all = model.trainingLatents(batches.map((batch) => jointBatchOf(model.names, batch)));
+    const latents = all;
+    const complete = tidy(() => {
+      const masks = [...split.presence.values()];
+      const every = masks.reduce((product, mask) => product.mul(mask));
+      return every.toFlatArray();
+    });
+    const rows = complete.flatMap((value, row) => (value > 0 ? [row] : []));
+    if (rows.length === 0) throw new Error('no training sample has every modality; the score network learns from complete samples');
+    const kept = tidy(() => latents.indexSelect(0, tensor(BigInt64Array.from(rows, BigInt))));
+    return {
+      dataset: split.dataset, split: split.split, entries: rows.map((row) => split.entries[row] as LoadedSplit['entries'][number]), size: rows.length,
+      images: kept, labels: new Map(), presence: new Map(), dispose: () => kept.dispose(),
+    };
+  } finally {
+    all?.dispose();
+    for (const batch of batches) disposeBatch(batch);
+  }
+}
+
+export async function trainJointDiffusion(config: JointDiffusionConfig, options: SessionOptions): Promise<{ result: TrainResult; model: JointDiffusion }> {
+  const dataset = await readDataset(config.dataset);
+  const tokenizer = await runTokenizer(dataset, options);
+  const shapes = datasetShapes(dataset, tokenizer);
+  const t = config.training;
+  if (!options.resume) manualSeed(config.seed);
+  const model = new JointDiffusion(config, shapes);
+  let split: LoadedSplit | undefined;
+  let latents: LoadedSplit | undefined;
+  try {
+    if (t.autoencoder.from && !options.resume) await loadAutoencodersFrom(model, t.autoencoder.from);
+    split = await loadJointSplit(dataset, model, { split: 'train', limit: t.trainLimit, onData: options.onData });
+    const data = split;
+    const loader = new BatchLoader(data, { batchSize: Math.min(t.autoencoder.batchSize, data.size), seed: config.seed, imagesAsFloat: true });
+    let latentLoader: BatchLoader | undefined;
+    let pendingCursor: BatchCursor | undefined;
+    const scoreBatches = (): BatchLoader => {
+      if (!latentLoader) {
+        latents = latentSplit(model, data);
+        latentLoader = new BatchLoader(latents, { batchSize: Math.min(t.score.batchSize, latents.size), seed: config.seed + 3 });
+        if (pendingCursor) latentLoader.restore(pendingCursor);
+      }
+      return latentLoader;
+    };
+    const prompts = samplePrompts({ entries: data.entries.filter((entry) => entry.text.trim() !== '') }, 8);
+    const task: TrainingTask = {
+      modules: model.modules,
+      optimizers: model.optimizers,
+      emas: model.emas,
+      generators: model.generators,
+      step: (step: number) => {
+        if (model.stageAt(step) === 'autoencoder') {
+          const batch = loader.next();
+          try {
+            return model.autoencoderStep(jointBatchOf(model.names, batch));
+          } finally {
+            disposeBatch(batch);
+          }
+        }
+        const batch = scoreBatches().next();
+        try {
+          return model.scoreStep(batch.images as Tensor);
+        } finally {
+          disposeBatch(batch);
+        }
+      },
+      sample: async (folder: string, step: number) => {
+        if (model.stageAt(step) === 'autoencoder') return [];
+        model.prepareForGeneration();
+        const captions = encodeCaptions.batch(tokenizer, prompts);
+        try {
+          const output = model.translate({ text: captions }, { to: model.names.filter((name) => name !== 'text'), seed: config.seed + 7 });
+          try {
+            const written = await writeJointOutput(join(folder, `step-${String(step).padStart(7, '0')}`), output, model.codec, { seed: config.seed + 7, sources: prompts.map((text) => ({ text })) });
+            return [written.sheet];
+          } finally {
+            disposeOutput(output);
+          }
+        } finally {
+          dispose(captions);
+        }
+      },
+      cursor: (): DiffusionCursor => ({ autoencoder: loader.cursor, score: latentLoader?.cursor ?? pendingCursor }),
+      restoreCursor: (cursor) => {
+        const saved = cursor as DiffusionCursor;
+        loader.restore(saved.autoencoder);
+        pendingCursor = saved.score;
+      },
+    };
+    const result = await train(task, {
+      ...sessionLoopOptions(options),
+      totalSteps: model.totalSteps,
+      seed: config.seed,
+      config: { ...config, imageShape: shapes.image, audioShape: shapes.audio },
+      checkpointEvery: t.checkpointEvery,
+      keepLast: t.keepLast,
+      sampleEvery: t.sampleEvery,
+      logEvery: t.logEvery,
+      ...(t.timeLimitMinutes !== undefined ? { timeLimitSeconds: t.timeLimitMinutes * 60 } : {}),
+    });
+    model.prepareForGeneration();
+    return { result, model };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  } finally {
+    split?.dispose();
+    latents?.dispose();
+  }
+}
