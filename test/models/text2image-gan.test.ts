@@ -45,17 +45,19 @@ test.after(async () => {
 test('a tiny text2image-gan trains: losses move and samples approach the data', async () => {
   const before = memory().tensors;
   const losses: Record<string, number>[] = [];
-  const { model } = await trainText2ImageGan(tinyConfig(80), { runDir: join(root, 'train'), onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
-  assert.equal(losses.length, 80);
+  // 120 steps (not 80) and 32 pictures: after 80 the pictures darkened by only 0.18-0.41 over seeds 0-5,
+  // after 120 by 0.44-0.69 over seeds 0-7, well past the 0.3 asked for
+  const { model } = await trainText2ImageGan(tinyConfig(120), { runDir: join(root, 'train'), onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
+  assert.equal(losses.length, 120);
   for (const entry of losses) for (const value of Object.values(entry)) assert.ok(Number.isFinite(value));
   const distinct = new Set(losses.map((entry) => entry.d_loss?.toFixed(4)));
   assert.ok(distinct.size > 40, 'the discriminator loss changes from step to step');
   assert.ok(losses.slice(0, 10).every((entry) => entry.d_loss === undefined && entry.c_words !== undefined), 'the first steps train only the word classifier');
   // the word classifier learns which words a real image's caption has
   const wordLoss = (from: number, to: number): number => losses.slice(from, to).reduce((sum, entry) => sum + (entry.c_words ?? Number.NaN), 0) / (to - from);
-  assert.ok(wordLoss(60, 80) < wordLoss(0, 20) - 0.05, `the word loss should fall: ${wordLoss(0, 20).toFixed(3)} in steps 1–20, ${wordLoss(60, 80).toFixed(3)} in 61–80`);
+  assert.ok(wordLoss(100, 120) < wordLoss(0, 20) - 0.05, `the word loss should fall: ${wordLoss(0, 20).toFixed(3)} in steps 1–20, ${wordLoss(100, 120).toFixed(3)} in 101–120`);
   // shapes images are mostly black (-1); an untrained generator's tanh output averages about 0
-  const prompts = ['square', 'heart', 'ellipse', 'square'];
+  const prompts = new Array<string[]>(8).fill(['square', 'heart', 'ellipse', 'square']).flat();
   const meanPixel = (network: Text2ImageGan): number => {
     const images = network.generate(prompts, 1, { useEma: false });
     const value = tidy(() => images.mean().item());
@@ -68,16 +70,18 @@ test('a tiny text2image-gan trains: losses move and samples approach the data', 
   const untrained = new Text2ImageGan(tinyConfig(40), await Tokenizer.load(join(root, 'train', 'tokenizer.json')), { channels: 3, size: 64 });
   const initial = meanPixel(untrained);
   untrained.dispose();
-  assert.ok(trained < initial - 0.3, `generated images should get darker like the data: mean pixel ${initial.toFixed(3)} untrained, ${trained.toFixed(3)} after 80 steps`);
+  assert.ok(trained < initial - 0.3, `generated images should get darker like the data: mean pixel ${initial.toFixed(3)} untrained, ${trained.toFixed(3)} after 120 steps`);
   assert.equal(memory().tensors, before);
 });
 
 test('the mode-seeking term makes the pictures of one prompt follow the noise', async () => {
   const before = memory().tensors;
-  // how much 8 noise draws under one prompt differ, per pixel
+  // how much 16 noise draws under one prompt differ, per pixel, averaged over three prompts (one prompt and
+  // 8 draws, with weight 5, gave ratios from 0.99 to 2.3 over seeds 0-7; this, with weight 20, 1.44 to 2.25)
+  const shapes = ['heart', 'square', 'ellipse'];
   const spread = (model: Text2ImageGan): number => {
-    const images = model.generate(new Array<string>(8).fill('heart'), 3, { useEma: false });
-    const value = tidy(() => images.std(0).mean().item());
+    const images = model.generate(shapes.flatMap((shape) => new Array<string>(16).fill(shape)), 3, { useEma: false });
+    const value = tidy(() => images.reshape(shapes.length, 16, -1).std(1).mean().item());
     images.dispose();
     return value;
   };
@@ -91,7 +95,7 @@ test('the mode-seeking term makes the pictures of one prompt follow the noise', 
     return result;
   };
   const plain = await train('modes-off', 0);
-  const seeking = await train('modes-on', 5);
+  const seeking = await train('modes-on', 20);
   assert.ok(plain.losses.every((entry) => entry.g_modes === undefined));
   assert.ok(seeking.losses.every((entry) => Number.isFinite(entry.g_modes)), 'g_modes is logged at every step');
   assert.ok(seeking.spread > plain.spread * 1.2, `spread across noise: ${plain.spread.toFixed(4)} without the term, ${seeking.spread.toFixed(4)} with it`);
