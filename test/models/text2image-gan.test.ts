@@ -187,6 +187,10 @@ test('`mmgen generate` writes PNGs and a manifest; the same seed gives the same 
   const bad = generate(join(root, 'd'), '-1');
   assert.notEqual(bad.status, 0);
   assert.match(String(bad.stderr), /--seed must be a non-negative integer/);
+  // --out naming a file (here an image written above) is refused in words, not with mkdir's EEXIST
+  const onFile = generate(join(root, 'a', '0000.png'), '4');
+  assert.notEqual(onFile.status, 0);
+  assert.match(String(onFile.stderr), /--out \S+0000\.png is a file, not a folder; give the path of a folder to write into/);
 });
 
 test('`mmgen eval` judges a run: report, JSON and a grid of test captions', async () => {

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { averageCheckpoints } from '../../train/average.js';
 import { integerFlag } from '../flags.js';
+import { checkOutputFolder } from '../output-folder.js';
 
 export function registerAverage(program: Command): void {
   program
@@ -13,6 +14,7 @@ export function registerAverage(program: Command): void {
     .option('--from <step>', 'first checkpoint step to include (default: every kept checkpoint)')
     .action(async (runDir: string, flags: { out: string; from?: string }) => {
       const fromStep = flags.from === undefined ? undefined : integerFlag(flags.from, '--from', 0);
+      await checkOutputFolder(flags.out);
       const result = await averageCheckpoints(runDir, flags.out, fromStep === undefined ? {} : { fromStep });
       process.stdout.write(`averaged ${result.averaged} EMA tensors over ${result.steps.length} checkpoints (steps ${result.steps.join(', ')}) into ${flags.out}\n`);
     });

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { BUILDERS, builderOptions, buildDataset, parseBuilderArguments, showDataset, type DatasetCounts } from '../../data/builders/index.js';
 import { SPLITS, type Split } from '../../data/index.js';
 import { dataProgress } from '../data-progress.js';
+import { checkOutputFolder } from '../output-folder.js';
 
 function builderHelp(): string {
   const lines = ['', 'Builders and their options:'];
@@ -57,6 +58,7 @@ export function registerData(program: Command): void {
       const concurrency = Number(options.concurrency ?? '2');
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive integer, got "${options.concurrency}"`);
       const out = options.out ?? `data/${name}`;
+      await checkOutputFolder(out);
       const controller = new AbortController();
       let interrupts = 0;
       const onSigint = (signal: NodeJS.Signals): void => {

@@ -14,6 +14,7 @@ import { dataProgress } from '../data-progress.js';
 import { interruptSignal, trainingProgress } from '../progress.js';
 import { defaultJudgeDir, runEval, runTrainJudge } from './eval.js';
 import { integerFlag } from '../flags.js';
+import { checkOutputFolder } from '../output-folder.js';
 
 interface DemoFlags { level: string; count: string; steps: string; out: string; data?: string; judgeSteps: string; captions: string }
 
@@ -34,6 +35,8 @@ export function registerDemo(program: Command): void {
       const level = integerFlag(flags.level, '--level');
       if (level > 5) throw new Error(`--level must be 1 to 5, got ${level}`);
       const datasetDir = flags.data ?? join('datasets', `demo-shapes-l${level}`);
+      await checkOutputFolder(flags.out);
+      await checkOutputFolder(datasetDir, '--data');
       const say = (line: string): void => void process.stdout.write(`\n== ${line}\n`);
       if (!existsSync(join(datasetDir, 'dataset.json'))) {
         say(`1/4 building shapes level ${level} (${flags.count} samples) in ${datasetDir}`);

@@ -27,6 +27,7 @@ import type { Captioner } from '../../models/captioner.js';
 import { runTranscriberEval } from './eval-transcriber.js';
 import { consensusOptions } from '../search-flags.js';
 import { REJECTION_HELP, collect, integerFlag, percent, rejectionFlag } from '../flags.js';
+import { checkOutputFolder } from '../output-folder.js';
 
 export interface EvalFlags { transcriber?: string; temperature?: string; rejection?: string; with?: string[]; judge?: string; captioner?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; consensus?: string; consensusTemperature?: string; limit?: string; split?: string }
 
@@ -41,6 +42,7 @@ function printTable(rows: { metric: string; value: string; reference: string }[]
 }
 
 export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags): Promise<void> {
+  if (flags.out !== undefined) await checkOutputFolder(flags.out);
   if (await isAudioDataset(datasetDir)) return runTrainAudioJudge(datasetDir, flags, defaultJudgeDir(datasetDir));
   const out = flags.out ?? defaultJudgeDir(datasetDir);
   const settings = judgeTrainingSettings(flags, DEFAULT_JUDGE_STEPS);

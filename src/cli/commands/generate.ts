@@ -8,6 +8,7 @@ import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
 import { isTextToAudioRun } from '../../models/text-to-audio-recipes.js';
 import { generateAudio } from './generate-audio.js';
 import { REJECTION_HELP, integerFlag, rejectionFlag } from '../flags.js';
+import { checkOutputFolder } from '../output-folder.js';
 
 interface GenerateFlags { text: string; n: string; seed: string; out?: string; rejection?: string }
 
@@ -26,6 +27,7 @@ export function registerGenerate(program: Command): void {
       const seed = Number(flags.seed);
       if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got "${flags.seed}"`);
       const options = rejectionFlag(flags.rejection);
+      if (flags.out !== undefined) await checkOutputFolder(flags.out);
       if (await isTextToAudioRun(runDir)) return generateAudio(runDir, flags.text, count, seed, flags.out, options);
       const { model, notice } = await loadTextToImageRun(runDir, options);
       if (notice) process.stderr.write(`notice: ${notice}\n`);

@@ -5,6 +5,7 @@ import { applyOverrides, readConfigFile } from '../../train/config.js';
 import { resolveConfig } from '../../train/recipes.js';
 import { interruptSignal, trainingProgress } from '../progress.js';
 import { dataProgress } from '../data-progress.js';
+import { checkOutputFolder } from '../output-folder.js';
 
 interface TrainFlags { out?: string; set: string[]; resume?: string }
 
@@ -25,6 +26,7 @@ export function registerTrain(program: Command): void {
       } else {
         if (!configPath) throw new Error('give a config file (`mmgen train config.yaml`) or --resume RUN');
         raw = applyOverrides(await readConfigFile(configPath), flags.set);
+        if (flags.out !== undefined) await checkOutputFolder(flags.out);
         runDir = flags.out ?? join('runs', `${String(raw.recipe)}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       }
       const { recipe, config } = resolveConfig(raw, flags.resume ? `${runDir}/config.json` : (configPath ?? 'config'));
