@@ -2,7 +2,7 @@
 // by seeded EM on the posterior means of the training set. Drawing joint samples from it instead of the
 // prior keeps them where the data's latents are (the prior has holes a VAE never decodes well).
 import { Module } from '../../nn/index.js';
-import { Generator, type Tensor, multinomial, noGrad, randn, randperm, tidy, zeros, ones } from '../../tensor/index.js';
+import { Generator, type Tensor, multinomial, noGrad, randint, randn, randperm, tidy, zeros, ones } from '../../tensor/index.js';
 
 const LOG_TWO_PI = Math.log(2 * Math.PI);
 
@@ -41,7 +41,7 @@ export class MixtureSampler extends Module {
   /** EM on points [N, D] from seeded initial means (K random points); returns the final mean log-likelihood. */
   fit(points: Tensor, seed: number, iterations = 60): number {
     const count = points.shape[0] ?? 0;
-    if (count < this.components) throw new Error(`the latent mixture needs at least ${this.components} points to fit, got ${count}`);
+    if (count < 1) throw new Error('the latent mixture needs at least one point to fit');
     const generator = new Generator(seed);
     try {
       return noGrad(() => {
@@ -49,7 +49,8 @@ export class MixtureSampler extends Module {
           const spread = points.var(0, true).clamp(1e-4);
           return {
             weights: ones([this.components]).div(this.components),
-            means: points.indexSelect(0, randperm(count, generator).narrow(0, 0, this.components)),
+            // K distinct points to start from (with repeats when there are fewer points than components)
+            means: points.indexSelect(0, count >= this.components ? randperm(count, generator).narrow(0, 0, this.components) : randint(0, count, [this.components], { generator })),
             logVars: spread.log().expand(this.components, spread.shape[1] ?? 1).contiguous(),
           };
         });

@@ -12,6 +12,8 @@ const pictureSettings = {
   /** Channels at 4×4 in the decoder; halved per upsampling. */
   decoderChannels: z.number().int().positive().default(256),
   block: z.enum(['plain', 'residual']).default('plain'),
+  /** The encoder's normalisation: group norm reads a single input the same way in training and at inference. */
+  encoderNorm: z.enum(['batch', 'group']).default('group'),
   /** Likelihood weight: log p = −weight · Σ (x − x̂)² over pixels. */
   weight: z.number().positive().default(1),
 };
@@ -59,11 +61,10 @@ export function buildParts(config: PartsConfig, shapes: JointShapes, sharedDim: 
     const dims = { sharedDim, privateDim, featureDim: config.featureDim };
     if (name === 'text') return new TextPart({ tokenizer: shapes.tokenizer, ...dims, ...config.text });
     if (name === 'image' && shapes.image) {
-      const { encoderChannels, decoderChannels, block, weight } = config.image;
-      return new PicturePart({ name, size: shapes.image.size, channels: shapes.image.channels, ...dims, encoderChannels, decoderChannels, block, weight });
+      return new PicturePart({ name, size: shapes.image.size, channels: shapes.image.channels, ...dims, ...config.image });
     }
-    const { encoderChannels, decoderChannels, block, weight, spectrogram } = config.audio;
-    return new PicturePart({ name: 'audio', size: spectrogram.size, channels: 1, ...dims, encoderChannels, decoderChannels, block, weight });
+    const { spectrogram, ...picture } = config.audio;
+    return new PicturePart({ name: 'audio', size: spectrogram.size, channels: 1, ...dims, ...picture });
   });
   return { names, parts, codec };
 }

@@ -49,6 +49,7 @@ export interface PictureOptions {
   encoderChannels: number;
   decoderChannels: number;
   block: GeneratorBlock;
+  encoderNorm: 'batch' | 'group';
   /** The Gaussian likelihood's weight: log p = −weight · Σ (x − x̂)². */
   weight: number;
 }
@@ -64,7 +65,7 @@ export class PicturePart extends ModalityPart {
     super();
     this.name = options.name;
     this.featureDim = options.featureDim;
-    this.encoder = this.registerModule('encoder', new ConvEncoder({ imageSize: options.size, channels: options.channels, outputDim: options.featureDim, baseChannels: options.encoderChannels }));
+    this.encoder = this.registerModule('encoder', new ConvEncoder({ imageSize: options.size, channels: options.channels, outputDim: options.featureDim, baseChannels: options.encoderChannels, normalization: options.encoderNorm }));
     this.decoder = this.registerModule('decoder', new ConditionalGenerator({
       noiseDim: options.privateDim, conditionDim: options.sharedDim, imageSize: options.size, channels: options.channels, baseChannels: options.decoderChannels, block: options.block,
     }));

@@ -16,7 +16,7 @@ import type { JointShapes } from '../../models/joint/part-config.js';
 import type { JointModel } from '../../models/joint/model.js';
 import type { ModalityData, ModalityName } from '../../models/joint/parts.js';
 import { encodeCaptions } from '../../models/joint/captions.js';
-import { type Tensor, manualSeed } from '../../tensor/index.js';
+import { type Tensor, dispose, manualSeed } from '../../tensor/index.js';
 import { saveSafetensors } from '../../tensor/safetensors.js';
 import { type TrainResult, type TrainingTask, train } from '../loop.js';
 import { type SessionOptions, loopOptions, runTokenizer, samplePrompts } from './text-to-image.js';
@@ -106,9 +106,15 @@ export async function trainJointVae(config: JointVaeConfig, options: SessionOpti
       },
       // fixed captions (and seed) at every sample step, so a user watches the same prompts improve
       sample: async (folder: string, step: number) => {
-        const output = model.translate({ text: encodeCaptions.batch(tokenizer, prompts) }, { to: model.names.filter((name) => name !== 'text'), seed: config.seed + 7, temperature: 0 });
+        const captions = encodeCaptions.batch(tokenizer, prompts);
+        let output;
         try {
-          const written = await writeJointOutput(join(folder, `step-${String(step).padStart(7, '0')}`), output, model.network.codec, { seed: config.seed + 7, sources: prompts.map((text) => ({ text })) });
+          output = model.translate({ text: captions }, { to: model.names.filter((name) => name !== 'text'), seed: config.seed + 7, temperature: 0 });
+        } finally {
+          dispose(captions);
+        }
+        try {
+          const written = await writeJointOutput(join(folder, `step-${String(step).padStart(7, '0')}`), output, model.codec, { seed: config.seed + 7, sources: prompts.map((text) => ({ text })) });
           return [written.sheet];
         } finally {
           disposeOutput(output);
