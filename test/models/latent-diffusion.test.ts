@@ -67,7 +67,7 @@ test('a toy with two linked modalities: conditional samples land in the linked c
     if (step < 50) first += value / 50;
     if (step >= 1450) last += value / 50;
   }
-  assert.ok(last < first * 0.7, `the denoising loss should fall: ${first.toFixed(3)} → ${last.toFixed(3)}`);
+  assert.ok(last < first * 0.8, `the denoising loss should fall: ${first.toFixed(3)} → ${last.toFixed(3)}`);
 
   const { latents: test, clusters } = toy(200, generator);
   const conditional = diffusion.sample(test, { held: [true, false], steps: 50, guidance: 0, generator });

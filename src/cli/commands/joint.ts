@@ -2,7 +2,6 @@
 // `mmgen sample RUN --n 16` for joint runs: any non-empty subset of modalities in, the rest (or the ones
 // named) out; or joint samples of every modality. Both write PNGs, WAVs, spectrogram PNGs, the texts, a
 // manifest.jsonl and one contact sheet (a row per sample). The same seed gives the same bytes.
-import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadJointRun } from '../../models/joint-run.js';
@@ -12,6 +11,7 @@ import { disposeOutput } from '../../models/joint/outputs.js';
 import { MODALITIES, type ModalityName } from '../../models/joint/parts.js';
 import { dispose } from '../../tensor/index.js';
 import { collect, integerFlag, numberFlag } from '../flags.js';
+import { checkOutputFolder } from '../output-folder.js';
 
 interface JointFlags {
   text: string[];
@@ -34,17 +34,11 @@ export function targetsFlag(value: string): ModalityName[] {
   return names as ModalityName[];
 }
 
-/** An output folder that is not an existing file. */
-function outputFolder(out: string | undefined, fallback: string): string {
-  const folder = out ?? fallback;
-  if (existsSync(folder) && !statSync(folder).isDirectory()) throw new Error(`--out ${folder} is a file; give a folder to write the outputs into`);
-  return folder;
-}
-
 export async function translateCommand(runDir: string, flags: JointFlags): Promise<void> {
   const n = integerFlag(flags.n, '--n', 1, 256);
   const seed = integerFlag(flags.seed, '--seed', 0);
   const temperature = numberFlag(flags.temperature, '--temperature', 0, 4);
+  if (flags.out !== undefined) await checkOutputFolder(flags.out);
   const sampler = {
     ...(flags.steps !== undefined ? { steps: integerFlag(flags.steps, '--steps', 1, 10000) } : {}),
     ...(flags.guidance !== undefined ? { guidance: numberFlag(flags.guidance, '--guidance', 0, 100) } : {}),
@@ -65,7 +59,7 @@ export async function translateCommand(runDir: string, flags: JointFlags): Promi
     }
     const { to, result } = output;
     try {
-      const folder = outputFolder(flags.out, join(runDir, 'translated', String(seed)));
+      const folder = flags.out ?? join(runDir, 'translated', String(seed));
       const sources = prepared.sources.flatMap((source) => Array.from({ length: n }, () => source));
       const written = await writeJointOutput(folder, result, model.codec, { seed, sources, draws: n });
       for (const [index, text] of (result.text ?? []).entries()) process.stdout.write(`${Object.values(sources[index] ?? {}).join(' + ')} → ${text.text}\n`);
@@ -82,11 +76,12 @@ export async function translateCommand(runDir: string, flags: JointFlags): Promi
 export async function sampleCommand(runDir: string, flags: Pick<JointFlags, 'n' | 'seed' | 'out'>): Promise<void> {
   const n = integerFlag(flags.n, '--n', 1, 1024);
   const seed = integerFlag(flags.seed, '--seed', 0);
+  if (flags.out !== undefined) await checkOutputFolder(flags.out);
   const model = await loadJointRun(runDir);
   try {
     const output = model.sample(n, seed);
     try {
-      const folder = outputFolder(flags.out, join(runDir, 'sampled', String(seed)));
+      const folder = flags.out ?? join(runDir, 'sampled', String(seed));
       const written = await writeJointOutput(folder, output, model.codec, { seed });
       process.stdout.write(`${n} joint samples of ${model.names.join(', ')} from ${model.samplingSource()} (seed ${seed}) in ${written.folder}\nsheet: ${written.sheet}\n`);
     } finally {
