@@ -1,0 +1,137 @@
+// joint-diffusion on a handful of shapes (image + caption): a tiny run overfits them so that each modality is
+// recovered from the other; a resume at any step — across the stage boundary too — gives the weights of an
+// uninterrupted run; the same seed gives the same bytes; bad sampler settings and an untrained second stage
+// are clear errors; nothing leaks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildDataset } from '../../src/data/builders/index.js';
+import { readDataset } from '../../src/data/format.js';
+import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
+import { loadJointRun } from '../../src/models/joint-run.js';
+import { prepareJointInputs } from '../../src/models/joint/inputs.js';
+import { disposeOutput } from '../../src/models/joint/outputs.js';
+import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
+import { loadJointSplit } from '../../src/train/sessions/joint.js';
+import { type Tensor, dispose, memory, tidy } from '../../src/tensor/index.js';
+
+const root = await mkdtemp(join(tmpdir(), 'mmgen-joint-diffusion-'));
+const dataset = join(root, 'shapes');
+await buildDataset({ builder: 'shapes', out: dataset, seed: 2, options: { level: 1, count: 30, val: 0.1, test: 0.1 } });
+
+test.after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+function tinyConfig(overrides: { autoencoderSteps?: number; scoreSteps?: number; seed?: number; from?: string } = {}): JointDiffusionConfig {
+  return jointDiffusionConfig.parse({
+    recipe: 'joint-diffusion', dataset, seed: overrides.seed ?? 0,
+    model: {
+      latentDim: 8, featureDim: 32, image: { encoderChannels: 8, decoderChannels: 32 }, text: { embeddingDim: 16, hiddenSize: 32, dropout: 0 },
+      score: { width: 128, blocks: 2 },
+    },
+    training: {
+      autoencoder: { steps: overrides.autoencoderSteps ?? 400, batchSize: 6, lr: 3e-3, ...(overrides.from ? { from: overrides.from } : {}) },
+      score: { steps: overrides.scoreSteps ?? 1500, batchSize: 6, lr: 2e-3, emaDecay: 0.99 },
+      trainLimit: 6, logEvery: 10, sampleEvery: 100000, checkpointEvery: 100000,
+    },
+    sampling: { steps: 20 },
+    decoding: { beam: 1 },
+  });
+}
+
+/** The index of the nearest row of `bank` [N, …] to each row of `queries` [M, …] (mean squared distance). */
+function nearest(queries: Tensor, bank: Tensor): number[] {
+  return tidy(() => {
+    const distances = queries.flatten(1).unsqueeze(1).sub(bank.flatten(1).unsqueeze(0)).square().mean(2);
+    return Array.from(distances.argmin(1).toFlatArray(), Number);
+  });
+}
+
+test('a tiny joint-diffusion overfits six shapes: the caption is read from the picture and the picture drawn from the caption', async () => {
+  const before = memory().tensors;
+  const runDir = join(root, 'run');
+  const losses: Record<string, number>[] = [];
+  const { model } = await trainJointDiffusion(tinyConfig(), { runDir, onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
+  const autoencoder = losses.filter((entry) => entry.reconstruction_image !== undefined && entry.score === undefined);
+  const score = losses.filter((entry) => entry.score !== undefined);
+  assert.ok((autoencoder.at(-1)?.reconstruction_image ?? 0) < (autoencoder[0]?.reconstruction_image ?? 0) * 0.5, 'the image autoencoder learns');
+  assert.ok((score.at(-1)?.score ?? 0) < (score[0]?.score ?? 0) * 0.8, `the score loss falls: ${score[0]?.score} → ${score.at(-1)?.score}`);
+
+  const split = await loadJointSplit(await readDataset(dataset), model, { split: 'train', limit: 6 });
+  try {
+    const captions = split.entries.map((entry) => entry.text);
+    const images = tidy(() => (split.images as Tensor).float().div(127.5).sub(1));
+    const text = { tokens: split.tokens as Tensor, lengths: split.lengths as Tensor };
+    const toImage = model.translate({ text }, { to: ['image'], seed: 3 });
+    const toText = model.translate({ image: images }, { to: ['text'], seed: 3 });
+    try {
+      const found = nearest(toImage.image as Tensor, images);
+      const drawn = captions.filter((caption, row) => captions[found[row] as number] === caption).length;
+      const read = captions.filter((caption, row) => toText.text?.[row]?.text === caption).length;
+      // three captions: chance is a third
+      assert.ok(drawn >= 5, `pictures drawn from captions nearest a picture of that caption: ${drawn} of 6`);
+      assert.ok(read >= 5, `captions read from pictures: ${read} of 6 (${toText.text?.map((t) => t.text).join(', ')})`);
+    } finally {
+      disposeOutput(toImage);
+      disposeOutput(toText);
+      images.dispose();
+    }
+  } finally {
+    split.dispose();
+    model.dispose();
+  }
+  assert.equal(memory().tensors, before);
+});
+
+test('exact resume across the stage boundary; the same seed gives the same bytes', async () => {
+  const config = tinyConfig({ autoencoderSteps: 6, scoreSteps: 6 });
+  const straight = join(root, 'straight');
+  (await trainJointDiffusion(config, { runDir: straight })).model.dispose();
+  // stopped in the first stage, then at the boundary's other side
+  for (const [name, stops] of [['in-first', [4]], ['across', [6, 9]]] as const) {
+    const resumed = join(root, name);
+    let first = true;
+    for (const stop of stops) {
+      (await trainJointDiffusion(config, { runDir: resumed, stopAfter: stop, resume: !first })).model.dispose();
+      first = false;
+    }
+    (await trainJointDiffusion(config, { runDir: resumed, resume: true })).model.dispose();
+    assert.deepEqual(await readFile(join(resumed, 'model.safetensors')), await readFile(join(straight, 'model.safetensors')), `resumed ${name}`);
+  }
+  const before = memory().tensors;
+  const model = await loadJointRun(straight);
+  try {
+    const prepared = await prepareJointInputs(model, { text: ['square', 'heart'] });
+    const a = model.translate(prepared.inputs, { to: ['image'], n: 2, seed: 5 });
+    const b = model.translate(prepared.inputs, { to: ['image'], n: 2, seed: 5 });
+    const c = model.sample(2, 1);
+    const d = model.sample(2, 1);
+    assert.deepEqual(a.image?.shape, [4, 3, 64, 64]);
+    assert.deepEqual(a.image?.toFlatArray(), b.image?.toFlatArray());
+    assert.deepEqual(c.image?.toFlatArray(), d.image?.toFlatArray());
+    assert.deepEqual(c.text?.map((t) => t.text), d.text?.map((t) => t.text));
+    assert.throws(() => model.translate(prepared.inputs, { to: ['image'], steps: 0 }), /sampler steps must be an integer from 1 to 10000/);
+    assert.throws(() => model.translate(prepared.inputs, { to: ['image'], steps: 10001 }), /from 1 to 10000/);
+    assert.throws(() => model.translate(prepared.inputs, { to: ['image'], guidance: Number.NaN }), /guidance must be a number/);
+    assert.throws(() => model.translate(prepared.inputs, { to: ['audio'] }), /cannot produce audio/);
+    for (const output of [a, b, c, d]) disposeOutput(output);
+    dispose(prepared.inputs);
+  } finally {
+    model.dispose();
+  }
+  assert.equal(memory().tensors, before);
+});
+
+test('a run whose score network never trained says which command trains it', async () => {
+  const partial = join(root, 'first-stage-only');
+  (await trainJointDiffusion(tinyConfig({ autoencoderSteps: 4, scoreSteps: 10 }), { runDir: partial, stopAfter: 3 })).model.dispose();
+  const model = await loadJointRun(partial);
+  try {
+    assert.throws(() => model.sample(1, 0), /score network never trained.*mmgen train --resume/);
+  } finally {
+    model.dispose();
+  }
+});
