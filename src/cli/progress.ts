@@ -1,28 +1,24 @@
-// Renders training events as a progress bar (step/total, it/s, ETA, current losses) on a terminal,
-// or as one line every ~5 % when output is not a terminal (CI logs).
+// Renders training events as a progress bar (step/total, it/s, ETA, current losses) on a terminal, or as
+// plain lines when output is not a terminal (logs, pipes, CI): one every 5 % or 10 s (see LineThrottle).
+// The ETA comes with the event (a recent window of steps) and reads "?" until that rate has settled.
 import cliProgress from 'cli-progress';
 import type { TrainEvent } from '../train/events.js';
+import { LineThrottle, formatSeconds } from './line-throttle.js';
 
 const formatLosses = (losses: Record<string, number>): string =>
   Object.entries(losses)
     .map(([name, value]) => `${name} ${value.toFixed(3)}`)
     .join('  ');
 
-const formatSeconds = (seconds: number): string => {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.round(seconds);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
-};
-
 export interface TrainingProgress {
   onEvent(event: TrainEvent): void;
   stop(): void;
 }
 
-export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): TrainingProgress {
+export function trainingProgress(stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): TrainingProgress {
   const interactive = stream.isTTY === true;
   let bar: cliProgress.SingleBar | undefined;
-  let lastPrinted = -1;
+  const throttle = new LineThrottle();
   const log = (line: string): void => {
     if (bar) bar.stop();
     stream.write(`${line}\n`);
@@ -31,7 +27,7 @@ export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): T
   const ensureBar = (step: number, total: number): cliProgress.SingleBar => {
     if (!bar) {
       bar = new cliProgress.SingleBar(
-        { format: '{bar} {value}/{total} | {rate} it/s | ETA {eta_text} | {losses}', stream, hideCursor: true, clearOnComplete: false, barsize: 24 },
+        { format: '{bar} {value}/{total} | {rate} it/s | ETA {eta_text} | {losses}', stream: stream as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false, barsize: 24 },
         cliProgress.Presets.shades_classic,
       );
       bar.start(total, step, { rate: '-', eta_text: '?', losses: '' });
@@ -47,8 +43,7 @@ export function trainingProgress(stream: NodeJS.WriteStream = process.stderr): T
         case 'step': {
           const payload = { rate: event.stepsPerSecond.toFixed(2), eta_text: formatSeconds(event.etaSeconds), losses: formatLosses(event.smoothed) };
           if (interactive) ensureBar(event.step, event.total).update(event.step, payload);
-          else if (Math.floor((event.step / event.total) * 20) > lastPrinted || event.step === event.total) {
-            lastPrinted = Math.floor((event.step / event.total) * 20);
+          else if (throttle.due(event.step, event.total)) {
             stream.write(`step ${event.step}/${event.total}  ${payload.rate} it/s  ETA ${payload.eta_text}  ${payload.losses}\n`);
           }
           break;

@@ -8,12 +8,13 @@ import type { DataEvent } from '../data/events.js';
 import { type Dataset, type DatasetInfo, type Split, mmgenVersion, readDataset } from '../data/format.js';
 import { type LoadedSplit, loadSplit } from '../data/loader.js';
 import { Random } from '../data/random.js';
+import { StepRate } from '../data/step-rate.js';
 import { augmentBatch, judgeAugmentation } from './judge-augment.js';
 import { DEFAULT_FEATURES, DEFAULT_KEYPOINTS, DEFAULT_WIDTHS, Judge, type JudgeArchitecture, type JudgeInfo, JudgeNetwork, prepareImages, trustThreshold } from './judge.js';
 
 export type JudgeEvent =
   | DataEvent
-  | { type: 'step'; step: number; total: number; loss: number; smoothedLoss: number; stepsPerSecond: number; etaSeconds: number }
+  | { type: 'step'; step: number; total: number; loss: number; smoothedLoss: number; stepsPerSecond: number; etaSeconds?: number }
   | { type: 'evaluated'; split: Split; samples: number; accuracy: Record<string, number> };
 
 export interface TrainJudgeOptions {
@@ -142,6 +143,7 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
     const augmentRandom = new Random(seed).fork('judge-augment');
     let smoothed: number | undefined;
     const loopStarted = performance.now();
+    const rate = new StepRate();
     for (let step = 1; step <= steps; step++) {
       if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('judge training was cancelled');
       const batch = loader.next();
@@ -164,9 +166,11 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
       }
       scheduler.step();
       smoothed = smoothed === undefined ? loss : 0.95 * smoothed + 0.05 * loss;
+      rate.record(step);
       if (step % logEvery === 0 || step === steps) {
-        const rate = step / Math.max(1e-9, (performance.now() - loopStarted) / 1000);
-        emit({ type: 'step', step, total: steps, loss, smoothedLoss: smoothed, stepsPerSecond: rate, etaSeconds: (steps - step) / rate });
+        const eta = rate.eta(steps);
+        const perSecond = Number.isFinite(rate.perSecond) ? rate.perSecond : step / Math.max(1e-9, (performance.now() - loopStarted) / 1000);
+        emit({ type: 'step', step, total: steps, loss, smoothedLoss: smoothed, stepsPerSecond: perSecond, ...(eta !== undefined ? { etaSeconds: eta } : {}) });
       }
       // yield between steps so SIGINT and progress rendering get their turn
       await new Promise<void>((resolve) => setImmediate(resolve));

@@ -1,7 +1,8 @@
 // The typed progress stream of training: the CLI renders it as a bar, the server streams it as SSE.
 export type TrainEvent =
   | { type: 'start'; runDir: string; step: number; total: number; resumed: boolean }
-  | { type: 'step'; step: number; total: number; losses: Record<string, number>; smoothed: Record<string, number>; stepsPerSecond: number; etaSeconds: number }
+  /** stepsPerSecond and etaSeconds over a recent window of steps; etaSeconds is absent until that rate has settled. */
+  | { type: 'step'; step: number; total: number; losses: Record<string, number>; smoothed: Record<string, number>; stepsPerSecond: number; etaSeconds?: number }
   | { type: 'sample'; step: number; files: string[] }
   /** Texts a text-writing recipe produced for its fixed sample inputs, beside what they should say. */
   | { type: 'texts'; step: number; samples: { reference: string; text: string; right: boolean }[] }

@@ -5,6 +5,7 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Generator, type Tensor, defaultGeneratorState, dispose, manualSeed, setDefaultGeneratorState } from '../tensor/index.js';
 import { writeFileAtomic } from '../data/files.js';
+import { StepRate } from '../data/step-rate.js';
 import { type CheckpointPayload, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { EventSink } from './events.js';
 
@@ -158,6 +159,7 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
   emit({ type: 'start', runDir: options.runDir, step, total: options.totalSteps, resumed: options.resume ?? false });
   const started = performance.now();
   const startStep = step;
+  const rate = new StepRate();
   const smoothed: Record<string, number> = {};
   let lastLosses: Record<string, number> = {};
   let pendingMetrics: string[] = [];
@@ -175,12 +177,14 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
     }
     step += 1;
     lastLosses = await task.step(step);
+    rate.record(step);
     for (const [name, value] of Object.entries(lastLosses)) smoothed[name] = smoothed[name] === undefined ? value : 0.9 * (smoothed[name] ?? value) + 0.1 * value;
     if (step % logEvery === 0 || step === options.totalSteps) {
       const elapsed = (performance.now() - started) / 1000;
-      const rate = (step - startStep) / Math.max(elapsed, 1e-9);
       pendingMetrics.push(`${JSON.stringify({ step, time: Number(elapsed.toFixed(3)), ...lastLosses })}\n`);
-      emit({ type: 'step', step, total: options.totalSteps, losses: lastLosses, smoothed: { ...smoothed }, stepsPerSecond: rate, etaSeconds: (options.totalSteps - step) / Math.max(rate, 1e-9) });
+      const stepsPerSecond = Number.isFinite(rate.perSecond) ? rate.perSecond : (step - startStep) / Math.max(elapsed, 1e-9);
+      const eta = rate.eta(options.totalSteps);
+      emit({ type: 'step', step, total: options.totalSteps, losses: lastLosses, smoothed: { ...smoothed }, stepsPerSecond, ...(eta !== undefined ? { etaSeconds: eta } : {}) });
     }
     if (task.sample && options.sampleEvery && (step % options.sampleEvery === 0 || step === options.totalSteps)) {
       emit({ type: 'sample', step, files: await task.sample(join(options.runDir, 'samples'), step) });

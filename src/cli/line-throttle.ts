@@ -1,0 +1,44 @@
+// When output is not a terminal (a log file, a pipe, CI), progress is printed as plain lines instead of a
+// redrawn bar: one on the first event, then whenever another 5 % is done or 10 s have passed, and at the end.
+
+export interface LineThrottleOptions {
+  everySeconds?: number;
+  everyFraction?: number;
+  /** Seconds now (tests pass a fake clock). */
+  now?: () => number;
+}
+
+export class LineThrottle {
+  private readonly everySeconds: number;
+  private readonly everyFraction: number;
+  private readonly now: () => number;
+  private lastBucket = -1;
+  private lastSeconds = Number.NEGATIVE_INFINITY;
+
+  constructor(options: LineThrottleOptions = {}) {
+    this.everySeconds = options.everySeconds ?? 10;
+    this.everyFraction = options.everyFraction ?? 0.05;
+    this.now = options.now ?? (() => performance.now() / 1000);
+  }
+
+  /** Whether a line is due now for `done` of `total` (and if so, counts it as printed). */
+  due(done: number, total: number): boolean {
+    // whole numbers (done × 20 / total), so 150 of 1000 is bucket 3, not 2.999…
+    const bucket = total > 0 ? Math.floor((done * Math.round(1 / this.everyFraction)) / total) : 0;
+    const seconds = this.now();
+    if (done >= total || bucket > this.lastBucket || seconds - this.lastSeconds >= this.everySeconds) {
+      this.lastBucket = bucket;
+      this.lastSeconds = seconds;
+      return true;
+    }
+    return false;
+  }
+}
+
+/** 42s, 3m05s, 1h02m; "?" when unknown. */
+export function formatSeconds(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
