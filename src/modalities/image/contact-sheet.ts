@@ -1,9 +1,11 @@
-// A grid of images with optional captions under each tile, for sample sheets and dataset previews.
+// A grid of images with optional captions under each tile, for sample sheets and dataset previews. Captions
+// are shown whole (see caption-layout.ts).
 import sharp, { type OverlayOptions } from 'sharp';
 import { checkSize, encodeImage, formatOfPath, type Kernel } from './codec.js';
 import { writeFileAtomic } from '../../data/files.js';
 import { convertChannels, resizeImage } from './transform.js';
 import { checkImage, colourHex, parseColour, type Colour, type RawImage } from './types.js';
+import { CAPTION_FONTS, widestWord, wrapCaption } from './caption-layout.js';
 
 export interface ContactSheetTile { image: RawImage; caption?: string }
 export interface ContactSheetOptions {
@@ -16,36 +18,25 @@ export interface ContactSheetOptions {
   background?: Colour;
   textColour?: Colour;
   fontSize?: number;
-  /** Caption lines under each tile (longer captions are wrapped, then cut with an ellipsis); default 2 when any tile has a caption. */
+  /**
+   * Caption lines reserved under each tile at least; captions are always shown whole, so the strip grows to
+   * what the longest caption needs (and tiles widen to the widest word). Default 1 when any tile has a caption.
+   */
   captionLines?: number;
   /** Resampling kernel; default nearest when enlarging (keeps small samples crisp), lanczos3 when shrinking. */
   kernel?: Kernel;
 }
-export interface ContactSheetResult { path: string; width: number; height: number; rows: number; columns: number }
+export interface ContactSheetResult {
+  path: string; width: number; height: number; rows: number; columns: number;
+  /** The caption lines drawn under each tile, in tile order. */
+  captionLines: string[][];
+}
 
 const escapeXml = (text: string): string =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
-/** Greedy word wrap to lines of at most maxChars (estimated from the font size), ellipsis on overflow. */
-export function wrapCaption(caption: string, maxChars: number, maxLines: number): string[] {
-  const words = caption.trim().split(/\s+/).filter((word) => word.length > 0);
-  const lines: string[] = [];
-  let current = '';
-  for (const word of words) {
-    const candidate = current.length === 0 ? word : `${current} ${word}`;
-    if (candidate.length <= maxChars) current = candidate;
-    else {
-      if (current.length > 0) lines.push(current);
-      current = word.length > maxChars ? `${word.slice(0, Math.max(1, maxChars - 1))}…` : word;
-    }
-  }
-  if (current.length > 0) lines.push(current);
-  if (lines.length <= maxLines) return lines;
-  const kept = lines.slice(0, maxLines);
-  const last = kept[maxLines - 1] ?? '';
-  kept[maxLines - 1] = `${last.slice(0, Math.max(1, maxChars - 1))}…`;
-  return kept;
-}
+// pixels kept clear on each side of a caption line, so neighbouring captions never touch
+const CAPTION_MARGIN = 2;
 
 /** Writes a contact sheet (format from the extension) to a temporary name, then renames it into place. */
 export async function writeContactSheet(path: string, tiles: ContactSheetTile[], options: ContactSheetOptions = {}): Promise<ContactSheetResult> {
@@ -61,21 +52,25 @@ export async function writeContactSheet(path: string, tiles: ContactSheetTile[],
   );
   const padding = options.padding ?? 4;
   const fontSize = options.fontSize ?? Math.max(9, Math.min(14, Math.round(tileWidth / 8)));
-  const hasCaptions = tiles.some((tile) => (tile.caption ?? '').trim().length > 0);
-  const captionLines = hasCaptions ? (options.captionLines ?? 2) : 0;
+  const captions = tiles.map((tile) => (tile.caption ?? '').trim());
+  const hasCaptions = captions.some((caption) => caption.length > 0);
+  // a column is as wide as its tile, or as the widest word when that is wider: no word is ever cut
+  const cellWidth = hasCaptions ? Math.max(tileWidth, (await widestWord(captions, fontSize)) + 2 * CAPTION_MARGIN) : tileWidth;
+  const wrapped = await Promise.all(captions.map((caption) => wrapCaption(caption, cellWidth - 2 * CAPTION_MARGIN, fontSize)));
+  const captionLines = hasCaptions ? Math.max(options.captionLines ?? 1, ...wrapped.map((lines) => lines.length)) : 0;
   const lineHeight = Math.ceil(fontSize * 1.25);
   const captionHeight = captionLines > 0 ? captionLines * lineHeight + 2 : 0;
   const background = parseColour(options.background ?? '#ffffff', 'background');
   const textColour = parseColour(options.textColour ?? '#000000', 'textColour');
   const cellHeight = tileHeight + captionHeight;
-  const width = columns * tileWidth + (columns + 1) * padding;
+  const width = columns * cellWidth + (columns + 1) * padding;
   const height = rows * cellHeight + (rows + 1) * padding;
 
   const layers: OverlayOptions[] = [];
   const texts: string[] = [];
-  const maxChars = Math.max(1, Math.floor(tileWidth / (fontSize * 0.58)));
   for (const [index, tile] of tiles.entries()) {
-    const left = padding + (index % columns) * (tileWidth + padding);
+    const cellLeft = padding + (index % columns) * (cellWidth + padding);
+    const left = cellLeft + Math.floor((cellWidth - tileWidth) / 2);
     const top = padding + Math.floor(index / columns) * (cellHeight + padding);
     const enlarging = tile.image.height < tileHeight && tile.image.width < tileWidth;
     const fitted = await resizeImage(tile.image, [tileHeight, tileWidth], {
@@ -83,16 +78,15 @@ export async function writeContactSheet(path: string, tiles: ContactSheetTile[],
     });
     const rgba = convertChannels(fitted, 4);
     layers.push({ input: Buffer.from(rgba.data.buffer, rgba.data.byteOffset, rgba.data.length), raw: { width: rgba.width, height: rgba.height, channels: 4 }, left, top });
-    const caption = tile.caption ?? '';
-    wrapCaption(caption, maxChars, captionLines).forEach((line, lineIndex) => {
-      const x = left + tileWidth / 2;
+    (wrapped[index] ?? []).forEach((line, lineIndex) => {
+      const x = cellLeft + cellWidth / 2;
       const y = top + tileHeight + (lineIndex + 1) * lineHeight - Math.round(lineHeight - fontSize);
       texts.push(`<text x="${x}" y="${y}">${escapeXml(line)}</text>`);
     });
   }
   if (texts.length > 0) {
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
-      `<g font-family="DejaVu Sans, Liberation Sans, FreeSans, sans-serif" font-size="${fontSize}" fill="${colourHex(textColour)}" text-anchor="middle">` +
+      `<g font-family="${CAPTION_FONTS}" font-size="${fontSize}" fill="${colourHex(textColour)}" text-anchor="middle">` +
       `${texts.join('')}</g></svg>`;
     layers.push({ input: Buffer.from(svg), left: 0, top: 0 });
   }
@@ -103,5 +97,5 @@ export async function writeContactSheet(path: string, tiles: ContactSheetTile[],
     .toBuffer({ resolveWithObject: true });
   const sheet: RawImage = { data: new Uint8Array(data.buffer, data.byteOffset, data.length), height, width, channels: 3 };
   await writeFileAtomic(path, await encodeImage(sheet, format));
-  return { path, width, height, rows, columns };
+  return { path, width, height, rows, columns, captionLines: wrapped };
 }

@@ -7,6 +7,7 @@ export {
 } from './codec.js';
 export { resizeImage, centerCrop, flattenAlpha, convertChannels, type ResizeOptions } from './transform.js';
 export { imageToTensor, imagesToTensor, tensorToImage, tensorToImages, type PixelRange, type RangeOptions } from './tensor.js';
-export { writeContactSheet, wrapCaption, type ContactSheetTile, type ContactSheetOptions, type ContactSheetResult } from './contact-sheet.js';
+export { writeContactSheet, type ContactSheetTile, type ContactSheetOptions, type ContactSheetResult } from './contact-sheet.js';
 export { FeatureMapEncoder, type FeatureMapEncoderOptions } from './feature-map-encoder.js';
 export { fitImages } from './fit.js';
+export { textWidth, wrapCaption } from './caption-layout.js';
