@@ -8,3 +8,6 @@ export type { TextToImageModel, LoadRunOptions } from './models/text-to-image.js
 export { averageCheckpoints } from './train/average.js';
 export { loadCaptionerRun } from './models/captioner-run.js';
 export { CaptionerEnsemble, loadCaptionerEnsemble } from './models/captioner-ensemble.js';
+export { openJointRun, type JointRun, type JointResult, type JointRunInputs, type GeneratedPicture, type GeneratedSound } from './models/joint/open.js';
+export { loadJointRun } from './models/joint-run.js';
+export type { JointModel, JointInputs, TranslateOptions } from './models/joint/model.js';

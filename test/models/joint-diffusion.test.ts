@@ -13,6 +13,7 @@ import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/model
 import { loadJointRun } from '../../src/models/joint-run.js';
 import { prepareJointInputs } from '../../src/models/joint/inputs.js';
 import { disposeOutput } from '../../src/models/joint/outputs.js';
+import { openJointRun } from '../../src/index.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
 import { loadJointSplit } from '../../src/train/sessions/joint.js';
 import { type Tensor, dispose, memory, tidy } from '../../src/tensor/index.js';
@@ -134,4 +135,32 @@ test('a run whose score network never trained says which command trains it', asy
   } finally {
     model.dispose();
   }
+});
+
+test('the library door: openJointRun translates captions and files, outputs save themselves', async () => {
+  const before = memory().tensors;
+  const run = await openJointRun(join(root, 'straight'));
+  try {
+    assert.equal(run.recipe, 'joint-diffusion');
+    assert.deepEqual(run.modalities, ['image', 'text']);
+    const result = await run.translate({ text: ['square', 'heart'] }, { to: ['image'], n: 2, seed: 4 });
+    assert.equal(result.images.length, 4);
+    const png = await result.images[0]?.png();
+    assert.equal(png?.subarray(1, 4).toString('latin1'), 'PNG');
+    const folder = join(root, 'library-out');
+    const written = await result.save(folder);
+    const manifest = (await readFile(join(folder, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { image?: string; from?: { text?: string } });
+    assert.equal(manifest.length, 4);
+    assert.equal(manifest[2]?.from?.text, 'heart');
+    assert.ok(written.sheet.endsWith('sheet.png'));
+    const back = await run.translate({ image: join(folder, manifest[0]?.image as string) }, { to: ['text'], seed: 1 });
+    assert.equal(back.texts.length, 1);
+    await assert.rejects(run.translate({ image: join(root, 'missing.png') }, { to: ['text'] }), /missing\.png/);
+    const sampled = await run.sample(3, 2);
+    assert.equal(sampled.images.length, 3);
+    assert.equal(sampled.texts.length, 3);
+  } finally {
+    run.dispose();
+  }
+  assert.equal(memory().tensors, before);
 });

@@ -43,6 +43,8 @@ class ResidualBlock extends Module {
 
 export class ScoreNetwork extends Module {
   private readonly timeEmbeddings: Linear[];
+  /** MLP: the modalities' time embeddings mixed once per forward into one vector every block reads. */
+  private readonly timeMix: Linear | undefined;
   private readonly input: Linear[];
   private readonly blocks: ResidualBlock[] = [];
   private readonly layers: TransformerEncoderLayer[] = [];
@@ -56,12 +58,14 @@ export class ScoreNetwork extends Module {
     const timeWidth = width;
     this.timeEmbeddings = Array.from({ length: modalities }, (_, m) => this.registerModule(`time${m}`, new Linear(2 * timeFrequencies, timeWidth)));
     if (kind === 'mlp') {
+      this.timeMix = this.registerModule('timeMix', new Linear(modalities * timeWidth, width));
       this.input = [this.registerModule('input', new Linear(modalities * latentDim, width))];
-      for (let b = 0; b < blocks; b++) this.blocks.push(this.registerModule(`block${b}`, new ResidualBlock(width, modalities * timeWidth)));
+      for (let b = 0; b < blocks; b++) this.blocks.push(this.registerModule(`block${b}`, new ResidualBlock(width, width)));
       this.outputNorm = this.registerModule('outputNorm', new LayerNorm(width));
       this.output = [this.registerModule('output', new Linear(width, modalities * latentDim))];
       this.modalityTokens = undefined;
     } else {
+      this.timeMix = undefined;
       this.input = Array.from({ length: modalities }, (_, m) => this.registerModule(`input${m}`, new Linear(latentDim, width)));
       for (let b = 0; b < blocks; b++) {
         this.layers.push(this.registerModule(`layer${b}`, new TransformerEncoderLayer(width, options.heads, { dimFeedforward: 2 * width, dropout: 0, activation: 'gelu', batchFirst: true, normFirst: true })));
@@ -78,7 +82,7 @@ export class ScoreNetwork extends Module {
     return tidy(() => {
       const timeEmbedding = (m: number): Tensor => (this.timeEmbeddings[m] as Linear).forward(sinusoidal(times.select(1, m), timeFrequencies)).silu();
       if (this.options.kind === 'mlp') {
-        const time = cat(Array.from({ length: modalities }, (_, m) => timeEmbedding(m)), 1);
+        const time = (this.timeMix as Linear).forward(cat(Array.from({ length: modalities }, (_, m) => timeEmbedding(m)), 1)).silu();
         let x = (this.input[0] as Linear).forward(latents);
         for (const block of this.blocks) x = block.forward(x, time);
         return (this.output[0] as Linear).forward(this.outputNorm.forward(x).silu());
