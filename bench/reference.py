@@ -38,7 +38,7 @@ try:
 except RuntimeError:
     pass  # already set
 
-MODELS = ("dcgan", "gru", "transformer", "vae")
+MODELS = ("dcgan", "gru", "transformer", "vae", "score", "ddim")
 
 
 def read_status():

@@ -1,5 +1,5 @@
-// `npm run bench [-- --quick] [--only dcgan,gru,transformer,vae,tinyop,data,audio,caption]`: mmgen against PyTorch on four
-// reference training steps and a tiny op, both sides single threaded and interleaved rep by rep; `data`
+// `npm run bench [-- --quick] [--only dcgan,gru,transformer,vae,score,ddim,tinyop,data,audio,caption]`: mmgen against PyTorch on
+// reference training steps (and a DDIM sample) and a tiny op, both sides single threaded and interleaved rep by rep; `data`
 // adds bench/data.ts (dataset build and loader throughput); `audio` (bench/audio.ts) text→audio clips/s; `caption`
 // (bench/caption.ts) captioning images/s.
 // Prints a table on stdout (progress on stderr) and writes bench/results/latest.json.

@@ -1,7 +1,7 @@
 // The JSON-lines protocol the coordinator (bench/run.ts) speaks to both workers: the mmgen worker
 // (node-worker.ts) and the PyTorch worker (reference.py). One request per line, one answer per line.
 
-export const modelNames = ['dcgan', 'gru', 'transformer', 'vae'] as const;
+export const modelNames = ['dcgan', 'gru', 'transformer', 'vae', 'score', 'ddim'] as const;
 export type ModelName = (typeof modelNames)[number];
 
 export const tinyOps = ['addScalar', 'mulTensor'] as const;

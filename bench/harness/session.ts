@@ -18,6 +18,8 @@ export const descriptions: Record<ModelName, string> = {
   gru: 'GRU char LM, 64x64 tokens, hidden 256',
   transformer: 'transformer LM, 32x128 tokens, width 256',
   vae: 'conv VAE 64x64x3, batch 64, latent 64',
+  score: 'joint-diffusion score MLP, 3x32 latents, width 512, batch 256',
+  ddim: 'DDIM sample, 64 joint latents x 50 steps (no grad)',
 };
 
 export const tinyOpLabels: Record<TinyOp, string> = {

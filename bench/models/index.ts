@@ -7,4 +7,6 @@ export const modelLoaders: Record<ModelName, () => Promise<BuildBenchModel>> = {
   gru: async () => (await import('./gru.js')).buildGru,
   transformer: async () => (await import('./transformer.js')).buildTransformer,
   vae: async () => (await import('./vae.js')).buildVae,
+  score: async () => (await import('./score.js')).buildScore,
+  ddim: async () => (await import('./score.js')).buildDdim,
 };
