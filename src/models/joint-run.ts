@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '../modalities/text/index.js';
-import { dispose } from '../tensor/index.js';
+import type { z } from 'zod';
+import { type Tensor, dispose } from '../tensor/index.js';
 import { loadSafetensors } from '../tensor/safetensors.js';
 import { type JointVaeConfig, JointVae, jointVaeConfig } from './joint-vae.js';
 import type { JointShapes } from './joint/part-config.js';
@@ -31,16 +32,22 @@ export async function loadJointRun(runDir: string): Promise<JointModel> {
   return loadJointVaeRun(runDir, raw);
 }
 
-async function loadJointDiffusionRun(runDir: string, raw: Record<string, unknown>): Promise<JointDiffusion> {
+/** A run's config (validated), tokenizer and data formats → the model with its weights, through `fill`. */
+async function loadWith<Config, Model extends JointModel>(
+  runDir: string,
+  raw: Record<string, unknown>,
+  recipe: { name: string; schema: z.ZodType },
+  create: (config: Config, shapes: JointShapes) => Model,
+  fill: (model: Model, weights: Map<string, Tensor>) => Promise<void> | void,
+): Promise<Model> {
   const { mmgenVersion: _version, imageShape: _image, audioShape: _audio, ...rest } = raw;
-  const config = parseRunConfig(runDir, { name: 'joint-diffusion', schema: jointDiffusionConfig }, rest) as JointDiffusionConfig;
+  const config = parseRunConfig(runDir, recipe, rest) as Config;
   const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
-  const model = new JointDiffusion(config, recordedShapes(runDir, raw, tokenizer));
+  const model = create(config, recordedShapes(runDir, raw, tokenizer));
   try {
     const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));
     try {
-      model.autoencoders.loadStateDict(withPrefix(tensors, 'autoencoders'));
-      loadTrainedAndAveraged(tensors, 'diffusion', model.diffusion, model.averaged);
+      await fill(model, tensors);
     } finally {
       dispose([...tensors.values()]);
     }
@@ -51,32 +58,24 @@ async function loadJointDiffusionRun(runDir: string, raw: Record<string, unknown
   }
 }
 
+function loadJointDiffusionRun(runDir: string, raw: Record<string, unknown>): Promise<JointDiffusion> {
+  return loadWith(runDir, raw, { name: 'joint-diffusion', schema: jointDiffusionConfig }, (config: JointDiffusionConfig, shapes) => new JointDiffusion(config, shapes), (model, weights) => {
+    model.autoencoders.loadStateDict(withPrefix(weights, 'autoencoders'));
+    loadTrainedAndAveraged(weights, 'diffusion', model.diffusion, model.averaged);
+  });
+}
+
 export async function loadJointVaeRun(runDir: string, recorded?: Record<string, unknown>): Promise<JointVae> {
   const raw = recorded ?? (await readRunConfig(runDir));
-  const { mmgenVersion: _version, imageShape: _image, audioShape: _audio, ...rest } = raw;
-  const config = parseRunConfig(runDir, { name: 'joint-vae', schema: jointVaeConfig }, rest) as JointVaeConfig;
-  const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
-  const model = new JointVae(config, recordedShapes(runDir, raw, tokenizer));
-  try {
-    const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));
-    try {
-      model.network.loadStateDict(withPrefix(tensors, 'network'));
-    } finally {
-      dispose([...tensors.values()]);
-    }
+  return loadWith(runDir, raw, { name: 'joint-vae', schema: jointVaeConfig }, (config: JointVaeConfig, shapes) => new JointVae(config, shapes), async (model, weights) => {
+    model.network.loadStateDict(withPrefix(weights, 'network'));
     const mixture = join(runDir, LATENT_MIXTURE_FILE);
-    if (existsSync(mixture)) {
-      const { tensors: sampler } = await loadSafetensors(mixture);
-      try {
-        model.sampler.loadStateDict(sampler);
-      } finally {
-        dispose([...sampler.values()]);
-      }
+    if (!existsSync(mixture)) return;
+    const { tensors: sampler } = await loadSafetensors(mixture);
+    try {
+      model.sampler.loadStateDict(sampler);
+    } finally {
+      dispose([...sampler.values()]);
     }
-    model.network.eval();
-    return model;
-  } catch (error) {
-    model.dispose();
-    throw new Error(`cannot load the joint run ${runDir}: ${(error as Error).message}`);
-  }
+  });
 }

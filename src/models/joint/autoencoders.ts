@@ -5,7 +5,7 @@
 import { Linear, Module } from '../../nn/index.js';
 import { type Generator, type Tensor, cat, noGrad, ones, randn, scalar, tidy, zeros } from '../../tensor/index.js';
 import { type BuiltParts, type JointShapes, type PartsConfig, buildParts } from './part-config.js';
-import { type ModalityData, type ModalityName, type ModalityPart, noPrivate } from './parts.js';
+import { type ModalityData, type ModalityName, type ModalityPart, modalityIndex, noPrivate } from './parts.js';
 
 export class JointAutoencoders extends Module {
   readonly names: ModalityName[];
@@ -34,10 +34,9 @@ export class JointAutoencoders extends Module {
     this.statisticsReady = this.registerBuffer('statisticsReady', zeros([1]));
   }
 
+  /** Index of a modality in the run's order (its bit in subset masks). */
   indexOf(name: ModalityName): number {
-    const index = this.names.indexOf(name);
-    if (index < 0) throw new Error(`this run has no ${name} (its modalities: ${this.names.join(', ')})`);
-    return index;
+    return modalityIndex(this.names, name);
   }
 
   part(name: ModalityName): ModalityPart {

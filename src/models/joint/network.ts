@@ -5,7 +5,7 @@ import { Linear, Module } from '../../nn/index.js';
 import { type Tensor, zeros } from '../../tensor/index.js';
 import type { Gaussian } from './experts.js';
 import { type BuiltParts, type JointShapes, type PartsConfig, buildParts } from './part-config.js';
-import type { ModalityData, ModalityName, ModalityPart } from './parts.js';
+import { type ModalityData, type ModalityName, type ModalityPart, modalityIndex } from './parts.js';
 
 export interface JointNetworkOptions {
   parts: PartsConfig;
@@ -44,9 +44,7 @@ export class JointNetwork extends Module {
 
   /** Index of a modality in the run's order (its bit in subset masks). */
   indexOf(name: ModalityName): number {
-    const index = this.names.indexOf(name);
-    if (index < 0) throw new Error(`this run has no ${name} (its modalities: ${this.names.join(', ')})`);
-    return index;
+    return modalityIndex(this.names, name);
   }
 
   part(name: ModalityName): ModalityPart {

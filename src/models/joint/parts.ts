@@ -23,6 +23,13 @@ export interface TokenBatch {
 /** Pictures [B, C, S, S] in [-1, 1] (for sound: spectrograms [B, 1, S, S]), or captions. */
 export type ModalityData = Tensor | TokenBatch;
 
+/** Index of a modality in a run's order (its bit in subset masks); an error names the run's modalities. */
+export function modalityIndex(names: readonly ModalityName[], name: ModalityName): number {
+  const index = names.indexOf(name);
+  if (index < 0) throw new Error(`this run has no ${name} (its modalities: ${names.join(', ')})`);
+  return index;
+}
+
 export const isTokenBatch = (data: ModalityData): data is TokenBatch => !(data instanceof Tensor);
 
 /** What every modality part offers the joint recipes. */

@@ -16,7 +16,7 @@ import { type Tensor, dispose, manualSeed, tensor, tidy } from '../../tensor/ind
 import { loadSafetensors } from '../../tensor/safetensors.js';
 import { type TrainResult, type TrainingTask, train } from '../loop.js';
 import { datasetShapes, jointBatchOf, loadJointSplit } from './joint.js';
-import { type SessionOptions, runTokenizer, samplePrompts, sessionLoopOptions } from './text-to-image.js';
+import { type SessionOptions, loopOptions, runTokenizer, samplePrompts } from './text-to-image.js';
 
 interface DiffusionCursor {
   autoencoder: BatchCursor;
@@ -130,17 +130,7 @@ export async function trainJointDiffusion(config: JointDiffusionConfig, options:
         pendingCursor = saved.score;
       },
     };
-    const result = await train(task, {
-      ...sessionLoopOptions(options),
-      totalSteps: model.totalSteps,
-      seed: config.seed,
-      config: { ...config, imageShape: shapes.image, audioShape: shapes.audio },
-      checkpointEvery: t.checkpointEvery,
-      keepLast: t.keepLast,
-      sampleEvery: t.sampleEvery,
-      logEvery: t.logEvery,
-      ...(t.timeLimitMinutes !== undefined ? { timeLimitSeconds: t.timeLimitMinutes * 60 } : {}),
-    });
+    const result = await train(task, loopOptions(options, { ...t, steps: model.totalSteps, batchSize: t.score.batchSize }, config.seed, { ...config, imageShape: shapes.image, audioShape: shapes.audio }));
     model.prepareForGeneration();
     return { result, model };
   } catch (error) {
