@@ -25,7 +25,8 @@ export interface JointModelUnderTest {
   names: readonly JointModality[];
   /** Outputs of the `to` modalities from the `from` modalities of the given test rows. */
   translate(rows: readonly number[], from: readonly JointModality[], to: readonly JointModality[], seed: number): Promise<JointOutputs>;
-  sample(count: number, seed: number): Promise<JointOutputs>;
+  /** Joint samples, decoded into `to`. */
+  sample(count: number, seed: number, to: readonly JointModality[]): Promise<JointOutputs>;
 }
 
 /** How outputs of each modality are read into attribute value indices. */
@@ -125,26 +126,27 @@ export async function evaluateJoint(options: EvaluateJointOptions): Promise<Join
   const notes: string[] = [];
   if (model.names.includes('image') && !readers.image) notes.push('images were not judged: train the judge with `mmgen eval train-judge DATASET` (or pass --judge DIR)');
   if (model.names.includes('audio') && !readers.audio) notes.push('sounds were not judged: pass --transcriber RUN, a transcriber trained on the same dataset');
+  // outputs no reader can judge are not made (a sound costs Griffin-Lim)
+  const judgeable = (name: JointModality): boolean => name === 'text' || (name === 'image' && readers.image !== undefined) || (name === 'audio' && readers.audio !== undefined);
   const directions: DirectionScore[] = [];
   const subsets = sourceSubsets(model.names).filter((subset) => subset.length < model.names.length);
   const total = subsets.length + 1;
   for (const [done, from] of subsets.entries()) {
     options.onProgress?.(done, total, `${from.join('+')} → rest`);
     const to = model.names.filter((name) => !from.includes(name));
+    const judged = to.filter(judgeable);
     const read = new Map<JointModality, Map<string, Int32Array>[]>();
-    let judged = true;
-    for (let start = 0; start < rows && judged; start += protocol.batchSize) {
+    for (let start = 0; start < rows && judged.length > 0; start += protocol.batchSize) {
       const batch = Array.from({ length: Math.min(protocol.batchSize, rows - start) }, (_, index) => start + index);
-      const outputs = await model.translate(batch, from, to, protocol.seed + start);
+      const outputs = await model.translate(batch, from, judged, protocol.seed + start);
       try {
-        for (const target of to) {
+        for (const target of judged) {
           const values = await readAttributes(target, outputs, attributes, readers);
           if (values) read.set(target, [...(read.get(target) ?? []), values]);
         }
       } finally {
         outputs.image?.dispose();
       }
-      judged = to.some((target) => read.has(target));
     }
     for (const target of to) {
       const parts = read.get(target);
@@ -152,18 +154,19 @@ export async function evaluateJoint(options: EvaluateJointOptions): Promise<Join
     }
   }
   options.onProgress?.(subsets.length, total, 'joint samples');
-  const joint = await jointCoherence(model, readers, attributes, protocol);
+  const joint = await jointCoherence(model, readers, attributes, protocol, model.names.filter(judgeable));
   options.onProgress?.(total, total, 'done');
   return { attributes, rows, directions, ...(joint ? { joint } : {}), notes };
 }
 
 /** Joint samples read in every judged modality: the share whose modalities agree on every attribute, and per attribute. */
-async function jointCoherence(model: JointModelUnderTest, readers: JointReaders, attributes: Record<string, string[]>, protocol: JointProtocol): Promise<JointEvaluation['joint']> {
+async function jointCoherence(model: JointModelUnderTest, readers: JointReaders, attributes: Record<string, string[]>, protocol: JointProtocol, judged: JointModality[]): Promise<JointEvaluation['joint']> {
+  if (judged.length < 2) return undefined;
   const read = new Map<JointModality, Map<string, Int32Array>[]>();
   for (let start = 0; start < protocol.samples; start += protocol.batchSize) {
-    const outputs = await model.sample(Math.min(protocol.batchSize, protocol.samples - start), protocol.seed + 1000 + start);
+    const outputs = await model.sample(Math.min(protocol.batchSize, protocol.samples - start), protocol.seed + 1000 + start, judged);
     try {
-      for (const modality of model.names) {
+      for (const modality of judged) {
         const values = await readAttributes(modality, outputs, attributes, readers);
         if (values) read.set(modality, [...(read.get(modality) ?? []), values]);
       }

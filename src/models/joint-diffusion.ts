@@ -244,7 +244,7 @@ export class JointDiffusion implements JointModel {
     }
   }
 
-  sample(n: number, seed = 0): JointOutput {
+  sample(n: number, seed = 0, to: readonly ModalityName[] = this.names): JointOutput {
     this.checkTrained();
     const generator = new Generator(seed);
     try {
@@ -252,7 +252,7 @@ export class JointDiffusion implements JointModel {
       try {
         const latents = this.averaged.sample(start, { held: this.names.map(() => false), steps: this.config.sampling.steps, guidance: 0, generator });
         try {
-          return this.decode(latents, this.names, generator, seed);
+          return this.decode(latents, to, generator, seed);
         } finally {
           latents.dispose();
         }

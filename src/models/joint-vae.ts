@@ -204,13 +204,13 @@ export class JointVae implements JointModel {
   }
 
   /** n joint samples of every modality, from the fitted mixture when configured (and fitted), else the prior. */
-  sample(n: number, seed = 0): JointOutput {
+  sample(n: number, seed = 0, to: readonly ModalityName[] = this.names): JointOutput {
     const generator = new Generator(seed);
     try {
       const fromMixture = this.config.sampling.latent === 'mixture' && this.sampler.isFitted;
       const shared = fromMixture ? this.sampler.sample(n, generator) : randn([n, this.network.sharedDim], { generator });
       try {
-        return decodeTargets(this.network, () => shared, this.names, generator, this.config.decoding, seed);
+        return decodeTargets(this.network, () => shared, to, generator, this.config.decoding, seed);
       } finally {
         shared.dispose();
       }

@@ -81,7 +81,7 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
           dispose(inputs);
         }
       },
-      sample: async (count, batchSeed) => forEval(model.sample(count, batchSeed)),
+      sample: async (count, batchSeed, to) => forEval(model.sample(count, batchSeed, to)),
     };
     const evaluation = await evaluateJoint({
       model: underTest,

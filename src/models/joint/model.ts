@@ -29,8 +29,8 @@ export interface JointModel {
   readonly dataset: string;
   /** Any non-empty subset of modalities in → the requested modalities out; the same seed gives the same bytes. */
   translate(inputs: JointInputs, options: TranslateOptions): JointOutput;
-  /** n joint samples of every modality. */
-  sample(n: number, seed?: number): JointOutput;
+  /** n joint samples of every modality (or of `to`: the others are sampled too, but not decoded). */
+  sample(n: number, seed?: number, to?: readonly ModalityName[]): JointOutput;
   /** Where joint samples come from, in words. */
   samplingSource(): string;
   dispose(): void;

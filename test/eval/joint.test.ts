@@ -1,0 +1,54 @@
+// The joint protocol's arithmetic with reference translators over real shapes: one that answers with the
+// source sample's own caption scores 100 % Strict, one that answers with another sample's caption scores
+// near chance; every subset of the other modalities is a source; unjudgeable targets are not asked for.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildDataset } from '../../src/data/builders/index.js';
+import { readDataset } from '../../src/data/format.js';
+import { captionedAttributes } from '../../src/eval/image-to-text.js';
+import { type JointModality, evaluateJoint, sourceSubsets } from '../../src/eval/joint.js';
+import { jointReportLines } from '../../src/eval/joint-report.js';
+
+const root = await mkdtemp(join(tmpdir(), 'mmgen-joint-eval-'));
+test.after(async () => rm(root, { recursive: true, force: true }));
+
+test('every non-empty subset is a source, smallest first', () => {
+  assert.deepEqual(sourceSubsets(['image', 'text']), [['image'], ['text'], ['image', 'text']]);
+  assert.equal(sourceSubsets(['image', 'text', 'audio']).length, 7);
+});
+
+test('a translator that reads the truth scores 100 %, one that reads another sample scores near chance', async () => {
+  const out = join(root, 'shapes');
+  await buildDataset({ builder: 'shapes', out, seed: 1, options: { level: 3, count: 400 } });
+  const dataset = await readDataset(out);
+  const entries = dataset.entries.filter((entry) => entry.split === 'test');
+  const attributes = captionedAttributes(dataset, entries);
+  assert.ok(attributes, 'shapes captions name their attributes');
+  const asked: JointModality[][] = [];
+  const translator = (offset: number) => ({
+    names: ['image', 'text'] as JointModality[],
+    translate: async (rows: readonly number[], _from: readonly JointModality[], to: readonly JointModality[]) => {
+      asked.push([...to]);
+      return { text: rows.map((row) => entries[(row + offset) % entries.length]?.text ?? '') };
+    },
+    sample: async () => ({}),
+  });
+  const truthful = await evaluateJoint({ model: translator(0), readers: {}, entries, attributes, rows: 40, batchSize: 16 });
+  const toText = truthful.directions.find((direction) => direction.to === 'text');
+  assert.deepEqual(toText?.from, ['image']);
+  assert.equal(toText?.scores?.strict.value, 1);
+  assert.equal(toText?.scores?.feats.value, 1);
+  // images are not judged without a judge: never asked for, reported without scores, and said why
+  assert.ok(asked.every((targets) => !targets.includes('image')));
+  assert.equal(truthful.directions.find((direction) => direction.to === 'image')?.scores, undefined);
+  assert.match(truthful.notes.join(' '), /train the judge/);
+  const shuffled = await evaluateJoint({ model: translator(7), readers: {}, entries, attributes, rows: 40, batchSize: 16 });
+  const wrong = shuffled.directions.find((direction) => direction.to === 'text')?.scores;
+  assert.ok((wrong?.strict.value ?? 1) < 0.3, `another sample's caption is rarely right: ${wrong?.strict.value}`);
+  const lines = jointReportLines(truthful, { run: 'r', recipe: 'joint-vae', dataset: { name: 'shapes', builder: 'shapes', level: 3 }, temperature: 1, seconds: 1 });
+  assert.ok(lines.some((line) => line.startsWith('| I→T | 100.0 %')), lines.join('\n'));
+  assert.ok(lines.some((line) => line.includes('published best | 8 % | 59 % | 1 %')), 'the level-3 leaderboard row');
+});
