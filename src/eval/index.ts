@@ -7,6 +7,6 @@ export {
 } from './images.js';
 export {
   evaluateTextToImage, chooseCaptions, DEFAULT_PROTOCOL,
-  type TextToImageGenerator, type TextToImageProtocol, type EvaluateTextToImageOptions, type TextToImageEvaluation, type CaptionResult, type UnknownWordsReport,
+  type TextToImageGenerator, type TextToImageProtocol, type EvaluateTextToImageOptions, type TextToImageEvaluation, type CaptionResult, type UnknownWordsReport, type DrawnCaptions,
 } from './text-to-image.js';
-export { writeReport, renderMarkdown, metricRows, unknownWordsSentence, EVAL_JSON, EVAL_MARKDOWN, type ReportContext, type MetricRow } from './report.js';
+export { writeReport, renderMarkdown, metricRows, unknownWordsSentence, drawnSentence, kidSentence, EVAL_JSON, EVAL_MARKDOWN, type ReportContext, type MetricRow } from './report.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { mmgenVersion } from '../data/format.js';
 import { writeFileAtomic } from '../data/files.js';
 import type { ImageMetrics } from './images.js';
-import type { CaptionResult, SecondOpinion, TextToImageProtocol, UnknownWordsReport } from './text-to-image.js';
+import type { CaptionResult, DrawnCaptions, SecondOpinion, TextToImageProtocol, UnknownWordsReport } from './text-to-image.js';
 
 export const EVAL_JSON = 'eval.json';
 export const EVAL_MARKDOWN = 'eval.md';
@@ -13,7 +13,7 @@ export const EVAL_MARKDOWN = 'eval.md';
 export interface ReportContext {
   run?: { dir: string; recipe?: string };
   judgeDir?: string;
-  protocol?: TextToImageProtocol & { split: string; availableCaptions: number; distributionCaptions?: number; unknownWords?: UnknownWordsReport };
+  protocol?: TextToImageProtocol & Partial<DrawnCaptions> & { split: string; availableCaptions: number; unknownWords?: UnknownWordsReport };
   examples?: CaptionResult[];
   secondOpinion?: SecondOpinion;
   seconds?: number;
@@ -55,7 +55,7 @@ export function metricRows(metrics: ImageMetrics): MetricRow[] {
     const real = `${distribution.realImages} real ${distribution.realSplit} images`;
     rows.push({ metric: `FID (judge features, vs ${real})`, value: distribution.fid.toFixed(3), reference: `real vs real ${distribution.fidRealFloor.toFixed(3)}` });
     rows.push({
-      metric: 'KID ×10³',
+      metric: `KID ×10³ (mean ± std over ${distribution.kid.subsets} subsets)`,
       value: `${(distribution.kid.mean * 1000).toFixed(3)} ± ${(distribution.kid.std * 1000).toFixed(3)}`,
       reference: `real vs real ${(distribution.kidRealFloor.mean * 1000).toFixed(3)} ± ${(distribution.kidRealFloor.std * 1000).toFixed(3)}`,
     });
@@ -73,11 +73,32 @@ export function unknownWordsSentence(unknown: UnknownWordsReport): string {
   return `${parts.join('; ')}.`;
 }
 
+type DrawnProtocol = Pick<TextToImageProtocol, 'captions' | 'imagesPerCaption'> & Partial<DrawnCaptions> & { split: string };
+
+/**
+ * What the judged images were generated from, counting samples and distinct captions apart: e.g. "250 test
+ * samples drawn (187 distinct captions) × 4 images: 4–12 images per caption".
+ */
+export function drawnSentence(protocol: DrawnProtocol): string {
+  const { captions, imagesPerCaption, split, distinctCaptions, imagesPerDistinctCaption } = protocol;
+  const images = `${imagesPerCaption} image${imagesPerCaption === 1 ? '' : 's'}`;
+  if (distinctCaptions === undefined || imagesPerDistinctCaption === undefined) return `${captions} ${split} captions × ${images}`;
+  if (distinctCaptions === captions) return `${captions} distinct ${split} captions × ${images}`;
+  const [fewest, most] = imagesPerDistinctCaption;
+  const spread = fewest === most ? `${fewest}` : `${fewest}–${most}`;
+  return `${captions} ${split} samples drawn (${distinctCaptions} distinct caption${distinctCaptions === 1 ? '' : 's'}) × ${images}: ${spread} images per caption`;
+}
+
 /** Where FID/KID's images came from, when not from the judged images. */
-function fidSetSentence(protocol: { captions: number; imagesPerCaption: number; distributionCaptions?: number }): string {
-  return protocol.imagesPerCaption > 1 && protocol.distributionCaptions !== undefined
-    ? ` FID/KID: ${protocol.captions * protocol.imagesPerCaption} more images from ${protocol.distributionCaptions} test captions (each used once before any is used again), as each real image has its own caption.`
-    : '';
+function fidSetSentence(protocol: DrawnProtocol): string {
+  if (!(protocol.imagesPerCaption > 1 && protocol.distributionCaptions !== undefined)) return '';
+  const distinct = protocol.distributionDistinctCaptions !== undefined ? `, ${protocol.distributionDistinctCaptions} distinct captions` : '';
+  return ` FID/KID: ${protocol.captions * protocol.imagesPerCaption} more images from ${protocol.distributionCaptions} ${protocol.split} samples (each used once before any is used again${distinct}), as each real image has its own caption.`;
+}
+
+/** KID's spread and sign, in words: an unbiased estimate of a distance can come out below zero. */
+export function kidSentence(kid: { subsets: number; subsetSize: number }): string {
+  return `KID is the unbiased estimate of the squared MMD (cubic polynomial kernel), given as mean ± standard deviation over ${kid.subsets} random subsets of ${kid.subsetSize} (as the KID paper and torch-fidelity report it). Being unbiased, it can fall below zero when two sets are as alike as their sample sizes can tell, as the real-vs-real floor often is: a negative value means no measurable difference, not an error.`;
 }
 
 /** The markdown report. */
@@ -87,7 +108,7 @@ export function renderMarkdown(metrics: ImageMetrics, context: ReportContext = {
   lines.push(`# Evaluation: ${metrics.dataset.name}${level !== undefined ? ` level ${String(level)}` : ''}`, '');
   const source = context.run ? `run \`${context.run.dir}\`${context.run.recipe ? ` (${context.run.recipe})` : ''}` : 'the given images';
   const protocol = context.protocol
-    ? `${metrics.images} images from ${source}: ${context.protocol.captions} ${context.protocol.split} captions × ${context.protocol.imagesPerCaption}, seed ${context.protocol.seed}.${fidSetSentence(context.protocol)}`
+    ? `${metrics.images} images from ${source}: ${drawnSentence(context.protocol)}; seed ${context.protocol.seed}.${fidSetSentence(context.protocol)}`
     : `${metrics.images} images from ${source}.`;
   lines.push(protocol, '');
   if (context.generation) lines.push(`Generation: ${context.generation}.`, '');
@@ -102,6 +123,7 @@ export function renderMarkdown(metrics: ImageMetrics, context: ReportContext = {
     const [standIn, rest] = metrics.distribution.floorImages;
     const splits = metrics.distribution.fidRealFloorSplits;
     lines.push(`FID/KID use the judge's ${metrics.distribution.featureDim}-d penultimate features; the real-vs-real floor compares ${standIn} real images (as many as were generated, at most half the split) with the other ${rest}, since FID's upward bias depends on the sample sizes. The FID floor is the mean over ${splits.length} seeded splits (${splits.map((value) => value.toFixed(3)).join(', ')}).`);
+    lines.push(kidSentence(metrics.distribution.kid));
   }
   if (context.secondOpinion) {
     const opinion = context.secondOpinion;

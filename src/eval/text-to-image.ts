@@ -83,9 +83,22 @@ export interface CaptionResult {
   allRight: number;
 }
 
+/**
+ * What was drawn, counted both ways: `captions` test samples (rows) were drawn, and several rows can carry the
+ * same caption text, so the distinct captions and the images each got are given too.
+ */
+export interface DrawnCaptions {
+  /** Distinct caption texts among the drawn samples. */
+  distinctCaptions: number;
+  /** Fewest and most images any one distinct caption got. */
+  imagesPerDistinctCaption: [number, number];
+  /** distributionCaptions: how many test samples FID/KID's images were generated from (each once before any again), and their distinct captions. */
+  distributionCaptions: number;
+  distributionDistinctCaptions: number;
+}
+
 export interface TextToImageEvaluation {
-  /** distributionCaptions: how many test captions FID/KID's images were generated from (each once before any again). */
-  protocol: TextToImageProtocol & { split: string; availableCaptions: number; distributionCaptions: number; unknownWords?: UnknownWordsReport };
+  protocol: TextToImageProtocol & DrawnCaptions & { split: string; availableCaptions: number; unknownWords?: UnknownWordsReport };
   metrics: ImageMetrics;
   /** The first few captions with how many of their images were fully right. */
   examples: CaptionResult[];
@@ -162,7 +175,8 @@ export async function evaluateTextToImage(options: EvaluateTextToImageOptions): 
   const records = chosen.flatMap((entry) => new Array<Record<string, string>>(protocol.imagesPerCaption).fill(entry.attributes as Record<string, string>));
   // the same seeded order, so the judged captions come first; a test split with fewer captions than images is
   // gone through again (each caption once more before any a third time); with one image per caption the judged images serve
-  const order = protocol.imagesPerCaption === 1 ? undefined : chooseCaptions(candidates, texts.length, protocol.seed).map(promptOf);
+  const orderEntries = protocol.imagesPerCaption === 1 ? undefined : chooseCaptions(candidates, texts.length, protocol.seed);
+  const order = orderEntries?.map(promptOf);
   const distributionTexts = order && Array.from({ length: texts.length }, (_, index) => order[index % order.length] as string);
 
   let images: Tensor | undefined;
@@ -192,8 +206,16 @@ export async function evaluateTextToImage(options: EvaluateTextToImageOptions): 
       const prompt = promptOf(entry);
       return { text: entry.text, ...(prompt !== entry.text ? { prompt } : {}), attributes: entry.attributes as Record<string, string>, allRight };
     });
+    const perText = new Map<string, number>();
+    for (const entry of chosen) perText.set(entry.text, (perText.get(entry.text) ?? 0) + protocol.imagesPerCaption);
+    const drawn: DrawnCaptions = {
+      distinctCaptions: perText.size,
+      imagesPerDistinctCaption: [Math.min(...perText.values()), Math.max(...perText.values())],
+      distributionCaptions: order?.length ?? chosen.length,
+      distributionDistinctCaptions: new Set((orderEntries ?? chosen).map((entry) => entry.text)).size,
+    };
     return {
-      protocol: { ...protocol, split, availableCaptions: candidates.length, distributionCaptions: order?.length ?? chosen.length, ...(unknownWords ? { unknownWords } : {}) },
+      protocol: { ...protocol, ...drawn, split, availableCaptions: candidates.length, ...(unknownWords ? { unknownWords } : {}) },
       metrics, examples, ...(secondOpinion ? { secondOpinion } : {}),
     };
   } finally {

@@ -98,18 +98,20 @@ test('writeReport writes eval.json and eval.md through temporary names', async (
   try {
     await writeFile(join(dir, 'eval.json'), 'x'.repeat(100000));
     const metrics = sampleMetrics();
-    const paths = await writeReport(dir, metrics, { run: { dir: 'runs/a', recipe: 'text2image-gan' }, protocol: { captions: 2, imagesPerCaption: 2, seed: 0, batchSize: 100, split: 'test', availableCaptions: 30 } });
+    const paths = await writeReport(dir, metrics, { run: { dir: 'runs/a', recipe: 'text2image-gan' }, protocol: { captions: 2, imagesPerCaption: 2, seed: 0, batchSize: 100, split: 'test', availableCaptions: 30, distinctCaptions: 1, imagesPerDistinctCaption: [4, 4] as [number, number] } });
     assert.deepEqual((await readdir(dir)).sort(), ['eval.json', 'eval.md'], 'no temporary files left behind');
     const document = JSON.parse(await readFile(paths.json, 'utf8')) as { metrics: ImageMetrics; run: { recipe: string }; mmgenVersion: string };
     assert.deepEqual(document.metrics, metrics, 'the old, longer eval.json was replaced, not patched');
     assert.equal(document.run.recipe, 'text2image-gan');
     assert.match(document.mmgenVersion, /^\d+\.\d+\.\d+/);
     const markdown = await readFile(paths.markdown, 'utf8');
-    assert.equal(markdown, renderMarkdown(metrics, { run: { dir: 'runs/a', recipe: 'text2image-gan' }, protocol: { captions: 2, imagesPerCaption: 2, seed: 0, batchSize: 100, split: 'test', availableCaptions: 30 } }));
+    assert.equal(markdown, renderMarkdown(metrics, { run: { dir: 'runs/a', recipe: 'text2image-gan' }, protocol: { captions: 2, imagesPerCaption: 2, seed: 0, batchSize: 100, split: 'test', availableCaptions: 30, distinctCaptions: 1, imagesPerDistinctCaption: [4, 4] as [number, number] } }));
     assert.match(markdown, /^# Evaluation: shapes level 3$/m);
     assert.match(markdown, /\| Strict \(all 2 attributes right\) \(untrusted judge\) \| 50\.0 % \| chance 16\.7 % \|/);
     assert.match(markdown, /\| FID \(judge features, vs 30 real test images\) \| 12\.500 \| real vs real 0\.750 \|/);
-    assert.match(markdown, /2 test captions × 2, seed 0/);
+    assert.match(markdown, /: 2 test samples drawn \(1 distinct caption\) × 2 images: 4 images per caption; seed 0\./);
+    assert.match(markdown, /\| KID ×10³ \(mean ± std over 100 subsets\) \| 12\.300 ± 1\.000 \| real vs real 0\.200 ± 0\.100 \|/);
+    assert.match(markdown, /KID is the unbiased estimate .* can fall below zero/);
     assert.match(markdown, /- judge head "colour" reached only 97\.0 %/);
     await assert.rejects(writeReport(join(dir, 'missing'), metrics), /ENOENT/);
     assert.deepEqual((await readdir(dir)).sort(), ['eval.json', 'eval.md'], 'a failed write leaves nothing');

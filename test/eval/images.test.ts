@@ -11,7 +11,7 @@ import { type LoadedSplit, loadSplit } from '../../src/data/loader.js';
 import { Random } from '../../src/data/random.js';
 import { Judge, JudgeNetwork } from '../../src/models/judge.js';
 import { trainJudge } from '../../src/models/judge-train.js';
-import { chooseCaptions, evaluateImages, evaluateTextToImage, type TextToImageGenerator, writeReport } from '../../src/eval/index.js';
+import { chooseCaptions, drawnSentence, evaluateImages, evaluateTextToImage, type TextToImageGenerator, writeReport } from '../../src/eval/index.js';
 import { type TinyDataset, tinyShapes, withoutLeaks } from './helpers.js';
 
 let data: TinyDataset;
@@ -140,7 +140,16 @@ test('the protocol draws seeded captions, calls the generator in batches, and ra
     const allTest = chooseCaptions(testEntries, 100, 3).map((entry) => entry.text);
     assert.deepEqual(distributionTexts, [...allTest, ...allTest.slice(0, 40)]);
     assert.deepEqual(distributionTexts.slice(0, 25), chosen.map((entry) => entry.text), 'the judged captions come first');
-    assert.deepEqual(copies.protocol, { captions: 25, imagesPerCaption: 4, seed: 3, batchSize: 40, split: 'test', availableCaptions: 60, distributionCaptions: 60 });
+    // 25 test samples are drawn; their captions are counted apart, since two samples can share one
+    const perCaption = new Map<string, number>();
+    for (const entry of chosen) perCaption.set(entry.text, (perCaption.get(entry.text) ?? 0) + 4);
+    assert.ok(perCaption.size < 25, 'this test split repeats captions, so the two counts differ');
+    assert.deepEqual(copies.protocol, {
+      captions: 25, imagesPerCaption: 4, seed: 3, batchSize: 40, split: 'test', availableCaptions: 60,
+      distinctCaptions: perCaption.size, imagesPerDistinctCaption: [Math.min(...perCaption.values()), Math.max(...perCaption.values())],
+      distributionCaptions: 60, distributionDistinctCaptions: new Set(testEntries.map((entry) => entry.text)).size,
+    });
+    assert.match(drawnSentence(copies.protocol), new RegExp(`^25 test samples drawn \\(${perCaption.size} distinct captions\\) × 4 images: \\d+(–\\d+)? images per caption$`));
     assert.deepEqual(copies.metrics.distribution?.floorImages, [30, 30], 'the floor at the FID set size, at most half the split');
     assert.equal(copies.metrics.images, 100);
     assert.equal(copies.examples.length, 8);
@@ -173,7 +182,7 @@ test('the protocol draws seeded captions, calls the generator in batches, and ra
 
     await writeReport(data.root, copies.metrics, { protocol: copies.protocol, examples: copies.examples, secondOpinion: echoed.secondOpinion! });
     const markdown = await readFile(join(data.root, 'eval.md'), 'utf8');
-    assert.match(markdown, /100 images from the given images: 25 test captions × 4, seed 3\./);
+    assert.ok(markdown.includes(`100 images from the given images: ${drawnSentence(copies.protocol)}; seed 3. FID/KID: 100 more images from 60 test samples`), markdown);
     assert.match(markdown, /\| Strict \(all 3 attributes right\).* \| chance 3\.3 % \|/);
     assert.match(markdown, /Second opinion: captioner `echo` read the same 100 images; its captions name every attribute right for 100\.0 %/);
   });

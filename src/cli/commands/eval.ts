@@ -12,7 +12,7 @@ import { Judge } from '../../models/judge.js';
 import { runJointEval } from './eval-joint.js';
 import { DEFAULT_JUDGE_STEPS, trainJudge } from '../../models/judge-train.js';
 import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
-import { type CaptionResult, DEFAULT_PROTOCOL, evaluateTextToImage, metricRows, unknownWordsSentence, writeReport } from '../../eval/index.js';
+import { type CaptionResult, DEFAULT_PROTOCOL, drawnSentence, evaluateTextToImage, kidSentence, metricRows, unknownWordsSentence, writeReport } from '../../eval/index.js';
 import { keepKnownWords } from '../../models/prompts.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
@@ -123,11 +123,13 @@ export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
     });
     const grid = await writeExampleGrid(runDir, evaluation.examples, (texts) => noGrad(() => model.generate(texts, integerFlag(flags.seed, '--seed', 0))));
     const { protocol, metrics } = evaluation;
-    const fidSet = protocol.imagesPerCaption > 1 ? `; FID/KID on ${metrics.images} more from ${protocol.distributionCaptions} test captions` : '';
-    process.stdout.write(`${runDir} (${run.recipe.name}) on ${metrics.dataset.name}: ${metrics.images} images from ${protocol.captions} ${protocol.split} captions × ${protocol.imagesPerCaption}${fidSet}\n`);
+    const fidSet = protocol.imagesPerCaption > 1 ? `; FID/KID on ${metrics.images} more from ${protocol.distributionCaptions} ${protocol.split} samples (${protocol.distributionDistinctCaptions} distinct captions)` : '';
+    process.stdout.write(`${runDir} (${run.recipe.name}) on ${metrics.dataset.name}: ${metrics.images} images from ${drawnSentence(protocol)}${fidSet}\n`);
     if (run.generation) process.stdout.write(`${run.generation}\n`);
     if (protocol.unknownWords) process.stdout.write(`${unknownWordsSentence(protocol.unknownWords)}\n`);
     printTable(metricRows(metrics));
+    const kid = metrics.distribution?.kid;
+    if (kid && (kid.mean < 0 || (metrics.distribution?.kidRealFloor.mean ?? 0) < 0)) process.stdout.write(`${kidSentence(kid)}\n`);
     const opinion = evaluation.secondOpinion;
     if (opinion) {
       const parts = Object.entries(opinion.perAttribute).map(([name, value]) => `${name} ${percent(value)}`).join(', ');
@@ -171,7 +173,7 @@ export function registerEval(program: Command): void {
     .option('--transcriber <run>', 'joint runs: a transcriber trained on the same dataset reads the generated sounds')
     .option('--temperature <t>', 'joint runs: spread of the inferred latents (1 = posterior draws, 0 = means; default 1)')
     .option('--captioner <run>', 'text→image runs: a captioner run trained on the same dataset reads the generated images too (a second opinion)')
-    .option('--captions <count>', 'test captions to draw', String(DEFAULT_PROTOCOL.captions))
+    .option('--captions <count>', 'test samples to draw (rows; two can share a caption, and the report counts the distinct ones)', String(DEFAULT_PROTOCOL.captions))
     .option('--per-caption <count>', 'images per caption', String(DEFAULT_PROTOCOL.imagesPerCaption))
     .option('--seed <seed>', 'caption choice and generation seed', String(DEFAULT_PROTOCOL.seed))
     .option('--batch <count>', 'captions per generation call', String(DEFAULT_PROTOCOL.batchSize))
