@@ -4,19 +4,19 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { DataEvent, ProgressEvent } from '../data/events.js';
 import { StepRate } from '../data/step-rate.js';
-import { LineThrottle, formatSeconds } from './line-throttle.js';
+import { LineThrottle, type LineThrottleOptions, formatSeconds } from './line-throttle.js';
 
 export interface DataProgress {
   onEvent: (event: DataEvent) => void;
   stop: () => void;
 }
 
-export function dataProgress(stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): DataProgress {
-  return stream.isTTY === true ? barProgress(stream) : lineProgress(stream);
+export function dataProgress(stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr, lines: LineThrottleOptions = {}): DataProgress {
+  return stream.isTTY === true ? barProgress(stream) : lineProgress(stream, lines);
 }
 
 /** Plain lines: `reading train images 1200/4800 25 % ETA 12s`. */
-function lineProgress(stream: NodeJS.WritableStream): DataProgress {
+function lineProgress(stream: NodeJS.WritableStream, lines: LineThrottleOptions): DataProgress {
   let current: { message: string; throttle: LineThrottle; rate: StepRate; finished: boolean } | undefined;
   const line = (event: ProgressEvent, eta: number | undefined): void => {
     const percent = event.total > 0 ? Math.floor((100 * event.done) / event.total) : 100;
@@ -30,7 +30,7 @@ function lineProgress(stream: NodeJS.WritableStream): DataProgress {
         return;
       }
       // a new stage: another message, or the same one starting over after it finished
-      if (!current || current.message !== event.message || (current.finished && event.done < event.total)) current = { message: event.message, throttle: new LineThrottle(), rate: new StepRate(), finished: false };
+      if (!current || current.message !== event.message || (current.finished && event.done < event.total)) current = { message: event.message, throttle: new LineThrottle(lines), rate: new StepRate(), finished: false };
       current.rate.record(event.done);
       if (current.finished) return;
       if (current.throttle.due(event.done, event.total)) line(event, current.rate.eta(event.total));

@@ -3,7 +3,7 @@
 // The ETA comes with the event (a recent window of steps) and reads "?" until that rate has settled.
 import cliProgress from 'cli-progress';
 import type { TrainEvent } from '../train/events.js';
-import { LineThrottle, formatSeconds } from './line-throttle.js';
+import { LineThrottle, type LineThrottleOptions, formatSeconds } from './line-throttle.js';
 
 const formatLosses = (losses: Record<string, number>): string =>
   Object.entries(losses)
@@ -15,10 +15,10 @@ export interface TrainingProgress {
   stop(): void;
 }
 
-export function trainingProgress(stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr): TrainingProgress {
+export function trainingProgress(stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr, lines: LineThrottleOptions = {}): TrainingProgress {
   const interactive = stream.isTTY === true;
   let bar: cliProgress.SingleBar | undefined;
-  const throttle = new LineThrottle();
+  const throttle = new LineThrottle(lines);
   const log = (line: string): void => {
     if (bar) bar.stop();
     stream.write(`${line}\n`);
@@ -59,6 +59,9 @@ export function trainingProgress(stream: NodeJS.WritableStream & { isTTY?: boole
           break;
         case 'eval':
           log(`eval at step ${event.step}: ${formatLosses(event.metrics)}`);
+          break;
+        case 'notice':
+          log(event.message);
           break;
         case 'interrupted':
           log(`interrupted at step ${event.step}; checkpoint written to ${event.path} (resume with \`mmgen train --resume\`)`);

@@ -4,6 +4,7 @@
 import { Tensor, dispose } from '../tensor/index.js';
 import { type Dataset, type Split, readDataset } from '../data/format.js';
 import { loadSplit } from '../data/loader.js';
+import type { DataEventHandler } from '../data/events.js';
 import type { Judge } from '../models/judge.js';
 import { type AttributeScores, attributeTargets, scoreAttributes } from './attributes.js';
 import { type KidResult, frechetDistance, kernelInceptionDistance, splitReal } from './distribution.js';
@@ -33,6 +34,8 @@ export interface EvaluateImagesOptions {
   kidSubsetSize?: number;
   /** Skip FID/KID (attribute accuracy only). */
   distribution?: boolean;
+  /** Progress of reading the real split. */
+  onEvent?: DataEventHandler;
 }
 
 /** Seeded real-vs-real splits the FID floor is averaged over. */
@@ -90,10 +93,10 @@ export function referenceSplit(dataset: Dataset): Split {
 }
 
 /** Judge features of the real reference split (the caller disposes features). */
-export async function computeRealFeatures(judge: Judge, source: string | Dataset): Promise<RealFeatures> {
+export async function computeRealFeatures(judge: Judge, source: string | Dataset, onEvent?: DataEventHandler): Promise<RealFeatures> {
   const dataset = typeof source === 'string' ? await readDataset(source) : source;
   const split = referenceSplit(dataset);
-  const real = await loadSplit(dataset, { split, images: 'uint8', audio: false });
+  const real = await loadSplit(dataset, { split, images: 'uint8', audio: false, ...(onEvent ? { onEvent } : {}) });
   try {
     return { split, features: judge.features(real.images as Tensor) };
   } finally {
@@ -152,7 +155,7 @@ export async function evaluateImages(options: EvaluateImagesOptions): Promise<Im
       const seed = options.seed ?? 0;
       let real = options.real;
       if (!real) {
-        real = await computeRealFeatures(judge, dataset);
+        real = await computeRealFeatures(judge, dataset, options.onEvent);
         owned.push(real.features);
       }
       const realCount = real.features.shape[0] ?? 0;

@@ -186,9 +186,9 @@ export async function evaluateTextToImage(options: EvaluateTextToImageOptions): 
     images = await generateAll(options, texts, protocol, protocol.seed, 'generating images to judge');
     if (distributionTexts) distributionImages = await generateAll(options, distributionTexts, protocol, protocol.seed + DISTRIBUTION_SEED_OFFSET, 'generating images for FID/KID');
     options.onEvent?.({ type: 'notice', message: `judging ${texts.length} images and computing FID/KID against real ${split} images` });
-    const metrics = await evaluateImages({ judge, dataset, images, attributes: records, seed: protocol.seed, distribution: !distributionImages, ...kid });
+    const metrics = await evaluateImages({ judge, dataset, images, attributes: records, seed: protocol.seed, distribution: !distributionImages, ...kid, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
     if (distributionImages) {
-      const distribution = await evaluateImages({ judge, dataset, images: distributionImages, seed: protocol.seed, ...kid });
+      const distribution = await evaluateImages({ judge, dataset, images: distributionImages, seed: protocol.seed, ...kid, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
       metrics.distribution = distribution.distribution;
       metrics.warnings = [...new Set([...metrics.warnings, ...distribution.warnings])];
     }

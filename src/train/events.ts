@@ -8,6 +8,8 @@ export type TrainEvent =
   | { type: 'texts'; step: number; samples: { reference: string; text: string; right: boolean }[] }
   | { type: 'checkpoint'; step: number; path: string }
   | { type: 'eval'; step: number; metrics: Record<string, number> }
+  /** Something a session measured or decided that the user should read (e.g. the output level of a run). */
+  | { type: 'notice'; step: number; message: string }
   | { type: 'interrupted'; step: number; path: string }
   | { type: 'done'; step: number; runDir: string; seconds: number; timeLimited?: boolean };
 

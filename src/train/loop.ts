@@ -35,6 +35,8 @@ export interface TrainingTask {
   /** Writes samples for this step (fixed prompts, fixed noise); must not draw from the default generator. */
   sample?(folder: string, step: number): Promise<string[]>;
   evaluate?(step: number): Promise<Record<string, number>>;
+  /** Runs once when training reaches its end (not when interrupted), before the final checkpoint; may return a notice. */
+  finish?(step: number): Promise<string | undefined>;
   /** The data cursor, JSON-serialisable, for exact resume. */
   cursor?(): unknown;
   restoreCursor?(cursor: unknown): void;
@@ -207,6 +209,10 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
   const timeLimited = step < options.totalSteps;
   // a time-limited run ends with samples of its last step, unless that step already wrote them
   if (timeLimited && task.sample && options.sampleEvery && step % options.sampleEvery !== 0) emit({ type: 'sample', step, files: await task.sample(join(options.runDir, 'samples'), step) });
+  if (task.finish) {
+    const message = await task.finish(step);
+    if (message !== undefined) emit({ type: 'notice', step, message });
+  }
   await flushMetrics();
   emit({ type: 'checkpoint', step, path: await saveCheckpoint(task, options, step) });
   emit({ type: 'done', step, runDir: options.runDir, seconds: (performance.now() - started) / 1000, ...(timeLimited ? { timeLimited } : {}) });

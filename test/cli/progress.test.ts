@@ -50,7 +50,7 @@ test('StepRate: a steady rate settles after the settle time; a short job never g
 test('LineThrottle: a line every 5 % of a fast job, every 10 s of a slow one, and always the last', () => {
   let now = 0;
   const clock = (): number => now;
-  const fast = new LineThrottle({ now: clock });
+  const fast = new LineThrottle({ now: clock, graceSeconds: 0 });
   const fastLines: number[] = [];
   for (let done = 1; done <= 1000; done++) {
     now = done * 0.01;
@@ -58,7 +58,7 @@ test('LineThrottle: a line every 5 % of a fast job, every 10 s of a slow one, an
   }
   assert.deepEqual(fastLines, Array.from({ length: 21 }, (_, index) => Math.max(1, index * 50)));
   now = 0;
-  const slow = new LineThrottle({ now: clock });
+  const slow = new LineThrottle({ now: clock, graceSeconds: 0 });
   const times: number[] = [];
   for (let done = 1; done <= 1000; done++) {
     now = done * 1.5; // 5 % takes 75 s
@@ -67,13 +67,22 @@ test('LineThrottle: a line every 5 % of a fast job, every 10 s of a slow one, an
   const gaps = times.slice(1).map((time, index) => time - (times[index] as number));
   assert.ok(Math.max(...gaps) <= 10.5, `largest gap ${Math.max(...gaps)} s`);
   assert.equal(times[times.length - 1], 1500);
+  // a stage's first second prints only its end: a quick stage is one line
+  now = 0;
+  const quick = new LineThrottle({ now: clock });
+  const quickLines: number[] = [];
+  for (let done = 1; done <= 16; done++) {
+    now = done * 0.01;
+    if (quick.due(done, 16)) quickLines.push(done);
+  }
+  assert.deepEqual(quickLines, [16]);
   assert.equal(formatSeconds(undefined), '?');
   assert.equal(formatSeconds(65), '1m05s');
 });
 
 test('training lines off a terminal: "ETA ?" until the event carries an estimate, then the estimate', () => {
   const { stream, lines } = capture();
-  const progress = trainingProgress(stream);
+  const progress = trainingProgress(stream, { graceSeconds: 0 });
   progress.onEvent({ type: 'start', runDir: 'runs/x', step: 0, total: 100, resumed: false });
   for (let step = 1; step <= 100; step++) {
     progress.onEvent({ type: 'step', step, total: 100, losses: { d: 1 }, smoothed: { d: 1 }, stepsPerSecond: 2, ...(step >= 50 ? { etaSeconds: (100 - step) / 2 } : {}) });
@@ -89,7 +98,7 @@ test('training lines off a terminal: "ETA ?" until the event carries an estimate
 
 test('data lines off a terminal: a stage prints its finished line when it finishes, before anything after it', () => {
   const { stream, lines } = capture();
-  const data = dataProgress(stream);
+  const data = dataProgress(stream, { graceSeconds: 0 });
   for (let done = 0; done <= 400; done += 4) data.onEvent({ type: 'progress', done, total: 400, message: 'reading train images' });
   stream.write('training runs/x at step 0/10\n');
   data.onEvent({ type: 'notice', message: 'skipped a.png: not an image' });
@@ -101,4 +110,9 @@ test('data lines off a terminal: a stage prints its finished line when it finish
   assert.equal(all.slice(0, start).length, 21);
   assert.equal(all[start + 1], 'skipped a.png: not an image');
   assert.equal(all.at(-1), 'reading train images 10/10 100 %', 'the same message again is a new stage');
+  // with the default grace, a stage done within a second is its last line alone
+  const quick = capture();
+  const quickData = dataProgress(quick.stream);
+  for (let done = 1; done <= 16; done++) quickData.onEvent({ type: 'progress', done, total: 16, message: 'writing images' });
+  assert.deepEqual(quick.lines(), ['writing images 16/16 100 %']);
 });

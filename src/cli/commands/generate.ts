@@ -9,6 +9,7 @@ import { isTextToAudioRun } from '../../models/text-to-audio-recipes.js';
 import { generateAudio } from './generate-audio.js';
 import { REJECTION_HELP, integerFlag, rejectionFlag } from '../flags.js';
 import { checkOutputFolder } from '../output-folder.js';
+import { dataProgress } from '../data-progress.js';
 
 interface GenerateFlags { text: string; n: string; seed: string; out?: string; rejection?: string }
 
@@ -38,11 +39,14 @@ export function registerGenerate(program: Command): void {
         const out = flags.out ?? join(runDir, 'generated', String(seed));
         await mkdir(out, { recursive: true });
         const lines: string[] = [];
+        const progress = dataProgress();
         for (const [index, image] of raw.entries()) {
           const file = `${String(index).padStart(4, '0')}.png`;
           await writeFileAtomic(join(out, file), await encodePng(image));
           lines.push(JSON.stringify({ file, text: flags.text, seed, index }));
+          progress.onEvent({ type: 'progress', done: index + 1, total: raw.length, message: 'writing images' });
         }
+        progress.stop();
         await writeFileAtomic(join(out, 'manifest.jsonl'), `${lines.join('\n')}\n`);
         const grid = await writeContactSheet(join(out, 'grid.png'), raw.map((image) => ({ image })), { tileSize: [128, 128] });
         process.stdout.write(`${count} images for "${flags.text}" (seed ${seed}) in ${out}\ngrid: ${grid.path}\n`);

@@ -55,12 +55,15 @@ export class SpectrogramCodec {
     }));
   }
 
-  /** Waveforms [B, samples] encoded in chunks (bounds the STFT's working memory for a whole split). */
-  encodeAll(waveforms: Tensor, chunk = 500): Tensor {
+  /** Waveforms [B, samples] encoded in chunks (bounds the STFT's working memory for a whole split); onProgress(done, total) after each. */
+  encodeAll(waveforms: Tensor, chunk = 500, onProgress?: (done: number, total: number) => void): Tensor {
     const count = waveforms.shape[0] ?? 0;
     const parts: Tensor[] = [];
     try {
-      for (let start = 0; start < count; start += chunk) parts.push(tidy(() => this.encode(waveforms.narrow(0, start, Math.min(chunk, count - start)))));
+      for (let start = 0; start < count; start += chunk) {
+        parts.push(tidy(() => this.encode(waveforms.narrow(0, start, Math.min(chunk, count - start)))));
+        onProgress?.(Math.min(count, start + chunk), count);
+      }
       return parts.length === 1 ? (parts.pop() as Tensor) : cat(parts, 0);
     } finally {
       for (const part of parts) part.dispose();
@@ -81,9 +84,10 @@ export class SpectrogramCodec {
   /**
    * One waveform per spectrogram, by mel inversion and Griffin-Lim (seeded initial phase per clip). The
    * floor is taken as silence (subtracted from every mel magnitude), so quiet parts decode to quiet, not
-   * to a bed of noise at the floor level that real clips never have.
+   * to a bed of noise at the floor level that real clips never have. onClip(done, total) follows each clip
+   * (Griffin-Lim takes ~70 ms a clip at the default settings).
    */
-  decode(spectrograms: Tensor, seed = 0): Float32Array[] {
+  decode(spectrograms: Tensor, seed = 0, onClip?: (done: number, total: number) => void): Float32Array[] {
     const floorMagnitude = Math.exp(this.settings.floor);
     const logMel = tidy(() => this.toLogMel(spectrograms).exp().sub(floorMagnitude).clamp(1e-12).log());
     try {
@@ -94,6 +98,7 @@ export class SpectrogramCodec {
         try {
           const { samples } = logMelToAudio(one, { ...this.melOptions, iterations: this.settings.griffinLimIterations, seed: seed + index, length: this.settings.samples });
           out.push(samples);
+          onClip?.(out.length, count);
         } finally {
           one.dispose();
         }

@@ -84,7 +84,7 @@ export interface TrainableModel {
 }
 
 /** A training task that feeds the loader's batches (pictures + captions) to the model, with a resumable cursor. */
-export function batchTask(model: TrainableModel, loader: BatchLoader, sampling: Pick<TrainingTask, 'sample'>): TrainingTask {
+export function batchTask(model: TrainableModel, loader: BatchLoader, sampling: Pick<TrainingTask, 'sample' | 'finish'>): TrainingTask {
   return {
     modules: model.modules,
     optimizers: model.optimizers,
