@@ -1,12 +1,14 @@
 // The text→audio protocol (WaveGAN's, on its digit classifier): N clips per class from the class's
 // caption, judged by the audio judge — accuracy against the requested class, inception score over 10
 // splits beside the real test clips' IS, and the Fréchet distance on judge features against the real
-// test clips beside the real-vs-real floor (two halves of the test split).
+// test clips beside the real-vs-real floor (two halves of the test split); and the RMS level of the
+// generated clips beside the real ones'.
 import { type Tensor, dispose, keep, noGrad, tensor, tidy } from '../tensor/index.js';
 import { type DataEventHandler, progressReporter, throwIfAborted } from '../data/events.js';
 import { type Dataset, type Split, readDataset } from '../data/format.js';
 import { loadSplit } from '../data/loader.js';
 import type { AudioJudge } from '../models/audio-judge.js';
+import { rmsDbfs } from '../modalities/audio/level.js';
 import { frechetDistance, splitHalves } from './distribution.js';
 import { type InceptionScore, inceptionScore } from './inception.js';
 
@@ -49,6 +51,11 @@ export interface TextToAudioEvaluation {
   frechetRealFloor: number;
   realSplit: Split;
   realClips: number;
+  /** Distinct captions the clips were asked for (one per class unless two classes share one). */
+  distinctCaptions: number;
+  /** RMS level in dBFS over all generated clips together, and over the real clips they are compared with. */
+  generatedLevelDbfs: number;
+  realLevelDbfs: number;
   warnings: string[];
 }
 
@@ -127,6 +134,9 @@ export async function evaluateTextToAudio(options: EvaluateTextToAudioOptions): 
       frechetRealFloor: frechetDistance(halfA, halfB),
       realSplit,
       realClips: real.size,
+      distinctCaptions: new Set(prompts).size,
+      generatedLevelDbfs: rmsDbfs(waveforms),
+      realLevelDbfs: rmsDbfs((real.audio as Tensor).dataSync() as Float32Array),
       warnings,
     };
   } finally {

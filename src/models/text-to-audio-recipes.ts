@@ -7,6 +7,7 @@ import { Text2AudioVae, text2audioVaeConfig } from './text2audio-vae.js';
 import type { AudioShape, TextToAudioModel } from './text-to-audio.js';
 import { type GenerationSetup, type LoadRunOptions, loadGenerationWeights, parseRunConfig, readRunConfig } from './text-to-image.js';
 import type { runSettings } from './text-conditioned.js';
+import { readAudioLevel } from './audio-level.js';
 
 type RunSettings = z.output<z.ZodObject<typeof runSettings>>;
 
@@ -77,5 +78,12 @@ export async function loadTextToAudioRun(runDir: string, options: LoadRunOptions
   const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
   const model = recipe.create(config, tokenizer, audio);
   const dataset = recipe.dataset(config);
+  try {
+    // the gain measured at the end of training, so clips come out at the data's level
+    model.outputGainDb = (await readAudioLevel(runDir))?.gainDb ?? 0;
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
   return { model, recipe, config, dataset, ...(await loadGenerationWeights(runDir, model, dataset, options)) };
 }

@@ -6,6 +6,7 @@ import type { Module } from '../nn/index.js';
 import type { EMA, Optimizer } from '../optim/index.js';
 import type { Tokenizer } from '../modalities/text/index.js';
 import { SpectrogramCodec, type SpectrogramSettings } from '../modalities/audio/spectrogram-codec.js';
+import { applyGain } from '../modalities/audio/level.js';
 import type { Generator, Tensor } from '../tensor/index.js';
 import type { TextBatch } from './prompts.js';
 import type { ImageShape, TextToImageModel } from './text-to-image.js';
@@ -52,8 +53,10 @@ export interface TextToAudioModel {
   readonly generators: Record<string, Generator>;
   /** One step on a batch of encoded spectrograms [B, 1, size, size]. */
   trainStep(spectrograms: Tensor, text: TextBatch, step: number): Record<string, number>;
-  /** Spectrograms and waveforms; the same seed gives the same bytes. */
-  generate(texts: string[], seed: number): GeneratedAudio;
+  /** Spectrograms and waveforms; the same seed gives the same bytes. onClip(done, total) follows each decoded clip. */
+  generate(texts: string[], seed: number, onClip?: (done: number, total: number) => void): GeneratedAudio;
+  /** Gain (dB) applied to generated clips, to bring them to the data's level (see audio-level.ts); 0 = as decoded. */
+  outputGainDb: number;
   prepareForGeneration(): void;
   loadForGeneration(weights: Map<string, Tensor>): void;
   /** As TextToImageModel's: a GAN's discriminator rejection, measured on training captions. */
@@ -67,6 +70,7 @@ export class SpectrogramModel implements TextToAudioModel {
   readonly codec: SpectrogramCodec;
   /** The core's, when it has one (GAN cores). */
   readonly calibrateGeneration?: (captions: readonly string[], fraction?: number) => string | undefined;
+  outputGainDb = 0;
   constructor(readonly core: TextToImageModel, spectrogram: SpectrogramConfig, readonly audio: AudioShape) {
     this.codec = makeCodec(spectrogram, audio);
     if (core.calibrateGeneration) this.calibrateGeneration = core.calibrateGeneration.bind(core);
@@ -82,12 +86,15 @@ export class SpectrogramModel implements TextToAudioModel {
     return this.core.trainStep(spectrograms, text, step);
   }
 
-  generate(texts: string[], seed: number): GeneratedAudio {
+  generate(texts: string[], seed: number, onClip?: (done: number, total: number) => void): GeneratedAudio {
     // the shared prompt checks (too long, unknown words) follow in the core; this one gives a spoken example
     if (texts.some((text) => text.trim() === '')) throw new Error(`the prompt is empty; say what to voice, e.g. --text "${this.tokenizer.tokens[4] ?? 'seven'}"`);
     const spectrograms = this.core.generate(texts, seed);
     try {
-      return { spectrograms, clips: this.codec.decode(spectrograms, seed) };
+      const clips = this.codec.decode(spectrograms, seed, onClip);
+      if (this.outputGainDb === 0) return { spectrograms, clips };
+      const gain = 10 ** (this.outputGainDb / 20);
+      return { spectrograms, clips: clips.map((clip) => applyGain(clip, gain)) };
     } catch (error) {
       spectrograms.dispose();
       throw error;

@@ -53,7 +53,8 @@ export async function averageCheckpoints(runDir: string, out: string, options: A
     const averages = new Map([...sums].map(([key, sum]) => [key, tidy(() => sum.div(chosen.length))]));
     try {
       await mkdir(out, { recursive: true });
-      for (const file of ['config.json', 'tokenizer.json'].filter((name) => existsSync(join(runDir, name)))) {
+      // a text→audio run's measured output gain goes along: averaged weights draw at nearly the same level
+      for (const file of ['config.json', 'tokenizer.json', 'audio-level.json'].filter((name) => existsSync(join(runDir, name)))) {
         await writeFileAtomic(join(out, file), await readFile(join(runDir, file)));
       }
       await saveSafetensors(join(out, 'model.safetensors'), new Map([...(newest ?? []), ...averages]));

@@ -12,11 +12,14 @@ import { trainTextToAudio } from '../../src/train/sessions/text-to-audio.js';
 import { trainAudioJudge } from '../../src/models/audio-judge-train.js';
 import { evaluateTextToAudio } from '../../src/eval/text-to-audio.js';
 import { generateAudio } from '../../src/cli/commands/generate-audio.js';
-import { readWav } from '../../src/modalities/audio/index.js';
-import { memory } from '../../src/tensor/index.js';
+import { applyGain, readWav, rmsDbfs } from '../../src/modalities/audio/index.js';
+import { readDataset } from '../../src/data/format.js';
+import { dispose, memory } from '../../src/tensor/index.js';
+import { readAudioLevel } from '../../src/models/audio-level.js';
 import { TONE_SAMPLES, tinyToneDataset } from './audio-helpers.js';
 
 const data = await tinyToneDataset(90, 2);
+const trainEntries = (await readDataset(data.dir)).entries.filter((entry) => entry.split === 'train');
 const root = await mkdtemp(join(tmpdir(), 'mmgen-text2audio-'));
 test.after(async () => {
   await data.cleanup();
@@ -62,8 +65,24 @@ test('a tiny text2audio-gan trains: the discriminator learns, samples are WAVs +
   const manifest = (await readFile(join(root, 'out-a', 'manifest.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
   assert.deepEqual(manifest[1], { file: '01-high.wav', spectrogram: '01-high.png', text: 'high', seed: 5, index: 1, sampleRate: 16000, samples: TONE_SAMPLES });
 
-  // prompts: empty and out-of-vocabulary words are refused with the known words listed
+  // the run measured its level at the end of training, and its clips come out at the training clips' level
+  const level = await readAudioLevel(run);
+  assert.ok(level && level.clips === 100 && level.step === 40 && Number.isFinite(level.gainDb), JSON.stringify(level));
+  assert.ok(level.gainDb >= level.dataRmsDbfs - level.generatedRmsDbfs - 0.01, 'at least the gap, more when peaks hold clips back');
+  assert.ok(level.reachedRmsDbfs <= level.dataRmsDbfs + 0.01);
   const { model } = await loadTextToAudioRun(run);
+  assert.equal(model.outputGainDb, level.gainDb);
+  // the data level is the training clips' (all samples together); generation applies the gain to what it decodes
+  const trainClips = await Promise.all(trainEntries.map(async (entry) => (await readWav(join(data.dir, entry.audio as string))).samples));
+  assert.ok(Math.abs(rmsDbfs(trainClips) - level.dataRmsDbfs) < 0.01, `data level ${level.dataRmsDbfs} vs ${rmsDbfs(trainClips)}`);
+  const raised = model.generate(['low', 'high'], 3);
+  model.outputGainDb = 0;
+  const plain = model.generate(['low', 'high'], 3);
+  model.outputGainDb = level.gainDb;
+  raised.clips.forEach((clip, index) => assert.deepEqual(clip, applyGain(plain.clips[index] as Float32Array, 10 ** (level.gainDb / 20))));
+  dispose([raised.spectrograms, plain.spectrograms]);
+
+  // prompts: empty and out-of-vocabulary words are refused with the known words listed
   assert.throws(() => model.generate([''], 0), /the prompt is empty/);
   assert.throws(() => model.generate(['eleven'], 0), /outside the vocabulary: eleven\. Known words: .*high/);
   model.dispose();
@@ -80,6 +99,8 @@ test('a tiny text2audio-vae trains (reconstruction falls) and is judged: accurac
   const { model } = await loadTextToAudioRun(join(root, 'text2audio-vae'));
   const evaluation = await evaluateTextToAudio({ model, judge, dataset: data.dir, perClass: 4, seed: 0, batchSize: 6 });
   assert.equal(evaluation.clips, 12);
+  assert.equal(evaluation.distinctCaptions, 3);
+  assert.ok(Number.isFinite(evaluation.generatedLevelDbfs) && Number.isFinite(evaluation.realLevelDbfs));
   assert.deepEqual(evaluation.prompts, { low: 'low', mid: 'mid', high: 'high' });
   assert.ok(evaluation.accuracy >= 0 && evaluation.accuracy <= 1);
   assert.ok(evaluation.inceptionScore.mean >= 1 && evaluation.inceptionScore.mean <= 3 + 1e-9);

@@ -8,7 +8,7 @@ import { stack, tensor, tidy } from '../../tensor/index.js';
 import { AudioJudge } from '../../models/audio-judge.js';
 import { DEFAULT_AUDIO_JUDGE_STEPS, trainAudioJudge } from '../../models/audio-judge-train.js';
 import { loadTextToAudioRun } from '../../models/text-to-audio-recipes.js';
-import { evaluateTextToAudio, audioMetricRows, writeAudioReport } from '../../eval/audio-report.js';
+import { evaluateTextToAudio, audioDrawnSentence, audioMetricRows, gainSentence, writeAudioReport } from '../../eval/audio-report.js';
 import { readClips } from '../../eval/audio-files.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
@@ -77,10 +77,11 @@ export async function runAudioEval(runDir: string, flags: AudioEvalFlags, defaul
     });
     data.stop();
     const seconds = Number(((performance.now() - started) / 1000).toFixed(1));
-    const paths = await writeAudioReport(runDir, evaluation, { run: { dir: runDir, recipe: run.recipe.name }, judgeDir, seconds, ...(run.generation ? { generation: run.generation } : {}) });
-    process.stdout.write(`${runDir} (${run.recipe.name}) on ${evaluation.dataset.name}: ${evaluation.clips} clips, ${evaluation.perClass} per ${judge.info.attribute}, seed ${evaluation.seed}\n`);
+    const paths = await writeAudioReport(runDir, evaluation, { run: { dir: runDir, recipe: run.recipe.name }, judgeDir, seconds, outputGainDb: run.model.outputGainDb, ...(run.generation ? { generation: run.generation } : {}) });
+    process.stdout.write(`${runDir} (${run.recipe.name}) on ${evaluation.dataset.name}: ${audioDrawnSentence(evaluation)}, seed ${evaluation.seed}\n`);
     if (run.generation) process.stdout.write(`${run.generation}\n`);
     printRows(audioMetricRows(evaluation));
+    process.stdout.write(`${gainSentence(run.model.outputGainDb)}\n`);
     for (const warning of evaluation.warnings) process.stderr.write(`warning: ${warning}\n`);
     process.stdout.write(`report: ${paths.markdown} and ${paths.json}\n`);
   } finally {

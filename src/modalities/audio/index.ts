@@ -10,3 +10,4 @@ export {
 export { griffinLim, logMelToAudio, type GriffinLimOptions, type GriffinLimResult, type LogMelToAudioOptions } from './griffin-lim.js';
 export { writeSpectrogramPng, spectrogramToImage, magmaColour, type SpectrogramImageOptions, type SpectrogramImage } from './spectrogram-image.js';
 export { SpectrogramEncoder, type SpectrogramEncoderOptions } from './spectrogram-encoder.js';
+export { rmsDbfs, addPower, powerToDbfs, gainBetween, applyGain, gainForLevel, PEAK_CEILING, type PowerSum } from './level.js';

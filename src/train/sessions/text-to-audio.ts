@@ -1,9 +1,11 @@
 // Wires a text→audio recipe (GAN or VAE) to an audio dataset and the training loop: the training clips
 // are turned into normalised log-mel spectrograms once, then served as one-channel pictures by the same
-// seeded batch loader; every N steps the fixed prompts are voiced as WAVs plus a spectrogram sheet.
+// seeded batch loader; every N steps the fixed prompts are voiced as WAVs plus a spectrogram sheet. At the
+// end the run measures how far its clips' level is from the training clips' and keeps that gain.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatchLoader } from '../../data/batches.js';
+import { progressReporter } from '../../data/events.js';
 import { readDataset } from '../../data/format.js';
 import { loadSplit, type LoadedSplit } from '../../data/loader.js';
 import { writeWav } from '../../modalities/audio/index.js';
@@ -11,7 +13,8 @@ import { writeContactSheet } from '../../modalities/image/index.js';
 import type { TextToAudioRecipe } from '../../models/text-to-audio-recipes.js';
 import type { GeneratedAudio, TextToAudioModel } from '../../models/text-to-audio.js';
 import { spectrogramTiles } from '../../models/spectrogram-tiles.js';
-import { manualSeed } from '../../tensor/index.js';
+import { manualSeed, tidy } from '../../tensor/index.js';
+import { AUDIO_LEVEL_FILE, measureOutputLevel, writeAudioLevel } from '../../models/audio-level.js';
 import { type TrainResult, train } from '../loop.js';
 import { type SessionOptions, batchTask, loopOptions, runTokenizer, samplePrompts } from './text-to-image.js';
 
@@ -50,8 +53,13 @@ export async function trainTextToAudio(recipe: TextToAudioRecipe, config: unknow
   try {
     const clips = await loadSplit(dataset, { split: 'train', images: false, audio: true, text: textOptions, ...(t.trainLimit ? { limit: t.trainLimit } : {}), ...(options.onData ? { onEvent: options.onData } : {}) });
     let encoded;
+    let dataRmsDbfs: number;
     try {
-      encoded = model.codec.encodeAll(clips.audio as NonNullable<LoadedSplit['audio']>);
+      const waveforms = clips.audio as NonNullable<LoadedSplit['audio']>;
+      // the training clips' level, which generation is brought to at the end (audio-level.ts)
+      dataRmsDbfs = 10 * Math.log10(tidy(() => waveforms.square().mean().item()));
+      const report = progressReporter(options.onData, waveforms.shape[0] ?? 0, 'encoding log-mel spectrograms');
+      encoded = model.codec.encodeAll(waveforms, 500, report);
     } catch (error) {
       clips.dispose();
       throw error;
@@ -64,6 +72,7 @@ export async function trainTextToAudio(recipe: TextToAudioRecipe, config: unknow
     // distinct captions of the validation split (train when there is none), as the image session picks them
     const prompts = samplePrompts({ entries: dataset.entries.filter((entry) => entry.split === (dataset.info.splits.val > 0 ? 'val' : 'train')) }, 10);
     const loader = new BatchLoader(trainSplit, { batchSize: t.batchSize, seed });
+    const captions = trainSplit.entries.map((entry) => entry.text);
     const task = batchTask(model, loader, {
       sample: async (folder: string, step: number) => {
         model.prepareForGeneration();
@@ -77,6 +86,14 @@ export async function trainTextToAudio(recipe: TextToAudioRecipe, config: unknow
         } finally {
           generated.spectrograms.dispose();
         }
+      },
+      finish: async (step: number) => {
+        model.prepareForGeneration();
+        const level = measureOutputLevel(model, { captions, dataRmsDbfs, step, seed: seed + 11 });
+        await writeAudioLevel(options.runDir, level);
+        model.outputGainDb = level.gainDb;
+        const short = level.dataRmsDbfs - level.reachedRmsDbfs > 0.05 ? `, which brings them to ${level.reachedRmsDbfs.toFixed(1)} dBFS (their peaks allow no more)` : '';
+        return `output level: the generator's clips are ${level.generatedRmsDbfs.toFixed(1)} dBFS RMS on ${level.clips} training captions, the training clips ${level.dataRmsDbfs.toFixed(1)} dBFS; generation applies up to ${level.gainDb >= 0 ? '+' : ''}${level.gainDb.toFixed(1)} dB${short} (${AUDIO_LEVEL_FILE})`;
       },
     });
     const result = await train(task, loopOptions(options, t, seed, { ...(config as object), audioShape: audio }));
