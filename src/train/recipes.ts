@@ -7,9 +7,9 @@ import { TEXT_TO_AUDIO_RECIPES } from '../models/text-to-audio-recipes.js';
 import { trainTextToAudio } from './sessions/text-to-audio.js';
 import type { TrainResult } from './loop.js';
 import { TEXT_WRITER_RECIPES } from './text-writer-recipes.js';
-import { type JointVaeConfig, jointVaeConfig } from '../models/joint-vae.js';
+import { jointVaeConfig } from '../models/joint-vae.js';
 import { trainJointVae } from './sessions/joint.js';
-import { type JointDiffusionConfig, jointDiffusionConfig } from '../models/joint-diffusion.js';
+import { jointDiffusionConfig } from '../models/joint-diffusion.js';
 import { trainJointDiffusion } from './sessions/joint-diffusion.js';
 
 export interface RecipeEntry {
@@ -36,30 +36,29 @@ function entry<Recipe extends { name: string; description: string; schema: z.Zod
   };
 }
 
+/** A registry entry for a recipe whose session takes its parsed config (the schema guarantees its type). */
+function sessionEntry<Schema extends z.ZodType>(
+  name: string,
+  description: string,
+  schema: Schema,
+  session: (config: z.output<Schema>, options: SessionOptions) => Promise<{ result: TrainResult; model: { dispose(): void } }>,
+): RecipeEntry {
+  return {
+    name, description, schema,
+    train: async (config: unknown, options: SessionOptions) => {
+      const { result, model } = await session(config as z.output<Schema>, options);
+      model.dispose();
+      return result;
+    },
+  };
+}
+
 export const RECIPES: readonly RecipeEntry[] = [
   ...TEXT_TO_IMAGE_RECIPES.map((recipe) => entry(recipe, trainTextToImage)),
   ...TEXT_TO_AUDIO_RECIPES.map((recipe) => entry(recipe, trainTextToAudio)),
   ...TEXT_WRITER_RECIPES,
-  {
-    name: 'joint-vae',
-    description: 'one model over text, image and sound: any subset in, the rest out, or all sampled together (poe, mopoe, moe, mmvae+)',
-    schema: jointVaeConfig,
-    train: async (config: unknown, options: SessionOptions) => {
-      const { result, model } = await trainJointVae(config as JointVaeConfig, options);
-      model.dispose();
-      return result;
-    },
-  },
-  {
-    name: 'joint-diffusion',
-    description: 'multimodal latent diffusion: an autoencoder per modality, then one score network over their latents; any subset in, the rest out',
-    schema: jointDiffusionConfig,
-    train: async (config: unknown, options: SessionOptions) => {
-      const { result, model } = await trainJointDiffusion(config as JointDiffusionConfig, options);
-      model.dispose();
-      return result;
-    },
-  },
+  sessionEntry('joint-vae', 'one model over text, image and sound: any subset in, the rest out, or all sampled together (poe, mopoe, moe, mmvae+)', jointVaeConfig, trainJointVae),
+  sessionEntry('joint-diffusion', 'multimodal latent diffusion: an autoencoder per modality, then one score network over their latents; any subset in, the rest out', jointDiffusionConfig, trainJointDiffusion),
 ];
 
 export function getRecipe(name: unknown): RecipeEntry {
