@@ -8,8 +8,8 @@ import { Adam, EMA } from '../optim/index.js';
 import type { Module } from '../nn/index.js';
 import type { SpectrogramCodec } from '../modalities/audio/spectrogram-codec.js';
 import { Generator, type Tensor, cat, noGrad, randn, tensor, tidy, zeros } from '../tensor/index.js';
-import { timeLimitMinutes } from '../train/config.js';
 import { decodingConfig } from './text-writer.js';
+import { loopSettings } from './text-conditioned.js';
 import { JointAutoencoders } from './joint/autoencoders.js';
 import { LatentDiffusion } from './joint/latent-diffusion.js';
 import type { JointInputs, JointModel, TranslateOptions } from './joint/model.js';
@@ -62,12 +62,10 @@ export const jointDiffusionConfig = z.strictObject({
       lr: stageSettings.lr.default(1e-3),
       emaDecay: z.number().min(0).max(1).default(0.999),
     }).prefault({}),
-    sampleEvery: z.number().int().positive().default(1000),
-    checkpointEvery: z.number().int().positive().default(1000),
-    keepLast: z.number().int().positive().default(3),
-    logEvery: z.number().int().positive().default(10),
-    trainLimit: z.number().int().positive().optional(),
-    timeLimitMinutes,
+    ...loopSettings,
+    sampleEvery: loopSettings.sampleEvery.default(1000),
+    checkpointEvery: loopSettings.checkpointEvery.default(1000),
+    logEvery: loopSettings.logEvery.default(10),
   }).prefault({}),
   sampling: z.strictObject({
     steps: z.number().int().min(1).max(10000).default(50),

@@ -7,8 +7,8 @@ import { z } from 'zod';
 import { Adam } from '../optim/index.js';
 import type { Module } from '../nn/index.js';
 import { Generator, Tensor, cat, multinomial, noGrad, ones, rand, randn, stack, tensor, tidy } from '../tensor/index.js';
-import { timeLimitMinutes } from '../train/config.js';
 import { decodingConfig } from './text-writer.js';
+import { loopSettings } from './text-conditioned.js';
 import { productOfExperts, selectRows } from './joint/experts.js';
 import { JointNetwork } from './joint/network.js';
 import { MixtureSampler } from './joint/latent-sampler.js';
@@ -41,12 +41,7 @@ export const jointVaeConfig = z.strictObject({
     beta: z.number().min(0).default(1),
     /** β rises linearly from 0 over these steps (KL annealing). */
     klWarmupSteps: z.number().int().nonnegative().default(500),
-    sampleEvery: z.number().int().positive().default(250),
-    checkpointEvery: z.number().int().positive().default(500),
-    keepLast: z.number().int().positive().default(3),
-    logEvery: z.number().int().positive().default(5),
-    trainLimit: z.number().int().positive().optional(),
-    timeLimitMinutes,
+    ...loopSettings,
   }).prefault({}),
   sampling: z.strictObject({
     /** Joint samples from the prior, or from a diagonal Gaussian mixture fitted on the training posteriors after training. */

@@ -8,17 +8,22 @@ import { ConditionalGenerator, type GeneratorBlock } from '../modalities/image/c
 import type { Tensor } from '../tensor/index.js';
 import type { ImageShape } from './text-to-image.js';
 
-/** Training settings of every text→image recipe (spread into its `training` section). */
-export const runSettings = {
-  steps: z.number().int().positive().default(3000),
-  batchSize: z.number().int().positive().default(32),
-  emaDecay: z.number().min(0).max(1).default(0.999),
+/** What every recipe's training loop reads besides steps and batch size: sample, checkpoint and log cadence, limits. */
+export const loopSettings = {
   sampleEvery: z.number().int().positive().default(250),
   checkpointEvery: z.number().int().positive().default(500),
   keepLast: z.number().int().positive().default(3),
   logEvery: z.number().int().positive().default(5),
   trainLimit: z.number().int().positive().optional(),
   timeLimitMinutes,
+};
+
+/** Training settings of every text→image recipe (spread into its `training` section). */
+export const runSettings = {
+  steps: z.number().int().positive().default(3000),
+  batchSize: z.number().int().positive().default(32),
+  emaDecay: z.number().min(0).max(1).default(0.999),
+  ...loopSettings,
 };
 
 export interface TextConditionedOptions {

@@ -147,8 +147,10 @@ function mixtureOfExpertsLoss(context: Context): JointLosses {
   const { network, batch, posteriors, random, settings } = context;
   const samples = settings.estimator === 'elbo' ? 1 : settings.samples;
   const rows = batch.presence[0]?.shape[0] ?? 0;
-  const repeated = network.parts.map((part, index) => part.repeat(batch.data[index] as ModalityData, samples));
-  const repeatedPresence = batch.presence.map((mask) => mask.repeat(samples));
+  // one draw reads the batch as it is; K draws read it K times over
+  const repeats = samples > 1;
+  const repeated = repeats ? network.parts.map((part, index) => part.repeat(batch.data[index] as ModalityData, samples)) : batch.data;
+  const repeatedPresence = repeats ? batch.presence.map((mask) => mask.repeat(samples)) : batch.presence;
   const crossStd = network.crossPrivateStd(settings.mixing === 'mmvae+');
   const width = network.privateDim;
   let reconstruction = 0;
@@ -194,8 +196,10 @@ function mixtureOfExpertsLoss(context: Context): JointLosses {
       return { loss: rowMean(total.div(per), any).neg(), reconstruction, kl };
     });
   } finally {
-    for (const value of repeated) disposeData(value);
-    for (const value of repeatedPresence) value.dispose();
+    if (repeats) {
+      for (const value of repeated) disposeData(value);
+      for (const value of repeatedPresence) value.dispose();
+    }
   }
 }
 

@@ -71,11 +71,10 @@ export async function loadJointSplit(dataset: Dataset, model: Pick<JointModel, '
     split.dispose();
     throw error;
   }
-  const waveforms = split.audio;
-  waveforms.dispose();
-  const dispose = split.dispose;
-  // the waveforms are not needed once encoded (a full split is ~1 GB of float samples)
-  return { ...split, audio: spectrograms, dispose: () => { spectrograms.dispose(); try { dispose(); } catch { /* the waveforms are already freed */ } } };
+  // the waveforms are not needed once encoded (a full split is ~1 GB of float samples); disposing twice is harmless
+  split.audio.dispose();
+  const disposeSplit = split.dispose;
+  return { ...split, audio: spectrograms, dispose: () => { spectrograms.dispose(); disposeSplit(); } };
 }
 
 export async function trainJointVae(config: JointVaeConfig, options: SessionOptions): Promise<{ result: TrainResult; model: JointVae }> {
