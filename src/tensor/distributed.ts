@@ -44,8 +44,8 @@ export function parseMasterAddress(text: string, flag = '--master'): MasterAddre
 }
 
 export class ProcessGroup {
-  /** Seconds spent inside all-reduce calls, and how many were made (for benchmarks). */
-  readonly stats = { allReduceSeconds: 0, allReduceCalls: 0 };
+  /** Seconds spent inside all-reduce calls, how many were made and how many elements they reduced (for benchmarks). */
+  readonly stats = { allReduceSeconds: 0, allReduceCalls: 0, allReduceElements: 0 };
   private handle: number;
 
   private constructor(handle: number, readonly rank: number, readonly worldSize: number, readonly master: MasterAddress, readonly timeoutSeconds: number) {
@@ -97,6 +97,7 @@ export class ProcessGroup {
     const buckets = this.run('allReduce', (handle) => native().distAllReduce(handle, tensors.map(handleOf), options.bucketBytes ?? DEFAULT_BUCKET_BYTES, scale));
     this.stats.allReduceSeconds += (performance.now() - started) / 1000;
     this.stats.allReduceCalls += 1;
+    for (const value of tensors) this.stats.allReduceElements += value.size;
     return buckets;
   }
 
