@@ -15,6 +15,18 @@ export function broadcastTaskState(task: TrainingTask, group: ProcessGroup): voi
   group.broadcast(tensors.filter((value) => BROADCAST_DTYPES.has(value.dtype)), 0);
 }
 
+const RUNNING_STATISTICS = /(^|\.)(running_mean|running_var|num_batches_tracked)$/;
+
+/**
+ * Batch norm's running statistics follow rank 0's after every step (as PyTorch DDP's broadcast_buffers):
+ * each rank normalises its own slice in training, but evaluation, samples and checkpoints see one set.
+ */
+export function broadcastRunningStatistics(task: TrainingTask, group: ProcessGroup): void {
+  const tensors: Tensor[] = [];
+  for (const module of Object.values(task.modules)) for (const [name, value] of module.stateDict()) if (RUNNING_STATISTICS.test(name)) tensors.push(value);
+  group.broadcast(tensors, 0);
+}
+
 /**
  * Rank 0 keeps the run's default random stream; every other rank draws its own (seeded by seed,
  * rank and step), so the shards of a global batch do not share noise.

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../data/files.js';
 import { StepRate } from '../data/step-rate.js';
 import { type CheckpointPayload, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { EventSink } from './events.js';
-import { agreeOnStep, broadcastTaskState, checkWorldSize, explainFailure, seedRank } from './distributed.js';
+import { agreeOnStep, broadcastRunningStatistics, broadcastTaskState, checkWorldSize, explainFailure, seedRank } from './distributed.js';
 
 export const MMGEN_VERSION = '0.1.0';
 
@@ -210,6 +210,7 @@ async function trainSteps(task: TrainingTask, options: TrainOptions): Promise<Tr
     lastLosses = await withProcessGroup(group, () => task.step(current));
     const timeUp = (): boolean => options.timeLimitSeconds !== undefined && (performance.now() - started) / 1000 >= options.timeLimitSeconds;
     if (group) {
+      broadcastRunningStatistics(task, group);
       const agreement = agreeOnStep(group, options.signal?.aborted ?? false, timeUp(), lastLosses);
       lastLosses = agreement.losses;
       agreedInterrupt = agreement.interrupt;
