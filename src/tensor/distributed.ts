@@ -63,7 +63,7 @@ export class ProcessGroup {
     try {
       handle = native().distInit(rank, worldSize, master.host, master.port, Math.round(timeoutSeconds * 1000), options.deviceHost ?? null);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '');
       const role = rank === 0 ? `host the store on ${master.host}:${master.port} and wait for ${worldSize - 1} other rank(s)` : `reach the master ${master.host}:${master.port}`;
       throw new Error(`rank ${rank} of ${worldSize} could not ${role} within ${timeoutSeconds} s: ${reason}. ` +
         'Check that every rank was started with the same --world-size and --master, and that the port is free on the master and reachable.');

@@ -208,6 +208,8 @@ export function native(): NativeBinding {
   process.env.OPENBLAS_NUM_THREADS ??= threads;
   process.env.OMP_NUM_THREADS ??= threads;
   process.env.MKL_NUM_THREADS ??= threads;
+  // c10d logs through glog to stderr (socket retries, bind failures); its errors reach JS as Error messages
+  process.env.GLOG_minloglevel ??= '3';
   const require = createRequire(import.meta.url);
   binding = require(addonPath()) as NativeBinding;
   binding.setNumThreads(configuredThreads());

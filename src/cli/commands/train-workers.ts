@@ -106,15 +106,15 @@ export async function launchWorkers(count: number, childArgs: string[], timeoutS
   };
   process.on('SIGINT', forward);
   process.on('exit', killAll);
-  // a rank that fails makes the others fail at their next collective; any still running after the
-  // timeout plus a margin are stuck and are stopped
+  // a rank that fails makes the others fail at their next collective within seconds; any still running
+  // 15 s later are stuck (e.g. still waiting to join) and are stopped (checkpoints are written atomically)
   let stopTimer: NodeJS.Timeout | undefined;
   for (const outcome of outcomes) {
     void outcome.then((result) => {
       if ((result.code !== 0 || result.signal !== null) && stopTimer === undefined) {
         stopTimer = setTimeout(() => {
           for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-        }, (timeoutSeconds + 15) * 1000);
+        }, 15_000);
       }
     });
   }
