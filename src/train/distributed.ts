@@ -1,7 +1,9 @@
 // The training loop's side of data parallelism: the same start on every rank (rank 0's weights
 // broadcast), one agreement per step (stop or go, losses averaged over ranks), per-rank noise, and
 // a failure message that names the rank that went away.
-import { CollectiveError, type ProcessGroup, type Tensor, dispose, manualSeed, tensor } from '../tensor/index.js';
+import { CollectiveError, Generator, type ProcessGroup, type Tensor, dispose, manualSeed, tensor } from '../tensor/index.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { mixSeed } from '../data/random.js';
 import type { TrainingTask } from './loop.js';
 
@@ -28,11 +30,26 @@ export function broadcastRunningStatistics(task: TrainingTask, group: ProcessGro
 }
 
 /**
- * Rank 0 keeps the run's default random stream; every other rank draws its own (seeded by seed,
- * rank and step), so the shards of a global batch do not share noise.
+ * Rank 0 keeps the run's random streams (the default one and the task's named ones: noise,
+ * augmentation); every other rank gets its own, seeded by (seed, rank, step, stream), so the shards
+ * of a global batch do not share noise. In mmgen's recipes these streams feed tensors (noise,
+ * augmentation, modality subsets), not the number of optimiser steps, so ranks stay in step; a
+ * parameter that gets a gradient on some ranks only is handled by synchronizeGradients.
  */
-export function seedRank(group: ProcessGroup, seed: number, step: number): void {
-  if (group.rank !== 0) manualSeed(mixSeed(seed, group.rank, step));
+export function seedRank(task: TrainingTask, group: ProcessGroup, seed: number, step: number): void {
+  if (group.rank === 0) return;
+  manualSeed(mixSeed(seed, group.rank, step));
+  const generators = task.generators ?? {};
+  Object.keys(generators).sort().forEach((name, index) => {
+    const fresh = new Generator(mixSeed(seed, group.rank, step, index + 1));
+    const state = fresh.getState();
+    try {
+      generators[name]?.setState(state);
+    } finally {
+      state.dispose();
+      fresh.dispose();
+    }
+  });
 }
 
 export interface StepAgreement {
@@ -60,13 +77,21 @@ export function agreeOnStep(group: ProcessGroup, interrupt: boolean, timeUp: boo
 }
 
 /** Refuses to resume a run under another number of processes (its batch shards and noise would differ). */
-export function checkWorldSize(saved: number | undefined, group: ProcessGroup | undefined, runDir: string): void {
+export function checkWorldSize(saved: number | undefined, worldSize: number, runDir: string): void {
   const recorded = saved ?? 1;
-  const now = group?.worldSize ?? 1;
+  const now = worldSize;
   if (recorded !== now) {
     const how = recorded === 1 ? 'without --workers' : `with --workers ${recorded} (or --world-size ${recorded} across hosts)`;
     throw new Error(`${runDir} was trained with ${recorded} process(es); resume it ${how}, not with ${now}`);
   }
+}
+
+/** The world size in a run folder's newest state.json (1 when it records none), or undefined without one. */
+export async function recordedWorldSize(runDir: string): Promise<number | undefined> {
+  const text = await readFile(join(runDir, 'state.json'), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const state = JSON.parse(text) as { worldSize?: unknown };
+  return typeof state.worldSize === 'number' ? state.worldSize : 1;
 }
 
 /** Polls the store for up to waitMs for the other ranks' "still here" keys. */

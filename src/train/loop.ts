@@ -108,7 +108,7 @@ function byPrefix(map: Map<string, Tensor>, prefix: string): Map<string, Tensor>
 export async function restoreTask(task: TrainingTask, runDir: string, group?: ProcessGroup): Promise<number> {
   const payload = await readCheckpoint(runDir);
   try {
-    checkWorldSize(payload.state.worldSize, group, runDir);
+    checkWorldSize(payload.state.worldSize, group?.worldSize ?? 1, runDir);
     for (const [name, module] of Object.entries(task.modules)) module.loadStateDict(byPrefix(payload.model, `${name}.`), { strict: true });
     for (const [name, ema] of Object.entries(task.emas ?? {})) {
       ema.loadStateDict({ tensors: byPrefix(payload.model, `ema.${name}.`), meta: payload.state.optimizerMeta[`ema.${name}`] ?? {} });
@@ -179,7 +179,7 @@ async function trainSteps(task: TrainingTask, options: TrainOptions): Promise<Tr
   else manualSeed(options.seed);
   if (group) {
     broadcastTaskState(task, group);
-    seedRank(group, options.seed, step);
+    seedRank(task, group, options.seed, step);
   }
   if (writer) await recordConfig(options.runDir, options.config, options.resume ?? false);
   emit({ type: 'start', runDir: options.runDir, step, total: options.totalSteps, resumed: options.resume ?? false });

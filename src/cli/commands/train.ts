@@ -7,6 +7,7 @@ import { resolveConfig } from '../../train/recipes.js';
 import { interruptSignal, trainingProgress } from '../progress.js';
 import { dataProgress } from '../data-progress.js';
 import { checkOutputFolder } from '../output-folder.js';
+import { checkWorldSize, recordedWorldSize } from '../../train/distributed.js';
 import { type DistributedFlags, collectiveTimeout, joinGroup, launchWorkers, workerCount } from './train-workers.js';
 
 interface TrainFlags extends DistributedFlags { out?: string; set: string[]; resume?: string }
@@ -46,6 +47,10 @@ export function registerTrain(program: Command): void {
         runDir = flags.out ?? join('runs', `${String(raw.recipe)}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       }
       const { recipe, config } = resolveConfig(raw, flags.resume ? `${runDir}/config.json` : (configPath ?? 'config'));
+      // a resume under another world size is refused here, before any process starts (the loop checks again)
+      const recorded = flags.resume ? await recordedWorldSize(runDir) : undefined;
+      const requested = workers ?? (flags.worldSize !== undefined && /^\d+$/.test(flags.worldSize) ? Number(flags.worldSize) : 1);
+      if (recorded !== undefined) checkWorldSize(recorded, requested, runDir);
       if (workers !== undefined && workers > 1) {
         await launchWorkers(workers, workerArguments(configPath, flags, runDir), timeoutSeconds);
         return;
