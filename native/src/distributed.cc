@@ -10,6 +10,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <ATen/core/grad_mode.h>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <memory>
 
@@ -108,7 +109,12 @@ MMGEN_FN(distInit) {
   entry->userStore = c10::make_intrusive<c10d::PrefixStore>("mmgen", entry->store);
 
   auto options = c10d::ProcessGroupGloo::Options::create(timeout);
-  if (!deviceHost.empty()) {
+  // as in PyTorch: GLOO_SOCKET_IFNAME names the network interface to use across hosts (a host name that
+  // resolves to 127.0.1.1, Debian's default, would otherwise bind loopback)
+  const char* interfaceName = std::getenv("GLOO_SOCKET_IFNAME");
+  if (interfaceName != nullptr && interfaceName[0] != '\0') {
+    options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(interfaceName));
+  } else if (!deviceHost.empty()) {
     options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(deviceHost));
   } else if (IsLoopback(host)) {
     options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
