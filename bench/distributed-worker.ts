@@ -38,8 +38,9 @@ const seconds = (endedAt - startedAt) / 1000;
 const allReduceSeconds = (group?.stats.allReduceSeconds ?? 0) - allReduceAtStart;
 // the same volume reduced alone, each after a barrier: the wire cost of a step without the wait for the slower rank
 let pureMsPerStep = 0;
+const elementsPerStep = group ? Math.max(1, Math.round((group.stats.allReduceElements - elementsAtStart) / steps)) : 0;
 if (group) {
-  const buffer = zeros([Math.max(1, Math.round((group.stats.allReduceElements - elementsAtStart) / steps))]);
+  const buffer = zeros([elementsPerStep]);
   const rounds = 10;
   for (let round = 0; round < rounds; round++) {
     group.barrier();
@@ -50,4 +51,4 @@ if (group) {
   buffer.dispose();
 }
 group?.destroy();
-process.stdout.write(`${JSON.stringify({ rank, steps, stepsPerSecond: steps / seconds, stepMs: (1000 * seconds) / steps, allReduceMsPerStep: (1000 * allReduceSeconds) / steps, pureMsPerStep })}\n`);
+process.stdout.write(`${JSON.stringify({ rank, steps, stepsPerSecond: steps / seconds, stepMs: (1000 * seconds) / steps, allReduceMsPerStep: (1000 * allReduceSeconds) / steps, pureMsPerStep, megabytesPerStep: (4 * elementsPerStep) / 1e6 })}\n`);

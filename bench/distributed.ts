@@ -13,7 +13,7 @@ import { buildDataset } from '../src/data/builders/index.js';
 import { freeLoopbackPort } from '../src/cli/commands/train-workers.js';
 import type { DataBenchmark } from './data.js';
 
-interface RankReport { rank: number; steps: number; stepsPerSecond: number; stepMs: number; allReduceMsPerStep: number; pureMsPerStep: number }
+interface RankReport { rank: number; steps: number; stepsPerSecond: number; stepMs: number; allReduceMsPerStep: number; pureMsPerStep: number; megabytesPerStep: number }
 
 const WORKER = fileURLToPath(new URL('./distributed-worker.ts', import.meta.url));
 
@@ -62,6 +62,7 @@ export async function runDistributedBenchmarks(options: { quick: boolean }): Pro
       { name: 'data-parallel: 2 processes, step time (rank 0)', value: rank0.stepMs, unit: 'ms' },
       { name: 'data-parallel: 2 processes, all-reduce time per step (rank 0, incl. waiting)', value: rank0.allReduceMsPerStep, unit: 'ms' },
       { name: 'data-parallel: 2 processes, the same all-reduce alone after a barrier', value: rank0.pureMsPerStep, unit: 'ms' },
+      { name: 'data-parallel: all-reduced per step (float32)', value: rank0.megabytesPerStep, unit: 'MB' },
       { name: 'data-parallel: 1-minute load average before the runs', value: load, unit: '(shared machine)' },
     ];
   } finally {
