@@ -104,11 +104,14 @@ function byPrefix(map: Map<string, Tensor>, prefix: string): Map<string, Tensor>
   return out;
 }
 
-/** Loads a checkpoint into the task; returns the step it was taken at. */
-export async function restoreTask(task: TrainingTask, runDir: string, group?: ProcessGroup): Promise<number> {
+/**
+ * Loads a checkpoint into the task; returns the step it was taken at. With expectedWorldSize (a resume
+ * by the loop), a checkpoint written under another number of processes is refused.
+ */
+export async function restoreTask(task: TrainingTask, runDir: string, expectedWorldSize?: number): Promise<number> {
   const payload = await readCheckpoint(runDir);
   try {
-    checkWorldSize(payload.state.worldSize, group?.worldSize ?? 1, runDir);
+    if (expectedWorldSize !== undefined) checkWorldSize(payload.state.worldSize, expectedWorldSize, runDir);
     for (const [name, module] of Object.entries(task.modules)) module.loadStateDict(byPrefix(payload.model, `${name}.`), { strict: true });
     for (const [name, ema] of Object.entries(task.emas ?? {})) {
       ema.loadStateDict({ tensors: byPrefix(payload.model, `ema.${name}.`), meta: payload.state.optimizerMeta[`ema.${name}`] ?? {} });
@@ -175,7 +178,7 @@ async function trainSteps(task: TrainingTask, options: TrainOptions): Promise<Tr
   const writer = !group || group.rank === 0;
   if (writer) await mkdir(join(options.runDir, 'samples'), { recursive: true });
   let step = 0;
-  if (options.resume) step = await restoreTask(task, options.runDir, options.processGroup);
+  if (options.resume) step = await restoreTask(task, options.runDir, options.processGroup?.worldSize ?? 1);
   else manualSeed(options.seed);
   if (group) {
     broadcastTaskState(task, group);

@@ -31,7 +31,7 @@ export function registerTrain(program: Command): void {
     .option('--rank <r>', 'this process\'s rank in a data-parallel run across hosts (0 hosts the store and writes the run)')
     .option('--world-size <w>', 'how many processes the data-parallel run has in all')
     .option('--master <host:port>', 'where rank 0 hosts the store (rank 0 binds it; the others connect to it)')
-    .option('--timeout <seconds>', 'how long joining and each collective may take before the run stops (default 300)')
+    .option('--timeout <seconds>', 'how long joining and each collective may take before the run stops (default 300; the other ranks wait this long for rank 0\'s samples, evaluation and checkpoints)')
     .action(async (configPath: string | undefined, flags: TrainFlags) => {
       const workers = workerCount(flags);
       const timeoutSeconds = collectiveTimeout(flags);
