@@ -113,5 +113,8 @@ export interface Results {
   /** bench/caption.ts: captioning images/s at beam 1 and 5. */
   caption?: DataBenchmark[];
   captionError?: string;
+  /** bench/distributed.ts: data-parallel steps/s of 1 and 2 processes, their ratio, all-reduce time per step. */
+  distributed?: DataBenchmark[];
+  distributedError?: string;
   totalSeconds: number;
 }

@@ -11,7 +11,7 @@ import { Tokenizer } from '../../modalities/text/index.js';
 import type { TextToImageRecipe } from '../../models/text-to-image-recipes.js';
 import type { TextToImageModel } from '../../models/text-to-image.js';
 import type { DataEventHandler } from '../../data/events.js';
-import { type Tensor, manualSeed } from '../../tensor/index.js';
+import { type ProcessGroup, type Tensor, manualSeed } from '../../tensor/index.js';
 import { type TextBatch, keepKnownWords } from '../../models/prompts.js';
 import { type TrainOptions, type TrainResult, type TrainingTask, train } from '../loop.js';
 import type { EventSink } from '../events.js';
@@ -25,17 +25,19 @@ export interface SessionOptions {
   onData?: DataEventHandler;
   signal?: AbortSignal;
   /** For tests of resume: stop after this step as if interrupted. */
-  stopAfter?: number;
+  stopAfter?: number;  /** Data-parallel training: the process group this rank trains in (see train/distributed.ts). */
+  processGroup?: ProcessGroup;
 }
 
 /** What the training loop takes from a session's options: run folder, resume, events, abort, stop step. */
-export function sessionLoopOptions(options: SessionOptions): Pick<TrainOptions, 'runDir' | 'resume' | 'onEvent' | 'signal' | 'stopAfter'> {
+export function sessionLoopOptions(options: SessionOptions): Pick<TrainOptions, 'runDir' | 'resume' | 'onEvent' | 'signal' | 'stopAfter' | 'processGroup'> {
   return {
     runDir: options.runDir,
     resume: options.resume ?? false,
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.stopAfter !== undefined ? { stopAfter: options.stopAfter } : {}),
+    ...(options.processGroup ? { processGroup: options.processGroup } : {}),
   };
 }
 
