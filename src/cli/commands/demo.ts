@@ -59,14 +59,14 @@ export function registerDemo(program: Command): void {
     .option('--no-live', 'skip the live training')
     .action(async (flags: DemoFlags) => {
       const started = performance.now();
-      const missing = missingShipped();
-      if (missing.length > 0) throw new Error(`the shipped runs are missing (${missing.join(', ')}); they come with the repository: \`git checkout -- demo\``);
       const minutes = flags.live ? numberFlag(flags.minutes, '--minutes', 0, 120) : 0;
       const rows = integerFlag(flags.rows, '--rows', 1);
       const seed = integerFlag(flags.seed, '--seed', 0);
       const datasetDir = flags.data ?? join('datasets', 'demo-shapes-spoken-l3');
       await checkOutputFolder(flags.out);
       await checkOutputFolder(datasetDir, '--data');
+      const missing = missingShipped();
+      if (missing.length > 0) throw new Error(`the shipped runs are missing (${missing.join(', ')}); they come with the repository: \`git checkout -- demo\``);
       const say = (line: string): void => void process.stdout.write(`\n== ${line}\n`);
       if (!existsSync(join(datasetDir, 'dataset.json'))) {
         say(`1/4 building ${flags.count} spoken shapes (level 3: shape, size, colour) in ${datasetDir}; the shipped runs never saw them`);
