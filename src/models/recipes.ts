@@ -9,8 +9,8 @@ import { jointCalls } from './joint/open.js';
 import { defineRecipe, type Recipe } from './recipe.js';
 import { textToAudioCalls, textToImageCalls } from './run/one-way.js';
 import { captionerCalls, transcriberCalls } from './run/text-readers.js';
-import { loadTextToAudioRun } from './text-to-audio-recipes.js';
-import { loadTextToImageRun } from './text-to-image-recipes.js';
+import { TEXT_TO_AUDIO_GAN, TEXT_TO_AUDIO_VAE, openTextToAudioRun } from './text-to-audio-recipes.js';
+import { TEXT_TO_IMAGE_GAN, TEXT_TO_IMAGE_VAE, openTextToImageRun } from './text-to-image-recipes.js';
 import { text2audioGanConfig } from './text2audio-gan.js';
 import { text2audioVaeConfig } from './text2audio-vae.js';
 import { text2imageGanConfig } from './text2image-gan.js';
@@ -23,10 +23,8 @@ export const textToImageGan = defineRecipe({
   description: 'text→image conditional GAN (caption GRU, conditional-BN generator, spectral-norm projection discriminator, hinge + matching-aware loss, DiffAugment, EMA)',
   schema: text2imageGanConfig,
   capabilities: ['generate'],
-  load: async ({ dir, options }) => {
-    const { model, ...setup } = await loadTextToImageRun(dir, options);
-    return textToImageCalls(model, setup);
-  },
+  modalities: { inputs: ['text'], outputs: ['image'] },
+  load: async ({ dir, recorded, options }) => textToImageCalls(await openTextToImageRun(TEXT_TO_IMAGE_GAN, dir, recorded, options)),
 });
 
 export const textToImageVae = defineRecipe({
@@ -34,10 +32,8 @@ export const textToImageVae = defineRecipe({
   description: 'text→image conditional VAE (same caption encoder and decoder, KL annealing, EMA decoder)',
   schema: text2imageVaeConfig,
   capabilities: ['generate'],
-  load: async ({ dir, options }) => {
-    const { model, ...setup } = await loadTextToImageRun(dir, options);
-    return textToImageCalls(model, setup);
-  },
+  modalities: { inputs: ['text'], outputs: ['image'] },
+  load: async ({ dir, recorded, options }) => textToImageCalls(await openTextToImageRun(TEXT_TO_IMAGE_VAE, dir, recorded, options)),
 });
 
 export const textToAudioGan = defineRecipe({
@@ -45,10 +41,8 @@ export const textToAudioGan = defineRecipe({
   description: 'text→audio spectrogram GAN (SpecGAN-like: caption GRU, conditional-BN 2-D generator over a log-mel, spectral-norm projection discriminator, hinge, EMA; Griffin-Lim phase)',
   schema: text2audioGanConfig,
   capabilities: ['generate'],
-  load: async ({ dir, options }) => {
-    const { model, ...setup } = await loadTextToAudioRun(dir, options);
-    return textToAudioCalls(model, setup);
-  },
+  modalities: { inputs: ['text'], outputs: ['audio'] },
+  load: async ({ dir, recorded, options }) => textToAudioCalls(await openTextToAudioRun(TEXT_TO_AUDIO_GAN, dir, recorded, options)),
 });
 
 export const textToAudioVae = defineRecipe({
@@ -56,10 +50,8 @@ export const textToAudioVae = defineRecipe({
   description: 'text→audio conditional VAE on the same log-mel spectrograms (KL annealing, EMA decoder; Griffin-Lim phase)',
   schema: text2audioVaeConfig,
   capabilities: ['generate'],
-  load: async ({ dir, options }) => {
-    const { model, ...setup } = await loadTextToAudioRun(dir, options);
-    return textToAudioCalls(model, setup);
-  },
+  modalities: { inputs: ['text'], outputs: ['audio'] },
+  load: async ({ dir, recorded, options }) => textToAudioCalls(await openTextToAudioRun(TEXT_TO_AUDIO_VAE, dir, recorded, options)),
 });
 
 export const captioner = defineRecipe({
@@ -67,6 +59,7 @@ export const captioner = defineRecipe({
   description: 'image→text: conv feature-map encoder, GRU decoder with attention, label smoothing; greedy/beam/sampled captions',
   schema: captionerConfig,
   capabilities: ['caption'],
+  modalities: { inputs: ['image'], outputs: ['text'] },
   ensembles: true,
   load: async ({ dir, options }) => captionerCalls((await loadCaptionerEnsemble(dir, options.with ?? [])).ensemble),
 });
@@ -76,6 +69,7 @@ export const transcriber = defineRecipe({
   description: "audio→text: log-mel conv + BiGRU encoder with the captioner's GRU decoder and attention; greedy/beam transcripts",
   schema: transcriberConfig,
   capabilities: ['transcribe'],
+  modalities: { inputs: ['audio'], outputs: ['text'] },
   load: async ({ dir }) => transcriberCalls((await loadTranscriberRun(dir)).model),
 });
 
@@ -84,6 +78,7 @@ export const jointVae = defineRecipe({
   description: 'one model over text, image and sound: any subset in, the rest out, or all sampled together (poe, mopoe, moe, mmvae+)',
   schema: jointVaeConfig,
   capabilities: ['translate', 'sample'],
+  modalities: { inputs: ['image', 'text', 'audio'], outputs: ['image', 'text', 'audio'] },
   load: async ({ dir }) => jointCalls(await loadJointRun(dir)),
 });
 
@@ -92,6 +87,7 @@ export const jointDiffusion = defineRecipe({
   description: 'multimodal latent diffusion: an autoencoder per modality, then one score network over their latents; any subset in, the rest out',
   schema: jointDiffusionConfig,
   capabilities: ['translate', 'sample'],
+  modalities: { inputs: ['image', 'text', 'audio'], outputs: ['image', 'text', 'audio'] },
   load: async ({ dir }) => jointCalls(await loadJointRun(dir)),
 });
 

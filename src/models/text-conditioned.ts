@@ -6,7 +6,7 @@ import { Module } from '../nn/index.js';
 import { CaptionEncoder } from '../modalities/text/caption-encoder.js';
 import { ConditionalGenerator, type GeneratorBlock } from '../modalities/image/conditional-generator.js';
 import type { Tensor } from '../tensor/index.js';
-import type { ImageShape } from './text-to-image.js';
+import type { ImageShape } from './data-shapes.js';
 
 /** What every recipe's training loop reads besides steps and batch size: sample, checkpoint and log cadence, limits. */
 export const loopSettings = {

@@ -17,7 +17,8 @@ import { Generator, type Tensor, arange, cat, dispose, noGrad, randn, tidy, zero
 import { bceWithLogits } from '../nn/index.js';
 import type { TextBatch } from './prompts.js';
 import { TextConditionedGenerator, runSettings } from './text-conditioned.js';
-import { type ImageShape, type TextToImageModel, generateFromPrompts, loadTrainedAndAveraged, withPrefix } from './text-to-image.js';
+import { type ImageShape, type TextToImageModel, generateFromPrompts } from './text-to-image.js';
+import { loadTrainedAndAveraged, withPrefix } from './run-files.js';
 import { type RealnessCritic, type RejectionThreshold, calibrateRejection, describeRejection, discriminatorCritic, generateWithRejection } from './rejection-sampling.js';
 
 export const text2imageGanConfig = z.strictObject({

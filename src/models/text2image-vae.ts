@@ -9,7 +9,8 @@ import { ConvEncoder } from '../modalities/image/conv-encoder.js';
 import { Generator, type Tensor, cat, randn, tidy } from '../tensor/index.js';
 import type { TextBatch } from './prompts.js';
 import { TextConditionedGenerator, runSettings } from './text-conditioned.js';
-import { type ImageShape, type TextToImageModel, generateFromPrompts, loadTrainedAndAveraged } from './text-to-image.js';
+import { type ImageShape, type TextToImageModel, generateFromPrompts } from './text-to-image.js';
+import { loadTrainedAndAveraged } from './run-files.js';
 
 export const text2imageVaeConfig = z.strictObject({
   recipe: z.literal('text2image-vae'),

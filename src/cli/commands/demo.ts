@@ -6,10 +6,9 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildDataset } from '../../data/builders/index.js';
-import { tensorToImages, writeContactSheet } from '../../modalities/image/index.js';
-import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
-import { getRecipe } from '../../train/recipes.js';
-import { validateConfig } from '../../train/config.js';
+import { writeContactSheet } from '../../modalities/image/index.js';
+import { loadRun } from '../../models/run/load-run.js';
+import { resolveConfig } from '../../train/recipes.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal, trainingProgress } from '../progress.js';
 import { defaultJudgeDir, runEval, runTrainJudge } from './eval.js';
@@ -52,9 +51,8 @@ export function registerDemo(program: Command): void {
         await runTrainJudge(datasetDir, { steps: flags.judgeSteps, seed: '0', batch: '64' });
       } else say(`2/4 using the judge in ${defaultJudgeDir(datasetDir)}`);
       say(`3/4 training text2image-gan for ${flags.steps} steps (Ctrl-C stops with a checkpoint)`);
-      const recipe = getRecipe('text2image-gan');
       const steps = integerFlag(flags.steps, '--steps');
-      const config = validateConfig(recipe.schema, {
+      const { train } = resolveConfig({
         recipe: 'text2image-gan', dataset: datasetDir, seed: 0,
         // a lighter generator than the recipe default: the demo should finish in a few minutes
         model: { generatorChannels: 128 },
@@ -66,22 +64,20 @@ export function registerDemo(program: Command): void {
       const data = dataProgress();
       const interrupt = interruptSignal();
       try {
-        await recipe.train(config, { runDir: flags.out, onEvent: progress.onEvent, onData: data.onEvent, signal: interrupt.signal });
+        await train({ runDir: flags.out, onEvent: progress.onEvent, onData: data.onEvent, signal: interrupt.signal });
       } finally {
         progress.stop();
         data.stop();
         interrupt.release();
       }
-      const { model } = await loadTextToImageRun(flags.out);
+      const run = await loadRun(flags.out);
       const grid = join(flags.out, 'demo-grid.png');
       try {
-        const texts = DEMO_PROMPTS.flatMap((prompt) => [prompt, prompt, prompt, prompt]);
-        const images = model.generate(texts, 1);
-        const tiles = tensorToImages(images, { range: 'signed' }).map((image, index) => ({ image, caption: texts[index] ?? '' }));
-        images.dispose();
+        const images = await run.generate(DEMO_PROMPTS, { n: 4, seed: 1 });
+        const tiles = images.flatMap((output) => (output.kind === 'image' ? [{ image: output.image, caption: output.text ?? '' }] : []));
         await writeContactSheet(grid, tiles, { columns: 4, tileSize: [96, 96] });
       } finally {
-        model.dispose();
+        run.dispose();
       }
       say('4/4 judging generated images against the prompts');
       await runEval(flags.out, { captions: flags.captions, perCaption: '2', seed: '0', batch: '100', kidSubsets: '20' });

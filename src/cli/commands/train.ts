@@ -29,12 +29,12 @@ export function registerTrain(program: Command): void {
         if (flags.out !== undefined) await checkOutputFolder(flags.out);
         runDir = flags.out ?? join('runs', `${String(raw.recipe)}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       }
-      const { recipe, config } = resolveConfig(raw, flags.resume ? `${runDir}/config.json` : (configPath ?? 'config'));
+      const { train } = resolveConfig(raw, flags.resume ? `${runDir}/config.json` : (configPath ?? 'config'));
       const progress = trainingProgress();
       const data = dataProgress();
       const interrupt = interruptSignal();
       try {
-        await recipe.train(config, { runDir, resume: Boolean(flags.resume), onEvent: progress.onEvent, onData: data.onEvent, signal: interrupt.signal });
+        await train({ runDir, resume: Boolean(flags.resume), onEvent: progress.onEvent, onData: data.onEvent, signal: interrupt.signal });
       } finally {
         progress.stop();
         data.stop();

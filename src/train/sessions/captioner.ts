@@ -5,7 +5,7 @@ import { Captioner, type CaptionerConfig, type RetrievalBankSize } from '../../m
 import { splitFeatures } from '../../eval/image-to-text.js';
 import { captionerShape } from '../../models/captioner-run.js';
 import type { TrainResult } from '../loop.js';
-import type { SessionOptions } from './text-to-image.js';
+import type { SessionOptions } from './common.js';
 import { trainTextWriterRecipe } from './text-writer.js';
 
 /** The bank a retrieval captioner keeps: every training image (up to trainLimit) and its caption's token count. */

@@ -14,7 +14,7 @@ import { Tokenizer } from '../../modalities/text/index.js';
 import type { FeatureEncoder, TextWriter } from '../../models/text-writer.js';
 import type { Tensor } from '../../tensor/index.js';
 import { type TrainResult, train } from '../loop.js';
-import { type SessionOptions, loopOptions } from './text-to-image.js';
+import { type SessionOptions, loopOptions } from './common.js';
 
 /** Loads (on resume) or builds and saves the run's word tokenizer from the training texts. */
 async function runTokenizer(runDir: string, resume: boolean, texts: () => string[]): Promise<Tokenizer> {

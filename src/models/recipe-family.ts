@@ -1,0 +1,52 @@
+// What the recipes of a family (text→image, text→audio) share: the settings every config of theirs has,
+// and a recipe's model side with its config type kept inside: `prepare` validates a config against the
+// recipe's schema once and hands back a builder that holds the typed config (no casts at the boundary).
+import type { z } from 'zod';
+import type { Tokenizer } from '../modalities/text/index.js';
+import type { runSettings } from './text-conditioned.js';
+
+/** The training section every text→image and text→audio config has. */
+export type RunSettings = z.output<z.ZodObject<typeof runSettings>>;
+
+/** What the sessions and loaders read of a text→image or text→audio config. */
+export interface RecipeRunSettings {
+  recipe: string;
+  seed: number;
+  dataset: string;
+  training: RunSettings;
+}
+
+/** A validated config and the model it builds. */
+export interface PreparedRecipe<Shape, Model> {
+  readonly config: RecipeRunSettings;
+  create(tokenizer: Tokenizer, shape: Shape): Model;
+}
+
+export interface FamilyRecipe<Shape, Model> {
+  readonly name: string;
+  readonly schema: z.ZodType;
+  /** Validates `config` (a parsed config passes unchanged); errors name the recipe and each bad key. */
+  prepare(config: unknown): PreparedRecipe<Shape, Model>;
+}
+
+export function familyRecipe<Config extends RecipeRunSettings, Shape, Model>(
+  name: string,
+  schema: z.ZodType<Config>,
+  create: (config: Config, tokenizer: Tokenizer, shape: Shape) => Model,
+): FamilyRecipe<Shape, Model> {
+  return {
+    name, schema,
+    prepare: (raw) => {
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) throw new Error(`the config does not match recipe ${name}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+      const config = parsed.data;
+      return { config, create: (tokenizer, shape) => create(config, tokenizer, shape) };
+    },
+  };
+}
+
+export interface LoadedRecipeRun<Model> {
+  model: Model;
+  /** The dataset the run was trained on. */
+  dataset: string;
+}
