@@ -30,6 +30,13 @@ module.exports = {
     upward('no-import-of-data-from-below', '^src/data/', [NN_OPTIM, TENSOR]),
     upward('no-import-of-nn-or-optim-from-tensor', NN_OPTIM, [TENSOR]),
     {
+      name: 'no-eval-from-train',
+      severity: 'error',
+      comment: 'training never depends on evaluation (shared helpers live lower: data/split-features.ts, modalities/text/normalize.ts)',
+      from: { path: '^src/train/' },
+      to: { path: '^src/eval/' },
+    },
+    {
       name: 'no-modality-imports-another',
       severity: 'error',
       comment: 'modalities/* never import each other; fusion lives in models/ (DESIGN.md)',

@@ -3,7 +3,7 @@
 // recipe's schema once and hands back a builder that holds the typed config (no casts at the boundary).
 import type { z } from 'zod';
 import type { Tokenizer } from '../modalities/text/index.js';
-import type { runSettings } from './text-conditioned.js';
+import type { runSettings } from './run-settings.js';
 
 /** The training section every text→image and text→audio config has. */
 export type RunSettings = z.output<z.ZodObject<typeof runSettings>>;

@@ -3,7 +3,7 @@
 // cross-entropy, AdamW with warmup and cosine decay, gradient clipping, and decoding (greedy, beam,
 // sampling). A subclass says how raw inputs become what its encoder reads.
 import { z } from 'zod';
-import { timeLimitMinutes } from '../train/config.js';
+import { timeLimitMinutes } from './run-settings.js';
 import { type Module, crossEntropy } from '../nn/index.js';
 import { AdamW, clipGradNorm, cosineSchedule } from '../optim/index.js';
 import { AttentionDecoder } from '../modalities/text/attention-decoder.js';

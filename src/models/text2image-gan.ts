@@ -16,7 +16,8 @@ import { type AugmentPolicy, diffAugment, parseAugmentPolicy } from '../modaliti
 import { Generator, type Tensor, arange, cat, dispose, noGrad, randn, tidy, zeros } from '../tensor/index.js';
 import { bceWithLogits } from '../nn/index.js';
 import type { TextBatch } from './prompts.js';
-import { TextConditionedGenerator, runSettings } from './text-conditioned.js';
+import { TextConditionedGenerator } from './text-conditioned.js';
+import { runSettings } from './run-settings.js';
 import { type ImageShape, type TextToImageModel, generateFromPrompts } from './text-to-image.js';
 import { loadTrainedAndAveraged, withPrefix } from './run-files.js';
 import { type RealnessCritic, type RejectionThreshold, calibrateRejection, describeRejection, discriminatorCritic, generateWithRejection } from './rejection-sampling.js';

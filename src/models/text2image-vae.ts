@@ -8,7 +8,8 @@ import type { Tokenizer } from '../modalities/text/index.js';
 import { ConvEncoder } from '../modalities/image/conv-encoder.js';
 import { Generator, type Tensor, cat, randn, tidy } from '../tensor/index.js';
 import type { TextBatch } from './prompts.js';
-import { TextConditionedGenerator, runSettings } from './text-conditioned.js';
+import { TextConditionedGenerator } from './text-conditioned.js';
+import { runSettings } from './run-settings.js';
 import { type ImageShape, type TextToImageModel, generateFromPrompts } from './text-to-image.js';
 import { loadTrainedAndAveraged } from './run-files.js';
 

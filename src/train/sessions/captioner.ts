@@ -2,7 +2,7 @@
 import type { Dataset } from '../../data/format.js';
 import type { Tokenizer } from '../../modalities/text/index.js';
 import { Captioner, type CaptionerConfig, type RetrievalBankSize } from '../../models/captioner.js';
-import { splitFeatures } from '../../eval/image-to-text.js';
+import { splitFeatures } from '../../data/split-features.js';
 import { captionerShape } from '../../models/captioner-run.js';
 import type { TrainResult } from '../loop.js';
 import type { SessionOptions } from './common.js';
