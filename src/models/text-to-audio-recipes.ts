@@ -9,13 +9,13 @@ import { type FamilyRecipe, type LoadedRecipeRun, familyRecipe } from './recipe-
 import { recipeSettings } from './recipe.js';
 import { readRunConfig } from './run-files.js';
 import type { TextToAudioModel } from './text-to-audio.js';
-import { Text2AudioGan, text2audioGanConfig } from './text2audio-gan.js';
-import { Text2AudioVae, text2audioVaeConfig } from './text2audio-vae.js';
+import { TextToAudioGan, textToAudioGanConfig } from './text-to-audio-gan.js';
+import { TextToAudioVae, textToAudioVaeConfig } from './text-to-audio-vae.js';
 
 export type TextToAudioRecipe = FamilyRecipe<AudioShape, TextToAudioModel>;
 
-export const TEXT_TO_AUDIO_GAN = familyRecipe('text2audio-gan', text2audioGanConfig, (config, tokenizer, audio: AudioShape): TextToAudioModel => new Text2AudioGan(config, tokenizer, audio));
-export const TEXT_TO_AUDIO_VAE = familyRecipe('text2audio-vae', text2audioVaeConfig, (config, tokenizer, audio: AudioShape): TextToAudioModel => new Text2AudioVae(config, tokenizer, audio));
+export const TEXT_TO_AUDIO_GAN = familyRecipe('text2audio-gan', textToAudioGanConfig, (config, tokenizer, audio: AudioShape): TextToAudioModel => new TextToAudioGan(config, tokenizer, audio));
+export const TEXT_TO_AUDIO_VAE = familyRecipe('text2audio-vae', textToAudioVaeConfig, (config, tokenizer, audio: AudioShape): TextToAudioModel => new TextToAudioVae(config, tokenizer, audio));
 export const TEXT_TO_AUDIO_RECIPES: readonly TextToAudioRecipe[] = [TEXT_TO_AUDIO_GAN, TEXT_TO_AUDIO_VAE];
 
 export type LoadedTextToAudioRun = LoadedRecipeRun<TextToAudioModel> & GenerationSetup & { recipe: TextToAudioRecipe };

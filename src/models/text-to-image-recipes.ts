@@ -7,13 +7,13 @@ import { type FamilyRecipe, type LoadedRecipeRun, familyRecipe } from './recipe-
 import { recipeSettings } from './recipe.js';
 import { readRunConfig } from './run-files.js';
 import type { TextToImageModel } from './text-to-image.js';
-import { Text2ImageGan, text2imageGanConfig } from './text2image-gan.js';
-import { Text2ImageVae, text2imageVaeConfig } from './text2image-vae.js';
+import { TextToImageGan, textToImageGanConfig } from './text-to-image-gan.js';
+import { TextToImageVae, textToImageVaeConfig } from './text-to-image-vae.js';
 
 export type TextToImageRecipe = FamilyRecipe<ImageShape, TextToImageModel>;
 
-export const TEXT_TO_IMAGE_GAN = familyRecipe('text2image-gan', text2imageGanConfig, (config, tokenizer, shape: ImageShape): TextToImageModel => new Text2ImageGan(config, tokenizer, shape));
-export const TEXT_TO_IMAGE_VAE = familyRecipe('text2image-vae', text2imageVaeConfig, (config, tokenizer, shape: ImageShape): TextToImageModel => new Text2ImageVae(config, tokenizer, shape));
+export const TEXT_TO_IMAGE_GAN = familyRecipe('text2image-gan', textToImageGanConfig, (config, tokenizer, shape: ImageShape): TextToImageModel => new TextToImageGan(config, tokenizer, shape));
+export const TEXT_TO_IMAGE_VAE = familyRecipe('text2image-vae', textToImageVaeConfig, (config, tokenizer, shape: ImageShape): TextToImageModel => new TextToImageVae(config, tokenizer, shape));
 export const TEXT_TO_IMAGE_RECIPES: readonly TextToImageRecipe[] = [TEXT_TO_IMAGE_GAN, TEXT_TO_IMAGE_VAE];
 
 export type LoadedTextToImageRun = LoadedRecipeRun<TextToImageModel> & GenerationSetup & { recipe: TextToImageRecipe };

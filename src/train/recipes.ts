@@ -3,7 +3,10 @@
 // each session receives its recipe's config type (parsed by that recipe's schema; no casts).
 // The pairing lives here, not in models/, because models/ sits below train/ and may not import sessions.
 import { type Recipe, recipeSettings } from '../models/recipe.js';
-import { RECIPES as REGISTRY, type RecipeName, findRecipe, jointDiffusion, jointVae, captioner, textToAudioGan, textToAudioVae, textToImageGan, textToImageVae, transcriber } from '../models/recipes.js';
+import {
+  RECIPES as REGISTRY, type RecipeName, captionerRecipe, findRecipe, jointDiffusionRecipe, jointVaeRecipe, textToAudioGanRecipe, textToAudioVaeRecipe,
+  textToImageGanRecipe, textToImageVaeRecipe, transcriberRecipe,
+} from '../models/recipes.js';
 import { TEXT_TO_AUDIO_GAN, TEXT_TO_AUDIO_VAE } from '../models/text-to-audio-recipes.js';
 import { TEXT_TO_IMAGE_GAN, TEXT_TO_IMAGE_VAE } from '../models/text-to-image-recipes.js';
 import { ConfigError, type JsonObject, validateConfig } from './config.js';
@@ -46,14 +49,14 @@ function trainable<Name extends string, Config>(recipe: Recipe<Name, Config>, se
 }
 
 const SESSIONS: { readonly [Name in RecipeName]: TrainableRecipe } = {
-  'text2image-gan': trainable(textToImageGan, (config, options) => trainTextToImage(TEXT_TO_IMAGE_GAN, config, options)),
-  'text2image-vae': trainable(textToImageVae, (config, options) => trainTextToImage(TEXT_TO_IMAGE_VAE, config, options)),
-  'text2audio-gan': trainable(textToAudioGan, (config, options) => trainTextToAudio(TEXT_TO_AUDIO_GAN, config, options)),
-  'text2audio-vae': trainable(textToAudioVae, (config, options) => trainTextToAudio(TEXT_TO_AUDIO_VAE, config, options)),
-  captioner: trainable(captioner, trainCaptioner),
-  transcriber: trainable(transcriber, trainTranscriber),
-  'joint-vae': trainable(jointVae, trainJointVae),
-  'joint-diffusion': trainable(jointDiffusion, trainJointDiffusion),
+  'text2image-gan': trainable(textToImageGanRecipe, (config, options) => trainTextToImage(TEXT_TO_IMAGE_GAN, config, options)),
+  'text2image-vae': trainable(textToImageVaeRecipe, (config, options) => trainTextToImage(TEXT_TO_IMAGE_VAE, config, options)),
+  'text2audio-gan': trainable(textToAudioGanRecipe, (config, options) => trainTextToAudio(TEXT_TO_AUDIO_GAN, config, options)),
+  'text2audio-vae': trainable(textToAudioVaeRecipe, (config, options) => trainTextToAudio(TEXT_TO_AUDIO_VAE, config, options)),
+  captioner: trainable(captionerRecipe, trainCaptioner),
+  transcriber: trainable(transcriberRecipe, trainTranscriber),
+  'joint-vae': trainable(jointVaeRecipe, trainJointVae),
+  'joint-diffusion': trainable(jointDiffusionRecipe, trainJointDiffusion),
 };
 
 /** Every recipe, in the registry's order, ready to train. */

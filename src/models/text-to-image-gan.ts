@@ -22,7 +22,7 @@ import { type ImageShape, type TextToImageModel, generateFromPrompts } from './t
 import { loadTrainedAndAveraged, withPrefix } from './run-files.js';
 import { type RealnessCritic, type RejectionThreshold, calibrateRejection, describeRejection, discriminatorCritic, generateWithRejection } from './rejection-sampling.js';
 
-export const text2imageGanConfig = z.strictObject({
+export const textToImageGanConfig = z.strictObject({
   recipe: z.literal('text2image-gan'),
   dataset: z.string().min(1),
   seed: z.number().int().nonnegative().default(0),
@@ -89,11 +89,11 @@ export const text2imageGanConfig = z.strictObject({
     calibrationImages: z.number().int().positive().default(1000),
   }).prefault({}),
 });
-export type Text2ImageGanConfig = z.output<typeof text2imageGanConfig>;
+export type TextToImageGanConfig = z.output<typeof textToImageGanConfig>;
 
 /** Caption encoder + conditional generator: tokens and noise to images. */
 export class GeneratorNetwork extends TextConditionedGenerator {
-  constructor(config: Text2ImageGanConfig, vocabularySize: number, shape: ImageShape) {
+  constructor(config: TextToImageGanConfig, vocabularySize: number, shape: ImageShape) {
     const m = config.model;
     super({ vocabularySize, textEmbedding: m.textEmbedding, textHidden: m.textHidden, conditionDim: m.conditionDim, latentDim: m.noiseDim, channels: m.generatorChannels, shape, block: m.generatorBlock, minChannels: m.generatorMinChannels });
   }
@@ -103,7 +103,7 @@ export class GeneratorNetwork extends TextConditionedGenerator {
 export class DiscriminatorNetwork extends Module {
   readonly text: CaptionEncoder;
   readonly image: ProjectionDiscriminator;
-  constructor(config: Text2ImageGanConfig, vocabularySize: number, shape: ImageShape) {
+  constructor(config: TextToImageGanConfig, vocabularySize: number, shape: ImageShape) {
     super();
     const m = config.model;
     this.text = this.registerModule('text', new CaptionEncoder({ vocabularySize, embeddingDim: m.textEmbedding, hiddenSize: m.textHidden, outputDim: m.conditionDim }));
@@ -155,7 +155,7 @@ function mismatchMask(tokens: Tensor): Tensor {
   return tidy(() => tokens.ne(tokens.roll([1], [0])).any(1).float());
 }
 
-export class Text2ImageGan implements TextToImageModel {
+export class TextToImageGan implements TextToImageModel {
   readonly generator: GeneratorNetwork;
   readonly discriminator: DiscriminatorNetwork;
   readonly ema: EMA;
@@ -178,7 +178,7 @@ export class Text2ImageGan implements TextToImageModel {
   /** Whether loadForGeneration() found discriminator weights (an untrained one would reject at random). */
   private hasTrainedDiscriminator = false;
 
-  constructor(readonly config: Text2ImageGanConfig, readonly tokenizer: Tokenizer, readonly shape: ImageShape) {
+  constructor(readonly config: TextToImageGanConfig, readonly tokenizer: Tokenizer, readonly shape: ImageShape) {
     if (config.training.twinClassifier && !(config.model.classifierChannels > 0 && config.training.wordWeight > 0)) {
       throw new Error('training.twinClassifier needs the word classifier: set model.classifierChannels > 0 and training.wordWeight > 0');
     }

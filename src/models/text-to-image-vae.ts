@@ -13,7 +13,7 @@ import { runSettings } from './run-settings.js';
 import { type ImageShape, type TextToImageModel, generateFromPrompts } from './text-to-image.js';
 import { loadTrainedAndAveraged } from './run-files.js';
 
-export const text2imageVaeConfig = z.strictObject({
+export const textToImageVaeConfig = z.strictObject({
   recipe: z.literal('text2image-vae'),
   dataset: z.string().min(1),
   seed: z.number().int().nonnegative().default(0),
@@ -32,11 +32,11 @@ export const text2imageVaeConfig = z.strictObject({
     ...runSettings,
   }).prefault({}),
 });
-export type Text2ImageVaeConfig = z.output<typeof text2imageVaeConfig>;
+export type TextToImageVaeConfig = z.output<typeof textToImageVaeConfig>;
 
 /** Caption encoder + decoder: what generation needs (and what the EMA tracks). */
 export class VaeDecoder extends TextConditionedGenerator {
-  constructor(config: Text2ImageVaeConfig, vocabularySize: number, shape: ImageShape) {
+  constructor(config: TextToImageVaeConfig, vocabularySize: number, shape: ImageShape) {
     const m = config.model;
     super({ vocabularySize, textEmbedding: m.textEmbedding, textHidden: m.textHidden, conditionDim: m.conditionDim, latentDim: m.latentDim, channels: m.decoderChannels, shape });
   }
@@ -46,7 +46,7 @@ export class VaeDecoder extends TextConditionedGenerator {
 export class VaeEncoder extends Module {
   private readonly image: ConvEncoder;
   private readonly posterior: Linear;
-  constructor(config: Text2ImageVaeConfig, shape: ImageShape) {
+  constructor(config: TextToImageVaeConfig, shape: ImageShape) {
     super();
     const m = config.model;
     this.image = this.registerModule('image', new ConvEncoder({ imageSize: shape.size, channels: shape.channels, outputDim: 256, baseChannels: m.encoderChannels }));
@@ -58,7 +58,7 @@ export class VaeEncoder extends Module {
   }
 }
 
-export class Text2ImageVae implements TextToImageModel {
+export class TextToImageVae implements TextToImageModel {
   readonly decoder: VaeDecoder;
   readonly encoder: VaeEncoder;
   readonly emaDecoder: VaeDecoder;
@@ -66,7 +66,7 @@ export class Text2ImageVae implements TextToImageModel {
   readonly optimizer: Adam;
   readonly trainingRandom: Generator;
 
-  constructor(readonly config: Text2ImageVaeConfig, readonly tokenizer: Tokenizer, readonly shape: ImageShape) {
+  constructor(readonly config: TextToImageVaeConfig, readonly tokenizer: Tokenizer, readonly shape: ImageShape) {
     this.decoder = new VaeDecoder(config, tokenizer.vocabularySize, shape);
     this.encoder = new VaeEncoder(config, shape);
     this.emaDecoder = new VaeDecoder(config, tokenizer.vocabularySize, shape);
