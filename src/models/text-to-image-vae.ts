@@ -96,9 +96,17 @@ export class TextToImageVae implements TextToImageModel {
     return klWarmupSteps === 0 ? beta : beta * Math.min(1, step / klWarmupSteps);
   }
 
+  /** One step: the evidence bound's terms (reconstruction, kl) at the annealed β; returns them named, with β. */
   trainStep(images: Tensor, text: TextBatch, step: number): Record<string, number> {
     const beta = this.betaAt(step);
-    const [reconstruction, kl] = tidy(() => {
+    const { reconstruction, kl } = this.boundStep(images, text, beta);
+    this.ema.update();
+    return { reconstruction, kl, beta };
+  }
+
+  /** One update on the negative evidence bound: summed squared error + β·KL. */
+  private boundStep(images: Tensor, text: TextBatch, beta: number): { reconstruction: number; kl: number } {
+    return tidy(() => {
       const condition = this.decoder.text.forward(text.tokens, text.lengths);
       const [mean, logVar] = this.encoder.forward(images, condition);
       const latent = mean.add(logVar.mul(0.5).exp().mul(randn(mean.shape, { generator: this.trainingRandom })));
@@ -110,10 +118,8 @@ export class TextToImageVae implements TextToImageModel {
       this.optimizer.zeroGrad();
       loss.backward();
       this.optimizer.step();
-      return [reconstructionLoss.item(), klLoss.item()];
+      return { reconstruction: reconstructionLoss.item(), kl: klLoss.item() };
     });
-    this.ema.update();
-    return { reconstruction, kl, beta };
   }
 
   generate(texts: string[], seed: number, options: { useEma?: boolean } = {}): Tensor {

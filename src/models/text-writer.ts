@@ -127,7 +127,7 @@ export abstract class TextWriter<Encoder extends FeatureEncoder> {
     this.optimizer.lr = t.lr * this.schedule(step - 1);
     this.encoder.train();
     this.decoder.train();
-    const [loss, gradNorm] = tidy(() => {
+    const { loss, gradNorm } = tidy(() => {
       const length = tokens.shape[1] ?? 0;
       const prepared = this.prepare(inputs);
       const logits = this.decoder.forward(this.encoder.forward(this.augment(prepared)), tokens.narrow(1, 0, length - 1), this.retrieved(prepared, tokens));
@@ -136,7 +136,7 @@ export abstract class TextWriter<Encoder extends FeatureEncoder> {
       value.backward();
       const norm = clipGradNorm(this.optimizer.parameters(), t.clipNorm);
       this.optimizer.step();
-      return [value.item(), norm];
+      return { loss: value.item(), gradNorm: norm };
     });
     return { loss, gradNorm, lr: this.optimizer.lr };
   }

@@ -50,11 +50,11 @@ test('a tiny text2image-gan trains: losses move and samples approach the data', 
   const { model } = await trainTextToImageGan(tinyConfig(120), { runDir: join(root, 'train'), onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
   assert.equal(losses.length, 120);
   for (const entry of losses) for (const value of Object.values(entry)) assert.ok(Number.isFinite(value));
-  const distinct = new Set(losses.map((entry) => entry.d_loss?.toFixed(4)));
+  const distinct = new Set(losses.map((entry) => entry.discriminator?.toFixed(4)));
   assert.ok(distinct.size > 40, 'the discriminator loss changes from step to step');
-  assert.ok(losses.slice(0, 10).every((entry) => entry.d_loss === undefined && entry.c_words !== undefined), 'the first steps train only the word classifier');
+  assert.ok(losses.slice(0, 10).every((entry) => entry.discriminator === undefined && entry.words !== undefined), 'the first steps train only the word classifier');
   // the word classifier learns which words a real image's caption has
-  const wordLoss = (from: number, to: number): number => losses.slice(from, to).reduce((sum, entry) => sum + (entry.c_words ?? Number.NaN), 0) / (to - from);
+  const wordLoss = (from: number, to: number): number => losses.slice(from, to).reduce((sum, entry) => sum + (entry.words ?? Number.NaN), 0) / (to - from);
   assert.ok(wordLoss(100, 120) < wordLoss(0, 20) - 0.05, `the word loss should fall: ${wordLoss(0, 20).toFixed(3)} in steps 1–20, ${wordLoss(100, 120).toFixed(3)} in 101–120`);
   // shapes images are mostly black (-1); an untrained generator's tanh output averages about 0
   const prompts = new Array<string[]>(8).fill(['square', 'heart', 'ellipse', 'square']).flat();
@@ -96,8 +96,8 @@ test('the mode-seeking term makes the pictures of one prompt follow the noise', 
   };
   const plain = await train('modes-off', 0);
   const seeking = await train('modes-on', 20);
-  assert.ok(plain.losses.every((entry) => entry.g_modes === undefined));
-  assert.ok(seeking.losses.every((entry) => Number.isFinite(entry.g_modes)), 'g_modes is logged at every step');
+  assert.ok(plain.losses.every((entry) => entry.mode_seeking === undefined));
+  assert.ok(seeking.losses.every((entry) => Number.isFinite(entry.mode_seeking)), 'mode_seeking is logged at every step');
   assert.ok(seeking.spread > plain.spread * 1.2, `spread across noise: ${plain.spread.toFixed(4)} without the term, ${seeking.spread.toFixed(4)} with it`);
   assert.equal(memory().tensors, before);
 });
@@ -112,9 +112,9 @@ test('the twin classifier (TAC-GAN) learns to name the fakes\' words, is logged,
   const straight = await trainTextToImageGan(twinConfig(30), { runDir: join(root, 'twin-straight'), onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
   straight.model.dispose();
   const trained = losses.slice(2);
-  assert.ok(trained.every((entry) => Number.isFinite(entry.t_words) && Number.isFinite(entry.g_twin)), 't_words and g_twin are logged after the warm-up');
-  const mean = (entries: Record<string, number>[]): number => entries.reduce((sum, entry) => sum + (entry.t_words as number), 0) / entries.length;
-  assert.ok(mean(trained.slice(-5)) < mean(trained.slice(0, 5)) * 0.8, `the twin learns the fakes' words: t_words ${mean(trained.slice(0, 5)).toFixed(3)} → ${mean(trained.slice(-5)).toFixed(3)}`);
+  assert.ok(trained.every((entry) => Number.isFinite(entry.twin_words) && Number.isFinite(entry.generator_twin)), 'twin_words and generator_twin are logged after the warm-up');
+  const mean = (entries: Record<string, number>[]): number => entries.reduce((sum, entry) => sum + (entry.twin_words as number), 0) / entries.length;
+  assert.ok(mean(trained.slice(-5)) < mean(trained.slice(0, 5)) * 0.8, `the twin learns the fakes' words: twin_words ${mean(trained.slice(0, 5)).toFixed(3)} → ${mean(trained.slice(-5)).toFixed(3)}`);
   const whole = await trainTextToImageGan(twinConfig(6), { runDir: join(root, 'twin-whole') });
   whole.model.dispose();
   const first = await trainTextToImageGan(twinConfig(6), { runDir: join(root, 'twin-resumed'), stopAfter: 4 });
