@@ -16,7 +16,7 @@ export interface GenerationSetup {
 }
 
 /** What loading a run for generation needs of its model (text→image and text→audio alike). */
-interface GenerationModel {
+export interface GenerationModel {
   readonly rejection?: number;
   calibrateGeneration?(captions: readonly string[], fraction?: number): string | undefined;
   loadForGeneration(weights: Map<string, Tensor>): void;

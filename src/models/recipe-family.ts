@@ -1,8 +1,11 @@
 // What the recipes of a family (text→image, text→audio) share: the settings every config of theirs has,
 // and a recipe's model side with its config type kept inside: `prepare` validates a config against the
 // recipe's schema once and hands back a builder that holds the typed config (no casts at the boundary).
+import { join } from 'node:path';
 import type { z } from 'zod';
-import type { Tokenizer } from '../modalities/text/index.js';
+import { Tokenizer } from '../modalities/text/index.js';
+import { type GenerationModel, type GenerationSetup, type LoadRunOptions, loadGenerationWeights } from './generation-weights.js';
+import { recipeSettings } from './recipe.js';
 import type { runSettings } from './run-settings.js';
 
 /** The training section every text→image and text→audio config has. */
@@ -49,4 +52,29 @@ export interface LoadedRecipeRun<Model> {
   model: Model;
   /** The dataset the run was trained on. */
   dataset: string;
+}
+
+/**
+ * Opens a trained run of a family recipe for generation: its config (validated), tokenizer.json, the model
+ * at the recorded data shape, `beforeWeights` (e.g. reading a measured output level), then model.safetensors
+ * and generation-time sampling (a GAN's rejection threshold on its dataset's training captions).
+ */
+export async function openFamilyRun<Shape, Model extends GenerationModel>(
+  recipe: FamilyRecipe<Shape, Model>,
+  runDir: string,
+  recorded: Readonly<Record<string, unknown>>,
+  shape: Shape,
+  options: LoadRunOptions,
+  beforeWeights?: (model: Model) => Promise<void>,
+): Promise<LoadedRecipeRun<Model> & GenerationSetup & { recipe: FamilyRecipe<Shape, Model> }> {
+  const prepared = recipe.prepare(recipeSettings(recorded, recipe.name));
+  const model = prepared.create(await Tokenizer.load(join(runDir, 'tokenizer.json')), shape);
+  const dataset = prepared.config.dataset;
+  try {
+    await beforeWeights?.(model);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return { model, recipe, dataset, ...(await loadGenerationWeights(runDir, model, dataset, options)) };
 }

@@ -1,12 +1,9 @@
 // The text→audio recipes' models (GAN and VAE over log-mel spectrograms), and opening a trained run of
 // either for generation.
-import { join } from 'node:path';
-import { Tokenizer } from '../modalities/text/index.js';
 import { readAudioLevel } from './audio-level.js';
 import { type AudioShape, recordedAudioShape } from './data-shapes.js';
-import { type GenerationSetup, type LoadRunOptions, loadGenerationWeights } from './generation-weights.js';
-import { type FamilyRecipe, type LoadedRecipeRun, familyRecipe } from './recipe-family.js';
-import { recipeSettings } from './recipe.js';
+import type { GenerationSetup, LoadRunOptions } from './generation-weights.js';
+import { type FamilyRecipe, type LoadedRecipeRun, familyRecipe, openFamilyRun } from './recipe-family.js';
 import { readRunConfig } from './run-files.js';
 import type { TextToAudioModel } from './text-to-audio.js';
 import { TextToAudioGan, textToAudioGanConfig } from './text-to-audio-gan.js';
@@ -20,20 +17,12 @@ export const TEXT_TO_AUDIO_RECIPES: readonly TextToAudioRecipe[] = [TEXT_TO_AUDI
 
 export type LoadedTextToAudioRun = LoadedRecipeRun<TextToAudioModel> & GenerationSetup & { recipe: TextToAudioRecipe };
 
-/** Opens a trained text→audio run for generation: tokenizer.json, model.safetensors and the output level it measured. */
+/** Opens a trained text→audio run for generation, with the output level it measured at the end of training. */
 export async function openTextToAudioRun(recipe: TextToAudioRecipe, runDir: string, recorded: Readonly<Record<string, unknown>>, options: LoadRunOptions = {}): Promise<LoadedTextToAudioRun> {
-  const prepared = recipe.prepare(recipeSettings(recorded, recipe.name));
-  const audio = recordedAudioShape(runDir, recorded);
-  const model = prepared.create(await Tokenizer.load(join(runDir, 'tokenizer.json')), audio);
-  const dataset = prepared.config.dataset;
-  try {
+  return openFamilyRun(recipe, runDir, recorded, recordedAudioShape(runDir, recorded), options, async (model) => {
     // the gain measured at the end of training, so clips come out at the data's level
     model.outputGainDb = (await readAudioLevel(runDir))?.gainDb ?? 0;
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
-  return { model, recipe, dataset, ...(await loadGenerationWeights(runDir, model, dataset, options)) };
+  });
 }
 
 /** Loads a text→audio run of either recipe by its folder (for evaluation and tests; loadRun is the public door). */

@@ -1,10 +1,7 @@
 // The text→image recipes' models (GAN and VAE), and opening a trained run of either for generation.
-import { join } from 'node:path';
-import { Tokenizer } from '../modalities/text/index.js';
 import { type ImageShape, recordedImageShape } from './data-shapes.js';
-import { type GenerationSetup, type LoadRunOptions, loadGenerationWeights } from './generation-weights.js';
-import { type FamilyRecipe, type LoadedRecipeRun, familyRecipe } from './recipe-family.js';
-import { recipeSettings } from './recipe.js';
+import type { GenerationSetup, LoadRunOptions } from './generation-weights.js';
+import { type FamilyRecipe, type LoadedRecipeRun, familyRecipe, openFamilyRun } from './recipe-family.js';
 import { readRunConfig } from './run-files.js';
 import type { TextToImageModel } from './text-to-image.js';
 import { TextToImageGan, textToImageGanConfig } from './text-to-image-gan.js';
@@ -18,17 +15,9 @@ export const TEXT_TO_IMAGE_RECIPES: readonly TextToImageRecipe[] = [TEXT_TO_IMAG
 
 export type LoadedTextToImageRun = LoadedRecipeRun<TextToImageModel> & GenerationSetup & { recipe: TextToImageRecipe };
 
-/**
- * Opens a trained text→image run for generation: tokenizer.json and model.safetensors; a GAN run with
- * rejection on (generation.rejection or options.rejection > 0) measures its threshold on its dataset's
- * training captions.
- */
+/** Opens a trained text→image run for generation (a GAN with rejection on measures its threshold on its dataset's training captions). */
 export async function openTextToImageRun(recipe: TextToImageRecipe, runDir: string, recorded: Readonly<Record<string, unknown>>, options: LoadRunOptions = {}): Promise<LoadedTextToImageRun> {
-  const prepared = recipe.prepare(recipeSettings(recorded, recipe.name));
-  const shape = recordedImageShape(runDir, recorded);
-  const model = prepared.create(await Tokenizer.load(join(runDir, 'tokenizer.json')), shape);
-  const dataset = prepared.config.dataset;
-  return { model, recipe, dataset, ...(await loadGenerationWeights(runDir, model, dataset, options)) };
+  return openFamilyRun(recipe, runDir, recorded, recordedImageShape(runDir, recorded), options);
 }
 
 /** Loads a text→image run of either recipe by its folder (for evaluation and tests; loadRun is the public door). */
