@@ -11,7 +11,7 @@ const [configPath = '', runDir = '', rankText, worldText, portText, warmupText] 
 const rank = Number(rankText);
 const worldSize = Number(worldText);
 const warmup = Number(warmupText);
-const { recipe, config } = resolveConfig(await readConfigFile(configPath), configPath);
+const { train } = resolveConfig(await readConfigFile(configPath), configPath);
 const group = worldSize > 1 ? ProcessGroup.init({ rank, worldSize, master: { host: '127.0.0.1', port: Number(portText) }, timeoutSeconds: 120 }) : undefined;
 let startedAt = 0;
 let endedAt = 0;
@@ -32,7 +32,7 @@ const onEvent = (event: TrainEvent): void => {
     lastStep = event.step;
   }
 };
-await recipe.train(config, { runDir, onEvent, ...(group ? { processGroup: group } : {}) });
+await train({ runDir, onEvent, ...(group ? { processGroup: group } : {}) });
 const steps = lastStep - startStep;
 const seconds = (endedAt - startedAt) / 1000;
 const allReduceSeconds = (group?.stats.allReduceSeconds ?? 0) - allReduceAtStart;

@@ -46,7 +46,7 @@ export function registerTrain(program: Command): void {
         if (flags.out !== undefined) await checkOutputFolder(flags.out);
         runDir = flags.out ?? join('runs', `${String(raw.recipe)}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       }
-      const { recipe, config } = resolveConfig(raw, flags.resume ? `${runDir}/config.json` : (configPath ?? 'config'));
+      const { train } = resolveConfig(raw, flags.resume ? `${runDir}/config.json` : (configPath ?? 'config'));
       // a resume under another world size is refused here, before any process starts (the loop checks again)
       const recorded = flags.resume ? await recordedWorldSize(runDir) : undefined;
       const requested = workers ?? (flags.worldSize !== undefined && /^\d+$/.test(flags.worldSize) ? Number(flags.worldSize) : 1);
@@ -61,7 +61,7 @@ export function registerTrain(program: Command): void {
       const data = quiet ? undefined : dataProgress();
       const interrupt = interruptSignal();
       try {
-        await recipe.train(config, {
+        await train({
           runDir,
           resume: Boolean(flags.resume),
           ...(progress ? { onEvent: progress.onEvent } : {}),
