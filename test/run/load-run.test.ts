@@ -12,6 +12,7 @@ import { decodeImage, encodePng, imageToTensor, tensorToImages } from '../../src
 import { encodeWav, readWav } from '../../src/modalities/audio/index.js';
 import { loadTextToImageRun } from '../../src/models/text-to-image-recipes.js';
 import { loadTextToAudioRun } from '../../src/models/text-to-audio-recipes.js';
+import { runLines } from '../../src/cli/commands/info.js';
 import { type TinyData, tinyConfigs, tinyData, trainTiny } from './tiny-runs.js';
 
 let root = '';
@@ -147,6 +148,7 @@ test('joint runs translate and sample through the same door; the same seed gives
     try {
       assert.deepEqual(loaded.capabilities, ['translate', 'sample']);
       assert.deepEqual(loaded.modalities, { inputs: ['image', 'text'], outputs: ['image', 'text'] });
+      assert.deepEqual(runLines(loaded).slice(1), ['reads image, text; writes image, text', 'can translate, sample']);
       const out = await loaded.translate({ text: ['square', 'heart'] }, { to: ['image'], n: 2, seed: 4 });
       assert.equal(out.images.length, 4);
       assert.ok(isPng(await out.images[0]!.png()));
