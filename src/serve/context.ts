@@ -1,0 +1,54 @@
+// What every route shares: folders, the queue, the executor, and submitting a job.
+import type { Executor } from './executor.js';
+import { HttpError } from './errors.js';
+import { type Folders, prepareJob } from './prepare.js';
+import { type JobQueue, QueueFullError } from './queue.js';
+import type { JobEvent, JobRecord, JobSpec } from './types.js';
+import { isFinished } from './types.js';
+
+export interface ServeContext {
+  folders: Folders;
+  queue: JobQueue;
+  executor: Executor;
+  /** True once SIGTERM (or close) began: no new jobs. */
+  draining: boolean;
+  startedAt: number;
+  workerPids(): number[];
+}
+
+export async function submitJob(context: ServeContext, spec: JobSpec): Promise<JobRecord> {
+  if (context.draining) throw new HttpError(503, 'draining', 'the server is shutting down and takes no new jobs', { 'retry-after': '30' });
+  const prepared = await prepareJob(spec, context.folders);
+  let record: JobRecord;
+  try {
+    record = context.queue.submit(spec, prepared);
+  } catch (error) {
+    if (error instanceof QueueFullError) throw new HttpError(429, 'queue_full', error.message, { 'retry-after': String(error.retryAfterSeconds) });
+    throw error;
+  }
+  context.executor.pump();
+  return record;
+}
+
+/** Waits for a job to finish (for the synchronous shortcuts). */
+export function waitForJob(context: ServeContext, id: string): Promise<JobRecord> {
+  return new Promise((resolve) => {
+    const settle = (event?: JobEvent): void => {
+      const record = context.queue.get(id);
+      if (record && isFinished(record.state) && (!event || event.type === 'done' || event.type === 'error' || event.type === 'cancelled')) {
+        unsubscribe?.();
+        resolve(record);
+      }
+    };
+    let unsubscribe: (() => void) | undefined;
+    unsubscribe = context.queue.subscribe(id, 0, settle);
+    settle();
+  });
+}
+
+/** A finished job as a shortcut answers it: its result, or its error as an HTTP error. */
+export function shortcutAnswer(record: JobRecord): NonNullable<JobRecord['result']> & { job: string } {
+  if (record.state === 'done' && record.result) return { job: record.id, ...record.result };
+  if (record.state === 'cancelled') throw new HttpError(409, 'cancelled', `job ${record.id} was cancelled`);
+  throw new HttpError(422, 'job_failed', record.error ?? 'the job failed');
+}

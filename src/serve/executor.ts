@@ -1,0 +1,137 @@
+// Takes jobs from the queue and runs them: inference in the worker pool, training in a child process each
+// (at most `trainSlots` at once), eval through the CLI in a child process. Cancel stops one job and no other.
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { JobQueue } from './queue.js';
+import { startTraining, type TrainingHandle } from './trainer.js';
+import type { JobRecord, JobResult, ResultFile } from './types.js';
+import { JobCancelledError, WorkerPool } from './worker-pool.js';
+import type { Prepared, TrainOrder, WorkerJob, WorkerOutput } from './worker-protocol.js';
+
+export interface ExecutorOptions {
+  queue: JobQueue;
+  pool: WorkerPool;
+  outputsDir: string;
+  runsDir: string;
+  trainSlots: number;
+  timeoutMs: number;
+}
+
+const CLI = fileURLToPath(new URL('../../bin/mmgen.js', import.meta.url));
+
+export class Executor {
+  private readonly trainings = new Map<string, TrainingHandle>();
+  private readonly evals = new Map<string, () => void>();
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly options: ExecutorOptions) {
+    options.queue.onSubmit(() => this.pump());
+  }
+
+  get active(): number {
+    return this.running.size;
+  }
+
+  /** Starts queued jobs while there is room for them. */
+  pump(): void {
+    const { queue, pool } = this.options;
+    for (;;) {
+      const inferenceRoom = pool.idle;
+      const trainRoom = this.options.trainSlots - this.trainings.size - this.evals.size;
+      const taken = queue.next((spec) => (spec.task === 'train' || spec.task === 'eval' ? trainRoom > 0 : inferenceRoom > 0));
+      if (!taken) return;
+      const task = this.run(taken.record, taken.prepared).finally(() => {
+        this.running.delete(task);
+        this.pump();
+      });
+      this.running.add(task);
+    }
+  }
+
+  /** Cancels a running job; returns whether one was running here. */
+  cancel(id: string): boolean {
+    const training = this.trainings.get(id);
+    if (training) {
+      training.stop();
+      return true;
+    }
+    const evaluation = this.evals.get(id);
+    if (evaluation) {
+      evaluation();
+      return true;
+    }
+    return this.options.pool.cancel(id);
+  }
+
+  /** Resolves when nothing runs any more. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private async run(record: JobRecord, prepared: Prepared): Promise<void> {
+    const { queue } = this.options;
+    try {
+      if (prepared.kind === 'inference') await this.runInference(record, prepared.job);
+      else if (prepared.kind === 'train') await this.runTraining(record, prepared.order, prepared.runId);
+      else await this.runEval(record, prepared.runDir, prepared.runId);
+    } catch (error) {
+      if (error instanceof JobCancelledError) queue.finish(record.id, 'cancelled', { checkpointed: false });
+      else queue.finish(record.id, 'failed', { error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private async runInference(record: JobRecord, job: Omit<WorkerJob, 'id' | 'outDir'>): Promise<void> {
+    const outDir = join(this.options.outputsDir, 'jobs', record.id);
+    const output: WorkerOutput = await this.options.pool.run({ ...job, id: record.id, outDir });
+    const files: ResultFile[] = output.files.map((file) => ({ kind: file.kind, index: file.index, url: `/v1/files/outputs/jobs/${record.id}/${file.file}` }));
+    const result: JobResult = output.texts ? { files, texts: output.texts } : { files };
+    this.options.queue.finish(record.id, 'done', { result });
+  }
+
+  private async runTraining(record: JobRecord, order: TrainOrder, runId: string): Promise<void> {
+    const { queue } = this.options;
+    const handle = startTraining(order, this.options.runsDir, runId, {
+      emit: (body) => queue.emit(record.id, body),
+      progress: (progress) => queue.setProgress(record.id, progress),
+    });
+    this.trainings.set(record.id, handle);
+    try {
+      const { interrupted, result } = await handle.finished;
+      if (interrupted) queue.finish(record.id, 'cancelled', { checkpointed: true, result });
+      else queue.finish(record.id, 'done', { result });
+    } finally {
+      this.trainings.delete(record.id);
+    }
+  }
+
+  private async runEval(record: JobRecord, runDir: string, runId: string): Promise<void> {
+    const child = spawn(process.execPath, [CLI, 'eval', runDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MMGEN_THREADS: process.env.MMGEN_THREADS ?? '1' } });
+    let cancelled = false;
+    this.evals.set(record.id, () => {
+      cancelled = true;
+      child.kill('SIGINT');
+    });
+    let errors = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      errors = (errors + chunk.toString()).slice(-2000);
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) this.options.queue.emit(record.id, { type: 'notice', message: line.trim() });
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), this.options.timeoutMs);
+    try {
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      if (cancelled) throw new JobCancelledError('cancelled');
+      if (code !== 0) throw new Error(`eval failed: ${errors.trim().split('\n').at(-1) ?? `exit ${code}`}`);
+      const report = JSON.parse(await readFile(join(runDir, 'eval.json'), 'utf8')) as { metrics?: unknown };
+      const metrics: Record<string, number> = {};
+      for (const [key, value] of Object.entries(report.metrics ?? {})) if (typeof value === 'number') metrics[key] = value;
+      this.options.queue.finish(record.id, 'done', { result: { files: [{ kind: 'json', url: `/v1/files/runs/${runId}/eval.json` }], run: runId, metrics } });
+    } finally {
+      clearTimeout(timer);
+      this.evals.delete(record.id);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+// The mmgen HTTP server: fastify with JSON schemas and an OpenAPI page, the job queue and its model workers,
+// the studio's static files. Loopback by default; a token (bearer auth + rate limit) is required elsewhere.
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import bearerAuth from '@fastify/bearer-auth';
+import cors from '@fastify/cors';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { ServeContext } from './context.js';
+import { HttpError } from './errors.js';
+import { Executor } from './executor.js';
+import { type JobQueue, MemoryJobQueue } from './queue.js';
+import { fileRoutes } from './routes/files.js';
+import { jobRoutes } from './routes/jobs.js';
+import { runRoutes } from './routes/runs.js';
+import { shortcutRoutes } from './routes/shortcuts.js';
+import { systemRoutes } from './routes/system.js';
+import { UPLOAD_LIMITS } from './uploads.js';
+import { WorkerPool } from './worker-pool.js';
+
+export interface ServeOptions {
+  runsDir: string;
+  outputsDir: string;
+  dataDir: string;
+  configsDir: string;
+  host: string;
+  port: number;
+  token?: string | undefined;
+  queueSize: number;
+  /** Model worker processes (each holds libtorch, ~190 MB). */
+  workers: number;
+  /** Training and eval jobs at once (each a child process). */
+  trainSlots: number;
+  jobTimeoutSeconds: number;
+  /** Requests per minute per client when a token is set. */
+  rateLimit: number;
+  /** An origin allowed by CORS; off when absent. */
+  cors?: string | undefined;
+  /** A queue to use instead of the in-process one (e.g. BullMQ). */
+  queue?: JobQueue;
+  logger?: boolean;
+}
+
+export interface Server {
+  app: FastifyInstance;
+  context: ServeContext;
+  url: string;
+  /** Drains: no new jobs; queued ones are cancelled, running ones finish (training checkpoints); then closes. */
+  close(): Promise<void>;
+}
+
+const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+const UPLOT_DIR = fileURLToPath(new URL('../../node_modules/uplot/dist/', import.meta.url));
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export async function startServer(options: ServeOptions): Promise<Server> {
+  if (!isLoopback(options.host) && !options.token) {
+    throw new Error(`--host ${options.host} is not a loopback address: give --token T (clients then send "Authorization: Bearer T"), or bind 127.0.0.1`);
+  }
+  const folders = { runsDir: resolve(options.runsDir), outputsDir: resolve(options.outputsDir), dataDir: resolve(options.dataDir), configsDir: resolve(options.configsDir) };
+  await mkdir(folders.runsDir, { recursive: true });
+  await mkdir(folders.outputsDir, { recursive: true });
+  const queue = options.queue ?? new MemoryJobQueue({ capacity: options.queueSize, history: 1000, retryAfterSeconds: 5 });
+  const pool = new WorkerPool(options.workers, options.jobTimeoutSeconds * 1000);
+  const executor = new Executor({ queue, pool, outputsDir: folders.outputsDir, runsDir: folders.runsDir, trainSlots: options.trainSlots, timeoutMs: options.jobTimeoutSeconds * 1000 });
+  const context: ServeContext = { folders, queue, executor, draining: false, startedAt: Date.now(), workerPids: () => pool.pids };
+
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024, return503OnClosing: false });
+  app.setErrorHandler((error: FastifyError | HttpError, _request, reply) => {
+    if (error instanceof HttpError) return reply.code(error.statusCode).headers(error.headers).send({ error: error.code, message: error.message, statusCode: error.statusCode });
+    const status = error.statusCode ?? 500;
+    if (error.validation) return reply.code(400).send({ error: 'bad_request', message: `invalid request: ${error.message}`, statusCode: 400 });
+    if (status === 413) return reply.code(413).send({ error: 'body_too_large', message: `the request body is too large: ${error.message}`, statusCode: 413 });
+    if (status === 429) return reply.code(429).send({ error: 'rate_limited', message: error.message, statusCode: 429 });
+    if (status >= 500) app.log.error(error);
+    return reply.code(status).send({ error: status >= 500 ? 'internal' : (error.code ?? 'error').toLowerCase(), message: error.message, statusCode: status });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, statusCode: 404 }));
+
+  if (options.cors) await app.register(cors, { origin: options.cors });
+  await app.register(multipart, { limits: { fileSize: UPLOAD_LIMITS.bytes, files: 1, fields: 8 } });
+  await app.register(swagger, {
+    openapi: { info: { title: 'mmgen', description: 'Generate, caption, transcribe, translate and train multimodal models', version: '0.1.0' }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (options.token) {
+    await app.register(rateLimit, { max: options.rateLimit, timeWindow: '1 minute' });
+    await app.register(bearerAuth, { keys: [options.token], addHook: false, errorResponse: (error) => ({ error: 'unauthorized', message: `${error.message}: send "Authorization: Bearer <token>" with the token given to --token` }) });
+    app.addHook('onRequest', (request, reply, done) => {
+      const path = request.url.split('?')[0] ?? '';
+      if (!path.startsWith('/v1/') && path !== '/metrics') return done();
+      app.verifyBearerAuth!(request, reply, done);
+    });
+  }
+  await app.register(fastifyStatic, { root: WEB_DIR, prefix: '/', index: 'index.html' });
+  await app.register(fastifyStatic, { root: UPLOT_DIR, prefix: '/vendor/uplot/', decorateReply: false });
+
+  systemRoutes(app, context);
+  runRoutes(app, context);
+  jobRoutes(app, context);
+  shortcutRoutes(app, context);
+  fileRoutes(app, context);
+
+  const url = await app.listen({ host: options.host, port: options.port });
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      context.draining = true;
+      for (const { id } of queue.list(0, Number.MAX_SAFE_INTEGER).jobs) {
+        if (queue.get(id)?.state === 'queued') queue.cancelQueued(id);
+      }
+      for (const { id } of queue.list(0, Number.MAX_SAFE_INTEGER).jobs) {
+        if (queue.get(id)?.state === 'running' && queue.get(id)?.spec.task === 'train') executor.cancel(id);
+      }
+      await executor.idle();
+      await pool.close();
+      await app.close();
+    })();
+    return closing;
+  };
+  return { app, context, url, close };
+}
