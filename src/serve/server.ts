@@ -79,6 +79,7 @@ export async function startServer(options: ServeOptions): Promise<Server> {
     const status = error.statusCode ?? 500;
     if (error.validation) return reply.code(400).send({ error: 'bad_request', message: `invalid request: ${error.message}`, statusCode: 400 });
     if (status === 413) return reply.code(413).send({ error: 'body_too_large', message: `the request body is too large: ${error.message}`, statusCode: 413 });
+    if (status === 401) return reply.code(401).send({ error: 'unauthorized', message: `${error.message}: send "Authorization: Bearer <token>" with the token the server was started with (--token)`, statusCode: 401 });
     if (status === 429) return reply.code(429).send({ error: 'rate_limited', message: error.message, statusCode: 429 });
     if (status >= 500) app.log.error(error);
     return reply.code(status).send({ error: status >= 500 ? 'internal' : (error.code ?? 'error').toLowerCase(), message: error.message, statusCode: status });
@@ -93,7 +94,7 @@ export async function startServer(options: ServeOptions): Promise<Server> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   if (options.token) {
     await app.register(rateLimit, { max: options.rateLimit, timeWindow: '1 minute' });
-    await app.register(bearerAuth, { keys: [options.token], addHook: false, errorResponse: (error) => ({ error: 'unauthorized', message: `${error.message}: send "Authorization: Bearer <token>" with the token given to --token` }) });
+    await app.register(bearerAuth, { keys: [options.token], addHook: false });
     app.addHook('onRequest', (request, reply, done) => {
       const path = request.url.split('?')[0] ?? '';
       if (!path.startsWith('/v1/') && path !== '/metrics') return done();

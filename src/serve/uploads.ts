@@ -32,12 +32,14 @@ export async function receiveUpload(request: FastifyRequest, outputsDir: string,
     throw badRequest('bad_multipart', `the multipart body could not be read: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!part) throw badRequest('missing_file', 'the request holds no file; send one in the field "file"');
+  const tooLarge = new HttpError(413, 'file_too_large', `"${part.filename}" is larger than ${UPLOAD_LIMITS.bytes / 1024 / 1024} MB, the most an upload may hold`);
   let bytes: Buffer;
   try {
     bytes = await part.toBuffer();
   } catch {
-    throw new HttpError(413, 'file_too_large', `"${part.filename}" is larger than ${UPLOAD_LIMITS.bytes / 1024 / 1024} MB, the most an upload may hold`);
+    throw tooLarge;
   }
+  if (part.file.truncated) throw tooLarge;
   const fields: Record<string, string> = {};
   for (const [name, field] of Object.entries(part.fields)) {
     const value = field as MultipartValue | undefined;
