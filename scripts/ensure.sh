@@ -10,6 +10,7 @@ DEBIAN_PACKAGES=(
   g++ make python3                                   # native build
   espeak-ng dataset-fashion-mnist gimp-data          # offline data sources
   fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf
+  chromium                                           # the studio's browser tests (playwright-core)
 )
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
