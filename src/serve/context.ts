@@ -16,8 +16,15 @@ export interface ServeContext {
   workerPids(): number[];
 }
 
-export async function submitJob(context: ServeContext, spec: JobSpec): Promise<JobRecord> {
+/** Refuses at once when no job can be taken (draining, or the queue full), before any input is read. */
+export function refuseWhenBusy(context: ServeContext): void {
   if (context.draining) throw new HttpError(503, 'draining', 'the server is shutting down and takes no new jobs', { 'retry-after': '30' });
+  const { queue } = context;
+  if (queue.full) throw new HttpError(429, 'queue_full', `the job queue is full (${queue.depth} jobs waiting); retry after ${queue.retryAfterSeconds} s`, { 'retry-after': String(queue.retryAfterSeconds) });
+}
+
+export async function submitJob(context: ServeContext, spec: JobSpec): Promise<JobRecord> {
+  refuseWhenBusy(context);
   const prepared = await prepareJob(spec, context.folders);
   let record: JobRecord;
   try {

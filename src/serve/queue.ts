@@ -30,6 +30,9 @@ export interface JobQueue {
   cancelQueued(id: string): JobState | undefined;
   counts(): Record<JobState, number>;
   readonly depth: number;
+  /** True when a submit would be refused; lets the API answer 429 before reading an upload. */
+  readonly full: boolean;
+  readonly retryAfterSeconds: number;
   /** Wakes the executor when a job is added. */
   onSubmit(listener: () => void): void;
 }
@@ -58,6 +61,14 @@ export class MemoryJobQueue implements JobQueue {
 
   get depth(): number {
     return this.waiting.length;
+  }
+
+  get full(): boolean {
+    return this.waiting.length >= this.options.capacity;
+  }
+
+  get retryAfterSeconds(): number {
+    return this.options.retryAfterSeconds;
   }
 
   submit(spec: JobSpec, prepared: Prepared): JobRecord {

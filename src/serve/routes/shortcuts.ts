@@ -1,7 +1,7 @@
 // Uploads and the synchronous shortcuts for scripts: POST /v1/uploads, /v1/generate, /v1/caption (multipart
 // image), /v1/transcribe (multipart WAV), /v1/translate. They go through the same queue as jobs (so 429 too).
 import type { FastifyInstance } from 'fastify';
-import { type ServeContext, shortcutAnswer, submitJob, waitForJob } from '../context.js';
+import { type ServeContext, refuseWhenBusy, shortcutAnswer, submitJob, waitForJob } from '../context.js';
 import { badRequest } from '../errors.js';
 import { errorSchema, resultSchema } from '../schemas.js';
 import type { JobSpec } from '../types.js';
@@ -49,6 +49,7 @@ export function shortcutRoutes(app: FastifyInstance, context: ServeContext): voi
   app.post('/v1/caption', {
     schema: { tags: ['shortcuts'], summary: 'Caption one image (multipart: field "file", fields "run" and optional "beam")', consumes: ['multipart/form-data'], response: { 200: answer, ...errors } },
   }, async (request) => {
+    refuseWhenBusy(context);
     const upload = await receiveUpload(request, context.folders.outputsDir, 'image');
     const id = runOf(upload.fields, request.query);
     return run({ run: id, task: 'caption', inputs: { images: [upload.path] }, params: { beam: integerField(upload.fields, 'beam') } });
@@ -57,6 +58,7 @@ export function shortcutRoutes(app: FastifyInstance, context: ServeContext): voi
   app.post('/v1/transcribe', {
     schema: { tags: ['shortcuts'], summary: 'Transcribe one WAV (multipart: field "file", fields "run" and optional "beam")', consumes: ['multipart/form-data'], response: { 200: answer, ...errors } },
   }, async (request) => {
+    refuseWhenBusy(context);
     const upload = await receiveUpload(request, context.folders.outputsDir, 'audio');
     const id = runOf(upload.fields, request.query);
     return run({ run: id, task: 'transcribe', inputs: { clips: [upload.path] }, params: { beam: integerField(upload.fields, 'beam') } });
