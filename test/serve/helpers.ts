@@ -30,7 +30,7 @@ async function train(raw: Record<string, unknown>, runDir: string): Promise<void
   await recipe.train(config, { runDir });
 }
 
-export async function trainServeRuns(which: { audio?: boolean } = {}): Promise<ServeFixture> {
+export async function trainServeRuns(which: { audio?: boolean; joint?: boolean } = {}): Promise<ServeFixture> {
   const root = await mkdtemp(join(tmpdir(), 'mmgen-serve-'));
   const runsDir = join(root, 'runs');
   const dataDir = join(root, 'data');
@@ -62,6 +62,21 @@ export async function trainServeRuns(which: { audio?: boolean } = {}): Promise<S
       training: { steps: 3, batchSize: 6, lr: 5e-3, warmupSteps: 1, trainLimit: 6, sampleEvery: 1000, checkpointEvery: 1000, logEvery: 1 },
       decoding: { beam: 2, maxLength: 3 },
     }, join(runsDir, 'transcriber'));
+  }
+  if (which.joint) {
+    const spoken = join(dataDir, 'spoken-shapes');
+    await buildDataset({ builder: 'shapes', out: spoken, seed: 2, options: { level: 1, count: 30, spoken: true, val: 0.1, test: 0.1 } });
+    await train({
+      recipe: 'joint-vae', dataset: spoken, seed: 0,
+      model: {
+        mixing: 'mopoe', latentDim: 8, featureDim: 32,
+        image: { encoderChannels: 8, decoderChannels: 32 },
+        audio: { encoderChannels: 8, decoderChannels: 32, weight: 2, spectrogram: { size: 64, nFft: 2048, hopLength: 1024 } },
+        text: { embeddingDim: 16, hiddenSize: 32, dropout: 0 },
+      },
+      training: { steps: 3, batchSize: 12, lr: 3e-3, klWarmupSteps: 100, beta: 0.5, logEvery: 1, sampleEvery: 10000, checkpointEvery: 10000 },
+      decoding: { beam: 1 },
+    }, join(runsDir, 'joint'));
   }
   return { root, runsDir, dataDir, configsDir, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
