@@ -12,7 +12,7 @@ import autocannon from 'autocannon';
 import { buildDataset } from '../src/data/builders/index.js';
 import { applyOverrides, readConfigFile } from '../src/train/config.js';
 import { resolveConfig } from '../src/train/recipes.js';
-import { openServedRun } from '../src/serve/open-run.js';
+import { loadRun } from '../src/models/run/load-run.js';
 import type { DataBenchmark } from './data.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -124,8 +124,8 @@ export async function runServeBenchmarks(options: { quick: boolean; seconds?: nu
     const png = await readFile(join(dataset, 'images', '00000.png'));
 
     say(`serve: in-process reference (${Math.min(seconds, 15)} s each)`);
-    const gan = await openServedRun(join(runsDir, 'gan'));
-    const captioner = await openServedRun(join(runsDir, 'captioner'));
+    const gan = await loadRun(join(runsDir, 'gan'));
+    const captioner = await loadRun(join(runsDir, 'captioner'));
     const scratch = join(root, 'scratch');
     await mkdir(scratch);
     const imagePath = join(scratch, 'in.png');
@@ -133,7 +133,7 @@ export async function runServeBenchmarks(options: { quick: boolean; seconds?: nu
     let seed = 0;
     const generateRate = await inProcess(Math.min(seconds, 15), async () => {
       const outputs = await gan.generate(PROMPT, { n: PER_REQUEST, seed: seed++ });
-      for (const output of outputs) await output.save(scratch, `out-${output.index}`);
+      for (const output of outputs) await output.save(join(scratch, `out-${output.index}.${output.extension}`));
       return outputs.length;
     });
     const captionRate = await inProcess(Math.min(seconds, 15), async () => (await captioner.caption([imagePath], {})).length);

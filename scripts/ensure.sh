@@ -26,7 +26,7 @@ fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "mmgen: installing npm dependencies and building the native addon"
-  npm ci --no-audit --no-fund
+  JOBS=2 npm ci --no-audit --no-fund
 fi
 if [ ! -f build/Release/mmgen_native.node ] || [ -n "$(find native binding.gyp -newer build/Release/mmgen_native.node -print -quit)" ]; then
   echo "mmgen: building the native addon"

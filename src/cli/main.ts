@@ -7,6 +7,7 @@ import { registerInfo } from './commands/info.js';
 import { registerTrain } from './commands/train.js';
 import { registerGenerate } from './commands/generate.js';
 import { registerAverage } from './commands/average.js';
+import { registerExport } from './commands/export.js';
 import { registerEval } from './commands/eval.js';
 import { registerCaption } from './commands/caption.js';
 import { registerTranscribe } from './commands/transcribe.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerGenerate(program);
   registerAverage(program);
+  registerExport(program);
   registerData(program);
   registerEval(program);
   registerCaption(program);

@@ -3,7 +3,7 @@
 // edges are trimmed and the sound centred; empty, corrupt, silent or too-long files are refused. One
 // bad file never loses the others.
 import { readWav, resample } from '../modalities/audio/index.js';
-import { centreClip, trimSilence } from '../data/builders/speech.js';
+import { centreClip, trimSilence } from '../modalities/audio/clip.js';
 import { reasonOf } from '../data/files.js';
 
 export interface ClipFormat { sampleRate: number; samples: number }

@@ -154,10 +154,11 @@ export function generateFromPrompts(network: ConditionalImageNetwork, tokenizer:
   }
 }
 
-/** Loads trained weights under `name.*` and EMA weights under `ema.name.*` (the trained ones when absent). */
+/** Loads trained weights under `name.*` and EMA weights under `ema.name.*`; either stands in for the other when
+ * absent (an exported run keeps only the EMA copy). */
 export function loadTrainedAndAveraged(weights: Map<string, Tensor>, name: string, trained: Module, averaged: Module): void {
   const own = withPrefix(weights, name);
   const ema = withPrefix(weights, `ema.${name}`);
-  trained.loadStateDict(own);
+  trained.loadStateDict(own.size > 0 ? own : ema);
   averaged.loadStateDict(ema.size > 0 ? ema : own);
 }

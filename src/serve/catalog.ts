@@ -4,7 +4,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { notFound } from './errors.js';
 import { checkName } from './paths.js';
-import type { Capability, Modality } from './run-port.js';
+import { findRecipe } from '../models/recipes.js';
+import type { Capability, Modality } from '../models/run/types.js';
 
 export interface RunSummary {
   id: string;
@@ -20,18 +21,24 @@ export interface RunSummary {
   latestSample?: string;
 }
 
-/** What a recipe takes and gives, known from its name alone. */
-export function describeRecipe(recipe: string, config: Record<string, unknown>): Pick<RunSummary, 'modalities' | 'capabilities'> {
-  if (recipe.startsWith('text2image')) return { modalities: { inputs: ['text'], outputs: ['image'] }, capabilities: ['generate'] };
-  if (recipe.startsWith('text2audio')) return { modalities: { inputs: ['text'], outputs: ['audio'] }, capabilities: ['generate'] };
-  if (recipe === 'captioner') return { modalities: { inputs: ['image'], outputs: ['text'] }, capabilities: ['caption'] };
-  if (recipe === 'transcriber') return { modalities: { inputs: ['audio'], outputs: ['text'] }, capabilities: ['transcribe'] };
-  if (recipe.startsWith('joint')) {
-    const listed = (config.modalities as unknown[] | undefined)?.filter((name): name is Modality => name === 'text' || name === 'image' || name === 'audio');
-    const modalities: Modality[] = listed && listed.length > 0 ? listed : ['text', 'image', 'audio'];
-    return { modalities: { inputs: modalities, outputs: modalities }, capabilities: ['translate', 'sample'] };
-  }
-  return { modalities: { inputs: [], outputs: [] }, capabilities: [] };
+/**
+ * What a run can do, from the run registry, without loading it (a worker loads it for model work). The
+ * modalities of a one-way recipe follow from what it does; a joint run's from its recorded data format.
+ */
+export function describeRecipe(recipe: string, config: Record<string, unknown>): Pick<RunSummary, 'modalities' | 'capabilities'> & { recipe: string } {
+  const entry = findRecipe(recipe);
+  if (!entry) return { recipe, modalities: { inputs: [], outputs: [] }, capabilities: [] };
+  const capabilities = [...entry.capabilities];
+  const has = (capability: Capability): boolean => capabilities.includes(capability);
+  let modalities: RunSummary['modalities'];
+  if (has('translate') || has('sample')) {
+    const recorded: Modality[] = ['text', ...(config.imageShape ? ['image' as const] : []), ...(config.audioShape ? ['audio' as const] : [])];
+    const all: Modality[] = recorded.length > 1 ? recorded : ['text', 'image', 'audio'];
+    modalities = { inputs: all, outputs: all };
+  } else if (has('caption')) modalities = { inputs: ['image'], outputs: ['text'] };
+  else if (has('transcribe')) modalities = { inputs: ['audio'], outputs: ['text'] };
+  else modalities = { inputs: ['text'], outputs: [config.audioShape ? 'audio' : 'image'] };
+  return { recipe: entry.name, modalities, capabilities };
 }
 
 function flatten(value: unknown, prefix: string, into: Record<string, number>, depth: number): void {
@@ -54,7 +61,7 @@ export async function describeRun(runsDir: string, id: string): Promise<RunSumma
   const dir = join(runsDir, id);
   const config = await readJson(join(dir, 'config.json'));
   if (!config || typeof config.recipe !== 'string') throw notFound('unknown_run', `no run "${id}" in the runs folder (GET /v1/runs lists them)`);
-  const summary: RunSummary = { id, recipe: config.recipe, ...describeRecipe(config.recipe, config), updatedAt: (await stat(join(dir, 'config.json'))).mtime.toISOString() };
+  const summary: RunSummary = { id, ...describeRecipe(config.recipe, config), updatedAt: (await stat(join(dir, 'config.json'))).mtime.toISOString() };
   if (typeof config.dataset === 'string') summary.dataset = config.dataset;
   const state = await readJson(join(dir, 'state.json'));
   if (typeof state?.step === 'number') summary.step = state.step;

@@ -7,7 +7,7 @@ import { describeRun } from './catalog.js';
 import { HttpError, badRequest } from './errors.js';
 import type { Prepared } from './worker-protocol.js';
 import { checkName, existingInside } from './paths.js';
-import type { Modality } from './run-port.js';
+import type { Modality } from '../models/run/types.js';
 import type { JobSpec } from './types.js';
 
 export interface Folders {

@@ -1,7 +1,8 @@
 // The mmgen HTTP server: fastify with JSON schemas and an OpenAPI page, the job queue and its model workers,
 // the studio's static files. Loopback by default; a token (bearer auth + rate limit) is required elsewhere.
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import bearerAuth from '@fastify/bearer-auth';
@@ -55,7 +56,8 @@ export interface Server {
 }
 
 const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
-const UPLOT_DIR = fileURLToPath(new URL('../../node_modules/uplot/dist/', import.meta.url));
+/** uPlot's files, wherever npm put the package. */
+const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot'));
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);

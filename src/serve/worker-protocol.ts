@@ -1,5 +1,5 @@
 // Messages between the server and its model worker processes.
-import type { Modality, SavedFile } from './run-port.js';
+import type { Modality } from '../models/run/types.js';
 import type { TrainEvent } from '../train/events.js';
 
 /** An inference job as a worker runs it: every path absolute and already checked by the server. */
@@ -18,6 +18,13 @@ export interface WorkerJob {
   seed: number;
   beam?: number | undefined;
   to?: Modality[] | undefined;
+}
+
+/** One file a job wrote, named inside the job's output folder. */
+export interface SavedFile {
+  kind: 'image' | 'audio' | 'spectrogram';
+  file: string;
+  index: number;
 }
 
 export interface WorkerOutput {

@@ -5,10 +5,15 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { type DType, dtypeCode } from './dtype.js';
+import { getFloat16, setFloat16 } from '@petamoriken/float16';
 import { native } from './native.js';
 import { Tensor } from './tensor.js';
 
 export type SafetensorsInput = Map<string, Tensor> | Record<string, Tensor>;
+/** `half`: float32 tensors are stored as IEEE half (F16), halving the file; they load back as float32. */
+export interface SaveOptions {
+  half?: boolean;
+}
 export interface SafetensorsContent {
   tensors: Map<string, Tensor>;
   metadata: Record<string, string>;
@@ -38,7 +43,20 @@ function entriesOf(tensors: SafetensorsInput): [string, Tensor][] {
   return tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
 }
 
-function encode(path: string, tensors: SafetensorsInput, metadata: Record<string, string> | undefined): Encoded {
+function narrow(path: string, name: string, data: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(data.length * 2);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < data.length; i++) {
+    const value = data[i] as number;
+    setFloat16(view, i * 2, value, true);
+    if (Number.isFinite(value) && !Number.isFinite(getFloat16(view, i * 2, true))) {
+      throw new Error(`cannot save tensor "${name}" to ${path} in half precision: ${value} is beyond its range (±65504); save it in float32`);
+    }
+  }
+  return bytes;
+}
+
+function encode(path: string, tensors: SafetensorsInput, metadata: Record<string, string> | undefined, options: SaveOptions): Encoded {
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
     for (const [key, value] of Object.entries(metadata)) {
@@ -51,10 +69,11 @@ function encode(path: string, tensors: SafetensorsInput, metadata: Record<string
   for (const [name, tensor] of entriesOf(tensors)) {
     if (name === '__metadata__') throw new Error(`cannot save a tensor named "__metadata__" to ${path}: the name is reserved by the safetensors format`);
     if (tensor.isDisposed) throw new Error(`cannot save tensor "${name}" to ${path}: it was disposed`);
-    const fileDtype = toFileDtype[tensor.dtype];
+    const half = options.half === true && tensor.dtype === 'float32';
+    const fileDtype = half ? 'F16' : toFileDtype[tensor.dtype];
     if (fileDtype === undefined) throw new Error(`cannot save tensor "${name}" to ${path}: dtype ${tensor.dtype} has no safetensors equivalent; convert it first`);
     const data = tensor.dataSync();
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const bytes = half ? narrow(path, name, data as Float32Array) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     header[name] = { dtype: fileDtype, shape: tensor.shape, data_offsets: [offset, offset + bytes.byteLength] };
     chunks.push(bytes);
     offset += bytes.byteLength;
@@ -71,8 +90,8 @@ function encode(path: string, tensors: SafetensorsInput, metadata: Record<string
 const temporaryPath = (path: string): string => `${path}.tmp-${process.pid}`;
 
 /** Writes tensors as a safetensors file: to a temporary name first, then renamed into place. */
-export async function saveSafetensors(path: string, tensors: SafetensorsInput, metadata?: Record<string, string>): Promise<void> {
-  const { header, chunks } = encode(path, tensors, metadata);
+export async function saveSafetensors(path: string, tensors: SafetensorsInput, metadata?: Record<string, string>, options: SaveOptions = {}): Promise<void> {
+  const { header, chunks } = encode(path, tensors, metadata, options);
   const temporary = temporaryPath(path);
   try {
     const file = await open(temporary, 'w');
@@ -92,8 +111,8 @@ export async function saveSafetensors(path: string, tensors: SafetensorsInput, m
   }
 }
 
-export function saveSafetensorsSync(path: string, tensors: SafetensorsInput, metadata?: Record<string, string>): void {
-  const { header, chunks } = encode(path, tensors, metadata);
+export function saveSafetensorsSync(path: string, tensors: SafetensorsInput, metadata?: Record<string, string>, options: SaveOptions = {}): void {
+  const { header, chunks } = encode(path, tensors, metadata, options);
   const temporary = temporaryPath(path);
   try {
     const file = openSync(temporary, 'w');
@@ -137,15 +156,7 @@ function widen(bytes: Uint8Array, fileDtype: 'F16' | 'BF16'): Float32Array {
     for (let i = 0; i < count; i++) bits[i] = view.getUint16(i * 2, true) << 16;
     return out;
   }
-  for (let i = 0; i < count; i++) {
-    const half = view.getUint16(i * 2, true);
-    const sign = half & 0x8000 ? -1 : 1;
-    const exponent = (half >> 10) & 0x1f;
-    const fraction = half & 0x3ff;
-    if (exponent === 0) out[i] = sign * fraction * 2 ** -24;
-    else if (exponent === 31) out[i] = fraction === 0 ? sign * Infinity : NaN;
-    else out[i] = sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-  }
+  for (let i = 0; i < count; i++) out[i] = getFloat16(view, i * 2, true);
   return out;
 }
 

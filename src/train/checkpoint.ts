@@ -72,7 +72,9 @@ export async function readCheckpoint(runDir: string, folder?: string): Promise<C
     const newest = all[all.length - 1];
     if (newest) source = join(runDir, 'checkpoints', newest);
     else if (existsSync(join(runDir, 'state.json'))) source = runDir;
-    else throw new Error(`${runDir} has no checkpoint to resume from (no checkpoints/step-*/ and no state.json); start a new run with \`mmgen train CONFIG --out ${runDir}\``);
+    else if (existsSync(join(runDir, 'exported.json'))) {
+      throw new Error(`${runDir} was exported for inference by \`mmgen export\` and keeps no training state; resume the run it was exported from (see ${join(runDir, 'exported.json')})`);
+    } else throw new Error(`${runDir} has no checkpoint to resume from (no checkpoints/step-*/ and no state.json); start a new run with \`mmgen train CONFIG --out ${runDir}\``);
   }
   let state: CheckpointState;
   try {

@@ -13,7 +13,7 @@ import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/model
 import { loadJointRun } from '../../src/models/joint-run.js';
 import { prepareJointInputs } from '../../src/models/joint/inputs.js';
 import { disposeOutput } from '../../src/models/joint/outputs.js';
-import { openJointRun } from '../../src/index.js';
+import { openJointRun } from '../../src/models/joint/open.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
 import { loadJointSplit } from '../../src/train/sessions/joint.js';
 import { type Tensor, dispose, memory, tidy } from '../../src/tensor/index.js';

@@ -30,8 +30,9 @@ after(async () => {
 });
 
 test('translate: text → images and sounds, an uploaded image → text; same seed same bytes; bad targets are 400', async () => {
-  const run = (await (await fetch(`${server.url}/v1/runs/joint`)).json()) as { capabilities: string[] };
+  const run = (await (await fetch(`${server.url}/v1/runs/joint`)).json()) as { capabilities: string[]; modalities: { inputs: string[]; outputs: string[] } };
   assert.deepEqual(run.capabilities, ['translate', 'sample']);
+  assert.deepEqual(run.modalities, { inputs: ['text', 'image', 'audio'], outputs: ['text', 'image', 'audio'] });
   const fromText = await post('/v1/translate', { run: 'joint', text: 'heart', n: 2, seed: 3 });
   assert.equal(fromText.status, 200, JSON.stringify(fromText.body));
   assert.deepEqual(kinds(fromText.body), ['audio', 'audio', 'image', 'image']);

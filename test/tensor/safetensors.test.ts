@@ -141,3 +141,34 @@ test('bad files give clear errors and leak nothing', async () => {
   assert.throws(() => saveSafetensorsSync(join(directory, 'gone.safetensors'), { t }), /"t" .*disposed/);
   assert.equal(memory().tensors, before);
 });
+
+test('half precision: float32 tensors stored as F16 load back within half rounding, other dtypes exact', async () => {
+  const before = memory().tensors;
+  const weights = randn([64, 33]);
+  const steps = tensor(new BigInt64Array([3n, 9007199254740993n]));
+  const full = join(directory, 'full.safetensors');
+  const half = join(directory, 'half.safetensors');
+  await saveSafetensors(full, { weights, steps });
+  await saveSafetensors(half, { weights, steps }, undefined, { half: true });
+  const header = JSON.parse(readFileSync(half).toString('utf8', 8, 8 + Number(readFileSync(half).readBigUInt64LE(0)))) as Record<string, { dtype: string }>;
+  assert.equal(header.weights?.dtype, 'F16');
+  assert.equal(header.steps?.dtype, 'I64');
+  // the float payload halves: 64×33×4 bytes → 64×33×2
+  assert.ok(readFileSync(full).byteLength - readFileSync(half).byteLength >= 64 * 33 * 2 - 8);
+  const loaded = await loadSafetensors(half);
+  const original = weights.dataSync() as Float32Array;
+  const copy = loaded.tensors.get('weights')?.dataSync() as Float32Array;
+  assert.equal(loaded.tensors.get('weights')?.dtype, 'float32');
+  let worst = 0;
+  for (let i = 0; i < original.length; i++) worst = Math.max(worst, Math.abs((copy[i] as number) - (original[i] as number)) / Math.max(Math.abs(original[i] as number), 2 ** -14));
+  // half has an 11-bit significand: round-to-nearest is within 2^-11 relative (2^-24 absolute below 2^-14)
+  assert.ok(worst <= 2 ** -11, `worst relative error ${worst}`);
+  assert.ok(worst > 0, 'values were narrowed');
+  assert.equal((loaded.tensors.get('steps')?.dataSync() as BigInt64Array)[1], 9007199254740993n);
+  // beyond the half range: refused by name, nothing written
+  const big = tensor(new Float32Array([1, 70000]));
+  await assert.rejects(saveSafetensors(join(directory, 'big.safetensors'), { big }, undefined, { half: true }), /"big".*half precision.*70000.*float32/);
+  assert.ok(!readdirSync(directory).some((name) => name.startsWith('big')));
+  dispose([weights, steps, big, loaded.tensors]);
+  assert.equal(memory().tensors, before);
+});

@@ -1,92 +1,165 @@
-// `mmgen demo`: the README's main job, from a fresh clone: builds a small shapes dataset, trains its
-// judge, trains text2image-gan for a few minutes with a progress bar, writes a sample grid, and prints
-// the text→image accuracy (Strict/Feats with chance) and the paths of the images.
+// `mmgen demo`: the README's main job. First what trained models do — the runs mmgen trained itself and ships
+// in demo/ (text → image, image → text, text → sound, sound → text, joint samples), each scored now on a freshly
+// built dataset they never saw — written as one sheet to look at and WAVs to play, with the numbers beside
+// them. Then a small joint model trains live for a few minutes with the progress bar, and its samples and
+// numbers go beside the shipped run's.
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildDataset } from '../../data/builders/index.js';
-import { tensorToImages, writeContactSheet } from '../../modalities/image/index.js';
-import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
-import { getRecipe } from '../../train/recipes.js';
+import { readDataset } from '../../data/format.js';
+import { writeFileAtomic } from '../../data/files.js';
+import { captionedAttributes } from '../../eval/image-to-text.js';
+import { directionName } from '../../eval/joint-report.js';
+import type { JointEvaluation } from '../../eval/joint.js';
+import { loadJointRun } from '../../models/joint-run.js';
+import { Judge } from '../../models/judge.js';
+import { loadTranscriberRun } from '../../models/transcriber-run.js';
 import { validateConfig } from '../../train/config.js';
+import { getRecipe } from '../../train/recipes.js';
+import { loadJointSplit } from '../../train/sessions/joint.js';
 import { dataProgress } from '../data-progress.js';
-import { interruptSignal, trainingProgress } from '../progress.js';
-import { defaultJudgeDir, runEval, runTrainJudge } from './eval.js';
-import { integerFlag } from '../flags.js';
+import { type ShownTask, showSoundToText, showTextToSound } from '../demo/one-way.js';
+import { type DemoSection, writeDemoSheet } from '../demo/sheet.js';
+import { SHIPPED, jointExamples } from '../demo/shipped.js';
+import { integerFlag, numberFlag } from '../flags.js';
 import { checkOutputFolder } from '../output-folder.js';
+import { interruptSignal, trainingProgress } from '../progress.js';
+import { evaluateJointRun, rowsAsInputs, transcribeClips } from './eval-joint.js';
 
-interface DemoFlags { level: string; count: string; steps: string; out: string; data?: string; judgeSteps: string; captions: string }
+interface DemoFlags { out: string; data?: string; count: string; minutes: string; rows: string; seed: string; live: boolean }
 
-const DEMO_PROMPTS = ['big red square', 'small blue heart', 'big yellow ellipse', 'small pink square', 'big green heart', 'small red ellipse'];
+const percent = (right: number, total: number): string => `${((100 * right) / Math.max(1, total)).toFixed(0)} %`;
+const PER_ROW = 6;
+
+/** The joint numbers a newcomer reads: each direction's Strict, and joint coherence. */
+function jointNumbers(evaluation: JointEvaluation): [string, string][] {
+  const rows: [string, string][] = evaluation.directions
+    .filter((direction) => direction.scores && direction.from.length === 1)
+    .map((direction) => [directionName(direction.from, direction.to), percent(direction.scores?.strict.value ?? 0, 1)]);
+  if (evaluation.joint) rows.push([`joint (${evaluation.joint.modalities.join(', ')} agree)`, percent(evaluation.joint.strict, 1)]);
+  return rows;
+}
+
+function missingShipped(): string[] {
+  return Object.values(SHIPPED).filter((path) => !existsSync(path));
+}
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('build a shapes dataset, train text→image for a few minutes, show samples and accuracy')
-    .option('--level <n>', 'shapes level 1-5 (3: shape, size and colour)', '3')
-    .option('--count <n>', 'dataset size', '3000')
-    .option('--steps <n>', 'GAN training steps', '300')
-    .option('--judge-steps <n>', 'judge training steps (only when no judge exists yet)', '800')
-    .option('--captions <n>', 'test captions for the accuracy check', '100')
-    .option('--out <dir>', 'run folder', 'runs/demo')
-    .option('--data <dir>', 'dataset folder (default datasets/demo-shapes-l<level>)')
+    .description('show what the shipped runs do (text↔image, text↔sound, joint samples) on fresh data, then train a small joint model live')
+    .option('--out <dir>', 'output folder (sheet, WAVs, report)', 'runs/demo')
+    .option('--data <dir>', 'dataset folder (default datasets/demo-shapes-spoken-l3, built if missing)')
+    .option('--count <n>', 'spoken shapes built for the demo (level 3)', '600')
+    .option('--minutes <m>', 'minutes of live joint training (0 skips it)', '3')
+    .option('--rows <n>', 'test rows each direction is scored on', '50')
+    .option('--seed <seed>', 'generation seed', '0')
+    .option('--no-live', 'skip the live training')
     .action(async (flags: DemoFlags) => {
-      const level = integerFlag(flags.level, '--level');
-      if (level > 5) throw new Error(`--level must be 1 to 5, got ${level}`);
-      const datasetDir = flags.data ?? join('datasets', `demo-shapes-l${level}`);
+      const started = performance.now();
+      const missing = missingShipped();
+      if (missing.length > 0) throw new Error(`the shipped runs are missing (${missing.join(', ')}); they come with the repository: \`git checkout -- demo\``);
+      const minutes = flags.live ? numberFlag(flags.minutes, '--minutes', 0, 120) : 0;
+      const rows = integerFlag(flags.rows, '--rows', 1);
+      const seed = integerFlag(flags.seed, '--seed', 0);
+      const datasetDir = flags.data ?? join('datasets', 'demo-shapes-spoken-l3');
       await checkOutputFolder(flags.out);
       await checkOutputFolder(datasetDir, '--data');
       const say = (line: string): void => void process.stdout.write(`\n== ${line}\n`);
       if (!existsSync(join(datasetDir, 'dataset.json'))) {
-        say(`1/4 building shapes level ${level} (${flags.count} samples) in ${datasetDir}`);
+        say(`1/4 building ${flags.count} spoken shapes (level 3: shape, size, colour) in ${datasetDir}; the shipped runs never saw them`);
         const data = dataProgress();
         try {
-          await buildDataset({ builder: 'shapes', out: datasetDir, seed: 0, options: { level, count: integerFlag(flags.count, '--count') }, onEvent: data.onEvent });
+          await buildDataset({ builder: 'shapes', out: datasetDir, seed: 1, options: { level: 3, count: integerFlag(flags.count, '--count', 50), spoken: true }, onEvent: data.onEvent });
         } finally {
           data.stop();
         }
-      } else say(`1/4 using the dataset in ${datasetDir}`);
-      if (!existsSync(join(defaultJudgeDir(datasetDir), 'judge.json'))) {
-        say('2/4 training the judge that scores generated images');
-        await runTrainJudge(datasetDir, { steps: flags.judgeSteps, seed: '0', batch: '64' });
-      } else say(`2/4 using the judge in ${defaultJudgeDir(datasetDir)}`);
-      say(`3/4 training text2image-gan for ${flags.steps} steps (Ctrl-C stops with a checkpoint)`);
-      const recipe = getRecipe('text2image-gan');
-      const steps = integerFlag(flags.steps, '--steps');
-      const config = validateConfig(recipe.schema, {
-        recipe: 'text2image-gan', dataset: datasetDir, seed: 0,
-        // a lighter generator than the recipe default: the demo should finish in a few minutes
-        model: { generatorChannels: 128 },
-        // a short classifier warm-up (cheap steps) leaves most of the demo to the GAN
-        training: { steps, classifierWarmup: Math.min(100, Math.floor(steps / 4)), sampleEvery: 100, checkpointEvery: 200, logEvery: 1 },
-      }, 'demo config');
-      await rm(flags.out, { recursive: true, force: true });
-      const progress = trainingProgress();
-      const data = dataProgress();
-      const interrupt = interruptSignal();
+      } else say(`1/4 using the spoken shapes in ${datasetDir}`);
+      await rm(join(flags.out, 'wavs'), { recursive: true, force: true });
+      await mkdir(flags.out, { recursive: true });
+      const wavFolder = join(flags.out, 'wavs');
+      const dataset = await readDataset(datasetDir);
+
+      say('2/4 the shipped runs on these shapes');
+      const judge = await Judge.load(SHIPPED.shapesJudge);
+      const transcriber = (await loadTranscriberRun(SHIPPED.soundToText)).model;
+      const sections: DemoSection[] = [];
+      const report: string[] = ['| run | task | score |', '| --- | --- | ---: |'];
+      const showJoint = async (runDir: string, label: string): Promise<void> => {
+        const model = await loadJointRun(runDir);
+        const split = await loadJointSplit(dataset, model, { split: 'test' });
+        try {
+          const attributes = captionedAttributes(dataset, split.entries);
+          if (!attributes) throw new Error(`${datasetDir} has no judged attributes; rebuild it with \`mmgen demo\` (delete the folder first)`);
+          const hear = (clips: readonly Float32Array[]): string[] => transcribeClips(transcriber, clips, model.shapes.audio?.samples ?? 0);
+          const { evaluation } = await evaluateJointRun(runDir, model, {
+            data: datasetDir, judge, transcriber: { name: SHIPPED.soundToText, model: transcriber }, rows, samples: rows, seed, temperature: 1, distribution: false,
+            onProgress: (done, total, what) => process.stderr.write(`scoring ${label} ${done}/${total}: ${what}\n`),
+          });
+          const numbers = jointNumbers(evaluation);
+          for (const [task, score] of numbers) report.push(`| ${label} (${model.recipe}) | ${task} | Strict ${score} |`);
+          const examples = await jointExamples({ model, split, attributes, judge, hear, rowsAsInputs, count: PER_ROW, seed, folder: join(wavFolder, label), label });
+          const score = (title: string): string => {
+            const key = title.replace(`${label} `, '').replace('text → image', 'T→I').replace('image → text', 'I→T').replace('text → sound', 'T→A').replace('joint samples', 'joint');
+            return numbers.find(([task]) => task.startsWith(key))?.[1] ?? '';
+          };
+          sections.push(...examples.sections.map((section) => ({ ...section, score: `Strict ${score(section.title)}` })));
+          process.stdout.write(`${numbers.map(([task, value]) => `  ${label} ${task.padEnd(28)} Strict ${value}`).join('\n')}\n`);
+        } finally {
+          split.dispose();
+          model.dispose();
+        }
+      };
+      const showOneWay = (task: ShownTask, run: string): void => {
+        sections.push({ title: task.title, score: `${percent(task.right, task.total)} of ${task.total}`, tiles: task.tiles });
+        report.push(`| ${run} | ${task.title} | ${percent(task.right, task.total)} of ${task.total} |`);
+        process.stdout.write(`  ${task.title.padEnd(40)} ${percent(task.right, task.total)} right of ${task.total}\n`);
+      };
       try {
-        await recipe.train(config, { runDir: flags.out, onEvent: progress.onEvent, onData: data.onEvent, signal: interrupt.signal });
+        await showJoint(SHIPPED.joint, 'shipped');
+        showOneWay(await showTextToSound(SHIPPED.textToSound, SHIPPED.digitsJudge, join(wavFolder, 'digits'), { perDigit: 10, seed, shown: PER_ROW }), 'shipped spoken-digits-gan');
+        const testSplit = await loadJointSplit(dataset, { shapes: { tokenizer: transcriber.tokenizer, audio: transcriber.audio }, codec: undefined }, { split: 'test' });
+        try {
+          const attributes = captionedAttributes(dataset, testSplit.entries) ?? {};
+          showOneWay(await showSoundToText(SHIPPED.soundToText, testSplit, attributes, { rows, shown: PER_ROW }), 'shipped transcriber');
+        } finally {
+          testSplit.dispose();
+        }
+
+        const liveRun = join(flags.out, 'live-joint');
+        if (minutes > 0) {
+          say(`3/4 training a small joint model (joint-vae, MMVAE) for ${minutes} minutes on ${datasetDir} (Ctrl-C stops with a checkpoint)`);
+          const recipe = getRecipe('joint-vae');
+          const config = validateConfig(recipe.schema, {
+            recipe: 'joint-vae', dataset: datasetDir, seed,
+            model: { mixing: 'moe', latentDim: 32, featureDim: 128, image: { encoderChannels: 16, decoderChannels: 64 }, audio: { encoderChannels: 16, decoderChannels: 32, spectrogram: { nFft: 2048, hopLength: 1024 } }, text: { embeddingDim: 32, hiddenSize: 96 } },
+            training: { steps: 100000, batchSize: 32, timeLimitMinutes: minutes, sampleEvery: 100000, checkpointEvery: 500 },
+          }, 'demo config');
+          await rm(liveRun, { recursive: true, force: true });
+          const progress = trainingProgress();
+          const data = dataProgress();
+          const interrupt = interruptSignal();
+          try {
+            await recipe.train(config, { runDir: liveRun, onEvent: progress.onEvent, onData: data.onEvent, signal: interrupt.signal });
+          } finally {
+            progress.stop();
+            data.stop();
+            interrupt.release();
+          }
+          say('4/4 the live model beside the shipped one');
+          await showJoint(liveRun, 'live');
+        } else say('3/4 live training skipped (--minutes 0 or --no-live)');
       } finally {
-        progress.stop();
-        data.stop();
-        interrupt.release();
+        transcriber.dispose();
+        judge.dispose();
       }
-      const { model } = await loadTextToImageRun(flags.out);
-      const grid = join(flags.out, 'demo-grid.png');
-      try {
-        const texts = DEMO_PROMPTS.flatMap((prompt) => [prompt, prompt, prompt, prompt]);
-        const images = model.generate(texts, 1);
-        const tiles = tensorToImages(images, { range: 'signed' }).map((image, index) => ({ image, caption: texts[index] ?? '' }));
-        images.dispose();
-        await writeContactSheet(grid, tiles, { columns: 4, tileSize: [96, 96] });
-      } finally {
-        model.dispose();
-      }
-      say('4/4 judging generated images against the prompts');
-      await runEval(flags.out, { captions: flags.captions, perCaption: '2', seed: '0', batch: '100', kidSubsets: '20' });
-      process.stdout.write(`\nsample grid (fixed prompts, watched during training): ${join(flags.out, 'samples', 'latest.png')}\n`);
-      process.stdout.write(`demo prompts: ${grid}\n`);
-      process.stdout.write(`try: node bin/mmgen.js generate ${flags.out} --text "big blue heart" --n 8\n`);
+      const sheet = await writeDemoSheet(join(flags.out, 'demo.png'), sections, PER_ROW);
+      const minutesTaken = (performance.now() - started) / 60000;
+      await writeFileAtomic(join(flags.out, 'demo.md'), `# mmgen demo\n\n![demo](demo.png)\n\nScored on ${rows} test rows of ${datasetDir} (never seen by the shipped runs); ${minutesTaken.toFixed(1)} minutes.\n\n${report.join('\n')}\n`);
+      process.stdout.write(`\nsheet (every task, a row each): ${sheet}\nWAVs to play: ${wavFolder}/\nnumbers: ${join(flags.out, 'demo.md')}\n`);
+      process.stdout.write(`demo took ${minutesTaken.toFixed(1)} minutes\n`);
+      process.stdout.write(`try: node bin/mmgen.js translate ${SHIPPED.joint} --text "big red heart" --to image,audio --n 4\n`);
     });
 }

@@ -7,13 +7,13 @@ import { readDataset } from '../../data/format.js';
 import type { LoadedSplit } from '../../data/loader.js';
 import { captionedAttributes } from '../../eval/image-to-text.js';
 import { evaluateImages } from '../../eval/images.js';
-import { type JointModality, type JointModelUnderTest, type JointOutputs, evaluateJoint } from '../../eval/joint.js';
-import { directionName, jointReportLines, writeJointReport } from '../../eval/joint-report.js';
+import { type JointEvaluation, type JointModality, type JointModelUnderTest, type JointOutputs, evaluateJoint } from '../../eval/joint.js';
+import { type JointReportContext, directionName, jointReportLines, writeJointReport } from '../../eval/joint-report.js';
 import { loadJointRun } from '../../models/joint-run.js';
 import type { JointInputs, JointModel } from '../../models/joint/model.js';
 import type { JointOutput } from '../../models/joint/outputs.js';
 import { Judge } from '../../models/judge.js';
-import { loadTranscriberRun } from '../../models/transcriber-run.js';
+import { type LoadedTranscriber, loadTranscriberRun } from '../../models/transcriber-run.js';
 import { type Tensor, dispose, tensor, tidy } from '../../tensor/index.js';
 import { loadJointSplit } from '../../train/sessions/joint.js';
 import { integerFlag, numberFlag } from '../flags.js';
@@ -25,10 +25,11 @@ export interface JointEvalFlags {
   seed: string;
   temperature?: string;
   limit?: string;
+  data?: string;
 }
 
 /** The test rows of a split as a joint run's inputs, for the given modalities. */
-function rowsAsInputs(split: LoadedSplit, rows: readonly number[], from: readonly JointModality[]): JointInputs {
+export function rowsAsInputs(split: LoadedSplit, rows: readonly number[], from: readonly JointModality[]): JointInputs {
   return tidy(() => {
     const index = tensor(BigInt64Array.from(rows, (row) => BigInt(row)));
     const inputs: JointInputs = {};
@@ -49,32 +50,44 @@ function forEval(output: JointOutput): JointOutputs {
   };
 }
 
-export async function runJointEval(runDir: string, flags: JointEvalFlags): Promise<void> {
+export interface JointRunEvaluation {
+  evaluation: JointEvaluation;
+  context: JointReportContext;
+}
+
+export interface JointRunEvalOptions {
+  /** Dataset whose test split is translated (default: the one the run was trained on). */
+  data?: string;
+  judge?: Judge;
+  transcriber?: { name: string; model: LoadedTranscriber['model'] };
+  rows: number;
+  /** Joint samples drawn (default 250). */
+  samples?: number;
+  /** Only the first N test samples of the dataset. */
+  limit?: number;
+  seed: number;
+  temperature: number;
+  /** FID/KID of the text→image pictures (on by default). */
+  distribution?: boolean;
+  onProgress?: (done: number, total: number, what: string) => void;
+}
+
+/** The joint protocol on a loaded run: every subset → every other modality, joint samples, FID. */
+export async function evaluateJointRun(runDir: string, model: JointModel, options: JointRunEvalOptions): Promise<JointRunEvaluation> {
   const started = performance.now();
-  const model: JointModel = await loadJointRun(runDir);
-  let judge: Judge | undefined;
-  let transcriber: Awaited<ReturnType<typeof loadTranscriberRun>>['model'] | undefined;
-  let split: LoadedSplit | undefined;
+  const datasetDir = options.data ?? model.dataset;
+  if (!existsSync(datasetDir)) throw new Error(`${runDir} was trained on ${datasetDir}, which does not exist here; rebuild it with \`mmgen data build\` at that path`);
+  const dataset = await readDataset(datasetDir);
+  const split = await loadJointSplit(dataset, model, { split: 'test', limit: options.limit });
   try {
-    const datasetDir = model.dataset;
-    if (!existsSync(datasetDir)) throw new Error(`${runDir} was trained on ${datasetDir}, which does not exist here; rebuild it with \`mmgen data build\` at that path`);
-    const dataset = await readDataset(datasetDir);
-    const judgeDir = flags.judge ?? join(datasetDir, 'judge');
-    if (existsSync(join(judgeDir, 'judge.json'))) judge = await Judge.load(judgeDir);
-    else if (flags.judge) throw new Error(`no judge at ${judgeDir}; train one with \`mmgen eval train-judge ${datasetDir} --out ${judgeDir}\``);
-    if (flags.transcriber) transcriber = (await loadTranscriberRun(flags.transcriber)).model;
-    const temperature = flags.temperature === undefined ? 1 : numberFlag(flags.temperature, '--temperature', 0, 4);
-    const seed = integerFlag(flags.seed, '--seed', 0);
-    split = await loadJointSplit(dataset, model, { split: 'test', limit: flags.limit ? integerFlag(flags.limit, '--limit') : undefined });
-    const testSplit = split;
-    const attributes = captionedAttributes(dataset, testSplit.entries);
+    const attributes = captionedAttributes(dataset, split.entries);
     if (!attributes) throw new Error(`${dataset.info.name} has no attributes its captions name; joint coherence is scored on judged attributes (shapes, digits, fashion-mnist)`);
-    const rows = Math.min(integerFlag(flags.captions, '--captions', 1), testSplit.size);
-    const reader = transcriber;
+    const rows = Math.min(options.rows, split.size);
+    const { judge, transcriber, seed, temperature } = options;
     const underTest: JointModelUnderTest = {
       names: model.names,
       translate: async (batch, from, to, batchSeed) => {
-        const inputs = rowsAsInputs(testSplit, batch, from);
+        const inputs = rowsAsInputs(split, batch, from);
         try {
           return forEval(model.translate(inputs, { to: [...to], seed: batchSeed, temperature }));
         } finally {
@@ -87,16 +100,17 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
       model: underTest,
       readers: {
         ...(judge ? { image: judge } : {}),
-        ...(reader && flags.transcriber ? { audio: { name: flags.transcriber, read: async (clips) => transcribeClips(reader, clips, model.shapes.audio?.samples ?? 0) } } : {}),
+        ...(transcriber ? { audio: { name: transcriber.name, read: async (clips) => transcribeClips(transcriber.model, clips, model.shapes.audio?.samples ?? 0) } } : {}),
       },
-      entries: testSplit.entries,
+      entries: split.entries,
       attributes,
       rows,
+      ...(options.samples !== undefined ? { samples: options.samples } : {}),
       seed,
-      onProgress: (done, total, what) => process.stderr.write(`eval ${done}/${total}: ${what}\n`),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     let fid;
-    if (judge && model.names.includes('image')) {
+    if (judge && model.names.includes('image') && options.distribution !== false) {
       const images = (await underTest.translate(Array.from({ length: rows }, (_, row) => row), ['text'], ['image'], seed)).image as Tensor;
       try {
         fid = (await evaluateImages({ judge, dataset, images, seed })).distribution;
@@ -105,16 +119,41 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
       }
     }
     const level = typeof dataset.info.options.level === 'number' ? dataset.info.options.level : undefined;
-    const context = {
+    const context: JointReportContext = {
       run: runDir, recipe: model.recipe, dataset: { name: dataset.info.name, builder: dataset.info.builder, level }, temperature, fid,
       seconds: (performance.now() - started) / 1000,
     };
+    return { evaluation, context };
+  } finally {
+    split.dispose();
+  }
+}
+
+export async function runJointEval(runDir: string, flags: JointEvalFlags): Promise<void> {
+  const model: JointModel = await loadJointRun(runDir);
+  let judge: Judge | undefined;
+  let transcriber: LoadedTranscriber['model'] | undefined;
+  try {
+    const datasetDir = flags.data ?? model.dataset;
+    const judgeDir = flags.judge ?? join(datasetDir, 'judge');
+    if (existsSync(join(judgeDir, 'judge.json'))) judge = await Judge.load(judgeDir);
+    else if (flags.judge) throw new Error(`no judge at ${judgeDir}; train one with \`mmgen eval train-judge ${datasetDir} --out ${judgeDir}\``);
+    if (flags.transcriber) transcriber = (await loadTranscriberRun(flags.transcriber)).model;
+    const { evaluation, context } = await evaluateJointRun(runDir, model, {
+      ...(flags.data ? { data: flags.data } : {}),
+      ...(judge ? { judge } : {}),
+      ...(transcriber && flags.transcriber ? { transcriber: { name: flags.transcriber, model: transcriber } } : {}),
+      rows: integerFlag(flags.captions, '--captions', 1),
+      ...(flags.limit ? { limit: integerFlag(flags.limit, '--limit') } : {}),
+      seed: integerFlag(flags.seed, '--seed', 0),
+      temperature: flags.temperature === undefined ? 1 : numberFlag(flags.temperature, '--temperature', 0, 4),
+      onProgress: (done, total, what) => process.stderr.write(`eval ${done}/${total}: ${what}\n`),
+    });
     const paths = await writeJointReport(runDir, evaluation, context);
     process.stdout.write(`${jointReportLines(evaluation, context).join('\n')}\n\nreport: ${paths.markdown} and ${paths.json}\n`);
     const judged = evaluation.directions.filter((direction) => direction.scores).map((direction) => directionName(direction.from, direction.to));
     if (judged.length === 0) process.stderr.write('warning: no direction could be judged (see the notes above)\n');
   } finally {
-    split?.dispose();
     judge?.dispose();
     transcriber?.dispose();
     model.dispose();
@@ -122,7 +161,7 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
 }
 
 /** Transcripts of generated clips (already at the run's rate and length). */
-function transcribeClips(transcriber: NonNullable<Awaited<ReturnType<typeof loadTranscriberRun>>['model']>, clips: readonly Float32Array[], samples: number): string[] {
+export function transcribeClips(transcriber: LoadedTranscriber['model'], clips: readonly Float32Array[], samples: number): string[] {
   const flat = new Float32Array(clips.length * samples);
   clips.forEach((clip, index) => flat.set(clip.subarray(0, samples), index * samples));
   const waveforms = tensor(flat, { shape: [clips.length, samples] });

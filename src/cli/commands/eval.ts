@@ -29,7 +29,7 @@ import { consensusOptions } from '../search-flags.js';
 import { REJECTION_HELP, collect, integerFlag, percent, rejectionFlag } from '../flags.js';
 import { checkOutputFolder } from '../output-folder.js';
 
-export interface EvalFlags { transcriber?: string; temperature?: string; rejection?: string; with?: string[]; judge?: string; captioner?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; consensus?: string; consensusTemperature?: string; limit?: string; split?: string }
+export interface EvalFlags { data?: string; transcriber?: string; temperature?: string; rejection?: string; with?: string[]; judge?: string; captioner?: string; captions: string; perCaption: string; perClass?: string; seed: string; batch: string; kidSubsets: string; beam?: string; lengthPenalty?: string; consensus?: string; consensusTemperature?: string; limit?: string; split?: string }
 
 /** The default judge folder of a dataset. */
 export const defaultJudgeDir = (datasetDir: string): string => join(datasetDir, 'judge');
@@ -171,6 +171,7 @@ export function registerEval(program: Command): void {
     .argument('<run>', 'run folder written by `mmgen train`')
     .option('--judge <dir>', 'judge folder (default DATASET/judge)')
     .option('--transcriber <run>', 'joint runs: a transcriber trained on the same dataset reads the generated sounds')
+    .option('--data <dir>', "joint runs: translate this dataset's test split (built like the run's) instead of the run's own dataset")
     .option('--temperature <t>', 'joint runs: spread of the inferred latents (1 = posterior draws, 0 = means; default 1)')
     .option('--captioner <run>', 'text→image runs: a captioner run trained on the same dataset reads the generated images too (a second opinion)')
     .option('--captions <count>', 'test samples to draw (rows; two can share a caption, and the report counts the distinct ones)', String(DEFAULT_PROTOCOL.captions))

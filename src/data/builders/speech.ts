@@ -13,30 +13,9 @@ export const SAMPLE_RATE = 16000;
 export const DIGIT_CLIP_SAMPLES = 16384;
 const PEAK = 0.9;
 
-/** Drops leading and trailing samples quieter than `threshold` × the peak (keeping a short margin). */
-export function trimSilence(samples: Float32Array, threshold = 0.02, margin = 160): Float32Array {
-  let peak = 0;
-  for (const value of samples) peak = Math.max(peak, Math.abs(value));
-  if (peak === 0) return samples.slice(0, 0);
-  const level = peak * threshold;
-  let start = 0;
-  while (start < samples.length && Math.abs(samples[start] ?? 0) < level) start++;
-  let end = samples.length;
-  while (end > start && Math.abs(samples[end - 1] ?? 0) < level) end--;
-  return samples.slice(Math.max(0, start - margin), Math.min(samples.length, end + margin));
-}
-
-/** Centres a clip in `length` samples: zero-padded evenly, or cut evenly at both ends. */
-export function centreClip(samples: Float32Array, length: number): Float32Array {
-  const out = new Float32Array(length);
-  if (samples.length <= length) {
-    out.set(samples, Math.floor((length - samples.length) / 2));
-  } else {
-    const start = Math.floor((samples.length - length) / 2);
-    out.set(samples.subarray(start, start + length));
-  }
-  return out;
-}
+// inference-time clip preparation lives in modalities/audio; the builders and their tests use it from here too
+export { centreClip, trimSilence } from '../../modalities/audio/clip.js';
+import { centreClip, trimSilence } from '../../modalities/audio/clip.js';
 
 export interface SpeechRanges {
   speed: [number, number];

@@ -11,3 +11,4 @@ export { griffinLim, logMelToAudio, type GriffinLimOptions, type GriffinLimResul
 export { writeSpectrogramPng, spectrogramToImage, magmaColour, type SpectrogramImageOptions, type SpectrogramImage } from './spectrogram-image.js';
 export { SpectrogramEncoder, type SpectrogramEncoderOptions } from './spectrogram-encoder.js';
 export { rmsDbfs, addPower, powerToDbfs, gainBetween, applyGain, gainForLevel, PEAK_CEILING, type PowerSum } from './level.js';
+export { trimSilence, centreClip, clipForModel, type ClipShape } from './clip.js';

@@ -9,11 +9,15 @@ import { encodeCaptions } from './captions.js';
 import type { JointInputs, JointModel } from './model.js';
 import { type ModalityName, MODALITIES } from './parts.js';
 
+/** Captions, and image and WAV files as paths or bytes (bytes are named "image 1", "audio 2"… in reports). */
 export interface RawJointInputs {
   text?: readonly string[];
-  image?: readonly string[];
-  audio?: readonly string[];
+  image?: readonly (string | Uint8Array)[];
+  audio?: readonly (string | Uint8Array)[];
 }
+
+/** How an input is named in the manifest and in errors. */
+const labelOf = (name: ModalityName, value: string | Uint8Array | undefined, row: number): string => (typeof value === 'string' ? value : `${name} ${row + 1}`);
 
 export interface PreparedInputs {
   inputs: JointInputs;
@@ -41,26 +45,28 @@ export async function prepareJointInputs(model: JointModel, raw: RawJointInputs)
     const read: Partial<Record<ModalityName, Tensor | string>> = {};
     try {
       for (const name of given) {
-        const source = raw[name]?.[row] as string;
+        const source = raw[name]?.[row];
+        if (source === undefined) continue;
         if (name === 'text') {
+          if (typeof source !== 'string') throw new Error(`text input ${row + 1} must be a string`);
           dispose(encodeCaptions.batch(tokenizer, [source]));
           read.text = source;
         } else if (name === 'image' && image) {
           read.image = imagesToTensor([await decodeImage(source, { channels: image.channels === 1 ? 1 : 3, size: [image.size, image.size], fit: 'cover' })], { range: 'signed' });
         } else if (name === 'audio' && audio) {
-          const clip = await readClip(source, audio);
+          const clip = await readClip(source, audio, labelOf(name, source, row));
           read.audio = tensor(clip, { shape: [1, audio.samples] });
         }
       }
       return read;
     } catch (error) {
       for (const value of Object.values(read)) if (typeof value !== 'string') value?.dispose();
-      failures.push({ row, source: given.map((name) => raw[name]?.[row]).join(' + '), error: (error as Error).message });
+      failures.push({ row, source: given.map((name) => labelOf(name, raw[name]?.[row], row)).join(' + '), error: (error as Error).message });
       return undefined;
     }
   }));
   const kept = perRow.flatMap((read, row) => (read ? [{ read, row }] : []));
-  const sources = kept.map(({ row }) => Object.fromEntries(given.map((name) => [name, raw[name]?.[row] as string])));
+  const sources = kept.map(({ row }) => Object.fromEntries(given.map((name) => [name, labelOf(name, raw[name]?.[row], row)])));
   const inputs: JointInputs = {};
   try {
     if (kept.length > 0) {

@@ -1,100 +1,63 @@
-// The library's door to a joint run (joint-vae or joint-diffusion): captions, image files and WAV files
-// in; pictures, captions and sounds out as objects that save themselves. The same seed gives the same bytes.
+// The calls of a joint run (joint-vae or joint-diffusion) for loadRun: captions, image files and WAV files
+// (paths or bytes) in; pictures, captions and sounds out as objects that save themselves. The same seed
+// gives the same bytes.
 //
-//   const run = await openJointRun('runs/joint-l3');
+//   const run = await loadRun('runs/joint-l3');
 //   const out = await run.translate({ text: 'big red heart' }, { to: ['image', 'audio'], n: 4, seed: 1 });
 //   await out.images[0]?.save('heart.png');
 //   await out.save('out/');          // every file, a manifest and one sheet
 //   run.dispose();
-import { writeFileAtomic } from '../../data/files.js';
-import { encodeWav } from '../../modalities/audio/index.js';
-import { encodePng, tensorToImages, type RawImage } from '../../modalities/image/index.js';
+import { tensorToImages } from '../../modalities/image/index.js';
 import { dispose } from '../../tensor/index.js';
 import { loadJointRun } from '../joint-run.js';
-import { type WrittenJoint, writeJointOutput } from './files.js';
+import { audioOutput, imageOutput } from '../run/outputs.js';
+import type { AudioInput, ImageInput, JointResult, Modality, RunCalls, TranslateInputs, TranslateOptions } from '../run/types.js';
+import { writeJointOutput } from './files.js';
 import { prepareJointInputs } from './inputs.js';
-import type { JointModel, TranslateOptions } from './model.js';
+import type { JointModel } from './model.js';
 import { type JointOutput, disposeOutput } from './outputs.js';
 import type { ModalityName } from './parts.js';
 
-export interface GeneratedPicture {
-  readonly image: RawImage;
-  readonly index: number;
-  png(): Promise<Buffer>;
-  save(path: string): Promise<void>;
+export type { JointResult } from '../run/types.js';
+
+/** Paths and bytes pass; tensors are refused with the fix. */
+function filesOf(name: string, value: ImageInput | AudioInput | readonly (ImageInput | AudioInput)[] | undefined): (string | Uint8Array)[] {
+  const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  return list.map((item: ImageInput | AudioInput) => {
+    if (typeof item === 'string' || item instanceof Uint8Array) return item;
+    throw new Error(`joint runs read ${name} inputs as file paths or encoded bytes, not ${item instanceof Float32Array ? 'samples' : 'tensors'}; encode it first (encodePng, encodeWav)`);
+  });
 }
 
-export interface GeneratedSound {
-  readonly samples: Float32Array;
-  readonly sampleRate: number;
-  readonly index: number;
-  wav(): Uint8Array;
-  save(path: string): Promise<void>;
-}
-
-export interface JointResult {
-  images: GeneratedPicture[];
-  texts: string[];
-  sounds: GeneratedSound[];
-  seed: number;
-  /** Writes every output, a manifest.jsonl and one contact sheet into a folder. */
-  save(folder: string): Promise<WrittenJoint>;
-}
-
-export interface JointRunInputs {
-  text?: string | string[];
-  /** Image files (any size or format). */
-  image?: string | string[];
-  /** WAV files (any rate, mono or stereo). */
-  audio?: string | string[];
-}
-
-export interface JointRun {
-  readonly recipe: JointModel['recipe'];
-  readonly modalities: readonly ModalityName[];
-  translate(inputs: JointRunInputs, options: TranslateOptions): Promise<JointResult>;
-  sample(n: number, seed?: number): Promise<JointResult>;
-  dispose(): void;
-}
-
-const asList = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-
-/** Turns a model's output into saved-on-demand objects (the tensors are read now and freed). */
-async function resultOf(model: JointModel, output: JointOutput, seed: number, sources?: Record<string, string>[], draws = 1): Promise<JointResult> {
-  const pictures = output.image ? tensorToImages(output.image, { range: 'signed' }) : [];
-  const images = pictures.map((image, index): GeneratedPicture => ({
-    image, index,
-    png: () => encodePng(image),
-    save: async (path) => writeFileAtomic(path, await encodePng(image)),
-  }));
-  const sampleRate = output.audio?.sampleRate ?? 16000;
-  const sounds = (output.audio?.clips ?? []).map((samples, index): GeneratedSound => ({
-    samples, sampleRate, index,
-    wav: () => encodeWav(samples, sampleRate),
-    save: async (path) => writeFileAtomic(path, encodeWav(samples, sampleRate)),
-  }));
+/** Turns a model's output into saved-on-demand objects (the tensors are read now; the output lives until `release`). */
+function resultOf(model: JointModel, output: JointOutput, seed: number, sources: Record<string, string>[], draws: number, failures: JointResult['failures']): JointResult {
   const texts = (output.text ?? []).map((text) => text.text);
-  // the output's tensors (for the sheet's spectrograms) live until the run is disposed
+  const images = (output.image ? tensorToImages(output.image, { range: 'signed' }) : []).map((image, index) => imageOutput(image, index, seed, texts[index]));
+  const sampleRate = output.audio?.sampleRate ?? 16000;
+  const sounds = (output.audio?.clips ?? []).map((samples, index) => audioOutput(samples, sampleRate, index, seed, texts[index]));
   return {
-    images, texts, sounds, seed,
-    save: async (folder) => writeJointOutput(folder, output, model.codec, { seed, ...(sources ? { sources } : {}), draws }),
+    images, texts, sounds, seed, sources, failures,
+    save: async (folder) => writeJointOutput(folder, output, model.codec, { seed, ...(sources.length > 0 ? { sources } : {}), draws }),
   };
 }
 
-export async function openJointRun(runDir: string): Promise<JointRun> {
-  const model = await loadJointRun(runDir);
+export function jointCalls(model: JointModel): RunCalls {
+  // outputs keep their tensors (for the sheet's spectrograms) until the run is disposed
   const pending = new Set<JointOutput>();
+  const names: Modality[] = [...model.names];
   return {
-    recipe: model.recipe,
-    modalities: model.names,
-    translate: async (inputs, options) => {
-      const prepared = await prepareJointInputs(model, { text: asList(inputs.text), image: asList(inputs.image), audio: asList(inputs.audio) });
+    modalities: { inputs: names, outputs: names },
+    translate: async (inputs: TranslateInputs, options: TranslateOptions & { skipUnreadable?: boolean }) => {
+      const text = inputs.text === undefined ? [] : typeof inputs.text === 'string' ? [inputs.text] : [...inputs.text];
+      const prepared = await prepareJointInputs(model, { text, image: filesOf('image', inputs.image), audio: filesOf('audio', inputs.audio) });
       try {
-        if (prepared.failures.length > 0) throw new Error(prepared.failures.map((failure) => `${failure.source}: ${failure.error}`).join('; '));
-        const output = model.translate(prepared.inputs, options);
+        if (prepared.failures.length > 0 && !options.skipUnreadable) throw new Error(prepared.failures.map((failure) => `${failure.source}: ${failure.error}`).join('; '));
+        if (Object.keys(prepared.inputs).length === 0) throw new Error(`no input could be read: ${prepared.failures.map((failure) => `${failure.source}: ${failure.error}`).join('; ')}`);
+        const { skipUnreadable: _skip, ...translate } = options;
+        const output = model.translate(prepared.inputs, translate);
         pending.add(output);
         const n = options.n ?? 1;
-        return resultOf(model, output, options.seed ?? 0, prepared.sources.flatMap((source) => Array.from({ length: n }, () => source)), n);
+        return resultOf(model, output, options.seed ?? 0, prepared.sources.flatMap((source) => Array.from({ length: n }, () => source)), n, prepared.failures);
       } finally {
         dispose(prepared.inputs);
       }
@@ -102,11 +65,30 @@ export async function openJointRun(runDir: string): Promise<JointRun> {
     sample: async (n, seed = 0) => {
       const output = model.sample(n, seed);
       pending.add(output);
-      return resultOf(model, output, seed);
+      return resultOf(model, output, seed, [], 1, []);
     },
+    describeSampling: () => model.samplingSource(),
     dispose: () => {
       for (const output of pending) disposeOutput(output);
+      pending.clear();
       model.dispose();
     },
   };
+}
+
+/** A joint run by itself (loadRun is the public door; this keeps the joint-only shape the joint tests read). */
+export interface JointRun {
+  readonly recipe: JointModel['recipe'];
+  readonly modalities: readonly ModalityName[];
+  translate(inputs: TranslateInputs, options: TranslateOptions): Promise<JointResult>;
+  sample(n: number, seed?: number): Promise<JointResult>;
+  dispose(): void;
+}
+
+export async function openJointRun(runDir: string): Promise<JointRun> {
+  const model = await loadJointRun(runDir);
+  const calls = jointCalls(model);
+  const { translate, sample } = calls;
+  if (!translate || !sample) throw new Error('joint calls lack translate or sample');
+  return { recipe: model.recipe, modalities: model.names, translate, sample, dispose: () => calls.dispose() };
 }
