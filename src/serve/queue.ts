@@ -43,6 +43,8 @@ export interface MemoryQueueOptions {
   history: number;
   /** Seconds a client should wait when the queue is full. */
   retryAfterSeconds: number;
+  /** Called for a finished job dropped from the history (e.g. to delete its output files). */
+  onForget?: (record: JobRecord) => void;
 }
 
 interface Entry {
@@ -168,6 +170,7 @@ export class MemoryJobQueue implements JobQueue {
       if (finished <= this.options.history) break;
       if (isFinished(entry.record.state)) {
         this.entries.delete(id);
+        this.options.onForget?.(entry.record);
         finished--;
       }
     }

@@ -1,8 +1,8 @@
 // The mmgen HTTP server: fastify with JSON schemas and an OpenAPI page, the job queue and its model workers,
 // the studio's static files. Loopback by default; a token (bearer auth + rate limit) is required elsewhere.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import bearerAuth from '@fastify/bearer-auth';
@@ -21,7 +21,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { runRoutes } from './routes/runs.js';
 import { shortcutRoutes } from './routes/shortcuts.js';
 import { systemRoutes } from './routes/system.js';
-import { UPLOAD_LIMITS } from './uploads.js';
+import { UPLOAD_LIFETIME_MS, UPLOAD_LIMITS, sweepUploads } from './uploads.js';
 import { WorkerPool } from './worker-pool.js';
 
 export interface ServeOptions {
@@ -42,6 +42,8 @@ export interface ServeOptions {
   rateLimit: number;
   /** An origin allowed by CORS; off when absent. */
   cors?: string | undefined;
+  /** Finished jobs kept in the history (their output files too); default 1000. */
+  history?: number;
   /** A queue to use instead of the in-process one (e.g. BullMQ). */
   queue?: JobQueue;
   logger?: boolean;
@@ -70,7 +72,10 @@ export async function startServer(options: ServeOptions): Promise<Server> {
   const folders = { runsDir: resolve(options.runsDir), outputsDir: resolve(options.outputsDir), dataDir: resolve(options.dataDir), configsDir: resolve(options.configsDir) };
   await mkdir(folders.runsDir, { recursive: true });
   await mkdir(folders.outputsDir, { recursive: true });
-  const queue = options.queue ?? new MemoryJobQueue({ capacity: options.queueSize, history: 1000, retryAfterSeconds: 5 });
+  // a job's output files live as long as the job stays in the history
+  const forget = (record: { id: string }): void => void rm(join(folders.outputsDir, 'jobs', record.id), { recursive: true, force: true });
+  const queue = options.queue ?? new MemoryJobQueue({ capacity: options.queueSize, history: options.history ?? 1000, retryAfterSeconds: 5, onForget: forget });
+  const sweeper = sweepUploads(join(folders.outputsDir, 'uploads'), UPLOAD_LIFETIME_MS);
   const pool = new WorkerPool(options.workers, options.jobTimeoutSeconds * 1000);
   const executor = new Executor({ queue, pool, outputsDir: folders.outputsDir, runsDir: folders.runsDir, trainSlots: options.trainSlots, timeoutMs: options.jobTimeoutSeconds * 1000 });
   const context: ServeContext = { folders, queue, executor, draining: false, startedAt: Date.now(), workerPids: () => pool.pids };
@@ -124,6 +129,7 @@ export async function startServer(options: ServeOptions): Promise<Server> {
         if (queue.get(id)?.state === 'running' && queue.get(id)?.spec.task === 'train') executor.cancel(id);
       }
       await executor.idle();
+      clearInterval(sweeper);
       await pool.close();
       await app.close();
     })();

@@ -1,7 +1,7 @@
 // Uploaded images and WAVs: size, emptiness and decodability checked before anything is saved; saved under
 // OUTPUTS/uploads/ with a fresh name (the client's file name is never used as a path).
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import type { MultipartValue } from '@fastify/multipart';
@@ -11,6 +11,30 @@ import { decodeWav } from '../modalities/audio/index.js';
 import { HttpError, badRequest } from './errors.js';
 
 export const UPLOAD_LIMITS = { bytes: 10 * 1024 * 1024, wavSeconds: 30, imageSide: 4096 } as const;
+
+/** Uploads are kept an hour for jobs to name them, then swept. */
+export const UPLOAD_LIFETIME_MS = 60 * 60 * 1000;
+
+/** Deletes uploads older than `lifetimeMs`, every tenth of it; returns the timer. */
+export function sweepUploads(folder: string, lifetimeMs: number): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    void (async () => {
+      const names = await readdir(folder).catch(() => [] as string[]);
+      for (const name of names) {
+        const path = join(folder, name);
+        const info = await stat(path).catch(() => undefined);
+        if (info && Date.now() - info.mtimeMs > lifetimeMs) await rm(path, { force: true });
+      }
+    })();
+  }, lifetimeMs / 10);
+  timer.unref();
+  return timer;
+}
+
+/** Deletes an upload a synchronous shortcut made for itself, once its job has finished. */
+export async function discardUpload(outputsDir: string, upload: Upload): Promise<void> {
+  await rm(join(outputsDir, upload.path), { force: true });
+}
 
 export type UploadKind = 'image' | 'audio';
 

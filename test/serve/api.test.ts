@@ -3,7 +3,7 @@
 // 4xx JSON naming the problem, the server alive after each; SIGTERM-style close checkpoints training.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { encodeWav } from '../../src/modalities/audio/index.js';
@@ -113,6 +113,8 @@ test('text→audio generate gives WAVs with spectrograms; caption and transcribe
   assert.equal(wav.subarray(0, 4).toString(), 'RIFF');
 
   const png = await readFile(join(fixture.dataDir, 'shapes', 'images', '00000.png'));
+  const uploads = join(fixture.root, 'outputs', 'uploads');
+  const kept = await readdir(uploads).catch(() => []);
   const caption = await upload('/v1/caption', png, 'shape.png', { run: 'captioner', beam: '2' });
   assert.equal(caption.status, 200, JSON.stringify(caption.body));
   const texts = caption.body.texts as string[];
@@ -123,6 +125,31 @@ test('text→audio generate gives WAVs with spectrograms; caption and transcribe
   const transcript = await upload('/v1/transcribe?run=transcriber', clip, 'tone.wav');
   assert.equal(transcript.status, 200, JSON.stringify(transcript.body));
   assert.equal((transcript.body.texts as string[]).length, 1);
+  assert.deepEqual(await readdir(uploads), kept, 'the shortcuts delete the uploads they made for themselves');
+});
+
+test('history is bounded: a job dropped from it takes its output files along; an eval job without a judge fails naming the fix', async () => {
+  const small = await startTestServer(fixture, { history: 2 });
+  try {
+    const ids: string[] = [];
+    for (let index = 0; index < 4; index++) {
+      const answer = await fetch(`${small.url}/v1/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run: 'gan', text: 'heart', n: 1 }) });
+      ids.push(((await answer.json()) as { job: string }).job);
+    }
+    const listed = (await (await fetch(`${small.url}/v1/jobs`)).json()) as { jobs: { id: string }[]; total: number };
+    assert.ok(listed.total <= 3, `history of ${listed.total}`);
+    assert.equal((await fetch(`${small.url}/v1/jobs/${ids[0]}`)).status, 404);
+    await assert.rejects(stat(join(fixture.root, 'outputs', 'jobs', ids[0]!)), /ENOENT/);
+    assert.ok((await stat(join(fixture.root, 'outputs', 'jobs', ids[3]!))).isDirectory());
+    const evaluation = await fetch(`${small.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run: 'gan', task: 'eval' }) });
+    assert.equal(evaluation.status, 202);
+    const id = ((await evaluation.json()) as { id: string }).id;
+    const events = await readEvents(`${small.url}/v1/jobs/${id}/events`);
+    assert.equal(events.at(-1)?.type, 'error');
+    assert.match(String(events.at(-1)?.data.message), /no judge at .*train one with `mmgen eval train-judge/);
+  } finally {
+    await small.close();
+  }
 });
 
 test('bad uploads and inputs are clear 4xx JSON naming the problem, and the server stays up', async () => {

@@ -5,7 +5,7 @@ import { type ServeContext, refuseWhenBusy, shortcutAnswer, submitJob, waitForJo
 import { badRequest } from '../errors.js';
 import { errorSchema, resultSchema } from '../schemas.js';
 import type { JobSpec } from '../types.js';
-import { receiveUpload } from '../uploads.js';
+import { discardUpload, receiveUpload } from '../uploads.js';
 
 const answer = { type: 'object', properties: { job: { type: 'string' }, ...resultSchema.properties } } as const;
 const errors = { 400: errorSchema, 404: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema, 429: errorSchema, 503: errorSchema } as const;
@@ -51,8 +51,11 @@ export function shortcutRoutes(app: FastifyInstance, context: ServeContext): voi
   }, async (request) => {
     refuseWhenBusy(context);
     const upload = await receiveUpload(request, context.folders.outputsDir, 'image');
-    const id = runOf(upload.fields, request.query);
-    return run({ run: id, task: 'caption', inputs: { images: [upload.path] }, params: { beam: integerField(upload.fields, 'beam') } });
+    try {
+      return await run({ run: runOf(upload.fields, request.query), task: 'caption', inputs: { images: [upload.path] }, params: { beam: integerField(upload.fields, 'beam') } });
+    } finally {
+      await discardUpload(context.folders.outputsDir, upload);
+    }
   });
 
   app.post('/v1/transcribe', {
@@ -60,8 +63,11 @@ export function shortcutRoutes(app: FastifyInstance, context: ServeContext): voi
   }, async (request) => {
     refuseWhenBusy(context);
     const upload = await receiveUpload(request, context.folders.outputsDir, 'audio');
-    const id = runOf(upload.fields, request.query);
-    return run({ run: id, task: 'transcribe', inputs: { clips: [upload.path] }, params: { beam: integerField(upload.fields, 'beam') } });
+    try {
+      return await run({ run: runOf(upload.fields, request.query), task: 'transcribe', inputs: { clips: [upload.path] }, params: { beam: integerField(upload.fields, 'beam') } });
+    } finally {
+      await discardUpload(context.folders.outputsDir, upload);
+    }
   });
 
   app.post<{ Body: { run: string; text?: string; image?: string; audio?: string; to?: ('text' | 'image' | 'audio')[]; n?: number; seed?: number } }>('/v1/translate', {
