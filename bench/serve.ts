@@ -17,6 +17,10 @@ import type { DataBenchmark } from './data.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLIENTS = 200;
+/** Clients in the steady run: few enough that nothing is refused, so it measures the API's own cost. */
+const STEADY_CLIENTS = 4;
+/** The server's queue bound: an accepted job waits for at most this many before it (latency ≈ queue / throughput). */
+const QUEUE_SIZE = 32;
 const PROMPT = 'big red heart';
 const PER_REQUEST = 4;
 
@@ -46,7 +50,7 @@ function familyRss(pid: number): { server: number; workers: number } {
 }
 
 async function startServe(runsDir: string, outputs: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/mmgen.js'), 'serve', '--runs', runsDir, '--outputs', outputs, '--port', '0', '--workers', '1'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, MMGEN_THREADS: '1' } });
+  const child = spawn(process.execPath, [join(ROOT, 'bin/mmgen.js'), 'serve', '--runs', runsDir, '--outputs', outputs, '--port', '0', '--workers', '1', '--queue-size', String(QUEUE_SIZE)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, MMGEN_THREADS: '1' } });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -71,8 +75,10 @@ interface LoadResult {
   jobP99: number;
 }
 
-async function load(url: string, path: string, seconds: number, body: Buffer | string, contentType: string, task: string): Promise<LoadResult> {
-  const result = await autocannon({ url: `${url}${path}`, method: 'POST', connections: CLIENTS, duration: seconds, timeout: 30, body, headers: { 'content-type': contentType } });
+async function load(url: string, path: string, seconds: number, body: Buffer | string, contentType: string, task: string, clients = CLIENTS, rss?: () => void): Promise<LoadResult> {
+  const sampler = rss ? setInterval(rss, (seconds * 1000) / 6) : undefined;
+  const result = await autocannon({ url: `${url}${path}`, method: 'POST', connections: clients, duration: seconds, timeout: 30, body, headers: { 'content-type': contentType } });
+  if (sampler) clearInterval(sampler);
   const codes = (result as unknown as { statusCodeStats: Record<string, { count: number }> }).statusCodeStats;
   const count = (code: string): number => codes[code]?.count ?? 0;
   const total = Object.values(codes).reduce((sum, entry) => sum + entry.count, 0);
@@ -147,12 +153,19 @@ export async function runServeBenchmarks(options: { quick: boolean; seconds?: nu
       await fetch(`${url}/v1/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run: 'gan', text: PROMPT, n: PER_REQUEST }) });
       const upload = multipart('file', 'captioner', png);
       await fetch(`${url}/v1/caption`, { method: 'POST', headers: { 'content-type': upload.type }, body: new Uint8Array(upload.body) });
+      const generateBody = JSON.stringify({ run: 'gan', text: PROMPT, n: PER_REQUEST, seed: 1 });
+      const steadySeconds = Math.min(seconds, 10);
+      say(`serve: ${STEADY_CLIENTS} clients on POST /v1/generate and /v1/caption for ${steadySeconds} s each`);
+      const steadyGenerate = await load(url, '/v1/generate', steadySeconds, generateBody, 'application/json', 'generate', STEADY_CLIENTS);
+      const steadyCaption = await load(url, '/v1/caption', steadySeconds, upload.body, upload.type, 'caption', STEADY_CLIENTS);
       const rssStart = familyRss(child.pid!);
+      const samples: number[] = [];
+      const sample = (): void => void samples.push(familyRss(child.pid!).server);
       say(`serve: ${CLIENTS} clients on POST /v1/generate for ${seconds} s`);
-      const generate = await load(url, '/v1/generate', seconds, JSON.stringify({ run: 'gan', text: PROMPT, n: PER_REQUEST, seed: 1 }), 'application/json', 'generate');
+      const generate = await load(url, '/v1/generate', seconds, generateBody, 'application/json', 'generate', CLIENTS, sample);
       const rssMiddle = familyRss(child.pid!);
       say(`serve: ${CLIENTS} clients on POST /v1/caption for ${seconds} s`);
-      const caption = await load(url, '/v1/caption', seconds, upload.body, upload.type, 'caption');
+      const caption = await load(url, '/v1/caption', seconds, upload.body, upload.type, 'caption', CLIENTS, sample);
       const rssEnd = familyRss(child.pid!);
       const mb = (bytes: number): number => bytes / 1024 / 1024;
       for (const [name, result, perRequest, reference] of [['generate', generate, PER_REQUEST, generateRate], ['caption', caption, 1, captionRate]] as const) {
@@ -171,7 +184,17 @@ export async function runServeBenchmarks(options: { quick: boolean; seconds?: nu
           { name: `serve ${name}: API / in-process`, value: apiRate / reference, unit: 'ratio' },
         );
       }
+      for (const [name, result, perRequest, reference] of [['generate', steadyGenerate, PER_REQUEST, generateRate], ['caption', steadyCaption, 1, captionRate]] as const) {
+        const apiRate = (result.accepted * perRequest) / steadySeconds;
+        results.push(
+          { name: `serve ${name}, ${STEADY_CLIENTS} clients: images/s through the API`, value: apiRate, unit: 'images/s' },
+          { name: `serve ${name}, ${STEADY_CLIENTS} clients: API / in-process`, value: apiRate / reference, unit: 'ratio' },
+          { name: `serve ${name}, ${STEADY_CLIENTS} clients: latency p99`, value: result.p99, unit: 'ms' },
+          { name: `serve ${name}, ${STEADY_CLIENTS} clients: refused or failed`, value: result.tooMany + result.otherErrors, unit: 'count' },
+        );
+      }
       results.push(
+        { name: `serve: server RSS samples under load (every ${(seconds / 6).toFixed(0)} s)`, value: NaN, unit: samples.map((bytes) => mb(bytes).toFixed(0)).join(' ') + ' MB' },
         { name: 'serve: server RSS at start', value: mb(rssStart.server), unit: 'MB' },
         { name: 'serve: server RSS after generate', value: mb(rssMiddle.server), unit: 'MB' },
         { name: 'serve: server RSS at end', value: mb(rssEnd.server), unit: 'MB' },

@@ -10,6 +10,9 @@ import { writeFileAtomic } from '../data/files.js';
 import { decodeWav } from '../modalities/audio/index.js';
 import { HttpError, badRequest } from './errors.js';
 
+// the server only reads an upload's header to check it; libvips' cache of decoded images would only hold memory
+sharp.cache(false);
+
 export const UPLOAD_LIMITS = { bytes: 10 * 1024 * 1024, wavSeconds: 30, imageSide: 4096 } as const;
 
 /** Uploads are kept an hour for jobs to name them, then swept. */

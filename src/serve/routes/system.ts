@@ -9,6 +9,7 @@ export function systemRoutes(app: FastifyInstance, context: ServeContext): void 
 
   app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
     const counts = context.queue.counts();
+    const memory = process.memoryUsage();
     const lines = [
       '# HELP mmgen_queue_depth Jobs waiting to start.',
       '# TYPE mmgen_queue_depth gauge',
@@ -21,7 +22,10 @@ export function systemRoutes(app: FastifyInstance, context: ServeContext): void 
       `mmgen_workers ${context.workerPids().length}`,
       '# HELP process_resident_memory_bytes Resident memory of the server process.',
       '# TYPE process_resident_memory_bytes gauge',
-      `process_resident_memory_bytes ${process.memoryUsage().rss}`,
+      `process_resident_memory_bytes ${memory.rss}`,
+      '# HELP nodejs_heap_used_bytes V8 heap in use by the server process.',
+      '# TYPE nodejs_heap_used_bytes gauge',
+      `nodejs_heap_used_bytes ${memory.heapUsed}`,
     ];
     return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
   });
