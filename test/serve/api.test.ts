@@ -128,7 +128,7 @@ test('text→audio generate gives WAVs with spectrograms; caption and transcribe
   assert.deepEqual(await readdir(uploads), kept, 'the shortcuts delete the uploads they made for themselves');
 });
 
-test('history is bounded: a job dropped from it takes its output files along; an eval job without a judge fails naming the fix', async () => {
+test('history is bounded: a job dropped from it takes its output files along; a job past its time limit is stopped', async () => {
   const small = await startTestServer(fixture, { history: 2 });
   try {
     const ids: string[] = [];
@@ -141,15 +141,30 @@ test('history is bounded: a job dropped from it takes its output files along; an
     assert.equal((await fetch(`${small.url}/v1/jobs/${ids[0]}`)).status, 404);
     await assert.rejects(stat(join(fixture.root, 'outputs', 'jobs', ids[0]!)), /ENOENT/);
     assert.ok((await stat(join(fixture.root, 'outputs', 'jobs', ids[3]!))).isDirectory());
-    const evaluation = await fetch(`${small.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run: 'gan', task: 'eval' }) });
-    assert.equal(evaluation.status, 202);
-    const id = ((await evaluation.json()) as { id: string }).id;
-    const events = await readEvents(`${small.url}/v1/jobs/${id}/events`);
-    assert.equal(events.at(-1)?.type, 'error');
-    assert.match(String(events.at(-1)?.data.message), /no judge at .*train one with `mmgen eval train-judge/);
   } finally {
     await small.close();
   }
+  const hurried = await startTestServer(fixture, { jobTimeoutSeconds: 1 });
+  try {
+    const evaluation = await fetch(`${hurried.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run: 'gan', task: 'eval' }) });
+    assert.equal(evaluation.status, 202);
+    const id = ((await evaluation.json()) as { id: string }).id;
+    const events = await readEvents(`${hurried.url}/v1/jobs/${id}/events`);
+    assert.equal(events.at(-1)?.type, 'error');
+    // the eval process alone takes more than a second to start, so the one-second limit stops it
+    assert.match(String(events.at(-1)?.data.message), /ran past its time limit of 1 s and was stopped/);
+    assert.equal((await fetch(`${hurried.url}/health`)).status, 200);
+  } finally {
+    await hurried.close();
+  }
+});
+
+test('an eval job on a run whose dataset has no judge fails naming the fix', async () => {
+  const submitted = await post('/v1/jobs', { run: 'gan', task: 'eval' });
+  assert.equal(submitted.status, 202);
+  const events = await readEvents(url(`/v1/jobs/${submitted.body.id as string}/events`));
+  assert.equal(events.at(-1)?.type, 'error');
+  assert.match(String(events.at(-1)?.data.message), /no judge at .*train one with `mmgen eval train-judge/);
 });
 
 test('bad uploads and inputs are clear 4xx JSON naming the problem, and the server stays up', async () => {
@@ -289,6 +304,7 @@ test('with a token: the API needs it (401 JSON without or wrong), health stays o
     assert.equal(right.status, 200);
     assert.ok(right.headers.get('x-ratelimit-limit'), 'rate limited when a token is set');
     assert.equal((await fetch(`${guarded.url}/health`)).status, 200);
+    assert.equal(right.headers.get('access-control-allow-origin'), null, 'CORS is off unless asked for');
   } finally {
     await guarded.close();
   }
