@@ -128,7 +128,7 @@ export class Executor {
     try {
       const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
       if (cancelled) throw new JobCancelledError('cancelled');
-      if (timedOut) throw new Error(`the job ran past its time limit of ${Math.round(this.options.timeoutMs / 1000)} s and was stopped`);
+      if (timedOut) throw new Error(`the job ran past its time limit of ${this.options.timeoutMs / 1000} s and was stopped`);
       if (code !== 0) throw new Error(`eval failed: ${errors.trim().split('\n').at(-1) ?? `exit ${code}`}`);
       const report = JSON.parse(await readFile(join(runDir, 'eval.json'), 'utf8')) as { metrics?: unknown };
       const metrics: Record<string, number> = {};

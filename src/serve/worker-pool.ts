@@ -42,7 +42,7 @@ export class WorkerPool {
     const worker = free.find((candidate) => candidate.runs.has(job.runDir)) ?? free[0];
     if (!worker) return Promise.reject(new Error('no idle worker'));
     return new Promise<WorkerOutput>((resolve, reject) => {
-      const timer = setTimeout(() => this.abandon(job.id, new Error(`the job ran past its time limit of ${Math.round(this.timeoutMs / 1000)} s and was stopped`)), this.timeoutMs);
+      const timer = setTimeout(() => this.abandon(job.id, new Error(`the job ran past its time limit of ${this.timeoutMs / 1000} s and was stopped`)), this.timeoutMs);
       worker.pending = { job, resolve, reject, timer };
       worker.runs.add(job.runDir);
       worker.process.send({ type: 'job', job });

@@ -144,15 +144,15 @@ test('history is bounded: a job dropped from it takes its output files along; a 
   } finally {
     await small.close();
   }
-  const hurried = await startTestServer(fixture, { jobTimeoutSeconds: 1 });
+  const hurried = await startTestServer(fixture, { jobTimeoutSeconds: 0.05 });
   try {
     const evaluation = await fetch(`${hurried.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run: 'gan', task: 'eval' }) });
     assert.equal(evaluation.status, 202);
     const id = ((await evaluation.json()) as { id: string }).id;
     const events = await readEvents(`${hurried.url}/v1/jobs/${id}/events`);
     assert.equal(events.at(-1)?.type, 'error');
-    // the eval process alone takes more than a second to start, so the one-second limit stops it
-    assert.match(String(events.at(-1)?.data.message), /ran past its time limit of 1 s and was stopped/);
+    // starting the eval process (node, the TypeScript loader, the CLI) takes longer than 50 ms
+    assert.match(String(events.at(-1)?.data.message), /ran past its time limit of 0\.05 s and was stopped/);
     assert.equal((await fetch(`${hurried.url}/health`)).status, 200);
   } finally {
     await hurried.close();
