@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobQueue } from './queue.js';
 import { startTraining, type TrainingHandle } from './trainer.js';
-import type { JobRecord, JobResult, ResultFile } from './types.js';
+import type { JobRecord, JobResult, JobSpec, ResultFile } from './types.js';
 import { JobCancelledError, WorkerPool } from './worker-pool.js';
 import type { Prepared, TrainOrder, WorkerJob, WorkerOutput } from './worker-protocol.js';
 
@@ -18,6 +18,9 @@ export interface ExecutorOptions {
   trainSlots: number;
   timeoutMs: number;
 }
+
+/** Most caption or transcribe jobs answered by one forward pass. */
+const READ_BATCH = 16;
 
 const CLI = fileURLToPath(new URL('../../bin/mmgen.js', import.meta.url));
 
@@ -42,7 +45,14 @@ export class Executor {
       const trainRoom = this.options.trainSlots - this.trainings.size - this.evals.size;
       const taken = queue.next((spec) => (spec.task === 'train' || spec.task === 'eval' ? trainRoom > 0 : inferenceRoom > 0));
       if (!taken) return;
-      const task = this.run(taken.record, taken.prepared).finally(() => {
+      const { spec } = taken.record;
+      // captions and transcripts waiting for the same run go to the worker together: one forward pass
+      const companions: { record: JobRecord; prepared: Prepared }[] = [];
+      if (spec.task === 'caption' || spec.task === 'transcribe') {
+        const same = (other: JobSpec): boolean => other.task === spec.task && other.run === spec.run && other.params.beam === spec.params.beam;
+        for (let more = queue.next(same); more; more = companions.length + 1 < READ_BATCH ? queue.next(same) : undefined) companions.push(more);
+      }
+      const task = (companions.length > 0 ? this.runReaders([taken, ...companions]) : this.run(taken.record, taken.prepared)).finally(() => {
         this.running.delete(task);
         this.pump();
       });
@@ -52,6 +62,11 @@ export class Executor {
 
   /** Cancels a running job; returns whether one was running here. */
   cancel(id: string): boolean {
+    // a member of a batch of reads ends alone; the others' answers still come
+    if (this.batched.has(id)) {
+      this.options.queue.finish(id, 'cancelled', { checkpointed: false });
+      return true;
+    }
     const training = this.trainings.get(id);
     if (training) {
       training.stop();
@@ -70,6 +85,38 @@ export class Executor {
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
+  private readonly batched = new Set<string>();
+
+  /** Several caption (or transcribe) jobs of one run as one worker job; each ends with its own texts or error. */
+  private async runReaders(jobs: { record: JobRecord; prepared: Prepared }[]): Promise<void> {
+    const { queue } = this.options;
+    const inputs = jobs.map(({ prepared }) => (prepared.kind === 'inference' ? [...(prepared.job.images ?? []), ...(prepared.job.clips ?? [])] : []));
+    const first = jobs[0]!;
+    if (first.prepared.kind !== 'inference') return;
+    const all = inputs.flat();
+    const job = { ...first.prepared.job, images: first.prepared.job.task === 'caption' ? all : undefined, clips: first.prepared.job.task === 'transcribe' ? all : undefined };
+    for (const { record } of jobs) this.batched.add(record.id);
+    try {
+      const output = await this.options.pool.run({ ...job, id: first.record.id, outDir: join(this.options.outputsDir, 'jobs', first.record.id) });
+      let offset = 0;
+      jobs.forEach(({ record }, index) => {
+        const count = inputs[index]!.length;
+        const errors = (output.errors ?? []).slice(offset, offset + count).filter((error) => error !== '');
+        const texts = (output.texts ?? []).slice(offset, offset + count);
+        offset += count;
+        if (errors.length > 0) queue.finish(record.id, 'failed', { error: errors[0] });
+        else queue.finish(record.id, 'done', { result: { files: [], texts } });
+      });
+    } catch (error) {
+      for (const { record } of jobs) {
+        if (error instanceof JobCancelledError) queue.finish(record.id, 'cancelled', { checkpointed: false });
+        else queue.finish(record.id, 'failed', { error: error instanceof Error ? error.message : String(error) });
+      }
+    } finally {
+      for (const { record } of jobs) this.batched.delete(record.id);
+    }
+  }
+
   private async run(record: JobRecord, prepared: Prepared): Promise<void> {
     const { queue } = this.options;
     try {
@@ -85,6 +132,8 @@ export class Executor {
   private async runInference(record: JobRecord, job: Omit<WorkerJob, 'id' | 'outDir'>): Promise<void> {
     const outDir = join(this.options.outputsDir, 'jobs', record.id);
     const output: WorkerOutput = await this.options.pool.run({ ...job, id: record.id, outDir });
+    const failed = output.errors?.find((error) => error !== '');
+    if (failed) throw new Error(failed);
     const files: ResultFile[] = output.files.map((file) => ({ kind: file.kind, index: file.index, url: `/v1/files/outputs/jobs/${record.id}/${file.file}` }));
     const result: JobResult = output.texts ? { files, texts: output.texts } : { files };
     this.options.queue.finish(record.id, 'done', { result });

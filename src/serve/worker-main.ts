@@ -55,11 +55,9 @@ async function saveOutputs(outDir: string, images: readonly ImageOutput[], sound
 
 const jointOutput = (outDir: string, result: JointResult): Promise<WorkerOutput> => saveOutputs(outDir, result.images, result.sounds, result.texts);
 
-/** Captions or transcripts; an input that could not be read fails the job with its reason. */
+/** Captions or transcripts, with the reason an input could not be read beside each (the server fails only that job). */
 function textsOf(outputs: TextOutput[]): WorkerOutput {
-  const failed = outputs.find((output) => output.error !== undefined);
-  if (failed) throw new Error(failed.error);
-  return { files: [], texts: outputs.map((output) => output.text) };
+  return { files: [], texts: outputs.map((output) => output.text), errors: outputs.map((output) => output.error ?? '') };
 }
 
 async function runJob(job: WorkerJob): Promise<WorkerOutput> {

@@ -30,6 +30,8 @@ export interface SavedFile {
 export interface WorkerOutput {
   files: SavedFile[];
   texts?: string[];
+  /** caption/transcribe: why an input could not be read ('' where it was), one per input. */
+  errors?: string[];
 }
 
 export type ToWorker = { type: 'job'; job: WorkerJob };

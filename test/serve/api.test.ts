@@ -121,11 +121,31 @@ test('text→audio generate gives WAVs with spectrograms; caption and transcribe
   assert.equal(texts.length, 1);
   assert.equal(typeof texts[0], 'string');
 
+  // jobs waiting for the same captioner are answered together; each gets what it would get alone
+  const paths: string[] = [];
+  for (const name of ['00000.png', '00001.png', '00002.png']) {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(await readFile(join(fixture.dataDir, 'shapes', 'images', name)))]), name);
+    paths.push(((await (await fetch(url('/v1/uploads'), { method: 'POST', body: form })).json()) as { path: string }).path);
+  }
+  const alone: string[] = [];
+  for (const path of paths) {
+    const id = (await post('/v1/jobs', { run: 'captioner', task: 'caption', inputs: { images: [path] } })).body.id as string;
+    alone.push(...((await settled(id)).result as { texts: string[] }).texts);
+  }
+  // the first starts at once, the other two wait in the queue (of 2) and go to the worker as one
+  const burst = await Promise.all(paths.map((path) => post('/v1/jobs', { run: 'captioner', task: 'caption', inputs: { images: [path] } })));
+  assert.deepEqual(burst.map((answer) => answer.status), [202, 202, 202]);
+  const together: string[] = [];
+  for (const answer of burst) together.push(...((await settled(answer.body.id as string)).result as { texts: string[] }).texts);
+  assert.deepEqual(together, alone);
+
   const clip = await readFile(join(fixture.dataDir, 'tones', 'audio', '0000.wav'));
   const transcript = await upload('/v1/transcribe?run=transcriber', clip, 'tone.wav');
   assert.equal(transcript.status, 200, JSON.stringify(transcript.body));
   assert.equal((transcript.body.texts as string[]).length, 1);
-  assert.deepEqual(await readdir(uploads), kept, 'the shortcuts delete the uploads they made for themselves');
+  const explicit = paths.map((path) => path.slice('uploads/'.length));
+  assert.deepEqual((await readdir(uploads)).sort(), [...kept, ...explicit].sort(), 'the shortcuts delete the uploads they made for themselves; /v1/uploads keeps its own');
 });
 
 test('history is bounded: a job dropped from it takes its output files along; a job past its time limit is stopped', async () => {
