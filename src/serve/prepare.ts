@@ -1,7 +1,7 @@
 // Checks a job request against the run and the served folders and turns it into what the executor runs.
 // Every refusal is a 4xx naming the input and the fix; nothing is read outside the served folders.
 import { access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { applyOverrides, readConfigFile } from '../train/config.js';
 import { describeRun } from './catalog.js';
 import { HttpError, badRequest } from './errors.js';
@@ -128,6 +128,12 @@ async function prepareTraining(spec: JobSpec, folders: Folders): Promise<Prepare
     resolveConfig(raw, 'inputs.config');
   } catch (error) {
     throw badRequest('bad_config', error instanceof Error ? error.message : String(error));
+  }
+  // training reads only datasets of the data folder
+  const dataset = resolve(String(raw.dataset));
+  const inside = relative(resolve(folders.dataDir), dataset);
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+    throw badRequest('dataset_outside', `the config's dataset ${JSON.stringify(raw.dataset)} is not in the server's data folder; name one with inputs.dataset (GET /v1/datasets lists them)`);
   }
   return { kind: 'train', order: { config: raw, runDir, resume: false }, runId };
 }

@@ -284,6 +284,8 @@ test('a training job from a config name and dataset name finishes into a new run
     [{ config: 'tiny.json', dataset: 'nope' }, 404, 'unknown_dataset'],
     [{ config: 'tiny.json', dataset: '../shapes' }, 400, 'bad_name'],
     [{ config: { recipe: 'text2image-gan', dataset: 'x', training: { steps: -1 } } }, 400, 'bad_config'],
+    [{ config: tinyGanConfig('/etc', 6) }, 400, 'dataset_outside'],
+    [{ config: tinyGanConfig(join(fixture.dataDir, '..', 'runs'), 6) }, 400, 'dataset_outside'],
   ];
   for (const [inputs, status, code] of refusals) {
     const answer = await post('/v1/jobs', { task: 'train', inputs, params: { name: 'other' } });
