@@ -20,7 +20,7 @@ let page: Page;
 const pageErrors: string[] = [];
 
 before(async () => {
-  fixture = await trainServeRuns({ audio: true });
+  fixture = await trainServeRuns({ audio: true, joint: true });
   await writeFile(join(fixture.configsDir, 'tiny-gan.json'), JSON.stringify(tinyGanConfig('chosen-in-the-page', 100000, 20)));
   await mkdir(SHOTS, { recursive: true });
   server = spawn(process.execPath, ['bin/mmgen.js', 'serve', '--runs', fixture.runsDir, '--outputs', join(fixture.root, 'outputs'), '--data', fixture.dataDir, '--configs', fixture.configsDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -115,6 +115,19 @@ test('caption and transcribe: a dropped image gets a caption, a dropped WAV a tr
   const error = page.locator('#understand .error');
   await error.waitFor({ state: 'visible' });
   assert.match(await error.innerText(), /notes\.png" is not a readable image/);
+});
+
+test('translate: text into a joint run gives pictures and playable sounds', async () => {
+  await page.goto(`${base}/#translate`);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.selectOption('#translate-form select[name=run]', 'joint');
+  await page.fill('#translate-form input[name=text]', 'heart');
+  await page.uncheck('#translate-form input[value=text]');
+  await page.fill('#translate-form input[name=n]', '2');
+  await page.click('#translate-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelectorAll('#translate-results audio').length === 2 && [...document.querySelectorAll('#translate-results img')].filter((img) => (img as HTMLImageElement).naturalWidth > 0).length === 2);
+  assert.equal(await page.locator('#translate .error').isVisible(), false);
+  await page.screenshot({ path: `${SHOTS}/translate.png`, fullPage: true });
 });
 
 test('train: start a tiny training, the loss chart gains points and a sample grid appears, cancel writes a checkpoint', async () => {
