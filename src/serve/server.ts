@@ -1,5 +1,6 @@
 // The mmgen HTTP server: fastify with JSON schemas and an OpenAPI page, the job queue and its model workers,
 // the studio's static files. Loopback by default; a token (bearer auth + rate limit) is required elsewhere.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -61,6 +62,12 @@ const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
 /** uPlot's files, wherever npm put the package. */
 const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve('uplot'));
 
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
@@ -102,9 +109,16 @@ export async function startServer(options: ServeOptions): Promise<Server> {
   if (options.token) {
     await app.register(rateLimit, { max: options.rateLimit, timeWindow: '1 minute' });
     await app.register(bearerAuth, { keys: [options.token], addHook: false });
+    const token = options.token;
     app.addHook('onRequest', (request, reply, done) => {
       const path = request.url.split('?')[0] ?? '';
       if (!path.startsWith('/v1/') && path !== '/metrics') return done();
+      // <img> and <audio> cannot send a header: files may carry the token as ?access_token= (RFC 6750 §2.3)
+      const query = (request.query ?? {}) as Record<string, unknown>;
+      if (request.method === 'GET' && path.startsWith('/v1/files/') && request.headers.authorization === undefined && typeof query.access_token === 'string') {
+        if (sameSecret(query.access_token, token)) return done();
+        return done(new HttpError(401, 'unauthorized', 'access_token does not match the token the server was started with (--token)'));
+      }
       app.verifyBearerAuth!(request, reply, done);
     });
   }

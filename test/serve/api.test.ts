@@ -326,6 +326,12 @@ test('with a token: the API needs it (401 JSON without or wrong), health stays o
     assert.equal(right.status, 200);
     assert.ok(right.headers.get('x-ratelimit-limit'), 'rate limited when a token is set');
     assert.equal((await fetch(`${guarded.url}/health`)).status, 200);
+    // files for <img> and <audio>, which cannot send a header, take the token in the query
+    assert.equal((await fetch(`${guarded.url}/v1/files/runs/gan/samples/latest.png?access_token=s3cret`)).status, 200);
+    const badFileToken = await fetch(`${guarded.url}/v1/files/runs/gan/samples/latest.png?access_token=nope`);
+    assert.equal(badFileToken.status, 401);
+    assert.match(JSON.stringify(await badFileToken.json()), /access_token does not match/);
+    assert.equal((await fetch(`${guarded.url}/v1/runs?access_token=s3cret`)).status, 401, 'only files take the token in the query');
     assert.equal(right.headers.get('access-control-allow-origin'), null, 'CORS is off unless asked for');
   } finally {
     await guarded.close();

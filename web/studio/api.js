@@ -2,9 +2,15 @@
 // Events read through fetch (so the token travels in a header) with resume after the last event id.
 const tokenInput = () => document.getElementById('token');
 
+const token = () => tokenInput()?.value || localStorage.getItem('mmgen-token') || '';
+
 export function headers(extra = {}) {
-  const token = tokenInput()?.value || localStorage.getItem('mmgen-token') || '';
-  return token ? { ...extra, authorization: `Bearer ${token}` } : extra;
+  return token() ? { ...extra, authorization: `Bearer ${token()}` } : extra;
+}
+
+/** A file URL for <img>/<audio>, which cannot send a header: the token rides as ?access_token= when set. */
+export function fileUrl(url) {
+  return token() ? `${url}${url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token())}` : url;
 }
 
 export class ApiError extends Error {}

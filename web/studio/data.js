@@ -1,5 +1,5 @@
 // Data: a dataset's counts per split and attribute, and its contact sheet.
-import { get } from './api.js';
+import { fileUrl, get } from './api.js';
 import { el, fillSelect, guarded } from './ui.js';
 
 const section = document.getElementById('data');
@@ -23,7 +23,7 @@ async function show(page) {
   counts.replaceChildren(
     el('p', { text: dataset.info.description || dataset.info.name }),
     el('div', { class: 'table-wrap' }, el('table', {}, el('thead', {}, el('tr', {}, ...['', 'train', 'val', 'test', 'total'].map((text) => el('th', { text })))), el('tbody', {}, ...rows))));
-  sheet.src = dataset.sheet;
+  sheet.src = fileUrl(dataset.sheet);
   sheet.hidden = false;
   page.status(`${name}: ${splits.total} samples`);
 }

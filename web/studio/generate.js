@@ -1,5 +1,5 @@
 // Generate: run, prompt, n, seed → images or clips; a gallery of earlier outputs that re-run on a click.
-import { get, send } from './api.js';
+import { fileUrl, get, send } from './api.js';
 import { el, fillSelect, guarded, renderResult } from './ui.js';
 
 const section = document.getElementById('generate');
@@ -39,7 +39,7 @@ export async function refreshGallery() {
         form.elements.seed.value = seed ?? 0;
         form.requestSubmit();
       },
-    }, ...(first ? [el('img', { src: first.url, alt: '' })] : []), el('span', { text: label })));
+    }, ...(first ? [el('img', { src: fileUrl(first.url), alt: '' })] : []), el('span', { text: label })));
   }));
 }
 

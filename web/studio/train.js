@@ -1,6 +1,6 @@
 // Train: dataset + config → a training job; loss curves (uPlot) and the sample grid follow its events; cancel.
 import uPlot from '/vendor/uplot/uPlot.esm.js';
-import { followJob, send } from './api.js';
+import { fileUrl, followJob, send } from './api.js';
 import { el, feedback, fillSelect, guarded } from './ui.js';
 
 const section = document.getElementById('train');
@@ -82,7 +82,7 @@ async function start(page) {
       page.status(`step ${event.step} / ${event.total}`);
     }
     if (event.type === 'sample' && event.files[0]) {
-      sample.querySelector('img').src = `${event.files[0].url}?step=${event.step}`;
+      sample.querySelector('img').src = fileUrl(`${event.files[0].url}?step=${event.step}`);
       sample.querySelector('figcaption').textContent = `samples at step ${event.step}`;
       sample.hidden = false;
     }

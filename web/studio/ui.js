@@ -1,4 +1,6 @@
 // Small page helpers: errors and status shown in the page, select options, element building.
+import { fileUrl } from './api.js';
+
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
@@ -55,13 +57,13 @@ export function renderResult(container, result, caption = '') {
   const files = result.files || [];
   const items = [];
   for (const file of files.filter((f) => f.kind === 'image' || f.kind === 'grid')) {
-    items.push(el('figure', {}, el('img', { src: file.url, alt: `${caption} image ${file.index ?? ''}`.trim() })));
+    items.push(el('figure', {}, el('img', { src: fileUrl(file.url), alt: `${caption} image ${file.index ?? ''}`.trim() })));
   }
   for (const file of files.filter((f) => f.kind === 'audio')) {
     const spectrogram = files.find((f) => f.kind === 'spectrogram' && f.index === file.index);
     items.push(el('figure', {},
-      ...(spectrogram ? [el('img', { src: spectrogram.url, alt: `spectrogram of clip ${file.index}` })] : []),
-      el('audio', { controls: '', preload: 'none', src: file.url, 'aria-label': `clip ${file.index}` })));
+      ...(spectrogram ? [el('img', { src: fileUrl(spectrogram.url), alt: `spectrogram of clip ${file.index}` })] : []),
+      el('audio', { controls: '', preload: 'none', src: fileUrl(file.url), 'aria-label': `clip ${file.index}` })));
   }
   for (const text of result.texts || []) items.push(el('p', { class: 'text-output', text }));
   container.replaceChildren(...items);
