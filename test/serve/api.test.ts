@@ -179,6 +179,30 @@ test('history is bounded: a job dropped from it takes its output files along; a 
   }
 });
 
+test('cancelling a running inference job ends its worker alone; the job waiting behind it runs on a fresh worker', async () => {
+  const cold = await startTestServer(fixture, { workers: 1 });
+  try {
+    const submit = async (text: string): Promise<string> => {
+      const answer = await fetch(`${cold.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run: 'gan', task: 'generate', inputs: { text }, params: { n: 2 } }) });
+      return ((await answer.json()) as { id: string }).id;
+    };
+    // the worker is still loading libtorch and the run when the cancel arrives
+    const running = await submit('heart');
+    const waiting = await submit('square');
+    assert.equal(cold.context.queue.get(running)?.state, 'running');
+    assert.equal(cold.context.queue.get(waiting)?.state, 'queued');
+    const workerBefore = cold.context.workerPids()[0];
+    assert.equal((await fetch(`${cold.url}/v1/jobs/${running}`, { method: 'DELETE' })).status, 202);
+    const runningEvents = await readEvents(`${cold.url}/v1/jobs/${running}/events`);
+    assert.equal(runningEvents.at(-1)?.type, 'cancelled');
+    const waitingEvents = await readEvents(`${cold.url}/v1/jobs/${waiting}/events`);
+    assert.equal(waitingEvents.at(-1)?.type, 'done', JSON.stringify(waitingEvents.at(-1)));
+    assert.notEqual(cold.context.workerPids()[0], workerBefore, 'a fresh worker took the cancelled one\'s place');
+  } finally {
+    await cold.close();
+  }
+});
+
 test('an eval job on a run whose dataset has no judge fails naming the fix', async () => {
   const submitted = await post('/v1/jobs', { run: 'gan', task: 'eval' });
   assert.equal(submitted.status, 202);
