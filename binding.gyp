@@ -13,6 +13,7 @@
         "native/src/nn.cc",
         "native/src/autograd.cc",
         "native/src/linalg.cc",
+        "native/src/distributed.cc",
         "native/src/addon.cc"
       ],
       "include_dirs": [
@@ -25,10 +26,10 @@
       "conditions": [
         ["libtorch==''", {
           "include_dirs": ["/usr/include", "/usr/include/torch/csrc/api/include"],
-          "libraries": ["-ltorch", "-ltorch_cpu", "-lc10"]
+          "libraries": ["-ltorch", "-ltorch_cpu", "-lc10", "-lgloo"]
         }, {
           "include_dirs": ["<(libtorch)/include", "<(libtorch)/include/torch/csrc/api/include"],
-          "libraries": ["-L<(libtorch)/lib", "-Wl,-rpath,<(libtorch)/lib", "-ltorch", "-ltorch_cpu", "-lc10"]
+          "libraries": ["-L<(libtorch)/lib", "-Wl,-rpath,<(libtorch)/lib", "-ltorch", "-ltorch_cpu", "-lc10", "-lgloo"]
         }]
       ]
     }

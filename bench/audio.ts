@@ -4,7 +4,7 @@
 // Run alone with `node --import tsx bench/audio.ts [--quick]`; bench/run.ts calls runAudioBenchmarks.
 import { fileURLToPath } from 'node:url';
 import { Tokenizer } from '../src/modalities/text/index.js';
-import { Text2AudioGan, text2audioGanConfig } from '../src/models/text2audio-gan.js';
+import { TextToAudioGan, textToAudioGanConfig } from '../src/models/text-to-audio-gan.js';
 import { readConfigFile } from '../src/train/config.js';
 import { manualSeed, noGrad } from '../src/tensor/index.js';
 import { DIGIT_WORDS } from '../src/data/builders/spoken-digits.js';
@@ -12,10 +12,10 @@ import type { DataBenchmark } from './data.js';
 
 export async function runAudioBenchmarks(options: { quick: boolean }): Promise<DataBenchmark[]> {
   const raw = await readConfigFile(fileURLToPath(new URL('../configs/spoken-digits-gan.yaml', import.meta.url)));
-  const config = text2audioGanConfig.parse(raw);
+  const config = textToAudioGanConfig.parse(raw);
   const tokenizer = Tokenizer.fromCorpus([...DIGIT_WORDS], { level: 'word' });
   manualSeed(0);
-  const model = new Text2AudioGan(config, tokenizer, { sampleRate: 16000, samples: 16384 });
+  const model = new TextToAudioGan(config, tokenizer, { sampleRate: 16000, samples: 16384 });
   const count = options.quick ? 8 : 32;
   const texts = Array.from({ length: count }, (_, index) => DIGIT_WORDS[index % 10] as string);
   try {

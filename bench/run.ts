@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick] [--only dcgan,gru,transformer,vae,score,ddim,tinyop,data,audio,caption]`: mmgen against PyTorch on
 // reference training steps (and a DDIM sample) and a tiny op, both sides single threaded and interleaved rep by rep; `data`
 // adds bench/data.ts (dataset build and loader throughput); `audio` (bench/audio.ts) text→audio clips/s; `caption`
-// (bench/caption.ts) captioning images/s.
+// (bench/caption.ts) captioning images/s; `distributed` (bench/distributed.ts) data-parallel steps/s of 1 and 2 processes.
 // Prints a table on stdout (progress on stderr) and writes bench/results/latest.json.
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -12,10 +12,10 @@ import { formatReport, writeResults } from './harness/report.js';
 import { type ModelResult, type Results, type Settings, type TinyOpResult, targets } from './harness/results.js';
 import { type Progress, benchModel, benchTinyOps, descriptions, startWorkers, stopWorkers } from './harness/session.js';
 
-const benchNames = [...modelNames, 'tinyop', 'data', 'audio', 'caption', 'serve'] as const;
+const benchNames = [...modelNames, 'tinyop', 'data', 'audio', 'caption', 'distributed', 'serve'] as const;
 type BenchName = (typeof benchNames)[number];
 /** data (dataset build and loader throughput, ~20 s quick, minutes full) runs only when asked for. */
-const defaultNames: BenchName[] = [...modelNames, 'tinyop', 'audio', 'caption'];
+const defaultNames: BenchName[] = [...modelNames, 'tinyop', 'audio', 'caption', 'distributed'];
 
 const usage = `usage: npm run bench -- [--quick] [--only ${benchNames.join(',')}]
   --quick   fewer reps and a 30-step drift run (under 2 minutes instead of about 10)
@@ -128,6 +128,20 @@ async function main(): Promise<number> {
     }
   }
 
+  let distributed: DataBenchmark[] | undefined;
+  let distributedError: string | undefined;
+  if (selected.includes('distributed')) {
+    // data-parallel training: 1 process against 2 over c10d/Gloo, each in child processes (bench/distributed.ts)
+    try {
+      progress('data-parallel training (1 and 2 processes)');
+      const { runDistributedBenchmarks } = await import('./distributed.js');
+      distributed = await runDistributedBenchmarks({ quick: settings.mode === 'quick' });
+    } catch (error) {
+      distributedError = errorText(error);
+      progress(`data-parallel benchmark failed: ${distributedError}`);
+    }
+  }
+
   let serve: DataBenchmark[] | undefined;
   let serveError: string | undefined;
   if (selected.includes('serve')) {
@@ -158,6 +172,8 @@ async function main(): Promise<number> {
     ...(audioError ? { audioError } : {}),
     ...(caption ? { caption } : {}),
     ...(captionError ? { captionError } : {}),
+    ...(distributed ? { distributed } : {}),
+    ...(distributedError ? { distributedError } : {}),
     ...(serve ? { serve } : {}),
     ...(serveError ? { serveError } : {}),
     totalSeconds: (Date.now() - started) / 1000,
@@ -165,7 +181,7 @@ async function main(): Promise<number> {
   // latest.json is whatever ran last; full.json / quick.json keep the last run of each kind
   for (const file of ['latest.json', `${settings.mode}.json`]) await writeResults(fileURLToPath(new URL(`./results/${file}`, import.meta.url)), results);
   process.stdout.write(formatReport(results));
-  return models.some((model) => model.error) || tinyOpError || dataError || audioError || captionError || serveError ? 1 : 0;
+  return models.some((model) => model.error) || tinyOpError || dataError || audioError || captionError || distributedError || serveError ? 1 : 0;
 }
 
 main().then(

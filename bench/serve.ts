@@ -26,8 +26,8 @@ const PER_REQUEST = 4;
 
 async function trainRun(config: string, dataset: string, runDir: string): Promise<void> {
   const raw = applyOverrides(await readConfigFile(join(ROOT, 'configs', config)), [`dataset=${dataset}`, 'training.steps=2', 'training.sampleEvery=1000', 'training.checkpointEvery=1000']);
-  const { recipe, config: parsed } = resolveConfig(raw, config);
-  await recipe.train(parsed, { runDir });
+  const { train } = resolveConfig(raw, config);
+  await train({ runDir });
 }
 
 function rssOf(pid: number): number {

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   libtorch-dev libopenblas0-pthread python3-torch   # runtime + benchmark reference (same BLAS)
   g++ make python3                                   # native build
+  libgloo-dev                                        # <gloo/...> headers for c10d (data-parallel training)
   espeak-ng dataset-fashion-mnist gimp-data          # offline data sources
   fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf
   chromium                                           # the studio's browser tests (playwright-core)

@@ -97,6 +97,8 @@ export function formatReport(results: Results): string {
   if (results.dataError) parts.push(`data benchmarks FAILED: ${results.dataError.split('\n')[0] ?? ''}`);
   if (results.audio) parts.push(table(['audio', 'value', 'unit'], results.audio.map((entry) => [entry.name, fixed(entry.value, 1), entry.unit]), new Set([1])));
   if (results.audioError) parts.push(`audio benchmark FAILED: ${results.audioError.split('\n')[0] ?? ''}`);
+  if (results.distributed) parts.push(table(['data-parallel training', 'value', 'unit'], results.distributed.map((entry) => [entry.name, fixed(entry.value, 2), entry.unit]), new Set([1])));
+  if (results.distributedError) parts.push(`data-parallel benchmark FAILED: ${results.distributedError.split('\n')[0] ?? ''}`);
 
   const profiled = results.models.filter((model) => model.mmgen?.profile && model.torch?.profile);
   if (profiled.length > 0) {

@@ -116,5 +116,8 @@ export interface Results {
   serve?: DataBenchmark[];
   serveError?: string;
   captionError?: string;
+  /** bench/distributed.ts: data-parallel steps/s of 1 and 2 processes, their ratio, all-reduce time per step. */
+  distributed?: DataBenchmark[];
+  distributedError?: string;
   totalSeconds: number;
 }

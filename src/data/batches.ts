@@ -1,7 +1,7 @@
 // Seeded shuffled batches over a loaded split. Epoch e's order is a permutation drawn from a
 // generator seeded with (seed, e), so a cursor {seed, epoch, position} is all a checkpoint needs to
 // resume on exactly the batch an uninterrupted run would have seen next.
-import { Generator as RandomGenerator, Tensor, randperm, tensor, tidy } from '../tensor/index.js';
+import { Generator as RandomGenerator, type ProcessGroup, Tensor, activeProcessGroup, randperm, tensor, tidy } from '../tensor/index.js';
 import type { ManifestEntry } from './format.js';
 import type { LoadedSplit, PresenceName } from './loader.js';
 import { mixSeed } from './random.js';
@@ -109,14 +109,28 @@ export class BatchLoader {
     }
   }
 
-  /** The next batch; rolls over into the next epoch. The caller disposes the batch's tensors. */
+  /**
+   * The next batch; rolls over into the next epoch. The caller disposes the batch's tensors.
+   * Under data-parallel training (an active process group) every rank draws the same global batch
+   * and keeps its own contiguous slice of it, so the ranks together see what one process would.
+   */
   next(): Batch {
+    return this.draw(activeProcessGroup());
+  }
+
+  private draw(group: ProcessGroup | undefined): Batch {
     this.rollOverIfDone();
     this.order ??= this.epochOrder(this.epoch);
     const take = Math.min(this.batchSize, this.remainingInEpoch());
-    const rows = this.order.subarray(this.position, this.position + take);
+    let rows = this.order.subarray(this.position, this.position + take);
     const epoch = this.epoch;
     this.position += take;
+    if (group && group.worldSize > 1) {
+      if (this.batchSize % group.worldSize !== 0) {
+        throw new Error(`the batch size ${this.batchSize} does not split evenly over ${group.worldSize} processes; use a batch size that is a multiple of ${group.worldSize}`);
+      }
+      rows = rows.subarray(Math.floor((take * group.rank) / group.worldSize), Math.floor((take * (group.rank + 1)) / group.worldSize));
+    }
     return this.gather(rows, epoch);
   }
 
@@ -124,7 +138,8 @@ export class BatchLoader {
   *epochBatches(): Generator<Batch> {
     this.rollOverIfDone();
     const epoch = this.epoch;
-    while (this.epoch === epoch && this.remainingInEpoch() > 0 && !(this.dropLast && this.remainingInEpoch() < this.batchSize)) yield this.next();
+    // whole batches on every rank: full passes (latents, evaluation) are not sharded
+    while (this.epoch === epoch && this.remainingInEpoch() > 0 && !(this.dropLast && this.remainingInEpoch() < this.batchSize)) yield this.draw(undefined);
   }
 
   private gather(rows: Int32Array, epoch: number): Batch {

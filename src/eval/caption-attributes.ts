@@ -4,10 +4,8 @@
 // Letters from guessing uniformly among the dataset's distinct captions.
 import { type AttributeScores, attributeTargets, scoreAttributes } from './attributes.js';
 
-/** Lower-cased word and punctuation tokens joined by single spaces: "A T-shirt" → "a t - shirt". */
-export function canonicalCaption(text: string): string {
-  return (text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}\p{M}]+(?:['’][\p{L}\p{N}\p{M}]+)*|[^\s\p{L}\p{N}\p{M}]/gu) ?? []).join(' ');
-}
+export { canonicalCaption } from '../modalities/text/normalize.js';
+import { canonicalCaption } from '../modalities/text/normalize.js';
 
 /** A caption word matches a value word as it is or in the plural ("trousers" names "trouser"). */
 const wordMatches = (word: string, valueWord: string): boolean => word === valueWord || word === `${valueWord}s` || word === `${valueWord}es`;

@@ -6,18 +6,15 @@ import { type Tensor, cat, dispose, noGrad, tidy } from '../tensor/index.js';
 import type { DataEventHandler } from '../data/events.js';
 import { type Dataset, type ManifestEntry, readDataset } from '../data/format.js';
 import { type LoadedSplit, loadSplit } from '../data/loader.js';
+import { type FeatureSpace, checkAborted, floatBatch, splitFeatures } from '../data/split-features.js';
+
+export { type FeatureSpace, splitFeatures } from '../data/split-features.js';
 import { type CaptionAttributeScores, parseAttributes, scoreCaptionAttributes } from './caption-attributes.js';
 import { captionWords, ciderD, corpusBleu } from './caption-metrics.js';
 
 /** What the protocol needs of a captioner: captions and features of images [N, C, H, W] in [-1, 1]. */
 export interface ImageCaptioner {
   caption(images: Tensor): string[];
-}
-export interface FeatureSpace {
-  /** What the features are, for the report (e.g. "judge features (shapes-l5/judge)"). */
-  name: string;
-  /** Features [N, F] of images [N, C, H, W] in [-1, 1]. */
-  features(images: Tensor): Tensor;
 }
 
 export interface ImageToTextOptions {
@@ -56,36 +53,6 @@ export interface ImageToTextEvaluation {
 /** A sample's references: its caption and any alternative multi-word descriptions (single keywords are not captions). */
 export function referencesOf(entry: ManifestEntry): string[] {
   return [entry.text, ...(entry.references ?? []).filter((reference) => captionWords(reference).length >= 2)];
-}
-
-/** Float images of rows [start, start + count) of a uint8 split. */
-function floatBatch(split: LoadedSplit, start: number, count: number): Tensor {
-  const images = split.images;
-  if (!images) throw new Error(`${split.dataset.dir}: the ${split.split} split has no images`);
-  return tidy(() => images.narrow(0, start, count).float().div(127.5).sub(1));
-}
-
-function checkAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('evaluation was cancelled');
-}
-
-/** Features of a whole split's images, batch by batch (float images in [-1, 1], no gradients). */
-export function splitFeatures(split: LoadedSplit, space: FeatureSpace, batchSize: number, signal?: AbortSignal): Tensor {
-  const parts: Tensor[] = [];
-  try {
-    for (let start = 0; start < split.size; start += batchSize) {
-      checkAborted(signal);
-      const images = floatBatch(split, start, Math.min(batchSize, split.size - start));
-      try {
-        parts.push(noGrad(() => space.features(images)));
-      } finally {
-        images.dispose();
-      }
-    }
-    return cat(parts, 0);
-  } finally {
-    dispose(parts);
-  }
 }
 
 /** Index of the nearest row of `reference` (Euclidean) for every row of `query`. */

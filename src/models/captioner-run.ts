@@ -1,7 +1,7 @@
 // Loading a trained captioner run for captioning and evaluation, and the image shape a captioner reads.
 import type { ImageInfo } from '../data/format.js';
 import { Captioner, type CaptionerConfig, type RetrievalBankSize, captionerConfig } from './captioner.js';
-import type { ImageShape } from './text-to-image.js';
+import type { ImageShape } from './data-shapes.js';
 import { loadTrainedWriter, readRecipeRun } from './text-writer-run.js';
 
 /** The channels and square side a captioner reads: the dataset's channels, the configured side or the dataset's rounded up to a power of two. */

@@ -10,7 +10,7 @@ import type { GenerateTextOptions, GeneratedText } from '../modalities/text/gene
 import type { Tokenizer } from '../modalities/text/index.js';
 import { Generator, type Tensor, noGrad, rand, tidy } from '../tensor/index.js';
 import { TextWriter, textWriterConfig } from './text-writer.js';
-import type { ImageShape } from './text-to-image.js';
+import type { ImageShape } from './data-shapes.js';
 
 export const captionerConfig = textWriterConfig('captioner', {
   /** Square side images are resized to (default: the dataset's side, rounded up to a power of two). */

@@ -9,7 +9,7 @@ import type { Module } from '../nn/index.js';
 import type { SpectrogramCodec } from '../modalities/audio/spectrogram-codec.js';
 import { Generator, type Tensor, cat, noGrad, randn, tensor, tidy, zeros } from '../tensor/index.js';
 import { decodingConfig } from './text-writer.js';
-import { loopSettings } from './text-conditioned.js';
+import { loopSettings } from './run-settings.js';
 import { JointAutoencoders } from './joint/autoencoders.js';
 import { LatentDiffusion } from './joint/latent-diffusion.js';
 import type { JointInputs, JointModel, TranslateOptions } from './joint/model.js';

@@ -8,7 +8,7 @@ import { type Tensor, dispose } from '../tensor/index.js';
 import { loadSafetensors } from '../tensor/safetensors.js';
 import { type JointVaeConfig, JointVae, jointVaeConfig } from './joint-vae.js';
 import type { JointShapes } from './joint/part-config.js';
-import { loadTrainedAndAveraged, parseRunConfig, readRunConfig, withPrefix } from './text-to-image.js';
+import { loadTrainedAndAveraged, parseRunConfig, readRunConfig, withPrefix } from './run-files.js';
 import { type JointDiffusionConfig, JointDiffusion, jointDiffusionConfig } from './joint-diffusion.js';
 import type { JointModel } from './joint/model.js';
 
@@ -36,12 +36,12 @@ export async function loadJointRun(runDir: string): Promise<JointModel> {
 async function loadWith<Config, Model extends JointModel>(
   runDir: string,
   raw: Record<string, unknown>,
-  recipe: { name: string; schema: z.ZodType },
+  recipe: { name: string; schema: z.ZodType<Config> },
   create: (config: Config, shapes: JointShapes) => Model,
   fill: (model: Model, weights: Map<string, Tensor>) => Promise<void> | void,
 ): Promise<Model> {
   const { mmgenVersion: _version, imageShape: _image, audioShape: _audio, ...rest } = raw;
-  const config = parseRunConfig(runDir, recipe, rest) as Config;
+  const config = parseRunConfig(runDir, recipe, rest);
   const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
   const model = create(config, recordedShapes(runDir, raw, tokenizer));
   try {

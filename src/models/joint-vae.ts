@@ -8,7 +8,7 @@ import { Adam } from '../optim/index.js';
 import type { Module } from '../nn/index.js';
 import { Generator, Tensor, cat, multinomial, noGrad, ones, rand, randn, stack, tensor, tidy } from '../tensor/index.js';
 import { decodingConfig } from './text-writer.js';
-import { loopSettings } from './text-conditioned.js';
+import { loopSettings } from './run-settings.js';
 import { productOfExperts, selectRows } from './joint/experts.js';
 import { JointNetwork } from './joint/network.js';
 import { MixtureSampler } from './joint/latent-sampler.js';

@@ -3,13 +3,25 @@
 // Training lives a layer up (train/recipes.ts pairs every recipe here with its session), so loading a run
 // never pulls in training code and models/ never imports train/.
 import type { z } from 'zod';
-import type { Capability, RunCalls } from './run/types.js';
+import type { Capability, Modality, RunCalls } from './run/types.js';
 
 export interface LoadRunOptions {
   /** Share of draws the discriminator rejects, overriding the run's generation.rejection (0 = off; GAN runs). */
   rejection?: number;
   /** Other runs to ensemble with (captioner runs trained on the same dataset). */
   with?: readonly string[];
+  /** What the caller will ask of the run: a run whose recipe cannot do it is refused before anything loads. */
+  need?: Capability;
+}
+
+/** What a run that can do `capability` is called, for refusals. */
+const DOERS: Record<Capability, string> = {
+  generate: 'text→image or text→audio run', caption: 'captioner', transcribe: 'transcriber', translate: 'joint run', sample: 'joint run',
+};
+
+/** Why a run of `recipe` (which can do `can`) cannot do `capability`. */
+export function refusal(dir: string, recipe: string, can: readonly Capability[], capability: Capability): Error {
+  return new Error(`${dir} is a "${recipe}" run, not a ${DOERS[capability]}: it can ${can.join(', ') || 'nothing'}, not ${capability}`);
 }
 
 export interface LoadContext<Config> {
@@ -28,6 +40,8 @@ export interface Recipe<Name extends string = string, Config = unknown> {
   readonly schema: z.ZodType<Config>;
   /** What every run of this recipe can do. */
   readonly capabilities: readonly Capability[];
+  /** The modalities its runs read and write (a joint run: the subset it was trained on). */
+  readonly modalities: { readonly inputs: readonly Modality[]; readonly outputs: readonly Modality[] };
   /** Whether runs load together with others (`loadRun(dir, { with })`). */
   readonly ensembles: boolean;
   load(context: LoadContext<Config>): Promise<RunCalls>;
@@ -53,6 +67,7 @@ export interface RecipeDefinition<Name extends string, Config> {
   aliases?: readonly string[];
   schema: z.ZodType<Config>;
   capabilities: readonly Capability[];
+  modalities: { readonly inputs: readonly Modality[]; readonly outputs: readonly Modality[] };
   ensembles?: boolean;
   load(context: LoadContext<Config>): Promise<RunCalls>;
 }

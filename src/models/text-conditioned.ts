@@ -1,30 +1,10 @@
-// Pieces the text→image recipes share: the caption-conditioned image network (the GAN's generator and
-// the VAE's decoder) and the run settings every recipe's config has.
-import { z } from 'zod';
-import { timeLimitMinutes } from '../train/config.js';
+// The caption-conditioned image network the text→image recipes share (the GAN's generator and the VAE's
+// decoder); the run settings every recipe's config has are in run-settings.ts.
 import { Module } from '../nn/index.js';
 import { CaptionEncoder } from '../modalities/text/caption-encoder.js';
 import { ConditionalGenerator, type GeneratorBlock } from '../modalities/image/conditional-generator.js';
 import type { Tensor } from '../tensor/index.js';
-import type { ImageShape } from './text-to-image.js';
-
-/** What every recipe's training loop reads besides steps and batch size: sample, checkpoint and log cadence, limits. */
-export const loopSettings = {
-  sampleEvery: z.number().int().positive().default(250),
-  checkpointEvery: z.number().int().positive().default(500),
-  keepLast: z.number().int().positive().default(3),
-  logEvery: z.number().int().positive().default(5),
-  trainLimit: z.number().int().positive().optional(),
-  timeLimitMinutes,
-};
-
-/** Training settings of every text→image recipe (spread into its `training` section). */
-export const runSettings = {
-  steps: z.number().int().positive().default(3000),
-  batchSize: z.number().int().positive().default(32),
-  emaDecay: z.number().min(0).max(1).default(0.999),
-  ...loopSettings,
-};
+import type { ImageShape } from './data-shapes.js';
 
 export interface TextConditionedOptions {
   vocabularySize: number;

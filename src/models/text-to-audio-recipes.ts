@@ -1,89 +1,34 @@
-// The text→audio recipes, and loading a trained run of any of them for generation.
-import { join } from 'node:path';
-import type { z } from 'zod';
-import { Tokenizer } from '../modalities/text/index.js';
-import { Text2AudioGan, text2audioGanConfig } from './text2audio-gan.js';
-import { Text2AudioVae, text2audioVaeConfig } from './text2audio-vae.js';
-import type { AudioShape, TextToAudioModel } from './text-to-audio.js';
-import { type GenerationSetup, type LoadRunOptions, loadGenerationWeights, parseRunConfig, readRunConfig } from './text-to-image.js';
-import type { runSettings } from './text-conditioned.js';
+// The text→audio recipes' models (GAN and VAE over log-mel spectrograms), and opening a trained run of
+// either for generation.
 import { readAudioLevel } from './audio-level.js';
+import { type AudioShape, recordedAudioShape } from './data-shapes.js';
+import type { GenerationSetup, LoadRunOptions } from './generation-weights.js';
+import { type FamilyRecipe, type LoadedRecipeRun, familyRecipe, openFamilyRun } from './recipe-family.js';
+import { readRunConfig } from './run-files.js';
+import type { TextToAudioModel } from './text-to-audio.js';
+import { TextToAudioGan, textToAudioGanConfig } from './text-to-audio-gan.js';
+import { TextToAudioVae, textToAudioVaeConfig } from './text-to-audio-vae.js';
 
-type RunSettings = z.output<z.ZodObject<typeof runSettings>>;
+export type TextToAudioRecipe = FamilyRecipe<AudioShape, TextToAudioModel>;
 
-export interface TextToAudioRecipe {
-  name: string;
-  description: string;
-  schema: z.ZodType;
-  create(config: unknown, tokenizer: Tokenizer, audio: AudioShape): TextToAudioModel;
-  training(config: unknown): RunSettings;
-  seed(config: unknown): number;
-  dataset(config: unknown): string;
-}
+export const TEXT_TO_AUDIO_GAN = familyRecipe('text2audio-gan', textToAudioGanConfig, (config, tokenizer, audio: AudioShape): TextToAudioModel => new TextToAudioGan(config, tokenizer, audio));
+export const TEXT_TO_AUDIO_VAE = familyRecipe('text2audio-vae', textToAudioVaeConfig, (config, tokenizer, audio: AudioShape): TextToAudioModel => new TextToAudioVae(config, tokenizer, audio));
+export const TEXT_TO_AUDIO_RECIPES: readonly TextToAudioRecipe[] = [TEXT_TO_AUDIO_GAN, TEXT_TO_AUDIO_VAE];
 
-type GanConfig = z.output<typeof text2audioGanConfig>;
-type VaeConfig = z.output<typeof text2audioVaeConfig>;
-type Common = { seed: number; dataset: string; training: RunSettings };
-const common = (config: unknown): Common => config as Common;
+export type LoadedTextToAudioRun = LoadedRecipeRun<TextToAudioModel> & GenerationSetup & { recipe: TextToAudioRecipe };
 
-export const TEXT_TO_AUDIO_RECIPES: readonly TextToAudioRecipe[] = [
-  {
-    name: 'text2audio-gan',
-    description: 'text→audio spectrogram GAN (SpecGAN-like: caption GRU, conditional-BN 2-D generator over a log-mel, spectral-norm projection discriminator, hinge, EMA; Griffin-Lim phase)',
-    schema: text2audioGanConfig,
-    create: (config, tokenizer, audio) => new Text2AudioGan(config as GanConfig, tokenizer, audio),
-    training: (config) => common(config).training,
-    seed: (config) => common(config).seed,
-    dataset: (config) => common(config).dataset,
-  },
-  {
-    name: 'text2audio-vae',
-    description: 'text→audio conditional VAE on the same log-mel spectrograms (KL annealing, EMA decoder; Griffin-Lim phase)',
-    schema: text2audioVaeConfig,
-    create: (config, tokenizer, audio) => new Text2AudioVae(config as VaeConfig, tokenizer, audio),
-    training: (config) => common(config).training,
-    seed: (config) => common(config).seed,
-    dataset: (config) => common(config).dataset,
-  },
-];
-
-export function textToAudioRecipe(name: unknown): TextToAudioRecipe | undefined {
-  return TEXT_TO_AUDIO_RECIPES.find((recipe) => recipe.name === name);
-}
-
-/** Whether a run folder holds a text→audio run (by its config's recipe). */
-export async function isTextToAudioRun(runDir: string): Promise<boolean> {
-  try {
-    return textToAudioRecipe((await readRunConfig(runDir)).recipe) !== undefined;
-  } catch {
-    return false;
-  }
-}
-
-export interface LoadedTextToAudioRun extends GenerationSetup {
-  model: TextToAudioModel;
-  recipe: TextToAudioRecipe;
-  config: unknown;
-  dataset: string;
-}
-
-/** Loads a trained text→audio run (config.json, tokenizer.json, model.safetensors) for generation. */
-export async function loadTextToAudioRun(runDir: string, options: LoadRunOptions = {}): Promise<LoadedTextToAudioRun> {
-  const { mmgenVersion: _version, audioShape, ...rest } = await readRunConfig(runDir);
-  const recipe = textToAudioRecipe(rest.recipe);
-  if (!recipe) throw new Error(`${runDir} is a "${String(rest.recipe)}" run, not a text→audio run (${TEXT_TO_AUDIO_RECIPES.map((r) => r.name).join(', ')})`);
-  const config = parseRunConfig(runDir, recipe, rest);
-  const audio = audioShape as AudioShape | undefined;
-  if (!audio || !Number.isInteger(audio.sampleRate) || !Number.isInteger(audio.samples)) throw new Error(`${runDir}/config.json lacks audioShape; was it written by \`mmgen train\`?`);
-  const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
-  const model = recipe.create(config, tokenizer, audio);
-  const dataset = recipe.dataset(config);
-  try {
+/** Opens a trained text→audio run for generation, with the output level it measured at the end of training. */
+export async function openTextToAudioRun(recipe: TextToAudioRecipe, runDir: string, recorded: Readonly<Record<string, unknown>>, options: LoadRunOptions = {}): Promise<LoadedTextToAudioRun> {
+  return openFamilyRun(recipe, runDir, recorded, recordedAudioShape(runDir, recorded), options, async (model) => {
     // the gain measured at the end of training, so clips come out at the data's level
     model.outputGainDb = (await readAudioLevel(runDir))?.gainDb ?? 0;
-  } catch (error) {
-    model.dispose();
-    throw error;
-  }
-  return { model, recipe, config, dataset, ...(await loadGenerationWeights(runDir, model, dataset, options)) };
+  });
+}
+
+/** Loads a text→audio run of either recipe by its folder (for evaluation and tests; loadRun is the public door). */
+export async function loadTextToAudioRun(runDir: string, options: LoadRunOptions = {}): Promise<LoadedTextToAudioRun> {
+  const recorded = await readRunConfig(runDir);
+  const recipe = TEXT_TO_AUDIO_RECIPES.find((entry) => entry.name === recorded.recipe);
+  if (!recipe) throw new Error(`${runDir} is a "${String(recorded.recipe)}" run, not a text→audio run (${TEXT_TO_AUDIO_RECIPES.map((r) => r.name).join(', ')})`);
+  return openTextToAudioRun(recipe, runDir, recorded, options);
 }

@@ -26,7 +26,8 @@ export const spectrogramConfig = z.strictObject({
 export type SpectrogramConfig = z.output<typeof spectrogramConfig>;
 
 /** Clip format of the dataset a run was trained on (written to config.json as audioShape). */
-export interface AudioShape { sampleRate: number; samples: number }
+export type { AudioShape } from './data-shapes.js';
+import type { AudioShape } from './data-shapes.js';
 
 export function makeCodec(spectrogram: SpectrogramConfig, audio: AudioShape): SpectrogramCodec {
   const settings: SpectrogramSettings = {

@@ -1,71 +1,29 @@
-// The text→image recipes, and loading a trained run of any of them for generation.
-import { join } from 'node:path';
-import type { z } from 'zod';
-import { Tokenizer } from '../modalities/text/index.js';
-import { Text2ImageGan, text2imageGanConfig } from './text2image-gan.js';
-import { Text2ImageVae, text2imageVaeConfig } from './text2image-vae.js';
-import { type GenerationSetup, type ImageShape, type LoadRunOptions, type TextToImageModel, loadGenerationWeights, parseRunConfig, readRunConfig } from './text-to-image.js';
+// The text→image recipes' models (GAN and VAE), and opening a trained run of either for generation.
+import { type ImageShape, recordedImageShape } from './data-shapes.js';
+import type { GenerationSetup, LoadRunOptions } from './generation-weights.js';
+import { type FamilyRecipe, type LoadedRecipeRun, familyRecipe, openFamilyRun } from './recipe-family.js';
+import { readRunConfig } from './run-files.js';
+import type { TextToImageModel } from './text-to-image.js';
+import { TextToImageGan, textToImageGanConfig } from './text-to-image-gan.js';
+import { TextToImageVae, textToImageVaeConfig } from './text-to-image-vae.js';
 
-export interface TextToImageRecipe {
-  name: string;
-  description: string;
-  schema: z.ZodType;
-  create(config: unknown, tokenizer: Tokenizer, shape: ImageShape): TextToImageModel;
-  /** Training settings every text→image recipe has. */
-  training(config: unknown): { steps: number; batchSize: number; sampleEvery: number; checkpointEvery: number; keepLast: number; logEvery: number; trainLimit?: number | undefined; timeLimitMinutes?: number | undefined };
-  seed(config: unknown): number;
-  dataset(config: unknown): string;
+export type TextToImageRecipe = FamilyRecipe<ImageShape, TextToImageModel>;
+
+export const TEXT_TO_IMAGE_GAN = familyRecipe('text2image-gan', textToImageGanConfig, (config, tokenizer, shape: ImageShape): TextToImageModel => new TextToImageGan(config, tokenizer, shape));
+export const TEXT_TO_IMAGE_VAE = familyRecipe('text2image-vae', textToImageVaeConfig, (config, tokenizer, shape: ImageShape): TextToImageModel => new TextToImageVae(config, tokenizer, shape));
+export const TEXT_TO_IMAGE_RECIPES: readonly TextToImageRecipe[] = [TEXT_TO_IMAGE_GAN, TEXT_TO_IMAGE_VAE];
+
+export type LoadedTextToImageRun = LoadedRecipeRun<TextToImageModel> & GenerationSetup & { recipe: TextToImageRecipe };
+
+/** Opens a trained text→image run for generation (a GAN with rejection on measures its threshold on its dataset's training captions). */
+export async function openTextToImageRun(recipe: TextToImageRecipe, runDir: string, recorded: Readonly<Record<string, unknown>>, options: LoadRunOptions = {}): Promise<LoadedTextToImageRun> {
+  return openFamilyRun(recipe, runDir, recorded, recordedImageShape(runDir, recorded), options);
 }
 
-type GanConfig = z.output<typeof text2imageGanConfig>;
-type VaeConfig = z.output<typeof text2imageVaeConfig>;
-
-export const TEXT_TO_IMAGE_RECIPES: readonly TextToImageRecipe[] = [
-  {
-    name: 'text2image-gan',
-    description: 'text→image conditional GAN (caption GRU, conditional-BN generator, spectral-norm projection discriminator, hinge + matching-aware loss, DiffAugment, EMA)',
-    schema: text2imageGanConfig,
-    create: (config, tokenizer, shape) => new Text2ImageGan(config as GanConfig, tokenizer, shape),
-    training: (config) => (config as GanConfig).training,
-    seed: (config) => (config as GanConfig).seed,
-    dataset: (config) => (config as GanConfig).dataset,
-  },
-  {
-    name: 'text2image-vae',
-    description: 'text→image conditional VAE (same caption encoder and decoder, KL annealing, EMA decoder)',
-    schema: text2imageVaeConfig,
-    create: (config, tokenizer, shape) => new Text2ImageVae(config as VaeConfig, tokenizer, shape),
-    training: (config) => (config as VaeConfig).training,
-    seed: (config) => (config as VaeConfig).seed,
-    dataset: (config) => (config as VaeConfig).dataset,
-  },
-];
-
-export function textToImageRecipe(name: unknown): TextToImageRecipe | undefined {
-  return TEXT_TO_IMAGE_RECIPES.find((recipe) => recipe.name === name);
-}
-
-export interface LoadedTextToImageRun extends GenerationSetup {
-  model: TextToImageModel;
-  recipe: TextToImageRecipe;
-  config: unknown;
-  dataset: string;
-}
-
-/**
- * Loads a trained text→image run (config.json, tokenizer.json, model.safetensors) for generation; a GAN run
- * with rejection on (generation.rejection or options.rejection > 0) measures its threshold on its dataset's training captions.
- */
+/** Loads a text→image run of either recipe by its folder (for evaluation and tests; loadRun is the public door). */
 export async function loadTextToImageRun(runDir: string, options: LoadRunOptions = {}): Promise<LoadedTextToImageRun> {
-  const raw = await readRunConfig(runDir);
-  const { mmgenVersion: _version, imageShape, ...rest } = raw;
-  const recipe = textToImageRecipe(rest.recipe);
-  if (!recipe) throw new Error(`${runDir} is a "${String(rest.recipe)}" run, not a text→image run (${TEXT_TO_IMAGE_RECIPES.map((r) => r.name).join(', ')})`);
-  const config = parseRunConfig(runDir, recipe, rest);
-  const shape = imageShape as ImageShape | undefined;
-  if (!shape || !Number.isInteger(shape.size) || !Number.isInteger(shape.channels)) throw new Error(`${runDir}/config.json lacks imageShape; was it written by \`mmgen train\`?`);
-  const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
-  const model = recipe.create(config, tokenizer, shape);
-  const dataset = recipe.dataset(config);
-  return { model, recipe, config, dataset, ...(await loadGenerationWeights(runDir, model, dataset, options)) };
+  const recorded = await readRunConfig(runDir);
+  const recipe = TEXT_TO_IMAGE_RECIPES.find((entry) => entry.name === recorded.recipe);
+  if (!recipe) throw new Error(`${runDir} is a "${String(recorded.recipe)}" run, not a text→image run (${TEXT_TO_IMAGE_RECIPES.map((r) => r.name).join(', ')})`);
+  return openTextToImageRun(recipe, runDir, recorded, options);
 }

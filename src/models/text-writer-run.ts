@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { Tokenizer } from '../modalities/text/index.js';
 import { dispose } from '../tensor/index.js';
 import { loadSafetensors } from '../tensor/safetensors.js';
-import { readRunConfig, withPrefix } from './text-to-image.js';
+import { readRunConfig, withPrefix } from './run-files.js';
 import type { FeatureEncoder, TextWriter } from './text-writer.js';
 
 /** A text writer built with the run's tokenizer, its weights loaded (saved under `name.*`), in eval mode. */

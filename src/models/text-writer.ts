@@ -3,7 +3,7 @@
 // cross-entropy, AdamW with warmup and cosine decay, gradient clipping, and decoding (greedy, beam,
 // sampling). A subclass says how raw inputs become what its encoder reads.
 import { z } from 'zod';
-import { timeLimitMinutes } from '../train/config.js';
+import { loopSettings } from './run-settings.js';
 import { type Module, crossEntropy } from '../nn/index.js';
 import { AdamW, clipGradNorm, cosineSchedule } from '../optim/index.js';
 import { AttentionDecoder } from '../modalities/text/attention-decoder.js';
@@ -32,12 +32,7 @@ export const textTrainingConfig = z.strictObject({
   warmupSteps: z.number().int().nonnegative().default(100),
   labelSmoothing: z.number().min(0).max(0.5).default(0.1),
   clipNorm: z.number().positive().default(1),
-  sampleEvery: z.number().int().positive().default(250),
-  checkpointEvery: z.number().int().positive().default(500),
-  keepLast: z.number().int().positive().default(3),
-  logEvery: z.number().int().positive().default(5),
-  trainLimit: z.number().int().positive().optional(),
-  timeLimitMinutes,
+  ...loopSettings,
 }).prefault({});
 
 /** The decoder's sizes in a recipe's model section. */
@@ -127,7 +122,7 @@ export abstract class TextWriter<Encoder extends FeatureEncoder> {
     this.optimizer.lr = t.lr * this.schedule(step - 1);
     this.encoder.train();
     this.decoder.train();
-    const [loss, gradNorm] = tidy(() => {
+    const { loss, gradNorm } = tidy(() => {
       const length = tokens.shape[1] ?? 0;
       const prepared = this.prepare(inputs);
       const logits = this.decoder.forward(this.encoder.forward(this.augment(prepared)), tokens.narrow(1, 0, length - 1), this.retrieved(prepared, tokens));
@@ -136,7 +131,7 @@ export abstract class TextWriter<Encoder extends FeatureEncoder> {
       value.backward();
       const norm = clipGradNorm(this.optimizer.parameters(), t.clipNorm);
       this.optimizer.step();
-      return [value.item(), norm];
+      return { loss: value.item(), gradNorm: norm };
     });
     return { loss, gradNorm, lr: this.optimizer.lr };
   }

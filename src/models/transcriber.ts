@@ -19,7 +19,8 @@ export const transcriberConfig = textWriterConfig('transcriber', {
 export type TranscriberConfig = z.output<typeof transcriberConfig>;
 
 /** What a transcriber hears: the sample rate and the clip length every input is padded or cut to. */
-export interface AudioShape { sampleRate: number; samples: number }
+export type { AudioShape } from './data-shapes.js';
+import type { AudioShape } from './data-shapes.js';
 
 export class Transcriber extends TextWriter<SpectrogramEncoder> {
   constructor(readonly config: TranscriberConfig, tokenizer: Tokenizer, readonly audio: AudioShape) {

@@ -1,7 +1,7 @@
 // Adam and AdamW, numerically equal to torch.optim.Adam/AdamW 1.13 (single-tensor path): per-parameter
 // step counts for bias correction, L2 weight decay added to the gradient (Adam) or decoupled (AdamW).
 // The update itself is one native call (adamStep) per group of parameters sharing a step count.
-import { handleOf } from '../tensor/index.js';
+import { handleOf, releaseGradients, synchronizeGradients } from '../tensor/index.js';
 import { native } from '../tensor/native.js';
 import { Optimizer, type ParamSource, checkRate } from './optimizer.js';
 
@@ -35,6 +35,7 @@ abstract class AdamBase extends Optimizer {
 
   step(): void {
     this.checkAlive();
+    synchronizeGradients(this.params);
     const active = this.indicesWithGradient();
     // Parameters that missed steps (no gradient) have their own bias correction, as in PyTorch.
     const groups = new Map<number, number[]>();
@@ -53,6 +54,7 @@ abstract class AdamBase extends Optimizer {
         step, this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, this.decoupled,
       );
     }
+    releaseGradients(this.params);
     this.stepCount += 1;
   }
 

@@ -1,6 +1,6 @@
 // The optimiser base: the parameter list, lazily created per-parameter state (kept tensors), the learning
 // rate, and the state dict / safetensors round trip shared by SGD, Adam and AdamW.
-import { Tensor, handleOf, keep, noGrad, zerosLike, zeroGrad as dropGradients } from '../tensor/index.js';
+import { Tensor, handleOf, keep, noGrad, releaseGradients, zerosLike, zeroGrad as dropGradients } from '../tensor/index.js';
 import { native } from '../tensor/native.js';
 import { saveSafetensors, loadSafetensors } from '../tensor/safetensors.js';
 
@@ -90,6 +90,7 @@ export abstract class Optimizer {
   zeroGrad(): void {
     this.checkAlive();
     dropGradients(this.params);
+    releaseGradients(this.params);
   }
 
   /** Indices of the parameters that have a gradient now (PyTorch skips the others, state and step alike). */

@@ -1,6 +1,6 @@
 // SGD with momentum, dampening, L2 weight decay and Nesterov, numerically equal to torch.optim.SGD 1.13:
 // a parameter's momentum buffer starts as a copy of its first (decayed) gradient.
-import { handleOf } from '../tensor/index.js';
+import { handleOf, releaseGradients, synchronizeGradients } from '../tensor/index.js';
 import { native } from '../tensor/native.js';
 import { Optimizer, type ParamSource, checkRate } from './optimizer.js';
 
@@ -39,6 +39,7 @@ export class SGD extends Optimizer {
   step(): void {
     this.checkAlive();
     this.checkNesterov();
+    synchronizeGradients(this.params);
     const binding = native();
     if (this.momentum === 0) {
       // No state: the native loop skips parameters without a gradient itself.
@@ -58,6 +59,7 @@ export class SGD extends Optimizer {
       }
       for (const index of active) this.steps[index] = (this.steps[index] ?? 0) + 1;
     }
+    releaseGradients(this.params);
     this.stepCount += 1;
   }
 

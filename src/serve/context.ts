@@ -39,17 +39,19 @@ export async function submitJob(context: ServeContext, spec: JobSpec): Promise<J
 
 /** Waits for a job to finish (for the synchronous shortcuts). */
 export function waitForJob(context: ServeContext, id: string): Promise<JobRecord> {
+  const finished = (): JobRecord | undefined => {
+    const record = context.queue.get(id);
+    return record && isFinished(record.state) ? record : undefined;
+  };
   return new Promise((resolve) => {
-    const settle = (event?: JobEvent): void => {
-      const record = context.queue.get(id);
-      if (record && isFinished(record.state) && (!event || event.type === 'done' || event.type === 'error' || event.type === 'cancelled')) {
-        unsubscribe?.();
-        resolve(record);
-      }
-    };
-    let unsubscribe: (() => void) | undefined;
-    unsubscribe = context.queue.subscribe(id, 0, settle);
-    settle();
+    const now = finished();
+    if (now) return resolve(now);
+    // an unfinished job's replayed events hold no ending, so the ending arrives after subscribe returns
+    const unsubscribe = context.queue.subscribe(id, 0, (event: JobEvent) => {
+      if (event.type !== 'done' && event.type !== 'error' && event.type !== 'cancelled') return;
+      unsubscribe();
+      resolve(finished()!);
+    });
   });
 }
 

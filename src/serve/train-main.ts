@@ -19,9 +19,9 @@ process.on('message', (message: ToTrainer) => {
   }
   const { order } = message;
   (async () => {
-    const { recipe, config } = resolveConfig(order.config, `${order.runDir}/config.json`);
+    const { train } = resolveConfig(order.config, `${order.runDir}/config.json`);
     let interrupted = false;
-    await recipe.train(config, {
+    await train({
       runDir: order.runDir,
       resume: order.resume,
       signal: stop.signal,

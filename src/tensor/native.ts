@@ -166,6 +166,18 @@ export interface NativeBinding {
 
   eigh(x: Handle): [Handle, Handle];
   svdvals(x: Handle): Handle;
+
+  /** c10d over Gloo (native/src/distributed.cc): a TCP store hosted by rank 0 and a ProcessGroupGloo. */
+  distInit(rank: number, worldSize: number, host: string, port: number, timeoutMs: number, deviceHost: string | null): number;
+  distStorePort(group: number): number;
+  /** Sums in place across ranks (flat buckets of at most bucketBytes), then scales; returns the bucket count. */
+  distAllReduce(group: number, handles: Handle[], bucketBytes: number, scale: number): number;
+  distBroadcast(group: number, handles: Handle[], root: number, bucketBytes: number): void;
+  distBarrier(group: number): void;
+  distStoreSet(group: number, key: string, value: string): void;
+  distStoreCheck(group: number, keys: string[]): boolean;
+  distStoreGet(group: number, key: string): string;
+  distDestroy(group: number): void;
 }
 
 let binding: NativeBinding | undefined;
@@ -196,6 +208,8 @@ export function native(): NativeBinding {
   process.env.OPENBLAS_NUM_THREADS ??= threads;
   process.env.OMP_NUM_THREADS ??= threads;
   process.env.MKL_NUM_THREADS ??= threads;
+  // c10d logs through glog to stderr (socket retries, bind failures); its errors reach JS as Error messages
+  process.env.GLOG_minloglevel ??= '3';
   const require = createRequire(import.meta.url);
   binding = require(addonPath()) as NativeBinding;
   binding.setNumThreads(configuredThreads());

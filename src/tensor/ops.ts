@@ -1,6 +1,7 @@
 // Free functions over several tensors, and the autograd helpers that are not methods.
 import { native } from './native.js';
 import { Tensor, handleOf } from './tensor.js';
+import { synchronizeGradients } from './distributed.js';
 
 const ids = (tensors: Tensor[]): number[] => tensors.map(handleOf);
 
@@ -34,6 +35,8 @@ export function zeroGrad(tensors: Tensor[]): void {
 
 /** Scales gradients so their global norm is at most maxNorm; returns the norm before clipping. */
 export function clipGradNorm(tensors: Tensor[], maxNorm: number): number {
+  // under data parallelism the norm is the averaged gradient's, as one process would see it
+  synchronizeGradients(tensors);
   return native().clipGradNorm(ids(tensors), maxNorm);
 }
 

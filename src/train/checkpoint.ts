@@ -15,6 +15,8 @@ export interface CheckpointState {
   cursor: unknown;
   savedAt: string;
   mmgenVersion: string;
+  /** Processes the run was trained with (absent: 1); a resume must use as many. */
+  worldSize?: number;
 }
 
 export interface CheckpointPayload {

@@ -74,5 +74,4 @@ export function validateConfig<S extends z.ZodType>(schema: S, config: unknown, 
   throw new ConfigError(`${source} is invalid:\n  - ${problems.join('\n  - ')}`);
 }
 
-/** Every recipe's wall-clock budget in minutes: training ends (with its final checkpoint) at the first step past it. */
-export const timeLimitMinutes = z.number().positive().optional();
+export { timeLimitMinutes } from '../models/run-settings.js';

@@ -3,11 +3,12 @@
 // sample grids every N steps, progress events and exact resume.
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Generator, type Tensor, defaultGeneratorState, dispose, manualSeed, setDefaultGeneratorState } from '../tensor/index.js';
+import { type Generator, type ProcessGroup, type Tensor, defaultGeneratorState, dispose, manualSeed, setDefaultGeneratorState, withProcessGroup } from '../tensor/index.js';
 import { writeFileAtomic } from '../data/files.js';
 import { StepRate } from '../data/step-rate.js';
 import { type CheckpointPayload, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { EventSink } from './events.js';
+import { agreeOnStep, broadcastRunningStatistics, broadcastTaskState, checkWorldSize, explainFailure, seedRank } from './distributed.js';
 
 export const MMGEN_VERSION = '0.1.0';
 
@@ -60,6 +61,11 @@ export interface TrainOptions {
   stopAfter?: number;
   /** Wall-clock budget of this session: training ends, with its final checkpoint, at the first step past it. */
   timeLimitSeconds?: number;
+  /**
+   * Data-parallel training: every rank runs this loop; gradients are averaged across ranks and each
+   * rank takes its slice of every global batch; only rank 0 writes (checkpoints, samples, metrics).
+   */
+  processGroup?: ProcessGroup;
 }
 
 export interface TrainResult {
@@ -71,7 +77,7 @@ export interface TrainResult {
   timeLimited?: boolean;
 }
 
-function collectPayload(task: TrainingTask, step: number, totalSteps: number): CheckpointPayload {
+function collectPayload(task: TrainingTask, step: number, totalSteps: number, worldSize: number): CheckpointPayload {
   const model = new Map<string, Tensor>();
   for (const [name, module] of Object.entries(task.modules)) for (const [key, value] of module.stateDict()) model.set(`${name}.${key}`, value);
   const trainer = new Map<string, Tensor>();
@@ -88,7 +94,7 @@ function collectPayload(task: TrainingTask, step: number, totalSteps: number): C
   }
   trainer.set('rng.default', defaultGeneratorState());
   for (const [name, generator] of Object.entries(task.generators ?? {})) trainer.set(`rng.${name}`, generator.getState());
-  const state = { step, totalSteps, optimizerMeta, cursor: task.cursor?.() ?? null, savedAt: new Date().toISOString(), mmgenVersion: MMGEN_VERSION };
+  const state = { step, totalSteps, optimizerMeta, cursor: task.cursor?.() ?? null, savedAt: new Date().toISOString(), mmgenVersion: MMGEN_VERSION, worldSize };
   return { model, trainer, state };
 }
 
@@ -98,10 +104,14 @@ function byPrefix(map: Map<string, Tensor>, prefix: string): Map<string, Tensor>
   return out;
 }
 
-/** Loads a checkpoint into the task; returns the step it was taken at. */
-export async function restoreTask(task: TrainingTask, runDir: string): Promise<number> {
+/**
+ * Loads a checkpoint into the task; returns the step it was taken at. With expectedWorldSize (a resume
+ * by the loop), a checkpoint written under another number of processes is refused.
+ */
+export async function restoreTask(task: TrainingTask, runDir: string, expectedWorldSize?: number): Promise<number> {
   const payload = await readCheckpoint(runDir);
   try {
+    if (expectedWorldSize !== undefined) checkWorldSize(payload.state.worldSize, expectedWorldSize, runDir);
     for (const [name, module] of Object.entries(task.modules)) module.loadStateDict(byPrefix(payload.model, `${name}.`), { strict: true });
     for (const [name, ema] of Object.entries(task.emas ?? {})) {
       ema.loadStateDict({ tensors: byPrefix(payload.model, `ema.${name}.`), meta: payload.state.optimizerMeta[`ema.${name}`] ?? {} });
@@ -127,7 +137,7 @@ export async function restoreTask(task: TrainingTask, runDir: string): Promise<n
 }
 
 async function saveCheckpoint(task: TrainingTask, options: TrainOptions, step: number): Promise<string> {
-  const payload = collectPayload(task, step, options.totalSteps);
+  const payload = collectPayload(task, step, options.totalSteps, options.processGroup?.worldSize ?? 1);
   try {
     return await writeCheckpoint(options.runDir, payload, options.keepLast ?? 3);
   } finally {
@@ -150,14 +160,31 @@ async function recordConfig(runDir: string, config: unknown, resume: boolean): P
 
 /** Runs (or resumes) training to options.totalSteps. */
 export async function train(task: TrainingTask, options: TrainOptions): Promise<TrainResult> {
+  const group = options.processGroup;
+  if (!group || group.worldSize === 1) return trainSteps(task, options);
+  try {
+    return await trainSteps(task, options);
+  } catch (error) {
+    throw await explainFailure(group, error);
+  }
+}
+
+async function trainSteps(task: TrainingTask, options: TrainOptions): Promise<TrainResult> {
   if ('ema' in task.modules) throw new Error('a training task cannot name a module "ema": that prefix holds EMA weights in model.safetensors');
   const emit: EventSink = options.onEvent ?? (() => {});
   const logEvery = options.logEvery ?? 1;
-  await mkdir(join(options.runDir, 'samples'), { recursive: true });
+  const group = options.processGroup && options.processGroup.worldSize > 1 ? options.processGroup : undefined;
+  // under data parallelism only rank 0 writes the run folder
+  const writer = !group || group.rank === 0;
+  if (writer) await mkdir(join(options.runDir, 'samples'), { recursive: true });
   let step = 0;
-  if (options.resume) step = await restoreTask(task, options.runDir);
+  if (options.resume) step = await restoreTask(task, options.runDir, options.processGroup?.worldSize ?? 1);
   else manualSeed(options.seed);
-  await recordConfig(options.runDir, options.config, options.resume ?? false);
+  if (group) {
+    broadcastTaskState(task, group);
+    seedRank(task, group, options.seed, step);
+  }
+  if (writer) await recordConfig(options.runDir, options.config, options.resume ?? false);
   emit({ type: 'start', runDir: options.runDir, step, total: options.totalSteps, resumed: options.resume ?? false });
   const started = performance.now();
   const startStep = step;
@@ -165,20 +192,33 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
   const smoothed: Record<string, number> = {};
   let lastLosses: Record<string, number> = {};
   let pendingMetrics: string[] = [];
+  // with a group, every rank stops at the step they agreed on, never on its own clock or signal
+  let agreedInterrupt = false;
+  let agreedTimeUp = false;
   const flushMetrics = async (): Promise<void> => {
-    if (pendingMetrics.length === 0) return;
+    if (pendingMetrics.length === 0 || !writer) return;
     await appendFile(join(options.runDir, 'metrics.jsonl'), pendingMetrics.join(''));
     pendingMetrics = [];
   };
+  const checkpoint = async (at: number): Promise<string> => (writer ? saveCheckpoint(task, options, at) : '');
   while (step < options.totalSteps) {
-    if (options.signal?.aborted) {
+    if (group ? agreedInterrupt : options.signal?.aborted) {
       await flushMetrics();
-      const path = await saveCheckpoint(task, options, step);
+      const path = await checkpoint(step);
       emit({ type: 'interrupted', step, path });
       return { step, interrupted: true, runDir: options.runDir, lastLosses };
     }
     step += 1;
-    lastLosses = await task.step(step);
+    const current = step;
+    lastLosses = await withProcessGroup(group, () => task.step(current));
+    const timeUp = (): boolean => options.timeLimitSeconds !== undefined && (performance.now() - started) / 1000 >= options.timeLimitSeconds;
+    if (group) {
+      broadcastRunningStatistics(task, group);
+      const agreement = agreeOnStep(group, options.signal?.aborted ?? false, timeUp(), lastLosses);
+      lastLosses = agreement.losses;
+      agreedInterrupt = agreement.interrupt;
+      agreedTimeUp = agreement.timeUp;
+    }
     rate.record(step);
     for (const [name, value] of Object.entries(lastLosses)) smoothed[name] = smoothed[name] === undefined ? value : 0.9 * (smoothed[name] ?? value) + 0.1 * value;
     if (step % logEvery === 0 || step === options.totalSteps) {
@@ -188,33 +228,33 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
       const eta = rate.eta(options.totalSteps);
       emit({ type: 'step', step, total: options.totalSteps, losses: lastLosses, smoothed: { ...smoothed }, stepsPerSecond, ...(eta !== undefined ? { etaSeconds: eta } : {}) });
     }
-    if (task.sample && options.sampleEvery && (step % options.sampleEvery === 0 || step === options.totalSteps)) {
+    if (writer && task.sample && options.sampleEvery && (step % options.sampleEvery === 0 || step === options.totalSteps)) {
       emit({ type: 'sample', step, files: await task.sample(join(options.runDir, 'samples'), step) });
     }
-    if (task.evaluate && options.evalEvery && step % options.evalEvery === 0) emit({ type: 'eval', step, metrics: await task.evaluate(step) });
+    if (writer && task.evaluate && options.evalEvery && step % options.evalEvery === 0) emit({ type: 'eval', step, metrics: await task.evaluate(step) });
     if (options.checkpointEvery && step % options.checkpointEvery === 0 && step !== options.totalSteps) {
       await flushMetrics();
-      emit({ type: 'checkpoint', step, path: await saveCheckpoint(task, options, step) });
+      if (writer) emit({ type: 'checkpoint', step, path: await checkpoint(step) });
     }
     if (options.stopAfter !== undefined && step >= options.stopAfter && step < options.totalSteps) {
       await flushMetrics();
-      const path = await saveCheckpoint(task, options, step);
+      const path = await checkpoint(step);
       emit({ type: 'interrupted', step, path });
       return { step, interrupted: true, runDir: options.runDir, lastLosses };
     }
-    if (options.timeLimitSeconds !== undefined && (performance.now() - started) / 1000 >= options.timeLimitSeconds) break;
+    if (group ? agreedTimeUp : timeUp()) break;
     // yield to the event loop between steps: lets SIGINT and finalizers run, keeps RSS flat
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   const timeLimited = step < options.totalSteps;
   // a time-limited run ends with samples of its last step, unless that step already wrote them
-  if (timeLimited && task.sample && options.sampleEvery && step % options.sampleEvery !== 0) emit({ type: 'sample', step, files: await task.sample(join(options.runDir, 'samples'), step) });
-  if (task.finish) {
+  if (writer && timeLimited && task.sample && options.sampleEvery && step % options.sampleEvery !== 0) emit({ type: 'sample', step, files: await task.sample(join(options.runDir, 'samples'), step) });
+  if (writer && task.finish) {
     const message = await task.finish(step);
     if (message !== undefined) emit({ type: 'notice', step, message });
   }
   await flushMetrics();
-  emit({ type: 'checkpoint', step, path: await saveCheckpoint(task, options, step) });
+  if (writer) emit({ type: 'checkpoint', step, path: await checkpoint(step) });
   emit({ type: 'done', step, runDir: options.runDir, seconds: (performance.now() - started) / 1000, ...(timeLimited ? { timeLimited } : {}) });
   return { step, interrupted: false, runDir: options.runDir, lastLosses, ...(timeLimited ? { timeLimited } : {}) };
 }

@@ -1,75 +1,75 @@
-// The recipe registry: a config's `recipe` names which schema validates it and which session trains it.
-import type { z } from 'zod';
-import { TEXT_TO_IMAGE_RECIPES } from '../models/text-to-image-recipes.js';
+// Training by recipe: every recipe of the one registry (models/recipes.ts) paired with the session that
+// trains it. The table is keyed by recipe name, so the compiler rejects a recipe without a session, and
+// each session receives its recipe's config type (parsed by that recipe's schema; no casts).
+// The pairing lives here, not in models/, because models/ sits below train/ and may not import sessions.
+import { type Recipe, recipeSettings } from '../models/recipe.js';
+import {
+  RECIPES as REGISTRY, type RecipeName, captionerRecipe, findRecipe, jointDiffusionRecipe, jointVaeRecipe, textToAudioGanRecipe, textToAudioVaeRecipe,
+  textToImageGanRecipe, textToImageVaeRecipe, transcriberRecipe,
+} from '../models/recipes.js';
+import { TEXT_TO_AUDIO_GAN, TEXT_TO_AUDIO_VAE } from '../models/text-to-audio-recipes.js';
+import { TEXT_TO_IMAGE_GAN, TEXT_TO_IMAGE_VAE } from '../models/text-to-image-recipes.js';
 import { ConfigError, type JsonObject, validateConfig } from './config.js';
-import { type SessionOptions, trainTextToImage } from './sessions/text-to-image.js';
-import { TEXT_TO_AUDIO_RECIPES } from '../models/text-to-audio-recipes.js';
-import { trainTextToAudio } from './sessions/text-to-audio.js';
 import type { TrainResult } from './loop.js';
-import { TEXT_WRITER_RECIPES } from './text-writer-recipes.js';
-import { jointVaeConfig } from '../models/joint-vae.js';
-import { trainJointVae } from './sessions/joint.js';
-import { jointDiffusionConfig } from '../models/joint-diffusion.js';
+import { trainCaptioner } from './sessions/captioner.js';
+import type { SessionOptions } from './sessions/common.js';
 import { trainJointDiffusion } from './sessions/joint-diffusion.js';
+import { trainJointVae } from './sessions/joint.js';
+import { trainTextToAudio } from './sessions/text-to-audio.js';
+import { trainTextToImage } from './sessions/text-to-image.js';
+import { trainTranscriber } from './sessions/transcriber.js';
 
-export interface RecipeEntry {
-  name: string;
-  description: string;
-  schema: z.ZodType;
-  train(config: unknown, options: SessionOptions): Promise<TrainResult>;
+/** A session: trains a parsed config into options.runDir; the trained model comes back too (tests use it). */
+type Session<Config> = (config: Config, options: SessionOptions) => Promise<{ result: TrainResult; model: { dispose(): void } }>;
+
+export interface TrainableRecipe {
+  readonly name: string;
+  readonly description: string;
+  /** Validates a raw config (mmgen's recorded keys set aside); errors name `source` and every bad key. */
+  prepare(raw: JsonObject, source: string): { config: unknown; train(options: SessionOptions): Promise<TrainResult> };
 }
 
-/** A registry entry whose session returns the trained model too; the CLI only needs the result. */
-function entry<Recipe extends { name: string; description: string; schema: z.ZodType }>(
-  recipe: Recipe,
-  session: (recipe: Recipe, config: unknown, options: SessionOptions) => Promise<{ result: TrainResult; model: { dispose(): void } }>,
-): RecipeEntry {
+/** A recipe with its session; the config type is the recipe's, from its schema. */
+function trainable<Name extends string, Config>(recipe: Recipe<Name, Config>, session: Session<Config>): TrainableRecipe {
   return {
     name: recipe.name,
     description: recipe.description,
-    schema: recipe.schema,
-    train: async (config: unknown, options: SessionOptions) => {
-      const { result, model } = await session(recipe, config, options);
-      model.dispose();
-      return result;
+    prepare: (raw, source) => {
+      const config = validateConfig(recipe.schema, recipeSettings(raw, recipe.name), source);
+      return {
+        config,
+        train: async (options) => {
+          const { result, model } = await session(config, options);
+          model.dispose();
+          return result;
+        },
+      };
     },
   };
 }
 
-/** A registry entry for a recipe whose session takes its parsed config (the schema guarantees its type). */
-function sessionEntry<Schema extends z.ZodType>(
-  name: string,
-  description: string,
-  schema: Schema,
-  session: (config: z.output<Schema>, options: SessionOptions) => Promise<{ result: TrainResult; model: { dispose(): void } }>,
-): RecipeEntry {
-  return {
-    name, description, schema,
-    train: async (config: unknown, options: SessionOptions) => {
-      const { result, model } = await session(config as z.output<Schema>, options);
-      model.dispose();
-      return result;
-    },
-  };
-}
+const SESSIONS: { readonly [Name in RecipeName]: TrainableRecipe } = {
+  'text2image-gan': trainable(textToImageGanRecipe, (config, options) => trainTextToImage(TEXT_TO_IMAGE_GAN, config, options)),
+  'text2image-vae': trainable(textToImageVaeRecipe, (config, options) => trainTextToImage(TEXT_TO_IMAGE_VAE, config, options)),
+  'text2audio-gan': trainable(textToAudioGanRecipe, (config, options) => trainTextToAudio(TEXT_TO_AUDIO_GAN, config, options)),
+  'text2audio-vae': trainable(textToAudioVaeRecipe, (config, options) => trainTextToAudio(TEXT_TO_AUDIO_VAE, config, options)),
+  captioner: trainable(captionerRecipe, trainCaptioner),
+  transcriber: trainable(transcriberRecipe, trainTranscriber),
+  'joint-vae': trainable(jointVaeRecipe, trainJointVae),
+  'joint-diffusion': trainable(jointDiffusionRecipe, trainJointDiffusion),
+};
 
-export const RECIPES: readonly RecipeEntry[] = [
-  ...TEXT_TO_IMAGE_RECIPES.map((recipe) => entry(recipe, trainTextToImage)),
-  ...TEXT_TO_AUDIO_RECIPES.map((recipe) => entry(recipe, trainTextToAudio)),
-  ...TEXT_WRITER_RECIPES,
-  sessionEntry('joint-vae', 'one model over text, image and sound: any subset in, the rest out, or all sampled together (poe, mopoe, moe, mmvae+)', jointVaeConfig, trainJointVae),
-  sessionEntry('joint-diffusion', 'multimodal latent diffusion: an autoencoder per modality, then one score network over their latents; any subset in, the rest out', jointDiffusionConfig, trainJointDiffusion),
-];
+/** Every recipe, in the registry's order, ready to train. */
+export const RECIPES: readonly TrainableRecipe[] = REGISTRY.map((recipe) => SESSIONS[recipe.name]);
 
-export function getRecipe(name: unknown): RecipeEntry {
-  const recipe = RECIPES.find((entry) => entry.name === name);
+export function getRecipe(name: unknown): TrainableRecipe {
+  const recipe = findRecipe(name);
   if (!recipe) throw new ConfigError(`"recipe" must be one of ${RECIPES.map((entry) => `"${entry.name}"`).join(', ')}; got ${JSON.stringify(name)}`);
-  return recipe;
+  return SESSIONS[recipe.name];
 }
 
-/** Validates a raw config against its recipe's schema (keys written by mmgen itself are dropped first). */
-export function resolveConfig(raw: JsonObject, source: string): { recipe: RecipeEntry; config: unknown } {
-  const { mmgenVersion: _version, imageShape: _shape, audioShape: _audio, ...rest } = raw;
-  const recipe = getRecipe(rest.recipe);
-  return { recipe, config: validateConfig(recipe.schema, rest, source) };
+/** Validates a raw config against its recipe's schema (keys written by mmgen itself are set aside first). */
+export function resolveConfig(raw: JsonObject, source: string): { recipe: TrainableRecipe; config: unknown; train(options: SessionOptions): Promise<TrainResult> } {
+  const recipe = getRecipe(raw.recipe);
+  return { recipe, ...recipe.prepare(raw, source) };
 }

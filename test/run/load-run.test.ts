@@ -63,7 +63,7 @@ test('text→image runs generate pictures that save themselves, the same bytes a
       tensor.dispose();
       model.dispose();
       assert.deepEqual(await encodePng(direct[2]!), await images[2]?.bytes());
-      await assert.rejects(loaded.caption('x.png'), /text2image-\w+ run: it can generate, not caption/);
+      await assert.rejects(loaded.caption('x.png'), /text2image-\w+" run, not a captioner: it can generate, not caption/);
     } finally {
       loaded.dispose();
     }
@@ -117,6 +117,7 @@ test('a captioner run captions paths, bytes and tensors, names an unreadable fil
     const together = await pair.caption(path);
     assert.equal(together.length, 1);
     await assert.rejects(loadRun(run('text2image-gan'), { with: [run('captioner')] }), /only captioner runs load with others/);
+    await assert.rejects(loadRun(run('transcriber'), { need: 'caption' }), /"transcriber" run, not a captioner: it can transcribe, not caption/);
   } finally {
     loaded.dispose();
     pair.dispose();
@@ -134,7 +135,7 @@ test('a transcriber run transcribes WAV paths, WAV bytes and samples, and names 
     assert.equal(lines.length, 4);
     assert.ok(lines.slice(0, 3).every((line) => line.error === undefined && line.text === lines[0]?.text));
     assert.match(lines[3]?.error ?? '', /clip 4 is silent/);
-    await assert.rejects(loaded.generate('x'), /transcriber run: it can transcribe, not generate/);
+    await assert.rejects(loaded.generate('x'), /"transcriber" run, not a text→image or text→audio run: it can transcribe, not generate/);
   } finally {
     loaded.dispose();
   }

@@ -43,6 +43,5 @@ export async function tinyData(root: string): Promise<TinyData> {
 
 /** Trains `config` into `runDir` through the registry, as `mmgen train` would. */
 export async function trainTiny(config: Record<string, unknown>, runDir: string): Promise<void> {
-  const { recipe, config: parsed } = resolveConfig(config, 'tiny config');
-  await recipe.train(parsed, { runDir });
+  await resolveConfig(config, 'tiny config').train({ runDir });
 }

@@ -26,8 +26,8 @@ export function tinyGanConfig(dataset: string, steps: number, sampleEvery = 1000
 }
 
 async function train(raw: Record<string, unknown>, runDir: string): Promise<void> {
-  const { recipe, config } = resolveConfig(raw, 'test config');
-  await recipe.train(config, { runDir });
+  const { train } = resolveConfig(raw, 'test config');
+  await train({ runDir });
 }
 
 export async function trainServeRuns(which: { audio?: boolean; joint?: boolean } = {}): Promise<ServeFixture> {

@@ -3,8 +3,7 @@
 // the others are still captioned.
 import type { Command } from 'commander';
 import { printPerFile } from '../per-file-output.js';
-import { decodeImage, imagesToTensor, type RawImage } from '../../modalities/image/index.js';
-import { loadCaptionerEnsemble } from '../../models/captioner-ensemble.js';
+import { loadRun } from '../../models/run/load-run.js';
 import { collect, integerFlag } from '../flags.js';
 import { type SearchFlags, consensusOptions, searchOptions } from '../search-flags.js';
 
@@ -18,7 +17,7 @@ export interface CaptionLine {
   error?: string;
 }
 
-/** Captions files with a loaded run; failures are returned per file. */
+/** Captions files with a captioner run (and the runs --with names); failures are returned per file. */
 export async function captionFiles(runDir: string, files: string[], flags: CaptionFlags): Promise<CaptionLine[]> {
   if (files.length === 0) throw new Error('give at least one image file: mmgen caption RUN IMAGE...');
   const search = searchOptions(flags);
@@ -32,40 +31,14 @@ export async function captionFiles(runDir: string, files: string[], flags: Capti
     ...(flags.topK !== undefined ? { topK: Number(flags.topK) } : {}),
     ...(flags.topP !== undefined ? { topP: Number(flags.topP) } : {}),
   };
-  const { ensemble: model } = await loadCaptionerEnsemble(runDir, flags.with ?? []);
+  const run = await loadRun(runDir, { with: flags.with ?? [], need: 'caption' });
   try {
-    const { channels, size } = model.shape;
-    const lines: CaptionLine[] = [];
-    for (let start = 0; start < files.length; start += batchSize) {
-      const chunk = files.slice(start, start + batchSize);
-      const decoded = await Promise.all(chunk.map(async (file): Promise<RawImage | Error> => {
-        try {
-          return await decodeImage(file, { channels: channels === 1 ? 1 : 3, size: [size, size], fit: 'cover' });
-        } catch (error) {
-          return error instanceof Error ? error : new Error(String(error));
-        }
-      }));
-      const good = decoded.filter((image): image is RawImage => !(image instanceof Error));
-      const images = good.length > 0 ? imagesToTensor(good, { range: 'signed' }) : undefined;
-      let captions;
-      try {
-        captions = images ? model.caption(images, { ...search, ...(maxLength !== undefined ? { maxLength } : {}), ...(sample ? { sample } : {}) }) : [];
-      } finally {
-        images?.dispose();
-      }
-      let next = 0;
-      chunk.forEach((file, index) => {
-        const image = decoded[index];
-        if (image instanceof Error) lines.push({ file, error: image.message });
-        else {
-          const caption = captions[next++];
-          if (caption) lines.push({ file, caption: caption.text, logProb: Number(caption.logProb.toFixed(4)), score: Number(caption.score.toFixed(4)) });
-        }
-      });
-    }
-    return lines;
+    const captions = await run.caption(files, { batch: batchSize, ...search, ...(maxLength !== undefined ? { maxLength } : {}), ...(sample ? { sample } : {}) });
+    return captions.map((line): CaptionLine => (line.error !== undefined
+      ? { file: line.source, error: line.error }
+      : { file: line.source, caption: line.text, logProb: Number(line.logProb.toFixed(4)), score: Number(line.score.toFixed(4)) }));
   } finally {
-    model.dispose();
+    run.dispose();
   }
 }
 

@@ -16,8 +16,7 @@ import type { JointEvaluation } from '../../eval/joint.js';
 import { loadJointRun } from '../../models/joint-run.js';
 import { Judge } from '../../models/judge.js';
 import { loadTranscriberRun } from '../../models/transcriber-run.js';
-import { validateConfig } from '../../train/config.js';
-import { getRecipe } from '../../train/recipes.js';
+import { resolveConfig } from '../../train/recipes.js';
 import { loadJointSplit } from '../../train/sessions/joint.js';
 import { dataProgress } from '../data-progress.js';
 import { type ShownTask, showSoundToText, showTextToSound } from '../demo/one-way.js';
@@ -59,14 +58,14 @@ export function registerDemo(program: Command): void {
     .option('--no-live', 'skip the live training')
     .action(async (flags: DemoFlags) => {
       const started = performance.now();
-      const missing = missingShipped();
-      if (missing.length > 0) throw new Error(`the shipped runs are missing (${missing.join(', ')}); they come with the repository: \`git checkout -- demo\``);
       const minutes = flags.live ? numberFlag(flags.minutes, '--minutes', 0, 120) : 0;
       const rows = integerFlag(flags.rows, '--rows', 1);
       const seed = integerFlag(flags.seed, '--seed', 0);
       const datasetDir = flags.data ?? join('datasets', 'demo-shapes-spoken-l3');
       await checkOutputFolder(flags.out);
       await checkOutputFolder(datasetDir, '--data');
+      const missing = missingShipped();
+      if (missing.length > 0) throw new Error(`the shipped runs are missing (${missing.join(', ')}); they come with the repository: \`git checkout -- demo\``);
       const say = (line: string): void => void process.stdout.write(`\n== ${line}\n`);
       if (!existsSync(join(datasetDir, 'dataset.json'))) {
         say(`1/4 building ${flags.count} spoken shapes (level 3: shape, size, colour) in ${datasetDir}; the shipped runs never saw them`);
@@ -131,8 +130,7 @@ export function registerDemo(program: Command): void {
         const liveRun = join(flags.out, 'live-joint');
         if (minutes > 0) {
           say(`3/4 training a small joint model (joint-vae, MMVAE) for ${minutes} minutes on ${datasetDir} (Ctrl-C stops with a checkpoint)`);
-          const recipe = getRecipe('joint-vae');
-          const config = validateConfig(recipe.schema, {
+          const { train } = resolveConfig({
             recipe: 'joint-vae', dataset: datasetDir, seed,
             model: { mixing: 'moe', latentDim: 32, featureDim: 128, image: { encoderChannels: 16, decoderChannels: 64 }, audio: { encoderChannels: 16, decoderChannels: 32, spectrogram: { nFft: 2048, hopLength: 1024 } }, text: { embeddingDim: 32, hiddenSize: 96 } },
             training: { steps: 100000, batchSize: 32, timeLimitMinutes: minutes, sampleEvery: 100000, checkpointEvery: 500 },
@@ -142,7 +140,7 @@ export function registerDemo(program: Command): void {
           const data = dataProgress();
           const interrupt = interruptSignal();
           try {
-            await recipe.train(config, { runDir: liveRun, onEvent: progress.onEvent, onData: data.onEvent, signal: interrupt.signal });
+            await train({ runDir: liveRun, onEvent: progress.onEvent, onData: data.onEvent, signal: interrupt.signal });
           } finally {
             progress.stop();
             data.stop();

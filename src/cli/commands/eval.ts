@@ -18,9 +18,10 @@ import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
 import { type TrainJudgeFlags, judgeTrainingSettings, withJudgeProgress } from '../judge-progress.js';
 import { isAudioDataset, runAudioEval, runJudgeWavs, runTrainAudioJudge } from './eval-audio.js';
-import { textToAudioRecipe } from '../../models/text-to-audio-recipes.js';
+import { findRecipe } from '../../models/recipes.js';
+import type { Capability } from '../../models/run/types.js';
 import { DEFAULT_AUDIO_JUDGE_STEPS } from '../../models/audio-judge-train.js';
-import { readRunConfig } from '../../models/text-to-image.js';
+import { readRunConfig } from '../../models/run-files.js';
 import { runCaptionEval } from './eval-caption.js';
 import { loadCaptionerRun } from '../../models/captioner-run.js';
 import type { Captioner } from '../../models/captioner.js';
@@ -75,12 +76,16 @@ export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags):
 }
 
 export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
-  const recipe = (await readRunConfig(runDir)).recipe;
-  if (recipe === 'captioner') return runCaptionEval(runDir, flags);
-  if ((flags.with ?? []).length > 0) throw new Error(`--with ensembles captioner runs; ${runDir} is a "${String(recipe)}" run`);
-  if (textToAudioRecipe(recipe)) return runAudioEval(runDir, flags, defaultJudgeDir);
-  if (recipe === 'transcriber') return runTranscriberEval(runDir, flags);
-  if (recipe === 'joint-vae' || recipe === 'joint-diffusion') return runJointEval(runDir, flags);
+  // which evaluation a run gets follows from what its recipe can do, by the registry
+  const name = (await readRunConfig(runDir)).recipe;
+  const recipe = findRecipe(name);
+  if (!recipe) throw new Error(`${runDir}/config.json names recipe ${JSON.stringify(name)}, which this mmgen does not know`);
+  const can = (capability: Capability): boolean => recipe.capabilities.includes(capability);
+  if (can('caption')) return runCaptionEval(runDir, flags);
+  if ((flags.with ?? []).length > 0) throw new Error(`--with ensembles captioner runs; ${runDir} is a "${String(name)}" run`);
+  if (can('generate') && recipe.modalities.outputs.includes('audio')) return runAudioEval(runDir, flags, defaultJudgeDir);
+  if (can('transcribe')) return runTranscriberEval(runDir, flags);
+  if (can('translate')) return runJointEval(runDir, flags);
   const started = performance.now();
   const run = await loadTextToImageRun(runDir, rejectionFlag(flags.rejection));
   if (run.notice) process.stderr.write(`notice: ${run.notice}\n`);

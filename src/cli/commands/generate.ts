@@ -1,17 +1,36 @@
-// `mmgen generate RUN --text "..." [--n 16] [--seed S] [--out DIR]`: PNGs, a manifest.jsonl and a grid.
+// `mmgen generate RUN --text "..." [--n 16] [--seed S] [--out DIR]`: for any run that can generate —
+// PNGs, a manifest.jsonl and a grid (picture outputs), or WAVs with spectrograms (sound outputs).
 import type { Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
-import { writeFileAtomic } from '../../data/files.js';
 import { join } from 'node:path';
-import { encodePng, tensorToImages, writeContactSheet } from '../../modalities/image/index.js';
-import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
-import { isTextToAudioRun } from '../../models/text-to-audio-recipes.js';
-import { generateAudio } from './generate-audio.js';
+import { writeFileAtomic } from '../../data/files.js';
+import { writeContactSheet } from '../../modalities/image/index.js';
+import { loadRun, type Run } from '../../models/run/load-run.js';
+import type { ImageOutput } from '../../models/run/types.js';
+import { writeGeneratedAudio } from './generate-audio.js';
 import { REJECTION_HELP, integerFlag, rejectionFlag } from '../flags.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { dataProgress } from '../data-progress.js';
 
 interface GenerateFlags { text: string; n: string; seed: string; out?: string; rejection?: string }
+
+async function writeGeneratedImages(run: Run, text: string, count: number, seed: number, out: string): Promise<void> {
+  const outputs = await run.generate(text, { n: count, seed });
+  const images = outputs.filter((output): output is ImageOutput => output.kind === 'image');
+  await mkdir(out, { recursive: true });
+  const lines: string[] = [];
+  const progress = dataProgress();
+  for (const image of images) {
+    const file = `${String(image.index).padStart(4, '0')}.png`;
+    await image.save(join(out, file));
+    lines.push(JSON.stringify({ file, text, seed, index: image.index }));
+    progress.onEvent({ type: 'progress', done: image.index + 1, total: images.length, message: 'writing images' });
+  }
+  progress.stop();
+  await writeFileAtomic(join(out, 'manifest.jsonl'), `${lines.join('\n')}\n`);
+  const grid = await writeContactSheet(join(out, 'grid.png'), images.map((output) => ({ image: output.image })), { tileSize: [128, 128] });
+  process.stdout.write(`${count} images for "${text}" (seed ${seed}) in ${out}\ngrid: ${grid.path}\n`);
+}
 
 export function registerGenerate(program: Command): void {
   program
@@ -27,31 +46,15 @@ export function registerGenerate(program: Command): void {
       const count = integerFlag(flags.n, '--n', 1, 1024);
       const seed = Number(flags.seed);
       if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got "${flags.seed}"`);
-      const options = rejectionFlag(flags.rejection);
       if (flags.out !== undefined) await checkOutputFolder(flags.out);
-      if (await isTextToAudioRun(runDir)) return generateAudio(runDir, flags.text, count, seed, flags.out, options);
-      const { model, notice } = await loadTextToImageRun(runDir, options);
-      if (notice) process.stderr.write(`notice: ${notice}\n`);
+      const run = await loadRun(runDir, { ...rejectionFlag(flags.rejection), need: 'generate' });
       try {
-        const images = model.generate(new Array<string>(count).fill(flags.text), seed);
-        const raw = tensorToImages(images, { range: 'signed' });
-        images.dispose();
+        if (run.notice) process.stderr.write(`notice: ${run.notice}\n`);
         const out = flags.out ?? join(runDir, 'generated', String(seed));
-        await mkdir(out, { recursive: true });
-        const lines: string[] = [];
-        const progress = dataProgress();
-        for (const [index, image] of raw.entries()) {
-          const file = `${String(index).padStart(4, '0')}.png`;
-          await writeFileAtomic(join(out, file), await encodePng(image));
-          lines.push(JSON.stringify({ file, text: flags.text, seed, index }));
-          progress.onEvent({ type: 'progress', done: index + 1, total: raw.length, message: 'writing images' });
-        }
-        progress.stop();
-        await writeFileAtomic(join(out, 'manifest.jsonl'), `${lines.join('\n')}\n`);
-        const grid = await writeContactSheet(join(out, 'grid.png'), raw.map((image) => ({ image })), { tileSize: [128, 128] });
-        process.stdout.write(`${count} images for "${flags.text}" (seed ${seed}) in ${out}\ngrid: ${grid.path}\n`);
+        if (run.modalities.outputs.includes('audio')) await writeGeneratedAudio(run, flags.text, count, seed, out);
+        else await writeGeneratedImages(run, flags.text, count, seed, out);
       } finally {
-        model.dispose();
+        run.dispose();
       }
     });
 }

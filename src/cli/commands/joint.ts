@@ -4,12 +4,8 @@
 // manifest.jsonl and one contact sheet (a row per sample). The same seed gives the same bytes.
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadJointRun } from '../../models/joint-run.js';
-import { writeJointOutput } from '../../models/joint/files.js';
-import { prepareJointInputs } from '../../models/joint/inputs.js';
-import { disposeOutput } from '../../models/joint/outputs.js';
 import { MODALITIES, type ModalityName } from '../../models/joint/parts.js';
-import { dispose } from '../../tensor/index.js';
+import { loadRun } from '../../models/run/load-run.js';
 import { collect, integerFlag, numberFlag } from '../flags.js';
 import { checkOutputFolder } from '../output-folder.js';
 
@@ -43,33 +39,19 @@ export async function translateCommand(runDir: string, flags: JointFlags): Promi
     ...(flags.steps !== undefined ? { steps: integerFlag(flags.steps, '--steps', 1, 10000) } : {}),
     ...(flags.guidance !== undefined ? { guidance: numberFlag(flags.guidance, '--guidance', 0, 100) } : {}),
   };
-  const model = await loadJointRun(runDir);
+  const run = await loadRun(runDir, { need: 'translate' });
   try {
-    const prepared = await prepareJointInputs(model, { text: flags.text, image: flags.image, audio: flags.audio });
-    const release = (): void => dispose(Object.values(prepared.inputs));
-    for (const failure of prepared.failures) process.stderr.write(`skipped ${failure.source}: ${failure.error}\n`);
-    const given = model.names.filter((name) => prepared.inputs[name] !== undefined);
-    if (given.length === 0) throw new Error('no input could be read (see the messages above)');
-    let output;
-    try {
-      const to = flags.to ? targetsFlag(flags.to) : model.names.filter((name) => !given.includes(name));
-      output = { to, result: model.translate(prepared.inputs, { to, n, seed, temperature, ...sampler }) };
-    } finally {
-      release();
-    }
-    const { to, result } = output;
-    try {
-      const folder = flags.out ?? join(runDir, 'translated', String(seed));
-      const sources = prepared.sources.flatMap((source) => Array.from({ length: n }, () => source));
-      const written = await writeJointOutput(folder, result, model.codec, { seed, sources, draws: n });
-      for (const [index, text] of (result.text ?? []).entries()) process.stdout.write(`${Object.values(sources[index] ?? {}).join(' + ')} → ${text.text}\n`);
-      process.stdout.write(`${given.join(' + ')} → ${to.join(', ')}: ${sources.length} outputs (seed ${seed}) in ${written.folder}\nsheet: ${written.sheet}\n`);
-      if (prepared.failures.length > 0) process.exitCode = 1;
-    } finally {
-      disposeOutput(result);
-    }
+    const given = MODALITIES.filter((name) => flags[name].length > 0);
+    const to = flags.to ? targetsFlag(flags.to) : run.modalities.outputs.filter((name) => !given.includes(name));
+    const result = await run.translate({ text: flags.text, image: flags.image, audio: flags.audio }, { to, n, seed, temperature, ...sampler, skipUnreadable: true });
+    for (const failure of result.failures) process.stderr.write(`skipped ${failure.source}: ${failure.error}\n`);
+    const folder = flags.out ?? join(runDir, 'translated', String(seed));
+    const written = await result.save(folder);
+    for (const [index, text] of result.texts.entries()) process.stdout.write(`${Object.values(result.sources[index] ?? {}).join(' + ')} → ${text}\n`);
+    process.stdout.write(`${given.join(' + ')} → ${to.join(', ')}: ${result.sources.length} outputs (seed ${seed}) in ${written.folder}\nsheet: ${written.sheet}\n`);
+    if (result.failures.length > 0) process.exitCode = 1;
   } finally {
-    model.dispose();
+    run.dispose();
   }
 }
 
@@ -77,18 +59,13 @@ export async function sampleCommand(runDir: string, flags: Pick<JointFlags, 'n' 
   const n = integerFlag(flags.n, '--n', 1, 1024);
   const seed = integerFlag(flags.seed, '--seed', 0);
   if (flags.out !== undefined) await checkOutputFolder(flags.out);
-  const model = await loadJointRun(runDir);
+  const run = await loadRun(runDir, { need: 'sample' });
   try {
-    const output = model.sample(n, seed);
-    try {
-      const folder = flags.out ?? join(runDir, 'sampled', String(seed));
-      const written = await writeJointOutput(folder, output, model.codec, { seed });
-      process.stdout.write(`${n} joint samples of ${model.names.join(', ')} from ${model.samplingSource()} (seed ${seed}) in ${written.folder}\nsheet: ${written.sheet}\n`);
-    } finally {
-      disposeOutput(output);
-    }
+    const result = await run.sample(n, seed);
+    const written = await result.save(flags.out ?? join(runDir, 'sampled', String(seed)));
+    process.stdout.write(`${n} joint samples of ${run.modalities.outputs.join(', ')} from ${run.describeSampling()} (seed ${seed}) in ${written.folder}\nsheet: ${written.sheet}\n`);
   } finally {
-    model.dispose();
+    run.dispose();
   }
 }
 

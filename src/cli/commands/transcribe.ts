@@ -3,9 +3,8 @@
 // too long is reported by name and the others are still transcribed.
 import type { Command } from 'commander';
 import { printPerFile } from '../per-file-output.js';
-import { tensor } from '../../tensor/index.js';
 import { type SearchFlags, consensusOptions, searchOptions } from '../search-flags.js';
-import { loadTranscriberRun, readClip } from '../../models/transcriber-run.js';
+import { loadRun } from '../../models/run/load-run.js';
 
 interface TranscribeFlags extends SearchFlags { json?: boolean }
 
@@ -14,40 +13,14 @@ export interface TranscriptLine { file: string; text?: string; logProb?: number;
 export async function transcribeFiles(runDir: string, files: string[], flags: TranscribeFlags): Promise<TranscriptLine[]> {
   if (files.length === 0) throw new Error('give at least one WAV file: mmgen transcribe RUN FILE.wav...');
   const search = searchOptions(flags);
-  const { model } = await loadTranscriberRun(runDir);
+  const run = await loadRun(runDir, { need: 'transcribe' });
   try {
-    const clips = await Promise.all(files.map(async (file) => {
-      try {
-        return await readClip(file, model.audio);
-      } catch (error) {
-        return error instanceof Error ? error : new Error(String(error));
-      }
-    }));
-    const good = clips.filter((clip): clip is Float32Array => clip instanceof Float32Array);
-    const lines: TranscriptLine[] = [];
-    let texts: ReturnType<typeof model.transcribe> = [];
-    if (good.length > 0) {
-      const flat = new Float32Array(good.length * model.audio.samples);
-      good.forEach((clip, index) => flat.set(clip, index * model.audio.samples));
-      const waveforms = tensor(flat, { shape: [good.length, model.audio.samples] });
-      try {
-        texts = model.transcribe(waveforms, search);
-      } finally {
-        waveforms.dispose();
-      }
-    }
-    let next = 0;
-    files.forEach((file, index) => {
-      const clip = clips[index];
-      if (clip instanceof Error) lines.push({ file, error: clip.message });
-      else {
-        const text = texts[next++];
-        if (text) lines.push({ file, text: text.text, logProb: Number(text.logProb.toFixed(4)) });
-      }
-    });
-    return lines;
+    const texts = await run.transcribe(files, search);
+    return texts.map((line): TranscriptLine => (line.error !== undefined
+      ? { file: line.source, error: line.error }
+      : { file: line.source, text: line.text, logProb: Number(line.logProb.toFixed(4)) }));
   } finally {
-    model.dispose();
+    run.dispose();
   }
 }
 

@@ -5,10 +5,10 @@ import type { LoadedSplit } from '../../data/loader.js';
 import { magnitudeSpectrogram, spectrogramToImage } from '../../modalities/audio/index.js';
 import type { ContactSheetTile } from '../../modalities/image/index.js';
 import { AudioJudge } from '../../models/audio-judge.js';
-import { loadTextToAudioRun } from '../../models/text-to-audio-recipes.js';
-import { loadTranscriberRun } from '../../models/transcriber-run.js';
+import { loadRun } from '../../models/run/load-run.js';
+import type { AudioOutput } from '../../models/run/types.js';
 import { type Tensor, tensor, tidy } from '../../tensor/index.js';
-import { captionsRight, mark, spectrogramTiles, writeClips } from './shipped.js';
+import { captionsRight, mark, writeClips } from './shipped.js';
 
 export interface ShownTask {
   title: string;
@@ -26,70 +26,64 @@ function stack(clips: readonly Float32Array[], samples: number): Tensor {
   return tensor(flat, { shape: [clips.length, samples] });
 }
 
+/** Which class the audio judge hears in each clip. */
+function judgeClips(judge: AudioJudge, clips: readonly Float32Array[]): Int32Array {
+  const waveforms = stack(clips, clips[0]?.length ?? 0);
+  try {
+    const output = judge.run(waveforms);
+    output.probabilities.dispose();
+    return output.predictions;
+  } finally {
+    waveforms.dispose();
+  }
+}
+
 /** Every digit spoken `perDigit` times from its word; the audio judge says which digit it hears. */
 export async function showTextToSound(runDir: string, judgeDir: string, folder: string, options: { perDigit: number; seed: number; shown: number }): Promise<ShownTask> {
-  const { model } = await loadTextToAudioRun(runDir);
+  const run = await loadRun(runDir);
   const judge = await AudioJudge.load(judgeDir);
   try {
     const words = judge.info.classes;
     const prompts = Array.from({ length: options.perDigit }, () => words).flat();
-    const generated = model.generate(prompts, options.seed);
-    try {
-      const waveforms = stack(generated.clips, generated.clips[0]?.length ?? 0);
-      const predictions = (() => {
-        try {
-          const output = judge.run(waveforms);
-          output.probabilities.dispose();
-          return output.predictions;
-        } finally {
-          waveforms.dispose();
-        }
-      })();
-      const right = prompts.map((prompt, index) => words[predictions[index] ?? -1] === prompt);
-      const shown = Math.min(options.shown, prompts.length);
-      const pictures = spectrogramTiles(model.codec, generated.spectrograms.narrow(0, 0, shown));
-      const wavs = await writeClips(folder, 'text-to-sound', generated.clips.slice(0, words.length), model.audio.sampleRate);
-      return {
-        title: 'text → sound (spoken digits)',
-        right: right.filter(Boolean).length,
-        total: prompts.length,
-        tiles: pictures.map((image, index) => ({ image, caption: `"${prompts[index]}" heard as "${words[predictions[index] ?? -1]}" ${mark(right[index] ?? false)}` })),
-        wavs,
-      };
-    } finally {
-      generated.spectrograms.dispose();
-    }
+    const sounds = (await run.generate(prompts, { seed: options.seed })).filter((output): output is AudioOutput => output.kind === 'audio');
+    const predictions = judgeClips(judge, sounds.map((sound) => sound.samples));
+    const right = prompts.map((prompt, index) => words[predictions[index] ?? -1] === prompt);
+    const wavs = await writeClips(folder, 'text-to-sound', sounds.slice(0, words.length).map((sound) => sound.samples), sounds[0]?.sampleRate ?? 16000);
+    return {
+      title: 'text → sound (spoken digits)',
+      right: right.filter(Boolean).length,
+      total: prompts.length,
+      tiles: sounds.slice(0, options.shown).flatMap((sound, index) => (sound.spectrogram
+        ? [{ image: sound.spectrogram, caption: `"${prompts[index]}" heard as "${words[predictions[index] ?? -1]}" ${mark(right[index] ?? false)}` }]
+        : [])),
+      wavs,
+    };
   } finally {
     judge.dispose();
-    model.dispose();
+    run.dispose();
   }
 }
 
 /** Real spoken captions of a test split, transcribed; right when every attribute the caption names is heard. */
 export async function showSoundToText(runDir: string, split: LoadedSplit, attributes: Record<string, string[]>, options: { rows: number; shown: number }): Promise<ShownTask> {
-  const { model } = await loadTranscriberRun(runDir);
+  const run = await loadRun(runDir);
   try {
     const rows = Math.min(options.rows, split.size);
     const audio = split.audio as Tensor;
-    const clips = tidy(() => audio.narrow(0, 0, rows));
+    const clips = Array.from({ length: rows }, (_, row) => tidy(() => audio.select(0, row).float().dataSync() as Float32Array).slice());
     const entries = split.entries.slice(0, rows) as ManifestEntry[];
-    try {
-      const heard = model.transcribe(clips, { beam: 1 }).map((text) => text.text);
-      const right = captionsRight(heard, entries, attributes);
-      const shown = Math.min(options.shown, rows);
-      const pictures = tidy(() => Array.from({ length: shown }, (_, index) =>
-        spectrogramToImage(magnitudeSpectrogram(clips.select(0, index), { nFft: 512, hopLength: 256 }))));
-      return {
-        title: 'sound → text (spoken captions)',
-        right: right.filter(Boolean).length,
-        total: rows,
-        tiles: pictures.map((image, index) => ({ image, caption: `"${entries[index]?.text}" → "${heard[index]}" ${mark(right[index] ?? false)}` })),
-        wavs: [],
-      };
-    } finally {
-      clips.dispose();
-    }
+    const heard = (await run.transcribe(clips, { beam: 1 })).map((text) => text.text);
+    const right = captionsRight(heard, entries, attributes);
+    const shown = Math.min(options.shown, rows);
+    const pictures = tidy(() => Array.from({ length: shown }, (_, index) => spectrogramToImage(magnitudeSpectrogram(clips[index] as Float32Array, { nFft: 512, hopLength: 256 }))));
+    return {
+      title: 'sound → text (spoken captions)',
+      right: right.filter(Boolean).length,
+      total: rows,
+      tiles: pictures.map((image, index) => ({ image, caption: `"${entries[index]?.text}" → "${heard[index]}" ${mark(right[index] ?? false)}` })),
+      wavs: [],
+    };
   } finally {
-    model.dispose();
+    run.dispose();
   }
 }

@@ -1,6 +1,6 @@
 // modalities/text: normalisation, character/word tokenizers with special tokens, vocabularies, JSON
 // save/load, padded batches with masks; the attention text decoder and greedy/beam/sampled decoding.
-export { normalizeText, resolveNormalization, defaultNormalization, type NormalizeOptions, type Normalization } from './normalize.js';
+export { normalizeText, canonicalCaption, resolveNormalization, defaultNormalization, type NormalizeOptions, type Normalization } from './normalize.js';
 export {
   Tokenizer, specialTokens, splitTokens,
   type TokenLevel, type VocabularyOptions, type EncodeOptions, type BatchOptions, type EncodedBatch, type DecodeOptions, type TokenizerJson,

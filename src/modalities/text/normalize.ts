@@ -34,3 +34,8 @@ export function normalizeText(text: string, options: NormalizeOptions = {}): str
   if (settings.collapseWhitespace) result = result.replace(/\s+/gu, ' ').trim();
   return result;
 }
+
+/** Lower-cased word and punctuation tokens joined by single spaces: "A T-shirt" → "a t - shirt". */
+export function canonicalCaption(text: string): string {
+  return (text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}\p{M}]+(?:['’][\p{L}\p{N}\p{M}]+)*|[^\s\p{L}\p{N}\p{M}]/gu) ?? []).join(' ');
+}

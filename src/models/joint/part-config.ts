@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Tokenizer } from '../../modalities/text/index.js';
 import type { SpectrogramCodec } from '../../modalities/audio/spectrogram-codec.js';
 import { spectrogramConfig, makeCodec, type AudioShape } from '../text-to-audio.js';
-import type { ImageShape } from '../text-to-image.js';
+import type { ImageShape } from '../data-shapes.js';
 import { type ModalityName, type ModalityPart, PicturePart, TextPart } from './parts.js';
 
 const pictureSettings = {

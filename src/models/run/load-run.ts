@@ -5,8 +5,8 @@
 //   await image?.save('heart.png');
 //   run.dispose();
 import { basename, resolve } from 'node:path';
-import { readRunConfig } from '../text-to-image.js';
-import type { LoadRunOptions } from '../recipe.js';
+import { readRunConfig } from '../run-files.js';
+import { type LoadRunOptions, refusal } from '../recipe.js';
 import { type RecipeName, type RunConfig, findRecipe, recipeNames } from '../recipes.js';
 import type { Capability, RunCalls } from './types.js';
 
@@ -32,12 +32,12 @@ export async function loadRun(dir: string, options: LoadRunOptions = {}): Promis
   const recorded = await readRunConfig(dir);
   const recipe = findRecipe(recorded.recipe);
   if (!recipe) throw new Error(`${dir}/config.json names recipe ${JSON.stringify(recorded.recipe)}, which this mmgen does not know (recipes: ${recipeNames().join(', ')})`);
+  if (options.need && !recipe.capabilities.includes(options.need)) throw refusal(dir, recipe.name, recipe.capabilities, options.need);
   if ((options.with ?? []).length > 0 && !recipe.ensembles) throw new Error(`${dir} is a ${recipe.name} run; only captioner runs load with others (--with)`);
   const { config, calls } = await recipe.open(dir, recorded, options);
   const capabilities = CALLS.filter((name) => calls[name] !== undefined);
-  const refusal = (capability: Capability): Error => new Error(`${dir} is a ${recipe.name} run: it can ${capabilities.join(', ') || 'nothing'}, not ${capability}`);
   const refuse = (capability: Capability) => async (): Promise<never> => {
-    throw refusal(capability);
+    throw refusal(dir, recipe.name, capabilities, capability);
   };
   return {
     id: basename(resolve(dir)),
@@ -56,7 +56,7 @@ export async function loadRun(dir: string, options: LoadRunOptions = {}): Promis
     translate: calls.translate ?? refuse('translate'),
     sample: calls.sample ?? refuse('sample'),
     describeSampling: calls.describeSampling ?? ((): never => {
-      throw refusal('sample');
+      throw refusal(dir, recipe.name, capabilities, 'sample');
     }),
     dispose: () => calls.dispose(),
   };

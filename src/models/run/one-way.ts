@@ -2,7 +2,8 @@
 import { spectrogramToImage } from '../../modalities/audio/index.js';
 import { tidy } from '../../tensor/index.js';
 import type { TextToAudioModel } from '../text-to-audio.js';
-import type { GenerationSetup, TextToImageModel } from '../text-to-image.js';
+import type { GenerationSetup } from '../generation-weights.js';
+import type { TextToImageModel } from '../text-to-image.js';
 import { audioOutput, imageOutputs, repeatPrompts } from './outputs.js';
 import type { GenerateOptions, RunCalls } from './types.js';
 
@@ -11,7 +12,7 @@ const setupLines = (setup: GenerationSetup): Pick<RunCalls, 'generation' | 'noti
   ...(setup.notice ? { notice: setup.notice } : {}),
 });
 
-export function textToImageCalls(model: TextToImageModel, setup: GenerationSetup): RunCalls {
+export function textToImageCalls({ model, ...setup }: { model: TextToImageModel } & GenerationSetup): RunCalls {
   return {
     modalities: { inputs: ['text'], outputs: ['image'] },
     ...setupLines(setup),
@@ -29,7 +30,7 @@ export function textToImageCalls(model: TextToImageModel, setup: GenerationSetup
   };
 }
 
-export function textToAudioCalls(model: TextToAudioModel, setup: GenerationSetup): RunCalls {
+export function textToAudioCalls({ model, ...setup }: { model: TextToAudioModel } & GenerationSetup): RunCalls {
   return {
     modalities: { inputs: ['text'], outputs: ['audio'] },
     ...setupLines(setup),

@@ -2,10 +2,10 @@
 import type { Dataset } from '../../data/format.js';
 import type { Tokenizer } from '../../modalities/text/index.js';
 import { Captioner, type CaptionerConfig, type RetrievalBankSize } from '../../models/captioner.js';
-import { splitFeatures } from '../../eval/image-to-text.js';
+import { splitFeatures } from '../../data/split-features.js';
 import { captionerShape } from '../../models/captioner-run.js';
 import type { TrainResult } from '../loop.js';
-import type { SessionOptions } from './text-to-image.js';
+import type { SessionOptions } from './common.js';
 import { trainTextWriterRecipe } from './text-writer.js';
 
 /** The bank a retrieval captioner keeps: every training image (up to trainLimit) and its caption's token count. */

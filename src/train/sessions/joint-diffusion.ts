@@ -11,12 +11,12 @@ import { type JointDiffusionConfig, JointDiffusion } from '../../models/joint-di
 import { writeJointOutput } from '../../models/joint/files.js';
 import { encodeCaptions } from '../../models/joint/captions.js';
 import { disposeOutput } from '../../models/joint/outputs.js';
-import { withPrefix } from '../../models/text-to-image.js';
+import { withPrefix } from '../../models/run-files.js';
 import { type Tensor, dispose, manualSeed, tensor, tidy } from '../../tensor/index.js';
 import { loadSafetensors } from '../../tensor/safetensors.js';
 import { type TrainResult, type TrainingTask, train } from '../loop.js';
 import { datasetShapes, jointBatchOf, loadJointSplit } from './joint.js';
-import { type SessionOptions, loopOptions, runTokenizer, samplePrompts } from './text-to-image.js';
+import { type SessionOptions, loopOptions, runTokenizer, samplePrompts } from './common.js';
 
 interface DiffusionCursor {
   autoencoder: BatchCursor;
@@ -130,7 +130,7 @@ export async function trainJointDiffusion(config: JointDiffusionConfig, options:
         pendingCursor = saved.score;
       },
     };
-    const result = await train(task, loopOptions(options, { ...t, steps: model.totalSteps, batchSize: t.score.batchSize }, config.seed, { ...config, imageShape: shapes.image, audioShape: shapes.audio }));
+    const result = await train(task, loopOptions(options, { ...t, steps: model.totalSteps }, config.seed, { ...config, imageShape: shapes.image, audioShape: shapes.audio }));
     model.prepareForGeneration();
     return { result, model };
   } catch (error) {

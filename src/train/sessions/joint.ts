@@ -19,7 +19,7 @@ import { encodeCaptions } from '../../models/joint/captions.js';
 import { type Tensor, dispose, manualSeed } from '../../tensor/index.js';
 import { saveSafetensors } from '../../tensor/safetensors.js';
 import { type TrainResult, type TrainingTask, train } from '../loop.js';
-import { type SessionOptions, loopOptions, runTokenizer, samplePrompts } from './text-to-image.js';
+import { type SessionOptions, loopOptions, runTokenizer, samplePrompts } from './common.js';
 
 
 /** The picture and clip formats of a dataset, checked for what a joint run needs. */

@@ -16,7 +16,7 @@ import { spectrogramTiles } from '../../models/spectrogram-tiles.js';
 import { manualSeed, tidy } from '../../tensor/index.js';
 import { AUDIO_LEVEL_FILE, measureOutputLevel, writeAudioLevel } from '../../models/audio-level.js';
 import { type TrainResult, train } from '../loop.js';
-import { type SessionOptions, batchTask, loopOptions, runTokenizer, samplePrompts } from './text-to-image.js';
+import { type SessionOptions, batchTask, loopOptions, runTokenizer, samplePrompts } from './common.js';
 
 /** A file-name-safe form of a prompt. */
 const slug = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'prompt';
@@ -36,10 +36,10 @@ export async function writeSampleSet(folder: string, sheet: string, texts: strin
   return files;
 }
 
+/** Trains a text→audio recipe; `config` is validated by the recipe's schema (a parsed config passes unchanged). */
 export async function trainTextToAudio(recipe: TextToAudioRecipe, config: unknown, options: SessionOptions): Promise<{ result: TrainResult; model: TextToAudioModel }> {
-  const datasetPath = recipe.dataset(config);
-  const seed = recipe.seed(config);
-  const t = recipe.training(config);
+  const prepared = recipe.prepare(config);
+  const { dataset: datasetPath, seed, training: t } = prepared.config;
   const dataset = await readDataset(datasetPath);
   const audioInfo = dataset.info.modalities.audio;
   if (!audioInfo) throw new Error(`dataset ${datasetPath} has no audio; a text→audio recipe needs clips with captions (e.g. \`mmgen data build spoken-digits\`)`);
@@ -48,7 +48,7 @@ export async function trainTextToAudio(recipe: TextToAudioRecipe, config: unknow
   const textOptions = { tokenizer, padId: tokenizer.padId };
   // seeded initialisation: the same seed gives the same initial weights in any process
   if (!options.resume) manualSeed(seed);
-  const model = recipe.create(config, tokenizer, audio);
+  const model = prepared.create(tokenizer, audio);
   let trainSplit: LoadedSplit | undefined;
   try {
     const clips = await loadSplit(dataset, { split: 'train', images: false, audio: true, text: textOptions, ...(t.trainLimit ? { limit: t.trainLimit } : {}), ...(options.onData ? { onEvent: options.onData } : {}) });
@@ -96,7 +96,7 @@ export async function trainTextToAudio(recipe: TextToAudioRecipe, config: unknow
         return `output level: the generator's clips are ${level.generatedRmsDbfs.toFixed(1)} dBFS RMS on ${level.clips} training captions, the training clips ${level.dataRmsDbfs.toFixed(1)} dBFS; generation applies up to ${level.gainDb >= 0 ? '+' : ''}${level.gainDb.toFixed(1)} dB${short} (${AUDIO_LEVEL_FILE})`;
       },
     });
-    const result = await train(task, loopOptions(options, t, seed, { ...(config as object), audioShape: audio }));
+    const result = await train(task, loopOptions(options, t, seed, { ...prepared.config, audioShape: audio }));
     model.prepareForGeneration();
     return { result, model };
   } catch (error) {

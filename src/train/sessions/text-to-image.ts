@@ -1,114 +1,23 @@
 // Wires a text→image recipe (GAN or VAE) to a dataset and the training loop: tokenizer from the training
 // captions, seeded batches, fixed sample prompts and noise, checkpoints and exact resume.
-import { mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BatchLoader, disposeBatch, type BatchCursor } from '../../data/batches.js';
-import { type Dataset, readDataset } from '../../data/format.js';
-import { loadSplit, type LoadedSplit } from '../../data/loader.js';
+import { BatchLoader } from '../../data/batches.js';
+import { readDataset } from '../../data/format.js';
+import { loadSplit } from '../../data/loader.js';
 import { tensorToImages, writeContactSheet } from '../../modalities/image/index.js';
-import { Tokenizer } from '../../modalities/text/index.js';
 import type { TextToImageRecipe } from '../../models/text-to-image-recipes.js';
 import type { TextToImageModel } from '../../models/text-to-image.js';
-import type { DataEventHandler } from '../../data/events.js';
-import { type Tensor, manualSeed } from '../../tensor/index.js';
-import { type TextBatch, keepKnownWords } from '../../models/prompts.js';
-import { type TrainOptions, type TrainResult, type TrainingTask, train } from '../loop.js';
-import type { EventSink } from '../events.js';
+import { manualSeed } from '../../tensor/index.js';
+import { keepKnownWords } from '../../models/prompts.js';
+import { type TrainResult, train } from '../loop.js';
+import { type SessionOptions, batchTask, loopOptions, runTokenizer, samplePrompts } from './common.js';
 
-type RunSettings = ReturnType<TextToImageRecipe['training']>;
+export type { SessionOptions } from './common.js';
 
-export interface SessionOptions {
-  runDir: string;
-  resume?: boolean;
-  onEvent?: EventSink;
-  onData?: DataEventHandler;
-  signal?: AbortSignal;
-  /** For tests of resume: stop after this step as if interrupted. */
-  stopAfter?: number;
-}
-
-/** What the training loop takes from a session's options: run folder, resume, events, abort, stop step. */
-export function sessionLoopOptions(options: SessionOptions): Pick<TrainOptions, 'runDir' | 'resume' | 'onEvent' | 'signal' | 'stopAfter'> {
-  return {
-    runDir: options.runDir,
-    resume: options.resume ?? false,
-    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.stopAfter !== undefined ? { stopAfter: options.stopAfter } : {}),
-  };
-}
-
-/** Distinct captions from the validation split (or train), in manifest order: the fixed sample prompts. */
-export function samplePrompts(split: Pick<LoadedSplit, 'entries'>, count: number): string[] {
-  const seen: string[] = [];
-  for (const entry of split.entries) {
-    if (!seen.includes(entry.text)) seen.push(entry.text);
-    if (seen.length === count) break;
-  }
-  return seen;
-}
-
-/** The run's word tokenizer: built from the training captions, or read back on resume. */
-export async function runTokenizer(dataset: Dataset, options: SessionOptions): Promise<Tokenizer> {
-  await mkdir(options.runDir, { recursive: true });
-  const tokenizerPath = join(options.runDir, 'tokenizer.json');
-  if (options.resume && existsSync(tokenizerPath)) return Tokenizer.load(tokenizerPath);
-  const tokenizer = Tokenizer.fromCorpus(dataset.entries.filter((entry) => entry.split === 'train').map((entry) => entry.text), { level: 'word' });
-  await tokenizer.save(tokenizerPath);
-  return tokenizer;
-}
-
-/** The training loop's options from a session's options and a recipe's run settings. */
-export function loopOptions(options: SessionOptions, t: RunSettings, seed: number, config: object): TrainOptions {
-  return {
-    ...sessionLoopOptions(options),
-    totalSteps: t.steps,
-    seed,
-    config,
-    checkpointEvery: t.checkpointEvery,
-    keepLast: t.keepLast,
-    sampleEvery: t.sampleEvery,
-    logEvery: t.logEvery,
-    ...(t.timeLimitMinutes !== undefined ? { timeLimitSeconds: t.timeLimitMinutes * 60 } : {}),
-  };
-}
-
-/** What a recipe's model gives the training loop. */
-export interface TrainableModel {
-  readonly modules: TrainingTask['modules'];
-  readonly optimizers: TrainingTask['optimizers'];
-  readonly emas: NonNullable<TrainingTask['emas']>;
-  readonly generators: NonNullable<TrainingTask['generators']>;
-  trainStep(pictures: Tensor, text: TextBatch, step: number): Record<string, number>;
-}
-
-/** A training task that feeds the loader's batches (pictures + captions) to the model, with a resumable cursor. */
-export function batchTask(model: TrainableModel, loader: BatchLoader, sampling: Pick<TrainingTask, 'sample' | 'finish'>): TrainingTask {
-  return {
-    modules: model.modules,
-    optimizers: model.optimizers,
-    emas: model.emas,
-    generators: model.generators,
-    step: (step) => {
-      const batch = loader.next();
-      try {
-        if (!batch.images || !batch.tokens || !batch.lengths) throw new Error('the training batch lacks pictures or captions');
-        return model.trainStep(batch.images, { tokens: batch.tokens, lengths: batch.lengths }, step);
-      } finally {
-        disposeBatch(batch);
-      }
-    },
-    ...sampling,
-    cursor: () => loader.cursor,
-    restoreCursor: (cursor) => loader.restore(cursor as BatchCursor),
-  };
-}
-
+/** Trains a text→image recipe; `config` is validated by the recipe's schema (a parsed config passes unchanged). */
 export async function trainTextToImage(recipe: TextToImageRecipe, config: unknown, options: SessionOptions): Promise<{ result: TrainResult; model: TextToImageModel }> {
-  const datasetPath = recipe.dataset(config);
-  const seed = recipe.seed(config);
-  const t = recipe.training(config);
+  const prepared = recipe.prepare(config);
+  const { dataset: datasetPath, seed, training: t } = prepared.config;
   const dataset = await readDataset(datasetPath);
   const imageInfo = dataset.info.modalities.image;
   if (!imageInfo) throw new Error(`dataset ${datasetPath} has no images; a text→image recipe needs an image dataset (e.g. \`mmgen data build shapes\`)`);
@@ -120,7 +29,7 @@ export async function trainTextToImage(recipe: TextToImageRecipe, config: unknow
   const shape = { channels: imageInfo.channels, size: imageInfo.width };
   // seeded initialisation: the same seed gives the same initial weights in any process
   if (!options.resume) manualSeed(seed);
-  const model = recipe.create(config, tokenizer, shape);
+  const model = prepared.create(tokenizer, shape);
   const loader = new BatchLoader(trainSplit, { batchSize: t.batchSize, seed, imagesAsFloat: true });
   // validation captions may use words training never saw (emoji's unseen test names): those cannot be sample prompts
   const usable = promptSplit.entries.filter((entry) => keepKnownWords(tokenizer, entry.text).unknown.length === 0);
@@ -142,7 +51,7 @@ export async function trainTextToImage(recipe: TextToImageRecipe, config: unknow
     },
   });
   try {
-    const result = await train(task, loopOptions(options, t, seed, { ...(config as object), imageShape: shape }));
+    const result = await train(task, loopOptions(options, t, seed, { ...prepared.config, imageShape: shape }));
     model.prepareForGeneration();
     return { result, model };
   } catch (error) {

@@ -9,12 +9,12 @@ import { writeFileAtomic } from '../../data/files.js';
 import { type Dataset, readDataset } from '../../data/format.js';
 import { type LoadedSplit, loadSplit } from '../../data/loader.js';
 import { manualSeed } from '../../tensor/index.js';
-import { canonicalCaption } from '../../eval/caption-attributes.js';
+import { canonicalCaption } from '../../modalities/text/normalize.js';
 import { Tokenizer } from '../../modalities/text/index.js';
 import type { FeatureEncoder, TextWriter } from '../../models/text-writer.js';
 import type { Tensor } from '../../tensor/index.js';
 import { type TrainResult, train } from '../loop.js';
-import { type SessionOptions, loopOptions } from './text-to-image.js';
+import { type SessionOptions, loopOptions } from './common.js';
 
 /** Loads (on resume) or builds and saves the run's word tokenizer from the training texts. */
 async function runTokenizer(runDir: string, resume: boolean, texts: () => string[]): Promise<Tokenizer> {

@@ -1,7 +1,7 @@
 // Wires the transcriber to an audio dataset (spoken digits, shapes --spoken) and the shared text-writer session.
 import { Transcriber, type TranscriberConfig } from '../../models/transcriber.js';
 import type { TrainResult } from '../loop.js';
-import type { SessionOptions } from './text-to-image.js';
+import type { SessionOptions } from './common.js';
 import { trainTextWriterRecipe } from './text-writer.js';
 
 export async function trainTranscriber(config: TranscriberConfig, options: SessionOptions): Promise<{ result: TrainResult; model: Transcriber }> {

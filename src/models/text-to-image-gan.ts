@@ -16,11 +16,13 @@ import { type AugmentPolicy, diffAugment, parseAugmentPolicy } from '../modaliti
 import { Generator, type Tensor, arange, cat, dispose, noGrad, randn, tidy, zeros } from '../tensor/index.js';
 import { bceWithLogits } from '../nn/index.js';
 import type { TextBatch } from './prompts.js';
-import { TextConditionedGenerator, runSettings } from './text-conditioned.js';
-import { type ImageShape, type TextToImageModel, generateFromPrompts, loadTrainedAndAveraged, withPrefix } from './text-to-image.js';
+import { TextConditionedGenerator } from './text-conditioned.js';
+import { runSettings } from './run-settings.js';
+import { type ImageShape, type TextToImageModel, generateFromPrompts } from './text-to-image.js';
+import { loadTrainedAndAveraged, withPrefix } from './run-files.js';
 import { type RealnessCritic, type RejectionThreshold, calibrateRejection, describeRejection, discriminatorCritic, generateWithRejection } from './rejection-sampling.js';
 
-export const text2imageGanConfig = z.strictObject({
+export const textToImageGanConfig = z.strictObject({
   recipe: z.literal('text2image-gan'),
   dataset: z.string().min(1),
   seed: z.number().int().nonnegative().default(0),
@@ -87,11 +89,11 @@ export const text2imageGanConfig = z.strictObject({
     calibrationImages: z.number().int().positive().default(1000),
   }).prefault({}),
 });
-export type Text2ImageGanConfig = z.output<typeof text2imageGanConfig>;
+export type TextToImageGanConfig = z.output<typeof textToImageGanConfig>;
 
 /** Caption encoder + conditional generator: tokens and noise to images. */
 export class GeneratorNetwork extends TextConditionedGenerator {
-  constructor(config: Text2ImageGanConfig, vocabularySize: number, shape: ImageShape) {
+  constructor(config: TextToImageGanConfig, vocabularySize: number, shape: ImageShape) {
     const m = config.model;
     super({ vocabularySize, textEmbedding: m.textEmbedding, textHidden: m.textHidden, conditionDim: m.conditionDim, latentDim: m.noiseDim, channels: m.generatorChannels, shape, block: m.generatorBlock, minChannels: m.generatorMinChannels });
   }
@@ -101,7 +103,7 @@ export class GeneratorNetwork extends TextConditionedGenerator {
 export class DiscriminatorNetwork extends Module {
   readonly text: CaptionEncoder;
   readonly image: ProjectionDiscriminator;
-  constructor(config: Text2ImageGanConfig, vocabularySize: number, shape: ImageShape) {
+  constructor(config: TextToImageGanConfig, vocabularySize: number, shape: ImageShape) {
     super();
     const m = config.model;
     this.text = this.registerModule('text', new CaptionEncoder({ vocabularySize, embeddingDim: m.textEmbedding, hiddenSize: m.textHidden, outputDim: m.conditionDim }));
@@ -153,7 +155,7 @@ function mismatchMask(tokens: Tensor): Tensor {
   return tidy(() => tokens.ne(tokens.roll([1], [0])).any(1).float());
 }
 
-export class Text2ImageGan implements TextToImageModel {
+export class TextToImageGan implements TextToImageModel {
   readonly generator: GeneratorNetwork;
   readonly discriminator: DiscriminatorNetwork;
   readonly ema: EMA;
@@ -176,7 +178,7 @@ export class Text2ImageGan implements TextToImageModel {
   /** Whether loadForGeneration() found discriminator weights (an untrained one would reject at random). */
   private hasTrainedDiscriminator = false;
 
-  constructor(readonly config: Text2ImageGanConfig, readonly tokenizer: Tokenizer, readonly shape: ImageShape) {
+  constructor(readonly config: TextToImageGanConfig, readonly tokenizer: Tokenizer, readonly shape: ImageShape) {
     if (config.training.twinClassifier && !(config.model.classifierChannels > 0 && config.training.wordWeight > 0)) {
       throw new Error('training.twinClassifier needs the word classifier: set model.classifierChannels > 0 and training.wordWeight > 0');
     }
@@ -221,34 +223,66 @@ export class Text2ImageGan implements TextToImageModel {
     return { training: this.trainingRandom };
   }
 
-  /** One discriminator, classifier and generator update (classifier only during its warm-up); returns the losses. */
+  /**
+   * One training step, as named sub-steps: during the classifier's warm-up only `classifierStep`; after it
+   * `discriminatorStep` (with the classifier and twin updates) then `generatorStep`. Returns named losses:
+   * discriminator, generator, real_score, fake_score, and where trained words (the word loss on real
+   * images, by the classifier or the critic's head), generator_words, mode_seeking, twin_words, generator_twin.
+   */
   trainStep(images: Tensor, text: TextBatch, step = Number.POSITIVE_INFINITY): Record<string, number> {
-    const batch = images.shape[0] ?? 0;
-    if (this.classifier && step <= this.config.training.classifierWarmup) {
-      const words = bagOfWords(text.tokens, this.tokenizer.vocabularySize, this.tokenizer.padId);
-      try {
-        return { c_words: this.trainClassifier(this.classifier, this.classifierOptimizer, images, words) ?? 0 };
-      } finally {
-        words.dispose();
-      }
-    }
-    const noiseDim = this.config.model.noiseDim;
+    if (this.classifier && step <= this.config.training.classifierWarmup) return this.classifierStep(images, text);
     // the rates are a function of the step alone, so a resumed run continues the schedule exactly
     if (Number.isFinite(step)) {
       const factor = this.rateSchedule(step - 1);
       this.generatorOptimizer.lr = this.config.training.generatorLr * factor;
       this.discriminatorOptimizer.lr = this.config.training.discriminatorLr * factor;
     }
-    const augment = (x: Tensor): Tensor => diffAugment(x, this.policies, this.trainingRandom);
-    // discriminator: real → +, fake → −, real with a mismatched caption → −
     const wordWeight = this.config.training.wordWeight;
     const words = wordWeight > 0 ? bagOfWords(text.tokens, this.tokenizer.vocabularySize, this.tokenizer.padId) : undefined;
-    const discriminatorLoss = tidy(() => {
-      const fake = noGrad(() => this.generator.forward(text.tokens, text.lengths, randn([batch, noiseDim], { generator: this.trainingRandom })));
+    const modeSeekingWeight = this.config.training.modeSeekingWeight;
+    let pairs: { text: TextBatch; words: Tensor | undefined } | undefined;
+    try {
+      const critic = this.discriminatorStep(images, text, words);
+      pairs = modeSeekingWeight > 0 ? pairedCaptions(text, words) : undefined;
+      const generator = this.generatorStep(pairs?.text ?? text, pairs?.words ?? words, pairs !== undefined);
+      this.discriminator.zeroGrad();
+      this.classifier?.zeroGrad();
+      this.twin?.zeroGrad();
+      this.ema.update();
+      this.hasTrainedDiscriminator = true;
+      const losses: Record<string, number> = { discriminator: critic.discriminator, generator: generator.generator, real_score: critic.realScore, fake_score: critic.fakeScore };
+      if (wordWeight > 0) Object.assign(losses, { words: critic.words, generator_words: generator.words });
+      // mode_seeking: 1 / (image distance per noise distance); it falls as the generator's pictures follow the noise
+      if (modeSeekingWeight > 0) losses.mode_seeking = generator.modeSeeking;
+      // twin_words: the twin's loss on fakes as it trains; generator_twin: the same for the generator's fakes (G wants it high)
+      if (this.twin) Object.assign(losses, { twin_words: critic.twinWords, generator_twin: generator.twin });
+      return losses;
+    } finally {
+      if (pairs) dispose([pairs.text, pairs.words]);
+      words?.dispose();
+    }
+  }
+
+  /** The classifier's warm-up step: it learns to name the words of real pictures. */
+  private classifierStep(images: Tensor, text: TextBatch): Record<string, number> {
+    const words = bagOfWords(text.tokens, this.tokenizer.vocabularySize, this.tokenizer.padId);
+    try {
+      return { words: this.trainClassifier(this.classifier, this.classifierOptimizer, images, words) ?? 0 };
+    } finally {
+      words.dispose();
+    }
+  }
+
+  /** The critic's update (real → +, fake → −, real under a mismatched caption → −), then the classifier's and the twin's. */
+  private discriminatorStep(images: Tensor, text: TextBatch, words: Tensor | undefined): { discriminator: number; realScore: number; fakeScore: number; words: number; twinWords: number } {
+    const batch = images.shape[0] ?? 0;
+    const wordWeight = this.config.training.wordWeight;
+    return tidy(() => {
+      const fake = noGrad(() => this.generator.forward(text.tokens, text.lengths, randn([batch, this.config.model.noiseDim], { generator: this.trainingRandom })));
       const condition = this.discriminator.text.forward(text.tokens, text.lengths);
       const mismatched = condition.roll([1], [0]);
       // a real image's features are scored twice, under its caption and under another one (matching-aware term)
-      const pooled = this.discriminator.image.features(augment(cat([images, fake], 0)), groupSizeFor(batch, this.config.model.minibatchStd));
+      const pooled = this.discriminator.image.features(this.augment(cat([images, fake], 0)), groupSizeFor(batch, this.config.model.minibatchStd));
       const realFeatures = pooled.narrow(0, 0, batch);
       const [real, generated] = this.discriminator.image.scoreFeatures(pooled, cat([condition, condition], 0)).split(batch, 0) as [Tensor, Tensor];
       const wrong = this.discriminator.image.scoreFeatures(realFeatures, mismatched);
@@ -267,18 +301,18 @@ export class Text2ImageGan implements TextToImageModel {
       // the classifier reads un-augmented images: DiffAugment's shifted-in borders slow its learning of shapes
       const classifierLoss = words ? this.trainClassifier(this.classifier, this.classifierOptimizer, images, words) : undefined;
       const twinLoss = words ? this.trainClassifier(this.twin, this.twinOptimizer, fake, words) : undefined;
-      return [loss.item(), real.mean().item(), generated.mean().item(), headLoss?.item() ?? classifierLoss ?? 0, twinLoss ?? 0];
+      return { discriminator: loss.item(), realScore: real.mean().item(), fakeScore: generated.mean().item(), words: headLoss?.item() ?? classifierLoss ?? 0, twinWords: twinLoss ?? 0 };
     });
-    // generator: make the discriminator score fakes under their own captions high, and show their words
-    const modeSeekingWeight = this.config.training.modeSeekingWeight;
-    const pairs = modeSeekingWeight > 0 ? pairedCaptions(text, words) : undefined;
-    const generatorLoss = tidy(() => {
-      const captions = pairs?.text ?? text;
-      const captionWords = pairs?.words ?? words;
-      const noise = randn([captions.tokens.shape[0] ?? batch, noiseDim], { generator: this.trainingRandom });
+  }
+
+  /** The generator's update: fakes scored high under their own captions, showing their words (and following the noise when `modeSeeking`). */
+  private generatorStep(captions: TextBatch, captionWords: Tensor | undefined, modeSeeking: boolean): { generator: number; words: number; modeSeeking: number; twin: number } {
+    const wordWeight = this.config.training.wordWeight;
+    return tidy(() => {
+      const noise = randn([captions.tokens.shape[0] ?? 0, this.config.model.noiseDim], { generator: this.trainingRandom });
       const fake = this.generator.forward(captions.tokens, captions.lengths, noise);
       const condition = noGrad(() => this.discriminator.text.forward(captions.tokens, captions.lengths));
-      const { logits, auxiliary } = this.discriminator.image.forwardWithAuxiliary(augment(fake), condition);
+      const { logits, auxiliary } = this.discriminator.image.forwardWithAuxiliary(this.augment(fake), condition);
       const adversarial = logits.mean().neg();
       const wordLogits = this.classifier ? this.classifyForGenerator(this.classifier, fake) : auxiliary;
       const wordLoss = wordLogits && captionWords ? wordLossOf(wordLogits, captionWords) : undefined;
@@ -286,31 +320,21 @@ export class Text2ImageGan implements TextToImageModel {
       // TAC-GAN: the better the twin names a fake's words, the more the fakes differ from the real pictures of them
       const twinLoss = this.twin && captionWords ? wordLossOf(this.classifyForGenerator(this.twin, fake), captionWords) : undefined;
       if (twinLoss) loss = loss.sub(twinLoss.mul(wordWeight));
-      const modeSeeking = pairs ? modeSeekingLoss(fake, noise) : undefined;
-      if (modeSeeking) loss = loss.add(modeSeeking.mul(modeSeekingWeight));
+      const seeking = modeSeeking ? modeSeekingLoss(fake, noise) : undefined;
+      if (seeking) loss = loss.add(seeking.mul(this.config.training.modeSeekingWeight));
       this.generatorOptimizer.zeroGrad();
       this.discriminatorOptimizer.zeroGrad();
       this.classifierOptimizer?.zeroGrad();
       this.twinOptimizer?.zeroGrad();
       loss.backward();
       this.generatorOptimizer.step();
-      return [adversarial.item(), wordLoss?.item() ?? 0, modeSeeking?.item() ?? 0, twinLoss?.item() ?? 0];
+      return { generator: adversarial.item(), words: wordLoss?.item() ?? 0, modeSeeking: seeking?.item() ?? 0, twin: twinLoss?.item() ?? 0 };
     });
-    if (pairs) dispose([pairs.text, pairs.words]);
-    words?.dispose();
-    this.discriminator.zeroGrad();
-    this.classifier?.zeroGrad();
-    this.twin?.zeroGrad();
-    this.ema.update();
-    this.hasTrainedDiscriminator = true;
-    const losses: Record<string, number> = { d_loss: discriminatorLoss[0] ?? 0, g_loss: generatorLoss[0] ?? 0, d_real: discriminatorLoss[1] ?? 0, d_fake: discriminatorLoss[2] ?? 0 };
-    // c_words: the separate classifier's loss on real images; d_words: the critic's own word head's
-    if (wordWeight > 0) Object.assign(losses, { [this.classifier ? 'c_words' : 'd_words']: discriminatorLoss[3] ?? 0, g_words: generatorLoss[1] ?? 0 });
-    // g_modes: 1 / (image distance per noise distance); it falls as the generator's pictures follow the noise
-    if (modeSeekingWeight > 0) losses.g_modes = generatorLoss[2] ?? 0;
-    // t_words: the twin's loss on fakes as it trains; g_twin: the same for the generator's fakes (G wants it high)
-    if (this.twin) Object.assign(losses, { t_words: discriminatorLoss[4] ?? 0, g_twin: generatorLoss[3] ?? 0 });
-    return losses;
+  }
+
+  /** DiffAugment with the run's policies, drawing from the training stream. */
+  private augment(images: Tensor): Tensor {
+    return diffAugment(images, this.policies, this.trainingRandom);
   }
 
   /** One update of a word classifier (real images for the classifier, generated ones for the twin); returns its loss. */

@@ -7,18 +7,18 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDataset } from '../../src/data/builders/index.js';
-import { Text2ImageGan, text2imageGanConfig } from '../../src/models/text2image-gan.js';
+import { TextToImageGan, textToImageGanConfig } from '../../src/models/text-to-image-gan.js';
 import { keepKnownWords } from '../../src/models/prompts.js';
 import { TEXT_TO_IMAGE_RECIPES, loadTextToImageRun } from '../../src/models/text-to-image-recipes.js';
 import { type SessionOptions, trainTextToImage } from '../../src/train/sessions/text-to-image.js';
 
 const recipe = TEXT_TO_IMAGE_RECIPES.find((entry) => entry.name === 'text2image-gan')!;
-async function trainText2ImageGan(config: unknown, options: SessionOptions): Promise<{ result: Awaited<ReturnType<typeof trainTextToImage>>['result']; model: Text2ImageGan }> {
+async function trainTextToImageGan(config: unknown, options: SessionOptions): Promise<{ result: Awaited<ReturnType<typeof trainTextToImage>>['result']; model: TextToImageGan }> {
   const { result, model } = await trainTextToImage(recipe, config, options);
-  return { result, model: model as Text2ImageGan };
+  return { result, model: model as TextToImageGan };
 }
-async function loadText2ImageGan(runDir: string): Promise<Text2ImageGan> {
-  return (await loadTextToImageRun(runDir)).model as Text2ImageGan;
+async function loadTextToImageGan(runDir: string): Promise<TextToImageGan> {
+  return (await loadTextToImageRun(runDir)).model as TextToImageGan;
 }
 import { manualSeed, memory, tidy } from '../../src/tensor/index.js';
 import { Tokenizer } from '../../src/modalities/text/index.js';
@@ -29,8 +29,8 @@ const root = await mkdtemp(join(tmpdir(), 'mmgen-t2i-'));
 const dataset = join(root, 'shapes');
 await buildDataset({ builder: 'shapes', out: dataset, seed: 3, options: { level: 1, count: 120 } });
 
-const tinyConfig = (steps: number): ReturnType<typeof text2imageGanConfig.parse> =>
-  text2imageGanConfig.parse({
+const tinyConfig = (steps: number): ReturnType<typeof textToImageGanConfig.parse> =>
+  textToImageGanConfig.parse({
     recipe: 'text2image-gan',
     dataset,
     seed: 5,
@@ -47,18 +47,18 @@ test('a tiny text2image-gan trains: losses move and samples approach the data', 
   const losses: Record<string, number>[] = [];
   // 120 steps (not 80) and 32 pictures: after 80 the pictures darkened by only 0.18-0.41 over seeds 0-5,
   // after 120 by 0.44-0.69 over seeds 0-7, well past the 0.3 asked for
-  const { model } = await trainText2ImageGan(tinyConfig(120), { runDir: join(root, 'train'), onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
+  const { model } = await trainTextToImageGan(tinyConfig(120), { runDir: join(root, 'train'), onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
   assert.equal(losses.length, 120);
   for (const entry of losses) for (const value of Object.values(entry)) assert.ok(Number.isFinite(value));
-  const distinct = new Set(losses.map((entry) => entry.d_loss?.toFixed(4)));
+  const distinct = new Set(losses.map((entry) => entry.discriminator?.toFixed(4)));
   assert.ok(distinct.size > 40, 'the discriminator loss changes from step to step');
-  assert.ok(losses.slice(0, 10).every((entry) => entry.d_loss === undefined && entry.c_words !== undefined), 'the first steps train only the word classifier');
+  assert.ok(losses.slice(0, 10).every((entry) => entry.discriminator === undefined && entry.words !== undefined), 'the first steps train only the word classifier');
   // the word classifier learns which words a real image's caption has
-  const wordLoss = (from: number, to: number): number => losses.slice(from, to).reduce((sum, entry) => sum + (entry.c_words ?? Number.NaN), 0) / (to - from);
+  const wordLoss = (from: number, to: number): number => losses.slice(from, to).reduce((sum, entry) => sum + (entry.words ?? Number.NaN), 0) / (to - from);
   assert.ok(wordLoss(100, 120) < wordLoss(0, 20) - 0.05, `the word loss should fall: ${wordLoss(0, 20).toFixed(3)} in steps 1–20, ${wordLoss(100, 120).toFixed(3)} in 101–120`);
   // shapes images are mostly black (-1); an untrained generator's tanh output averages about 0
   const prompts = new Array<string[]>(8).fill(['square', 'heart', 'ellipse', 'square']).flat();
-  const meanPixel = (network: Text2ImageGan): number => {
+  const meanPixel = (network: TextToImageGan): number => {
     const images = network.generate(prompts, 1, { useEma: false });
     const value = tidy(() => images.mean().item());
     images.dispose();
@@ -67,7 +67,7 @@ test('a tiny text2image-gan trains: losses move and samples approach the data', 
   const trained = meanPixel(model);
   model.dispose();
   manualSeed(5); // the session seeds initialisation with the config seed: this is the same model untrained
-  const untrained = new Text2ImageGan(tinyConfig(40), await Tokenizer.load(join(root, 'train', 'tokenizer.json')), { channels: 3, size: 64 });
+  const untrained = new TextToImageGan(tinyConfig(40), await Tokenizer.load(join(root, 'train', 'tokenizer.json')), { channels: 3, size: 64 });
   const initial = meanPixel(untrained);
   untrained.dispose();
   assert.ok(trained < initial - 0.3, `generated images should get darker like the data: mean pixel ${initial.toFixed(3)} untrained, ${trained.toFixed(3)} after 120 steps`);
@@ -79,7 +79,7 @@ test('the mode-seeking term makes the pictures of one prompt follow the noise', 
   // how much 16 noise draws under one prompt differ, per pixel, averaged over three prompts (one prompt and
   // 8 draws, with weight 5, gave ratios from 0.99 to 2.3 over seeds 0-7; this, with weight 20, 1.44 to 2.25)
   const shapes = ['heart', 'square', 'ellipse'];
-  const spread = (model: Text2ImageGan): number => {
+  const spread = (model: TextToImageGan): number => {
     const images = model.generate(shapes.flatMap((shape) => new Array<string>(16).fill(shape)), 3, { useEma: false });
     const value = tidy(() => images.reshape(shapes.length, 16, -1).std(1).mean().item());
     images.dispose();
@@ -89,44 +89,44 @@ test('the mode-seeking term makes the pictures of one prompt follow the noise', 
     const base = tinyConfig(30);
     const config = { ...base, training: { ...base.training, classifierWarmup: 0, modeSeekingWeight } };
     const losses: Record<string, number>[] = [];
-    const { model } = await trainText2ImageGan(config, { runDir: join(root, name), onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
+    const { model } = await trainTextToImageGan(config, { runDir: join(root, name), onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
     const result = { spread: spread(model), losses };
     model.dispose();
     return result;
   };
   const plain = await train('modes-off', 0);
   const seeking = await train('modes-on', 20);
-  assert.ok(plain.losses.every((entry) => entry.g_modes === undefined));
-  assert.ok(seeking.losses.every((entry) => Number.isFinite(entry.g_modes)), 'g_modes is logged at every step');
+  assert.ok(plain.losses.every((entry) => entry.mode_seeking === undefined));
+  assert.ok(seeking.losses.every((entry) => Number.isFinite(entry.mode_seeking)), 'mode_seeking is logged at every step');
   assert.ok(seeking.spread > plain.spread * 1.2, `spread across noise: ${plain.spread.toFixed(4)} without the term, ${seeking.spread.toFixed(4)} with it`);
   assert.equal(memory().tensors, before);
 });
 
 test('the twin classifier (TAC-GAN) learns to name the fakes\' words, is logged, resumes exactly, and needs the word classifier', async () => {
   const before = memory().tensors;
-  const twinConfig = (steps: number): ReturnType<typeof text2imageGanConfig.parse> => {
+  const twinConfig = (steps: number): ReturnType<typeof textToImageGanConfig.parse> => {
     const base = tinyConfig(steps);
     return { ...base, training: { ...base.training, classifierWarmup: 2, twinClassifier: true } };
   };
   const losses: Record<string, number>[] = [];
-  const straight = await trainText2ImageGan(twinConfig(30), { runDir: join(root, 'twin-straight'), onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
+  const straight = await trainTextToImageGan(twinConfig(30), { runDir: join(root, 'twin-straight'), onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
   straight.model.dispose();
   const trained = losses.slice(2);
-  assert.ok(trained.every((entry) => Number.isFinite(entry.t_words) && Number.isFinite(entry.g_twin)), 't_words and g_twin are logged after the warm-up');
-  const mean = (entries: Record<string, number>[]): number => entries.reduce((sum, entry) => sum + (entry.t_words as number), 0) / entries.length;
-  assert.ok(mean(trained.slice(-5)) < mean(trained.slice(0, 5)) * 0.8, `the twin learns the fakes' words: t_words ${mean(trained.slice(0, 5)).toFixed(3)} → ${mean(trained.slice(-5)).toFixed(3)}`);
-  const whole = await trainText2ImageGan(twinConfig(6), { runDir: join(root, 'twin-whole') });
+  assert.ok(trained.every((entry) => Number.isFinite(entry.twin_words) && Number.isFinite(entry.generator_twin)), 'twin_words and generator_twin are logged after the warm-up');
+  const mean = (entries: Record<string, number>[]): number => entries.reduce((sum, entry) => sum + (entry.twin_words as number), 0) / entries.length;
+  assert.ok(mean(trained.slice(-5)) < mean(trained.slice(0, 5)) * 0.8, `the twin learns the fakes' words: twin_words ${mean(trained.slice(0, 5)).toFixed(3)} → ${mean(trained.slice(-5)).toFixed(3)}`);
+  const whole = await trainTextToImageGan(twinConfig(6), { runDir: join(root, 'twin-whole') });
   whole.model.dispose();
-  const first = await trainText2ImageGan(twinConfig(6), { runDir: join(root, 'twin-resumed'), stopAfter: 4 });
+  const first = await trainTextToImageGan(twinConfig(6), { runDir: join(root, 'twin-resumed'), stopAfter: 4 });
   first.model.dispose();
-  const second = await trainText2ImageGan(twinConfig(6), { runDir: join(root, 'twin-resumed'), resume: true });
+  const second = await trainTextToImageGan(twinConfig(6), { runDir: join(root, 'twin-resumed'), resume: true });
   second.model.dispose();
   for (const file of ['model.safetensors', 'trainer.safetensors']) {
     const [a, b] = await Promise.all(['twin-whole', 'twin-resumed'].map((run) => readFile(join(root, run, file))));
     assert.ok(a!.equals(b!), `${file} after resume equals the uninterrupted run's`);
   }
   const base = tinyConfig(2);
-  assert.throws(() => new Text2ImageGan({ ...base, model: { ...base.model, classifierChannels: 0 }, training: { ...base.training, twinClassifier: true } }, Tokenizer.fromCorpus(['a heart'], { level: 'word' }), { channels: 3, size: 32 }), /twinClassifier needs the word classifier/);
+  assert.throws(() => new TextToImageGan({ ...base, model: { ...base.model, classifierChannels: 0 }, training: { ...base.training, twinClassifier: true } }, Tokenizer.fromCorpus(['a heart'], { level: 'word' }), { channels: 3, size: 32 }), /twinClassifier needs the word classifier/);
   assert.equal(memory().tensors, before);
 });
 
@@ -135,15 +135,15 @@ test('resume is exact: stop at step 3 and resume to 6 equals an uninterrupted 6-
   // two classifier warm-up steps, then GAN steps whose rates decay over the last three: factors 1, 2/3, 1/3
   const base = tinyConfig(6);
   const config = { ...base, training: { ...base.training, classifierWarmup: 2, lrDecaySteps: 3 } };
-  const straight = await trainText2ImageGan(config, { runDir: join(root, 'straight') });
+  const straight = await trainTextToImageGan(config, { runDir: join(root, 'straight') });
   assert.ok(Math.abs(straight.model.generatorOptimizer.lr - 1e-3 / 3) < 1e-12, `generator lr at the last step: ${straight.model.generatorOptimizer.lr}`);
   assert.ok(Math.abs(straight.model.discriminatorOptimizer.lr - 1e-3 / 3) < 1e-12);
   straight.model.dispose();
-  const first = await trainText2ImageGan(config, { runDir: join(root, 'resumed'), stopAfter: 3 });
+  const first = await trainTextToImageGan(config, { runDir: join(root, 'resumed'), stopAfter: 3 });
   assert.equal(first.result.step, 3);
   assert.equal(first.result.interrupted, true);
   first.model.dispose();
-  const second = await trainText2ImageGan(config, { runDir: join(root, 'resumed'), resume: true });
+  const second = await trainTextToImageGan(config, { runDir: join(root, 'resumed'), resume: true });
   assert.equal(second.result.step, 6);
   second.model.dispose();
   const a = await readFile(join(root, 'straight', 'model.safetensors'));
@@ -157,7 +157,7 @@ test('resume is exact: stop at step 3 and resume to 6 equals an uninterrupted 6-
 
 test('generation is deterministic per seed and rejects bad prompts', async () => {
   const before = memory().tensors;
-  const model = await loadText2ImageGan(join(root, 'straight'));
+  const model = await loadTextToImageGan(join(root, 'straight'));
   const a = model.generate(['heart', 'square'], 11);
   const b = model.generate(['heart', 'square'], 11);
   const c = model.generate(['heart', 'square'], 12);
@@ -235,5 +235,5 @@ test('28×28 grey images (Fashion-MNIST) train and generate at their own size, G
 });
 
 test('a missing or corrupt run folder is a clear error', async () => {
-  await assert.rejects(loadText2ImageGan(join(root, 'nope')), /not a readable mmgen run/);
+  await assert.rejects(loadTextToImageGan(join(root, 'nope')), /not a readable mmgen run/);
 });

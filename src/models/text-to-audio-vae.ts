@@ -4,18 +4,18 @@
 // network over the one-channel spectrogram picture.
 import { z } from 'zod';
 import type { Tokenizer } from '../modalities/text/index.js';
-import { Text2ImageVae, text2imageVaeConfig } from './text2image-vae.js';
+import { TextToImageVae, textToImageVaeConfig } from './text-to-image-vae.js';
 import { type AudioShape, SpectrogramModel, spectrogramConfig, spectrogramShape } from './text-to-audio.js';
 
-export const text2audioVaeConfig = text2imageVaeConfig.extend({
+export const textToAudioVaeConfig = textToImageVaeConfig.extend({
   recipe: z.literal('text2audio-vae'),
   spectrogram: spectrogramConfig.prefault({}),
 });
-export type Text2AudioVaeConfig = z.output<typeof text2audioVaeConfig>;
+export type TextToAudioVaeConfig = z.output<typeof textToAudioVaeConfig>;
 
-export class Text2AudioVae extends SpectrogramModel {
-  constructor(readonly config: Text2AudioVaeConfig, tokenizer: Tokenizer, audio: AudioShape) {
+export class TextToAudioVae extends SpectrogramModel {
+  constructor(readonly config: TextToAudioVaeConfig, tokenizer: Tokenizer, audio: AudioShape) {
     const { spectrogram, recipe: _recipe, ...vae } = config;
-    super(new Text2ImageVae({ ...vae, recipe: 'text2image-vae' }, tokenizer, spectrogramShape(spectrogram)), spectrogram, audio);
+    super(new TextToImageVae({ ...vae, recipe: 'text2image-vae' }, tokenizer, spectrogramShape(spectrogram)), spectrogram, audio);
   }
 }

@@ -6,18 +6,18 @@
 // square picture: the spectrogram is that picture, so nothing here is written twice.
 import { z } from 'zod';
 import type { Tokenizer } from '../modalities/text/index.js';
-import { Text2ImageGan, text2imageGanConfig } from './text2image-gan.js';
+import { TextToImageGan, textToImageGanConfig } from './text-to-image-gan.js';
 import { type AudioShape, SpectrogramModel, spectrogramConfig, spectrogramShape } from './text-to-audio.js';
 
-export const text2audioGanConfig = text2imageGanConfig.extend({
+export const textToAudioGanConfig = textToImageGanConfig.extend({
   recipe: z.literal('text2audio-gan'),
   spectrogram: spectrogramConfig.prefault({}),
 });
-export type Text2AudioGanConfig = z.output<typeof text2audioGanConfig>;
+export type TextToAudioGanConfig = z.output<typeof textToAudioGanConfig>;
 
-export class Text2AudioGan extends SpectrogramModel {
-  constructor(readonly config: Text2AudioGanConfig, tokenizer: Tokenizer, audio: AudioShape) {
+export class TextToAudioGan extends SpectrogramModel {
+  constructor(readonly config: TextToAudioGanConfig, tokenizer: Tokenizer, audio: AudioShape) {
     const { spectrogram, recipe: _recipe, ...gan } = config;
-    super(new Text2ImageGan({ ...gan, recipe: 'text2image-gan' }, tokenizer, spectrogramShape(spectrogram)), spectrogram, audio);
+    super(new TextToImageGan({ ...gan, recipe: 'text2image-gan' }, tokenizer, spectrogramShape(spectrogram)), spectrogram, audio);
   }
 }

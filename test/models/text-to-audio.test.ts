@@ -42,10 +42,10 @@ test('a tiny text2audio-gan trains: the discriminator learns, samples are WAVs +
   const before = memory().tensors;
   const losses = await trainTiny('text2audio-gan', { noiseDim: 8, textEmbedding: 8, textHidden: 16, conditionDim: 16, generatorChannels: 32, discriminatorChannels: 8, minibatchStd: 0, classifierChannels: 0 }, { diffAugment: '', generatorLr: 1e-3, discriminatorLr: 1e-3 });
   assert.equal(losses.length, 40);
-  const early = mean(losses.slice(0, 5), 'd_loss');
-  const late = mean(losses.slice(-5), 'd_loss');
+  const early = mean(losses.slice(0, 5), 'discriminator');
+  const late = mean(losses.slice(-5), 'discriminator');
   assert.ok(late < early - 0.1, `hinge D loss should fall: first five ${early.toFixed(3)}, last five ${late.toFixed(3)}`);
-  assert.ok(losses.every((item) => Number.isFinite(item.g_loss)));
+  assert.ok(losses.every((item) => Number.isFinite(item.generator)));
   const samples = await readdir(join(root, 'text2audio-gan', 'samples', 'step-0000040'));
   assert.deepEqual(samples.sort(), ['00-low.wav', '01-mid.wav', '02-high.wav']);
   assert.ok(existsSync(join(root, 'text2audio-gan', 'samples', 'step-0000040.png')));

@@ -8,10 +8,12 @@ import type { Tokenizer } from '../modalities/text/index.js';
 import { ConvEncoder } from '../modalities/image/conv-encoder.js';
 import { Generator, type Tensor, cat, randn, tidy } from '../tensor/index.js';
 import type { TextBatch } from './prompts.js';
-import { TextConditionedGenerator, runSettings } from './text-conditioned.js';
-import { type ImageShape, type TextToImageModel, generateFromPrompts, loadTrainedAndAveraged } from './text-to-image.js';
+import { TextConditionedGenerator } from './text-conditioned.js';
+import { runSettings } from './run-settings.js';
+import { type ImageShape, type TextToImageModel, generateFromPrompts } from './text-to-image.js';
+import { loadTrainedAndAveraged } from './run-files.js';
 
-export const text2imageVaeConfig = z.strictObject({
+export const textToImageVaeConfig = z.strictObject({
   recipe: z.literal('text2image-vae'),
   dataset: z.string().min(1),
   seed: z.number().int().nonnegative().default(0),
@@ -30,11 +32,11 @@ export const text2imageVaeConfig = z.strictObject({
     ...runSettings,
   }).prefault({}),
 });
-export type Text2ImageVaeConfig = z.output<typeof text2imageVaeConfig>;
+export type TextToImageVaeConfig = z.output<typeof textToImageVaeConfig>;
 
 /** Caption encoder + decoder: what generation needs (and what the EMA tracks). */
 export class VaeDecoder extends TextConditionedGenerator {
-  constructor(config: Text2ImageVaeConfig, vocabularySize: number, shape: ImageShape) {
+  constructor(config: TextToImageVaeConfig, vocabularySize: number, shape: ImageShape) {
     const m = config.model;
     super({ vocabularySize, textEmbedding: m.textEmbedding, textHidden: m.textHidden, conditionDim: m.conditionDim, latentDim: m.latentDim, channels: m.decoderChannels, shape });
   }
@@ -44,7 +46,7 @@ export class VaeDecoder extends TextConditionedGenerator {
 export class VaeEncoder extends Module {
   private readonly image: ConvEncoder;
   private readonly posterior: Linear;
-  constructor(config: Text2ImageVaeConfig, shape: ImageShape) {
+  constructor(config: TextToImageVaeConfig, shape: ImageShape) {
     super();
     const m = config.model;
     this.image = this.registerModule('image', new ConvEncoder({ imageSize: shape.size, channels: shape.channels, outputDim: 256, baseChannels: m.encoderChannels }));
@@ -56,7 +58,7 @@ export class VaeEncoder extends Module {
   }
 }
 
-export class Text2ImageVae implements TextToImageModel {
+export class TextToImageVae implements TextToImageModel {
   readonly decoder: VaeDecoder;
   readonly encoder: VaeEncoder;
   readonly emaDecoder: VaeDecoder;
@@ -64,7 +66,7 @@ export class Text2ImageVae implements TextToImageModel {
   readonly optimizer: Adam;
   readonly trainingRandom: Generator;
 
-  constructor(readonly config: Text2ImageVaeConfig, readonly tokenizer: Tokenizer, readonly shape: ImageShape) {
+  constructor(readonly config: TextToImageVaeConfig, readonly tokenizer: Tokenizer, readonly shape: ImageShape) {
     this.decoder = new VaeDecoder(config, tokenizer.vocabularySize, shape);
     this.encoder = new VaeEncoder(config, shape);
     this.emaDecoder = new VaeDecoder(config, tokenizer.vocabularySize, shape);
@@ -94,9 +96,17 @@ export class Text2ImageVae implements TextToImageModel {
     return klWarmupSteps === 0 ? beta : beta * Math.min(1, step / klWarmupSteps);
   }
 
+  /** One step: the evidence bound's terms (reconstruction, kl) at the annealed β; returns them named, with β. */
   trainStep(images: Tensor, text: TextBatch, step: number): Record<string, number> {
     const beta = this.betaAt(step);
-    const [reconstruction, kl] = tidy(() => {
+    const { reconstruction, kl } = this.boundStep(images, text, beta);
+    this.ema.update();
+    return { reconstruction, kl, beta };
+  }
+
+  /** One update on the negative evidence bound: summed squared error + β·KL. */
+  private boundStep(images: Tensor, text: TextBatch, beta: number): { reconstruction: number; kl: number } {
+    return tidy(() => {
       const condition = this.decoder.text.forward(text.tokens, text.lengths);
       const [mean, logVar] = this.encoder.forward(images, condition);
       const latent = mean.add(logVar.mul(0.5).exp().mul(randn(mean.shape, { generator: this.trainingRandom })));
@@ -108,10 +118,8 @@ export class Text2ImageVae implements TextToImageModel {
       this.optimizer.zeroGrad();
       loss.backward();
       this.optimizer.step();
-      return [reconstructionLoss.item(), klLoss.item()];
+      return { reconstruction: reconstructionLoss.item(), kl: klLoss.item() };
     });
-    this.ema.update();
-    return { reconstruction, kl, beta };
   }
 
   generate(texts: string[], seed: number, options: { useEma?: boolean } = {}): Tensor {
