@@ -1,4 +1,5 @@
 // What every route shares: folders, the queue, the executor, and submitting a job.
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Executor } from './executor.js';
 import { HttpError } from './errors.js';
 import { type Folders, prepareJob } from './prepare.js';
@@ -21,6 +22,21 @@ export function refuseWhenBusy(context: ServeContext): void {
   if (context.draining) throw new HttpError(503, 'draining', 'the server is shutting down and takes no new jobs', { 'retry-after': '30' });
   const { queue } = context;
   if (queue.full) throw new HttpError(429, 'queue_full', `the job queue is full (${queue.depth} jobs waiting); retry after ${queue.retryAfterSeconds} s`, { 'retry-after': String(queue.retryAfterSeconds) });
+}
+
+/**
+ * A route hook that refuses before the body is read or validated when no job can be taken: under a flood of
+ * clients the refusals stay cheap and leave the CPU to the model workers.
+ */
+export function busyGuard(context: ServeContext): (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void {
+  return (_request, _reply, done) => {
+    try {
+      refuseWhenBusy(context);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  };
 }
 
 export async function submitJob(context: ServeContext, spec: JobSpec): Promise<JobRecord> {

@@ -1,7 +1,7 @@
 // The job API: POST /v1/jobs → 202 {id}; GET /v1/jobs (history, paginated); GET /v1/jobs/:id;
 // GET /v1/jobs/:id/events (Server-Sent Events with ids, Last-Event-ID resume); DELETE /v1/jobs/:id.
 import type { FastifyInstance } from 'fastify';
-import { type ServeContext, submitJob } from '../context.js';
+import { type ServeContext, busyGuard, submitJob } from '../context.js';
 import { notFound } from '../errors.js';
 import { errorSchema, idParams, jobSchema, jobSpecSchema } from '../schemas.js';
 import { type JobEvent, type JobRecord, type JobSpec, isFinished } from '../types.js';
@@ -16,6 +16,7 @@ function jobOf(context: ServeContext, id: string): JobRecord {
 
 export function jobRoutes(app: FastifyInstance, context: ServeContext): void {
   app.post<{ Body: Partial<JobSpec> & Pick<JobSpec, 'task'> }>('/v1/jobs', {
+    onRequest: busyGuard(context),
     schema: {
       tags: ['jobs'], summary: 'Queue a job; answers at once with its id', body: jobSpecSchema,
       response: { 202: { type: 'object', properties: { id: { type: 'string' }, state: { type: 'string' }, events: { type: 'string' } } }, 400: errorSchema, 404: errorSchema, 413: errorSchema, 429: errorSchema, 503: errorSchema },

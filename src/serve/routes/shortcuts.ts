@@ -1,7 +1,7 @@
 // Uploads and the synchronous shortcuts for scripts: POST /v1/uploads, /v1/generate, /v1/caption (multipart
 // image), /v1/transcribe (multipart WAV), /v1/translate. They go through the same queue as jobs (so 429 too).
 import type { FastifyInstance } from 'fastify';
-import { type ServeContext, refuseWhenBusy, shortcutAnswer, submitJob, waitForJob } from '../context.js';
+import { type ServeContext, busyGuard, shortcutAnswer, submitJob, waitForJob } from '../context.js';
 import { badRequest } from '../errors.js';
 import { errorSchema, resultSchema } from '../schemas.js';
 import type { JobSpec } from '../types.js';
@@ -26,6 +26,7 @@ function runOf(fields: Record<string, string>, query: unknown): string {
 }
 
 export function shortcutRoutes(app: FastifyInstance, context: ServeContext): void {
+  const guard = busyGuard(context);
   const run = async (spec: JobSpec) => shortcutAnswer(await waitForJob(context, (await submitJob(context, spec)).id));
 
   app.post('/v1/uploads', {
@@ -36,6 +37,7 @@ export function shortcutRoutes(app: FastifyInstance, context: ServeContext): voi
   });
 
   app.post<{ Body: { run: string; text: string; n?: number; seed?: number } }>('/v1/generate', {
+    onRequest: guard,
     schema: {
       tags: ['shortcuts'], summary: 'Generate images or clips from a prompt and wait for them',
       body: { type: 'object', required: ['run', 'text'], additionalProperties: false, properties: { run: { type: 'string', maxLength: 128 }, text: { type: 'string', maxLength: 100000 }, n: { type: 'integer' }, seed: { type: 'integer' } } },
@@ -47,9 +49,9 @@ export function shortcutRoutes(app: FastifyInstance, context: ServeContext): voi
   });
 
   app.post('/v1/caption', {
+    onRequest: guard,
     schema: { tags: ['shortcuts'], summary: 'Caption one image (multipart: field "file", fields "run" and optional "beam")', consumes: ['multipart/form-data'], response: { 200: answer, ...errors } },
   }, async (request) => {
-    refuseWhenBusy(context);
     const upload = await receiveUpload(request, context.folders.outputsDir, 'image');
     try {
       return await run({ run: runOf(upload.fields, request.query), task: 'caption', inputs: { images: [upload.path] }, params: { beam: integerField(upload.fields, 'beam') } });
@@ -59,9 +61,9 @@ export function shortcutRoutes(app: FastifyInstance, context: ServeContext): voi
   });
 
   app.post('/v1/transcribe', {
+    onRequest: guard,
     schema: { tags: ['shortcuts'], summary: 'Transcribe one WAV (multipart: field "file", fields "run" and optional "beam")', consumes: ['multipart/form-data'], response: { 200: answer, ...errors } },
   }, async (request) => {
-    refuseWhenBusy(context);
     const upload = await receiveUpload(request, context.folders.outputsDir, 'audio');
     try {
       return await run({ run: runOf(upload.fields, request.query), task: 'transcribe', inputs: { clips: [upload.path] }, params: { beam: integerField(upload.fields, 'beam') } });
@@ -71,6 +73,7 @@ export function shortcutRoutes(app: FastifyInstance, context: ServeContext): voi
   });
 
   app.post<{ Body: { run: string; text?: string; image?: string; audio?: string; to?: ('text' | 'image' | 'audio')[]; n?: number; seed?: number } }>('/v1/translate', {
+    onRequest: guard,
     schema: {
       tags: ['shortcuts'], summary: 'Translate text, an uploaded image or WAV (paths from /v1/uploads) into the other modalities of a joint run',
       body: { type: 'object', required: ['run'], additionalProperties: false, properties: { run: { type: 'string', maxLength: 128 }, text: { type: 'string', maxLength: 100000 }, image: { type: 'string', maxLength: 1024 }, audio: { type: 'string', maxLength: 1024 }, to: { type: 'array', items: { type: 'string', enum: ['text', 'image', 'audio'] } }, n: { type: 'integer' }, seed: { type: 'integer' } } },
