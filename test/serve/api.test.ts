@@ -339,7 +339,7 @@ test('datasets show counts and a contact sheet; health, metrics and the OpenAPI 
 });
 
 test('with a token: the API needs it (401 JSON without or wrong), health stays open; a non-loopback host needs a token', async () => {
-  const guarded = await startTestServer(fixture, { token: 's3cret', workers: 1 });
+  const guarded = await startTestServer(fixture, { token: 's3cret', workers: 1, rateLimit: 12 });
   try {
     const none = await fetch(`${guarded.url}/v1/runs`);
     assert.equal(none.status, 401);
@@ -356,6 +356,15 @@ test('with a token: the API needs it (401 JSON without or wrong), health stays o
     assert.equal(badFileToken.status, 401);
     assert.match(JSON.stringify(await badFileToken.json()), /access_token does not match/);
     assert.equal((await fetch(`${guarded.url}/v1/runs?access_token=s3cret`)).status, 401, 'only files take the token in the query');
+    // the limit is 12 requests a minute: within 13 more, one is refused
+    const statuses: number[] = [];
+    for (let index = 0; index < 13; index++) statuses.push((await fetch(`${guarded.url}/v1/runs`, { headers: { authorization: 'Bearer s3cret' } })).status);
+    assert.ok(statuses.includes(200) && statuses.at(-1) === 429, `statuses ${statuses.join(' ')}`);
+    assert.deepEqual(statuses.slice(statuses.indexOf(429)), statuses.slice(statuses.indexOf(429)).map(() => 429), 'once refused, refused for the rest of the minute');
+    const limited = await fetch(`${guarded.url}/v1/runs`, { headers: { authorization: 'Bearer s3cret' } });
+    assert.equal(limited.status, 429);
+    assert.equal(((await limited.json()) as { error: string }).error, 'rate_limited');
+    assert.ok(Number(limited.headers.get('retry-after')) > 0);
     assert.equal(right.headers.get('access-control-allow-origin'), null, 'CORS is off unless asked for');
   } finally {
     await guarded.close();
