@@ -10,7 +10,8 @@ import { native } from './native.js';
 import { Tensor } from './tensor.js';
 
 export type SafetensorsInput = Map<string, Tensor> | Record<string, Tensor>;
-/** `half`: float32 tensors are stored as IEEE half (F16), halving the file; they load back as float32. */
+/** `half`: float32 tensors are stored as IEEE half (F16), halving the file; they load back as float32. A tensor
+ * with a value beyond half's range (±65504, e.g. a batch-norm running variance) stays float32. */
 export interface SaveOptions {
   half?: boolean;
 }
@@ -43,15 +44,14 @@ function entriesOf(tensors: SafetensorsInput): [string, Tensor][] {
   return tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
 }
 
-function narrow(path: string, name: string, data: Float32Array): Uint8Array {
+/** float32 → IEEE half bytes, or undefined when a finite value lies beyond half's range (the tensor stays float32). */
+function narrow(data: Float32Array): Uint8Array | undefined {
   const bytes = new Uint8Array(data.length * 2);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < data.length; i++) {
     const value = data[i] as number;
     setFloat16(view, i * 2, value, true);
-    if (Number.isFinite(value) && !Number.isFinite(getFloat16(view, i * 2, true))) {
-      throw new Error(`cannot save tensor "${name}" to ${path} in half precision: ${value} is beyond its range (±65504); save it in float32`);
-    }
+    if (Number.isFinite(value) && !Number.isFinite(getFloat16(view, i * 2, true))) return undefined;
   }
   return bytes;
 }
@@ -69,11 +69,11 @@ function encode(path: string, tensors: SafetensorsInput, metadata: Record<string
   for (const [name, tensor] of entriesOf(tensors)) {
     if (name === '__metadata__') throw new Error(`cannot save a tensor named "__metadata__" to ${path}: the name is reserved by the safetensors format`);
     if (tensor.isDisposed) throw new Error(`cannot save tensor "${name}" to ${path}: it was disposed`);
-    const half = options.half === true && tensor.dtype === 'float32';
-    const fileDtype = half ? 'F16' : toFileDtype[tensor.dtype];
-    if (fileDtype === undefined) throw new Error(`cannot save tensor "${name}" to ${path}: dtype ${tensor.dtype} has no safetensors equivalent; convert it first`);
     const data = tensor.dataSync();
-    const bytes = half ? narrow(path, name, data as Float32Array) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const halved = options.half === true && tensor.dtype === 'float32' ? narrow(data as Float32Array) : undefined;
+    const fileDtype = halved ? 'F16' : toFileDtype[tensor.dtype];
+    if (fileDtype === undefined) throw new Error(`cannot save tensor "${name}" to ${path}: dtype ${tensor.dtype} has no safetensors equivalent; convert it first`);
+    const bytes = halved ?? new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     header[name] = { dtype: fileDtype, shape: tensor.shape, data_offsets: [offset, offset + bytes.byteLength] };
     chunks.push(bytes);
     offset += bytes.byteLength;

@@ -165,10 +165,15 @@ test('half precision: float32 tensors stored as F16 load back within half roundi
   assert.ok(worst <= 2 ** -11, `worst relative error ${worst}`);
   assert.ok(worst > 0, 'values were narrowed');
   assert.equal((loaded.tensors.get('steps')?.dataSync() as BigInt64Array)[1], 9007199254740993n);
-  // beyond the half range: refused by name, nothing written
-  const big = tensor(new Float32Array([1, 70000]));
-  await assert.rejects(saveSafetensors(join(directory, 'big.safetensors'), { big }, undefined, { half: true }), /"big".*half precision.*70000.*float32/);
-  assert.ok(!readdirSync(directory).some((name) => name.startsWith('big')));
-  dispose([weights, steps, big, loaded.tensors]);
+  // a tensor beyond the half range (±65504) stays float32, exactly
+  const big = tensor(new Float32Array([1.1, 70000.5]));
+  await saveSafetensors(join(directory, 'big.safetensors'), { big, weights }, undefined, { half: true });
+  const bigHeader = readFileSync(join(directory, 'big.safetensors'));
+  const kinds = JSON.parse(bigHeader.toString('utf8', 8, 8 + Number(bigHeader.readBigUInt64LE(0)))) as Record<string, { dtype: string }>;
+  assert.equal(kinds.big?.dtype, 'F32');
+  assert.equal(kinds.weights?.dtype, 'F16');
+  const bigLoaded = await loadSafetensors(join(directory, 'big.safetensors'));
+  assert.deepEqual([...(bigLoaded.tensors.get('big')?.dataSync() as Float32Array)], [Math.fround(1.1), 70000.5]);
+  dispose([weights, steps, big, loaded.tensors, bigLoaded.tensors]);
   assert.equal(memory().tensors, before);
 });
