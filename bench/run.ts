@@ -12,14 +12,15 @@ import { formatReport, writeResults } from './harness/report.js';
 import { type ModelResult, type Results, type Settings, type TinyOpResult, targets } from './harness/results.js';
 import { type Progress, benchModel, benchTinyOps, descriptions, startWorkers, stopWorkers } from './harness/session.js';
 
-const benchNames = [...modelNames, 'tinyop', 'data', 'audio', 'caption', 'distributed'] as const;
+const benchNames = [...modelNames, 'tinyop', 'data', 'audio', 'caption', 'distributed', 'serve'] as const;
 type BenchName = (typeof benchNames)[number];
 /** data (dataset build and loader throughput, ~20 s quick, minutes full) runs only when asked for. */
 const defaultNames: BenchName[] = [...modelNames, 'tinyop', 'audio', 'caption', 'distributed'];
 
 const usage = `usage: npm run bench -- [--quick] [--only ${benchNames.join(',')}]
   --quick   fewer reps and a 30-step drift run (under 2 minutes instead of about 10)
-  --only    comma-separated subset of: ${benchNames.join(', ')} (default: all but data)`;
+  --only    comma-separated subset of: ${benchNames.join(', ')} (default: all but data and serve)
+  --serve-seconds N   load duration of each serve benchmark (default 60; 10 with --quick)`;
 
 function settingsFor(quick: boolean): Settings {
   const common = { seed: 1, threads: 1, tinyOpCalls: 100_000 };
@@ -41,7 +42,7 @@ function parseOnly(value: string | undefined): BenchName[] {
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, help: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'serve-seconds': { type: 'string' }, help: { type: 'boolean', default: false } } });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     return 0;
@@ -141,6 +142,21 @@ async function main(): Promise<number> {
     }
   }
 
+  let serve: DataBenchmark[] | undefined;
+  let serveError: string | undefined;
+  if (selected.includes('serve')) {
+    // mmgen serve in a child process under autocannon; the in-process reference runs here
+    try {
+      progress('serve benchmark');
+      const { runServeBenchmarks } = await import('./serve.js');
+      const seconds = values['serve-seconds'] === undefined ? undefined : Number(values['serve-seconds']);
+      serve = await runServeBenchmarks({ quick: settings.mode === 'quick', ...(seconds ? { seconds } : {}), progress });
+    } catch (error) {
+      serveError = errorText(error);
+      progress(`serve benchmark failed: ${serveError}`);
+    }
+  }
+
   const results: Results = {
     date: new Date().toISOString(),
     settings,
@@ -158,12 +174,14 @@ async function main(): Promise<number> {
     ...(captionError ? { captionError } : {}),
     ...(distributed ? { distributed } : {}),
     ...(distributedError ? { distributedError } : {}),
+    ...(serve ? { serve } : {}),
+    ...(serveError ? { serveError } : {}),
     totalSeconds: (Date.now() - started) / 1000,
   };
   // latest.json is whatever ran last; full.json / quick.json keep the last run of each kind
   for (const file of ['latest.json', `${settings.mode}.json`]) await writeResults(fileURLToPath(new URL(`./results/${file}`, import.meta.url)), results);
   process.stdout.write(formatReport(results));
-  return models.some((model) => model.error) || tinyOpError || dataError || audioError || captionError || distributedError ? 1 : 0;
+  return models.some((model) => model.error) || tinyOpError || dataError || audioError || captionError || distributedError || serveError ? 1 : 0;
 }
 
 main().then(

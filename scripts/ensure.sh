@@ -11,6 +11,7 @@ DEBIAN_PACKAGES=(
   libgloo-dev                                        # <gloo/...> headers for c10d (data-parallel training)
   espeak-ng dataset-fashion-mnist gimp-data          # offline data sources
   fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf
+  chromium                                           # the studio's browser tests (playwright-core)
 )
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do

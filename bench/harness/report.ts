@@ -89,6 +89,10 @@ export function formatReport(results: Results): string {
   if (results.caption) {
     parts.push(table(['caption', 'value', 'unit'], results.caption.map((entry) => [entry.name, fixed(entry.value, 1), entry.unit]), new Set([1])));
   }
+  if (results.serve) {
+    parts.push(table(['serve', 'value', 'unit'], results.serve.map((entry) => [entry.name, fixed(entry.value, entry.unit === 'ratio' ? 2 : 1), entry.unit]), new Set([1])));
+  }
+  if (results.serveError) parts.push(`serve benchmark FAILED: ${results.serveError.split('\n')[0] ?? ''}`);
   if (results.captionError) parts.push(`caption benchmarks FAILED: ${results.captionError.split('\n')[0] ?? ''}`);
   if (results.dataError) parts.push(`data benchmarks FAILED: ${results.dataError.split('\n')[0] ?? ''}`);
   if (results.audio) parts.push(table(['audio', 'value', 'unit'], results.audio.map((entry) => [entry.name, fixed(entry.value, 1), entry.unit]), new Set([1])));

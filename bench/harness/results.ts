@@ -112,6 +112,9 @@ export interface Results {
   audioError?: string;
   /** bench/caption.ts: captioning images/s at beam 1 and 5. */
   caption?: DataBenchmark[];
+  /** bench/serve.ts: mmgen serve under 200 concurrent clients. */
+  serve?: DataBenchmark[];
+  serveError?: string;
   captionError?: string;
   /** bench/distributed.ts: data-parallel steps/s of 1 and 2 processes, their ratio, all-reduce time per step. */
   distributed?: DataBenchmark[];

@@ -12,6 +12,7 @@ import { registerEval } from './commands/eval.js';
 import { registerCaption } from './commands/caption.js';
 import { registerTranscribe } from './commands/transcribe.js';
 import { registerJoint } from './commands/joint.js';
+import { registerServe } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerCaption(program);
   registerTranscribe(program);
   registerJoint(program);
+  registerServe(program);
   return program;
 }
 

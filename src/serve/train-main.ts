@@ -1,0 +1,44 @@
+// A training child process: `mmgen train` logic for one server job, its typed events sent to the server.
+// A stop message (or SIGINT) interrupts training, which writes a checkpoint first.
+import { resolveConfig } from '../train/recipes.js';
+import type { FromTrainer, ToTrainer } from './worker-protocol.js';
+
+const stop = new AbortController();
+
+function send(message: FromTrainer): void {
+  process.send?.(message);
+}
+
+process.on('SIGINT', () => stop.abort());
+process.on('SIGTERM', () => stop.abort());
+process.on('disconnect', () => stop.abort());
+process.on('message', (message: ToTrainer) => {
+  if (message.type === 'stop') {
+    stop.abort();
+    return;
+  }
+  const { order } = message;
+  (async () => {
+    const { train } = resolveConfig(order.config, `${order.runDir}/config.json`);
+    let interrupted = false;
+    await train({
+      runDir: order.runDir,
+      resume: order.resume,
+      signal: stop.signal,
+      onEvent: (event) => {
+        if (event.type === 'interrupted') interrupted = true;
+        send({ type: 'event', event });
+      },
+      onData: (event) => {
+        if (event.type === 'progress') send({ type: 'data', message: event.message ?? '', done: event.done, total: event.total });
+      },
+    });
+    send({ type: 'finished', interrupted });
+  })().then(
+    () => process.disconnect?.(),
+    (error: unknown) => {
+      send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+      process.disconnect?.();
+    },
+  );
+});
