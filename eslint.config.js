@@ -7,6 +7,7 @@ export default tseslint.config(
   { ignores: ['dist/**', 'build/**', 'node_modules/**', 'runs/**', 'datasets/**', 'demo/**', 'test-artifacts/**', 'bench/.scratch*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['web/**/*.js'], languageOptions: { globals: { ...globals.browser } } },
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {

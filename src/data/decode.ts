@@ -13,7 +13,7 @@ async function readBytes(path: string, kind: string): Promise<Buffer> {
     return await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`cannot read ${kind} ${path}: ${code === 'ENOENT' ? 'no such file (was the dataset folder changed after it was built?)' : reasonOf(error)}`);
+    throw new Error(`cannot read ${kind} ${path}: ${code === 'ENOENT' ? 'no such file (was the dataset folder changed after it was built?)' : reasonOf(error)}`, { cause: error });
   }
 }
 
@@ -32,7 +32,7 @@ export async function decodeDatasetImage(path: string, info: ImageInfo): Promise
     }
     return new Uint8Array(data.buffer, data.byteOffset, data.length);
   } catch (error) {
-    throw new Error(`cannot decode image ${path}: ${reasonOf(error)}`);
+    throw new Error(`cannot decode image ${path}: ${reasonOf(error)}`, { cause: error });
   }
 }
 
@@ -54,7 +54,7 @@ export async function decodeDatasetAudio(path: string, info: AudioInfo): Promise
     const offset = !isFloat && format.bitsPerSample === 8 ? 128 : 0;
     samples = Float32Array.from(raw, (value) => (value - offset) / scale);
   } catch (error) {
-    throw new Error(`cannot decode audio ${path}: ${reasonOf(error)}`);
+    throw new Error(`cannot decode audio ${path}: ${reasonOf(error)}`, { cause: error });
   }
   if (sampleRate !== info.sampleRate) throw new Error(`cannot load audio ${path}: it is sampled at ${sampleRate} Hz, the dataset says ${info.sampleRate} Hz`);
   if (channels !== 1) throw new Error(`cannot load audio ${path}: it has ${channels} channels, the dataset says mono`);

@@ -13,7 +13,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rename(temporary, path);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
-    throw new Error(`cannot write ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`cannot write ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 
@@ -25,7 +25,7 @@ export async function loadBytes(input: Uint8Array | string, name: string | undef
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message : String(error);
-      throw new Error(`cannot read ${kind} ${input}: ${reason}`);
+      throw new Error(`cannot read ${kind} ${input}: ${reason}`, { cause: error });
     }
   }
   if (!(input instanceof Uint8Array)) throw new Error(`${kind} input must be a file path or a Uint8Array/Buffer`);

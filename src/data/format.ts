@@ -142,7 +142,7 @@ export function parseManifest(text: string, source: string): ManifestEntry[] {
     try {
       raw = JSON.parse(line);
     } catch (error) {
-      throw new Error(`${source} line ${i + 1} is not valid JSON (${(error as Error).message}); rebuild the dataset with \`mmgen data build\``);
+      throw new Error(`${source} line ${i + 1} is not valid JSON (${(error as Error).message}); rebuild the dataset with \`mmgen data build\``, { cause: error });
     }
     const parsed = manifestEntrySchema.safeParse(raw);
     if (!parsed.success) throw new Error(`${source} line ${i + 1} is not a manifest entry: ${formatIssues(parsed.error)}`);
@@ -167,13 +167,13 @@ export async function readDataset(dir: string): Promise<Dataset> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(code === 'ENOENT'
       ? `${dir} is not an mmgen dataset: ${DATASET_FILE} is missing (build one with \`mmgen data build NAME --out ${dir}\`)`
-      : `cannot read ${infoPath}: ${(error as Error).message}`);
+      : `cannot read ${infoPath}: ${(error as Error).message}`, { cause: error });
   }
   let rawInfo: unknown;
   try {
     rawInfo = JSON.parse(infoText);
   } catch (error) {
-    throw new Error(`${infoPath} is not valid JSON (${(error as Error).message})`);
+    throw new Error(`${infoPath} is not valid JSON (${(error as Error).message})`, { cause: error });
   }
   const info = datasetInfoSchema.safeParse(rawInfo);
   if (!info.success) throw new Error(`${infoPath} is not a valid dataset description: ${formatIssues(info.error)}`);
@@ -182,7 +182,7 @@ export async function readDataset(dir: string): Promise<Dataset> {
   try {
     manifestText = await readFile(manifestPath, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read ${manifestPath}: ${(error as Error).message}`);
+    throw new Error(`cannot read ${manifestPath}: ${(error as Error).message}`, { cause: error });
   }
   return { dir, info: info.data, entries: parseManifest(manifestText, manifestPath) };
 }

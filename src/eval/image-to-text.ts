@@ -2,7 +2,7 @@
 // CIDEr-D against the sample's references and, where the dataset has attributes, with the CdSprites+
 // Strict/Feats/Letters protocol; beside them a nearest-neighbour baseline that answers with the
 // caption of the training image closest in a feature space (a judge's, or the captioner's own).
-import { type Tensor, cat, dispose, noGrad, tidy } from '../tensor/index.js';
+import { type Tensor, tidy } from '../tensor/index.js';
 import type { DataEventHandler } from '../data/events.js';
 import { type Dataset, type ManifestEntry, readDataset } from '../data/format.js';
 import { type LoadedSplit, loadSplit } from '../data/loader.js';

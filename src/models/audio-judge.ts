@@ -152,7 +152,7 @@ export class AudioJudge {
     } catch (error) {
       throw new Error((error as NodeJS.ErrnoException).code === 'ENOENT'
         ? `${dir} has no ${INFO_FILE}; train an audio judge with \`mmgen eval train-judge DATASET --out ${dir}\``
-        : `cannot read ${path}: ${(error as Error).message}; retrain the judge`);
+        : `cannot read ${path}: ${(error as Error).message}; retrain the judge`, { cause: error });
     }
     const parsed = audioJudgeInfoSchema.safeParse(raw);
     if (!parsed.success) throw new Error(`${path} is not an audio judge: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);

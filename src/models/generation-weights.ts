@@ -37,7 +37,7 @@ export async function loadGenerationWeights(runDir: string, model: GenerationMod
     }
   } catch (error) {
     model.dispose();
-    throw new Error(`cannot load the weights of ${runDir}: ${(error as Error).message}`);
+    throw new Error(`cannot load the weights of ${runDir}: ${(error as Error).message}`, { cause: error });
   }
   try {
     return await calibrateFromDataset(model, datasetDir, options.rejection);
@@ -73,7 +73,7 @@ async function calibrateFromDataset(
     return generation ? { generation } : {};
   } catch (error) {
     const reason = `rejection sampling is off: ${(error as Error).message}`;
-    if (fraction !== undefined) throw new Error(`${reason}; its threshold is measured on the training captions of the run's dataset (${datasetDir})`);
+    if (fraction !== undefined) throw new Error(`${reason}; its threshold is measured on the training captions of the run's dataset (${datasetDir})`, { cause: error });
     return { notice: `${reason}; every draw is used` };
   }
 }

@@ -54,7 +54,7 @@ async function loadWith<Config, Model extends JointModel>(
     return model;
   } catch (error) {
     model.dispose();
-    throw new Error(`cannot load the joint run ${runDir}: ${(error as Error).message}`);
+    throw new Error(`cannot load the joint run ${runDir}: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -246,13 +246,13 @@ export class Judge {
     } catch (error) {
       throw new Error((error as NodeJS.ErrnoException).code === 'ENOENT'
         ? `${dir} has no ${JUDGE_INFO_FILE}; train a judge with \`mmgen eval train-judge DATASET --out ${dir}\``
-        : `cannot read ${path}: ${(error as Error).message}`);
+        : `cannot read ${path}: ${(error as Error).message}`, { cause: error });
     }
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch (error) {
-      throw new Error(`${path} is not valid JSON (${(error as Error).message}); retrain the judge`);
+      throw new Error(`${path} is not valid JSON (${(error as Error).message}); retrain the judge`, { cause: error });
     }
     const parsed = judgeInfoSchema.safeParse(raw);
     if (!parsed.success) {

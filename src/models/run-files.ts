@@ -10,7 +10,7 @@ export async function readRunConfig(runDir: string): Promise<Record<string, unkn
   try {
     return JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')) as Record<string, unknown>;
   } catch (error) {
-    throw new Error(`${runDir} is not a readable mmgen run (config.json: ${(error as Error).message}); train one with \`mmgen train CONFIG --out ${runDir}\``);
+    throw new Error(`${runDir} is not a readable mmgen run (config.json: ${(error as Error).message}); train one with \`mmgen train CONFIG --out ${runDir}\``, { cause: error });
   }
 }
 

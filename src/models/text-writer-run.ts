@@ -20,7 +20,7 @@ export async function loadTrainedWriter<Model extends TextWriter<FeatureEncoder>
     }
   } catch (error) {
     model.dispose();
-    throw new Error(`cannot load the weights of ${runDir}: ${(error as Error).message}`);
+    throw new Error(`cannot load the weights of ${runDir}: ${(error as Error).message}`, { cause: error });
   }
   model.encoder.eval();
   model.decoder.eval();

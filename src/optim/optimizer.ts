@@ -203,7 +203,7 @@ export abstract class Optimizer {
     try {
       this.loadStateDict({ tensors, meta: metadata });
     } catch (error) {
-      throw new Error(`cannot load optimizer state from ${path}: ${(error as Error).message}`);
+      throw new Error(`cannot load optimizer state from ${path}: ${(error as Error).message}`, { cause: error });
     } finally {
       for (const value of tensors.values()) value.dispose();
     }

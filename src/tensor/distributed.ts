@@ -66,7 +66,7 @@ export class ProcessGroup {
       const reason = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '');
       const role = rank === 0 ? `host the store on ${master.host}:${master.port} and wait for ${worldSize - 1} other rank(s)` : `reach the master ${master.host}:${master.port}`;
       throw new Error(`rank ${rank} of ${worldSize} could not ${role} within ${timeoutSeconds} s: ${reason}. ` +
-        'Check that every rank was started with the same --world-size and --master, and that the port is free on the master and reachable.');
+        'Check that every rank was started with the same --world-size and --master, and that the port is free on the master and reachable.', { cause: error });
     }
     return new ProcessGroup(handle, rank, worldSize, master, timeoutSeconds);
   }

@@ -82,7 +82,7 @@ export async function readCheckpoint(runDir: string, folder?: string): Promise<C
   try {
     state = JSON.parse(await readFile(join(source, 'state.json'), 'utf8')) as CheckpointState;
   } catch (error) {
-    throw new Error(`checkpoint ${source} has an unreadable state.json (${(error as Error).message}); remove that folder to fall back to an older checkpoint`);
+    throw new Error(`checkpoint ${source} has an unreadable state.json (${(error as Error).message}); remove that folder to fall back to an older checkpoint`, { cause: error });
   }
   const model = await loadSafetensors(join(source, 'model.safetensors'));
   const trainer = await loadSafetensors(join(source, 'trainer.safetensors'));

@@ -31,7 +31,7 @@ test('StepRate: no ETA until the rate settles; then the rate of the recent windo
   // the machine slows to 1 step a second: after a window the ETA follows
   for (let step = 201; step <= 300; step++) rate.record(step, (seconds += 1));
   assert.ok(Math.abs((rate.eta(1000) ?? 0) - 700) < 10, `ETA after slowing ${rate.eta(1000)}`);
-  rate.record(1000, (seconds += 1));
+  rate.record(1000, seconds + 1);
   assert.equal(rate.eta(1000), 0);
 });
 

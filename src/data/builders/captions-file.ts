@@ -96,7 +96,7 @@ export async function readCaptionsFile(path: string): Promise<CaptionRow[]> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read captions file ${path}: ${(error as Error).message}`);
+    throw new Error(`cannot read captions file ${path}: ${(error as Error).message}`, { cause: error });
   }
   if (path.endsWith('.jsonl')) {
     return text.split('\n').flatMap((lineText, index) => {
@@ -105,7 +105,7 @@ export async function readCaptionsFile(path: string): Promise<CaptionRow[]> {
       try {
         value = JSON.parse(lineText);
       } catch (error) {
-        throw new Error(`${path} line ${index + 1} is not valid JSON: ${(error as Error).message}`);
+        throw new Error(`${path} line ${index + 1} is not valid JSON: ${(error as Error).message}`, { cause: error });
       }
       if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${path} line ${index + 1} must be an object like {"file": "a.png", "caption": "…"}`);
       return [toRow(value as Record<string, unknown>, index + 1, path)];

@@ -54,7 +54,7 @@ async function renderGlyph(text: string, font: string, file: string): Promise<Gl
   try {
     rendered = await sharp({ text: { text, font, fontfile: file, dpi: 400 } }).raw().toBuffer({ resolveWithObject: true });
   } catch (error) {
-    throw new Error(`cannot render "${text}" with font ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`cannot render "${text}" with font ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const { data, info } = rendered;
   let top = info.height;

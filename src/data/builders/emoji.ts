@@ -43,7 +43,7 @@ function readJson(path: string, packageName: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`cannot read ${path}: ${(error as Error).message}; reinstall it with \`npm install ${packageName}\``);
+    throw new Error(`cannot read ${path}: ${(error as Error).message}; reinstall it with \`npm install ${packageName}\``, { cause: error });
   }
 }
 

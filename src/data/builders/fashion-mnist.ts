@@ -37,13 +37,13 @@ export async function readIdx(path: string): Promise<Idx> {
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(code === 'ENOENT'
       ? `${path} is missing; install Fashion-MNIST with \`apt-get install -y dataset-fashion-mnist\``
-      : `cannot read ${path}: ${(error as Error).message}`);
+      : `cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
   let raw: Buffer;
   try {
     raw = bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes;
   } catch (error) {
-    throw new Error(`cannot decompress ${path}: ${(error as Error).message}; reinstall it with \`apt-get install --reinstall -y dataset-fashion-mnist\``);
+    throw new Error(`cannot decompress ${path}: ${(error as Error).message}; reinstall it with \`apt-get install --reinstall -y dataset-fashion-mnist\``, { cause: error });
   }
   if (raw.length < 4 || raw[0] !== 0 || raw[1] !== 0 || raw[2] !== 0x08) throw new Error(`${path} is not an unsigned-byte IDX file`);
   const rank = raw[3] ?? 0;

@@ -109,7 +109,7 @@ export const folderBuilder = defineBuilder({
         await processSample(context, opts, sample);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        if (!opts.skipBad) throw new Error(`${reason} (${captionsPath} line ${sample.row.line}; fix or remove the file, or pass --skip-bad to skip it)`);
+        if (!opts.skipBad) throw new Error(`${reason} (${captionsPath} line ${sample.row.line}; fix or remove the file, or pass --skip-bad to skip it)`, { cause: error });
         skipped.push(`${sample.imageSource ?? sample.audioSource ?? ''}: ${reason}`);
         context.onEvent?.({ type: 'notice', message: `skipped ${sample.row.image ?? sample.row.audio ?? ''}: ${reason}` });
         for (const written of [sample.entry.image, sample.entry.audio]) if (written !== undefined) await rm(join(context.dir, written), { force: true });

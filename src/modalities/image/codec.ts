@@ -31,7 +31,7 @@ export async function decodeImage(input: Uint8Array | string, options: DecodeOpt
   try {
     metadata = await sharp(bytes).metadata();
   } catch (error) {
-    throw new Error(`cannot decode image ${label}: ${reasonOf(error)}; expected a PNG, JPEG or WebP file`);
+    throw new Error(`cannot decode image ${label}: ${reasonOf(error)}; expected a PNG, JPEG or WebP file`, { cause: error });
   }
   if (!decodable.has(metadata.format)) {
     throw new Error(`cannot decode image ${label}: unsupported format "${metadata.format}"; convert it to PNG, JPEG or WebP`);
@@ -56,7 +56,7 @@ export async function decodeImage(input: Uint8Array | string, options: DecodeOpt
     if (info.channels !== channels) throw new Error(`decoder produced ${info.channels} channels instead of ${channels}`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), height: info.height, width: info.width, channels };
   } catch (error) {
-    throw new Error(`cannot decode image ${label}: ${reasonOf(error)}`);
+    throw new Error(`cannot decode image ${label}: ${reasonOf(error)}`, { cause: error });
   }
 }
 

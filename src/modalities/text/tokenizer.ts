@@ -51,7 +51,7 @@ export interface DecodeOptions {
 
 const wordPattern = /[\p{L}\p{N}\p{M}]+(?:['’][\p{L}\p{N}\p{M}]+)*|[^\s\p{L}\p{N}\p{M}]/gu;
 const attachLeft = /^[.,!?;:%)\]}…]$/u;
-const attachRight = /^[(\[{]$/u;
+const attachRight = /^[([{]$/u;
 
 const tokenizerFile = z.object({
   format: z.literal('mmgen-tokenizer'),
@@ -168,7 +168,7 @@ export class Tokenizer {
       try {
         return this.encode(text, options);
       } catch (error) {
-        throw new Error(`text ${index} of the batch: ${error instanceof Error ? error.message : String(error)}`);
+        throw new Error(`text ${index} of the batch: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
     });
     const lengths = rows.map((row) => row.length);
@@ -195,7 +195,7 @@ export class Tokenizer {
     try {
       return new Tokenizer(parsed.data.level, parsed.data.tokens, parsed.data.normalization);
     } catch (error) {
-      throw new Error(`${source}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`${source}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   }
 
@@ -210,13 +210,13 @@ export class Tokenizer {
       text = await readFile(path, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new Error(`cannot read tokenizer ${path}: ${code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`cannot read tokenizer ${path}: ${code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
-      throw new Error(`tokenizer ${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`tokenizer ${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     return Tokenizer.fromJSON(value, `tokenizer ${path}`);
   }
