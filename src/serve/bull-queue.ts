@@ -13,7 +13,7 @@ import { HttpError } from './errors.js';
 import { JobStore } from './job-store.js';
 import type { Folders } from './prepare.js';
 import { type JobListener, type JobQueue, QueueFullError } from './queue.js';
-import type { JobEventBody, JobProgress, JobRecord, JobSpec, JobState } from './types.js';
+import { type JobEventBody, type JobProgress, type JobRecord, type JobSpec, type JobState, isFinished } from './types.js';
 import type { Prepared } from './worker-protocol.js';
 
 export interface BullQueueOptions {
@@ -48,6 +48,15 @@ export class BullJobQueue implements JobQueue {
     this.redis = new Redis({ ...connection, lazyConnect: true });
     this.redis.on('error', (error: Error) => {
       this.lastError = error.message;
+    });
+    let connected = false;
+    this.redis.on('close', () => {
+      this.lastError ||= 'connection closed';
+    });
+    this.redis.on('ready', () => {
+      this.lastError = '';
+      if (connected) void this.reconcile();
+      connected = true;
     });
     this.queue = new Queue(QUEUE_NAME, { connection });
     this.queue.on('error', () => {});
@@ -175,17 +184,28 @@ export class BullJobQueue implements JobQueue {
     this.redis.disconnect();
   }
 
+  /** After Redis comes back: a job it no longer knows (restarted without its data) will never end; say so. */
+  private async reconcile(): Promise<void> {
+    for (const record of this.store.list(0, Number.MAX_SAFE_INTEGER).jobs) {
+      if (record.state !== 'queued' && record.state !== 'running') continue;
+      const state = await this.queue.getJobState(record.id).catch(() => 'error');
+      if (state === 'unknown') {
+        this.store.finish(record.id, 'failed', { error: `the job was lost: Redis at ${this.options.address.url} came back without it (restarted without its data); submit it again` });
+      }
+    }
+  }
+
   private listen(): void {
     const { store } = this;
     this.events.on('active', ({ jobId }) => {
       const record = store.get(jobId);
-      if (!record || record.state === 'cancelled') return;
+      if (!record || isFinished(record.state)) return;
       record.state = 'running';
       record.startedAt ??= new Date().toISOString();
     });
     this.events.on('progress', ({ jobId, data }) => {
       const record = store.get(jobId);
-      if (!record || !isWorkerMessage(data)) return;
+      if (!record || isFinished(record.state) || !isWorkerMessage(data)) return;
       const { event } = data;
       if (event.type === 'started') {
         record.worker = data.worker;
@@ -209,14 +229,15 @@ export class BullJobQueue implements JobQueue {
     });
     this.events.on('stalled', ({ jobId }) => {
       const record = store.get(jobId);
-      if (!record) return;
+      if (!record || isFinished(record.state)) return;
       store.emit(jobId, { type: 'notice', message: `worker ${record.worker ?? '?'} stopped answering; the job goes back to the queue for another worker` });
       record.state = 'queued';
     });
     this.events.on('waiting', ({ jobId, prev }) => {
-      if (prev === 'failed' && store.get(jobId)) {
+      const record = store.get(jobId);
+      if (prev === 'failed' && record && !isFinished(record.state)) {
         store.emit(jobId, { type: 'notice', message: 'the attempt failed; the job is queued again' });
-        store.get(jobId)!.state = 'queued';
+        record.state = 'queued';
       }
     });
   }

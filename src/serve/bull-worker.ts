@@ -114,6 +114,18 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
     lockDuration: options.lockDurationMs, stalledInterval: options.stalledIntervalMs, maxStalledCount: options.maxStalledCount,
   });
   worker.on('error', () => {});
+  // a lock this worker could not renew means the job is no longer ours (handed to another worker after a stall,
+  // or lost with a Redis restarted without its data): stop it here (a training checkpoints first)
+  const lost = new Set<string>();
+  worker.on('lockRenewalFailed', (ids: string[]) => {
+    for (const id of ids) {
+      const state = local.get(id)?.state;
+      if ((state !== 'queued' && state !== 'running') || lost.has(id)) continue;
+      lost.add(id);
+      options.log(`lost ${id}: its lock could not be renewed; stopping it here`);
+      if (local.cancelQueued(id) === 'running') executor.cancel(id);
+    }
+  });
   await worker.waitUntilReady();
   return {
     name,

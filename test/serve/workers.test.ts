@@ -180,7 +180,17 @@ test('a worker killed with SIGKILL mid-training loses nothing: another resumes t
   assert.equal(state.step, 300);
 });
 
-test('Redis going away → 503 naming Redis and its address; back again → jobs flow', async () => {
+test('Redis going away → 503 naming Redis and its address; back again → jobs flow, and a job Redis forgot ends failed', async () => {
+  // a training job running when Redis goes away; this Redis keeps nothing, so it comes back without the job
+  const config = tinyGanConfig(join(fixture.dataDir, 'shapes'), 100000);
+  const training = await post({ task: 'train', inputs: { config, dataset: 'shapes' }, params: { name: 'lost-run' } });
+  const lostId = String(training.body.id);
+  const running = await waitUntil('training to run', async () => {
+    const record = await job(lostId);
+    return record.state === 'running' && record.worker !== undefined ? record : undefined;
+  }, 30_000);
+  const runner = workers.find((worker) => worker.name === running.worker)!;
+  const stoppedAt = Date.now();
   await redis.stop();
   const refused = await waitUntil('a 503', async () => {
     const answer = await post({ run: 'gan', task: 'generate', inputs: { text: 'square' }, params: { n: 1 } });
@@ -189,11 +199,19 @@ test('Redis going away → 503 naming Redis and its address; back again → jobs
   assert.equal(refused.body.error, 'queue_unavailable');
   assert.match(String(refused.body.message), new RegExp(`Redis at ${redis.url.replace(/[.]/g, '\\.')} is unreachable`));
   assert.equal((await json('/health')).status, 200, 'the server itself stays up');
+  assert.equal((await job(lostId)).state, 'running', 'the server still answers for its jobs from memory');
   await redis.start();
   const accepted = await waitUntil('a 202 once Redis is back', async () => {
     const answer = await post({ run: 'gan', task: 'generate', inputs: { text: 'square' }, params: { n: 1 } });
     return answer.status === 202 ? answer : undefined;
   }, 20_000, 250);
+  const backAfter = Date.now() - stoppedAt;
+  const lost = await finished(lostId, 20_000);
+  assert.equal(lost.state, 'failed');
+  assert.match(String(lost.error), /lost: Redis at .* came back without it/);
+  // the worker lost its lock on the job, stopped it (freeing its slot), and takes the new one
   const record = await finished(String(accepted.body.id), 30_000);
   assert.equal(record.state, 'done');
+  assert.equal(linesOf(runner, 'lost', lostId), 1);
+  process.stdout.write(`# 503 while Redis was away: ${String(refused.body.message)}; accepting again ${backAfter} ms after it stopped\n`);
 });
