@@ -1,6 +1,7 @@
 // What `mmgen serve --queue redis://…` and `mmgen worker` share: the Redis address, the BullMQ queue name, the
 // job data and return value, the progress messages that carry job events back, and the cancel channel.
 import { sep } from 'node:path';
+import { Redis } from 'ioredis';
 import type { Folders } from './prepare.js';
 import type { JobEventBody, JobResult, JobSpec } from './types.js';
 import type { Prepared } from './worker-protocol.js';
@@ -46,6 +47,23 @@ export interface ConnectionOptions {
 
 export function connectionOptions(address: RedisAddress): ConnectionOptions {
   return { host: address.host, port: address.port, maxRetriesPerRequest: null, retryStrategy: (times: number) => Math.min(250 * times, 1000) };
+}
+
+/** Connects once without retrying, so a process started with no Redis there fails at once with the reason. */
+export async function probeRedis(address: RedisAddress): Promise<void> {
+  const client = new Redis({ host: address.host, port: address.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000 });
+  let cause: Error | undefined;
+  client.on('error', (error: Error) => {
+    cause ??= error;
+  });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    throw cause ?? error;
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** A job as it travels through Redis: the request, its prepared form, and the server's folders its paths are in. */

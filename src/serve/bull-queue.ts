@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CANCEL_CHANNEL, type QueuedJob, type RedisAddress, QUEUE_NAME, cancelKey, connectionOptions, isWorkerMessage, isWorkerReturn } from './bull-protocol.js';
+import { CANCEL_CHANNEL, type QueuedJob, type RedisAddress, QUEUE_NAME, cancelKey, connectionOptions, isWorkerMessage, isWorkerReturn, probeRedis } from './bull-protocol.js';
 import { HttpError } from './errors.js';
 import { JobStore } from './job-store.js';
 import type { Folders } from './prepare.js';
@@ -67,6 +67,11 @@ export class BullJobQueue implements JobQueue {
 
   /** Connects (failing with a clear error when Redis is not there) and starts listening to the workers. */
   static async connect(options: BullQueueOptions): Promise<BullJobQueue> {
+    try {
+      await probeRedis(options.address);
+    } catch (error) {
+      throw new Error(`cannot reach Redis at ${options.address.url} for the job queue (${error instanceof Error ? error.message : String(error)}): start redis-server there, or leave out --queue to run jobs in this process`);
+    }
     const queue = new BullJobQueue(options);
     try {
       await queue.redis.connect();

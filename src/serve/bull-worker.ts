@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CANCEL_CHANNEL, type QueuedJob, type RedisAddress, type WorkerMessage, type WorkerReturn, QUEUE_NAME, cancelKey, connectionOptions, relocate } from './bull-protocol.js';
+import { CANCEL_CHANNEL, type QueuedJob, type RedisAddress, type WorkerMessage, type WorkerReturn, QUEUE_NAME, cancelKey, connectionOptions, probeRedis, relocate } from './bull-protocol.js';
 import { Executor } from './executor.js';
 import type { Folders } from './prepare.js';
 import { MemoryJobQueue } from './queue.js';
@@ -48,6 +48,7 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
     runsDir: resolve(options.folders.runsDir), outputsDir: resolve(options.folders.outputsDir),
     dataDir: resolve(options.folders.dataDir), configsDir: resolve(options.folders.configsDir),
   };
+  await probeRedis(options.address);
   const connection = connectionOptions(options.address);
   const local = new MemoryJobQueue({ capacity: Number.MAX_SAFE_INTEGER, history: 100, retryAfterSeconds: 1 });
   const pool = new WorkerPool(options.concurrency, options.jobTimeoutSeconds * 1000);
