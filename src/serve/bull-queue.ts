@@ -70,7 +70,7 @@ export class BullJobQueue implements JobQueue {
     try {
       await probeRedis(options.address);
     } catch (error) {
-      throw new Error(`cannot reach Redis at ${options.address.url} for the job queue (${error instanceof Error ? error.message : String(error)}): start redis-server there, or leave out --queue to run jobs in this process`);
+      throw new Error(`cannot reach Redis at ${options.address.url} for the job queue (${error instanceof Error ? error.message : String(error)}): start redis-server there, or leave out --queue to run jobs in this process`, { cause: error });
     }
     const queue = new BullJobQueue(options);
     try {
@@ -79,7 +79,7 @@ export class BullJobQueue implements JobQueue {
       await queue.queue.waitUntilReady();
     } catch (error) {
       await queue.close();
-      throw new Error(`cannot reach Redis at ${options.address.url} for the job queue (${error instanceof Error ? error.message : String(error)}): start redis-server there, or leave out --queue to run jobs in this process`);
+      throw new Error(`cannot reach Redis at ${options.address.url} for the job queue (${error instanceof Error ? error.message : String(error)}): start redis-server there, or leave out --queue to run jobs in this process`, { cause: error });
     }
     return queue;
   }
@@ -240,10 +240,9 @@ export class BullJobQueue implements JobQueue {
     });
     this.events.on('waiting', ({ jobId, prev }) => {
       const record = store.get(jobId);
-      if (prev === 'failed' && record && !isFinished(record.state)) {
-        store.emit(jobId, { type: 'notice', message: 'the attempt failed; the job is queued again' });
-        record.state = 'queued';
-      }
+      if (!record || isFinished(record.state)) return;
+      if (prev === 'failed') store.emit(jobId, { type: 'notice', message: 'the attempt failed; the job is queued again' });
+      if (prev === 'failed' || prev === 'active') record.state = 'queued';
     });
   }
 }

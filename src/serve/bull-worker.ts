@@ -7,7 +7,7 @@
 import { access } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Job, Worker } from 'bullmq';
+import { type Job, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CANCEL_CHANNEL, type QueuedJob, type RedisAddress, type WorkerMessage, type WorkerReturn, QUEUE_NAME, cancelKey, connectionOptions, probeRedis, relocate } from './bull-protocol.js';
 import { Executor } from './executor.js';
@@ -34,7 +34,7 @@ export interface JobWorkerOptions {
 
 export interface JobWorker {
   name: string;
-  /** Stops taking jobs, lets the running ones finish, then closes. */
+  /** Stops taking jobs, lets the running inference finish, hands training back to the queue (checkpointed), then closes. */
   close(): Promise<void>;
 }
 
@@ -65,7 +65,9 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
     if (local.cancelQueued(id) === 'running') executor.cancel(id);
   });
 
-  const processor = async (job: Job<QueuedJob>): Promise<WorkerReturn> => {
+  /** Training jobs stopped because this worker shuts down: they go back to the queue, not to cancelled. */
+  const handedBack = new Set<string>();
+  const processor = async (job: Job<QueuedJob>, token?: string): Promise<WorkerReturn> => {
     const id = job.id!;
     const attempt = job.attemptsMade + 1;
     if ((await redis.exists(cancelKey(id))) === 1) return { state: 'cancelled', checkpointed: false, worker: name };
@@ -101,6 +103,13 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
       await sending;
       throw new Error(last.message);
     }
+    if (last.type === 'cancelled' && handedBack.has(id)) {
+      options.log(`handed back ${id}`);
+      send({ type: 'notice', message: `worker ${name} is shutting down; the job goes back to the queue and resumes from its checkpoint` });
+      await sending;
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
     if (last.type === 'cancelled') {
       options.log(`cancelled ${id}`);
       const result = local.get(id)?.result;
@@ -131,7 +140,15 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
   return {
     name,
     close: async () => {
-      await worker.close();
+      const closed = worker.close();
+      // training can run for hours: checkpoint it and let another worker go on; inference jobs finish here
+      for (const record of local.list(0, Number.MAX_SAFE_INTEGER).jobs) {
+        if (record.state === 'running' && record.spec.task === 'train') {
+          handedBack.add(record.id);
+          executor.cancel(record.id);
+        }
+      }
+      await closed;
       await executor.idle();
       await pool.close();
       subscriber.disconnect();

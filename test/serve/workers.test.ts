@@ -116,7 +116,7 @@ test('cancel reaches the worker running the job: training there stops with a che
   const id = String(answer.body.id);
   const running = await waitUntil('training to run a few steps', async () => {
     const record = await job(id);
-    return record.state === 'running' && (record.progress as { step?: number } | undefined)?.step! >= 5 ? record : undefined;
+    return record.state === 'running' && ((record.progress as { step?: number } | undefined)?.step ?? 0) >= 5 ? record : undefined;
   }, 30_000);
   const runner = workers.find((worker) => worker.name === running.worker)!;
   const other = workers.find((worker) => worker !== runner)!;
@@ -154,30 +154,47 @@ test('a job that fails on every attempt ends failed with its error and the numbe
   assert.equal(events.at(-1)?.data.message, record.error);
 });
 
-test('a worker killed with SIGKILL mid-training loses nothing: another resumes the job from its checkpoint', async () => {
+/** A training job with a checkpoint every 40 steps, interrupted on its worker past step 50; it must end done elsewhere. */
+async function interruptedTraining(name: string, interrupt: (victim: TestWorker) => Promise<void>): Promise<{ id: string; victim: TestWorker; survivor: TestWorker; events: Awaited<ReturnType<typeof readEvents>> }> {
   const config = { ...tinyGanConfig(join(fixture.dataDir, 'shapes'), 300), training: { steps: 300, batchSize: 8, logEvery: 1, sampleEvery: 100000, checkpointEvery: 40 } };
-  const answer = await post({ task: 'train', inputs: { config, dataset: 'shapes' }, params: { name: 'killed-run' } });
+  const answer = await post({ task: 'train', inputs: { config, dataset: 'shapes' }, params: { name } });
   const id = String(answer.body.id);
   const running = await waitUntil('training past its first checkpoint', async () => {
     const record = await job(id);
-    return record.state === 'running' && (record.progress as { step?: number } | undefined)?.step! >= 50 ? record : undefined;
+    return record.state === 'running' && ((record.progress as { step?: number } | undefined)?.step ?? 0) >= 50 ? record : undefined;
   }, 60_000, 20);
   const victim = workers.find((worker) => worker.name === running.worker)!;
   const survivor = workers.find((worker) => worker !== victim)!;
-  victim.process.kill('SIGKILL');
+  await interrupt(victim);
   const record = await finished(id, 90_000);
   assert.equal(record.state, 'done', JSON.stringify(record));
   assert.equal(record.worker, survivor.name);
-  const resumed = survivor.lines.find((line) => line.includes(`start ${id}`));
-  assert.match(resumed ?? '', /resuming from its checkpoint/);
+  assert.match(survivor.lines.find((line) => line.includes(`start ${id}`)) ?? '', /resuming from its checkpoint/);
   const events = await readEvents(url(`/v1/jobs/${id}/events`));
   const starts = events.flatMap((event, index) => (event.type === 'started' ? [index] : []));
   assert.equal(starts.length, 2, 'started once on each worker');
   const firstAfter = events.slice(starts[1]).find((event) => event.type === 'progress');
   assert.ok(Number(firstAfter?.data.step) > 40, `the second worker went on from a checkpoint: its first step is ${String(firstAfter?.data.step)}`);
-  assert.ok(events.some((event) => event.type === 'notice' && String(event.data.message).includes('stopped answering')));
-  const state = JSON.parse(await readFile(join(fixture.runsDir, 'killed-run', 'state.json'), 'utf8')) as { step: number };
+  const state = JSON.parse(await readFile(join(fixture.runsDir, name, 'state.json'), 'utf8')) as { step: number };
   assert.equal(state.step, 300);
+  process.stdout.write(`# ${name}: stopped on its first worker past step 50, the second went on from step ${String(firstAfter?.data.step)}\n`);
+  return { id, victim, survivor, events };
+}
+
+test('a worker stopped with SIGTERM mid-training hands the job back: it checkpoints, exits, another worker goes on', async () => {
+  const { id, victim, events } = await interruptedTraining('handed-back-run', (worker) => worker.stop());
+  assert.equal(victim.process.exitCode, 0);
+  assert.equal(linesOf(victim, 'handed back', id), 1);
+  assert.ok(events.some((event) => event.type === 'notice' && String(event.data.message).includes('shutting down')));
+  // a fresh worker in its place, for the tests below
+  workers[workers.indexOf(victim)] = await startWorker(workerArgs());
+});
+
+test('a worker killed with SIGKILL mid-training loses nothing: another resumes the job from its checkpoint', async () => {
+  const { events } = await interruptedTraining('killed-run', async (worker) => {
+    worker.process.kill('SIGKILL');
+  });
+  assert.ok(events.some((event) => event.type === 'notice' && String(event.data.message).includes('stopped answering')));
 });
 
 test('Redis going away → 503 naming Redis and its address; back again → jobs flow, and a job Redis forgot ends failed', async () => {

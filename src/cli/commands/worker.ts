@@ -38,7 +38,7 @@ export function registerWorker(program: Command): void {
           log: (line) => process.stdout.write(`mmgen worker: ${new Date().toISOString()} ${line}\n`),
         });
       } catch (error) {
-        throw new Error(`cannot reach Redis at ${address.url} (${error instanceof Error ? error.message : String(error)}): start redis-server there, or check --queue`);
+        throw new Error(`cannot reach Redis at ${address.url} (${error instanceof Error ? error.message : String(error)}): start redis-server there, or check --queue`, { cause: error });
       }
       process.stdout.write(`mmgen worker: ${worker.name} takes jobs from ${address.url} (${flags.concurrency} at once)\n`);
       await new Promise<void>((resolve) => {
