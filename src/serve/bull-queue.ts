@@ -107,6 +107,10 @@ export class BullJobQueue implements JobQueue {
     const unavailable = this.unavailable;
     if (unavailable !== undefined) throw new HttpError(503, 'queue_unavailable', unavailable, { 'retry-after': '5' });
     const id = randomUUID();
+    // known before Redis has it: a worker's first events may come back before `add` answers
+    const record: JobRecord = { id, spec, state: 'queued', createdAt: new Date().toISOString() };
+    this.store.add(record);
+    this.store.emit(id, { type: 'queued', position: this.depth });
     const data: QueuedJob = { spec, prepared, folders: this.options.folders };
     const adding = this.queue.add(spec.task, data, {
       jobId: id, attempts: this.options.attempts, backoff: { type: 'fixed', delay: this.options.backoffMs },
@@ -116,15 +120,14 @@ export class BullJobQueue implements JobQueue {
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), ADD_TIMEOUT_MS);
     });
-    const outcome = await Promise.race([adding, timeout]).finally(() => clearTimeout(timer));
+    const outcome = await Promise.race([adding, timeout]).catch((error: unknown) => error).finally(() => clearTimeout(timer));
+    if (outcome === 'timeout' || outcome instanceof Error) this.store.remove(id);
+    if (outcome instanceof Error) throw new HttpError(503, 'queue_unavailable', `the job queue's Redis at ${this.options.address.url} refused the job (${outcome.message}); retry shortly`, { 'retry-after': '5' });
     if (outcome === 'timeout') {
       // a job added once Redis is back would run with nobody waiting for it
       void adding.then((job) => job.remove(), () => {});
       throw new HttpError(503, 'queue_unavailable', this.unavailable ?? `the job queue's Redis at ${this.options.address.url} did not answer within ${ADD_TIMEOUT_MS / 1000} s; retry shortly`, { 'retry-after': '5' });
     }
-    const record: JobRecord = { id, spec, state: 'queued', createdAt: new Date().toISOString() };
-    this.store.add(record);
-    this.store.emit(id, { type: 'queued', position: this.depth });
     for (const listener of this.submitListeners) listener();
     return record;
   }

@@ -19,6 +19,11 @@ export class JobStore {
     this.forgetOld();
   }
 
+  /** Takes back a job that never reached the queue. */
+  remove(id: string): void {
+    this.entries.delete(id);
+  }
+
   get(id: string): JobRecord | undefined {
     return this.entries.get(id)?.record;
   }

@@ -5,6 +5,7 @@
 // address, then recovery when it is back.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BullJobQueue } from '../../src/serve/bull-queue.js';
@@ -190,11 +191,17 @@ test('a worker stopped with SIGTERM mid-training hands the job back: it checkpoi
   workers[workers.indexOf(victim)] = await startWorker(workerArgs());
 });
 
-test('a worker killed with SIGKILL mid-training loses nothing: another resumes the job from its checkpoint', async () => {
+test('a worker killed with SIGKILL mid-training, its children too (as if its host died), loses nothing: another resumes from the last periodic checkpoint', async () => {
   const { events } = await interruptedTraining('killed-run', async (worker) => {
-    worker.process.kill('SIGKILL');
+    // the worker and its model and training processes at once, so none writes a checkpoint on its way out
+    const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(worker.process.pid)], { encoding: 'utf8' }).split('\n').map(Number).filter((pid) => pid > 0);
+    assert.ok(children.length >= 2, 'a model process and a training process');
+    for (const pid of [worker.process.pid!, ...children]) process.kill(pid, 'SIGKILL');
   });
   assert.ok(events.some((event) => event.type === 'notice' && String(event.data.message).includes('stopped answering')));
+  const starts = events.flatMap((event, index) => (event.type === 'started' ? [index] : []));
+  const resumedAt = Number(events.slice(starts[1]).find((event) => event.type === 'progress')?.data.step);
+  assert.equal((resumedAt - 1) % 40, 0, `went on from a checkpoint written every 40 steps, at step ${resumedAt - 1}`);
 });
 
 test('Redis going away → 503 naming Redis and its address; back again → jobs flow, and a job Redis forgot ends failed', async () => {
