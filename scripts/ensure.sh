@@ -12,6 +12,7 @@ DEBIAN_PACKAGES=(
   espeak-ng dataset-fashion-mnist gimp-data          # offline data sources
   fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf
   chromium                                           # the studio's browser tests (playwright-core)
+  redis-server                                       # BullMQ job queue (serve --queue, mmgen worker); tests start their own
 )
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do

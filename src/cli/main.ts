@@ -13,6 +13,7 @@ import { registerCaption } from './commands/caption.js';
 import { registerTranscribe } from './commands/transcribe.js';
 import { registerJoint } from './commands/joint.js';
 import { registerServe } from './commands/serve.js';
+import { registerWorker } from './commands/worker.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerTranscribe(program);
   registerJoint(program);
   registerServe(program);
+  registerWorker(program);
   return program;
 }
 

@@ -21,6 +21,8 @@ export interface ServeContext {
 export function refuseWhenBusy(context: ServeContext): void {
   if (context.draining) throw new HttpError(503, 'draining', 'the server is shutting down and takes no new jobs', { 'retry-after': '30' });
   const { queue } = context;
+  const unavailable = queue.unavailable;
+  if (unavailable !== undefined) throw new HttpError(503, 'queue_unavailable', unavailable, { 'retry-after': '5' });
   if (queue.full) throw new HttpError(429, 'queue_full', `the job queue is full (${queue.depth} jobs waiting); retry after ${queue.retryAfterSeconds} s`, { 'retry-after': String(queue.retryAfterSeconds) });
 }
 
@@ -44,7 +46,7 @@ export async function submitJob(context: ServeContext, spec: JobSpec): Promise<J
   const prepared = await prepareJob(spec, context.folders);
   let record: JobRecord;
   try {
-    record = context.queue.submit(spec, prepared);
+    record = await context.queue.submit(spec, prepared);
   } catch (error) {
     if (error instanceof QueueFullError) throw new HttpError(429, 'queue_full', error.message, { 'retry-after': String(error.retryAfterSeconds) });
     throw error;

@@ -14,7 +14,7 @@ export type JobListener = (event: JobEvent) => void;
 
 export interface JobQueue {
   /** Adds a job with its prepared form; throws QueueFullError when `capacity` jobs are already waiting. */
-  submit(spec: JobSpec, prepared: Prepared): JobRecord;
+  submit(spec: JobSpec, prepared: Prepared): JobRecord | Promise<JobRecord>;
   get(id: string): JobRecord | undefined;
   /** Newest first. */
   list(offset: number, limit: number): { jobs: JobRecord[]; total: number };
@@ -35,6 +35,11 @@ export interface JobQueue {
   readonly retryAfterSeconds: number;
   /** Wakes the executor when a job is added. */
   onSubmit(listener: () => void): void;
+  /** True when jobs run in other processes (`mmgen worker`), so this server starts no model workers. */
+  readonly remote?: boolean;
+  /** Why no job can be queued now (e.g. Redis unreachable), for a 503; undefined when all is well. */
+  readonly unavailable?: string | undefined;
+  close?(): Promise<void>;
 }
 
 export interface MemoryQueueOptions {
@@ -73,9 +78,10 @@ export class MemoryJobQueue implements JobQueue {
     return this.options.retryAfterSeconds;
   }
 
-  submit(spec: JobSpec, prepared: Prepared): JobRecord {
+  /** `id` names the job when it comes from elsewhere (a `mmgen worker` running a BullMQ job). */
+  submit(spec: JobSpec, prepared: Prepared, id: string = randomUUID()): JobRecord {
     if (this.waiting.length >= this.options.capacity) throw new QueueFullError(this.options.capacity, this.options.retryAfterSeconds);
-    const record: JobRecord = { id: randomUUID(), spec, state: 'queued', createdAt: new Date().toISOString() };
+    const record: JobRecord = { id, spec, state: 'queued', createdAt: new Date().toISOString() };
     this.entries.set(record.id, { record, prepared, events: [], listeners: new Set() });
     this.waiting.push(record.id);
     this.emit(record.id, { type: 'queued', position: this.waiting.length });

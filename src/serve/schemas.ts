@@ -66,6 +66,8 @@ export const jobSchema = {
     progress: { type: 'object', properties: { step: { type: 'integer' }, total: { type: 'integer' }, losses: { type: 'object', additionalProperties: { type: 'number' } } } },
     result: resultSchema,
     error: { type: 'string' },
+    worker: { type: 'string' },
+    attempts: { type: 'integer' },
   },
 } as const;
 

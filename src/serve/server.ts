@@ -81,9 +81,9 @@ export async function startServer(options: ServeOptions): Promise<Server> {
   await mkdir(folders.outputsDir, { recursive: true });
   // a job's output files live as long as the job stays in the history
   const forget = (record: { id: string }): void => void rm(join(folders.outputsDir, 'jobs', record.id), { recursive: true, force: true });
-  const queue = options.queue ?? new MemoryJobQueue({ capacity: options.queueSize, history: options.history ?? 1000, retryAfterSeconds: 5, onForget: forget });
+  const queue: JobQueue = options.queue ?? new MemoryJobQueue({ capacity: options.queueSize, history: options.history ?? 1000, retryAfterSeconds: 5, onForget: forget });
   const sweeper = sweepUploads(join(folders.outputsDir, 'uploads'), UPLOAD_LIFETIME_MS);
-  const pool = new WorkerPool(options.workers, options.jobTimeoutSeconds * 1000);
+  const pool = new WorkerPool(queue.remote ? 0 : options.workers, options.jobTimeoutSeconds * 1000);
   const executor = new Executor({ queue, pool, outputsDir: folders.outputsDir, runsDir: folders.runsDir, trainSlots: options.trainSlots, timeoutMs: options.jobTimeoutSeconds * 1000 });
   const context: ServeContext = { folders, queue, executor, draining: false, startedAt: Date.now(), workerPids: () => pool.pids };
 
@@ -136,13 +136,17 @@ export async function startServer(options: ServeOptions): Promise<Server> {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       context.draining = true;
-      for (const { id } of queue.list(0, Number.MAX_SAFE_INTEGER).jobs) {
-        if (queue.get(id)?.state === 'queued') queue.cancelQueued(id);
-      }
-      for (const { id } of queue.list(0, Number.MAX_SAFE_INTEGER).jobs) {
-        if (queue.get(id)?.state === 'running' && queue.get(id)?.spec.task === 'train') executor.cancel(id);
+      // jobs on a remote queue belong to its workers and outlive this server
+      if (!queue.remote) {
+        for (const { id } of queue.list(0, Number.MAX_SAFE_INTEGER).jobs) {
+          if (queue.get(id)?.state === 'queued') queue.cancelQueued(id);
+        }
+        for (const { id } of queue.list(0, Number.MAX_SAFE_INTEGER).jobs) {
+          if (queue.get(id)?.state === 'running' && queue.get(id)?.spec.task === 'train') executor.cancel(id);
+        }
       }
       await executor.idle();
+      await queue.close?.();
       clearInterval(sweeper);
       await pool.close();
       await app.close();

@@ -6,7 +6,11 @@ import type { FromTrainer, ToTrainer } from './worker-protocol.js';
 const stop = new AbortController();
 
 function send(message: FromTrainer): void {
-  process.send?.(message);
+  // a parent that died (e.g. a `mmgen worker` killed with SIGKILL) is not an error here: stop with a checkpoint
+  if (process.connected) process.send?.(message, undefined, undefined, (error) => {
+    if (error) stop.abort();
+  });
+  else stop.abort();
 }
 
 process.on('SIGINT', () => stop.abort());
@@ -35,10 +39,12 @@ process.on('message', (message: ToTrainer) => {
     });
     send({ type: 'finished', interrupted });
   })().then(
-    () => process.disconnect?.(),
+    () => {
+      if (process.connected) process.disconnect?.();
+    },
     (error: unknown) => {
       send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
-      process.disconnect?.();
+      if (process.connected) process.disconnect?.();
     },
   );
 });

@@ -66,6 +66,9 @@ export interface JobRecord {
   progress?: JobProgress;
   result?: JobResult;
   error?: string;
+  /** With `--queue redis://…`: the `mmgen worker` (host:pid) running or last running the job, and its attempts. */
+  worker?: string;
+  attempts?: number;
 }
 
 /** Events of one job as SSE carries them; `id` counts from 1 within the job. */

@@ -1,5 +1,5 @@
 // The mmgen command itself: an unknown command is an error whatever flags follow it (commander alone prints
-// the help and exits 0 for `mmgen worker --help`), known commands and their help still work, and an --out
+// the help and exits 0 for `mmgen deploy --help`), known commands and their help still work, and an --out
 // that is a file (or lies under one) is refused in words before any work, by every command that writes a folder.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,16 +21,16 @@ const mmgen = (...args: string[]): { status: number | null; stdout: string; stde
   spawnSync(process.execPath, ['bin/mmgen.js', ...args], { encoding: 'utf8' });
 
 test('an unknown command says so and exits non-zero, with --help or any other flag after it', () => {
-  for (const args of [['worker', '--help'], ['worker'], ['worker', '--out', 'x', '-h'], ['help', 'worker']]) {
+  for (const args of [['deploy', '--help'], ['deploy'], ['deploy', '--out', 'x', '-h'], ['help', 'deploy']]) {
     const result = mmgen(...args);
     assert.notEqual(result.status, 0, `mmgen ${args.join(' ')} exited 0`);
-    assert.match(result.stderr, /^mmgen: unknown command "worker"; the commands are demo, .*generate.* \(run `mmgen --help` for what each does\)$/m, args.join(' '));
+    assert.match(result.stderr, /^mmgen: unknown command "deploy"; the commands are demo, .*generate.* \(run `mmgen --help` for what each does\)$/m, args.join(' '));
     assert.equal(result.stdout, '', 'no help is printed as if the command existed');
   }
-  const nested = mmgen('data', 'worker', '--help');
+  const nested = mmgen('data', 'deploy', '--help');
   assert.notEqual(nested.status, 0);
-  assert.match(nested.stderr, /unknown command "worker" for mmgen data; the commands are build, show/);
-  for (const args of [['--help'], ['generate', '--help'], ['data', 'build', '--help'], ['help', 'data']]) {
+  assert.match(nested.stderr, /unknown command "deploy" for mmgen data; the commands are build, show/);
+  for (const args of [['--help'], ['generate', '--help'], ['data', 'build', '--help'], ['help', 'data'], ['worker', '--help']]) {
     const result = mmgen(...args);
     assert.equal(result.status, 0, `mmgen ${args.join(' ')}: ${result.stderr}`);
     assert.match(result.stdout, /^Usage: mmgen/);
