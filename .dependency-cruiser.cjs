@@ -22,7 +22,14 @@ const upward = (name, layer, below) => ({
 
 module.exports = {
   forbidden: [
-    upward('no-import-of-surfaces-from-below', SURFACES, [TRAIN_EVAL, MODELS, '^src/data/', MODALITIES, NN_OPTIM, TENSOR]),
+    upward('no-import-of-surfaces-from-below', SURFACES, [
+      TRAIN_EVAL,
+      MODELS,
+      '^src/data/',
+      MODALITIES,
+      NN_OPTIM,
+      TENSOR,
+    ]),
     upward('no-import-of-train-or-eval-from-below', TRAIN_EVAL, [MODELS, '^src/data/', MODALITIES, NN_OPTIM, TENSOR]),
     upward('no-import-of-models-from-below', MODELS, ['^src/data/', MODALITIES, NN_OPTIM, TENSOR]),
     upward('no-import-of-builders-from-below', BUILDERS, [DATA, MODALITIES, NN_OPTIM, TENSOR]),
@@ -32,7 +39,8 @@ module.exports = {
     {
       name: 'no-eval-from-train',
       severity: 'error',
-      comment: 'training never depends on evaluation (shared helpers live lower: data/split-features.ts, modalities/text/normalize.ts)',
+      comment:
+        'training never depends on evaluation (shared helpers live lower: data/split-features.ts, modalities/text/normalize.ts)',
       from: { path: '^src/train/' },
       to: { path: '^src/eval/' },
     },

@@ -31,9 +31,21 @@ export async function runAudioBenchmarks(options: { quick: boolean }): Promise<D
     generated.spectrograms.dispose();
     const iterations = config.spectrogram.griffinLimIterations;
     return [
-      { name: `audio: text2audio-gan clips/s, spectrograms only (batch ${count})`, value: count / networkSeconds, unit: 'clips/s' },
-      { name: `audio: text2audio-gan clips/s incl. Griffin-Lim (${iterations} it., 16 384 samples)`, value: count / totalSeconds, unit: 'clips/s' },
-      { name: 'audio: mel inversion + Griffin-Lim per clip', value: ((totalSeconds - networkSeconds) / count) * 1000, unit: 'ms' },
+      {
+        name: `audio: text2audio-gan clips/s, spectrograms only (batch ${count})`,
+        value: count / networkSeconds,
+        unit: 'clips/s',
+      },
+      {
+        name: `audio: text2audio-gan clips/s incl. Griffin-Lim (${iterations} it., 16 384 samples)`,
+        value: count / totalSeconds,
+        unit: 'clips/s',
+      },
+      {
+        name: 'audio: mel inversion + Griffin-Lim per clip',
+        value: ((totalSeconds - networkSeconds) / count) * 1000,
+        unit: 'ms',
+      },
     ];
   } finally {
     model.dispose();
@@ -42,5 +54,6 @@ export async function runAudioBenchmarks(options: { quick: boolean }): Promise<D
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const results = await runAudioBenchmarks({ quick: process.argv.includes('--quick') });
-  for (const result of results) process.stdout.write(`${result.name.padEnd(70)} ${result.value.toFixed(1).padStart(10)} ${result.unit}\n`);
+  for (const result of results)
+    process.stdout.write(`${result.name.padEnd(70)} ${result.value.toFixed(1).padStart(10)} ${result.unit}\n`);
 }

@@ -27,7 +27,11 @@ export async function runDataBenchmarks(options: { quick: boolean }): Promise<Da
     let started = performance.now();
     const split = await loadSplit(out, { split: 'train', images: 'uint8' });
     const loadSeconds = (performance.now() - started) / 1000;
-    results.push({ name: `data: load train split (${split.size} PNGs → uint8 tensor)`, value: split.size / loadSeconds, unit: 'images/s' });
+    results.push({
+      name: `data: load train split (${split.size} PNGs → uint8 tensor)`,
+      value: split.size / loadSeconds,
+      unit: 'images/s',
+    });
     try {
       const loader = new BatchLoader(split, { batchSize: 64, seed: 0, imagesAsFloat: true });
       const epochs = options.quick ? 1 : 3;
@@ -39,7 +43,11 @@ export async function runDataBenchmarks(options: { quick: boolean }): Promise<Da
           disposeBatch(batch);
         }
       }
-      results.push({ name: 'data: shuffled batches of 64 (uint8 → float [-1,1])', value: images / ((performance.now() - started) / 1000), unit: 'images/s' });
+      results.push({
+        name: 'data: shuffled batches of 64 (uint8 → float [-1,1])',
+        value: images / ((performance.now() - started) / 1000),
+        unit: 'images/s',
+      });
     } finally {
       split.dispose();
     }
@@ -51,5 +59,6 @@ export async function runDataBenchmarks(options: { quick: boolean }): Promise<Da
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const results = await runDataBenchmarks({ quick: process.argv.includes('--quick') });
-  for (const result of results) process.stdout.write(`${result.name.padEnd(58)} ${result.value.toFixed(1).padStart(10)} ${result.unit}\n`);
+  for (const result of results)
+    process.stdout.write(`${result.name.padEnd(58)} ${result.value.toFixed(1).padStart(10)} ${result.unit}\n`);
 }

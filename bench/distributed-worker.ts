@@ -12,7 +12,10 @@ const rank = Number(rankText);
 const worldSize = Number(worldText);
 const warmup = Number(warmupText);
 const { train } = resolveConfig(await readConfigFile(configPath), configPath);
-const group = worldSize > 1 ? ProcessGroup.init({ rank, worldSize, master: { host: '127.0.0.1', port: Number(portText) }, timeoutSeconds: 120 }) : undefined;
+const group =
+  worldSize > 1
+    ? ProcessGroup.init({ rank, worldSize, master: { host: '127.0.0.1', port: Number(portText) }, timeoutSeconds: 120 })
+    : undefined;
 let startedAt = 0;
 let endedAt = 0;
 let startStep = 0;
@@ -51,4 +54,6 @@ if (group) {
   buffer.dispose();
 }
 group?.destroy();
-process.stdout.write(`${JSON.stringify({ rank, steps, stepsPerSecond: steps / seconds, stepMs: (1000 * seconds) / steps, allReduceMsPerStep: (1000 * allReduceSeconds) / steps, pureMsPerStep, megabytesPerStep: (4 * elementsPerStep) / 1e6 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ rank, steps, stepsPerSecond: steps / seconds, stepMs: (1000 * seconds) / steps, allReduceMsPerStep: (1000 * allReduceSeconds) / steps, pureMsPerStep, megabytesPerStep: (4 * elementsPerStep) / 1e6 })}\n`,
+);

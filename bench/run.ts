@@ -25,16 +25,41 @@ const usage = `usage: npm run bench -- [--quick] [--only ${benchNames.join(',')}
 function settingsFor(quick: boolean): Settings {
   const common = { seed: 1, threads: 1, tinyOpCalls: 100_000 };
   return quick
-    ? { ...common, mode: 'quick', warmupSteps: 2, reps: 3, stepsPerRep: 2, driftSteps: 30, driftSampleEvery: 10, profileSteps: 2, tinyOpRounds: 3 }
-    : { ...common, mode: 'full', warmupSteps: 5, reps: 7, stepsPerRep: 3, driftSteps: 500, driftSampleEvery: 50, profileSteps: 4, tinyOpRounds: 5 };
+    ? {
+        ...common,
+        mode: 'quick',
+        warmupSteps: 2,
+        reps: 3,
+        stepsPerRep: 2,
+        driftSteps: 30,
+        driftSampleEvery: 10,
+        profileSteps: 2,
+        tinyOpRounds: 3,
+      }
+    : {
+        ...common,
+        mode: 'full',
+        warmupSteps: 5,
+        reps: 7,
+        stepsPerRep: 3,
+        driftSteps: 500,
+        driftSampleEvery: 50,
+        profileSteps: 4,
+        tinyOpRounds: 5,
+      };
 }
 
 function parseOnly(value: string | undefined): BenchName[] {
   if (value === undefined) return [...defaultNames];
-  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   const unknown = names.filter((name) => !(benchNames as readonly string[]).includes(name));
   if (unknown.length > 0 || names.length === 0) {
-    throw new Error(`--only: unknown benchmark ${unknown.join(', ') || '(empty)'}; choose from ${benchNames.join(', ')}`);
+    throw new Error(
+      `--only: unknown benchmark ${unknown.join(', ') || '(empty)'}; choose from ${benchNames.join(', ')}`,
+    );
   }
   return names as BenchName[];
 }
@@ -42,7 +67,14 @@ function parseOnly(value: string | undefined): BenchName[] {
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, 'serve-seconds': { type: 'string' }, help: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'serve-seconds': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
   if (values.help) {
     process.stdout.write(`${usage}\n`);
     return 0;
@@ -50,12 +82,15 @@ async function main(): Promise<number> {
   const selected = parseOnly(values.only);
   const settings = settingsFor(values.quick ?? false);
   const started = Date.now();
-  const progress: Progress = (message) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+  const progress: Progress = (message) =>
+    process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
   const runtime = { mmgen: '', torch: '' };
   const loadAverage = loadavg();
 
   const models: ModelResult[] = [];
-  for (const name of selected.filter((entry): entry is ModelName => (modelNames as readonly string[]).includes(entry))) {
+  for (const name of selected.filter((entry): entry is ModelName =>
+    (modelNames as readonly string[]).includes(entry),
+  )) {
     // a fresh pair of processes per model: each peak RSS belongs to one model
     let workers;
     try {
@@ -179,9 +214,18 @@ async function main(): Promise<number> {
     totalSeconds: (Date.now() - started) / 1000,
   };
   // latest.json is whatever ran last; full.json / quick.json keep the last run of each kind
-  for (const file of ['latest.json', `${settings.mode}.json`]) await writeResults(fileURLToPath(new URL(`./results/${file}`, import.meta.url)), results);
+  for (const file of ['latest.json', `${settings.mode}.json`])
+    await writeResults(fileURLToPath(new URL(`./results/${file}`, import.meta.url)), results);
   process.stdout.write(formatReport(results));
-  return models.some((model) => model.error) || tinyOpError || dataError || audioError || captionError || distributedError || serveError ? 1 : 0;
+  return models.some((model) => model.error) ||
+    tinyOpError ||
+    dataError ||
+    audioError ||
+    captionError ||
+    distributedError ||
+    serveError
+    ? 1
+    : 0;
 }
 
 main().then(

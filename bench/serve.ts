@@ -25,7 +25,12 @@ const PROMPT = 'big red heart';
 const PER_REQUEST = 4;
 
 async function trainRun(config: string, dataset: string, runDir: string): Promise<void> {
-  const raw = applyOverrides(await readConfigFile(join(ROOT, 'configs', config)), [`dataset=${dataset}`, 'training.steps=2', 'training.sampleEvery=1000', 'training.checkpointEvery=1000']);
+  const raw = applyOverrides(await readConfigFile(join(ROOT, 'configs', config)), [
+    `dataset=${dataset}`,
+    'training.steps=2',
+    'training.sampleEvery=1000',
+    'training.checkpointEvery=1000',
+  ]);
   const { train } = resolveConfig(raw, config);
   await train({ runDir });
 }
@@ -42,7 +47,11 @@ function rssOf(pid: number): number {
 function familyRss(pid: number): { server: number; workers: number } {
   let children: number[] = [];
   try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
   } catch {
     // no children listed
   }
@@ -50,7 +59,24 @@ function familyRss(pid: number): { server: number; workers: number } {
 }
 
 async function startServe(runsDir: string, outputs: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/mmgen.js'), 'serve', '--runs', runsDir, '--outputs', outputs, '--port', '0', '--workers', '1', '--queue-size', String(QUEUE_SIZE)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, MMGEN_THREADS: '1' } });
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'bin/mmgen.js'),
+      'serve',
+      '--runs',
+      runsDir,
+      '--outputs',
+      outputs,
+      '--port',
+      '0',
+      '--workers',
+      '1',
+      '--queue-size',
+      String(QUEUE_SIZE),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, MMGEN_THREADS: '1' } },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -75,23 +101,50 @@ interface LoadResult {
   jobP99: number;
 }
 
-async function load(url: string, path: string, seconds: number, body: Buffer | string, contentType: string, task: string, clients = CLIENTS, rss?: () => void): Promise<LoadResult> {
+async function load(
+  url: string,
+  path: string,
+  seconds: number,
+  body: Buffer | string,
+  contentType: string,
+  task: string,
+  clients = CLIENTS,
+  rss?: () => void,
+): Promise<LoadResult> {
   const sampler = rss ? setInterval(rss, (seconds * 1000) / 6) : undefined;
-  const result = await autocannon({ url: `${url}${path}`, method: 'POST', connections: clients, duration: seconds, timeout: 30, body, headers: { 'content-type': contentType } });
+  const result = await autocannon({
+    url: `${url}${path}`,
+    method: 'POST',
+    connections: clients,
+    duration: seconds,
+    timeout: 30,
+    body,
+    headers: { 'content-type': contentType },
+  });
   if (sampler) clearInterval(sampler);
   const codes = (result as unknown as { statusCodeStats: Record<string, { count: number }> }).statusCodeStats;
   const count = (code: string): number => codes[code]?.count ?? 0;
   const total = Object.values(codes).reduce((sum, entry) => sum + entry.count, 0);
   const times: number[] = [];
   for (let offset = 0; offset < 1000; offset += 200) {
-    const page = await (await fetch(`${url}/v1/jobs?limit=200&offset=${offset}`)).json() as { jobs: { spec: { task: string }; state: string; createdAt: string; finishedAt?: string }[] };
-    for (const job of page.jobs) if (job.spec.task === task && job.state === 'done' && job.finishedAt) times.push(Date.parse(job.finishedAt) - Date.parse(job.createdAt));
+    const page = (await (await fetch(`${url}/v1/jobs?limit=200&offset=${offset}`)).json()) as {
+      jobs: { spec: { task: string }; state: string; createdAt: string; finishedAt?: string }[];
+    };
+    for (const job of page.jobs)
+      if (job.spec.task === task && job.state === 'done' && job.finishedAt)
+        times.push(Date.parse(job.finishedAt) - Date.parse(job.createdAt));
   }
   times.sort((a, b) => a - b);
   const quantile = (q: number): number => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? NaN;
   return {
-    requestsPerSecond: total / seconds, accepted: count('200'), tooMany: count('429'), otherErrors: total - count('200') - count('429') + result.errors + result.timeouts,
-    p50: result.latency.p50, p99: result.latency.p99, jobP50: quantile(0.5), jobP99: quantile(0.99),
+    requestsPerSecond: total / seconds,
+    accepted: count('200'),
+    tooMany: count('429'),
+    otherErrors: total - count('200') - count('429') + result.errors + result.timeouts,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    jobP50: quantile(0.5),
+    jobP99: quantile(0.99),
   };
 }
 
@@ -107,14 +160,20 @@ function multipart(field: string, run: string, file: Buffer): { body: Buffer; ty
   const boundary = 'mmgenbench0boundary';
   const body = Buffer.concat([
     Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="run"\r\n\r\n${run}\r\n`),
-    Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${field}"; filename="shape.png"\r\ncontent-type: image/png\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\ncontent-disposition: form-data; name="${field}"; filename="shape.png"\r\ncontent-type: image/png\r\n\r\n`,
+    ),
     file,
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);
   return { body, type: `multipart/form-data; boundary=${boundary}` };
 }
 
-export async function runServeBenchmarks(options: { quick: boolean; seconds?: number; progress?: (message: string) => void }): Promise<DataBenchmark[]> {
+export async function runServeBenchmarks(options: {
+  quick: boolean;
+  seconds?: number;
+  progress?: (message: string) => void;
+}): Promise<DataBenchmark[]> {
   const seconds = options.seconds ?? (options.quick ? 10 : 60);
   const say = options.progress ?? (() => {});
   const root = await mkdtemp(join(tmpdir(), 'mmgen-bench-serve-'));
@@ -138,12 +197,14 @@ export async function runServeBenchmarks(options: { quick: boolean; seconds?: nu
     await writeFile(imagePath, png);
     let seed = 0;
     const referenceSeconds = Math.min(seconds, 15);
-    const generateInProcess = (): Promise<number> => inProcess(referenceSeconds, async () => {
-      const outputs = await gan.generate(PROMPT, { n: PER_REQUEST, seed: seed++ });
-      for (const output of outputs) await output.save(join(scratch, `out-${output.index}.${output.extension}`));
-      return outputs.length;
-    });
-    const captionInProcess = async (): Promise<number> => inProcess(referenceSeconds, async () => (await captioner.caption([imagePath], {})).length);
+    const generateInProcess = (): Promise<number> =>
+      inProcess(referenceSeconds, async () => {
+        const outputs = await gan.generate(PROMPT, { n: PER_REQUEST, seed: seed++ });
+        for (const output of outputs) await output.save(join(scratch, `out-${output.index}.${output.extension}`));
+        return outputs.length;
+      });
+    const captionInProcess = async (): Promise<number> =>
+      inProcess(referenceSeconds, async () => (await captioner.caption([imagePath], {})).length);
     const generateBefore = await generateInProcess();
     const captionBefore = await captionInProcess();
 
@@ -151,19 +212,52 @@ export async function runServeBenchmarks(options: { quick: boolean; seconds?: nu
     const { child, url } = await startServe(runsDir, outputs);
     try {
       // warm: each run opened once in the worker
-      await fetch(`${url}/v1/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run: 'gan', text: PROMPT, n: PER_REQUEST }) });
+      await fetch(`${url}/v1/generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ run: 'gan', text: PROMPT, n: PER_REQUEST }),
+      });
       const upload = multipart('file', 'captioner', png);
-      await fetch(`${url}/v1/caption`, { method: 'POST', headers: { 'content-type': upload.type }, body: new Uint8Array(upload.body) });
+      await fetch(`${url}/v1/caption`, {
+        method: 'POST',
+        headers: { 'content-type': upload.type },
+        body: new Uint8Array(upload.body),
+      });
       const generateBody = JSON.stringify({ run: 'gan', text: PROMPT, n: PER_REQUEST, seed: 1 });
       const steadySeconds = Math.min(seconds, 10);
       say(`serve: ${STEADY_CLIENTS} clients on POST /v1/generate and /v1/caption for ${steadySeconds} s each`);
-      const steadyGenerate = await load(url, '/v1/generate', steadySeconds, generateBody, 'application/json', 'generate', STEADY_CLIENTS);
-      const steadyCaption = await load(url, '/v1/caption', steadySeconds, upload.body, upload.type, 'caption', STEADY_CLIENTS);
+      const steadyGenerate = await load(
+        url,
+        '/v1/generate',
+        steadySeconds,
+        generateBody,
+        'application/json',
+        'generate',
+        STEADY_CLIENTS,
+      );
+      const steadyCaption = await load(
+        url,
+        '/v1/caption',
+        steadySeconds,
+        upload.body,
+        upload.type,
+        'caption',
+        STEADY_CLIENTS,
+      );
       const rssStart = familyRss(child.pid!);
       const samples: number[] = [];
       const sample = (): void => void samples.push(familyRss(child.pid!).server);
       say(`serve: ${CLIENTS} clients on POST /v1/generate for ${seconds} s`);
-      const generate = await load(url, '/v1/generate', seconds, generateBody, 'application/json', 'generate', CLIENTS, sample);
+      const generate = await load(
+        url,
+        '/v1/generate',
+        seconds,
+        generateBody,
+        'application/json',
+        'generate',
+        CLIENTS,
+        sample,
+      );
       const rssMiddle = familyRss(child.pid!);
       say(`serve: ${CLIENTS} clients on POST /v1/caption for ${seconds} s`);
       const caption = await load(url, '/v1/caption', seconds, upload.body, upload.type, 'caption', CLIENTS, sample);
@@ -174,15 +268,30 @@ export async function runServeBenchmarks(options: { quick: boolean; seconds?: nu
       const generateRate = (generateBefore + generateAfter) / 2;
       const captionRate = (captionBefore + captionAfter) / 2;
       results.push(
-        { name: 'serve generate: images/s in process, before / after the load', value: generateBefore, unit: `/ ${generateAfter.toFixed(1)} images/s` },
-        { name: 'serve caption: images/s in process, before / after the load', value: captionBefore, unit: `/ ${captionAfter.toFixed(1)} images/s` },
+        {
+          name: 'serve generate: images/s in process, before / after the load',
+          value: generateBefore,
+          unit: `/ ${generateAfter.toFixed(1)} images/s`,
+        },
+        {
+          name: 'serve caption: images/s in process, before / after the load',
+          value: captionBefore,
+          unit: `/ ${captionAfter.toFixed(1)} images/s`,
+        },
       );
       const mb = (bytes: number): number => bytes / 1024 / 1024;
-      for (const [name, result, perRequest, reference] of [['generate', generate, PER_REQUEST, generateRate], ['caption', caption, 1, captionRate]] as const) {
+      for (const [name, result, perRequest, reference] of [
+        ['generate', generate, PER_REQUEST, generateRate],
+        ['caption', caption, 1, captionRate],
+      ] as const) {
         const total = result.accepted + result.tooMany + result.otherErrors;
         const apiRate = (result.accepted * perRequest) / seconds;
         results.push(
-          { name: `serve ${name}: requests answered (${CLIENTS} clients, ${seconds} s)`, value: result.requestsPerSecond, unit: 'req/s' },
+          {
+            name: `serve ${name}: requests answered (${CLIENTS} clients, ${seconds} s)`,
+            value: result.requestsPerSecond,
+            unit: 'req/s',
+          },
           { name: `serve ${name}: latency p50 / all answers`, value: result.p50, unit: 'ms' },
           { name: `serve ${name}: latency p99 / all answers`, value: result.p99, unit: 'ms' },
           { name: `serve ${name}: accepted job p50 (queued → done, server side)`, value: result.jobP50, unit: 'ms' },
@@ -194,17 +303,36 @@ export async function runServeBenchmarks(options: { quick: boolean; seconds?: nu
           { name: `serve ${name}: API / in-process`, value: apiRate / reference, unit: 'ratio' },
         );
       }
-      for (const [name, result, perRequest, reference] of [['generate', steadyGenerate, PER_REQUEST, generateRate], ['caption', steadyCaption, 1, captionRate]] as const) {
+      for (const [name, result, perRequest, reference] of [
+        ['generate', steadyGenerate, PER_REQUEST, generateRate],
+        ['caption', steadyCaption, 1, captionRate],
+      ] as const) {
         const apiRate = (result.accepted * perRequest) / steadySeconds;
         results.push(
-          { name: `serve ${name}, ${STEADY_CLIENTS} clients: images/s through the API`, value: apiRate, unit: 'images/s' },
-          { name: `serve ${name}, ${STEADY_CLIENTS} clients: API / in-process`, value: apiRate / reference, unit: 'ratio' },
+          {
+            name: `serve ${name}, ${STEADY_CLIENTS} clients: images/s through the API`,
+            value: apiRate,
+            unit: 'images/s',
+          },
+          {
+            name: `serve ${name}, ${STEADY_CLIENTS} clients: API / in-process`,
+            value: apiRate / reference,
+            unit: 'ratio',
+          },
           { name: `serve ${name}, ${STEADY_CLIENTS} clients: latency p99`, value: result.p99, unit: 'ms' },
-          { name: `serve ${name}, ${STEADY_CLIENTS} clients: refused or failed`, value: result.tooMany + result.otherErrors, unit: 'count' },
+          {
+            name: `serve ${name}, ${STEADY_CLIENTS} clients: refused or failed`,
+            value: result.tooMany + result.otherErrors,
+            unit: 'count',
+          },
         );
       }
       results.push(
-        { name: `serve: server RSS samples under load (every ${(seconds / 6).toFixed(0)} s)`, value: NaN, unit: samples.map((bytes) => mb(bytes).toFixed(0)).join(' ') + ' MB' },
+        {
+          name: `serve: server RSS samples under load (every ${(seconds / 6).toFixed(0)} s)`,
+          value: NaN,
+          unit: samples.map((bytes) => mb(bytes).toFixed(0)).join(' ') + ' MB',
+        },
         { name: 'serve: server RSS at start', value: mb(rssStart.server), unit: 'MB' },
         { name: 'serve: server RSS after generate', value: mb(rssMiddle.server), unit: 'MB' },
         { name: 'serve: server RSS at end', value: mb(rssEnd.server), unit: 'MB' },

@@ -42,7 +42,8 @@ async function runSteps(steps: number): Promise<AnswerMap['run']> {
 const warmedUp = new Set<string>();
 
 function tinyOp(op: string, calls: number, rounds: number): AnswerMap['tinyop'] {
-  if (!(tinyOps as readonly string[]).includes(op)) throw new Error(`unknown tiny op "${op}"; expected one of ${tinyOps.join(', ')}`);
+  if (!(tinyOps as readonly string[]).includes(op))
+    throw new Error(`unknown tiny op "${op}"; expected one of ${tinyOps.join(', ')}`);
   const x = ones([4]);
   const other = full([4], 2);
   const loop =
@@ -93,7 +94,12 @@ function profile(steps: number): AnswerMap['profile'] {
     stepCpuMs,
     callsPerStep: calls.totalCalls / steps,
     topCalls: Object.fromEntries(byCount.map(([name, count]) => [name, count / steps])),
-    phases: { forward: stepCpuMs - backward - optimizer, backward, optimizer, js: stepMs - calls.totalNativeMs / steps },
+    phases: {
+      forward: stepCpuMs - backward - optimizer,
+      backward,
+      optimizer,
+      js: stepMs - calls.totalNativeMs / steps,
+    },
     nativeMs: Object.fromEntries(byTime.map(([name, ms]) => [name, ms / steps])),
   };
 }
@@ -111,14 +117,26 @@ async function drift(steps: number, sampleEvery: number): Promise<AnswerMap['dri
     await yieldToEventLoop();
     if (index % sampleEvery === 0) samplesKb.push(processMemory().rssKb);
   }
-  return { steps, rssBeforeKb, rssAfterKb: processMemory().rssKb, samplesKb, tensorsBefore, tensorsAfter: memory().tensors, medianMs: median(ms) };
+  return {
+    steps,
+    rssBeforeKb,
+    rssAfterKb: processMemory().rssKb,
+    samplesKb,
+    tensorsBefore,
+    tensorsAfter: memory().tensors,
+    medianMs: median(ms),
+  };
 }
 
 async function handle(request: Request): Promise<Record<string, unknown>> {
   switch (request.cmd) {
     case 'hello': {
       const info = runtimeInfo();
-      return { pid: process.pid, runtime: `mmgen over libtorch ${info.torch}, node ${process.versions.node}`, threads: getNumThreads() };
+      return {
+        pid: process.pid,
+        runtime: `mmgen over libtorch ${info.torch}, node ${process.versions.node}`,
+        threads: getNumThreads(),
+      };
     }
     case 'build': {
       if (!(modelNames as readonly string[]).includes(request.model)) {

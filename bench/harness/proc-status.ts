@@ -2,7 +2,10 @@
 // both sides are measured the same way.
 import { readFileSync } from 'node:fs';
 
-export interface ProcessMemory { rssKb: number; peakKb: number }
+export interface ProcessMemory {
+  rssKb: number;
+  peakKb: number;
+}
 
 export function processMemory(pid: number | 'self' = 'self'): ProcessMemory {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

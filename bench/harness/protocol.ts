@@ -17,13 +17,31 @@ export type Request =
   | { cmd: 'drift'; steps: number; sampleEvery: number }
   | { cmd: 'exit' };
 
-export interface HelloAnswer { pid: number; runtime: string; threads: number }
-export interface BuildAnswer { parameters: number; buildMs: number }
+export interface HelloAnswer {
+  pid: number;
+  runtime: string;
+  threads: number;
+}
+export interface BuildAnswer {
+  parameters: number;
+  buildMs: number;
+}
 /** Per step: wall ms, main-thread CPU ms and ms spent waiting for a CPU (both from /proc/self/task/<pid>/schedstat). */
-export interface RunAnswer { ms: number[]; cpuMs: number[]; waitMs: number[]; losses: number[] }
-export interface RssAnswer { rssKb: number; peakKb: number }
+export interface RunAnswer {
+  ms: number[];
+  cpuMs: number[];
+  waitMs: number[];
+  losses: number[];
+}
+export interface RssAnswer {
+  rssKb: number;
+  peakKb: number;
+}
 /** µs per call per round: wall clock and main-thread CPU time. */
-export interface TinyOpAnswer { us: number[]; cpuUs: number[] }
+export interface TinyOpAnswer {
+  us: number[];
+  cpuUs: number[];
+}
 /** Where a step's time goes; `native` calls are N-API calls (mmgen) or ATen ops called from Python (PyTorch). */
 export interface ProfileAnswer {
   stepMs: number;

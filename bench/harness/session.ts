@@ -29,17 +29,37 @@ export const tinyOpLabels: Record<TinyOp, string> = {
 
 export type Progress = (message: string) => void;
 
-export interface Workers { mmgen: WorkerClient; torch: WorkerClient; runtime: { mmgen: string; torch: string } }
+export interface Workers {
+  mmgen: WorkerClient;
+  torch: WorkerClient;
+  runtime: { mmgen: string; torch: string };
+}
 
 export async function startWorkers(threads: number): Promise<Workers> {
   const threadCount = String(threads);
-  const env = { ...process.env, OMP_NUM_THREADS: threadCount, OPENBLAS_NUM_THREADS: threadCount, MKL_NUM_THREADS: threadCount, MMGEN_THREADS: threadCount };
-  const mmgen = new WorkerClient('mmgen', process.execPath, ['--import', 'tsx', nodeWorkerPath], { env, cwd: repoRoot });
+  const env = {
+    ...process.env,
+    OMP_NUM_THREADS: threadCount,
+    OPENBLAS_NUM_THREADS: threadCount,
+    MKL_NUM_THREADS: threadCount,
+    MMGEN_THREADS: threadCount,
+  };
+  const mmgen = new WorkerClient('mmgen', process.execPath, ['--import', 'tsx', nodeWorkerPath], {
+    env,
+    cwd: repoRoot,
+  });
   const torch = new WorkerClient('PyTorch', pythonPath, [referencePath], { env, cwd: repoRoot });
   try {
-    const [mmgenHello, torchHello] = await Promise.all([mmgen.request({ cmd: 'hello' }), torch.request({ cmd: 'hello' })]);
-    for (const [label, hello] of [['mmgen', mmgenHello], ['PyTorch', torchHello]] as const) {
-      if (hello.threads !== threads) throw new Error(`${label} worker runs ${hello.threads} threads, expected ${threads}`);
+    const [mmgenHello, torchHello] = await Promise.all([
+      mmgen.request({ cmd: 'hello' }),
+      torch.request({ cmd: 'hello' }),
+    ]);
+    for (const [label, hello] of [
+      ['mmgen', mmgenHello],
+      ['PyTorch', torchHello],
+    ] as const) {
+      if (hello.threads !== threads)
+        throw new Error(`${label} worker runs ${hello.threads} threads, expected ${threads}`);
     }
     return { mmgen, torch, runtime: { mmgen: mmgenHello.runtime, torch: torchHello.runtime } };
   } catch (error) {
@@ -52,25 +72,52 @@ export async function stopWorkers(workers: Workers): Promise<void> {
   await Promise.allSettled([workers.mmgen.close(), workers.torch.close()]);
 }
 
-function side(parameters: number, buildMs: number, runs: RunAnswer[], firstLosses: number[], baselineKb: number, rss: { rssKb: number; peakKb: number }): SideResult {
+function side(
+  parameters: number,
+  buildMs: number,
+  runs: RunAnswer[],
+  firstLosses: number[],
+  baselineKb: number,
+  rss: { rssKb: number; peakKb: number },
+): SideResult {
   const stepMs = runs.flatMap((run) => run.ms);
   const cpuMs = runs.flatMap((run) => run.cpuMs);
   return {
-    parameters, buildMs, stepMs,
-    medianMs: median(stepMs), minMs: minimum(stepMs), p10Ms: quantile(stepMs, 0.1), p90Ms: quantile(stepMs, 0.9),
-    cpuMs, medianCpuMs: median(cpuMs), medianWaitMs: median(runs.flatMap((run) => run.waitMs)),
-    firstLosses, lastLosses: runs[runs.length - 1]?.losses ?? [],
-    baselineKb, rssKb: rss.rssKb, peakKb: rss.peakKb,
+    parameters,
+    buildMs,
+    stepMs,
+    medianMs: median(stepMs),
+    minMs: minimum(stepMs),
+    p10Ms: quantile(stepMs, 0.1),
+    p90Ms: quantile(stepMs, 0.9),
+    cpuMs,
+    medianCpuMs: median(cpuMs),
+    medianWaitMs: median(runs.flatMap((run) => run.waitMs)),
+    firstLosses,
+    lastLosses: runs[runs.length - 1]?.losses ?? [],
+    baselineKb,
+    rssKb: rss.rssKb,
+    peakKb: rss.peakKb,
   };
 }
 
-export async function benchModel(name: ModelName, settings: Settings, workers: Workers, progress: Progress): Promise<ModelResult> {
+export async function benchModel(
+  name: ModelName,
+  settings: Settings,
+  workers: Workers,
+  progress: Progress,
+): Promise<ModelResult> {
   const { mmgen, torch } = workers;
   progress(`${name}: building`);
   const [mmgenBaseline, torchBaseline] = [await mmgen.request({ cmd: 'rss' }), await torch.request({ cmd: 'rss' })];
-  const [mmgenBuild, torchBuild] = [await mmgen.request({ cmd: 'build', model: name, seed: settings.seed }), await torch.request({ cmd: 'build', model: name, seed: settings.seed })];
+  const [mmgenBuild, torchBuild] = [
+    await mmgen.request({ cmd: 'build', model: name, seed: settings.seed }),
+    await torch.request({ cmd: 'build', model: name, seed: settings.seed }),
+  ];
   if (mmgenBuild.parameters !== torchBuild.parameters) {
-    throw new Error(`${name}: mmgen has ${mmgenBuild.parameters} parameters, PyTorch ${torchBuild.parameters}; the two definitions differ`);
+    throw new Error(
+      `${name}: mmgen has ${mmgenBuild.parameters} parameters, PyTorch ${torchBuild.parameters}; the two definitions differ`,
+    );
   }
   // the first step alone, so its losses compare the two sides from the same seed
   const mmgenFirst = await mmgen.request({ cmd: 'run', steps: 1 });
@@ -98,19 +145,41 @@ export async function benchModel(name: ModelName, settings: Settings, workers: W
   const mmgenProfile = await mmgen.request({ cmd: 'profile', steps: settings.profileSteps });
   const torchProfile = await torch.request({ cmd: 'profile', steps: settings.profileSteps });
   progress(`${name}: mmgen RSS drift over ${settings.driftSteps} steps`);
-  const drifted = await mmgen.request({ cmd: 'drift', steps: settings.driftSteps, sampleEvery: settings.driftSampleEvery });
+  const drifted = await mmgen.request({
+    cmd: 'drift',
+    steps: settings.driftSteps,
+    sampleEvery: settings.driftSampleEvery,
+  });
   const afterDrift = await mmgen.request({ cmd: 'rss' });
   const drift: DriftResult = {
-    steps: drifted.steps, rssBeforeKb: drifted.rssBeforeKb, rssAfterKb: drifted.rssAfterKb,
+    steps: drifted.steps,
+    rssBeforeKb: drifted.rssBeforeKb,
+    rssAfterKb: drifted.rssAfterKb,
     percent: ((drifted.rssAfterKb - drifted.rssBeforeKb) / drifted.rssBeforeKb) * 100,
-    samplesKb: drifted.samplesKb, tensorsBefore: drifted.tensorsBefore, tensorsAfter: drifted.tensorsAfter,
-    medianMs: drifted.medianMs, peakKb: afterDrift.peakKb,
+    samplesKb: drifted.samplesKb,
+    tensorsBefore: drifted.tensorsBefore,
+    tensorsAfter: drifted.tensorsAfter,
+    medianMs: drifted.medianMs,
+    peakKb: afterDrift.peakKb,
   };
-  const mmgenSide = { ...side(mmgenBuild.parameters, mmgenBuild.buildMs, mmgenRuns, mmgenFirst.losses, mmgenBaseline.rssKb, mmgenRss), profile: mmgenProfile };
-  const torchSide = { ...side(torchBuild.parameters, torchBuild.buildMs, torchRuns, torchFirst.losses, torchBaseline.rssKb, torchRss), profile: torchProfile };
+  const mmgenSide = {
+    ...side(mmgenBuild.parameters, mmgenBuild.buildMs, mmgenRuns, mmgenFirst.losses, mmgenBaseline.rssKb, mmgenRss),
+    profile: mmgenProfile,
+  };
+  const torchSide = {
+    ...side(torchBuild.parameters, torchBuild.buildMs, torchRuns, torchFirst.losses, torchBaseline.rssKb, torchRss),
+    profile: torchProfile,
+  };
   return {
-    name, description: descriptions[name], mmgen: mmgenSide, torch: torchSide,
-    ratio: mmgenSide.medianMs / torchSide.medianMs, cpuRatio: mmgenSide.medianCpuMs / torchSide.medianCpuMs, minRatio: mmgenSide.minMs / torchSide.minMs, repRatios, drift,
+    name,
+    description: descriptions[name],
+    mmgen: mmgenSide,
+    torch: torchSide,
+    ratio: mmgenSide.medianMs / torchSide.medianMs,
+    cpuRatio: mmgenSide.medianCpuMs / torchSide.medianCpuMs,
+    minRatio: mmgenSide.minMs / torchSide.minMs,
+    repRatios,
+    drift,
   };
 }
 
@@ -135,8 +204,16 @@ export async function benchTinyOps(settings: Settings, workers: Workers, progres
     const mmgenMedianUs = median(mmgenUs);
     const torchMedianUs = median(torchUs);
     results.push({
-      op, label: tinyOpLabels[op], mmgenUs, torchUs, mmgenMedianUs, torchMedianUs, ratio: mmgenMedianUs / torchMedianUs,
-      mmgenCpuUs, torchCpuUs, cpuRatio: median(mmgenCpuUs) / median(torchCpuUs),
+      op,
+      label: tinyOpLabels[op],
+      mmgenUs,
+      torchUs,
+      mmgenMedianUs,
+      torchMedianUs,
+      ratio: mmgenMedianUs / torchMedianUs,
+      mmgenCpuUs,
+      torchCpuUs,
+      cpuRatio: median(mmgenCpuUs) / median(torchCpuUs),
     });
   }
   return results;

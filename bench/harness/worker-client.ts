@@ -4,7 +4,12 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { AnswerMap, Failure, Request } from './protocol.js';
 
-type Pending = { resolve: (value: Record<string, unknown>) => void; reject: (error: Error) => void; what: string; timer: NodeJS.Timeout };
+type Pending = {
+  resolve: (value: Record<string, unknown>) => void;
+  reject: (error: Error) => void;
+  what: string;
+  timer: NodeJS.Timeout;
+};
 
 /** No single request (at most a 500-step drift run) should take this long even on a busy machine. */
 const requestTimeoutMs = 30 * 60 * 1000;
@@ -15,7 +20,12 @@ export class WorkerClient {
   private stderrTail = '';
   private exited: string | undefined;
 
-  constructor(readonly label: string, command: string, args: string[], options: { env: NodeJS.ProcessEnv; cwd: string }) {
+  constructor(
+    readonly label: string,
+    command: string,
+    args: string[],
+    options: { env: NodeJS.ProcessEnv; cwd: string },
+  ) {
     this.child = spawn(command, args, { env: options.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (chunk: string) => {
@@ -69,7 +79,11 @@ export class WorkerClient {
     if (answer.ok === true) pending.resolve(answer);
     else {
       const failure = answer as unknown as Failure;
-      pending.reject(new Error(`${this.label} worker failed on ${pending.what}: ${failure.error}${failure.trace ? `\n${failure.trace}` : ''}`));
+      pending.reject(
+        new Error(
+          `${this.label} worker failed on ${pending.what}: ${failure.error}${failure.trace ? `\n${failure.trace}` : ''}`,
+        ),
+      );
     }
   }
 

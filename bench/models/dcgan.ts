@@ -59,7 +59,9 @@ export function buildDcgan(seed: number): BenchModel {
     step: () =>
       tidy(() => {
         const fake = generator.forward(randn([BATCH, NOISE]));
-        const lossD = bceWithLogits(discriminator.forward(real), realLabels).add(bceWithLogits(discriminator.forward(fake.detach()), fakeLabels));
+        const lossD = bceWithLogits(discriminator.forward(real), realLabels).add(
+          bceWithLogits(discriminator.forward(fake.detach()), fakeLabels),
+        );
         optimizerD.zeroGrad();
         lossD.backward();
         optimizerD.step();

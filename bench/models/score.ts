@@ -4,7 +4,15 @@
 // 50 steps without gradients.
 import { type Tensor, Generator, keep, manualSeed, noGrad, rand, randn, tensor, tidy } from '../../src/tensor/index.js';
 import { Adam } from '../../src/optim/index.js';
-import { alphaBar, alphaBarTensor, ddimStep, estimates, noised, samplerTimes, target } from '../../src/models/joint/diffusion.js';
+import {
+  alphaBar,
+  alphaBarTensor,
+  ddimStep,
+  estimates,
+  noised,
+  samplerTimes,
+  target,
+} from '../../src/models/joint/diffusion.js';
 import { ScoreNetwork } from '../../src/models/joint/score-network.js';
 import { type BenchModel, minimise } from './types.js';
 
@@ -19,7 +27,15 @@ const SAMPLER_STEPS = 50;
 
 function network(seed: number): ScoreNetwork {
   manualSeed(seed);
-  return new ScoreNetwork({ modalities: MODALITIES, latentDim: LATENT, kind: 'mlp', width: WIDTH, blocks: BLOCKS, timeFrequencies: FREQUENCIES, heads: 4 });
+  return new ScoreNetwork({
+    modalities: MODALITIES,
+    latentDim: LATENT,
+    kind: 'mlp',
+    width: WIDTH,
+    blocks: BLOCKS,
+    timeFrequencies: FREQUENCIES,
+    heads: 4,
+  });
 }
 
 const perDimension = (times: Tensor): Tensor => alphaBarTensor(times).repeatInterleave(LATENT, 1);
@@ -31,14 +47,18 @@ export function buildScore(seed: number): BenchModel {
   const clean = keep(randn([TRAIN_BATCH, MODALITIES * LATENT], { generator: data }));
   return {
     parameters: model.parameterCount(),
-    step: () => tidy(() => {
-      const times = rand([TRAIN_BATCH, MODALITIES]);
-      const alpha = perDimension(times);
-      const noise = randn(clean.shape);
-      const output = model.forward(noised(clean, noise, alpha), times);
-      const loss = output.sub(target(clean, noise, alpha, 'v')).square().mean();
-      return [minimise(optimizer, loss)];
-    }),
+    step: () =>
+      tidy(() => {
+        const times = rand([TRAIN_BATCH, MODALITIES]);
+        const alpha = perDimension(times);
+        const noise = randn(clean.shape);
+        const output = model.forward(noised(clean, noise, alpha), times);
+        const loss = output
+          .sub(target(clean, noise, alpha, 'v'))
+          .square()
+          .mean();
+        return [minimise(optimizer, loss)];
+      }),
     dispose: () => {
       optimizer.dispose();
       model.dispose();
@@ -54,22 +74,25 @@ export function buildDdim(seed: number): BenchModel {
   const times = samplerTimes(SAMPLER_STEPS);
   return {
     parameters: model.parameterCount(),
-    step: () => noGrad(() => {
-      let current = randn([SAMPLE_BATCH, MODALITIES * LATENT]);
-      for (let index = 0; index < SAMPLER_STEPS; index++) {
-        const next = tidy(() => {
-          const now = tensor([times[index] as number]).expand(SAMPLE_BATCH, MODALITIES).contiguous();
-          const alpha = perDimension(now);
-          const { clean, noise } = estimates(current, model.forward(current, now), alpha, 'v');
-          return ddimStep(clean, noise, tensor([alphaBar(times[index + 1] as number)]));
-        });
+    step: () =>
+      noGrad(() => {
+        let current = randn([SAMPLE_BATCH, MODALITIES * LATENT]);
+        for (let index = 0; index < SAMPLER_STEPS; index++) {
+          const next = tidy(() => {
+            const now = tensor([times[index] as number])
+              .expand(SAMPLE_BATCH, MODALITIES)
+              .contiguous();
+            const alpha = perDimension(now);
+            const { clean, noise } = estimates(current, model.forward(current, now), alpha, 'v');
+            return ddimStep(clean, noise, tensor([alphaBar(times[index + 1] as number)]));
+          });
+          current.dispose();
+          current = next;
+        }
+        const value = current.abs().mean().item();
         current.dispose();
-        current = next;
-      }
-      const value = current.abs().mean().item();
-      current.dispose();
-      return [value];
-    }),
+        return [value];
+      }),
     dispose: () => model.dispose(),
   };
 }

@@ -16,7 +16,10 @@ const FEEDFORWARD = 1024;
 class TinyLM extends Module {
   readonly tokens = this.registerModule('tokens', new Embedding(VOCAB, WIDTH));
   readonly positions = this.registerModule('positions', new Embedding(LENGTH, WIDTH));
-  readonly block = this.registerModule('block', new TransformerEncoderLayer(WIDTH, HEADS, { dimFeedforward: FEEDFORWARD, dropout: 0, batchFirst: true }));
+  readonly block = this.registerModule(
+    'block',
+    new TransformerEncoderLayer(WIDTH, HEADS, { dimFeedforward: FEEDFORWARD, dropout: 0, batchFirst: true }),
+  );
   readonly head = this.registerModule('head', new Linear(WIDTH, VOCAB));
 
   forward(tokens: Tensor, mask: Tensor): Tensor {

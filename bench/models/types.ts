@@ -12,7 +12,10 @@ export interface BenchModel {
 export type BuildBenchModel = (seed: number) => BenchModel;
 
 /** The update every reference step ends with, as in the PyTorch scripts: zero, backward, step; the loss value. */
-export function minimise(optimizer: { zeroGrad(): void; step(): void }, loss: { backward(): void; item(): number }): number {
+export function minimise(
+  optimizer: { zeroGrad(): void; step(): void },
+  loss: { backward(): void; item(): number },
+): number {
   optimizer.zeroGrad();
   loss.backward();
   optimizer.step();

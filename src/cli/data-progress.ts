@@ -11,7 +11,10 @@ export interface DataProgress {
   stop: () => void;
 }
 
-export function dataProgress(stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr, lines: LineThrottleOptions = {}): DataProgress {
+export function dataProgress(
+  stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+  lines: LineThrottleOptions = {},
+): DataProgress {
   return stream.isTTY === true ? barProgress(stream) : lineProgress(stream, lines);
 }
 
@@ -30,7 +33,8 @@ function lineProgress(stream: NodeJS.WritableStream, lines: LineThrottleOptions)
         return;
       }
       // a new stage: another message, or the same one starting over after it finished
-      if (!current || current.message !== event.message || (current.finished && event.done < event.total)) current = { message: event.message, throttle: new LineThrottle(lines), rate: new StepRate(), finished: false };
+      if (!current || current.message !== event.message || (current.finished && event.done < event.total))
+        current = { message: event.message, throttle: new LineThrottle(lines), rate: new StepRate(), finished: false };
       current.rate.record(event.done);
       if (current.finished) return;
       if (current.throttle.due(event.done, event.total)) line(event, current.rate.eta(event.total));
@@ -59,8 +63,20 @@ function barProgress(stream: NodeJS.WritableStream): DataProgress {
       }
       if (!current || current.message !== event.message) {
         close();
-        const bars = new MultiBar({ format: '{message} [{bar}] {value}/{total} {percentage}% eta {eta_formatted}', stream: stream as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
-        current = { message: event.message, bars, bar: bars.create(event.total, event.done, { message: event.message }) };
+        const bars = new MultiBar(
+          {
+            format: '{message} [{bar}] {value}/{total} {percentage}% eta {eta_formatted}',
+            stream: stream as NodeJS.WriteStream,
+            hideCursor: true,
+            clearOnComplete: false,
+          },
+          Presets.shades_classic,
+        );
+        current = {
+          message: event.message,
+          bars,
+          bar: bars.create(event.total, event.done, { message: event.message }),
+        };
       }
       current.bar.setTotal(event.total);
       current.bar.update(event.done, { message: event.message });

@@ -5,10 +5,14 @@
 export function integerFlag(value: string, flag: string, minimum = 1, maximum = Number.MAX_SAFE_INTEGER): number {
   const parsed = Number(value);
   if (Number.isSafeInteger(parsed) && parsed >= minimum && parsed <= maximum) return parsed;
-  const range = maximum !== Number.MAX_SAFE_INTEGER ? `an integer from ${minimum} to ${maximum}`
-    : minimum === 1 ? 'a positive integer'
-    : minimum === 0 ? 'a non-negative integer'
-    : `an integer ≥ ${minimum}`;
+  const range =
+    maximum !== Number.MAX_SAFE_INTEGER
+      ? `an integer from ${minimum} to ${maximum}`
+      : minimum === 1
+        ? 'a positive integer'
+        : minimum === 0
+          ? 'a non-negative integer'
+          : `an integer ≥ ${minimum}`;
   throw new Error(`${flag} must be ${range}, got "${value}"`);
 }
 
@@ -21,10 +25,11 @@ export function numberFlag(value: string, flag: string, minimum: number, maximum
 
 /** `--rejection F`: the share of draws a GAN's discriminator rejects (undefined = the run's setting). */
 export const rejectionFlag = (value: string | undefined): { rejection?: number } =>
-  (value === undefined ? {} : { rejection: numberFlag(value, '--rejection', 0, 0.9) });
+  value === undefined ? {} : { rejection: numberFlag(value, '--rejection', 0, 0.9) };
 
 /** Help text of `--rejection`. */
-export const REJECTION_HELP = "GAN runs: share of draws the discriminator rejects and draws again, e.g. 0.1; 0 = off (default: the run's generation.rejection, 0)";
+export const REJECTION_HELP =
+  "GAN runs: share of draws the discriminator rejects and draws again, e.g. 0.1; 0 = off (default: the run's generation.rejection, 0)";
 
 /** Collects the values of a repeatable option (`--with A --with B`). */
 export function collect(value: string, previous: string[]): string[] {

@@ -5,10 +5,21 @@ import { dataProgress } from './data-progress.js';
 import { integerFlag } from './flags.js';
 import { interruptSignal, trainingProgress } from './progress.js';
 
-export interface TrainJudgeFlags { out?: string; steps?: string; seed: string; batch: string; lr?: string; attributes?: string; limit?: string }
+export interface TrainJudgeFlags {
+  out?: string;
+  steps?: string;
+  seed: string;
+  batch: string;
+  lr?: string;
+  attributes?: string;
+  limit?: string;
+}
 
 /** The training settings every judge takes, from the flags (steps default per judge kind). */
-export function judgeTrainingSettings(flags: TrainJudgeFlags, defaultSteps: number): { steps: number; seed: number; batchSize: number; learningRate?: number; trainLimit?: number } {
+export function judgeTrainingSettings(
+  flags: TrainJudgeFlags,
+  defaultSteps: number,
+): { steps: number; seed: number; batchSize: number; learningRate?: number; trainLimit?: number } {
   return {
     steps: integerFlag(flags.steps ?? String(defaultSteps), '--steps'),
     seed: integerFlag(flags.seed, '--seed', 0),
@@ -18,7 +29,9 @@ export function judgeTrainingSettings(flags: TrainJudgeFlags, defaultSteps: numb
   };
 }
 
-export async function withJudgeProgress<T>(train: (onEvent: (event: JudgeEvent) => void, signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withJudgeProgress<T>(
+  train: (onEvent: (event: JudgeEvent) => void, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const progress = trainingProgress();
   let data: ReturnType<typeof dataProgress> | undefined;
   const interrupt = interruptSignal('judge training');
@@ -26,7 +39,15 @@ export async function withJudgeProgress<T>(train: (onEvent: (event: JudgeEvent) 
     if (event.type === 'step') {
       data?.stop();
       data = undefined;
-      progress.onEvent({ type: 'step', step: event.step, total: event.total, losses: { loss: event.loss }, smoothed: { loss: event.smoothedLoss }, stepsPerSecond: event.stepsPerSecond, etaSeconds: event.etaSeconds });
+      progress.onEvent({
+        type: 'step',
+        step: event.step,
+        total: event.total,
+        losses: { loss: event.loss },
+        smoothed: { loss: event.smoothedLoss },
+        stepsPerSecond: event.stepsPerSecond,
+        etaSeconds: event.etaSeconds,
+      });
     } else if (event.type !== 'evaluated') {
       if (!data) progress.stop();
       data ??= dataProgress();

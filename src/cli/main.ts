@@ -44,7 +44,10 @@ export function buildProgram(): Command {
  * command that only groups others (`data`) — with the commands that are known there. Commander would print
  * the help and exit 0 for `mmgen worker --help`; an unknown command is an error whatever flags follow it.
  */
-export function unknownCommand(program: Command, args: string[]): { word: string; under: string; known: string[] } | undefined {
+export function unknownCommand(
+  program: Command,
+  args: string[],
+): { word: string; under: string; known: string[] } | undefined {
   let command = program;
   for (const word of args) {
     if (word.startsWith('-')) continue;
@@ -68,7 +71,9 @@ export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   const unknown = unknownCommand(program, argv.slice(2));
   if (unknown !== undefined) {
-    process.stderr.write(`mmgen: unknown command "${unknown.word}"${unknown.under === 'mmgen' ? '' : ` for ${unknown.under}`}; the commands are ${unknown.known.join(', ')} (run \`${unknown.under} --help\` for what each does)\n`);
+    process.stderr.write(
+      `mmgen: unknown command "${unknown.word}"${unknown.under === 'mmgen' ? '' : ` for ${unknown.under}`}; the commands are ${unknown.known.join(', ')} (run \`${unknown.under} --help\` for what each does)\n`,
+    );
     process.exitCode = 1;
     return;
   }

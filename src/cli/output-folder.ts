@@ -11,8 +11,13 @@ export async function checkOutputFolder(path: string, flag = '--out'): Promise<v
     const info = await stat(at).catch(() => undefined);
     if (info !== undefined) {
       if (info.isDirectory()) return;
-      if (at === target) throw new Error(`${flag} ${path} is a file, not a folder; give the path of a folder to write into (it is made if missing)`);
-      throw new Error(`${flag} ${path} lies under ${at}, which is a file, not a folder; give the path of a folder to write into`);
+      if (at === target)
+        throw new Error(
+          `${flag} ${path} is a file, not a folder; give the path of a folder to write into (it is made if missing)`,
+        );
+      throw new Error(
+        `${flag} ${path} lies under ${at}, which is a file, not a folder; give the path of a folder to write into`,
+      );
     }
     if (dirname(at) === at) return;
   }

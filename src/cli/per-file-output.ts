@@ -5,7 +5,10 @@ export interface PerFileLine {
   error?: string;
 }
 
-export function printPerFile<Line extends PerFileLine>(lines: Line[], options: { json?: boolean | undefined; text(line: Line): string; verb: string }): void {
+export function printPerFile<Line extends PerFileLine>(
+  lines: Line[],
+  options: { json?: boolean | undefined; text(line: Line): string; verb: string },
+): void {
   for (const line of lines) {
     if (options.json) process.stdout.write(`${JSON.stringify(line)}\n`);
     else if (line.error !== undefined) process.stderr.write(`mmgen: ${line.error}\n`);

@@ -15,7 +15,10 @@ export interface TrainingProgress {
   stop(): void;
 }
 
-export function trainingProgress(stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr, lines: LineThrottleOptions = {}): TrainingProgress {
+export function trainingProgress(
+  stream: NodeJS.WritableStream & { isTTY?: boolean } = process.stderr,
+  lines: LineThrottleOptions = {},
+): TrainingProgress {
   const interactive = stream.isTTY === true;
   let bar: cliProgress.SingleBar | undefined;
   const throttle = new LineThrottle(lines);
@@ -27,7 +30,13 @@ export function trainingProgress(stream: NodeJS.WritableStream & { isTTY?: boole
   const ensureBar = (step: number, total: number): cliProgress.SingleBar => {
     if (!bar) {
       bar = new cliProgress.SingleBar(
-        { format: '{bar} {value}/{total} | {rate} it/s | ETA {eta_text} | {losses}', stream: stream as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false, barsize: 24 },
+        {
+          format: '{bar} {value}/{total} | {rate} it/s | ETA {eta_text} | {losses}',
+          stream: stream as NodeJS.WriteStream,
+          hideCursor: true,
+          clearOnComplete: false,
+          barsize: 24,
+        },
         cliProgress.Presets.shades_classic,
       );
       bar.start(total, step, { rate: '-', eta_text: '?', losses: '' });
@@ -41,10 +50,16 @@ export function trainingProgress(stream: NodeJS.WritableStream & { isTTY?: boole
           log(`${event.resumed ? 'resuming' : 'training'} ${event.runDir} at step ${event.step}/${event.total}`);
           break;
         case 'step': {
-          const payload = { rate: event.stepsPerSecond.toFixed(2), eta_text: formatSeconds(event.etaSeconds), losses: formatLosses(event.smoothed) };
+          const payload = {
+            rate: event.stepsPerSecond.toFixed(2),
+            eta_text: formatSeconds(event.etaSeconds),
+            losses: formatLosses(event.smoothed),
+          };
           if (interactive) ensureBar(event.step, event.total).update(event.step, payload);
           else if (throttle.due(event.step, event.total)) {
-            stream.write(`step ${event.step}/${event.total}  ${payload.rate} it/s  ETA ${payload.eta_text}  ${payload.losses}\n`);
+            stream.write(
+              `step ${event.step}/${event.total}  ${payload.rate} it/s  ETA ${payload.eta_text}  ${payload.losses}\n`,
+            );
           }
           break;
         }
@@ -52,7 +67,9 @@ export function trainingProgress(stream: NodeJS.WritableStream & { isTTY?: boole
           if (!interactive) stream.write(`samples: ${event.files.join(', ')}\n`);
           break;
         case 'texts':
-          log(`samples at step ${event.step}:\n${event.samples.map((sample) => `  ${sample.right ? '✓' : '✗'} ${sample.text}${sample.right ? '' : `   (should be: ${sample.reference})`}`).join('\n')}`);
+          log(
+            `samples at step ${event.step}:\n${event.samples.map((sample) => `  ${sample.right ? '✓' : '✗'} ${sample.text}${sample.right ? '' : `   (should be: ${sample.reference})`}`).join('\n')}`,
+          );
           break;
         case 'checkpoint':
           if (!interactive) stream.write(`checkpoint: ${event.path}\n`);
@@ -64,10 +81,14 @@ export function trainingProgress(stream: NodeJS.WritableStream & { isTTY?: boole
           log(event.message);
           break;
         case 'interrupted':
-          log(`interrupted at step ${event.step}; checkpoint written to ${event.path} (resume with \`mmgen train --resume\`)`);
+          log(
+            `interrupted at step ${event.step}; checkpoint written to ${event.path} (resume with \`mmgen train --resume\`)`,
+          );
           break;
         case 'done':
-          log(`done: ${event.step} steps in ${formatSeconds(event.seconds)}${event.timeLimited ? ' (time limit reached; `mmgen train --resume` goes on)' : ''}; run folder ${event.runDir}`);
+          log(
+            `done: ${event.step} steps in ${formatSeconds(event.seconds)}${event.timeLimited ? ' (time limit reached; `mmgen train --resume` goes on)' : ''}; run folder ${event.runDir}`,
+          );
           break;
       }
     },

@@ -1,7 +1,15 @@
 // Seeded shuffled batches over a loaded split. Epoch e's order is a permutation drawn from a
 // generator seeded with (seed, e), so a cursor {seed, epoch, position} is all a checkpoint needs to
 // resume on exactly the batch an uninterrupted run would have seen next.
-import { Generator as RandomGenerator, type ProcessGroup, Tensor, activeProcessGroup, randperm, tensor, tidy } from '../tensor/index.js';
+import {
+  Generator as RandomGenerator,
+  type ProcessGroup,
+  Tensor,
+  activeProcessGroup,
+  randperm,
+  tensor,
+  tidy,
+} from '../tensor/index.js';
 import type { ManifestEntry } from './format.js';
 import type { LoadedSplit, PresenceName } from './loader.js';
 import { mixSeed } from './random.js';
@@ -48,17 +56,24 @@ export class BatchLoader {
   private position = 0;
   private order: Int32Array | undefined;
 
-  constructor(private readonly split: LoadedSplit, options: BatchOptions) {
-    if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${options.batchSize}`);
+  constructor(
+    private readonly split: LoadedSplit,
+    options: BatchOptions,
+  ) {
+    if (!Number.isInteger(options.batchSize) || options.batchSize < 1)
+      throw new Error(`batchSize must be a positive integer, got ${options.batchSize}`);
     this.dropLast = options.dropLast ?? true;
     if (this.dropLast && options.batchSize > split.size) {
-      throw new Error(`batchSize ${options.batchSize} is larger than the ${split.split} split (${split.size} samples); use a smaller batch or dropLast: false`);
+      throw new Error(
+        `batchSize ${options.batchSize} is larger than the ${split.split} split (${split.size} samples); use a smaller batch or dropLast: false`,
+      );
     }
     this.batchSize = options.batchSize;
     this.shuffle = options.shuffle ?? true;
     this.imagesAsFloat = options.imagesAsFloat ?? false;
     this.seed = options.seed ?? 0;
-    if (!Number.isSafeInteger(this.seed) || this.seed < 0) throw new Error(`seed must be a non-negative integer, got ${this.seed}`);
+    if (!Number.isSafeInteger(this.seed) || this.seed < 0)
+      throw new Error(`seed must be a non-negative integer, got ${this.seed}`);
   }
 
   get batchesPerEpoch(): number {
@@ -72,7 +87,13 @@ export class BatchLoader {
 
   /** Continues from a saved cursor. */
   restore(cursor: BatchCursor): void {
-    if (!Number.isInteger(cursor.epoch) || cursor.epoch < 0 || !Number.isInteger(cursor.position) || cursor.position < 0 || cursor.position > this.split.size) {
+    if (
+      !Number.isInteger(cursor.epoch) ||
+      cursor.epoch < 0 ||
+      !Number.isInteger(cursor.position) ||
+      cursor.position < 0 ||
+      cursor.position > this.split.size
+    ) {
       throw new Error(`invalid data cursor ${JSON.stringify(cursor)} for a split of ${this.split.size} samples`);
     }
     this.seed = cursor.seed;
@@ -127,9 +148,14 @@ export class BatchLoader {
     this.position += take;
     if (group && group.worldSize > 1) {
       if (this.batchSize % group.worldSize !== 0) {
-        throw new Error(`the batch size ${this.batchSize} does not split evenly over ${group.worldSize} processes; use a batch size that is a multiple of ${group.worldSize}`);
+        throw new Error(
+          `the batch size ${this.batchSize} does not split evenly over ${group.worldSize} processes; use a batch size that is a multiple of ${group.worldSize}`,
+        );
       }
-      rows = rows.subarray(Math.floor((take * group.rank) / group.worldSize), Math.floor((take * (group.rank + 1)) / group.worldSize));
+      rows = rows.subarray(
+        Math.floor((take * group.rank) / group.worldSize),
+        Math.floor((take * (group.rank + 1)) / group.worldSize),
+      );
     }
     return this.gather(rows, epoch);
   }
@@ -139,7 +165,12 @@ export class BatchLoader {
     this.rollOverIfDone();
     const epoch = this.epoch;
     // whole batches on every rank: full passes (latents, evaluation) are not sharded
-    while (this.epoch === epoch && this.remainingInEpoch() > 0 && !(this.dropLast && this.remainingInEpoch() < this.batchSize)) yield this.draw(undefined);
+    while (
+      this.epoch === epoch &&
+      this.remainingInEpoch() > 0 &&
+      !(this.dropLast && this.remainingInEpoch() < this.batchSize)
+    )
+      yield this.draw(undefined);
   }
 
   private gather(rows: Int32Array, epoch: number): Batch {
@@ -165,5 +196,14 @@ export class BatchLoader {
 
 /** Frees a batch's tensors. */
 export function disposeBatch(batch: Batch): void {
-  for (const value of [batch.indices, batch.images, batch.audio, batch.tokens, batch.lengths, ...batch.labels.values(), ...batch.presence.values()]) value?.dispose();
+  for (const value of [
+    batch.indices,
+    batch.images,
+    batch.audio,
+    batch.tokens,
+    batch.lengths,
+    ...batch.labels.values(),
+    ...batch.presence.values(),
+  ])
+    value?.dispose();
 }

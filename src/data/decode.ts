@@ -13,7 +13,10 @@ async function readBytes(path: string, kind: string): Promise<Buffer> {
     return await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`cannot read ${kind} ${path}: ${code === 'ENOENT' ? 'no such file (was the dataset folder changed after it was built?)' : reasonOf(error)}`, { cause: error });
+    throw new Error(
+      `cannot read ${kind} ${path}: ${code === 'ENOENT' ? 'no such file (was the dataset folder changed after it was built?)' : reasonOf(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -22,13 +25,16 @@ export async function decodeDatasetImage(path: string, info: ImageInfo): Promise
   const bytes = await readBytes(path, 'image');
   try {
     const plain = await decodePlainPng(bytes);
-    if (plain && plain.width === info.width && plain.height === info.height && plain.channels === info.channels) return plain.data;
+    if (plain && plain.width === info.width && plain.height === info.height && plain.channels === info.channels)
+      return plain.data;
     const pipeline = sharp(bytes, { failOn: 'error' })
       .flatten({ background: '#ffffff' })
       .toColourspace(info.channels === 1 ? 'b-w' : 'srgb');
     const { data, info: decoded } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     if (decoded.width !== info.width || decoded.height !== info.height || decoded.channels !== info.channels) {
-      throw new Error(`it is ${decoded.width}x${decoded.height}x${decoded.channels}, the dataset says ${info.width}x${info.height}x${info.channels}`);
+      throw new Error(
+        `it is ${decoded.width}x${decoded.height}x${decoded.channels}, the dataset says ${info.width}x${info.height}x${info.channels}`,
+      );
     }
     return new Uint8Array(data.buffer, data.byteOffset, data.length);
   } catch (error) {
@@ -56,7 +62,10 @@ export async function decodeDatasetAudio(path: string, info: AudioInfo): Promise
   } catch (error) {
     throw new Error(`cannot decode audio ${path}: ${reasonOf(error)}`, { cause: error });
   }
-  if (sampleRate !== info.sampleRate) throw new Error(`cannot load audio ${path}: it is sampled at ${sampleRate} Hz, the dataset says ${info.sampleRate} Hz`);
+  if (sampleRate !== info.sampleRate)
+    throw new Error(
+      `cannot load audio ${path}: it is sampled at ${sampleRate} Hz, the dataset says ${info.sampleRate} Hz`,
+    );
   if (channels !== 1) throw new Error(`cannot load audio ${path}: it has ${channels} channels, the dataset says mono`);
   const out = new Float32Array(info.samples);
   out.set(samples.length > info.samples ? samples.subarray(0, info.samples) : samples);

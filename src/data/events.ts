@@ -17,7 +17,12 @@ export type DataEvent = ProgressEvent | NoticeEvent;
 export type DataEventHandler = (event: DataEvent) => void;
 
 /** Reports progress at most every `every` items (and always at the end), to keep callbacks cheap. */
-export function progressReporter(onEvent: DataEventHandler | undefined, total: number, message: string, every = Math.max(1, Math.floor(total / 200))): (done: number) => void {
+export function progressReporter(
+  onEvent: DataEventHandler | undefined,
+  total: number,
+  message: string,
+  every = Math.max(1, Math.floor(total / 200)),
+): (done: number) => void {
   let last = -1;
   return (done: number) => {
     if (!onEvent) return;

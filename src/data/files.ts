@@ -13,18 +13,31 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     await rename(temporary, path);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
-    throw new Error(`cannot write ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`cannot write ${path}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
 }
 
 /** Bytes of a path (read here, so a file changed on disk is never served from a decoder cache) or of a buffer. */
-export async function loadBytes(input: Uint8Array | string, name: string | undefined, kind: string): Promise<{ bytes: Uint8Array; label: string }> {
+export async function loadBytes(
+  input: Uint8Array | string,
+  name: string | undefined,
+  kind: string,
+): Promise<{ bytes: Uint8Array; label: string }> {
   if (typeof input === 'string') {
     try {
       return { bytes: await readFile(input), label: input };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : error instanceof Error ? error.message : String(error);
+      const reason =
+        code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : error instanceof Error
+              ? error.message
+              : String(error);
       throw new Error(`cannot read ${kind} ${input}: ${reason}`, { cause: error });
     }
   }

@@ -87,7 +87,10 @@ export function mmgenVersion(): string {
 
 /** Words of a caption as the vocabulary counts them. */
 export function captionWords(text: string): string[] {
-  return text.toLowerCase().split(/[^\p{L}\p{N}']+/u).filter((word) => word.length > 0);
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}']+/u)
+    .filter((word) => word.length > 0);
 }
 
 /** Text statistics of a set of captions (references included). */
@@ -116,15 +119,17 @@ export function countSplits(entries: readonly ManifestEntry[]): DatasetInfo['spl
 
 /** One JSON line per entry, keys always in the same order (id, split, text, image, audio, attributes, references). */
 export function serializeManifest(entries: readonly ManifestEntry[]): string {
-  const lines = entries.map((entry) => JSON.stringify({
-    id: entry.id,
-    split: entry.split,
-    text: entry.text,
-    ...(entry.image !== undefined ? { image: entry.image } : {}),
-    ...(entry.audio !== undefined ? { audio: entry.audio } : {}),
-    ...(entry.attributes !== undefined ? { attributes: entry.attributes } : {}),
-    ...(entry.references !== undefined ? { references: entry.references } : {}),
-  }));
+  const lines = entries.map((entry) =>
+    JSON.stringify({
+      id: entry.id,
+      split: entry.split,
+      text: entry.text,
+      ...(entry.image !== undefined ? { image: entry.image } : {}),
+      ...(entry.audio !== undefined ? { audio: entry.audio } : {}),
+      ...(entry.attributes !== undefined ? { attributes: entry.attributes } : {}),
+      ...(entry.references !== undefined ? { references: entry.references } : {}),
+    }),
+  );
   return lines.join('\n') + (lines.length > 0 ? '\n' : '');
 }
 
@@ -142,10 +147,14 @@ export function parseManifest(text: string, source: string): ManifestEntry[] {
     try {
       raw = JSON.parse(line);
     } catch (error) {
-      throw new Error(`${source} line ${i + 1} is not valid JSON (${(error as Error).message}); rebuild the dataset with \`mmgen data build\``, { cause: error });
+      throw new Error(
+        `${source} line ${i + 1} is not valid JSON (${(error as Error).message}); rebuild the dataset with \`mmgen data build\``,
+        { cause: error },
+      );
     }
     const parsed = manifestEntrySchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`${source} line ${i + 1} is not a manifest entry: ${formatIssues(parsed.error)}`);
+    if (!parsed.success)
+      throw new Error(`${source} line ${i + 1} is not a manifest entry: ${formatIssues(parsed.error)}`);
     entries.push(parsed.data);
   }
   return entries;
@@ -165,9 +174,12 @@ export async function readDataset(dir: string): Promise<Dataset> {
     infoText = await readFile(infoPath, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT'
-      ? `${dir} is not an mmgen dataset: ${DATASET_FILE} is missing (build one with \`mmgen data build NAME --out ${dir}\`)`
-      : `cannot read ${infoPath}: ${(error as Error).message}`, { cause: error });
+    throw new Error(
+      code === 'ENOENT'
+        ? `${dir} is not an mmgen dataset: ${DATASET_FILE} is missing (build one with \`mmgen data build NAME --out ${dir}\`)`
+        : `cannot read ${infoPath}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   let rawInfo: unknown;
   try {

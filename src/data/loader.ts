@@ -83,7 +83,10 @@ export async function loadSplit(source: string | Dataset, options: LoadOptions):
   let entries = dataset.entries.filter((entry) => entry.split === options.split);
   if (options.limit !== undefined) entries = entries.slice(0, options.limit);
   const count = entries.length;
-  if (count === 0) throw new Error(`${dataset.dir} has no samples in split "${options.split}" (splits: train ${info.splits.train}, val ${info.splits.val}, test ${info.splits.test})`);
+  if (count === 0)
+    throw new Error(
+      `${dataset.dir} has no samples in split "${options.split}" (splits: train ${info.splits.train}, val ${info.splits.val}, test ${info.splits.test})`,
+    );
   const concurrency = options.concurrency ?? 8;
   const imageMode = options.images ?? 'float32';
   const wantImages = imageMode !== false && info.modalities.image !== undefined;
@@ -96,12 +99,22 @@ export async function loadSplit(source: string | Dataset, options: LoadOptions):
     const perImage = imageInfo.width * imageInfo.height * imageInfo.channels;
     imageBytes = new Uint8Array(count * perImage);
     const report = progressReporter(options.onEvent, count, `reading ${options.split} images`);
-    await runPool(count, concurrency, async (index) => {
-      const entry = entries[index] as ManifestEntry;
-      if (entry.image === undefined && allowMissing) return;
-      if (entry.image === undefined) throw new Error(`${dataset.dir}: sample ${entry.id} has no image but the dataset has the image modality`);
-      (imageBytes as Uint8Array).set(await decodeDatasetImage(join(dataset.dir, entry.image), imageInfo), index * perImage);
-    }, report, options.signal);
+    await runPool(
+      count,
+      concurrency,
+      async (index) => {
+        const entry = entries[index] as ManifestEntry;
+        if (entry.image === undefined && allowMissing) return;
+        if (entry.image === undefined)
+          throw new Error(`${dataset.dir}: sample ${entry.id} has no image but the dataset has the image modality`);
+        (imageBytes as Uint8Array).set(
+          await decodeDatasetImage(join(dataset.dir, entry.image), imageInfo),
+          index * perImage,
+        );
+      },
+      report,
+      options.signal,
+    );
   }
 
   let audioSamples: Float32Array | undefined;
@@ -109,18 +122,31 @@ export async function loadSplit(source: string | Dataset, options: LoadOptions):
   if (wantAudio && audioInfo) {
     audioSamples = new Float32Array(count * audioInfo.samples);
     const report = progressReporter(options.onEvent, count, `reading ${options.split} audio`);
-    await runPool(count, concurrency, async (index) => {
-      const entry = entries[index] as ManifestEntry;
-      if (entry.audio === undefined && allowMissing) return;
-      if (entry.audio === undefined) throw new Error(`${dataset.dir}: sample ${entry.id} has no audio but the dataset has the audio modality`);
-      (audioSamples as Float32Array).set(await decodeDatasetAudio(join(dataset.dir, entry.audio), audioInfo), index * audioInfo.samples);
-    }, report, options.signal);
+    await runPool(
+      count,
+      concurrency,
+      async (index) => {
+        const entry = entries[index] as ManifestEntry;
+        if (entry.audio === undefined && allowMissing) return;
+        if (entry.audio === undefined)
+          throw new Error(`${dataset.dir}: sample ${entry.id} has no audio but the dataset has the audio modality`);
+        (audioSamples as Float32Array).set(
+          await decodeDatasetAudio(join(dataset.dir, entry.audio), audioInfo),
+          index * audioInfo.samples,
+        );
+      },
+      report,
+      options.signal,
+    );
   }
 
   const tensors = tidy(() => {
     let images: Tensor | undefined;
     if (imageBytes && imageInfo) {
-      const hwc = tensor(imageBytes, { shape: [count, imageInfo.height, imageInfo.width, imageInfo.channels], dtype: 'uint8' });
+      const hwc = tensor(imageBytes, {
+        shape: [count, imageInfo.height, imageInfo.width, imageInfo.channels],
+        dtype: 'uint8',
+      });
       const chw = hwc.permute(0, 3, 1, 2).contiguous();
       images = imageMode === 'uint8' ? chw : chw.float().div(127.5).sub(1);
     }
@@ -132,21 +158,44 @@ export async function loadSplit(source: string | Dataset, options: LoadOptions):
       entries.forEach((entry, row) => {
         const value = entry.attributes?.[name];
         const index = value === undefined ? -1 : values.indexOf(value);
-        if (index < 0) throw new Error(`${dataset.dir}: sample ${entry.id} has ${name} "${value ?? '(missing)'}", not one of ${values.join(', ')}`);
+        if (index < 0)
+          throw new Error(
+            `${dataset.dir}: sample ${entry.id} has ${name} "${value ?? '(missing)'}", not one of ${values.join(', ')}`,
+          );
         indices[row] = BigInt(index);
       });
       labels.set(name, tensor(indices));
     }
     const presence = new Map<PresenceName, Tensor>();
     if (allowMissing) {
-      const mask = (has: (entry: ManifestEntry) => boolean): Tensor => tensor(Float32Array.from(entries, (entry) => (has(entry) ? 1 : 0)));
-      if (images) presence.set('image', mask((entry) => entry.image !== undefined));
-      if (audio) presence.set('audio', mask((entry) => entry.audio !== undefined));
-      if (text) presence.set('text', mask((entry) => entry.text.trim() !== ''));
+      const mask = (has: (entry: ManifestEntry) => boolean): Tensor =>
+        tensor(Float32Array.from(entries, (entry) => (has(entry) ? 1 : 0)));
+      if (images)
+        presence.set(
+          'image',
+          mask((entry) => entry.image !== undefined),
+        );
+      if (audio)
+        presence.set(
+          'audio',
+          mask((entry) => entry.audio !== undefined),
+        );
+      if (text)
+        presence.set(
+          'text',
+          mask((entry) => entry.text.trim() !== ''),
+        );
     }
     return { images, audio, tokens: text?.tokens, lengths: text?.lengths, labels, presence };
   });
-  const owned = [tensors.images, tensors.audio, tensors.tokens, tensors.lengths, ...tensors.labels.values(), ...tensors.presence.values()].filter((t): t is Tensor => t !== undefined);
+  const owned = [
+    tensors.images,
+    tensors.audio,
+    tensors.tokens,
+    tensors.lengths,
+    ...tensors.labels.values(),
+    ...tensors.presence.values(),
+  ].filter((t): t is Tensor => t !== undefined);
   for (const owner of owned) keep(owner);
   return {
     dataset,

@@ -42,7 +42,12 @@ export async function decodePlainPng(bytes: Uint8Array): Promise<PlainPng | unde
   let offset = 8;
   while (offset + 8 <= bytes.length) {
     const length = view.getUint32(offset);
-    const type = String.fromCharCode(bytes[offset + 4] ?? 0, bytes[offset + 5] ?? 0, bytes[offset + 6] ?? 0, bytes[offset + 7] ?? 0);
+    const type = String.fromCharCode(
+      bytes[offset + 4] ?? 0,
+      bytes[offset + 5] ?? 0,
+      bytes[offset + 6] ?? 0,
+      bytes[offset + 7] ?? 0,
+    );
     if (offset + 12 + length > bytes.length) throw new Error(`the ${type} chunk is truncated`);
     if (type === 'IDAT') parts.push(bytes.subarray(offset + 8, offset + 8 + length));
     if (type === 'IEND') break;
@@ -51,7 +56,8 @@ export async function decodePlainPng(bytes: Uint8Array): Promise<PlainPng | unde
   if (parts.length === 0) throw new Error('no image data (IDAT) in the PNG');
   const raw = await inflate(Buffer.concat(parts));
   const stride = width * channels;
-  if (raw.length < height * (stride + 1)) throw new Error(`the image data is truncated (${raw.length} of ${height * (stride + 1)} bytes)`);
+  if (raw.length < height * (stride + 1))
+    throw new Error(`the image data is truncated (${raw.length} of ${height * (stride + 1)} bytes)`);
   const data = new Uint8Array(height * stride);
   // one loop per filter type: this runs for every byte of every image the loader reads
   for (let y = 0; y < height; y++) {
@@ -65,7 +71,8 @@ export async function decodePlainPng(bytes: Uint8Array): Promise<PlainPng | unde
         data.set(raw.subarray(source, source + stride), row);
         break;
       case 1:
-        for (let x = 0; x < stride; x++) data[row + x] = raw[source + x]! + (x >= channels ? data[row + x - channels]! : 0);
+        for (let x = 0; x < stride; x++)
+          data[row + x] = raw[source + x]! + (x >= channels ? data[row + x - channels]! : 0);
         break;
       case 2:
         for (let x = 0; x < stride; x++) data[row + x] = raw[source + x]! + (hasAbove ? data[above + x]! : 0);

@@ -1,7 +1,13 @@
 // Runs async work over indices with a bounded number in flight (file decoding, PNG encoding, espeak).
 import { throwIfAborted } from './events.js';
 
-export async function runPool(count: number, concurrency: number, work: (index: number) => Promise<void>, onDone?: (done: number) => void, signal?: AbortSignal): Promise<void> {
+export async function runPool(
+  count: number,
+  concurrency: number,
+  work: (index: number) => Promise<void>,
+  onDone?: (done: number) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   let next = 0;
   let done = 0;
   let failed = false;

@@ -40,7 +40,8 @@ export class Random {
   /** An independent stream for a sub-task: same (seed, keys) → same stream. */
   fork(...keys: (number | string)[]): Random {
     const child = new Random(0);
-    child.state = mixSeed(this.state, ...keys.map((key) => (typeof key === 'number' ? key : hashString(key)))) || 0x6d2b79f5;
+    child.state =
+      mixSeed(this.state, ...keys.map((key) => (typeof key === 'number' ? key : hashString(key)))) || 0x6d2b79f5;
     return child;
   }
 

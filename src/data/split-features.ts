@@ -23,7 +23,12 @@ export function checkAborted(signal: AbortSignal | undefined): void {
 }
 
 /** Features of a whole split's images, batch by batch (float images in [-1, 1], no gradients). */
-export function splitFeatures(split: LoadedSplit, space: FeatureSpace, batchSize: number, signal?: AbortSignal): Tensor {
+export function splitFeatures(
+  split: LoadedSplit,
+  space: FeatureSpace,
+  batchSize: number,
+  signal?: AbortSignal,
+): Tensor {
   const parts: Tensor[] = [];
   try {
     for (let start = 0; start < split.size; start += batchSize) {
@@ -40,4 +45,3 @@ export function splitFeatures(split: LoadedSplit, space: FeatureSpace, batchSize
     dispose(parts);
   }
 }
-

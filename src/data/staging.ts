@@ -31,12 +31,18 @@ export interface StagingOptions {
  * Runs `build(tempDir)` and renames tempDir to `target` if it succeeds. The target must not exist
  * unless `overwrite` is set. On any error tempDir is removed and the error rethrown.
  */
-export async function buildAtomically<T>(target: string, build: (tempDir: string) => Promise<T>, options: StagingOptions = {}): Promise<T> {
+export async function buildAtomically<T>(
+  target: string,
+  build: (tempDir: string) => Promise<T>,
+  options: StagingOptions = {},
+): Promise<T> {
   const finalDir = resolve(target);
   const parent = dirname(finalDir);
   const exists = existsSync(finalDir);
-  if (exists && !options.overwrite) throw new Error(`${target} already exists; choose another --out or pass --overwrite to replace it`);
-  if (exists && !(await stat(finalDir)).isDirectory()) throw new Error(`${target} exists and is not a folder; choose another --out`);
+  if (exists && !options.overwrite)
+    throw new Error(`${target} already exists; choose another --out or pass --overwrite to replace it`);
+  if (exists && !(await stat(finalDir)).isDirectory())
+    throw new Error(`${target} exists and is not a folder; choose another --out`);
   await mkdir(parent, { recursive: true });
   const tempDir = join(parent, `${stagingPrefix(finalDir)}${process.pid}-${randomBytes(4).toString('hex')}`);
   installExitHook();

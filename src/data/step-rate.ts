@@ -14,7 +14,10 @@ export interface StepRateOptions {
   tolerance?: number;
 }
 
-interface Sample { seconds: number; done: number }
+interface Sample {
+  seconds: number;
+  done: number;
+}
 
 export class StepRate {
   private readonly samples: Sample[] = [];
@@ -38,7 +41,8 @@ export class StepRate {
   record(done: number, seconds = performance.now() / 1000): void {
     this.samples.push({ seconds, done });
     // keep one sample older than the window, so the window always spans it whole
-    while (this.samples.length > 2 && seconds - (this.samples[1] as Sample).seconds >= this.windowSeconds) this.samples.shift();
+    while (this.samples.length > 2 && seconds - (this.samples[1] as Sample).seconds >= this.windowSeconds)
+      this.samples.shift();
     if (!this.settledOnce && this.settledNow()) this.settledOnce = true;
   }
 

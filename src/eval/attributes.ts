@@ -36,14 +36,18 @@ export function scoreAttributes(
     const target = targets.get(name);
     if (!predicted) throw new Error(`no predictions for attribute "${name}"`);
     if (!target) throw new Error(`no targets for attribute "${name}"`);
-    if (predicted.length !== target.length) throw new Error(`attribute "${name}": ${predicted.length} predictions but ${target.length} targets`);
-    if (images !== undefined && target.length !== images) throw new Error(`attribute "${name}" has ${target.length} images, others ${images}`);
+    if (predicted.length !== target.length)
+      throw new Error(`attribute "${name}": ${predicted.length} predictions but ${target.length} targets`);
+    if (images !== undefined && target.length !== images)
+      throw new Error(`attribute "${name}" has ${target.length} images, others ${images}`);
     images = target.length;
     const count = valueCounts[name] as number;
-    if (!Number.isInteger(count) || count < 1) throw new Error(`attribute "${name}" must have a positive number of values, got ${count}`);
+    if (!Number.isInteger(count) || count < 1)
+      throw new Error(`attribute "${name}" must have a positive number of values, got ${count}`);
     for (let i = 0; i < target.length; i++) {
       const value = target[i] as number;
-      if (!Number.isInteger(value) || value < 0 || value >= count) throw new Error(`attribute "${name}": target ${value} of image ${i} is not a value index in [0, ${count})`);
+      if (!Number.isInteger(value) || value < 0 || value >= count)
+        throw new Error(`attribute "${name}": target ${value} of image ${i} is not a value index in [0, ${count})`);
     }
   }
   const total = images ?? 0;
@@ -79,15 +83,22 @@ export function scoreAttributes(
 }
 
 /** Value indices per attribute from attribute records ({ shape: 'heart', colour: 'red', … }). */
-export function attributeTargets(records: readonly Readonly<Record<string, string>>[], attributes: Readonly<Record<string, readonly string[]>>): Map<string, Int32Array> {
+export function attributeTargets(
+  records: readonly Readonly<Record<string, string>>[],
+  attributes: Readonly<Record<string, readonly string[]>>,
+): Map<string, Int32Array> {
   const targets = new Map<string, Int32Array>();
   for (const [name, values] of Object.entries(attributes)) {
     const indices = new Int32Array(records.length);
     records.forEach((record, row) => {
       const value = record[name];
-      if (value === undefined) throw new Error(`image ${row} has no "${name}" attribute; each needs ${Object.keys(attributes).join(', ')}`);
+      if (value === undefined)
+        throw new Error(`image ${row} has no "${name}" attribute; each needs ${Object.keys(attributes).join(', ')}`);
       const index = values.indexOf(value);
-      if (index < 0) throw new Error(`image ${row} has ${name} "${value}", which the judge does not know (values: ${values.join(', ')})`);
+      if (index < 0)
+        throw new Error(
+          `image ${row} has ${name} "${value}", which the judge does not know (values: ${values.join(', ')})`,
+        );
       indices[row] = index;
     });
     targets.set(name, indices);

@@ -13,7 +13,11 @@ export function editDistance<T>(a: readonly T[], b: readonly T[]): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = current;
   }
@@ -29,7 +33,10 @@ export interface TranscriptScores {
 }
 
 export function scoreTranscripts(hypotheses: readonly string[], references: readonly string[]): TranscriptScores {
-  if (hypotheses.length !== references.length || hypotheses.length === 0) throw new Error(`scoreTranscripts needs as many transcripts as references (got ${hypotheses.length} and ${references.length}), at least one`);
+  if (hypotheses.length !== references.length || hypotheses.length === 0)
+    throw new Error(
+      `scoreTranscripts needs as many transcripts as references (got ${hypotheses.length} and ${references.length}), at least one`,
+    );
   let exact = 0;
   let characterEdits = 0;
   let characters = 0;
@@ -46,7 +53,12 @@ export function scoreTranscripts(hypotheses: readonly string[], references: read
     wordEdits += editDistance(aWords, bWords);
     words += bWords.length;
   });
-  return { clips: hypotheses.length, exact: exact / hypotheses.length, characterErrorRate: characterEdits / Math.max(1, characters), wordErrorRate: wordEdits / Math.max(1, words) };
+  return {
+    clips: hypotheses.length,
+    exact: exact / hypotheses.length,
+    characterErrorRate: characterEdits / Math.max(1, characters),
+    wordErrorRate: wordEdits / Math.max(1, words),
+  };
 }
 
 export interface AudioToTextEvaluation {
@@ -68,21 +80,33 @@ export async function evaluateAudioToText(options: {
   const dataset = typeof options.dataset === 'string' ? await readDataset(options.dataset) : options.dataset;
   const batchSize = options.batchSize ?? 100;
   const split = dataset.info.splits.test > 0 ? 'test' : 'val';
-  const test = await loadSplit(dataset, { split, images: false, ...(options.limit !== undefined ? { limit: options.limit } : {}), ...(options.onEvent ? { onEvent: options.onEvent } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+  const test = await loadSplit(dataset, {
+    split,
+    images: false,
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   try {
     const audio = test.audio;
     if (!audio) throw new Error(`${dataset.dir} has no audio; a transcriber is evaluated on spoken clips`);
     const transcripts: string[] = [];
     const started = performance.now();
     for (let start = 0; start < test.size; start += batchSize) {
-      if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('evaluation was cancelled');
+      if (options.signal?.aborted)
+        throw options.signal.reason instanceof Error ? options.signal.reason : new Error('evaluation was cancelled');
       const clips = tidy(() => audio.narrow(0, start, Math.min(batchSize, test.size - start)).contiguous());
       try {
         transcripts.push(...options.transcribe(clips));
       } finally {
         clips.dispose();
       }
-      options.onEvent?.({ type: 'progress', done: Math.min(test.size, start + batchSize), total: test.size, message: `transcribing ${split} clips` });
+      options.onEvent?.({
+        type: 'progress',
+        done: Math.min(test.size, start + batchSize),
+        total: test.size,
+        message: `transcribing ${split} clips`,
+      });
     }
     const seconds = (performance.now() - started) / 1000;
     const references = test.entries.map((entry) => entry.text);
@@ -91,7 +115,9 @@ export async function evaluateAudioToText(options: {
       split,
       scores: scoreTranscripts(transcripts, references),
       clipsPerSecond: Number((test.size / seconds).toFixed(1)),
-      examples: test.entries.slice(0, 12).map((entry, index) => ({ id: entry.id, reference: entry.text, transcript: transcripts[index] ?? '' })),
+      examples: test.entries
+        .slice(0, 12)
+        .map((entry, index) => ({ id: entry.id, reference: entry.text, transcript: transcripts[index] ?? '' })),
     };
   } finally {
     test.dispose();

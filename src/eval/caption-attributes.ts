@@ -8,13 +8,17 @@ export { canonicalCaption } from '../modalities/text/normalize.js';
 import { canonicalCaption } from '../modalities/text/normalize.js';
 
 /** A caption word matches a value word as it is or in the plural ("trousers" names "trouser"). */
-const wordMatches = (word: string, valueWord: string): boolean => word === valueWord || word === `${valueWord}s` || word === `${valueWord}es`;
+const wordMatches = (word: string, valueWord: string): boolean =>
+  word === valueWord || word === `${valueWord}s` || word === `${valueWord}es`;
 
 /**
  * The value of each attribute a caption names: the value whose words appear in sequence, the longest
  * one when several do ("t-shirt" over "shirt"); -1 when none or two different values of that length do.
  */
-export function parseAttributes(caption: string, attributes: Readonly<Record<string, readonly string[]>>): Record<string, number> {
+export function parseAttributes(
+  caption: string,
+  attributes: Readonly<Record<string, readonly string[]>>,
+): Record<string, number> {
   const words = canonicalCaption(caption).split(' ');
   const parsed: Record<string, number> = {};
   for (const [name, values] of Object.entries(attributes)) {
@@ -64,7 +68,11 @@ export interface CaptionWithTruth {
 }
 
 /** Scores captions against their references and attributes; `vocabularyOfCaptions` are the distinct captions a guesser would choose among. */
-export function scoreCaptionAttributes(items: readonly CaptionWithTruth[], attributes: Readonly<Record<string, readonly string[]>>, distinctCaptions: readonly string[]): CaptionAttributeScores {
+export function scoreCaptionAttributes(
+  items: readonly CaptionWithTruth[],
+  attributes: Readonly<Record<string, readonly string[]>>,
+  distinctCaptions: readonly string[],
+): CaptionAttributeScores {
   if (items.length === 0) throw new Error('scoreCaptionAttributes needs at least one caption');
   const names = Object.keys(attributes);
   const predictions = new Map<string, Int32Array>(names.map((name) => [name, new Int32Array(items.length)]));
@@ -76,12 +84,17 @@ export function scoreCaptionAttributes(items: readonly CaptionWithTruth[], attri
     const parsed = parseAttributes(item.hypothesis, attributes);
     for (const name of names) (predictions.get(name) as Int32Array)[row] = parsed[name] as number;
   });
-  const targets = attributeTargets(items.map((item) => item.attributes), attributes);
+  const targets = attributeTargets(
+    items.map((item) => item.attributes),
+    attributes,
+  );
   const valueCounts = Object.fromEntries(names.map((name) => [name, (attributes[name] as readonly string[]).length]));
   const scores = scoreAttributes(predictions, targets, valueCounts);
   const guesses = [...new Set(distinctCaptions.map(canonicalCaption))];
   let letterChance = 0;
-  for (const item of items) letterChance += guesses.reduce((sum, guess) => sum + letterMatch(guess, item.reference), 0) / Math.max(1, guesses.length);
+  for (const item of items)
+    letterChance +=
+      guesses.reduce((sum, guess) => sum + letterMatch(guess, item.reference), 0) / Math.max(1, guesses.length);
   return {
     captions: items.length,
     strict: { value: strict / items.length, chance: scores.strict.chance },

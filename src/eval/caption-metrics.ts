@@ -8,7 +8,12 @@
 
 /** Lower-cased word tokens, punctuation dropped (what the toolkit's PTB tokenizer leaves). */
 export function captionWords(text: string): string[] {
-  return text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}\p{M}]+(?:['’][\p{L}\p{N}\p{M}]+)*/gu) ?? [];
+  return (
+    text
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}\p{M}]+(?:['’][\p{L}\p{N}\p{M}]+)*/gu) ?? []
+  );
 }
 
 type Counts = Map<string, number>;
@@ -62,7 +67,8 @@ export function corpusBleu(pairs: readonly CaptionPair[]): BleuScores {
     for (const reference of pair.references) {
       const referenceWords = captionWords(reference);
       lengths.push(referenceWords.length);
-      for (const [key, count] of ngramCounts(referenceWords, n)) maxCounts.set(key, Math.max(maxCounts.get(key) ?? 0, count));
+      for (const [key, count] of ngramCounts(referenceWords, n))
+        maxCounts.set(key, Math.max(maxCounts.get(key) ?? 0, count));
     }
     // closest reference length; on a tie the shorter (Python's min over (distance, length))
     let closest = lengths[0] as number;
@@ -100,11 +106,16 @@ interface TfIdf {
 }
 
 /** CIDEr-D over a corpus: the mean score and the score of every caption. */
-export function ciderD(pairs: readonly CaptionPair[], options: { sigma?: number } = {}): { score: number; perCaption: number[] } {
+export function ciderD(
+  pairs: readonly CaptionPair[],
+  options: { sigma?: number } = {},
+): { score: number; perCaption: number[] } {
   checkPairs(pairs, 'CIDEr-D');
   const n = 4;
   const sigma = options.sigma ?? 6;
-  const referenceCounts = pairs.map((pair) => pair.references.map((reference) => ngramCounts(captionWords(reference), n)));
+  const referenceCounts = pairs.map((pair) =>
+    pair.references.map((reference) => ngramCounts(captionWords(reference), n)),
+  );
   const documentFrequency: Counts = new Map();
   for (const references of referenceCounts) {
     const seen = new Set<string>();
@@ -144,7 +155,10 @@ export function ciderD(pairs: readonly CaptionPair[], options: { sigma?: number 
     const hypothesis = toVector(ngramCounts(captionWords(pair.hypothesis), n));
     const references = (referenceCounts[index] as Counts[]).map(toVector);
     const sums = new Array<number>(n).fill(0);
-    for (const reference of references) similarity(hypothesis, reference).forEach((value, k) => { sums[k] = (sums[k] as number) + value; });
+    for (const reference of references)
+      similarity(hypothesis, reference).forEach((value, k) => {
+        sums[k] = (sums[k] as number) + value;
+      });
     const mean = sums.reduce((total, value) => total + value, 0) / n;
     return (mean / references.length) * 10;
   });

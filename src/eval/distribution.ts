@@ -4,13 +4,15 @@ import { Generator, type Tensor, eigh, eye, noGrad, randperm, tidy } from '../te
 
 function checkFeatures(name: string, features: Tensor, minimum = 2): void {
   if (features.rank !== 2) throw new Error(`${name} features must be [count, dim], got [${features.shape.join(', ')}]`);
-  if ((features.shape[0] ?? 0) < minimum) throw new Error(`${name} needs at least ${minimum} feature vectors, got ${features.shape[0]}`);
+  if ((features.shape[0] ?? 0) < minimum)
+    throw new Error(`${name} needs at least ${minimum} feature vectors, got ${features.shape[0]}`);
 }
 
 function checkPair(featuresA: Tensor, featuresB: Tensor, minimum = 2): void {
   checkFeatures('first', featuresA, minimum);
   checkFeatures('second', featuresB, minimum);
-  if (featuresA.shape[1] !== featuresB.shape[1]) throw new Error(`feature dims differ: ${featuresA.shape[1]} vs ${featuresB.shape[1]}`);
+  if (featuresA.shape[1] !== featuresB.shape[1])
+    throw new Error(`feature dims differ: ${featuresA.shape[1]} vs ${featuresB.shape[1]}`);
 }
 
 /** Mean and unbiased covariance of [N, D] features, in float64. */
@@ -35,7 +37,12 @@ function symmetricSqrt(matrix: Tensor): Tensor {
 
 /** Sum of the diagonal. */
 function trace(matrix: Tensor): number {
-  return tidy(() => matrix.mul(eye(matrix.shape[0] ?? 0, matrix.shape[1] ?? 0, matrix.dtype)).sum().item());
+  return tidy(() =>
+    matrix
+      .mul(eye(matrix.shape[0] ?? 0, matrix.shape[1] ?? 0, matrix.dtype))
+      .sum()
+      .item(),
+  );
 }
 
 /**
@@ -72,7 +79,9 @@ export function polynomialMmd(x: Tensor, y: Tensor): number {
       const m = b.shape[0] ?? 0;
       const kernel = (p: Tensor, q: Tensor): Tensor => p.matmul(q.T).div(dim).add(1).pow(3);
       const offDiagonalMean = (k: Tensor, size: number): number => (k.sum().item() - trace(k)) / (size * (size - 1));
-      return offDiagonalMean(kernel(a, a), n) + offDiagonalMean(kernel(b, b), m) - (2 * kernel(a, b).sum().item()) / (n * m);
+      return (
+        offDiagonalMean(kernel(a, a), n) + offDiagonalMean(kernel(b, b), m) - (2 * kernel(a, b).sum().item()) / (n * m)
+      );
     }),
   );
 }
@@ -100,8 +109,10 @@ export function kernelInceptionDistance(featuresA: Tensor, featuresB: Tensor, op
   const m = featuresB.shape[0] ?? 0;
   const subsetSize = Math.min(options.subsetSize ?? 1000, n, m);
   const subsets = options.subsets ?? 100;
-  if (!Number.isInteger(subsets) || subsets < 1) throw new Error(`KID subsets must be a positive integer, got ${subsets}`);
-  if (!Number.isInteger(subsetSize) || subsetSize < 2) throw new Error(`KID subsetSize must be an integer >= 2, got ${options.subsetSize}`);
+  if (!Number.isInteger(subsets) || subsets < 1)
+    throw new Error(`KID subsets must be a positive integer, got ${subsets}`);
+  if (!Number.isInteger(subsetSize) || subsetSize < 2)
+    throw new Error(`KID subsetSize must be an integer >= 2, got ${options.subsetSize}`);
   const generator = new Generator(options.seed ?? 0);
   const values: number[] = [];
   try {
@@ -110,7 +121,14 @@ export function kernelInceptionDistance(featuresA: Tensor, featuresB: Tensor, op
         const a = featuresA.to('float64');
         const b = featuresB.to('float64');
         for (let k = 0; k < subsets; k++) {
-          values.push(tidy(() => polynomialMmd(a.indexSelect(0, randperm(n, generator).narrow(0, 0, subsetSize)), b.indexSelect(0, randperm(m, generator).narrow(0, 0, subsetSize)))));
+          values.push(
+            tidy(() =>
+              polynomialMmd(
+                a.indexSelect(0, randperm(n, generator).narrow(0, 0, subsetSize)),
+                b.indexSelect(0, randperm(m, generator).narrow(0, 0, subsetSize)),
+              ),
+            ),
+          );
         }
       }),
     );
@@ -146,7 +164,10 @@ function permutedParts(features: Tensor, first: number, second: number, seed: nu
   try {
     return tidy(() => {
       const order = randperm(features.shape[0] ?? 0, generator);
-      return [features.indexSelect(0, order.narrow(0, 0, first)), features.indexSelect(0, order.narrow(0, first, second))];
+      return [
+        features.indexSelect(0, order.narrow(0, 0, first)),
+        features.indexSelect(0, order.narrow(0, first, second)),
+      ];
     });
   } finally {
     generator.dispose();

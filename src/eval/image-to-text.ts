@@ -65,11 +65,16 @@ export function nearestRows(query: Tensor, reference: Tensor, batchSize = 500): 
       const indices = tidy(() => {
         const rows = query.narrow(0, start, count);
         // |q - r|² = |q|² - 2 q·r + |r|²; |q|² is the same for every r of a row
-        return referenceSquares.unsqueeze(0).sub(rows.matmul(reference.transpose(0, 1)).mul(2)).argmin(1);
+        return referenceSquares
+          .unsqueeze(0)
+          .sub(rows.matmul(reference.transpose(0, 1)).mul(2))
+          .argmin(1);
       });
       const values = indices.toFlatArray();
       indices.dispose();
-      values.forEach((value, offset) => { nearest[start + offset] = Number(value); });
+      values.forEach((value, offset) => {
+        nearest[start + offset] = Number(value);
+      });
     }
   } finally {
     referenceSquares.dispose();
@@ -82,23 +87,40 @@ export function nearestRows(query: Tensor, reference: Tensor, batchSize = 500): 
  * an attribute counts when the reference captions of at least 99 % of the samples name its value
  * (emoji categories and vendors are attributes no caption says, so they are not scored from words).
  */
-export function captionedAttributes(dataset: Dataset, entries: readonly ManifestEntry[]): Record<string, string[]> | undefined {
+export function captionedAttributes(
+  dataset: Dataset,
+  entries: readonly ManifestEntry[],
+): Record<string, string[]> | undefined {
   const attributes = dataset.info.attributes;
   if (!attributes || entries.length === 0 || entries.some((entry) => entry.attributes === undefined)) return undefined;
   const named = Object.entries(attributes).filter(([name, values]) => {
-    const right = entries.filter((entry) => values[parseAttributes(entry.text, { [name]: values })[name] ?? -1] === entry.attributes?.[name]).length;
+    const right = entries.filter(
+      (entry) => values[parseAttributes(entry.text, { [name]: values })[name] ?? -1] === entry.attributes?.[name],
+    ).length;
     return right >= 0.99 * entries.length;
   });
   return named.length > 0 ? Object.fromEntries(named) : undefined;
 }
 
-function scoreCaptions(hypotheses: readonly string[], entries: readonly ManifestEntry[], dataset: Dataset, distinctCaptions: readonly string[]): CaptionScores {
-  const pairs = hypotheses.map((hypothesis, index) => ({ hypothesis, references: referencesOf(entries[index] as ManifestEntry) }));
+function scoreCaptions(
+  hypotheses: readonly string[],
+  entries: readonly ManifestEntry[],
+  dataset: Dataset,
+  distinctCaptions: readonly string[],
+): CaptionScores {
+  const pairs = hypotheses.map((hypothesis, index) => ({
+    hypothesis,
+    references: referencesOf(entries[index] as ManifestEntry),
+  }));
   const scores: CaptionScores = { bleu: corpusBleu(pairs).bleu, ciderD: ciderD(pairs).score };
   const attributes = captionedAttributes(dataset, entries);
   if (attributes) {
     scores.protocol = scoreCaptionAttributes(
-      hypotheses.map((hypothesis, index) => ({ hypothesis, reference: (entries[index] as ManifestEntry).text, attributes: (entries[index] as ManifestEntry).attributes as Record<string, string> })),
+      hypotheses.map((hypothesis, index) => ({
+        hypothesis,
+        reference: (entries[index] as ManifestEntry).text,
+        attributes: (entries[index] as ManifestEntry).attributes as Record<string, string>,
+      })),
       attributes,
       distinctCaptions,
     );
@@ -109,10 +131,20 @@ function scoreCaptions(hypotheses: readonly string[], entries: readonly Manifest
 export async function evaluateImageToText(options: ImageToTextOptions): Promise<ImageToTextEvaluation> {
   const dataset = typeof options.dataset === 'string' ? await readDataset(options.dataset) : options.dataset;
   const batchSize = options.batchSize ?? 100;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
   const split = options.split ?? (dataset.info.splits.test > 0 ? 'test' : 'val');
-  const load = { images: 'uint8' as const, audio: false, ...(options.onEvent ? { onEvent: options.onEvent } : {}), ...(options.signal ? { signal: options.signal } : {}) };
-  const test = await loadSplit(dataset, { split, ...load, ...(options.limit !== undefined ? { limit: options.limit } : {}) });
+  const load = {
+    images: 'uint8' as const,
+    audio: false,
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const test = await loadSplit(dataset, {
+    split,
+    ...load,
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+  });
   let train: LoadedSplit | undefined;
   try {
     const captions: string[] = [];
@@ -125,11 +157,19 @@ export async function evaluateImageToText(options: ImageToTextOptions): Promise<
       } finally {
         images.dispose();
       }
-      options.onEvent?.({ type: 'progress', done: Math.min(test.size, start + batchSize), total: test.size, message: `captioning ${split} images` });
+      options.onEvent?.({
+        type: 'progress',
+        done: Math.min(test.size, start + batchSize),
+        total: test.size,
+        message: `captioning ${split} images`,
+      });
     }
     const captioningSeconds = (performance.now() - started) / 1000;
     train = await loadSplit(dataset, { split: 'train', ...load });
-    options.onEvent?.({ type: 'notice', message: `nearest-neighbour baseline in ${options.neighbourSpace.name} over ${train.size} training images` });
+    options.onEvent?.({
+      type: 'notice',
+      message: `nearest-neighbour baseline in ${options.neighbourSpace.name} over ${train.size} training images`,
+    });
     const trainFeatures = splitFeatures(train, options.neighbourSpace, batchSize, options.signal);
     const testFeatures = splitFeatures(test, options.neighbourSpace, batchSize, options.signal);
     let nearest: Int32Array;
@@ -150,8 +190,16 @@ export async function evaluateImageToText(options: ImageToTextOptions): Promise<
       trainImages: train.size,
       captioner: scoreCaptions(captions, test.entries, dataset, distinct),
       nearestNeighbour: scoreCaptions(neighbourCaptions, test.entries, dataset, distinct),
-      seconds: { captioning: Number(captioningSeconds.toFixed(2)), imagesPerSecond: Number((test.size / captioningSeconds).toFixed(1)) },
-      examples: test.entries.slice(0, 12).map((entry, index) => ({ id: entry.id, reference: entry.text, captioner: captions[index] ?? '', nearestNeighbour: neighbourCaptions[index] ?? '' })),
+      seconds: {
+        captioning: Number(captioningSeconds.toFixed(2)),
+        imagesPerSecond: Number((test.size / captioningSeconds).toFixed(1)),
+      },
+      examples: test.entries.slice(0, 12).map((entry, index) => ({
+        id: entry.id,
+        reference: entry.text,
+        captioner: captions[index] ?? '',
+        nearestNeighbour: neighbourCaptions[index] ?? '',
+      })),
     };
   } finally {
     test.dispose();

@@ -64,7 +64,13 @@ export interface DistributionMetrics {
 export interface ImageMetrics {
   images: number;
   dataset: { dir: string; name: string; builder: string; options: Record<string, unknown> };
-  judge: { attributes: Record<string, string[]>; accuracy: Record<string, number>; trusted: Record<string, boolean>; threshold: number; evaluatedOn: string };
+  judge: {
+    attributes: Record<string, string[]>;
+    accuracy: Record<string, number>;
+    trusted: Record<string, boolean>;
+    threshold: number;
+    evaluatedOn: string;
+  };
   /** Present when targets were given. */
   attributeScores?: AttributeScores;
   /** Single-attribute judges: accuracy of the class with its chance level. */
@@ -79,8 +85,10 @@ export function checkJudgeMatches(judge: Judge, dataset: Dataset): void {
   for (const [name, values] of Object.entries(judge.info.attributes)) {
     const own = attributes[name];
     if (own === undefined || own.join('\u0000') !== values.join('\u0000')) {
-      throw new Error(`the judge was trained on ${judge.info.dataset.name} (${judge.info.dataset.dir}) whose "${name}" differs from ${dataset.dir}; ` +
-        `train a judge for this dataset with \`mmgen eval train-judge ${dataset.dir}\``);
+      throw new Error(
+        `the judge was trained on ${judge.info.dataset.name} (${judge.info.dataset.dir}) whose "${name}" differs from ${dataset.dir}; ` +
+          `train a judge for this dataset with \`mmgen eval train-judge ${dataset.dir}\``,
+      );
     }
   }
 }
@@ -93,7 +101,11 @@ export function referenceSplit(dataset: Dataset): Split {
 }
 
 /** Judge features of the real reference split (the caller disposes features). */
-export async function computeRealFeatures(judge: Judge, source: string | Dataset, onEvent?: DataEventHandler): Promise<RealFeatures> {
+export async function computeRealFeatures(
+  judge: Judge,
+  source: string | Dataset,
+  onEvent?: DataEventHandler,
+): Promise<RealFeatures> {
   const dataset = typeof source === 'string' ? await readDataset(source) : source;
   const split = referenceSplit(dataset);
   const real = await loadSplit(dataset, { split, images: 'uint8', audio: false, ...(onEvent ? { onEvent } : {}) });
@@ -106,7 +118,10 @@ export async function computeRealFeatures(judge: Judge, source: string | Dataset
 
 function labelTargets(judge: Judge, labels: ArrayLike<number> | Tensor): Map<string, Int32Array> {
   const names = judge.attributeNames;
-  if (names.length !== 1) throw new Error(`labels fit single-attribute judges; this judge has ${names.join(', ')}: pass attributes records instead`);
+  if (names.length !== 1)
+    throw new Error(
+      `labels fit single-attribute judges; this judge has ${names.join(', ')}: pass attributes records instead`,
+    );
   const values = labels instanceof Tensor ? labels.toFlatArray() : Array.from(labels);
   return new Map([[names[0] as string, Int32Array.from(values)]]);
 }
@@ -116,33 +131,52 @@ export async function evaluateImages(options: EvaluateImagesOptions): Promise<Im
   const { judge, images } = options;
   const dataset = typeof options.dataset === 'string' ? await readDataset(options.dataset) : options.dataset;
   checkJudgeMatches(judge, dataset);
-  if (images.rank !== 4) throw new Error(`images must be [count, channels, height, width], got [${images.shape.join(', ')}]`);
+  if (images.rank !== 4)
+    throw new Error(`images must be [count, channels, height, width], got [${images.shape.join(', ')}]`);
   const count = images.shape[0] ?? 0;
-  if (options.attributes !== undefined && options.labels !== undefined) throw new Error('give attributes or labels, not both');
-  const targets = options.attributes !== undefined
-    ? attributeTargets(options.attributes, judge.info.attributes)
-    : options.labels !== undefined ? labelTargets(judge, options.labels) : undefined;
+  if (options.attributes !== undefined && options.labels !== undefined)
+    throw new Error('give attributes or labels, not both');
+  const targets =
+    options.attributes !== undefined
+      ? attributeTargets(options.attributes, judge.info.attributes)
+      : options.labels !== undefined
+        ? labelTargets(judge, options.labels)
+        : undefined;
   for (const [name, values] of targets ?? []) {
     if (values.length !== count) throw new Error(`${count} images but ${values.length} targets for "${name}"`);
   }
   const wantDistribution = options.distribution ?? true;
-  const warnings = judge.untrusted().map((name) =>
-    `judge head "${name}" reached only ${((judge.info.accuracy[name] ?? 0) * 100).toFixed(1)} % on real ${judge.info.evaluation.split} data ` +
-    `(needs ${(judge.info.threshold * 100).toFixed(0)} %): its verdicts are not trusted; retrain it with more --steps`);
+  const warnings = judge
+    .untrusted()
+    .map(
+      (name) =>
+        `judge head "${name}" reached only ${((judge.info.accuracy[name] ?? 0) * 100).toFixed(1)} % on real ${judge.info.evaluation.split} data ` +
+        `(needs ${(judge.info.threshold * 100).toFixed(0)} %): its verdicts are not trusted; retrain it with more --steps`,
+    );
   const output = judge.run(images, { features: wantDistribution });
   const owned: Tensor[] = output.features ? [output.features] : [];
   try {
     const metrics: ImageMetrics = {
       images: count,
-      dataset: { dir: dataset.dir, name: dataset.info.name, builder: dataset.info.builder, options: dataset.info.options },
+      dataset: {
+        dir: dataset.dir,
+        name: dataset.info.name,
+        builder: dataset.info.builder,
+        options: dataset.info.options,
+      },
       judge: {
-        attributes: judge.info.attributes, accuracy: judge.info.accuracy, trusted: judge.info.trusted, threshold: judge.info.threshold,
+        attributes: judge.info.attributes,
+        accuracy: judge.info.accuracy,
+        trusted: judge.info.trusted,
+        threshold: judge.info.threshold,
         evaluatedOn: `${judge.info.evaluation.samples} real ${judge.info.evaluation.split} images`,
       },
       warnings,
     };
     if (targets) {
-      const valueCounts = Object.fromEntries(Object.entries(judge.info.attributes).map(([name, values]) => [name, values.length]));
+      const valueCounts = Object.fromEntries(
+        Object.entries(judge.info.attributes).map(([name, values]) => [name, values.length]),
+      );
       const scores = scoreAttributes(output.predictions, targets, valueCounts);
       metrics.attributeScores = scores;
       const names = judge.attributeNames;
@@ -159,7 +193,8 @@ export async function evaluateImages(options: EvaluateImagesOptions): Promise<Im
         owned.push(real.features);
       }
       const realCount = real.features.shape[0] ?? 0;
-      if (count < 2) throw new Error(`FID/KID need at least 2 images, got ${count}; pass distribution: false to skip them`);
+      if (count < 2)
+        throw new Error(`FID/KID need at least 2 images, got ${count}; pass distribution: false to skip them`);
       // the floor compares as many real images as were generated (at most half the split) with the rest,
       // over several seeded splits; the first split also gives the KID floor
       const halves = splitReal(real.features, count, seed);
@@ -174,8 +209,14 @@ export async function evaluateImages(options: EvaluateImagesOptions): Promise<Im
         }
       }
       // one subset size for all, small enough that subsets of the smallest set differ (KID is unbiased at any size)
-      const subsetSize = options.kidSubsetSize ?? Math.max(2, Math.min(1000, Math.floor(realCount / 4), Math.floor((halves[0].shape[0] ?? 0) / 2)));
-      const kidOptions = { seed, subsetSize, ...(options.kidSubsets !== undefined ? { subsets: options.kidSubsets } : {}) };
+      const subsetSize =
+        options.kidSubsetSize ??
+        Math.max(2, Math.min(1000, Math.floor(realCount / 4), Math.floor((halves[0].shape[0] ?? 0) / 2)));
+      const kidOptions = {
+        seed,
+        subsetSize,
+        ...(options.kidSubsets !== undefined ? { subsets: options.kidSubsets } : {}),
+      };
       metrics.distribution = {
         fid: frechetDistance(output.features, real.features),
         fidRealFloor: fidRealFloorSplits.reduce((sum, value) => sum + value, 0) / fidRealFloorSplits.length,
@@ -187,7 +228,8 @@ export async function evaluateImages(options: EvaluateImagesOptions): Promise<Im
         floorImages: [halves[0].shape[0] ?? 0, halves[1].shape[0] ?? 0],
         featureDim: real.features.shape[1] ?? 0,
       };
-      if (count < 500) warnings.push(`FID/KID on ${count} images are noisy and biased upward; use at least 1000 for comparisons`);
+      if (count < 500)
+        warnings.push(`FID/KID on ${count} images are noisy and biased upward; use at least 1000 for comparisons`);
     }
     return metrics;
   } finally {

@@ -42,29 +42,46 @@ export function jointReportLines(evaluation: JointEvaluation, context: JointRepo
   ];
   for (const direction of evaluation.directions) {
     const scores = direction.scores;
-    lines.push(`| ${directionName(direction.from, direction.to)} | ${pct(scores?.strict.value)} | ${pct(scores?.strict.chance)} | ${pct(scores?.feats.value)} | ${pct(scores?.feats.chance)} |`);
+    lines.push(
+      `| ${directionName(direction.from, direction.to)} | ${pct(scores?.strict.value)} | ${pct(scores?.strict.chance)} | ${pct(scores?.feats.value)} | ${pct(scores?.feats.chance)} |`,
+    );
   }
   if (evaluation.joint) {
     const joint = evaluation.joint;
-    lines.push(`| joint (${joint.modalities.map((name) => LETTER[name]).join('')} agree) | ${pct(joint.strict)} | | ${pct(joint.feats)} | |`);
+    lines.push(
+      `| joint (${joint.modalities.map((name) => LETTER[name]).join('')} agree) | ${pct(joint.strict)} | | ${pct(joint.feats)} | |`,
+    );
   }
   const level = context.dataset.builder === 'shapes' ? context.dataset.level : undefined;
   if (level && level >= 1 && level <= 5) {
-    const find = (from: string, to: string): number | undefined => evaluation.directions.find((d) => d.from.length === 1 && d.from[0] === from && d.to === to)?.scores?.strict.value;
-    lines.push('', `CdSprites+ level ${level}, Strict: this run beside the best published multimodal VAE (MVAE, MMVAE, MoPoE, DMVAE; Sejnova et al.)`, '',
-      '| | T→I | I→T | Joint |', '| --- | --- | --- | --- |',
+    const find = (from: string, to: string): number | undefined =>
+      evaluation.directions.find((d) => d.from.length === 1 && d.from[0] === from && d.to === to)?.scores?.strict.value;
+    lines.push(
+      '',
+      `CdSprites+ level ${level}, Strict: this run beside the best published multimodal VAE (MVAE, MMVAE, MoPoE, DMVAE; Sejnova et al.)`,
+      '',
+      '| | T→I | I→T | Joint |',
+      '| --- | --- | --- | --- |',
       `| ${context.recipe} | ${pct(find('text', 'image'))} | ${pct(find('image', 'text'))} | ${pct(evaluation.joint?.strict)} |`,
-      `| published best | ${CDSPRITES_LEADERBOARD.textToImage[level - 1]} % | ${CDSPRITES_LEADERBOARD.imageToText[level - 1]} % | ${CDSPRITES_LEADERBOARD.joint[level - 1]} % |`);
+      `| published best | ${CDSPRITES_LEADERBOARD.textToImage[level - 1]} % | ${CDSPRITES_LEADERBOARD.imageToText[level - 1]} % | ${CDSPRITES_LEADERBOARD.joint[level - 1]} % |`,
+    );
   }
   if (context.fid) {
     const f = context.fid;
-    lines.push('', `Text→image pictures: FID ${f.fid.toFixed(3)} (real-vs-real floor ${f.fidRealFloor.toFixed(3)}), KID ${f.kid.mean.toFixed(4)} (floor ${f.kidRealFloor.mean.toFixed(4)}) on judge features, ${f.realImages} real ${f.realSplit} images.`);
+    lines.push(
+      '',
+      `Text→image pictures: FID ${f.fid.toFixed(3)} (real-vs-real floor ${f.fidRealFloor.toFixed(3)}), KID ${f.kid.mean.toFixed(4)} (floor ${f.kidRealFloor.mean.toFixed(4)}) on judge features, ${f.realImages} real ${f.realSplit} images.`,
+    );
   }
   if (evaluation.notes.length > 0) lines.push('', ...evaluation.notes.map((note) => `- ${note}`));
   return lines;
 }
 
-export async function writeJointReport(runDir: string, evaluation: JointEvaluation, context: JointReportContext): Promise<{ json: string; markdown: string }> {
+export async function writeJointReport(
+  runDir: string,
+  evaluation: JointEvaluation,
+  context: JointReportContext,
+): Promise<{ json: string; markdown: string }> {
   const json = join(runDir, 'eval.json');
   const markdown = join(runDir, 'eval.md');
   await writeFileAtomic(json, `${JSON.stringify({ ...context, evaluation }, null, 2)}\n`);

@@ -24,7 +24,12 @@ export interface JointOutputs {
 export interface JointModelUnderTest {
   names: readonly JointModality[];
   /** Outputs of the `to` modalities from the `from` modalities of the given test rows. */
-  translate(rows: readonly number[], from: readonly JointModality[], to: readonly JointModality[], seed: number): Promise<JointOutputs>;
+  translate(
+    rows: readonly number[],
+    from: readonly JointModality[],
+    to: readonly JointModality[],
+    seed: number,
+  ): Promise<JointOutputs>;
   /** Joint samples, decoded into `to`. */
   sample(count: number, seed: number, to: readonly JointModality[]): Promise<JointOutputs>;
 }
@@ -48,7 +53,13 @@ export interface JointEvaluation {
   attributes: Record<string, string[]>;
   rows: number;
   directions: DirectionScore[];
-  joint?: { samples: number; modalities: JointModality[]; strict: number; feats: number; perAttribute: Record<string, number> };
+  joint?: {
+    samples: number;
+    modalities: JointModality[];
+    strict: number;
+    feats: number;
+    perAttribute: Record<string, number>;
+  };
   notes: string[];
 }
 
@@ -72,22 +83,32 @@ export function sourceSubsets(names: readonly JointModality[]): JointModality[][
 }
 
 /** Attribute value indices [attribute → per row] read from outputs of one modality (undefined: no reader). */
-async function readAttributes(modality: JointModality, outputs: JointOutputs, attributes: Record<string, string[]>, readers: JointReaders): Promise<Map<string, Int32Array> | undefined> {
+async function readAttributes(
+  modality: JointModality,
+  outputs: JointOutputs,
+  attributes: Record<string, string[]>,
+  readers: JointReaders,
+): Promise<Map<string, Int32Array> | undefined> {
   const fromTexts = (texts: readonly string[]): Map<string, Int32Array> => {
     const parsed = texts.map((text) => parseAttributes(text, attributes));
-    return new Map(Object.keys(attributes).map((name) => [name, Int32Array.from(parsed, (record) => record[name] ?? -1)]));
+    return new Map(
+      Object.keys(attributes).map((name) => [name, Int32Array.from(parsed, (record) => record[name] ?? -1)]),
+    );
   };
   if (modality === 'text') return outputs.text ? fromTexts(outputs.text) : undefined;
-  if (modality === 'audio') return outputs.audio && readers.audio ? fromTexts(await readers.audio.read(outputs.audio)) : undefined;
+  if (modality === 'audio')
+    return outputs.audio && readers.audio ? fromTexts(await readers.audio.read(outputs.audio)) : undefined;
   if (!outputs.image || !readers.image) return undefined;
   const judged = readers.image.run(outputs.image).predictions;
   const judgeValues = readers.image.info.attributes;
   // the judge's value order may differ from the dataset's: map its indices by value name
-  return new Map(Object.entries(attributes).map(([name, values]) => {
-    const predicted = judged.get(name);
-    const names = judgeValues[name] ?? [];
-    return [name, Int32Array.from(predicted ?? new Int32Array(0), (index) => values.indexOf(names[index] ?? ''))];
-  }));
+  return new Map(
+    Object.entries(attributes).map(([name, values]) => {
+      const predicted = judged.get(name);
+      const names = judgeValues[name] ?? [];
+      return [name, Int32Array.from(predicted ?? new Int32Array(0), (index) => values.indexOf(names[index] ?? ''))];
+    }),
+  );
 }
 
 function concatenate(parts: readonly Map<string, Int32Array>[]): Map<string, Int32Array> {
@@ -124,10 +145,15 @@ export async function evaluateJoint(options: EvaluateJointOptions): Promise<Join
   const records = options.entries.slice(0, rows).map((entry) => entry.attributes ?? {});
   const targets = attributeTargets(records, attributes);
   const notes: string[] = [];
-  if (model.names.includes('image') && !readers.image) notes.push('images were not judged: train the judge with `mmgen eval train-judge DATASET` (or pass --judge DIR)');
-  if (model.names.includes('audio') && !readers.audio) notes.push('sounds were not judged: pass --transcriber RUN, a transcriber trained on the same dataset');
+  if (model.names.includes('image') && !readers.image)
+    notes.push('images were not judged: train the judge with `mmgen eval train-judge DATASET` (or pass --judge DIR)');
+  if (model.names.includes('audio') && !readers.audio)
+    notes.push('sounds were not judged: pass --transcriber RUN, a transcriber trained on the same dataset');
   // outputs no reader can judge are not made (a sound costs Griffin-Lim)
-  const judgeable = (name: JointModality): boolean => name === 'text' || (name === 'image' && readers.image !== undefined) || (name === 'audio' && readers.audio !== undefined);
+  const judgeable = (name: JointModality): boolean =>
+    name === 'text' ||
+    (name === 'image' && readers.image !== undefined) ||
+    (name === 'audio' && readers.audio !== undefined);
   const directions: DirectionScore[] = [];
   const subsets = sourceSubsets(model.names).filter((subset) => subset.length < model.names.length);
   const total = subsets.length + 1;
@@ -150,7 +176,11 @@ export async function evaluateJoint(options: EvaluateJointOptions): Promise<Join
     }
     for (const target of to) {
       const parts = read.get(target);
-      directions.push({ from, to: target, ...(parts ? { scores: scoreAttributes(concatenate(parts), targets, valueCounts) } : {}) });
+      directions.push({
+        from,
+        to: target,
+        ...(parts ? { scores: scoreAttributes(concatenate(parts), targets, valueCounts) } : {}),
+      });
     }
   }
   options.onProgress?.(subsets.length, total, 'joint samples');
@@ -160,11 +190,21 @@ export async function evaluateJoint(options: EvaluateJointOptions): Promise<Join
 }
 
 /** Joint samples read in every judged modality: the share whose modalities agree on every attribute, and per attribute. */
-async function jointCoherence(model: JointModelUnderTest, readers: JointReaders, attributes: Record<string, string[]>, protocol: JointProtocol, judged: JointModality[]): Promise<JointEvaluation['joint']> {
+async function jointCoherence(
+  model: JointModelUnderTest,
+  readers: JointReaders,
+  attributes: Record<string, string[]>,
+  protocol: JointProtocol,
+  judged: JointModality[],
+): Promise<JointEvaluation['joint']> {
   if (judged.length < 2) return undefined;
   const read = new Map<JointModality, Map<string, Int32Array>[]>();
   for (let start = 0; start < protocol.samples; start += protocol.batchSize) {
-    const outputs = await model.sample(Math.min(protocol.batchSize, protocol.samples - start), protocol.seed + 1000 + start, judged);
+    const outputs = await model.sample(
+      Math.min(protocol.batchSize, protocol.samples - start),
+      protocol.seed + 1000 + start,
+      judged,
+    );
     try {
       for (const modality of judged) {
         const values = await readAttributes(modality, outputs, attributes, readers);

@@ -32,7 +32,14 @@ export interface EvaluateTextToAudioOptions {
 
 export interface TextToAudioEvaluation {
   dataset: { dir: string; name: string; builder: string };
-  judge: { attribute: string; classes: string[]; accuracy: number; trusted: boolean; threshold: number; evaluatedOn: string };
+  judge: {
+    attribute: string;
+    classes: string[];
+    accuracy: number;
+    trusted: boolean;
+    threshold: number;
+    evaluatedOn: string;
+  };
   clips: number;
   perClass: number;
   seed: number;
@@ -62,7 +69,9 @@ export interface TextToAudioEvaluation {
 /** Caption of each class: the text of its first held-out sample (the word itself for spoken digits). */
 function classPrompts(dataset: Dataset, attribute: string, classes: string[]): string[] {
   return classes.map((value) => {
-    const entry = ['test', 'val', 'train'].map((split) => dataset.entries.find((e) => e.split === split && e.attributes?.[attribute] === value)).find((e) => e !== undefined);
+    const entry = ['test', 'val', 'train']
+      .map((split) => dataset.entries.find((e) => e.split === split && e.attributes?.[attribute] === value))
+      .find((e) => e !== undefined);
     if (!entry) throw new Error(`${dataset.dir} has no sample with ${attribute} "${value}" to take a prompt from`);
     return entry.text;
   });
@@ -74,7 +83,9 @@ export async function evaluateTextToAudio(options: EvaluateTextToAudioOptions): 
   const { attribute, classes } = judge.info;
   const datasetClasses = dataset.info.attributes?.[attribute];
   if (!datasetClasses || datasetClasses.join('\u0000') !== classes.join('\u0000')) {
-    throw new Error(`the judge classifies ${attribute} as ${classes.join(', ')}, but ${dataset.dir} has ${datasetClasses ? datasetClasses.join(', ') : `no ${attribute}`}; use the judge of this dataset`);
+    throw new Error(
+      `the judge classifies ${attribute} as ${classes.join(', ')}, but ${dataset.dir} has ${datasetClasses ? datasetClasses.join(', ') : `no ${attribute}`}; use the judge of this dataset`,
+    );
   }
   const perClass = options.perClass ?? 100;
   const seed = options.seed ?? 0;
@@ -97,17 +108,27 @@ export async function evaluateTextToAudio(options: EvaluateTextToAudioOptions): 
   }
   const generatedAudio = tensor(waveforms, { shape: [targets.length, samples] });
   const realSplit: Split = dataset.info.splits.test > 0 ? 'test' : 'val';
-  const real = await loadSplit(dataset, { split: realSplit, images: false, audio: true, ...(options.onEvent ? { onEvent: options.onEvent } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+  const real = await loadSplit(dataset, {
+    split: realSplit,
+    images: false,
+    audio: true,
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   const owned: Tensor[] = [generatedAudio];
   try {
     const fake = judge.run(generatedAudio, { features: true });
     const realOutput = judge.run(real.audio as Tensor, { features: true });
     owned.push(fake.probabilities, fake.features as Tensor, realOutput.probabilities, realOutput.features as Tensor);
     const right = classes.map(() => 0);
-    targets.forEach((target, index) => { if (fake.predictions[index] === target) right[target] = (right[target] ?? 0) + 1; });
+    targets.forEach((target, index) => {
+      if (fake.predictions[index] === target) right[target] = (right[target] ?? 0) + 1;
+    });
     const truth = real.labels.get(attribute)?.dataSync() as BigInt64Array;
     let realRight = 0;
-    realOutput.predictions.forEach((value, index) => { if (BigInt(value) === truth[index]) realRight++; });
+    realOutput.predictions.forEach((value, index) => {
+      if (BigInt(value) === truth[index]) realRight++;
+    });
     const [halfA, halfB] = splitHalves(realOutput.features as Tensor, seed);
     owned.push(keep(halfA), keep(halfB));
     // 10 splits as WaveGAN; fewer for tiny sets, so each split can hold every class
@@ -115,10 +136,20 @@ export async function evaluateTextToAudio(options: EvaluateTextToAudioOptions): 
     const score = inceptionScore(fake.probabilities, splitsFor(targets.length));
     const realScore = inceptionScore(realOutput.probabilities, splitsFor(real.size));
     const warnings: string[] = [];
-    if (!judge.info.trusted) warnings.push(`the judge's held-out accuracy ${(judge.info.accuracy * 100).toFixed(1)} % is below ${(judge.info.threshold * 100).toFixed(0)} %: its verdicts do not count`);
+    if (!judge.info.trusted)
+      warnings.push(
+        `the judge's held-out accuracy ${(judge.info.accuracy * 100).toFixed(1)} % is below ${(judge.info.threshold * 100).toFixed(0)} %: its verdicts do not count`,
+      );
     return {
       dataset: { dir: dataset.dir, name: dataset.info.name, builder: dataset.info.builder },
-      judge: { attribute, classes, accuracy: judge.info.accuracy, trusted: judge.info.trusted, threshold: judge.info.threshold, evaluatedOn: `${judge.info.evaluation.samples} real ${judge.info.evaluation.split} clips` },
+      judge: {
+        attribute,
+        classes,
+        accuracy: judge.info.accuracy,
+        trusted: judge.info.trusted,
+        threshold: judge.info.threshold,
+        evaluatedOn: `${judge.info.evaluation.samples} real ${judge.info.evaluation.split} clips`,
+      },
       clips: targets.length,
       perClass,
       seed,

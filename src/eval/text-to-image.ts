@@ -98,7 +98,8 @@ export interface DrawnCaptions {
 }
 
 export interface TextToImageEvaluation {
-  protocol: TextToImageProtocol & DrawnCaptions & { split: string; availableCaptions: number; unknownWords?: UnknownWordsReport };
+  protocol: TextToImageProtocol &
+    DrawnCaptions & { split: string; availableCaptions: number; unknownWords?: UnknownWordsReport };
   metrics: ImageMetrics;
   /** The first few captions with how many of their images were fully right. */
   examples: CaptionResult[];
@@ -106,7 +107,13 @@ export interface TextToImageEvaluation {
 }
 
 /** Scores the reader's captions of `images` against the attributes each image was asked for. */
-function readAttributes(reader: CaptionReader, images: Tensor, wanted: Record<string, string>[], attributes: Record<string, string[]>, batchSize: number): SecondOpinion {
+function readAttributes(
+  reader: CaptionReader,
+  images: Tensor,
+  wanted: Record<string, string>[],
+  attributes: Record<string, string[]>,
+  batchSize: number,
+): SecondOpinion {
   const names = Object.keys(attributes);
   const right: Record<string, number> = Object.fromEntries(names.map((name) => [name, 0]));
   let strict = 0;
@@ -125,7 +132,12 @@ function readAttributes(reader: CaptionReader, images: Tensor, wanted: Record<st
       if (all) strict++;
     });
   }
-  return { reader: reader.name, images: count, strict: strict / count, perAttribute: Object.fromEntries(names.map((name) => [name, (right[name] ?? 0) / count])) };
+  return {
+    reader: reader.name,
+    images: count,
+    strict: strict / count,
+    perAttribute: Object.fromEntries(names.map((name) => [name, (right[name] ?? 0) / count])),
+  };
 }
 
 function positiveInteger(value: number, name: string): number {
@@ -139,7 +151,10 @@ function unknownWordsReport(unknownPerCaption: string[][], skipped: number): Unk
   for (const words of unknownPerCaption) for (const word of words) counts.set(word, (counts.get(word) ?? 0) + 1);
   const captions = unknownPerCaption.filter((words) => words.length > 0).length;
   if (captions === 0 && skipped === 0) return undefined;
-  const words = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 20).map(([word]) => word);
+  const words = [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, 20)
+    .map(([word]) => word);
   return { captions, skipped, words };
 }
 
@@ -153,58 +168,124 @@ export function chooseCaptions(entries: readonly ManifestEntry[], count: number,
 export async function evaluateTextToImage(options: EvaluateTextToImageOptions): Promise<TextToImageEvaluation> {
   const protocol: TextToImageProtocol = {
     captions: positiveInteger(options.captions ?? DEFAULT_PROTOCOL.captions, 'captions'),
-    imagesPerCaption: positiveInteger(options.imagesPerCaption ?? DEFAULT_PROTOCOL.imagesPerCaption, 'imagesPerCaption'),
+    imagesPerCaption: positiveInteger(
+      options.imagesPerCaption ?? DEFAULT_PROTOCOL.imagesPerCaption,
+      'imagesPerCaption',
+    ),
     seed: options.seed ?? DEFAULT_PROTOCOL.seed,
     batchSize: positiveInteger(options.batchSize ?? DEFAULT_PROTOCOL.batchSize, 'batchSize'),
   };
-  if (!Number.isSafeInteger(protocol.seed) || protocol.seed < 0) throw new Error(`seed must be a non-negative integer, got ${protocol.seed}`);
+  if (!Number.isSafeInteger(protocol.seed) || protocol.seed < 0)
+    throw new Error(`seed must be a non-negative integer, got ${protocol.seed}`);
   const dataset = typeof options.dataset === 'string' ? await readDataset(options.dataset) : options.dataset;
   const { judge } = options;
   checkJudgeMatches(judge, dataset);
   const split = referenceSplit(dataset);
   const names = judge.attributeNames;
-  const attributed = dataset.entries.filter((entry) => entry.split === split && names.every((name) => entry.attributes?.[name] !== undefined));
-  if (attributed.length === 0) throw new Error(`${dataset.dir}: no ${split} samples carry the judged attributes ${names.join(', ')}`);
-  const prompts = new Map(attributed.map((entry) => [entry.text, options.generator.promptFor?.(entry.text) ?? { prompt: entry.text, unknown: [] }]));
+  const attributed = dataset.entries.filter(
+    (entry) => entry.split === split && names.every((name) => entry.attributes?.[name] !== undefined),
+  );
+  if (attributed.length === 0)
+    throw new Error(`${dataset.dir}: no ${split} samples carry the judged attributes ${names.join(', ')}`);
+  const prompts = new Map(
+    attributed.map((entry) => [
+      entry.text,
+      options.generator.promptFor?.(entry.text) ?? { prompt: entry.text, unknown: [] },
+    ]),
+  );
   const candidates = attributed.filter((entry) => prompts.get(entry.text)?.prompt !== '');
-  if (candidates.length === 0) throw new Error(`${dataset.dir}: none of the ${split} captions has a word the generator knows`);
+  if (candidates.length === 0)
+    throw new Error(`${dataset.dir}: none of the ${split} captions has a word the generator knows`);
   const chosen = chooseCaptions(candidates, protocol.captions, protocol.seed);
   const promptOf = (entry: ManifestEntry): string => prompts.get(entry.text)?.prompt ?? entry.text;
-  const unknownWords = unknownWordsReport(chosen.map((entry) => prompts.get(entry.text)?.unknown ?? []), attributed.length - candidates.length);
+  const unknownWords = unknownWordsReport(
+    chosen.map((entry) => prompts.get(entry.text)?.unknown ?? []),
+    attributed.length - candidates.length,
+  );
   const texts = chosen.flatMap((entry) => new Array<string>(protocol.imagesPerCaption).fill(promptOf(entry)));
-  const records = chosen.flatMap((entry) => new Array<Record<string, string>>(protocol.imagesPerCaption).fill(entry.attributes as Record<string, string>));
+  const records = chosen.flatMap((entry) =>
+    new Array<Record<string, string>>(protocol.imagesPerCaption).fill(entry.attributes as Record<string, string>),
+  );
   // the same seeded order, so the judged captions come first; a test split with fewer captions than images is
   // gone through again (each caption once more before any a third time); with one image per caption the judged images serve
-  const orderEntries = protocol.imagesPerCaption === 1 ? undefined : chooseCaptions(candidates, texts.length, protocol.seed);
+  const orderEntries =
+    protocol.imagesPerCaption === 1 ? undefined : chooseCaptions(candidates, texts.length, protocol.seed);
   const order = orderEntries?.map(promptOf);
-  const distributionTexts = order && Array.from({ length: texts.length }, (_, index) => order[index % order.length] as string);
+  const distributionTexts =
+    order && Array.from({ length: texts.length }, (_, index) => order[index % order.length] as string);
 
   let images: Tensor | undefined;
   let distributionImages: Tensor | undefined;
   const kid = options.kidSubsets !== undefined ? { kidSubsets: options.kidSubsets } : {};
   try {
     images = await generateAll(options, texts, protocol, protocol.seed, 'generating images to judge');
-    if (distributionTexts) distributionImages = await generateAll(options, distributionTexts, protocol, protocol.seed + DISTRIBUTION_SEED_OFFSET, 'generating images for FID/KID');
-    options.onEvent?.({ type: 'notice', message: `judging ${texts.length} images and computing FID/KID against real ${split} images` });
-    const metrics = await evaluateImages({ judge, dataset, images, attributes: records, seed: protocol.seed, distribution: !distributionImages, ...kid, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+    if (distributionTexts)
+      distributionImages = await generateAll(
+        options,
+        distributionTexts,
+        protocol,
+        protocol.seed + DISTRIBUTION_SEED_OFFSET,
+        'generating images for FID/KID',
+      );
+    options.onEvent?.({
+      type: 'notice',
+      message: `judging ${texts.length} images and computing FID/KID against real ${split} images`,
+    });
+    const metrics = await evaluateImages({
+      judge,
+      dataset,
+      images,
+      attributes: records,
+      seed: protocol.seed,
+      distribution: !distributionImages,
+      ...kid,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
     if (distributionImages) {
-      const distribution = await evaluateImages({ judge, dataset, images: distributionImages, seed: protocol.seed, ...kid, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+      const distribution = await evaluateImages({
+        judge,
+        dataset,
+        images: distributionImages,
+        seed: protocol.seed,
+        ...kid,
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      });
       metrics.distribution = distribution.distribution;
       metrics.warnings = [...new Set([...metrics.warnings, ...distribution.warnings])];
     }
     const secondOpinion = options.reader
-      ? readAttributes(options.reader, images, records, Object.fromEntries(names.map((name) => [name, judge.info.attributes[name] as string[]])), protocol.batchSize)
+      ? readAttributes(
+          options.reader,
+          images,
+          records,
+          Object.fromEntries(names.map((name) => [name, judge.info.attributes[name] as string[]])),
+          protocol.batchSize,
+        )
       : undefined;
     const first = images;
-    const { predictions } = tidy(() => judge.run(first.narrow(0, 0, Math.min(texts.length, 8 * protocol.imagesPerCaption))));
+    const { predictions } = tidy(() =>
+      judge.run(first.narrow(0, 0, Math.min(texts.length, 8 * protocol.imagesPerCaption))),
+    );
     const examples = chosen.slice(0, 8).map((entry, caption) => {
       let allRight = 0;
       for (let k = 0; k < protocol.imagesPerCaption; k++) {
         const row = caption * protocol.imagesPerCaption + k;
-        if (names.every((name) => judge.info.attributes[name]?.[(predictions.get(name) as Int32Array)[row] as number] === entry.attributes?.[name])) allRight++;
+        if (
+          names.every(
+            (name) =>
+              judge.info.attributes[name]?.[(predictions.get(name) as Int32Array)[row] as number] ===
+              entry.attributes?.[name],
+          )
+        )
+          allRight++;
       }
       const prompt = promptOf(entry);
-      return { text: entry.text, ...(prompt !== entry.text ? { prompt } : {}), attributes: entry.attributes as Record<string, string>, allRight };
+      return {
+        text: entry.text,
+        ...(prompt !== entry.text ? { prompt } : {}),
+        attributes: entry.attributes as Record<string, string>,
+        allRight,
+      };
     });
     const perText = new Map<string, number>();
     for (const entry of chosen) perText.set(entry.text, (perText.get(entry.text) ?? 0) + protocol.imagesPerCaption);
@@ -215,8 +296,16 @@ export async function evaluateTextToImage(options: EvaluateTextToImageOptions): 
       distributionDistinctCaptions: new Set((orderEntries ?? chosen).map((entry) => entry.text)).size,
     };
     return {
-      protocol: { ...protocol, ...drawn, split, availableCaptions: candidates.length, ...(unknownWords ? { unknownWords } : {}) },
-      metrics, examples, ...(secondOpinion ? { secondOpinion } : {}),
+      protocol: {
+        ...protocol,
+        ...drawn,
+        split,
+        availableCaptions: candidates.length,
+        ...(unknownWords ? { unknownWords } : {}),
+      },
+      metrics,
+      examples,
+      ...(secondOpinion ? { secondOpinion } : {}),
     };
   } finally {
     images?.dispose();
@@ -228,18 +317,32 @@ export async function evaluateTextToImage(options: EvaluateTextToImageOptions): 
 const DISTRIBUTION_SEED_OFFSET = 1_000_003;
 
 /** Images [texts.length, C, H, W] for the texts, protocol.batchSize per generate() call (call k seeded seed + k). */
-async function generateAll(options: EvaluateTextToImageOptions, texts: readonly string[], protocol: TextToImageProtocol, seed: number, message: string): Promise<Tensor> {
+async function generateAll(
+  options: EvaluateTextToImageOptions,
+  texts: readonly string[],
+  protocol: TextToImageProtocol,
+  seed: number,
+  message: string,
+): Promise<Tensor> {
   const parts: Tensor[] = [];
   try {
     for (let start = 0, call = 0; start < texts.length; start += protocol.batchSize, call++) {
-      if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('evaluation was cancelled');
+      if (options.signal?.aborted)
+        throw options.signal.reason instanceof Error ? options.signal.reason : new Error('evaluation was cancelled');
       const batch = texts.slice(start, start + protocol.batchSize);
       const generated = await options.generator.generate(batch, { seed: seed + call });
       parts.push(generated);
       if (generated.rank !== 4 || generated.shape[0] !== batch.length) {
-        throw new Error(`the generator returned [${generated.shape.join(', ')}] for ${batch.length} captions; expected [${batch.length}, channels, height, width]`);
+        throw new Error(
+          `the generator returned [${generated.shape.join(', ')}] for ${batch.length} captions; expected [${batch.length}, channels, height, width]`,
+        );
       }
-      options.onEvent?.({ type: 'progress', done: Math.min(texts.length, start + batch.length), total: texts.length, message });
+      options.onEvent?.({
+        type: 'progress',
+        done: Math.min(texts.length, start + batch.length),
+        total: texts.length,
+        message,
+      });
     }
     if (parts.length === 1) return parts.pop() as Tensor;
     return cat(parts, 0);

@@ -34,13 +34,34 @@ export const audioJudgeInfoSchema = z.object({
   kind: z.literal(AUDIO_JUDGE_KIND),
   mmgenVersion: z.string(),
   createdAt: z.string(),
-  dataset: z.object({ dir: z.string(), name: z.string(), builder: z.string(), seed: z.number(), splits: z.object({ train: z.number(), val: z.number(), test: z.number() }) }),
+  dataset: z.object({
+    dir: z.string(),
+    name: z.string(),
+    builder: z.string(),
+    seed: z.number(),
+    splits: z.object({ train: z.number(), val: z.number(), test: z.number() }),
+  }),
   /** The judged attribute (e.g. digit) and its classes in label order. */
   attribute: z.string(),
   classes: z.array(z.string()).min(2),
   features: audioFeatureSchema,
-  architecture: z.object({ widths: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]), features: z.number().int().positive() }),
-  training: z.object({ steps: z.number().int(), batchSize: z.number().int(), learningRate: z.number(), seed: z.number().int(), trainSamples: z.number().int(), seconds: z.number() }),
+  architecture: z.object({
+    widths: z.tuple([
+      z.number().int().positive(),
+      z.number().int().positive(),
+      z.number().int().positive(),
+      z.number().int().positive(),
+    ]),
+    features: z.number().int().positive(),
+  }),
+  training: z.object({
+    steps: z.number().int(),
+    batchSize: z.number().int(),
+    learningRate: z.number(),
+    seed: z.number().int(),
+    trainSamples: z.number().int(),
+    seconds: z.number(),
+  }),
   evaluation: z.object({ split: z.enum(['train', 'val', 'test']), samples: z.number().int() }),
   /** Root-mean-square of the raw feature layer on real training clips; features() divides by it. */
   featureScale: z.number().positive(),
@@ -56,7 +77,11 @@ export const AUDIO_JUDGE_THRESHOLD = 0.95;
 export type AudioJudgeArchitecture = AudioJudgeInfo['architecture'];
 
 const convBlock = (inChannels: number, outChannels: number): Sequential =>
-  new Sequential(new Conv2d(inChannels, outChannels, 3, { padding: 1, bias: false }), new BatchNorm2d(outChannels), new ReLU());
+  new Sequential(
+    new Conv2d(inChannels, outChannels, 3, { padding: 1, bias: false }),
+    new BatchNorm2d(outChannels),
+    new ReLU(),
+  );
 
 /** Four conv blocks (each halving the map), a 4×4 average pool, a feature layer (ReLU) and a class head. */
 export class AudioJudgeNetwork extends Module {
@@ -64,7 +89,10 @@ export class AudioJudgeNetwork extends Module {
   readonly embedding: Sequential;
   readonly head: Linear;
 
-  constructor(readonly architecture: AudioJudgeArchitecture, classes: number) {
+  constructor(
+    readonly architecture: AudioJudgeArchitecture,
+    classes: number,
+  ) {
     super();
     const blocks: Sequential[] = [];
     let previous = 1;
@@ -73,7 +101,10 @@ export class AudioJudgeNetwork extends Module {
       previous = width;
     }
     this.blocks = this.registerModule('blocks', new ModuleList(blocks));
-    this.embedding = this.registerModule('embedding', new Sequential(new Linear(previous * 16, architecture.features), new ReLU()));
+    this.embedding = this.registerModule(
+      'embedding',
+      new Sequential(new Linear(previous * 16, architecture.features), new ReLU()),
+    );
     this.head = this.registerModule('head', new Linear(architecture.features, classes));
   }
 
@@ -91,10 +122,23 @@ export class AudioJudgeNetwork extends Module {
 /** Waveforms [N, samples] → the judge's scaled log-mel input [N, 1, nMels, frames]. */
 export function audioJudgeInput(waveforms: Tensor, settings: AudioFeatureSettings): Tensor {
   if (waveforms.rank !== 2 || waveforms.shape[1] !== settings.samples) {
-    throw new Error(`the audio judge reads clips of ${settings.samples} samples at ${settings.sampleRate} Hz as [count, ${settings.samples}], got [${waveforms.shape.join(', ')}]`);
+    throw new Error(
+      `the audio judge reads clips of ${settings.samples} samples at ${settings.sampleRate} Hz as [count, ${settings.samples}], got [${waveforms.shape.join(', ')}]`,
+    );
   }
-  return tidy(() => logMelSpectrogram(waveforms, { sampleRate: settings.sampleRate, nFft: settings.nFft, hopLength: settings.hopLength, nMels: settings.nMels, scale: 'ln', floor: Math.exp(settings.floor) })
-    .sub(settings.mean).div(settings.std).unsqueeze(1));
+  return tidy(() =>
+    logMelSpectrogram(waveforms, {
+      sampleRate: settings.sampleRate,
+      nFft: settings.nFft,
+      hopLength: settings.hopLength,
+      nMels: settings.nMels,
+      scale: 'ln',
+      floor: Math.exp(settings.floor),
+    })
+      .sub(settings.mean)
+      .div(settings.std)
+      .unsqueeze(1),
+  );
 }
 
 export interface AudioJudgeOutput {
@@ -106,7 +150,10 @@ export interface AudioJudgeOutput {
 }
 
 export class AudioJudge {
-  constructor(readonly network: AudioJudgeNetwork, readonly info: AudioJudgeInfo) {
+  constructor(
+    readonly network: AudioJudgeNetwork,
+    readonly info: AudioJudgeInfo,
+  ) {
     network.eval();
   }
 
@@ -126,14 +173,21 @@ export class AudioJudge {
             if (!batch.isfinite().all().item()) throw new Error('audio judge input contains NaN or infinite samples');
             const output = this.network.forward(audioJudgeInput(batch, this.info.features));
             predictions.set(output.logits.argmax(1).to('int32').dataSync() as Int32Array, start);
-            return [output.logits.to('float64').softmax(1), options.features ? output.features.div(this.info.featureScale) : undefined];
+            return [
+              output.logits.to('float64').softmax(1),
+              options.features ? output.features.div(this.info.featureScale) : undefined,
+            ];
           });
           probabilityParts.push(probabilities);
           if (features) featureParts.push(features);
         }
       });
       const join = (parts: Tensor[]): Tensor => (parts.length === 1 ? (parts[0] as Tensor).clone() : cat(parts, 0));
-      return { probabilities: join(probabilityParts), predictions, ...(options.features ? { features: join(featureParts) } : {}) };
+      return {
+        probabilities: join(probabilityParts),
+        predictions,
+        ...(options.features ? { features: join(featureParts) } : {}),
+      };
     } finally {
       for (const part of [...probabilityParts, ...featureParts]) part.dispose();
     }
@@ -150,12 +204,18 @@ export class AudioJudge {
     try {
       raw = JSON.parse(await readFile(path, 'utf8'));
     } catch (error) {
-      throw new Error((error as NodeJS.ErrnoException).code === 'ENOENT'
-        ? `${dir} has no ${INFO_FILE}; train an audio judge with \`mmgen eval train-judge DATASET --out ${dir}\``
-        : `cannot read ${path}: ${(error as Error).message}; retrain the judge`, { cause: error });
+      throw new Error(
+        (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? `${dir} has no ${INFO_FILE}; train an audio judge with \`mmgen eval train-judge DATASET --out ${dir}\``
+          : `cannot read ${path}: ${(error as Error).message}; retrain the judge`,
+        { cause: error },
+      );
     }
     const parsed = audioJudgeInfoSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`${path} is not an audio judge: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new Error(
+        `${path} is not an audio judge: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`,
+      );
     const network = new AudioJudgeNetwork(parsed.data.architecture, parsed.data.classes.length);
     try {
       await network.load(join(dir, WEIGHTS_FILE));

@@ -64,8 +64,12 @@ export function measureOutputLevel(model: TextToAudioModel, options: MeasureLeve
   const { gain, reachedDbfs } = gainForLevel(clips, options.dataRmsDbfs);
   const round = (value: number): number => Number(value.toFixed(3));
   return {
-    dataRmsDbfs: round(options.dataRmsDbfs), generatedRmsDbfs: round(generatedRmsDbfs), gainDb: round(20 * Math.log10(gain)),
-    reachedRmsDbfs: round(reachedDbfs), clips: count, step: options.step,
+    dataRmsDbfs: round(options.dataRmsDbfs),
+    generatedRmsDbfs: round(generatedRmsDbfs),
+    gainDb: round(20 * Math.log10(gain)),
+    reachedRmsDbfs: round(reachedDbfs),
+    clips: count,
+    step: options.step,
   };
 }
 
@@ -78,6 +82,7 @@ export async function readAudioLevel(runDir: string): Promise<AudioLevel | undef
   const path = join(runDir, AUDIO_LEVEL_FILE);
   if (!existsSync(path)) return undefined;
   const level = JSON.parse(await readFile(path, 'utf8')) as Partial<AudioLevel>;
-  if (typeof level.gainDb !== 'number' || !Number.isFinite(level.gainDb)) throw new Error(`${path} has no finite gainDb; delete it to generate at the model's own level`);
+  if (typeof level.gainDb !== 'number' || !Number.isFinite(level.gainDb))
+    throw new Error(`${path} has no finite gainDb; delete it to generate at the model's own level`);
   return level as AudioLevel;
 }

@@ -11,13 +11,18 @@ import type { Writing } from './text-writer.js';
 
 export class CaptionerEnsemble {
   /** members[0] gives the decoding defaults and the image shape files are read at. */
-  constructor(readonly members: readonly Captioner[], readonly names: readonly string[] = members.map((_, index) => `member ${index + 1}`)) {
+  constructor(
+    readonly members: readonly Captioner[],
+    readonly names: readonly string[] = members.map((_, index) => `member ${index + 1}`),
+  ) {
     const first = members[0];
     if (!first) throw new Error('a captioner ensemble needs at least one run');
     const vocabulary = JSON.stringify(first.tokenizer.toJSON());
     members.forEach((member, index) => {
       if (JSON.stringify(member.tokenizer.toJSON()) !== vocabulary) {
-        throw new Error(`${names[index]} has another vocabulary than ${names[0]}; ensemble only runs trained on the same dataset (their tokenizer.json files must be equal)`);
+        throw new Error(
+          `${names[index]} has another vocabulary than ${names[0]}; ensemble only runs trained on the same dataset (their tokenizer.json files must be equal)`,
+        );
       }
     });
   }
@@ -34,7 +39,13 @@ export class CaptionerEnsemble {
     try {
       for (const member of this.members) writings.push(member.beginWriting(images));
       const steps = averageStepModels(writings.map((writing) => writing.steps));
-      return searchText(steps, writings.map((writing) => writing.initial), images.shape[0] ?? 0, first.tokenizer, first.decodingOptions(options));
+      return searchText(
+        steps,
+        writings.map((writing) => writing.initial),
+        images.shape[0] ?? 0,
+        first.tokenizer,
+        first.decodingOptions(options),
+      );
     } finally {
       for (const writing of writings) writing.finish();
     }
@@ -46,12 +57,21 @@ export class CaptionerEnsemble {
 }
 
 /** Loads a run and the runs to ensemble it with (none: the run alone); they must share its vocabulary. */
-export async function loadCaptionerEnsemble(runDir: string, others: readonly string[]): Promise<{ ensemble: CaptionerEnsemble; first: LoadedCaptioner }> {
+export async function loadCaptionerEnsemble(
+  runDir: string,
+  others: readonly string[],
+): Promise<{ ensemble: CaptionerEnsemble; first: LoadedCaptioner }> {
   const loaded: LoadedCaptioner[] = [];
   try {
     for (const dir of [runDir, ...others]) loaded.push(await loadCaptionerRun(dir));
     const first = loaded[0] as LoadedCaptioner;
-    return { ensemble: new CaptionerEnsemble(loaded.map((run) => run.model), [runDir, ...others]), first };
+    return {
+      ensemble: new CaptionerEnsemble(
+        loaded.map((run) => run.model),
+        [runDir, ...others],
+      ),
+      first,
+    };
   } catch (error) {
     for (const run of loaded) run.model.dispose();
     throw error;

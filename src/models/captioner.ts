@@ -20,20 +20,24 @@ export const captionerConfig = textWriterConfig('captioner', {
   /** Conv blocks per resolution in the encoder; 2 gives a VGG-like encoder for harder pictures (Fashion-MNIST). */
   encoderDepth: z.number().int().min(1).max(4).default(1),
   /** Training augmentation; off by default because shapes captions name positions (a mirror would lie). */
-  augment: z.strictObject({
-    /** Mirror half the training images left–right. */
-    flip: z.boolean().default(false),
-    /** Shift training images by up to this many pixels, filling with the background (-1). */
-    shift: z.number().int().min(0).default(0),
-  }).prefault({}),
+  augment: z
+    .strictObject({
+      /** Mirror half the training images left–right. */
+      flip: z.boolean().default(false),
+      /** Shift training images by up to this many pixels, filling with the background (-1). */
+      shift: z.number().int().min(0).default(0),
+    })
+    .prefault({}),
   /**
    * Retrieval augmentation: the captions of the `neighbours` training images nearest in pooled pixels
    * (keySide² per channel) join the decoder's attention memory, so it can copy their words (0 = off).
    */
-  retrieval: z.strictObject({
-    neighbours: z.number().int().min(0).default(0),
-    keySide: z.number().int().min(1).default(16),
-  }).prefault({}),
+  retrieval: z
+    .strictObject({
+      neighbours: z.number().int().min(0).default(0),
+      keySide: z.number().int().min(1).default(16),
+    })
+    .prefault({}),
 });
 export type CaptionerConfig = z.output<typeof captionerConfig>;
 
@@ -50,20 +54,47 @@ export class Captioner extends TextWriter<FeatureMapEncoder> {
   /** The training-caption bank (when model.retrieval.neighbours > 0). */
   readonly retrieval: CaptionRetrieval | undefined;
 
-  constructor(readonly config: CaptionerConfig, tokenizer: Tokenizer, readonly shape: ImageShape, bank?: RetrievalBankSize) {
+  constructor(
+    readonly config: CaptionerConfig,
+    tokenizer: Tokenizer,
+    readonly shape: ImageShape,
+    bank?: RetrievalBankSize,
+  ) {
     const m = config.model;
     const { neighbours, keySide } = m.retrieval;
-    if (neighbours > 0 && !bank) throw new Error('a captioner with model.retrieval.neighbours > 0 needs the size of its training bank');
-    const retrieval = neighbours > 0 && bank
-      ? new CaptionRetrieval({ vocabularySize: tokenizer.vocabularySize, dim: m.featureDim, neighbours, bankSize: bank.images, captionLength: bank.captionLength, keySide, channels: shape.channels, paddingId: tokenizer.padId })
-      : undefined;
+    if (neighbours > 0 && !bank)
+      throw new Error('a captioner with model.retrieval.neighbours > 0 needs the size of its training bank');
+    const retrieval =
+      neighbours > 0 && bank
+        ? new CaptionRetrieval({
+            vocabularySize: tokenizer.vocabularySize,
+            dim: m.featureDim,
+            neighbours,
+            bankSize: bank.images,
+            captionLength: bank.captionLength,
+            keySide,
+            channels: shape.channels,
+            paddingId: tokenizer.padId,
+          })
+        : undefined;
     super(
-      new FeatureMapEncoder({ imageSize: shape.size, channels: shape.channels, baseChannels: m.encoderChannels, featureDim: m.featureDim, depth: m.encoderDepth }),
+      new FeatureMapEncoder({
+        imageSize: shape.size,
+        channels: shape.channels,
+        baseChannels: m.encoderChannels,
+        featureDim: m.featureDim,
+        depth: m.encoderDepth,
+      }),
       tokenizer,
       {
         training: config.training,
         decoding: config.decoding,
-        decoder: { memoryDim: m.featureDim, embeddingDim: m.embeddingDim, hiddenSize: m.hiddenSize, dropout: m.dropout },
+        decoder: {
+          memoryDim: m.featureDim,
+          embeddingDim: m.embeddingDim,
+          hiddenSize: m.hiddenSize,
+          dropout: m.dropout,
+        },
         ...(retrieval ? { extraModules: { retrieval } } : {}),
       },
     );
@@ -80,13 +111,18 @@ export class Captioner extends TextWriter<FeatureMapEncoder> {
 
   /** Fills the retrieval bank with the training images' keys (from retrievalKeys) and their texts. */
   fillRetrievalBank(keys: Tensor, texts: readonly string[]): void {
-    this.retrieval?.fill(keys, texts.map((text) => this.tokenizer.encode(text)));
+    this.retrieval?.fill(
+      keys,
+      texts.map((text) => this.tokenizer.encode(text)),
+    );
   }
 
   protected override retrieved(prepared: Tensor, tokens?: Tensor): RetrievedMemory | undefined {
     if (!this.retrieval) return undefined;
     // in training, leave out each image's own caption: test images' captions are never in the bank
-    const exclude = tokens ? this.captionsOf(tokens).map((caption) => this.retrieval?.groupOfCaption(caption) ?? -1) : undefined;
+    const exclude = tokens
+      ? this.captionsOf(tokens).map((caption) => this.retrieval?.groupOfCaption(caption) ?? -1)
+      : undefined;
     return this.retrieval.retrieve(prepared, exclude);
   }
 
@@ -116,8 +152,13 @@ export class Captioner extends TextWriter<FeatureMapEncoder> {
     return tidy(() => {
       let x = prepared;
       if (flip) {
-        const mirrored = rand([x.shape[0] ?? 0, 1, 1, 1], { generator: this.augmentRandom }).lt(0.5).float();
-        x = x.flip(3).mul(mirrored).add(x.mul(mirrored.rsub(1)));
+        const mirrored = rand([x.shape[0] ?? 0, 1, 1, 1], { generator: this.augmentRandom })
+          .lt(0.5)
+          .float();
+        x = x
+          .flip(3)
+          .mul(mirrored)
+          .add(x.mul(mirrored.rsub(1)));
       }
       // translate() fills with 0; shifting x + 1 makes the fill the black background
       if (shift > 0) x = translate(x.add(1), this.augmentRandom, shift / this.shape.size).sub(1);

@@ -27,7 +27,12 @@ export interface GenerationModel {
  * Loads model.safetensors of a run into a model for generation, then prepares its generation-time sampling
  * (a GAN's rejection threshold, on the training captions of `datasetDir`). Disposes the model on failure.
  */
-export async function loadGenerationWeights(runDir: string, model: GenerationModel, datasetDir: string, options: LoadRunOptions = {}): Promise<GenerationSetup> {
+export async function loadGenerationWeights(
+  runDir: string,
+  model: GenerationModel,
+  datasetDir: string,
+  options: LoadRunOptions = {},
+): Promise<GenerationSetup> {
   try {
     const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));
     try {
@@ -58,7 +63,8 @@ async function calibrateFromDataset(
   fraction?: number,
 ): Promise<GenerationSetup> {
   if (!model.calibrateGeneration) {
-    if (fraction !== undefined && fraction > 0) throw new Error('rejection sampling needs a GAN run (its discriminator scores the draws)');
+    if (fraction !== undefined && fraction > 0)
+      throw new Error('rejection sampling needs a GAN run (its discriminator scores the draws)');
     return {};
   }
   // off, by the run's config or the caller: the dataset is not needed
@@ -68,13 +74,18 @@ async function calibrateFromDataset(
   }
   try {
     const dataset = await readDataset(datasetDir);
-    const captions = dataset.entries.filter((entry) => entry.split === 'train' && entry.text.trim() !== '').map((entry) => entry.text);
+    const captions = dataset.entries
+      .filter((entry) => entry.split === 'train' && entry.text.trim() !== '')
+      .map((entry) => entry.text);
     const generation = model.calibrateGeneration(captions, fraction);
     return generation ? { generation } : {};
   } catch (error) {
     const reason = `rejection sampling is off: ${(error as Error).message}`;
-    if (fraction !== undefined) throw new Error(`${reason}; its threshold is measured on the training captions of the run's dataset (${datasetDir})`, { cause: error });
+    if (fraction !== undefined)
+      throw new Error(
+        `${reason}; its threshold is measured on the training captions of the run's dataset (${datasetDir})`,
+        { cause: error },
+      );
     return { notice: `${reason}; every draw is used` };
   }
 }
-

@@ -28,49 +28,61 @@ export const jointDiffusionConfig = z.strictObject({
   recipe: z.literal('joint-diffusion'),
   dataset: z.string().min(1),
   seed: z.number().int().nonnegative().default(0),
-  model: partsConfig.extend({
-    /** Latent width of every modality's autoencoder. */
-    latentDim: z.number().int().positive().default(32),
-    /** Noise added to latents while training the autoencoders, relative to their batch spread. */
-    latentNoise: z.number().min(0).default(0.1),
-    score: z.strictObject({
-      kind: z.enum(['mlp', 'transformer']).default('mlp'),
-      width: z.number().int().positive().default(512),
-      blocks: z.number().int().positive().default(4),
-      timeFrequencies: z.number().int().positive().default(16),
-      heads: z.number().int().positive().default(4),
-    }).prefault({}),
-    prediction: z.enum(['epsilon', 'v']).default('v'),
-    /** Share of training rows that hold a random subset of modalities clean as the condition. */
-    conditionProbability: z.number().min(0).max(1).default(0.5),
-    /** Share of conditioned rows whose condition is dropped (classifier-free guidance's unconditional score). */
-    dropProbability: z.number().min(0).max(1).default(0.1),
-  }).prefault({}),
-  training: z.strictObject({
-    autoencoder: z.strictObject({
-      ...stageSettings,
-      steps: stageSettings.steps.default(3000),
-      batchSize: stageSettings.batchSize.default(32),
-      lr: stageSettings.lr.default(1e-3),
-      /** A trained joint-diffusion run whose autoencoders this run reuses (its first stage is skipped). */
-      from: z.string().min(1).optional(),
-    }).prefault({}),
-    score: z.strictObject({
-      ...stageSettings,
-      steps: stageSettings.steps.default(20000),
-      batchSize: stageSettings.batchSize.default(256),
-      lr: stageSettings.lr.default(1e-3),
-      emaDecay: z.number().min(0).max(1).default(0.999),
-    }).prefault({}),
-    ...loopSettings,
-    sampleEvery: loopSettings.sampleEvery.default(1000),
-    checkpointEvery: loopSettings.checkpointEvery.default(1000),
-    logEvery: loopSettings.logEvery.default(10),
-  }).prefault({}),
-  sampling: z.strictObject({
-    steps: z.number().int().min(1).max(10000).default(50),
-    guidance: z.number().min(0).default(0),
-  }).prefault({}),
+  model: partsConfig
+    .extend({
+      /** Latent width of every modality's autoencoder. */
+      latentDim: z.number().int().positive().default(32),
+      /** Noise added to latents while training the autoencoders, relative to their batch spread. */
+      latentNoise: z.number().min(0).default(0.1),
+      score: z
+        .strictObject({
+          kind: z.enum(['mlp', 'transformer']).default('mlp'),
+          width: z.number().int().positive().default(512),
+          blocks: z.number().int().positive().default(4),
+          timeFrequencies: z.number().int().positive().default(16),
+          heads: z.number().int().positive().default(4),
+        })
+        .prefault({}),
+      prediction: z.enum(['epsilon', 'v']).default('v'),
+      /** Share of training rows that hold a random subset of modalities clean as the condition. */
+      conditionProbability: z.number().min(0).max(1).default(0.5),
+      /** Share of conditioned rows whose condition is dropped (classifier-free guidance's unconditional score). */
+      dropProbability: z.number().min(0).max(1).default(0.1),
+    })
+    .prefault({}),
+  training: z
+    .strictObject({
+      autoencoder: z
+        .strictObject({
+          ...stageSettings,
+          steps: stageSettings.steps.default(3000),
+          batchSize: stageSettings.batchSize.default(32),
+          lr: stageSettings.lr.default(1e-3),
+          /** A trained joint-diffusion run whose autoencoders this run reuses (its first stage is skipped). */
+          from: z.string().min(1).optional(),
+        })
+        .prefault({}),
+      score: z
+        .strictObject({
+          ...stageSettings,
+          steps: stageSettings.steps.default(20000),
+          batchSize: stageSettings.batchSize.default(256),
+          lr: stageSettings.lr.default(1e-3),
+          emaDecay: z.number().min(0).max(1).default(0.999),
+        })
+        .prefault({}),
+      ...loopSettings,
+      sampleEvery: loopSettings.sampleEvery.default(1000),
+      checkpointEvery: loopSettings.checkpointEvery.default(1000),
+      logEvery: loopSettings.logEvery.default(10),
+    })
+    .prefault({}),
+  sampling: z
+    .strictObject({
+      steps: z.number().int().min(1).max(10000).default(50),
+      guidance: z.number().min(0).default(0),
+    })
+    .prefault({}),
   decoding: decodingConfig,
 });
 export type JointDiffusionConfig = z.output<typeof jointDiffusionConfig>;
@@ -87,10 +99,20 @@ export class JointDiffusion implements JointModel {
   readonly scoreOptimizer: Adam;
   readonly trainingRandom: Generator;
 
-  constructor(readonly config: JointDiffusionConfig, readonly shapes: JointShapes) {
+  constructor(
+    readonly config: JointDiffusionConfig,
+    readonly shapes: JointShapes,
+  ) {
     const m = config.model;
     this.autoencoders = new JointAutoencoders(m, shapes, m.latentDim);
-    const diffusionOptions = { modalities: this.autoencoders.names.length, latentDim: m.latentDim, ...m.score, prediction: m.prediction, conditionProbability: m.conditionProbability, dropProbability: m.dropProbability };
+    const diffusionOptions = {
+      modalities: this.autoencoders.names.length,
+      latentDim: m.latentDim,
+      ...m.score,
+      prediction: m.prediction,
+      conditionProbability: m.conditionProbability,
+      dropProbability: m.dropProbability,
+    };
     this.diffusion = new LatentDiffusion(diffusionOptions);
     this.averaged = new LatentDiffusion(diffusionOptions);
     this.averaged.loadStateDict(this.diffusion.stateDict());
@@ -138,7 +160,12 @@ export class JointDiffusion implements JointModel {
   autoencoderStep(batch: JointBatch): Record<string, number> {
     this.autoencoders.train();
     return tidy(() => {
-      const { loss, perModality } = this.autoencoders.reconstructionLoss(batch.data, batch.presence, this.config.model.latentNoise, this.trainingRandom);
+      const { loss, perModality } = this.autoencoders.reconstructionLoss(
+        batch.data,
+        batch.presence,
+        this.config.model.latentNoise,
+        this.trainingRandom,
+      );
       this.autoencoderOptimizer.zeroGrad();
       loss.backward();
       this.autoencoderOptimizer.step();
@@ -185,24 +212,35 @@ export class JointDiffusion implements JointModel {
 
   private checkTrained(): void {
     if (!this.autoencoders.hasStatistics) {
-      throw new Error('this run\'s score network never trained (its second stage has not started); train it with `mmgen train --resume RUN`, or a new config with training.autoencoder.from: RUN');
+      throw new Error(
+        "this run's score network never trained (its second stage has not started); train it with `mmgen train --resume RUN`, or a new config with training.autoencoder.from: RUN",
+      );
     }
   }
 
   /** Standardised latents [R·n, M·D] sampled with the given modalities held. */
-  private sampleLatents(inputs: JointInputs, rows: number, n: number, options: { steps: number; guidance: number; generator: Generator }): Tensor {
+  private sampleLatents(
+    inputs: JointInputs,
+    rows: number,
+    n: number,
+    options: { steps: number; guidance: number; generator: Generator },
+  ): Tensor {
     const held = this.names.map((name) => inputs[name] !== undefined);
-    const given = noGrad(() => tidy(() => {
-      this.autoencoders.eval();
-      const index = tensor(BigInt64Array.from({ length: rows * n }, (_, i) => BigInt(Math.floor(i / n))));
-      const parts = this.names.map((name, m) => {
-        const data = inputs[name];
-        return data === undefined ? zeros([rows * n, this.config.model.latentDim]) : this.autoencoders.encode(m, this.autoencoders.parts[m]?.pick(data, index) as ModalityData);
-      });
-      const standardised = this.autoencoders.standardise(cat(parts, 1));
-      // a modality not given has nothing to standardise: its zeros are replaced by noise in the sampler
-      return standardised;
-    }));
+    const given = noGrad(() =>
+      tidy(() => {
+        this.autoencoders.eval();
+        const index = tensor(BigInt64Array.from({ length: rows * n }, (_, i) => BigInt(Math.floor(i / n))));
+        const parts = this.names.map((name, m) => {
+          const data = inputs[name];
+          return data === undefined
+            ? zeros([rows * n, this.config.model.latentDim])
+            : this.autoencoders.encode(m, this.autoencoders.parts[m]?.pick(data, index) as ModalityData);
+        });
+        const standardised = this.autoencoders.standardise(cat(parts, 1));
+        // a modality not given has nothing to standardise: its zeros are replaced by noise in the sampler
+        return standardised;
+      }),
+    );
     try {
       return this.averaged.sample(given, { held, ...options });
     } finally {
@@ -214,8 +252,17 @@ export class JointDiffusion implements JointModel {
   private decode(standardised: Tensor, to: readonly ModalityName[], generator: Generator, seed: number): JointOutput {
     const raw = new Map<ModalityName, Tensor>();
     try {
-      for (const name of to) if (this.names.includes(name)) raw.set(name, this.autoencoders.rawOf(standardised, this.autoencoders.indexOf(name)));
-      return decodeTargets(this.autoencoders, (name) => raw.get(name) as Tensor, to, generator, this.config.decoding, seed);
+      for (const name of to)
+        if (this.names.includes(name))
+          raw.set(name, this.autoencoders.rawOf(standardised, this.autoencoders.indexOf(name)));
+      return decodeTargets(
+        this.autoencoders,
+        (name) => raw.get(name) as Tensor,
+        to,
+        generator,
+        this.config.decoding,
+        seed,
+      );
     } finally {
       for (const value of raw.values()) value.dispose();
     }
@@ -225,13 +272,21 @@ export class JointDiffusion implements JointModel {
     this.checkTrained();
     const given = this.names.filter((name) => inputs[name] !== undefined);
     if (given.length === 0) throw new Error(`give at least one input (this run reads ${this.names.join(', ')})`);
-    for (const name of options.to) if (!this.names.includes(name)) throw new Error(`this run cannot produce ${name} (its modalities: ${this.names.join(', ')}); choose --to from ${this.names.join(', ')}`);
+    for (const name of options.to)
+      if (!this.names.includes(name))
+        throw new Error(
+          `this run cannot produce ${name} (its modalities: ${this.names.join(', ')}); choose --to from ${this.names.join(', ')}`,
+        );
     const first = inputs[given[0] as ModalityName] as ModalityData;
     const rows = ('tokens' in first ? first.tokens : first).shape[0] ?? 0;
     const seed = options.seed ?? 0;
     const generator = new Generator(seed);
     try {
-      const latents = this.sampleLatents(inputs, rows, options.n ?? 1, { steps: options.steps ?? this.config.sampling.steps, guidance: options.guidance ?? this.config.sampling.guidance, generator });
+      const latents = this.sampleLatents(inputs, rows, options.n ?? 1, {
+        steps: options.steps ?? this.config.sampling.steps,
+        guidance: options.guidance ?? this.config.sampling.guidance,
+        generator,
+      });
       try {
         return this.decode(latents, options.to, generator, seed);
       } finally {
@@ -248,7 +303,12 @@ export class JointDiffusion implements JointModel {
     try {
       const start = randn([n, this.names.length * this.config.model.latentDim], { generator });
       try {
-        const latents = this.averaged.sample(start, { held: this.names.map(() => false), steps: this.config.sampling.steps, guidance: 0, generator });
+        const latents = this.averaged.sample(start, {
+          held: this.names.map(() => false),
+          steps: this.config.sampling.steps,
+          guidance: 0,
+          generator,
+        });
         try {
           return this.decode(latents, to, generator, seed);
         } finally {

@@ -17,7 +17,8 @@ export const LATENT_MIXTURE_FILE = 'latent-mixture.safetensors';
 /** A joint run's data formats, as training recorded them in config.json. */
 function recordedShapes(runDir: string, raw: Record<string, unknown>, tokenizer: Tokenizer): JointShapes {
   const { imageShape, audioShape } = raw as { imageShape?: JointShapes['image']; audioShape?: JointShapes['audio'] };
-  if (!imageShape && !audioShape) throw new Error(`${runDir}/config.json records neither imageShape nor audioShape; was the run trained by mmgen?`);
+  if (!imageShape && !audioShape)
+    throw new Error(`${runDir}/config.json records neither imageShape nor audioShape; was the run trained by mmgen?`);
   return { tokenizer, ...(imageShape ? { image: imageShape } : {}), ...(audioShape ? { audio: audioShape } : {}) };
 }
 
@@ -28,7 +29,10 @@ export const JOINT_RECIPES = ['joint-vae', 'joint-diffusion'] as const;
 export async function loadJointRun(runDir: string): Promise<JointModel> {
   const raw = await readRunConfig(runDir);
   if (raw.recipe === 'joint-diffusion') return loadJointDiffusionRun(runDir, raw);
-  if (raw.recipe !== 'joint-vae') throw new Error(`${runDir} is a "${String(raw.recipe)}" run; translate, sample and the joint eval take joint runs (${JOINT_RECIPES.join(', ')})`);
+  if (raw.recipe !== 'joint-vae')
+    throw new Error(
+      `${runDir} is a "${String(raw.recipe)}" run; translate, sample and the joint eval take joint runs (${JOINT_RECIPES.join(', ')})`,
+    );
   return loadJointVaeRun(runDir, raw);
 }
 
@@ -59,23 +63,35 @@ async function loadWith<Config, Model extends JointModel>(
 }
 
 function loadJointDiffusionRun(runDir: string, raw: Record<string, unknown>): Promise<JointDiffusion> {
-  return loadWith(runDir, raw, { name: 'joint-diffusion', schema: jointDiffusionConfig }, (config: JointDiffusionConfig, shapes) => new JointDiffusion(config, shapes), (model, weights) => {
-    model.autoencoders.loadStateDict(withPrefix(weights, 'autoencoders'));
-    loadTrainedAndAveraged(weights, 'diffusion', model.diffusion, model.averaged);
-  });
+  return loadWith(
+    runDir,
+    raw,
+    { name: 'joint-diffusion', schema: jointDiffusionConfig },
+    (config: JointDiffusionConfig, shapes) => new JointDiffusion(config, shapes),
+    (model, weights) => {
+      model.autoencoders.loadStateDict(withPrefix(weights, 'autoencoders'));
+      loadTrainedAndAveraged(weights, 'diffusion', model.diffusion, model.averaged);
+    },
+  );
 }
 
 export async function loadJointVaeRun(runDir: string, recorded?: Record<string, unknown>): Promise<JointVae> {
   const raw = recorded ?? (await readRunConfig(runDir));
-  return loadWith(runDir, raw, { name: 'joint-vae', schema: jointVaeConfig }, (config: JointVaeConfig, shapes) => new JointVae(config, shapes), async (model, weights) => {
-    model.network.loadStateDict(withPrefix(weights, 'network'));
-    const mixture = join(runDir, LATENT_MIXTURE_FILE);
-    if (!existsSync(mixture)) return;
-    const { tensors: sampler } = await loadSafetensors(mixture);
-    try {
-      model.sampler.loadStateDict(sampler);
-    } finally {
-      dispose([...sampler.values()]);
-    }
-  });
+  return loadWith(
+    runDir,
+    raw,
+    { name: 'joint-vae', schema: jointVaeConfig },
+    (config: JointVaeConfig, shapes) => new JointVae(config, shapes),
+    async (model, weights) => {
+      model.network.loadStateDict(withPrefix(weights, 'network'));
+      const mixture = join(runDir, LATENT_MIXTURE_FILE);
+      if (!existsSync(mixture)) return;
+      const { tensors: sampler } = await loadSafetensors(mixture);
+      try {
+        model.sampler.loadStateDict(sampler);
+      } finally {
+        dispose([...sampler.values()]);
+      }
+    },
+  );
 }

@@ -6,7 +6,19 @@
 import { z } from 'zod';
 import { Adam } from '../optim/index.js';
 import type { Module } from '../nn/index.js';
-import { Generator, Tensor, cat, multinomial, noGrad, ones, rand, randn, stack, tensor, tidy } from '../tensor/index.js';
+import {
+  Generator,
+  Tensor,
+  cat,
+  multinomial,
+  noGrad,
+  ones,
+  rand,
+  randn,
+  stack,
+  tensor,
+  tidy,
+} from '../tensor/index.js';
 import { decodingConfig } from './text-writer.js';
 import { loopSettings } from './run-settings.js';
 import { productOfExperts, selectRows } from './joint/experts.js';
@@ -19,41 +31,53 @@ import type { ModalityData, ModalityName } from './joint/parts.js';
 import type { JointInputs, JointModel, TranslateOptions } from './joint/model.js';
 import type { SpectrogramCodec } from '../modalities/audio/spectrogram-codec.js';
 
-export const jointVaeConfig = z.strictObject({
-  recipe: z.literal('joint-vae'),
-  dataset: z.string().min(1),
-  seed: z.number().int().nonnegative().default(0),
-  model: partsConfig.extend({
-    mixing: z.enum(['poe', 'mopoe', 'moe', 'mmvae+']).default('mopoe'),
-    latentDim: z.number().int().positive().default(32),
-    /** Private latent per modality (MMVAE+ / DMVAE style); 0 = shared latent only. mmvae+ needs it. */
-    privateDim: z.number().int().nonnegative().default(0),
-    /** moe and mmvae+: the ELBO (one draw), or the IWAE bound with DReG's or the plain gradient over `samples` draws. */
-    estimator: z.enum(['elbo', 'iwae', 'dreg']).default('elbo'),
-    samples: z.number().int().min(1).max(64).default(4),
-    /** poe: random subsets trained per step besides the full set and each single modality. */
-    poeSubsets: z.number().int().nonnegative().default(1),
-  }).prefault({}),
-  training: z.strictObject({
-    steps: z.number().int().positive().default(3000),
-    batchSize: z.number().int().positive().default(32),
-    lr: z.number().positive().default(1e-3),
-    beta: z.number().min(0).default(1),
-    /** β rises linearly from 0 over these steps (KL annealing). */
-    klWarmupSteps: z.number().int().nonnegative().default(500),
-    ...loopSettings,
-  }).prefault({}),
-  sampling: z.strictObject({
-    /** Joint samples from the prior, or from a diagonal Gaussian mixture fitted on the training posteriors after training. */
-    latent: z.enum(['prior', 'mixture']).default('mixture'),
-    components: z.number().int().positive().default(16),
-  }).prefault({}),
-  decoding: decodingConfig,
-}).superRefine((config, context) => {
-  if (config.model.mixing === 'mmvae+' && config.model.privateDim === 0) {
-    context.addIssue({ code: 'custom', path: ['model', 'privateDim'], message: 'mixing "mmvae+" needs private latents: set model.privateDim (e.g. 16)' });
-  }
-});
+export const jointVaeConfig = z
+  .strictObject({
+    recipe: z.literal('joint-vae'),
+    dataset: z.string().min(1),
+    seed: z.number().int().nonnegative().default(0),
+    model: partsConfig
+      .extend({
+        mixing: z.enum(['poe', 'mopoe', 'moe', 'mmvae+']).default('mopoe'),
+        latentDim: z.number().int().positive().default(32),
+        /** Private latent per modality (MMVAE+ / DMVAE style); 0 = shared latent only. mmvae+ needs it. */
+        privateDim: z.number().int().nonnegative().default(0),
+        /** moe and mmvae+: the ELBO (one draw), or the IWAE bound with DReG's or the plain gradient over `samples` draws. */
+        estimator: z.enum(['elbo', 'iwae', 'dreg']).default('elbo'),
+        samples: z.number().int().min(1).max(64).default(4),
+        /** poe: random subsets trained per step besides the full set and each single modality. */
+        poeSubsets: z.number().int().nonnegative().default(1),
+      })
+      .prefault({}),
+    training: z
+      .strictObject({
+        steps: z.number().int().positive().default(3000),
+        batchSize: z.number().int().positive().default(32),
+        lr: z.number().positive().default(1e-3),
+        beta: z.number().min(0).default(1),
+        /** β rises linearly from 0 over these steps (KL annealing). */
+        klWarmupSteps: z.number().int().nonnegative().default(500),
+        ...loopSettings,
+      })
+      .prefault({}),
+    sampling: z
+      .strictObject({
+        /** Joint samples from the prior, or from a diagonal Gaussian mixture fitted on the training posteriors after training. */
+        latent: z.enum(['prior', 'mixture']).default('mixture'),
+        components: z.number().int().positive().default(16),
+      })
+      .prefault({}),
+    decoding: decodingConfig,
+  })
+  .superRefine((config, context) => {
+    if (config.model.mixing === 'mmvae+' && config.model.privateDim === 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['model', 'privateDim'],
+        message: 'mixing "mmvae+" needs private latents: set model.privateDim (e.g. 16)',
+      });
+    }
+  });
 export type JointVaeConfig = z.output<typeof jointVaeConfig>;
 
 export type { JointInputs, TranslateOptions };
@@ -66,7 +90,10 @@ export class JointVae implements JointModel {
   /** Fitted on the training posteriors when training ends (saved as latent-mixture.safetensors). */
   readonly sampler: MixtureSampler;
 
-  constructor(readonly config: JointVaeConfig, readonly shapes: JointShapes) {
+  constructor(
+    readonly config: JointVaeConfig,
+    readonly shapes: JointShapes,
+  ) {
     const m = config.model;
     this.network = new JointNetwork({ parts: m, sharedDim: m.latentDim, privateDim: m.privateDim }, shapes);
     this.sampler = new MixtureSampler(config.sampling.components, m.latentDim);
@@ -84,7 +111,9 @@ export class JointVae implements JointModel {
     return this.config.dataset;
   }
   samplingSource(): string {
-    return this.config.sampling.latent === 'mixture' && this.sampler.isFitted ? 'the latent mixture fitted on the training posteriors' : 'the prior';
+    return this.config.sampling.latent === 'mixture' && this.sampler.isFitted
+      ? 'the latent mixture fitted on the training posteriors'
+      : 'the prior';
   }
   get modules(): Record<string, Module> {
     return { network: this.network };
@@ -105,8 +134,16 @@ export class JointVae implements JointModel {
   /** The joint loss of a batch under the configured mixing, without a step (for tests and eval). */
   losses(batch: JointBatch, beta: number): JointLosses {
     const m = this.config.model;
-    const posteriors = this.network.parts.map((_, index) => this.network.posterior(index, batch.data[index] as ModalityData));
-    return jointLoss(this.network, batch, posteriors, this.trainingRandom, { mixing: m.mixing, estimator: m.estimator, samples: m.samples, poeSubsets: m.poeSubsets, beta });
+    const posteriors = this.network.parts.map((_, index) =>
+      this.network.posterior(index, batch.data[index] as ModalityData),
+    );
+    return jointLoss(this.network, batch, posteriors, this.trainingRandom, {
+      mixing: m.mixing,
+      estimator: m.estimator,
+      samples: m.samples,
+      poeSubsets: m.poeSubsets,
+      beta,
+    });
   }
 
   trainStep(batch: JointBatch, step: number): Record<string, number> {
@@ -129,27 +166,40 @@ export class JointVae implements JointModel {
   inferShared(inputs: JointInputs, n: number, generator: Generator, temperature: number): Tensor {
     const given = this.names.filter((name) => inputs[name] !== undefined);
     if (given.length === 0) throw new Error(`give at least one input (this run reads ${this.names.join(', ')})`);
-    return noGrad(() => tidy(() => {
-      this.network.eval();
-      const experts = given.map((name) => {
-        const index = this.network.indexOf(name);
-        const part = this.network.part(name);
-        const data = inputs[name] as ModalityData;
-        const rows = rowCount(data);
-        const repeated = part.pick(data, tensor(BigInt64Array.from({ length: rows * n }, (_, i) => BigInt(Math.floor(i / n)))));
-        return this.network.posterior(index, repeated).shared;
-      });
-      const total = experts[0]?.mean.shape[0] ?? 0;
-      const draw = (mean: Tensor, logVar: Tensor): Tensor => mean.add(logVar.mul(0.5).exp().mul(randn(mean.shape, { generator })).mul(temperature));
-      if (this.config.model.mixing === 'poe' || this.config.model.mixing === 'mopoe') {
-        const product = productOfExperts(experts, experts.map(() => ones([total])));
-        return draw(product.mean, product.logVar);
-      }
-      const draws = experts.map((expert) => draw(expert.mean, expert.logVar));
-      if (draws.length === 1) return draws[0] as Tensor;
-      const choice = rand([total], { generator }).mul(draws.length).floor().clamp(0, draws.length - 1).long();
-      return selectRows(draws, choice);
-    }));
+    return noGrad(() =>
+      tidy(() => {
+        this.network.eval();
+        const experts = given.map((name) => {
+          const index = this.network.indexOf(name);
+          const part = this.network.part(name);
+          const data = inputs[name] as ModalityData;
+          const rows = rowCount(data);
+          const repeated = part.pick(
+            data,
+            tensor(BigInt64Array.from({ length: rows * n }, (_, i) => BigInt(Math.floor(i / n)))),
+          );
+          return this.network.posterior(index, repeated).shared;
+        });
+        const total = experts[0]?.mean.shape[0] ?? 0;
+        const draw = (mean: Tensor, logVar: Tensor): Tensor =>
+          mean.add(logVar.mul(0.5).exp().mul(randn(mean.shape, { generator })).mul(temperature));
+        if (this.config.model.mixing === 'poe' || this.config.model.mixing === 'mopoe') {
+          const product = productOfExperts(
+            experts,
+            experts.map(() => ones([total])),
+          );
+          return draw(product.mean, product.logVar);
+        }
+        const draws = experts.map((expert) => draw(expert.mean, expert.logVar));
+        if (draws.length === 1) return draws[0] as Tensor;
+        const choice = rand([total], { generator })
+          .mul(draws.length)
+          .floor()
+          .clamp(0, draws.length - 1)
+          .long();
+        return selectRows(draws, choice);
+      }),
+    );
   }
 
   /**
@@ -163,12 +213,22 @@ export class JointVae implements JointModel {
     try {
       this.network.eval();
       for (const batch of batches) {
-        means.push(noGrad(() => tidy(() => {
-          const experts = this.network.parts.map((_, index) => this.network.posterior(index, batch.data[index] as ModalityData).shared);
-          if (this.config.model.mixing === 'poe' || this.config.model.mixing === 'mopoe') return productOfExperts(experts, batch.presence).mean;
-          const choice = multinomial(stack(batch.presence, 1).add(1e-9), 1, false, generator).reshape(-1);
-          return selectRows(experts.map((expert) => expert.mean), choice);
-        })));
+        means.push(
+          noGrad(() =>
+            tidy(() => {
+              const experts = this.network.parts.map(
+                (_, index) => this.network.posterior(index, batch.data[index] as ModalityData).shared,
+              );
+              if (this.config.model.mixing === 'poe' || this.config.model.mixing === 'mopoe')
+                return productOfExperts(experts, batch.presence).mean;
+              const choice = multinomial(stack(batch.presence, 1).add(1e-9), 1, false, generator).reshape(-1);
+              return selectRows(
+                experts.map((expert) => expert.mean),
+                choice,
+              );
+            }),
+          ),
+        );
       }
       const points = cat(means, 0);
       try {
@@ -189,7 +249,14 @@ export class JointVae implements JointModel {
     try {
       const shared = this.inferShared(inputs, n, generator, options.temperature ?? 1);
       try {
-        return decodeTargets(this.network, () => shared, options.to, generator, this.config.decoding, options.seed ?? 0);
+        return decodeTargets(
+          this.network,
+          () => shared,
+          options.to,
+          generator,
+          this.config.decoding,
+          options.seed ?? 0,
+        );
       } finally {
         shared.dispose();
       }
@@ -203,7 +270,9 @@ export class JointVae implements JointModel {
     const generator = new Generator(seed);
     try {
       const fromMixture = this.config.sampling.latent === 'mixture' && this.sampler.isFitted;
-      const shared = fromMixture ? this.sampler.sample(n, generator) : randn([n, this.network.sharedDim], { generator });
+      const shared = fromMixture
+        ? this.sampler.sample(n, generator)
+        : randn([n, this.network.sharedDim], { generator });
       try {
         return decodeTargets(this.network, () => shared, to, generator, this.config.decoding, seed);
       } finally {

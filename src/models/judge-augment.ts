@@ -25,7 +25,10 @@ export function augmentBatch(images: Tensor, augmentation: Augmentation, random:
   return tidy(() => {
     let x = images;
     if (augmentation.flip) {
-      const mirrored = tensor(Array.from({ length: count }, () => (random.next() < 0.5 ? 1 : 0)), { shape: [count, 1, 1, 1], dtype: 'bool' });
+      const mirrored = tensor(
+        Array.from({ length: count }, () => (random.next() < 0.5 ? 1 : 0)),
+        { shape: [count, 1, 1, 1], dtype: 'bool' },
+      );
       x = where(mirrored, x.flip(3), x);
     }
     const shift = augmentation.shift;

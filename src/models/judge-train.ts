@@ -10,11 +10,29 @@ import { type LoadedSplit, loadSplit } from '../data/loader.js';
 import { Random } from '../data/random.js';
 import { StepRate } from '../data/step-rate.js';
 import { augmentBatch, judgeAugmentation } from './judge-augment.js';
-import { DEFAULT_FEATURES, DEFAULT_KEYPOINTS, DEFAULT_WIDTHS, Judge, type JudgeArchitecture, type JudgeInfo, JudgeNetwork, prepareImages, trustThreshold } from './judge.js';
+import {
+  DEFAULT_FEATURES,
+  DEFAULT_KEYPOINTS,
+  DEFAULT_WIDTHS,
+  Judge,
+  type JudgeArchitecture,
+  type JudgeInfo,
+  JudgeNetwork,
+  prepareImages,
+  trustThreshold,
+} from './judge.js';
 
 export type JudgeEvent =
   | DataEvent
-  | { type: 'step'; step: number; total: number; loss: number; smoothedLoss: number; stepsPerSecond: number; etaSeconds?: number }
+  | {
+      type: 'step';
+      step: number;
+      total: number;
+      loss: number;
+      smoothedLoss: number;
+      stepsPerSecond: number;
+      etaSeconds?: number;
+    }
   | { type: 'evaluated'; split: Split; samples: number; accuracy: Record<string, number> };
 
 export interface TrainJudgeOptions {
@@ -47,14 +65,22 @@ const CLASS_ATTRIBUTE: Record<string, string> = { 'fashion-mnist': 'class', digi
 export function judgedAttributes(info: DatasetInfo, requested?: string[]): Record<string, string[]> {
   const all = info.attributes ?? {};
   const names = Object.keys(all);
-  if (names.length === 0) throw new Error(`dataset "${info.name}" has no attributes in dataset.json, so there is nothing to train a judge on`);
+  if (names.length === 0)
+    throw new Error(
+      `dataset "${info.name}" has no attributes in dataset.json, so there is nothing to train a judge on`,
+    );
   const classAttribute = CLASS_ATTRIBUTE[info.builder];
-  const chosen = requested ?? (classAttribute !== undefined && names.includes(classAttribute) ? [classAttribute] : names);
+  const chosen =
+    requested ?? (classAttribute !== undefined && names.includes(classAttribute) ? [classAttribute] : names);
   const out: Record<string, string[]> = {};
   for (const name of chosen) {
     const values = all[name];
-    if (values === undefined) throw new Error(`dataset "${info.name}" has no attribute "${name}"; its attributes are ${names.join(', ')}`);
-    if (values.length < 2) throw new Error(`attribute "${name}" of dataset "${info.name}" has only ${values.length} value; a judge needs at least 2`);
+    if (values === undefined)
+      throw new Error(`dataset "${info.name}" has no attribute "${name}"; its attributes are ${names.join(', ')}`);
+    if (values.length < 2)
+      throw new Error(
+        `attribute "${name}" of dataset "${info.name}" has only ${values.length} value; a judge needs at least 2`,
+      );
     out[name] = values;
   }
   return out;
@@ -64,7 +90,13 @@ export function judgedAttributes(info: DatasetInfo, requested?: string[]): Recor
 export function judgeArchitecture(info: DatasetInfo): JudgeArchitecture {
   const image = info.modalities.image;
   if (!image) throw new Error(`dataset "${info.name}" has no images; judges classify images`);
-  return { channels: image.channels, inputSize: Math.max(image.width, image.height) > 32 ? 64 : 32, widths: [...DEFAULT_WIDTHS], features: DEFAULT_FEATURES, keypoints: DEFAULT_KEYPOINTS };
+  return {
+    channels: image.channels,
+    inputSize: Math.max(image.width, image.height) > 32 ? 64 : 32,
+    widths: [...DEFAULT_WIDTHS],
+    features: DEFAULT_FEATURES,
+    keypoints: DEFAULT_KEYPOINTS,
+  };
 }
 
 function positiveInteger(value: number, name: string): number {
@@ -115,27 +147,45 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
   const attributes = judgedAttributes(info, options.attributes);
   const architecture = { ...judgeArchitecture(info), ...options.architecture };
   for (const size of [...architecture.widths, architecture.features]) positiveInteger(size, 'judge layer width');
-  if (!Number.isInteger(architecture.keypoints) || architecture.keypoints < 0) throw new Error(`keypoints must be a non-negative integer, got ${architecture.keypoints}`);
+  if (!Number.isInteger(architecture.keypoints) || architecture.keypoints < 0)
+    throw new Error(`keypoints must be a non-negative integer, got ${architecture.keypoints}`);
   const steps = positiveInteger(options.steps ?? DEFAULT_JUDGE_STEPS, 'steps');
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed must be a non-negative integer, got ${seed}`);
   const learningRate = options.learningRate ?? DEFAULT_JUDGE_LR;
-  if (!(Number.isFinite(learningRate) && learningRate > 0)) throw new Error(`learning rate must be a positive number, got ${learningRate}`);
+  if (!(Number.isFinite(learningRate) && learningRate > 0))
+    throw new Error(`learning rate must be a positive number, got ${learningRate}`);
   const logEvery = positiveInteger(options.logEvery ?? 10, 'logEvery');
   const emit = options.onEvent ?? (() => {});
   const heldOut: Split | undefined = info.splits.test > 0 ? 'test' : info.splits.val > 0 ? 'val' : undefined;
-  if (heldOut === undefined) throw new Error(`${dataset.dir} has no test or val samples to measure a judge on; rebuild it with --test 0.1`);
-  const loadOptions = { images: 'uint8' as const, audio: false, ...(options.onEvent ? { onEvent: options.onEvent } : {}), ...(options.signal ? { signal: options.signal } : {}) };
-  const train = await loadSplit(dataset, { split: 'train', ...loadOptions, ...(options.trainLimit !== undefined ? { limit: options.trainLimit } : {}) });
+  if (heldOut === undefined)
+    throw new Error(`${dataset.dir} has no test or val samples to measure a judge on; rebuild it with --test 0.1`);
+  const loadOptions = {
+    images: 'uint8' as const,
+    audio: false,
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const train = await loadSplit(dataset, {
+    split: 'train',
+    ...loadOptions,
+    ...(options.trainLimit !== undefined ? { limit: options.trainLimit } : {}),
+  });
   let network: JudgeNetwork | undefined;
   let optimizer: Adam | undefined;
   try {
     const batchSize = Math.min(positiveInteger(options.batchSize ?? DEFAULT_JUDGE_BATCH, 'batchSize'), train.size);
     manualSeed(seed);
     const names = Object.keys(attributes);
-    network = new JudgeNetwork(architecture, Object.values(attributes).map((values) => values.length));
+    network = new JudgeNetwork(
+      architecture,
+      Object.values(attributes).map((values) => values.length),
+    );
     optimizer = new Adam(network, { lr: learningRate });
-    const scheduler = new LRScheduler(optimizer, cosineSchedule({ totalSteps: steps, warmupSteps: Math.min(50, Math.floor(steps / 10)) }));
+    const scheduler = new LRScheduler(
+      optimizer,
+      cosineSchedule({ totalSteps: steps, warmupSteps: Math.min(50, Math.floor(steps / 10)) }),
+    );
     const loader = new BatchLoader(train, { batchSize, seed, imagesAsFloat: true });
     const model = network;
     const adam = optimizer;
@@ -145,12 +195,17 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
     const loopStarted = performance.now();
     const rate = new StepRate();
     for (let step = 1; step <= steps; step++) {
-      if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('judge training was cancelled');
+      if (options.signal?.aborted)
+        throw options.signal.reason instanceof Error
+          ? options.signal.reason
+          : new Error('judge training was cancelled');
       const batch = loader.next();
       let loss: number;
       try {
         loss = tidy(() => {
-          const { logits } = model.forward(augmentBatch(prepareImages(batch.images as Tensor, architecture), augmentation, augmentRandom));
+          const { logits } = model.forward(
+            augmentBatch(prepareImages(batch.images as Tensor, architecture), augmentation, augmentRandom),
+          );
           let total: Tensor | undefined;
           logits.forEach((logit, head) => {
             const term = crossEntropy(logit, batch.labels.get(names[head] as string) as Tensor);
@@ -169,8 +224,18 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
       rate.record(step);
       if (step % logEvery === 0 || step === steps) {
         const eta = rate.eta(steps);
-        const perSecond = Number.isFinite(rate.perSecond) ? rate.perSecond : step / Math.max(1e-9, (performance.now() - loopStarted) / 1000);
-        emit({ type: 'step', step, total: steps, loss, smoothedLoss: smoothed, stepsPerSecond: perSecond, ...(eta !== undefined ? { etaSeconds: eta } : {}) });
+        const perSecond = Number.isFinite(rate.perSecond)
+          ? rate.perSecond
+          : step / Math.max(1e-9, (performance.now() - loopStarted) / 1000);
+        emit({
+          type: 'step',
+          step,
+          total: steps,
+          loss,
+          smoothedLoss: smoothed,
+          stepsPerSecond: perSecond,
+          ...(eta !== undefined ? { etaSeconds: eta } : {}),
+        });
       }
       // yield between steps so SIGINT and progress rendering get their turn
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -183,8 +248,14 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
       mmgenVersion: mmgenVersion(),
       createdAt: new Date().toISOString(),
       dataset: {
-        dir: dataset.dir, name: info.name, builder: info.builder, description: info.description, seed: info.seed,
-        options: info.options, mmgenVersion: info.mmgenVersion, splits: info.splits,
+        dir: dataset.dir,
+        name: info.name,
+        builder: info.builder,
+        description: info.description,
+        seed: info.seed,
+        options: info.options,
+        mmgenVersion: info.mmgenVersion,
+        splits: info.splits,
       },
       attributes,
       image: { channels: imageInfo.channels, height: imageInfo.height, width: imageInfo.width },

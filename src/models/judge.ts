@@ -32,7 +32,11 @@ export const DEFAULT_FEATURES = 128;
 export const DEFAULT_KEYPOINTS = 16;
 
 const convBlock = (inChannels: number, outChannels: number, stride = 1): Sequential =>
-  new Sequential(new Conv2d(inChannels, outChannels, 3, { stride, padding: 1, bias: false }), new BatchNorm2d(outChannels), new ReLU());
+  new Sequential(
+    new Conv2d(inChannels, outChannels, 3, { stride, padding: 1, bias: false }),
+    new BatchNorm2d(outChannels),
+    new ReLU(),
+  );
 
 /** The network: conv trunk → flattened 4×4 map (+ keypoint positions) → feature layer (ReLU) → one linear head per attribute. */
 export class JudgeNetwork extends Module {
@@ -44,10 +48,16 @@ export class JudgeNetwork extends Module {
   /** [side², 2] x/y in [-1, 1] of every cell of the keypoint map. */
   private readonly grid: Tensor | null;
 
-  constructor(readonly architecture: JudgeArchitecture, headSizes: number[]) {
+  constructor(
+    readonly architecture: JudgeArchitecture,
+    headSizes: number[],
+  ) {
     super();
     const [stem, ...widths] = architecture.widths;
-    this.stem = this.registerModule('stem', convBlock(architecture.channels, stem, architecture.inputSize === 64 ? 2 : 1));
+    this.stem = this.registerModule(
+      'stem',
+      convBlock(architecture.channels, stem, architecture.inputSize === 64 ? 2 : 1),
+    );
     const blocks: Sequential[] = [];
     let previous = stem;
     for (const width of widths) {
@@ -58,15 +68,27 @@ export class JudgeNetwork extends Module {
     const count = architecture.keypoints;
     this.keypoints = count > 0 ? this.registerModule('keypoints', new Conv2d(widths[0] as number, count, 1)) : null;
     const side = 32;
-    this.grid = count > 0
-      ? this.registerBuffer('keypoint_grid', tidy(() => {
-        const ramp = linspace(-1, 1, side);
-        return stack([ramp.unsqueeze(0).expand(side, side), ramp.unsqueeze(1).expand(side, side)], 2).reshape(side * side, 2).contiguous();
-      }))
-      : null;
+    this.grid =
+      count > 0
+        ? this.registerBuffer(
+            'keypoint_grid',
+            tidy(() => {
+              const ramp = linspace(-1, 1, side);
+              return stack([ramp.unsqueeze(0).expand(side, side), ramp.unsqueeze(1).expand(side, side)], 2)
+                .reshape(side * side, 2)
+                .contiguous();
+            }),
+          )
+        : null;
     // a flattened 4×4 map rather than global pooling: position is one of the judged attributes
-    this.embedding = this.registerModule('embedding', new Sequential(new Linear(previous * 16 + 2 * count, architecture.features), new ReLU()));
-    this.heads = this.registerModule('heads', new ModuleList(headSizes.map((size) => new Linear(architecture.features, size))));
+    this.embedding = this.registerModule(
+      'embedding',
+      new Sequential(new Linear(previous * 16 + 2 * count, architecture.features), new ReLU()),
+    );
+    this.heads = this.registerModule(
+      'heads',
+      new ModuleList(headSizes.map((size) => new Linear(architecture.features, size))),
+    );
   }
 
   /** Features [N, features] and logits per head, from images already prepared (see prepareImages). */
@@ -91,7 +113,8 @@ export class JudgeNetwork extends Module {
 }
 
 function checkShape(images: Tensor): [number, number, number, number] {
-  if (images.rank !== 4) throw new Error(`judge input must be images [count, channels, height, width], got [${images.shape.join(', ')}]`);
+  if (images.rank !== 4)
+    throw new Error(`judge input must be images [count, channels, height, width], got [${images.shape.join(', ')}]`);
   const shape = images.shape as [number, number, number, number];
   if (shape[1] !== 1 && shape[1] !== 3) throw new Error(`judge input must have 1 or 3 channels, got ${shape[1]}`);
   return shape;
@@ -124,7 +147,12 @@ const judgeInfoSchema = z.object({
   architecture: z.object({
     channels: z.union([z.literal(1), z.literal(3)]),
     inputSize: z.union([z.literal(32), z.literal(64)]),
-    widths: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+    widths: z.tuple([
+      z.number().int().positive(),
+      z.number().int().positive(),
+      z.number().int().positive(),
+      z.number().int().positive(),
+    ]),
     features: z.number().int().positive(),
     keypoints: z.number().int().nonnegative(),
   }),
@@ -135,7 +163,9 @@ const judgeInfoSchema = z.object({
     seed: z.number().int(),
     trainSamples: z.number().int(),
     seconds: z.number(),
-    augmentation: z.object({ flip: z.boolean(), shift: z.number().int().nonnegative() }).default({ flip: false, shift: 0 }),
+    augmentation: z
+      .object({ flip: z.boolean(), shift: z.number().int().nonnegative() })
+      .default({ flip: false, shift: 0 }),
   }),
   /** Held-out real accuracy per attribute, on evaluation.split. */
   evaluation: z.object({ split: z.enum(['train', 'val', 'test']), samples: z.number().int() }),
@@ -230,7 +260,10 @@ export class Judge {
   /** Writes judge.safetensors and judge.json into dir (each through a temporary name). */
   async save(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    await this.network.save(join(dir, JUDGE_WEIGHTS_FILE), { format: 'mmgen-judge', attributes: JSON.stringify(this.info.attributes) });
+    await this.network.save(join(dir, JUDGE_WEIGHTS_FILE), {
+      format: 'mmgen-judge',
+      attributes: JSON.stringify(this.info.attributes),
+    });
     const path = join(dir, JUDGE_INFO_FILE);
     const temporary = `${path}.tmp-${process.pid}`;
     await writeFile(temporary, `${JSON.stringify(this.info, null, 2)}\n`);
@@ -244,9 +277,12 @@ export class Judge {
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      throw new Error((error as NodeJS.ErrnoException).code === 'ENOENT'
-        ? `${dir} has no ${JUDGE_INFO_FILE}; train a judge with \`mmgen eval train-judge DATASET --out ${dir}\``
-        : `cannot read ${path}: ${(error as Error).message}`, { cause: error });
+      throw new Error(
+        (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? `${dir} has no ${JUDGE_INFO_FILE}; train a judge with \`mmgen eval train-judge DATASET --out ${dir}\``
+          : `cannot read ${path}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     let raw: unknown;
     try {
@@ -256,10 +292,15 @@ export class Judge {
     }
     const parsed = judgeInfoSchema.safeParse(raw);
     if (!parsed.success) {
-      throw new Error(`${path} is not a judge description: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
+      throw new Error(
+        `${path} is not a judge description: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`,
+      );
     }
     const info = parsed.data;
-    const network = new JudgeNetwork(info.architecture, Object.values(info.attributes).map((values) => values.length));
+    const network = new JudgeNetwork(
+      info.architecture,
+      Object.values(info.attributes).map((values) => values.length),
+    );
     try {
       await network.load(join(dir, JUDGE_WEIGHTS_FILE));
     } catch (error) {
@@ -282,6 +323,9 @@ function checkRange(batch: Tensor): Tensor {
   const low = batch.min().item();
   const high = batch.max().item();
   if (!Number.isFinite(low) || !Number.isFinite(high)) throw new Error('judge input contains NaN or infinite values');
-  if (low < -1.5 || high > 1.5) throw new Error(`judge input must be float images in [-1, 1], got values in [${low.toFixed(3)}, ${high.toFixed(3)}]; scale them with x / 127.5 - 1`);
+  if (low < -1.5 || high > 1.5)
+    throw new Error(
+      `judge input must be float images in [-1, 1], got values in [${low.toFixed(3)}, ${high.toFixed(3)}]; scale them with x / 127.5 - 1`,
+    );
   return low < -1 || high > 1 ? batch.clamp(-1, 1) : batch;
 }

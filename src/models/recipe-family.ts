@@ -4,7 +4,12 @@
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { Tokenizer } from '../modalities/text/index.js';
-import { type GenerationModel, type GenerationSetup, type LoadRunOptions, loadGenerationWeights } from './generation-weights.js';
+import {
+  type GenerationModel,
+  type GenerationSetup,
+  type LoadRunOptions,
+  loadGenerationWeights,
+} from './generation-weights.js';
 import { recipeSettings } from './recipe.js';
 import type { runSettings } from './run-settings.js';
 
@@ -38,10 +43,14 @@ export function familyRecipe<Config extends RecipeRunSettings, Shape, Model>(
   create: (config: Config, tokenizer: Tokenizer, shape: Shape) => Model,
 ): FamilyRecipe<Shape, Model> {
   return {
-    name, schema,
+    name,
+    schema,
     prepare: (raw) => {
       const parsed = schema.safeParse(raw);
-      if (!parsed.success) throw new Error(`the config does not match recipe ${name}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+      if (!parsed.success)
+        throw new Error(
+          `the config does not match recipe ${name}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+        );
       const config = parsed.data;
       return { config, create: (tokenizer, shape) => create(config, tokenizer, shape) };
     },

@@ -16,12 +16,18 @@ export interface LoadRunOptions {
 
 /** What a run that can do `capability` is called, for refusals. */
 const DOERS: Record<Capability, string> = {
-  generate: 'text→image or text→audio run', caption: 'captioner', transcribe: 'transcriber', translate: 'joint run', sample: 'joint run',
+  generate: 'text→image or text→audio run',
+  caption: 'captioner',
+  transcribe: 'transcriber',
+  translate: 'joint run',
+  sample: 'joint run',
 };
 
 /** Why a run of `recipe` (which can do `can`) cannot do `capability`. */
 export function refusal(dir: string, recipe: string, can: readonly Capability[], capability: Capability): Error {
-  return new Error(`${dir} is a "${recipe}" run, not a ${DOERS[capability]}: it can ${can.join(', ') || 'nothing'}, not ${capability}`);
+  return new Error(
+    `${dir} is a "${recipe}" run, not a ${DOERS[capability]}: it can ${can.join(', ') || 'nothing'}, not ${capability}`,
+  );
 }
 
 export interface LoadContext<Config> {
@@ -46,7 +52,11 @@ export interface Recipe<Name extends string = string, Config = unknown> {
   readonly ensembles: boolean;
   load(context: LoadContext<Config>): Promise<RunCalls>;
   /** Validates a run's recorded config (mmgen's own keys set aside) and loads it: the config typed by this recipe. */
-  open(dir: string, recorded: Readonly<Record<string, unknown>>, options: LoadRunOptions): Promise<{ config: Config; calls: RunCalls }>;
+  open(
+    dir: string,
+    recorded: Readonly<Record<string, unknown>>,
+    options: LoadRunOptions,
+  ): Promise<{ config: Config; calls: RunCalls }>;
   /** Validates a config for this recipe; errors name `source` and every bad key. */
   parse(raw: Readonly<Record<string, unknown>>, source: string): Config;
 }
@@ -57,7 +67,8 @@ export const RECORDED_KEYS = ['mmgenVersion', 'imageShape', 'audioShape', 'retri
 /** A config with mmgen's recorded keys removed and an earlier recipe name replaced by the current one. */
 export function recipeSettings(raw: Readonly<Record<string, unknown>>, name: string): Record<string, unknown> {
   const settings: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) if (!(RECORDED_KEYS as readonly string[]).includes(key)) settings[key] = value;
+  for (const [key, value] of Object.entries(raw))
+    if (!(RECORDED_KEYS as readonly string[]).includes(key)) settings[key] = value;
   return { ...settings, recipe: name };
 }
 
@@ -73,17 +84,24 @@ export interface RecipeDefinition<Name extends string, Config> {
 }
 
 function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`).join('; ');
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
 }
 
-export function defineRecipe<const Name extends string, Config>(definition: RecipeDefinition<Name, Config>): Recipe<Name, Config> {
+export function defineRecipe<const Name extends string, Config>(
+  definition: RecipeDefinition<Name, Config>,
+): Recipe<Name, Config> {
   const parse = (raw: Readonly<Record<string, unknown>>, source: string): Config => {
     const parsed = definition.schema.safeParse(recipeSettings(raw, definition.name));
-    if (!parsed.success) throw new Error(`${source} does not match recipe ${definition.name}: ${describeIssues(parsed.error)}`);
+    if (!parsed.success)
+      throw new Error(`${source} does not match recipe ${definition.name}: ${describeIssues(parsed.error)}`);
     return parsed.data;
   };
   return {
-    aliases: [], ensembles: false, ...definition,
+    aliases: [],
+    ensembles: false,
+    ...definition,
     parse,
     open: async (dir, recorded, options) => {
       const config = parse(recorded, `${dir}/config.json`);

@@ -20,11 +20,13 @@ import { transcriberConfig } from './transcriber.js';
 
 export const textToImageGanRecipe = defineRecipe({
   name: 'text2image-gan',
-  description: 'text→image conditional GAN (caption GRU, conditional-BN generator, spectral-norm projection discriminator, hinge + matching-aware loss, DiffAugment, EMA)',
+  description:
+    'text→image conditional GAN (caption GRU, conditional-BN generator, spectral-norm projection discriminator, hinge + matching-aware loss, DiffAugment, EMA)',
   schema: textToImageGanConfig,
   capabilities: ['generate'],
   modalities: { inputs: ['text'], outputs: ['image'] },
-  load: async ({ dir, recorded, options }) => textToImageCalls(await openTextToImageRun(TEXT_TO_IMAGE_GAN, dir, recorded, options)),
+  load: async ({ dir, recorded, options }) =>
+    textToImageCalls(await openTextToImageRun(TEXT_TO_IMAGE_GAN, dir, recorded, options)),
 });
 
 export const textToImageVaeRecipe = defineRecipe({
@@ -33,30 +35,36 @@ export const textToImageVaeRecipe = defineRecipe({
   schema: textToImageVaeConfig,
   capabilities: ['generate'],
   modalities: { inputs: ['text'], outputs: ['image'] },
-  load: async ({ dir, recorded, options }) => textToImageCalls(await openTextToImageRun(TEXT_TO_IMAGE_VAE, dir, recorded, options)),
+  load: async ({ dir, recorded, options }) =>
+    textToImageCalls(await openTextToImageRun(TEXT_TO_IMAGE_VAE, dir, recorded, options)),
 });
 
 export const textToAudioGanRecipe = defineRecipe({
   name: 'text2audio-gan',
-  description: 'text→audio spectrogram GAN (SpecGAN-like: caption GRU, conditional-BN 2-D generator over a log-mel, spectral-norm projection discriminator, hinge, EMA; Griffin-Lim phase)',
+  description:
+    'text→audio spectrogram GAN (SpecGAN-like: caption GRU, conditional-BN 2-D generator over a log-mel, spectral-norm projection discriminator, hinge, EMA; Griffin-Lim phase)',
   schema: textToAudioGanConfig,
   capabilities: ['generate'],
   modalities: { inputs: ['text'], outputs: ['audio'] },
-  load: async ({ dir, recorded, options }) => textToAudioCalls(await openTextToAudioRun(TEXT_TO_AUDIO_GAN, dir, recorded, options)),
+  load: async ({ dir, recorded, options }) =>
+    textToAudioCalls(await openTextToAudioRun(TEXT_TO_AUDIO_GAN, dir, recorded, options)),
 });
 
 export const textToAudioVaeRecipe = defineRecipe({
   name: 'text2audio-vae',
-  description: 'text→audio conditional VAE on the same log-mel spectrograms (KL annealing, EMA decoder; Griffin-Lim phase)',
+  description:
+    'text→audio conditional VAE on the same log-mel spectrograms (KL annealing, EMA decoder; Griffin-Lim phase)',
   schema: textToAudioVaeConfig,
   capabilities: ['generate'],
   modalities: { inputs: ['text'], outputs: ['audio'] },
-  load: async ({ dir, recorded, options }) => textToAudioCalls(await openTextToAudioRun(TEXT_TO_AUDIO_VAE, dir, recorded, options)),
+  load: async ({ dir, recorded, options }) =>
+    textToAudioCalls(await openTextToAudioRun(TEXT_TO_AUDIO_VAE, dir, recorded, options)),
 });
 
 export const captionerRecipe = defineRecipe({
   name: 'captioner',
-  description: 'image→text: conv feature-map encoder, GRU decoder with attention, label smoothing; greedy/beam/sampled captions',
+  description:
+    'image→text: conv feature-map encoder, GRU decoder with attention, label smoothing; greedy/beam/sampled captions',
   schema: captionerConfig,
   capabilities: ['caption'],
   modalities: { inputs: ['image'], outputs: ['text'] },
@@ -66,7 +74,8 @@ export const captionerRecipe = defineRecipe({
 
 export const transcriberRecipe = defineRecipe({
   name: 'transcriber',
-  description: "audio→text: log-mel conv + BiGRU encoder with the captioner's GRU decoder and attention; greedy/beam transcripts",
+  description:
+    "audio→text: log-mel conv + BiGRU encoder with the captioner's GRU decoder and attention; greedy/beam transcripts",
   schema: transcriberConfig,
   capabilities: ['transcribe'],
   modalities: { inputs: ['audio'], outputs: ['text'] },
@@ -75,7 +84,8 @@ export const transcriberRecipe = defineRecipe({
 
 export const jointVaeRecipe = defineRecipe({
   name: 'joint-vae',
-  description: 'one model over text, image and sound: any subset in, the rest out, or all sampled together (poe, mopoe, moe, mmvae+)',
+  description:
+    'one model over text, image and sound: any subset in, the rest out, or all sampled together (poe, mopoe, moe, mmvae+)',
   schema: jointVaeConfig,
   capabilities: ['translate', 'sample'],
   modalities: { inputs: ['image', 'text', 'audio'], outputs: ['image', 'text', 'audio'] },
@@ -84,19 +94,30 @@ export const jointVaeRecipe = defineRecipe({
 
 export const jointDiffusionRecipe = defineRecipe({
   name: 'joint-diffusion',
-  description: 'multimodal latent diffusion: an autoencoder per modality, then one score network over their latents; any subset in, the rest out',
+  description:
+    'multimodal latent diffusion: an autoencoder per modality, then one score network over their latents; any subset in, the rest out',
   schema: jointDiffusionConfig,
   capabilities: ['translate', 'sample'],
   modalities: { inputs: ['image', 'text', 'audio'], outputs: ['image', 'text', 'audio'] },
   load: async ({ dir }) => jointCalls(await loadJointRun(dir)),
 });
 
-export const RECIPES = [textToImageGanRecipe, textToImageVaeRecipe, textToAudioGanRecipe, textToAudioVaeRecipe, captionerRecipe, transcriberRecipe, jointVaeRecipe, jointDiffusionRecipe] as const;
+export const RECIPES = [
+  textToImageGanRecipe,
+  textToImageVaeRecipe,
+  textToAudioGanRecipe,
+  textToAudioVaeRecipe,
+  captionerRecipe,
+  transcriberRecipe,
+  jointVaeRecipe,
+  jointDiffusionRecipe,
+] as const;
 
 export type RegisteredRecipe = (typeof RECIPES)[number];
 export type RecipeName = RegisteredRecipe['name'];
 /** A recipe's parsed config, by name. */
-export type ConfigOf<Name extends RecipeName> = Extract<RegisteredRecipe, { name: Name }> extends Recipe<Name, infer Config> ? Config : never;
+export type ConfigOf<Name extends RecipeName> =
+  Extract<RegisteredRecipe, { name: Name }> extends Recipe<Name, infer Config> ? Config : never;
 /** The config of any run: a union told apart by its `recipe` key. */
 export type RunConfig = { [Name in RecipeName]: ConfigOf<Name> }[RecipeName];
 

@@ -48,7 +48,10 @@ export interface DiscriminatorParts {
   generator: Module & { forward(tokens: Tensor, lengths: Tensor, latent: Tensor): Tensor };
   discriminator: Module & {
     text: { forward(tokens: Tensor, lengths: Tensor): Tensor };
-    image: { features(images: Tensor, group: number): Tensor; scoreFeatures(pooled: Tensor, condition: Tensor): Tensor };
+    image: {
+      features(images: Tensor, group: number): Tensor;
+      scoreFeatures(pooled: Tensor, condition: Tensor): Tensor;
+    };
   };
 }
 
@@ -60,10 +63,11 @@ export function discriminatorCritic(parts: DiscriminatorParts): RealnessCritic {
     latentDim: parts.latentDim,
     group,
     draw: (text, noise) => inEvalMode(generator, () => generator.forward(text.tokens, text.lengths, noise)),
-    score: (images, text) => inEvalMode(discriminator, () => {
-      const condition = discriminator.text.forward(text.tokens, text.lengths);
-      return discriminator.image.scoreFeatures(discriminator.image.features(images, group), condition);
-    }),
+    score: (images, text) =>
+      inEvalMode(discriminator, () => {
+        const condition = discriminator.text.forward(text.tokens, text.lengths);
+        return discriminator.image.scoreFeatures(discriminator.image.features(images, group), condition);
+      }),
   };
 }
 
@@ -84,16 +88,23 @@ function selectRows(text: TextBatch, rows: readonly number[]): TextBatch {
  * Draws and scores one image per listed row of `text`, padding with repeats of the rows to a multiple of the
  * critic's group (the padding's images are drawn and scored but not returned). Noise comes from `random`.
  */
-function drawAndScore(critic: RealnessCritic, text: TextBatch, rows: readonly number[], random: Generator): { images: Tensor; scores: number[] } {
+function drawAndScore(
+  critic: RealnessCritic,
+  text: TextBatch,
+  rows: readonly number[],
+  random: Generator,
+): { images: Tensor; scores: number[] } {
   const padded = Math.ceil(rows.length / critic.group) * critic.group;
   const allRows = Array.from({ length: padded }, (_, index) => rows[index % rows.length] as number);
   const batch = selectRows(text, allRows);
   try {
-    return noGrad(() => tidy(() => {
-      const images = critic.draw(batch, randn([padded, critic.latentDim], { generator: random }));
-      const scores = critic.score(images, batch).toFlatArray().slice(0, rows.length);
-      return { images: images.narrow(0, 0, rows.length), scores };
-    }));
+    return noGrad(() =>
+      tidy(() => {
+        const images = critic.draw(batch, randn([padded, critic.latentDim], { generator: random }));
+        const scores = critic.score(images, batch).toFlatArray().slice(0, rows.length);
+        return { images: images.narrow(0, 0, rows.length), scores };
+      }),
+    );
   } finally {
     dispose(batch);
   }
@@ -104,12 +115,23 @@ function drawAndScore(critic: RealnessCritic, text: TextBatch, rows: readonly nu
  * training captions chosen with a fixed seed (cycled when there are fewer). Captions lose the words the
  * tokenizer does not know; none left is an error.
  */
-export function calibrateRejection(critic: RealnessCritic, captions: readonly string[], settings: RejectionSettings): RejectionThreshold {
-  if (!(settings.fraction > 0 && settings.fraction < 1)) throw new Error(`the rejected fraction must be in (0, 1), got ${settings.fraction}`);
-  const prompts = [...new Set(captions)].map((caption) => keepKnownWords(critic.tokenizer, caption).prompt).filter((prompt) => prompt !== '');
-  if (prompts.length === 0) throw new Error('no training caption has a word the model knows, so the rejection threshold cannot be measured');
+export function calibrateRejection(
+  critic: RealnessCritic,
+  captions: readonly string[],
+  settings: RejectionSettings,
+): RejectionThreshold {
+  if (!(settings.fraction > 0 && settings.fraction < 1))
+    throw new Error(`the rejected fraction must be in (0, 1), got ${settings.fraction}`);
+  const prompts = [...new Set(captions)]
+    .map((caption) => keepKnownWords(critic.tokenizer, caption).prompt)
+    .filter((prompt) => prompt !== '');
+  if (prompts.length === 0)
+    throw new Error('no training caption has a word the model knows, so the rejection threshold cannot be measured');
   const order = new Random(CALIBRATION_SEED).shuffle(prompts.map((_, index) => index));
-  const chosen = Array.from({ length: settings.calibrationImages }, (_, index) => prompts[order[index % order.length] as number] as string);
+  const chosen = Array.from(
+    { length: settings.calibrationImages },
+    (_, index) => prompts[order[index % order.length] as number] as string,
+  );
   const random = new Generator(CALIBRATION_SEED);
   const scores: number[] = [];
   try {
@@ -117,7 +139,12 @@ export function calibrateRejection(critic: RealnessCritic, captions: readonly st
       const texts = chosen.slice(start, start + CALIBRATION_BATCH);
       const text = encodePrompts(critic.tokenizer, texts);
       try {
-        const drawn = drawAndScore(critic, text, texts.map((_, index) => index), random);
+        const drawn = drawAndScore(
+          critic,
+          text,
+          texts.map((_, index) => index),
+          random,
+        );
         drawn.images.dispose();
         scores.push(...drawn.scores);
       } finally {
@@ -136,12 +163,22 @@ export function calibrateRejection(critic: RealnessCritic, captions: readonly st
  * Images [texts.length, C, H, W] for the prompts with seeded noise; each draw scoring below the threshold is
  * drawn again (with the next noise of the same stream) up to `threshold.rounds` times, keeping its best draw.
  */
-export function generateWithRejection(critic: RealnessCritic, texts: string[], seed: number, threshold: RejectionThreshold): Tensor {
+export function generateWithRejection(
+  critic: RealnessCritic,
+  texts: string[],
+  seed: number,
+  threshold: RejectionThreshold,
+): Tensor {
   const text = encodePrompts(critic.tokenizer, texts);
   const random = new Generator(seed);
   const draws: Tensor[] = [];
   try {
-    const first = drawAndScore(critic, text, texts.map((_, index) => index), random);
+    const first = drawAndScore(
+      critic,
+      text,
+      texts.map((_, index) => index),
+      random,
+    );
     draws.push(first.images);
     // for each image: the draw it comes from (index in draws), its row there, and its score
     const kept = first.scores.map((score, row) => ({ draw: 0, row, score }));
@@ -156,7 +193,12 @@ export function generateWithRejection(critic: RealnessCritic, texts: string[], s
       });
     }
     if (draws.length === 1) return draws.pop() as Tensor;
-    return tidy(() => cat(kept.map((choice) => (draws[choice.draw] as Tensor).narrow(0, choice.row, 1)), 0));
+    return tidy(() =>
+      cat(
+        kept.map((choice) => (draws[choice.draw] as Tensor).narrow(0, choice.row, 1)),
+        0,
+      ),
+    );
   } finally {
     dispose(draws);
     random.dispose();

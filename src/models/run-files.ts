@@ -10,14 +10,24 @@ export async function readRunConfig(runDir: string): Promise<Record<string, unkn
   try {
     return JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')) as Record<string, unknown>;
   } catch (error) {
-    throw new Error(`${runDir} is not a readable mmgen run (config.json: ${(error as Error).message}); train one with \`mmgen train CONFIG --out ${runDir}\``, { cause: error });
+    throw new Error(
+      `${runDir} is not a readable mmgen run (config.json: ${(error as Error).message}); train one with \`mmgen train CONFIG --out ${runDir}\``,
+      { cause: error },
+    );
   }
 }
 
 /** Validates a run's config (mmgen's own keys removed) against its recipe's schema. */
-export function parseRunConfig<Config>(runDir: string, recipe: { name: string; schema: z.ZodType<Config> }, config: Record<string, unknown>): Config {
+export function parseRunConfig<Config>(
+  runDir: string,
+  recipe: { name: string; schema: z.ZodType<Config> },
+  config: Record<string, unknown>,
+): Config {
   const parsed = recipe.schema.safeParse(config);
-  if (!parsed.success) throw new Error(`${runDir}/config.json does not match recipe ${recipe.name}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `${runDir}/config.json does not match recipe ${recipe.name}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+    );
   return parsed.data;
 }
 
@@ -29,7 +39,12 @@ export function withPrefix(map: Map<string, Tensor>, prefix: string): Map<string
 }
 
 /** Loads trained weights under `name.*` and EMA weights under `ema.name.*` (the trained ones when absent). */
-export function loadTrainedAndAveraged(weights: Map<string, Tensor>, name: string, trained: Module, averaged: Module): void {
+export function loadTrainedAndAveraged(
+  weights: Map<string, Tensor>,
+  name: string,
+  trained: Module,
+  averaged: Module,
+): void {
   const own = withPrefix(weights, name);
   const ema = withPrefix(weights, `ema.${name}`);
   trained.loadStateDict(own.size > 0 ? own : ema);

@@ -23,4 +23,3 @@ export const runSettings = {
   emaDecay: z.number().min(0).max(1).default(0.999),
   ...loopSettings,
 };
-

@@ -5,10 +5,17 @@ import type { ContactSheetTile } from '../modalities/image/index.js';
 import { type Tensor, tidy } from '../tensor/index.js';
 
 /** One magma-coloured tile per spectrogram [N, 1, mels, frames], captioned with its prompt. */
-export function spectrogramTiles(spectrograms: Tensor, codec: SpectrogramCodec, captions: string[]): ContactSheetTile[] {
+export function spectrogramTiles(
+  spectrograms: Tensor,
+  codec: SpectrogramCodec,
+  captions: string[],
+): ContactSheetTile[] {
   return tidy(() => {
     const logMel = codec.toLogMel(spectrograms);
     const count = logMel.shape[0] ?? 0;
-    return Array.from({ length: count }, (_, index) => ({ image: spectrogramToImage(logMel.select(0, index), { input: 'log' }), caption: captions[index] ?? '' }));
+    return Array.from({ length: count }, (_, index) => ({
+      image: spectrogramToImage(logMel.select(0, index), { input: 'log' }),
+      caption: captions[index] ?? '',
+    }));
   });
 }

@@ -24,12 +24,27 @@ export class TextConditionedGenerator extends Module {
   readonly image: ConditionalGenerator;
   constructor(options: TextConditionedOptions) {
     super();
-    this.text = this.registerModule('text', new CaptionEncoder({ vocabularySize: options.vocabularySize, embeddingDim: options.textEmbedding, hiddenSize: options.textHidden, outputDim: options.conditionDim }));
-    this.image = this.registerModule('image', new ConditionalGenerator({
-      noiseDim: options.latentDim, conditionDim: options.conditionDim, imageSize: options.shape.size, channels: options.shape.channels, baseChannels: options.channels,
-      ...(options.block ? { block: options.block } : {}),
-      ...(options.minChannels ? { minChannels: options.minChannels } : {}),
-    }));
+    this.text = this.registerModule(
+      'text',
+      new CaptionEncoder({
+        vocabularySize: options.vocabularySize,
+        embeddingDim: options.textEmbedding,
+        hiddenSize: options.textHidden,
+        outputDim: options.conditionDim,
+      }),
+    );
+    this.image = this.registerModule(
+      'image',
+      new ConditionalGenerator({
+        noiseDim: options.latentDim,
+        conditionDim: options.conditionDim,
+        imageSize: options.shape.size,
+        channels: options.shape.channels,
+        baseChannels: options.channels,
+        ...(options.block ? { block: options.block } : {}),
+        ...(options.minChannels ? { minChannels: options.minChannels } : {}),
+      }),
+    );
   }
   forward(tokens: Tensor, lengths: Tensor, latent: Tensor): Tensor {
     return this.image.forward(latent, this.text.forward(tokens, lengths));

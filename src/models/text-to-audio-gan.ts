@@ -16,8 +16,16 @@ export const textToAudioGanConfig = textToImageGanConfig.extend({
 export type TextToAudioGanConfig = z.output<typeof textToAudioGanConfig>;
 
 export class TextToAudioGan extends SpectrogramModel {
-  constructor(readonly config: TextToAudioGanConfig, tokenizer: Tokenizer, audio: AudioShape) {
+  constructor(
+    readonly config: TextToAudioGanConfig,
+    tokenizer: Tokenizer,
+    audio: AudioShape,
+  ) {
     const { spectrogram, recipe: _recipe, ...gan } = config;
-    super(new TextToImageGan({ ...gan, recipe: 'text2image-gan' }, tokenizer, spectrogramShape(spectrogram)), spectrogram, audio);
+    super(
+      new TextToImageGan({ ...gan, recipe: 'text2image-gan' }, tokenizer, spectrogramShape(spectrogram)),
+      spectrogram,
+      audio,
+    );
   }
 }

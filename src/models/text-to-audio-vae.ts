@@ -14,8 +14,16 @@ export const textToAudioVaeConfig = textToImageVaeConfig.extend({
 export type TextToAudioVaeConfig = z.output<typeof textToAudioVaeConfig>;
 
 export class TextToAudioVae extends SpectrogramModel {
-  constructor(readonly config: TextToAudioVaeConfig, tokenizer: Tokenizer, audio: AudioShape) {
+  constructor(
+    readonly config: TextToAudioVaeConfig,
+    tokenizer: Tokenizer,
+    audio: AudioShape,
+  ) {
     const { spectrogram, recipe: _recipe, ...vae } = config;
-    super(new TextToImageVae({ ...vae, recipe: 'text2image-vae' }, tokenizer, spectrogramShape(spectrogram)), spectrogram, audio);
+    super(
+      new TextToImageVae({ ...vae, recipe: 'text2image-vae' }, tokenizer, spectrogramShape(spectrogram)),
+      spectrogram,
+      audio,
+    );
   }
 }

@@ -16,7 +16,11 @@ export const spectrogramConfig = z.strictObject({
   nFft: z.number().int().min(16).default(1024),
   hopLength: z.number().int().positive().default(256),
   /** Mel bands = frames kept: the generator draws a square. A power of two ≥ 8. */
-  size: z.number().int().refine((value) => value >= 8 && Number.isInteger(Math.log2(value)), 'must be a power of two ≥ 8').default(64),
+  size: z
+    .number()
+    .int()
+    .refine((value) => value >= 8 && Number.isInteger(Math.log2(value)), 'must be a power of two ≥ 8')
+    .default(64),
   /** ln of the quietest mel magnitude kept (maps to -1, decoded as silence); ≈ -87 dB below a full-scale clip's peak. */
   floor: z.number().default(-10),
   /** ln of the mel magnitude that maps to +1. */
@@ -31,8 +35,15 @@ import type { AudioShape } from './data-shapes.js';
 
 export function makeCodec(spectrogram: SpectrogramConfig, audio: AudioShape): SpectrogramCodec {
   const settings: SpectrogramSettings = {
-    sampleRate: audio.sampleRate, samples: audio.samples, nFft: spectrogram.nFft, hopLength: spectrogram.hopLength,
-    nMels: spectrogram.size, frames: spectrogram.size, floor: spectrogram.floor, ceiling: spectrogram.ceiling, griffinLimIterations: spectrogram.griffinLimIterations,
+    sampleRate: audio.sampleRate,
+    samples: audio.samples,
+    nFft: spectrogram.nFft,
+    hopLength: spectrogram.hopLength,
+    nMels: spectrogram.size,
+    frames: spectrogram.size,
+    floor: spectrogram.floor,
+    ceiling: spectrogram.ceiling,
+    griffinLimIterations: spectrogram.griffinLimIterations,
   };
   return new SpectrogramCodec(settings);
 }
@@ -72,16 +83,32 @@ export class SpectrogramModel implements TextToAudioModel {
   /** The core's, when it has one (GAN cores). */
   readonly calibrateGeneration?: (captions: readonly string[], fraction?: number) => string | undefined;
   outputGainDb = 0;
-  constructor(readonly core: TextToImageModel, spectrogram: SpectrogramConfig, readonly audio: AudioShape) {
+  constructor(
+    readonly core: TextToImageModel,
+    spectrogram: SpectrogramConfig,
+    readonly audio: AudioShape,
+  ) {
     this.codec = makeCodec(spectrogram, audio);
     if (core.calibrateGeneration) this.calibrateGeneration = core.calibrateGeneration.bind(core);
   }
-  get rejection(): number | undefined { return this.core.rejection; }
-  get tokenizer(): Tokenizer { return this.core.tokenizer; }
-  get modules(): Record<string, Module> { return this.core.modules; }
-  get optimizers(): Record<string, Optimizer> { return this.core.optimizers; }
-  get emas(): Record<string, EMA> { return this.core.emas; }
-  get generators(): Record<string, Generator> { return this.core.generators; }
+  get rejection(): number | undefined {
+    return this.core.rejection;
+  }
+  get tokenizer(): Tokenizer {
+    return this.core.tokenizer;
+  }
+  get modules(): Record<string, Module> {
+    return this.core.modules;
+  }
+  get optimizers(): Record<string, Optimizer> {
+    return this.core.optimizers;
+  }
+  get emas(): Record<string, EMA> {
+    return this.core.emas;
+  }
+  get generators(): Record<string, Generator> {
+    return this.core.generators;
+  }
 
   trainStep(spectrograms: Tensor, text: TextBatch, step: number): Record<string, number> {
     return this.core.trainStep(spectrograms, text, step);
@@ -89,7 +116,8 @@ export class SpectrogramModel implements TextToAudioModel {
 
   generate(texts: string[], seed: number, onClip?: (done: number, total: number) => void): GeneratedAudio {
     // the shared prompt checks (too long, unknown words) follow in the core; this one gives a spoken example
-    if (texts.some((text) => text.trim() === '')) throw new Error(`the prompt is empty; say what to voice, e.g. --text "${this.tokenizer.tokens[4] ?? 'seven'}"`);
+    if (texts.some((text) => text.trim() === ''))
+      throw new Error(`the prompt is empty; say what to voice, e.g. --text "${this.tokenizer.tokens[4] ?? 'seven'}"`);
     const spectrograms = this.core.generate(texts, seed);
     try {
       const clips = this.codec.decode(spectrograms, seed, onClip);
@@ -102,10 +130,19 @@ export class SpectrogramModel implements TextToAudioModel {
     }
   }
 
-  prepareForGeneration(): void { this.core.prepareForGeneration(); }
-  loadForGeneration(weights: Map<string, Tensor>): void { this.core.loadForGeneration(weights); }
-  dispose(): void { this.core.dispose(); }
+  prepareForGeneration(): void {
+    this.core.prepareForGeneration();
+  }
+  loadForGeneration(weights: Map<string, Tensor>): void {
+    this.core.loadForGeneration(weights);
+  }
+  dispose(): void {
+    this.core.dispose();
+  }
 }
 
 /** The square one-channel picture the spectrogram network draws. */
-export const spectrogramShape = (spectrogram: SpectrogramConfig): ImageShape => ({ channels: 1, size: spectrogram.size });
+export const spectrogramShape = (spectrogram: SpectrogramConfig): ImageShape => ({
+  channels: 1,
+  size: spectrogram.size,
+});

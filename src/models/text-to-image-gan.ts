@@ -20,74 +20,87 @@ import { TextConditionedGenerator } from './text-conditioned.js';
 import { runSettings } from './run-settings.js';
 import { type ImageShape, type TextToImageModel, generateFromPrompts } from './text-to-image.js';
 import { loadTrainedAndAveraged, withPrefix } from './run-files.js';
-import { type RealnessCritic, type RejectionThreshold, calibrateRejection, describeRejection, discriminatorCritic, generateWithRejection } from './rejection-sampling.js';
+import {
+  type RealnessCritic,
+  type RejectionThreshold,
+  calibrateRejection,
+  describeRejection,
+  discriminatorCritic,
+  generateWithRejection,
+} from './rejection-sampling.js';
 
 export const textToImageGanConfig = z.strictObject({
   recipe: z.literal('text2image-gan'),
   dataset: z.string().min(1),
   seed: z.number().int().nonnegative().default(0),
-  model: z.strictObject({
-    noiseDim: z.number().int().positive().default(64),
-    textEmbedding: z.number().int().positive().default(64),
-    textHidden: z.number().int().positive().default(128),
-    conditionDim: z.number().int().positive().default(128),
-    generatorChannels: z.number().int().positive().default(256),
-    discriminatorChannels: z.number().int().positive().default(32),
-    /** `residual` (BigGAN up-blocks, two convs per resolution) or `plain` (one conv per resolution, DCGAN-sized). */
-    generatorBlock: z.enum(['residual', 'plain']).default('plain'),
-    /** The generator's channel floor at the high resolutions, where shapes get their edges. */
-    generatorMinChannels: z.number().int().positive().default(16),
-    /** Group size of the discriminator's minibatch-std channel, against one-picture-per-caption collapse (0 = off). */
-    minibatchStd: z.number().int().min(0).default(4),
-    /**
-     * Base channels of the word classifier, a network of its own trained on real images to name a caption's
-     * words (0 = the discriminator's spectral-norm word head instead, which learns them far more slowly).
-     */
-    classifierChannels: z.number().int().min(0).default(16),
-  }).prefault({}),
-  training: z.strictObject({
-    generatorLr: z.number().positive().default(2e-4),
-    discriminatorLr: z.number().positive().default(2e-4),
-    beta1: z.number().min(0).max(1).default(0),
-    beta2: z.number().min(0).max(1).default(0.9),
-    mismatchWeight: z.number().min(0).default(0.5),
-    /** Weight of the auxiliary loss: a classifier learns which words a real image's caption has, G is judged by it (AC-GAN). */
-    wordWeight: z.number().min(0).default(1),
-    /**
-     * TAC-GAN: a twin word classifier learns the words of generated images and the generator also pays
-     * minus its loss, so it matches each caption's variety of real pictures instead of drawing only the
-     * most recognisable ones (AC-GAN alone does; Gong et al. 2019). Needs model.classifierChannels > 0.
-     */
-    twinClassifier: z.boolean().default(false),
-    classifierLr: z.number().positive().default(2e-3),
-    /** First steps that train only the word classifier, so the generator's first steps already get shape-aware gradients. */
-    classifierWarmup: z.number().int().min(0).default(300),
-    /**
-     * Weight of the mode-seeking term (MSGAN): the generator pays 1 / (image distance / noise distance) for two
-     * noises under one caption, so it cannot draw one picture per caption (0 = off).
-     */
-    modeSeekingWeight: z.number().min(0).default(0),
-    diffAugment: z.string().default('translation'),
-    /**
-     * The last N steps lower both learning rates in a straight line towards 0 (0 = constant). Fashion-MNIST's
-     * FID fell from 1.73 to 1.44 in 925 steps resumed at a quarter of the rate.
-     */
-    lrDecaySteps: z.number().int().min(0).default(0),
-    ...runSettings,
-  }).prefault({}),
+  model: z
+    .strictObject({
+      noiseDim: z.number().int().positive().default(64),
+      textEmbedding: z.number().int().positive().default(64),
+      textHidden: z.number().int().positive().default(128),
+      conditionDim: z.number().int().positive().default(128),
+      generatorChannels: z.number().int().positive().default(256),
+      discriminatorChannels: z.number().int().positive().default(32),
+      /** `residual` (BigGAN up-blocks, two convs per resolution) or `plain` (one conv per resolution, DCGAN-sized). */
+      generatorBlock: z.enum(['residual', 'plain']).default('plain'),
+      /** The generator's channel floor at the high resolutions, where shapes get their edges. */
+      generatorMinChannels: z.number().int().positive().default(16),
+      /** Group size of the discriminator's minibatch-std channel, against one-picture-per-caption collapse (0 = off). */
+      minibatchStd: z.number().int().min(0).default(4),
+      /**
+       * Base channels of the word classifier, a network of its own trained on real images to name a caption's
+       * words (0 = the discriminator's spectral-norm word head instead, which learns them far more slowly).
+       */
+      classifierChannels: z.number().int().min(0).default(16),
+    })
+    .prefault({}),
+  training: z
+    .strictObject({
+      generatorLr: z.number().positive().default(2e-4),
+      discriminatorLr: z.number().positive().default(2e-4),
+      beta1: z.number().min(0).max(1).default(0),
+      beta2: z.number().min(0).max(1).default(0.9),
+      mismatchWeight: z.number().min(0).default(0.5),
+      /** Weight of the auxiliary loss: a classifier learns which words a real image's caption has, G is judged by it (AC-GAN). */
+      wordWeight: z.number().min(0).default(1),
+      /**
+       * TAC-GAN: a twin word classifier learns the words of generated images and the generator also pays
+       * minus its loss, so it matches each caption's variety of real pictures instead of drawing only the
+       * most recognisable ones (AC-GAN alone does; Gong et al. 2019). Needs model.classifierChannels > 0.
+       */
+      twinClassifier: z.boolean().default(false),
+      classifierLr: z.number().positive().default(2e-3),
+      /** First steps that train only the word classifier, so the generator's first steps already get shape-aware gradients. */
+      classifierWarmup: z.number().int().min(0).default(300),
+      /**
+       * Weight of the mode-seeking term (MSGAN): the generator pays 1 / (image distance / noise distance) for two
+       * noises under one caption, so it cannot draw one picture per caption (0 = off).
+       */
+      modeSeekingWeight: z.number().min(0).default(0),
+      diffAugment: z.string().default('translation'),
+      /**
+       * The last N steps lower both learning rates in a straight line towards 0 (0 = constant). Fashion-MNIST's
+       * FID fell from 1.73 to 1.44 in 925 steps resumed at a quarter of the rate.
+       */
+      lrDecaySteps: z.number().int().min(0).default(0),
+      ...runSettings,
+    })
+    .prefault({}),
   /** How a loaded run generates (training's sample grids always use every draw). */
-  generation: z.strictObject({
-    /**
-     * Discriminator rejection sampling: the share of generated images (measured on training captions) that the
-     * discriminator scores too low, and that are drawn again (0 = off). It helps a generator with broken modes
-     * (Fashion-MNIST at 19581 steps: FID 1.44 → 1.10 at 0.1) and costs a good one a little (1.06 → 1.13), so it is opt-in.
-     */
-    rejection: z.number().min(0).max(0.9).default(0),
-    /** Redraws per image at most; the best-scored draw is kept after that. */
-    rounds: z.number().int().positive().default(10),
-    /** Training captions the rejection threshold is measured on, each time a run is loaded. */
-    calibrationImages: z.number().int().positive().default(1000),
-  }).prefault({}),
+  generation: z
+    .strictObject({
+      /**
+       * Discriminator rejection sampling: the share of generated images (measured on training captions) that the
+       * discriminator scores too low, and that are drawn again (0 = off). It helps a generator with broken modes
+       * (Fashion-MNIST at 19581 steps: FID 1.44 → 1.10 at 0.1) and costs a good one a little (1.06 → 1.13), so it is opt-in.
+       */
+      rejection: z.number().min(0).max(0.9).default(0),
+      /** Redraws per image at most; the best-scored draw is kept after that. */
+      rounds: z.number().int().positive().default(10),
+      /** Training captions the rejection threshold is measured on, each time a run is loaded. */
+      calibrationImages: z.number().int().positive().default(1000),
+    })
+    .prefault({}),
 });
 export type TextToImageGanConfig = z.output<typeof textToImageGanConfig>;
 
@@ -95,7 +108,17 @@ export type TextToImageGanConfig = z.output<typeof textToImageGanConfig>;
 export class GeneratorNetwork extends TextConditionedGenerator {
   constructor(config: TextToImageGanConfig, vocabularySize: number, shape: ImageShape) {
     const m = config.model;
-    super({ vocabularySize, textEmbedding: m.textEmbedding, textHidden: m.textHidden, conditionDim: m.conditionDim, latentDim: m.noiseDim, channels: m.generatorChannels, shape, block: m.generatorBlock, minChannels: m.generatorMinChannels });
+    super({
+      vocabularySize,
+      textEmbedding: m.textEmbedding,
+      textHidden: m.textHidden,
+      conditionDim: m.conditionDim,
+      latentDim: m.noiseDim,
+      channels: m.generatorChannels,
+      shape,
+      block: m.generatorBlock,
+      minChannels: m.generatorMinChannels,
+    });
   }
 }
 
@@ -106,9 +129,27 @@ export class DiscriminatorNetwork extends Module {
   constructor(config: TextToImageGanConfig, vocabularySize: number, shape: ImageShape) {
     super();
     const m = config.model;
-    this.text = this.registerModule('text', new CaptionEncoder({ vocabularySize, embeddingDim: m.textEmbedding, hiddenSize: m.textHidden, outputDim: m.conditionDim }));
+    this.text = this.registerModule(
+      'text',
+      new CaptionEncoder({
+        vocabularySize,
+        embeddingDim: m.textEmbedding,
+        hiddenSize: m.textHidden,
+        outputDim: m.conditionDim,
+      }),
+    );
     const auxiliaryClasses = config.training.wordWeight > 0 && m.classifierChannels === 0 ? vocabularySize : 0;
-    this.image = this.registerModule('image', new ProjectionDiscriminator({ imageSize: shape.size, channels: shape.channels, conditionDim: m.conditionDim, baseChannels: m.discriminatorChannels, auxiliaryClasses, minibatchStdGroup: m.minibatchStd }));
+    this.image = this.registerModule(
+      'image',
+      new ProjectionDiscriminator({
+        imageSize: shape.size,
+        channels: shape.channels,
+        conditionDim: m.conditionDim,
+        baseChannels: m.discriminatorChannels,
+        auxiliaryClasses,
+        minibatchStdGroup: m.minibatchStd,
+      }),
+    );
   }
   forward(images: Tensor, condition: Tensor): Tensor {
     return this.image.forward(images, condition);
@@ -138,21 +179,41 @@ function wordLossOf(logits: Tensor, words: Tensor): Tensor {
  */
 function pairedCaptions(text: TextBatch, words: Tensor | undefined): { text: TextBatch; words: Tensor | undefined } {
   const half = Math.max(1, Math.floor((text.tokens.shape[0] ?? 0) / 2));
-  const twice = (x: Tensor): Tensor => tidy(() => { const first = x.narrow(0, 0, half); return cat([first, first], 0); });
-  return { text: { tokens: twice(text.tokens), lengths: twice(text.lengths) }, words: words ? twice(words) : undefined };
+  const twice = (x: Tensor): Tensor =>
+    tidy(() => {
+      const first = x.narrow(0, 0, half);
+      return cat([first, first], 0);
+    });
+  return {
+    text: { tokens: twice(text.tokens), lengths: twice(text.lengths) },
+    words: words ? twice(words) : undefined,
+  };
 }
 
 /** MSGAN's term: 1 / (mean |image1 − image2| / mean |noise1 − noise2|) over the pairs (row i, row i + B/2). */
 function modeSeekingLoss(images: Tensor, noise: Tensor): Tensor {
   const half = Math.floor((images.shape[0] ?? 0) / 2);
-  const imageDistance = images.narrow(0, 0, half).sub(images.narrow(0, half, half)).abs().mean();
-  const noiseDistance = noise.narrow(0, 0, half).sub(noise.narrow(0, half, half)).abs().mean();
+  const imageDistance = images
+    .narrow(0, 0, half)
+    .sub(images.narrow(0, half, half))
+    .abs()
+    .mean();
+  const noiseDistance = noise
+    .narrow(0, 0, half)
+    .sub(noise.narrow(0, half, half))
+    .abs()
+    .mean();
   return imageDistance.div(noiseDistance).add(1e-5).reciprocal();
 }
 
 /** Rows whose caption differs from the caption they are paired with after rolling by one. */
 function mismatchMask(tokens: Tensor): Tensor {
-  return tidy(() => tokens.ne(tokens.roll([1], [0])).any(1).float());
+  return tidy(() =>
+    tokens
+      .ne(tokens.roll([1], [0]))
+      .any(1)
+      .float(),
+  );
 }
 
 export class TextToImageGan implements TextToImageModel {
@@ -178,9 +239,15 @@ export class TextToImageGan implements TextToImageModel {
   /** Whether loadForGeneration() found discriminator weights (an untrained one would reject at random). */
   private hasTrainedDiscriminator = false;
 
-  constructor(readonly config: TextToImageGanConfig, readonly tokenizer: Tokenizer, readonly shape: ImageShape) {
+  constructor(
+    readonly config: TextToImageGanConfig,
+    readonly tokenizer: Tokenizer,
+    readonly shape: ImageShape,
+  ) {
     if (config.training.twinClassifier && !(config.model.classifierChannels > 0 && config.training.wordWeight > 0)) {
-      throw new Error('training.twinClassifier needs the word classifier: set model.classifierChannels > 0 and training.wordWeight > 0');
+      throw new Error(
+        'training.twinClassifier needs the word classifier: set model.classifierChannels > 0 and training.wordWeight > 0',
+      );
     }
     this.policies = parseAugmentPolicy(config.training.diffAugment);
     this.generator = new GeneratorNetwork(config, tokenizer.vocabularySize, shape);
@@ -196,17 +263,32 @@ export class TextToImageGan implements TextToImageModel {
     this.trainingRandom = new Generator(config.seed + 1);
     this.rateSchedule = linearDecay({ totalSteps: t.steps, decaySteps: t.lrDecaySteps });
     if (config.model.classifierChannels > 0 && t.wordWeight > 0) {
-      this.classifier = new LabelClassifier({ imageSize: shape.size, channels: shape.channels, labels: tokenizer.vocabularySize, baseChannels: config.model.classifierChannels });
+      this.classifier = new LabelClassifier({
+        imageSize: shape.size,
+        channels: shape.channels,
+        labels: tokenizer.vocabularySize,
+        baseChannels: config.model.classifierChannels,
+      });
       this.classifierOptimizer = new Adam(this.classifier, { lr: t.classifierLr });
       if (t.twinClassifier) {
-        this.twin = new LabelClassifier({ imageSize: shape.size, channels: shape.channels, labels: tokenizer.vocabularySize, baseChannels: config.model.classifierChannels });
+        this.twin = new LabelClassifier({
+          imageSize: shape.size,
+          channels: shape.channels,
+          labels: tokenizer.vocabularySize,
+          baseChannels: config.model.classifierChannels,
+        });
         this.twinOptimizer = new Adam(this.twin, { lr: t.classifierLr });
       }
     }
   }
 
   get modules(): Record<string, Module> {
-    return { generator: this.generator, discriminator: this.discriminator, ...(this.classifier ? { classifier: this.classifier } : {}), ...(this.twin ? { twin: this.twin } : {}) };
+    return {
+      generator: this.generator,
+      discriminator: this.discriminator,
+      ...(this.classifier ? { classifier: this.classifier } : {}),
+      ...(this.twin ? { twin: this.twin } : {}),
+    };
   }
   get optimizers(): Record<string, Adam> {
     return {
@@ -238,7 +320,8 @@ export class TextToImageGan implements TextToImageModel {
       this.discriminatorOptimizer.lr = this.config.training.discriminatorLr * factor;
     }
     const wordWeight = this.config.training.wordWeight;
-    const words = wordWeight > 0 ? bagOfWords(text.tokens, this.tokenizer.vocabularySize, this.tokenizer.padId) : undefined;
+    const words =
+      wordWeight > 0 ? bagOfWords(text.tokens, this.tokenizer.vocabularySize, this.tokenizer.padId) : undefined;
     const modeSeekingWeight = this.config.training.modeSeekingWeight;
     let pairs: { text: TextBatch; words: Tensor | undefined } | undefined;
     try {
@@ -250,7 +333,12 @@ export class TextToImageGan implements TextToImageModel {
       this.twin?.zeroGrad();
       this.ema.update();
       this.hasTrainedDiscriminator = true;
-      const losses: Record<string, number> = { discriminator: critic.discriminator, generator: generator.generator, real_score: critic.realScore, fake_score: critic.fakeScore };
+      const losses: Record<string, number> = {
+        discriminator: critic.discriminator,
+        generator: generator.generator,
+        real_score: critic.realScore,
+        fake_score: critic.fakeScore,
+      };
       if (wordWeight > 0) Object.assign(losses, { words: critic.words, generator_words: generator.words });
       // mode_seeking: 1 / (image distance per noise distance); it falls as the generator's pictures follow the noise
       if (modeSeekingWeight > 0) losses.mode_seeking = generator.modeSeeking;
@@ -274,17 +362,32 @@ export class TextToImageGan implements TextToImageModel {
   }
 
   /** The critic's update (real → +, fake → −, real under a mismatched caption → −), then the classifier's and the twin's. */
-  private discriminatorStep(images: Tensor, text: TextBatch, words: Tensor | undefined): { discriminator: number; realScore: number; fakeScore: number; words: number; twinWords: number } {
+  private discriminatorStep(
+    images: Tensor,
+    text: TextBatch,
+    words: Tensor | undefined,
+  ): { discriminator: number; realScore: number; fakeScore: number; words: number; twinWords: number } {
     const batch = images.shape[0] ?? 0;
     const wordWeight = this.config.training.wordWeight;
     return tidy(() => {
-      const fake = noGrad(() => this.generator.forward(text.tokens, text.lengths, randn([batch, this.config.model.noiseDim], { generator: this.trainingRandom })));
+      const fake = noGrad(() =>
+        this.generator.forward(
+          text.tokens,
+          text.lengths,
+          randn([batch, this.config.model.noiseDim], { generator: this.trainingRandom }),
+        ),
+      );
       const condition = this.discriminator.text.forward(text.tokens, text.lengths);
       const mismatched = condition.roll([1], [0]);
       // a real image's features are scored twice, under its caption and under another one (matching-aware term)
-      const pooled = this.discriminator.image.features(this.augment(cat([images, fake], 0)), groupSizeFor(batch, this.config.model.minibatchStd));
+      const pooled = this.discriminator.image.features(
+        this.augment(cat([images, fake], 0)),
+        groupSizeFor(batch, this.config.model.minibatchStd),
+      );
       const realFeatures = pooled.narrow(0, 0, batch);
-      const [real, generated] = this.discriminator.image.scoreFeatures(pooled, cat([condition, condition], 0)).split(batch, 0) as [Tensor, Tensor];
+      const [real, generated] = this.discriminator.image
+        .scoreFeatures(pooled, cat([condition, condition], 0))
+        .split(batch, 0) as [Tensor, Tensor];
       const wrong = this.discriminator.image.scoreFeatures(realFeatures, mismatched);
       const mask = mismatchMask(text.tokens);
       const realLoss = real.neg().add(1).relu().mean();
@@ -293,23 +396,40 @@ export class TextToImageGan implements TextToImageModel {
       const weight = this.config.training.mismatchWeight;
       let loss = realLoss.add(fakeLoss.mul(1 / (1 + weight))).add(wrongLoss.mul(weight / (1 + weight)));
       // the word head (or classifier) learns from real images only, so it cannot be taught to accept fakes
-      const headLoss = words && !this.classifier ? wordLossOf(this.discriminator.image.auxiliaryLogits(realFeatures), words) : undefined;
+      const headLoss =
+        words && !this.classifier
+          ? wordLossOf(this.discriminator.image.auxiliaryLogits(realFeatures), words)
+          : undefined;
       if (headLoss) loss = loss.add(headLoss.mul(wordWeight));
       this.discriminatorOptimizer.zeroGrad();
       loss.backward();
       this.discriminatorOptimizer.step();
       // the classifier reads un-augmented images: DiffAugment's shifted-in borders slow its learning of shapes
-      const classifierLoss = words ? this.trainClassifier(this.classifier, this.classifierOptimizer, images, words) : undefined;
+      const classifierLoss = words
+        ? this.trainClassifier(this.classifier, this.classifierOptimizer, images, words)
+        : undefined;
       const twinLoss = words ? this.trainClassifier(this.twin, this.twinOptimizer, fake, words) : undefined;
-      return { discriminator: loss.item(), realScore: real.mean().item(), fakeScore: generated.mean().item(), words: headLoss?.item() ?? classifierLoss ?? 0, twinWords: twinLoss ?? 0 };
+      return {
+        discriminator: loss.item(),
+        realScore: real.mean().item(),
+        fakeScore: generated.mean().item(),
+        words: headLoss?.item() ?? classifierLoss ?? 0,
+        twinWords: twinLoss ?? 0,
+      };
     });
   }
 
   /** The generator's update: fakes scored high under their own captions, showing their words (and following the noise when `modeSeeking`). */
-  private generatorStep(captions: TextBatch, captionWords: Tensor | undefined, modeSeeking: boolean): { generator: number; words: number; modeSeeking: number; twin: number } {
+  private generatorStep(
+    captions: TextBatch,
+    captionWords: Tensor | undefined,
+    modeSeeking: boolean,
+  ): { generator: number; words: number; modeSeeking: number; twin: number } {
     const wordWeight = this.config.training.wordWeight;
     return tidy(() => {
-      const noise = randn([captions.tokens.shape[0] ?? 0, this.config.model.noiseDim], { generator: this.trainingRandom });
+      const noise = randn([captions.tokens.shape[0] ?? 0, this.config.model.noiseDim], {
+        generator: this.trainingRandom,
+      });
       const fake = this.generator.forward(captions.tokens, captions.lengths, noise);
       const condition = noGrad(() => this.discriminator.text.forward(captions.tokens, captions.lengths));
       const { logits, auxiliary } = this.discriminator.image.forwardWithAuxiliary(this.augment(fake), condition);
@@ -318,7 +438,8 @@ export class TextToImageGan implements TextToImageModel {
       const wordLoss = wordLogits && captionWords ? wordLossOf(wordLogits, captionWords) : undefined;
       let loss = wordLoss ? adversarial.add(wordLoss.mul(wordWeight)) : adversarial;
       // TAC-GAN: the better the twin names a fake's words, the more the fakes differ from the real pictures of them
-      const twinLoss = this.twin && captionWords ? wordLossOf(this.classifyForGenerator(this.twin, fake), captionWords) : undefined;
+      const twinLoss =
+        this.twin && captionWords ? wordLossOf(this.classifyForGenerator(this.twin, fake), captionWords) : undefined;
       if (twinLoss) loss = loss.sub(twinLoss.mul(wordWeight));
       const seeking = modeSeeking ? modeSeekingLoss(fake, noise) : undefined;
       if (seeking) loss = loss.add(seeking.mul(this.config.training.modeSeekingWeight));
@@ -328,7 +449,12 @@ export class TextToImageGan implements TextToImageModel {
       this.twinOptimizer?.zeroGrad();
       loss.backward();
       this.generatorOptimizer.step();
-      return { generator: adversarial.item(), words: wordLoss?.item() ?? 0, modeSeeking: seeking?.item() ?? 0, twin: twinLoss?.item() ?? 0 };
+      return {
+        generator: adversarial.item(),
+        words: wordLoss?.item() ?? 0,
+        modeSeeking: seeking?.item() ?? 0,
+        twin: twinLoss?.item() ?? 0,
+      };
     });
   }
 
@@ -338,7 +464,12 @@ export class TextToImageGan implements TextToImageModel {
   }
 
   /** One update of a word classifier (real images for the classifier, generated ones for the twin); returns its loss. */
-  private trainClassifier(classifier: LabelClassifier | undefined, optimizer: Adam | undefined, images: Tensor, words: Tensor): number | undefined {
+  private trainClassifier(
+    classifier: LabelClassifier | undefined,
+    optimizer: Adam | undefined,
+    images: Tensor,
+    words: Tensor,
+  ): number | undefined {
     if (!classifier || !optimizer) return undefined;
     return tidy(() => {
       classifier.train();
@@ -383,14 +514,24 @@ export class TextToImageGan implements TextToImageModel {
   calibrateGeneration(captions: readonly string[], fraction = this.config.generation.rejection): string | undefined {
     this.threshold = undefined;
     if (fraction === 0) return undefined;
-    if (!this.hasTrainedDiscriminator) throw new Error('the run\'s model.safetensors has no discriminator weights to score the draws');
-    this.threshold = calibrateRejection(this.critic(this.emaGenerator), captions, { ...this.config.generation, fraction });
+    if (!this.hasTrainedDiscriminator)
+      throw new Error("the run's model.safetensors has no discriminator weights to score the draws");
+    this.threshold = calibrateRejection(this.critic(this.emaGenerator), captions, {
+      ...this.config.generation,
+      fraction,
+    });
     return describeRejection(this.threshold);
   }
 
   /** The generator drawing, the discriminator scoring in the minibatch-std groups it was trained with. */
   private critic(network: GeneratorNetwork): RealnessCritic {
-    return discriminatorCritic({ tokenizer: this.tokenizer, latentDim: this.config.model.noiseDim, group: Math.max(1, this.config.model.minibatchStd), generator: network, discriminator: this.discriminator });
+    return discriminatorCritic({
+      tokenizer: this.tokenizer,
+      latentDim: this.config.model.noiseDim,
+      group: Math.max(1, this.config.model.minibatchStd),
+      generator: network,
+      discriminator: this.discriminator,
+    });
   }
 
   /** Copies the EMA weights into the EMA generator (after update()s or a checkpoint load). */

@@ -17,20 +17,24 @@ export const textToImageVaeConfig = z.strictObject({
   recipe: z.literal('text2image-vae'),
   dataset: z.string().min(1),
   seed: z.number().int().nonnegative().default(0),
-  model: z.strictObject({
-    latentDim: z.number().int().positive().default(32),
-    textEmbedding: z.number().int().positive().default(64),
-    textHidden: z.number().int().positive().default(128),
-    conditionDim: z.number().int().positive().default(128),
-    decoderChannels: z.number().int().positive().default(256),
-    encoderChannels: z.number().int().positive().default(32),
-  }).prefault({}),
-  training: z.strictObject({
-    lr: z.number().positive().default(1e-3),
-    beta: z.number().min(0).default(1),
-    klWarmupSteps: z.number().int().nonnegative().default(1000),
-    ...runSettings,
-  }).prefault({}),
+  model: z
+    .strictObject({
+      latentDim: z.number().int().positive().default(32),
+      textEmbedding: z.number().int().positive().default(64),
+      textHidden: z.number().int().positive().default(128),
+      conditionDim: z.number().int().positive().default(128),
+      decoderChannels: z.number().int().positive().default(256),
+      encoderChannels: z.number().int().positive().default(32),
+    })
+    .prefault({}),
+  training: z
+    .strictObject({
+      lr: z.number().positive().default(1e-3),
+      beta: z.number().min(0).default(1),
+      klWarmupSteps: z.number().int().nonnegative().default(1000),
+      ...runSettings,
+    })
+    .prefault({}),
 });
 export type TextToImageVaeConfig = z.output<typeof textToImageVaeConfig>;
 
@@ -38,7 +42,15 @@ export type TextToImageVaeConfig = z.output<typeof textToImageVaeConfig>;
 export class VaeDecoder extends TextConditionedGenerator {
   constructor(config: TextToImageVaeConfig, vocabularySize: number, shape: ImageShape) {
     const m = config.model;
-    super({ vocabularySize, textEmbedding: m.textEmbedding, textHidden: m.textHidden, conditionDim: m.conditionDim, latentDim: m.latentDim, channels: m.decoderChannels, shape });
+    super({
+      vocabularySize,
+      textEmbedding: m.textEmbedding,
+      textHidden: m.textHidden,
+      conditionDim: m.conditionDim,
+      latentDim: m.latentDim,
+      channels: m.decoderChannels,
+      shape,
+    });
   }
 }
 
@@ -49,11 +61,21 @@ export class VaeEncoder extends Module {
   constructor(config: TextToImageVaeConfig, shape: ImageShape) {
     super();
     const m = config.model;
-    this.image = this.registerModule('image', new ConvEncoder({ imageSize: shape.size, channels: shape.channels, outputDim: 256, baseChannels: m.encoderChannels }));
+    this.image = this.registerModule(
+      'image',
+      new ConvEncoder({
+        imageSize: shape.size,
+        channels: shape.channels,
+        outputDim: 256,
+        baseChannels: m.encoderChannels,
+      }),
+    );
     this.posterior = this.registerModule('posterior', new Linear(256 + m.conditionDim, 2 * m.latentDim));
   }
   forward(images: Tensor, condition: Tensor): [Tensor, Tensor] {
-    const [mean, logVar] = this.posterior.forward(cat([this.image.forward(images).leakyRelu(0.2), condition], 1)).chunk(2, 1) as [Tensor, Tensor];
+    const [mean, logVar] = this.posterior
+      .forward(cat([this.image.forward(images).leakyRelu(0.2), condition], 1))
+      .chunk(2, 1) as [Tensor, Tensor];
     return [mean, logVar.clamp(-10, 10)];
   }
 }
@@ -66,7 +88,11 @@ export class TextToImageVae implements TextToImageModel {
   readonly optimizer: Adam;
   readonly trainingRandom: Generator;
 
-  constructor(readonly config: TextToImageVaeConfig, readonly tokenizer: Tokenizer, readonly shape: ImageShape) {
+  constructor(
+    readonly config: TextToImageVaeConfig,
+    readonly tokenizer: Tokenizer,
+    readonly shape: ImageShape,
+  ) {
     this.decoder = new VaeDecoder(config, tokenizer.vocabularySize, shape);
     this.encoder = new VaeEncoder(config, shape);
     this.emaDecoder = new VaeDecoder(config, tokenizer.vocabularySize, shape);
@@ -109,7 +135,12 @@ export class TextToImageVae implements TextToImageModel {
     return tidy(() => {
       const condition = this.decoder.text.forward(text.tokens, text.lengths);
       const [mean, logVar] = this.encoder.forward(images, condition);
-      const latent = mean.add(logVar.mul(0.5).exp().mul(randn(mean.shape, { generator: this.trainingRandom })));
+      const latent = mean.add(
+        logVar
+          .mul(0.5)
+          .exp()
+          .mul(randn(mean.shape, { generator: this.trainingRandom })),
+      );
       const decoded = this.decoder.image.forward(latent, condition);
       const batch = images.shape[0] ?? 1;
       const reconstructionLoss = decoded.sub(images).square().sum().div(batch);

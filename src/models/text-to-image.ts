@@ -40,14 +40,23 @@ export interface ConditionalImageNetwork extends Module {
 }
 
 /** Generates from prompts with seeded latents in eval mode; the same seed gives the same images. */
-export function generateFromPrompts(network: ConditionalImageNetwork, tokenizer: Tokenizer, texts: string[], seed: number, latentDim: number): Tensor {
+export function generateFromPrompts(
+  network: ConditionalImageNetwork,
+  tokenizer: Tokenizer,
+  texts: string[],
+  seed: number,
+  latentDim: number,
+): Tensor {
   const text = encodePrompts(tokenizer, texts);
   const random = new Generator(seed);
   try {
-    return inEvalMode(network, () => noGrad(() => tidy(() => network.forward(text.tokens, text.lengths, randn([texts.length, latentDim], { generator: random })))));
+    return inEvalMode(network, () =>
+      noGrad(() =>
+        tidy(() => network.forward(text.tokens, text.lengths, randn([texts.length, latentDim], { generator: random }))),
+      ),
+    );
   } finally {
     random.dispose();
     dispose(text);
   }
 }
-

@@ -8,32 +8,41 @@ import { type Module, crossEntropy } from '../nn/index.js';
 import { AdamW, clipGradNorm, cosineSchedule } from '../optim/index.js';
 import { AttentionDecoder } from '../modalities/text/attention-decoder.js';
 import type { RetrievedMemory } from '../modalities/text/caption-retrieval.js';
-import { DEFAULT_GENERATION, type GenerateTextOptions, type GeneratedText, searchText } from '../modalities/text/generate.js';
+import {
+  DEFAULT_GENERATION,
+  type GenerateTextOptions,
+  type GeneratedText,
+  searchText,
+} from '../modalities/text/generate.js';
 import type { DecodingState } from '../modalities/text/attention-decoder.js';
 import type { StepModel } from '../modalities/text/decoding.js';
 import type { Tokenizer } from '../modalities/text/index.js';
 import { type Generator, type Tensor, noGrad, tidy } from '../tensor/index.js';
 
-export const decodingConfig = z.strictObject({
-  /** Beam width used by eval and the CLI unless told otherwise (1 = greedy). */
-  beam: z.number().int().positive().default(3),
-  maxLength: z.number().int().positive().default(DEFAULT_GENERATION.maxLength),
-  lengthPenalty: z.number().min(0).default(DEFAULT_GENERATION.lengthPenalty),
-  /** Consensus reranking: the beam's N best are reranked by their probability-weighted agreement (0 = off; consensus.ts). */
-  consensus: z.number().int().min(0).default(DEFAULT_GENERATION.consensus),
-  consensusTemperature: z.number().positive().default(DEFAULT_GENERATION.consensusTemperature),
-}).prefault({});
+export const decodingConfig = z
+  .strictObject({
+    /** Beam width used by eval and the CLI unless told otherwise (1 = greedy). */
+    beam: z.number().int().positive().default(3),
+    maxLength: z.number().int().positive().default(DEFAULT_GENERATION.maxLength),
+    lengthPenalty: z.number().min(0).default(DEFAULT_GENERATION.lengthPenalty),
+    /** Consensus reranking: the beam's N best are reranked by their probability-weighted agreement (0 = off; consensus.ts). */
+    consensus: z.number().int().min(0).default(DEFAULT_GENERATION.consensus),
+    consensusTemperature: z.number().positive().default(DEFAULT_GENERATION.consensusTemperature),
+  })
+  .prefault({});
 
-export const textTrainingConfig = z.strictObject({
-  steps: z.number().int().positive().default(1500),
-  batchSize: z.number().int().positive().default(64),
-  lr: z.number().positive().default(2e-3),
-  weightDecay: z.number().min(0).default(1e-4),
-  warmupSteps: z.number().int().nonnegative().default(100),
-  labelSmoothing: z.number().min(0).max(0.5).default(0.1),
-  clipNorm: z.number().positive().default(1),
-  ...loopSettings,
-}).prefault({});
+export const textTrainingConfig = z
+  .strictObject({
+    steps: z.number().int().positive().default(1500),
+    batchSize: z.number().int().positive().default(64),
+    lr: z.number().positive().default(2e-3),
+    weightDecay: z.number().min(0).default(1e-4),
+    warmupSteps: z.number().int().nonnegative().default(100),
+    labelSmoothing: z.number().min(0).max(0.5).default(0.1),
+    clipNorm: z.number().positive().default(1),
+    ...loopSettings,
+  })
+  .prefault({});
 
 /** The decoder's sizes in a recipe's model section. */
 const decoderSettings = {
@@ -43,7 +52,10 @@ const decoderSettings = {
 };
 
 /** The config schema of a text-writing recipe: its encoder's settings join the decoder's in `model`. */
-export function textWriterConfig<Recipe extends string, Encoder extends z.ZodRawShape>(recipe: Recipe, encoder: Encoder) {
+export function textWriterConfig<Recipe extends string, Encoder extends z.ZodRawShape>(
+  recipe: Recipe,
+  encoder: Encoder,
+) {
   return z.strictObject({
     recipe: z.literal(recipe),
     dataset: z.string().min(1),
@@ -81,12 +93,27 @@ export abstract class TextWriter<Encoder extends FeatureEncoder> {
   readonly optimizer: AdamW;
   private readonly schedule: (step: number) => number;
 
-  protected constructor(readonly encoder: Encoder, readonly tokenizer: Tokenizer, private readonly settings: TextWriterSettings) {
-    this.decoder = new AttentionDecoder({ vocabularySize: tokenizer.vocabularySize, paddingId: tokenizer.padId, ...settings.decoder });
+  protected constructor(
+    readonly encoder: Encoder,
+    readonly tokenizer: Tokenizer,
+    private readonly settings: TextWriterSettings,
+  ) {
+    this.decoder = new AttentionDecoder({
+      vocabularySize: tokenizer.vocabularySize,
+      paddingId: tokenizer.padId,
+      ...settings.decoder,
+    });
     const t = settings.training;
     const extra = Object.values(settings.extraModules ?? {}).flatMap((module) => module.parameters());
-    this.optimizer = new AdamW([...this.encoder.parameters(), ...this.decoder.parameters(), ...extra], { lr: t.lr, weightDecay: t.weightDecay });
-    this.schedule = cosineSchedule({ totalSteps: t.steps, warmupSteps: Math.min(t.warmupSteps, t.steps), minFactor: 0.02 });
+    this.optimizer = new AdamW([...this.encoder.parameters(), ...this.decoder.parameters(), ...extra], {
+      lr: t.lr,
+      weightDecay: t.weightDecay,
+    });
+    this.schedule = cosineSchedule({
+      totalSteps: t.steps,
+      warmupSteps: Math.min(t.warmupSteps, t.steps),
+      minFactor: 0.02,
+    });
   }
 
   /** Raw inputs (images in [-1, 1], waveforms) → what the encoder reads; a new tensor. */
@@ -125,8 +152,15 @@ export abstract class TextWriter<Encoder extends FeatureEncoder> {
     const { loss, gradNorm } = tidy(() => {
       const length = tokens.shape[1] ?? 0;
       const prepared = this.prepare(inputs);
-      const logits = this.decoder.forward(this.encoder.forward(this.augment(prepared)), tokens.narrow(1, 0, length - 1), this.retrieved(prepared, tokens));
-      const value = crossEntropy(logits, tokens.narrow(1, 1, length - 1).contiguous(), { ignoreIndex: this.tokenizer.padId, labelSmoothing: t.labelSmoothing });
+      const logits = this.decoder.forward(
+        this.encoder.forward(this.augment(prepared)),
+        tokens.narrow(1, 0, length - 1),
+        this.retrieved(prepared, tokens),
+      );
+      const value = crossEntropy(logits, tokens.narrow(1, 1, length - 1).contiguous(), {
+        ignoreIndex: this.tokenizer.padId,
+        labelSmoothing: t.labelSmoothing,
+      });
       this.optimizer.zeroGrad();
       value.backward();
       const norm = clipGradNorm(this.optimizer.parameters(), t.clipNorm);
@@ -160,7 +194,15 @@ export abstract class TextWriter<Encoder extends FeatureEncoder> {
       extra = noGrad(() => this.retrieved(prepared));
       // the decoding state keeps its own projections of the memory, so the memory can go now
       const { model: steps, initial } = this.decoder.startDecoding(memory, extra);
-      return { steps, initial, rows: memory.shape[0] ?? 0, finish: () => { steps.release(initial); this.decoder.train(wasTraining); } };
+      return {
+        steps,
+        initial,
+        rows: memory.shape[0] ?? 0,
+        finish: () => {
+          steps.release(initial);
+          this.decoder.train(wasTraining);
+        },
+      };
     } catch (error) {
       this.decoder.train(wasTraining);
       throw error;

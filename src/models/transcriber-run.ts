@@ -14,12 +14,17 @@ export interface LoadedTranscriber {
 export async function loadTranscriberRun(runDir: string): Promise<LoadedTranscriber> {
   const { config, raw } = await readRecipeRun(runDir, 'transcriber', 'a transcriber', transcriberConfig);
   const audio = raw.audioShape as AudioShape | undefined;
-  if (!audio || !Number.isInteger(audio.sampleRate) || !Number.isInteger(audio.samples)) throw new Error(`${runDir}/config.json lacks audioShape; was it written by \`mmgen train\`?`);
+  if (!audio || !Number.isInteger(audio.sampleRate) || !Number.isInteger(audio.samples))
+    throw new Error(`${runDir}/config.json lacks audioShape; was it written by \`mmgen train\`?`);
   const model = await loadTrainedWriter(runDir, (tokenizer) => new Transcriber(config, tokenizer, audio));
   return { model, config, dataset: config.dataset };
 }
 
 /** Reads and prepares a WAV file (or its bytes); errors name the file. */
-export async function readClip(input: string | Uint8Array, shape: AudioShape, label = typeof input === 'string' ? input : '(WAV bytes)'): Promise<Float32Array> {
+export async function readClip(
+  input: string | Uint8Array,
+  shape: AudioShape,
+  label = typeof input === 'string' ? input : '(WAV bytes)',
+): Promise<Float32Array> {
   return clipForModel(await readWav(input, { name: label }), shape, label);
 }

@@ -23,21 +23,40 @@ export type { AudioShape } from './data-shapes.js';
 import type { AudioShape } from './data-shapes.js';
 
 export class Transcriber extends TextWriter<SpectrogramEncoder> {
-  constructor(readonly config: TranscriberConfig, tokenizer: Tokenizer, readonly audio: AudioShape) {
+  constructor(
+    readonly config: TranscriberConfig,
+    tokenizer: Tokenizer,
+    readonly audio: AudioShape,
+  ) {
     const m = config.model;
     super(
       new SpectrogramEncoder({ mels: m.mels, baseChannels: m.encoderChannels, featureDim: m.featureDim }),
       tokenizer,
-      { training: config.training, decoding: config.decoding, decoder: { memoryDim: m.featureDim, embeddingDim: m.embeddingDim, hiddenSize: m.hiddenSize, dropout: m.dropout } },
+      {
+        training: config.training,
+        decoding: config.decoding,
+        decoder: {
+          memoryDim: m.featureDim,
+          embeddingDim: m.embeddingDim,
+          hiddenSize: m.hiddenSize,
+          dropout: m.dropout,
+        },
+      },
     );
   }
 
   /** Waveforms [B, samples] at audio.sampleRate → normalised log-mel features [B, mels, frames]. */
   prepare(waveforms: Tensor): Tensor {
-    if (waveforms.rank !== 2) throw new Error(`a transcriber reads waveforms [batch, samples], got [${waveforms.shape.join(', ')}]`);
+    if (waveforms.rank !== 2)
+      throw new Error(`a transcriber reads waveforms [batch, samples], got [${waveforms.shape.join(', ')}]`);
     const m = this.config.model;
     return tidy(() => {
-      const features = logMelSpectrogram(waveforms, { sampleRate: this.audio.sampleRate, nFft: m.nFft, hopLength: m.hopLength, nMels: m.mels });
+      const features = logMelSpectrogram(waveforms, {
+        sampleRate: this.audio.sampleRate,
+        nFft: m.nFft,
+        hopLength: m.hopLength,
+        nMels: m.mels,
+      });
       const mean = features.mean([1, 2], true);
       const std = features.sub(mean).square().mean([1, 2], true).add(1e-5).sqrt();
       return features.sub(mean).div(std);

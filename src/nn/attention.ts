@@ -17,7 +17,8 @@ export interface AttentionOptions {
 
 /** Bool [length, length] mask, true above the diagonal: position i may attend to positions <= i. */
 export function causalMask(length: number): Tensor {
-  if (!Number.isInteger(length) || length < 1) throw new Error(`causalMask: length must be a positive integer, got ${length}`);
+  if (!Number.isInteger(length) || length < 1)
+    throw new Error(`causalMask: length must be a positive integer, got ${length}`);
   return tidy(() => ones([length, length], 'bool').triu(1));
 }
 
@@ -29,9 +30,19 @@ export class MultiheadAttention extends Module {
   readonly dropout: number;
   readonly batchFirst: boolean;
 
-  constructor(readonly embedDim: number, readonly heads: number, options: { dropout?: number; batchFirst?: boolean; bias?: boolean } = {}) {
+  constructor(
+    readonly embedDim: number,
+    readonly heads: number,
+    options: { dropout?: number; batchFirst?: boolean; bias?: boolean } = {},
+  ) {
     super();
-    if (!Number.isInteger(embedDim) || !Number.isInteger(heads) || heads < 1 || embedDim < 1 || embedDim % heads !== 0) {
+    if (
+      !Number.isInteger(embedDim) ||
+      !Number.isInteger(heads) ||
+      heads < 1 ||
+      embedDim < 1 ||
+      embedDim % heads !== 0
+    ) {
       throw new Error(`MultiheadAttention: embedDim (${embedDim}) must be divisible by heads (${heads})`);
     }
     this.headDim = embedDim / heads;
@@ -56,7 +67,12 @@ export class MultiheadAttention extends Module {
   }
 
   /** Output and attention weights [batch, target, source] (averaged over heads unless averageHeads is false). */
-  forwardWithWeights(query: Tensor, key: Tensor, value: Tensor, options: AttentionOptions & { averageHeads?: boolean } = {}): [Tensor, Tensor] {
+  forwardWithWeights(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    options: AttentionOptions & { averageHeads?: boolean } = {},
+  ): [Tensor, Tensor] {
     const [output, weights] = this.attend(query, key, value, options, true, options.averageHeads ?? true);
     if (weights === null) throw new Error('unreachable: weights were requested');
     return [output, weights];
@@ -66,22 +82,36 @@ export class MultiheadAttention extends Module {
     const rank = query.rank;
     const layout = this.batchFirst ? '[batch, length, E]' : '[length, batch, E]';
     const shapes = `query [${query.shape.join(', ')}], key [${key.shape.join(', ')}], value [${value.shape.join(', ')}]`;
-    const fail = (why: string): Error => new Error(`${this.describe()}: ${why}; got ${shapes} (layout ${layout} or unbatched [length, E], E = ${this.embedDim})`);
+    const fail = (why: string): Error =>
+      new Error(
+        `${this.describe()}: ${why}; got ${shapes} (layout ${layout} or unbatched [length, E], E = ${this.embedDim})`,
+      );
     if (rank !== 2 && rank !== 3) throw fail('inputs must be rank 3 (or 2 unbatched)');
-    for (const t of [query, key, value]) if (t.rank !== rank || t.shape[rank - 1] !== this.embedDim) throw fail(`every input must have the same rank and last dimension ${this.embedDim}`);
+    for (const t of [query, key, value])
+      if (t.rank !== rank || t.shape[rank - 1] !== this.embedDim)
+        throw fail(`every input must have the same rank and last dimension ${this.embedDim}`);
     if (key.shape.join(',') !== value.shape.join(',')) throw fail('key and value must have the same shape');
     const batchDim = this.batchFirst ? 0 : 1;
-    if (rank === 3 && query.shape[batchDim] !== key.shape[batchDim]) throw fail('query and key must have the same batch size');
+    if (rank === 3 && query.shape[batchDim] !== key.shape[batchDim])
+      throw fail('query and key must have the same batch size');
     return { batched: rank === 3 };
   }
 
-  private attend(query: Tensor, key: Tensor, value: Tensor, o: AttentionOptions, wantWeights: boolean, averageHeads = true): [Tensor, Tensor | null] {
+  private attend(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    o: AttentionOptions,
+    wantWeights: boolean,
+    averageHeads = true,
+  ): [Tensor, Tensor | null] {
     const { batched } = this.check(query, key, value);
     const selfAttention = query === key && key === value;
     const sharedKeyValue = key === value;
     return tidy((): [Tensor, Tensor | null] => {
       // work in [length, batch, E]
-      const toSequenceFirst = (t: Tensor): Tensor => (!batched ? t.unsqueeze(1) : this.batchFirst ? t.transpose(0, 1) : t);
+      const toSequenceFirst = (t: Tensor): Tensor =>
+        !batched ? t.unsqueeze(1) : this.batchFirst ? t.transpose(0, 1) : t;
       const q = toSequenceFirst(query);
       const k = selfAttention ? q : toSequenceFirst(key);
       const v = selfAttention ? q : sharedKeyValue ? k : toSequenceFirst(value);
@@ -92,8 +122,15 @@ export class MultiheadAttention extends Module {
       const b = this.inProjBias;
       // [length, batch, n x E] -> n tensors [batch x heads, length, d]
       const splitHeads = (packed: Tensor, length: number, n: number): Tensor[] =>
-        packed.reshape(length, batch, n, H, d).permute(2, 1, 3, 0, 4).reshape(n, batch * H, length, d).unbind(0);
-      const rows = (start: number, count: number): [Tensor, Tensor | null] => [W.narrow(0, start, count), b === null ? null : b.narrow(0, start, count)];
+        packed
+          .reshape(length, batch, n, H, d)
+          .permute(2, 1, 3, 0, 4)
+          .reshape(n, batch * H, length, d)
+          .unbind(0);
+      const rows = (start: number, count: number): [Tensor, Tensor | null] => [
+        W.narrow(0, start, count),
+        b === null ? null : b.narrow(0, start, count),
+      ];
       let qh: Tensor;
       let kh: Tensor;
       let vh: Tensor;
@@ -110,13 +147,19 @@ export class MultiheadAttention extends Module {
       const scaled = qh.div(Math.sqrt(d));
       const keysT = kh.transpose(1, 2);
       // a float mask is added inside the matmul (one kernel, as PyTorch's baddbmm); a bool mask is filled after
-      const floatMask = o.attnMask !== null && o.attnMask !== undefined && this.maskKind(o.attnMask, 'attnMask') === 'float';
-      let scores = floatMask ? baddbmm(this.checkAttnMask(o.attnMask as Tensor, targetLength, sourceLength, batch), scaled, keysT) : scaled.bmm(keysT);
+      const floatMask =
+        o.attnMask !== null && o.attnMask !== undefined && this.maskKind(o.attnMask, 'attnMask') === 'float';
+      let scores = floatMask
+        ? baddbmm(this.checkAttnMask(o.attnMask as Tensor, targetLength, sourceLength, batch), scaled, keysT)
+        : scaled.bmm(keysT);
       if (!floatMask) scores = this.applyAttnMask(scores, o.attnMask, targetLength, sourceLength, batch);
       scores = this.applyPaddingMask(scores, o.keyPaddingMask, batched, batch, targetLength, sourceLength);
       let attention = scores.softmax(-1);
       if (this.training && this.dropout > 0) attention = F.dropout(attention, this.dropout, true);
-      const merged = attention.bmm(vh).transpose(0, 1).reshape(targetLength * batch, E);
+      const merged = attention
+        .bmm(vh)
+        .transpose(0, 1)
+        .reshape(targetLength * batch, E);
       let output = this.outProj.forward(merged).view(targetLength, batch, E);
       output = !batched ? output.squeeze(1) : this.batchFirst ? output.transpose(0, 1) : output;
       if (!wantWeights) return [output, null];
@@ -129,30 +172,49 @@ export class MultiheadAttention extends Module {
   private maskKind(mask: Tensor, name: string): 'bool' | 'float' {
     if (mask.dtype === 'bool') return 'bool';
     if (mask.dtype === 'float32' || mask.dtype === 'float64') return 'float';
-    throw new Error(`${this.describe()}: ${name} must be bool (true = masked) or float (added to scores), got ${mask.dtype}`);
+    throw new Error(
+      `${this.describe()}: ${name} must be bool (true = masked) or float (added to scores), got ${mask.dtype}`,
+    );
   }
 
   private checkAttnMask(mask: Tensor, target: number, source: number, batch: number): Tensor {
     const shape = mask.shape.join(',');
     if (shape !== `${target},${source}` && shape !== `${batch * this.heads},${target},${source}`) {
-      throw new Error(`${this.describe()}: attnMask must be [${target}, ${source}] or [${batch * this.heads}, ${target}, ${source}], got [${mask.shape.join(', ')}]`);
+      throw new Error(
+        `${this.describe()}: attnMask must be [${target}, ${source}] or [${batch * this.heads}, ${target}, ${source}], got [${mask.shape.join(', ')}]`,
+      );
     }
     return mask;
   }
 
-  private applyAttnMask(scores: Tensor, mask: Tensor | null | undefined, target: number, source: number, batch: number): Tensor {
+  private applyAttnMask(
+    scores: Tensor,
+    mask: Tensor | null | undefined,
+    target: number,
+    source: number,
+    batch: number,
+  ): Tensor {
     if (mask === null || mask === undefined) return scores;
     const kind = this.maskKind(mask, 'attnMask');
     this.checkAttnMask(mask, target, source, batch);
     return kind === 'bool' ? scores.maskedFill(mask, -Infinity) : scores.add(mask);
   }
 
-  private applyPaddingMask(scores: Tensor, mask: Tensor | null | undefined, batched: boolean, batch: number, target: number, source: number): Tensor {
+  private applyPaddingMask(
+    scores: Tensor,
+    mask: Tensor | null | undefined,
+    batched: boolean,
+    batch: number,
+    target: number,
+    source: number,
+  ): Tensor {
     if (mask === null || mask === undefined) return scores;
     const kind = this.maskKind(mask, 'keyPaddingMask');
     const expected = batched ? [batch, source] : [source];
     if (mask.shape.join(',') !== expected.join(',')) {
-      throw new Error(`${this.describe()}: keyPaddingMask must be [${expected.join(', ')}] (true = padding), got [${mask.shape.join(', ')}]`);
+      throw new Error(
+        `${this.describe()}: keyPaddingMask must be [${expected.join(', ')}] (true = padding), got [${mask.shape.join(', ')}]`,
+      );
     }
     const perBatch = scores.view(batch, this.heads, target, source);
     const broadcast = mask.reshape(batch, 1, 1, source);

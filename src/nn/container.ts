@@ -23,7 +23,8 @@ export class ModuleList<M extends Module = Module> extends Module {
 
   at(index: number): M {
     const module = this.items.at(index);
-    if (module === undefined) throw new Error(`${this.describe()}: index ${index} is out of range for ${this.items.length} modules`);
+    if (module === undefined)
+      throw new Error(`${this.describe()}: index ${index} is out of range for ${this.items.length} modules`);
     return module;
   }
 

@@ -24,7 +24,9 @@ export interface ConvTransposeLayerOptions extends Omit<ConvLayerOptions, 'paddi
 function expand(name: string, value: Size, rank: number, layer: string, minimum: number): number[] {
   const list = typeof value === 'number' ? new Array<number>(rank).fill(value) : value;
   if (list.length !== rank || !list.every((v) => Number.isInteger(v) && v >= minimum)) {
-    throw new Error(`${layer}: ${name} must be an integer >= ${minimum} or a list of ${rank}, got ${JSON.stringify(value)}`);
+    throw new Error(
+      `${layer}: ${name} must be an integer >= ${minimum} or a list of ${rank}, got ${JSON.stringify(value)}`,
+    );
   }
   return list;
 }
@@ -50,8 +52,12 @@ abstract class ConvBase extends Module {
   ) {
     super();
     const layer = this.constructor.name;
-    for (const [name, value] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new Error(`${layer}: ${name} must be a positive integer, got ${value}`);
+    for (const [name, value] of [
+      ['inChannels', inChannels],
+      ['outChannels', outChannels],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1)
+        throw new Error(`${layer}: ${name} must be a positive integer, got ${value}`);
     }
     this.kernelSize = expand('kernelSize', kernelSize, rank, layer, 1);
     this.stride = expand('stride', options.stride ?? 1, rank, layer, 1);
@@ -60,8 +66,15 @@ abstract class ConvBase extends Module {
     this.outputPadding = expand('outputPadding', options.outputPadding ?? 0, rank, layer, 0);
     this.groups = options.groups ?? 1;
     this.paddingMode = options.paddingMode ?? 'zeros';
-    if (!Number.isInteger(this.groups) || this.groups < 1 || inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
-      throw new Error(`${layer}: groups (${this.groups}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`);
+    if (
+      !Number.isInteger(this.groups) ||
+      this.groups < 1 ||
+      inChannels % this.groups !== 0 ||
+      outChannels % this.groups !== 0
+    ) {
+      throw new Error(
+        `${layer}: groups (${this.groups}) must divide inChannels (${inChannels}) and outChannels (${outChannels})`,
+      );
     }
     if (transposed && this.paddingMode !== 'zeros') throw new Error(`${layer} supports paddingMode 'zeros' only`);
     const weightShape = transposed
@@ -69,7 +82,8 @@ abstract class ConvBase extends Module {
       : [outChannels, inChannels / this.groups, ...this.kernelSize];
     // fan_in comes from weight dim 1, for transposed convolutions too (as PyTorch)
     this.weight = this.registerParameter('weight', kaimingUniform_(empty(weightShape), { a: Math.sqrt(5) }));
-    this.bias = (options.bias ?? true) ? this.registerParameter('bias', biasUniform_(empty([outChannels]), this.weight)) : null;
+    this.bias =
+      (options.bias ?? true) ? this.registerParameter('bias', biasUniform_(empty([outChannels]), this.weight)) : null;
   }
 
   override describe(): string {
@@ -85,7 +99,9 @@ abstract class ConvBase extends Module {
     const shape = x.shape;
     if (shape.length !== this.rank + 2 || shape[1] !== this.inChannels) {
       const spatial = this.rank === 1 ? 'length' : 'height, width';
-      throw new Error(`${this.describe()} expects input [batch, ${this.inChannels}, ${spatial}], got [${shape.join(', ')}]`);
+      throw new Error(
+        `${this.describe()} expects input [batch, ${this.inChannels}, ${spatial}], got [${shape.join(', ')}]`,
+      );
     }
     const value = this.parameterValue('weight', this.weight);
     try {
@@ -98,16 +114,39 @@ abstract class ConvBase extends Module {
   private convolve(x: Tensor, weight: number): Tensor {
     const bias = this.bias === null ? null : handleOf(this.bias);
     if (this.transposed) {
-      return wrapHandle(native().convTranspose(handleOf(x), weight, bias, this.stride, this.padding, this.outputPadding, this.dilation, this.groups));
+      return wrapHandle(
+        native().convTranspose(
+          handleOf(x),
+          weight,
+          bias,
+          this.stride,
+          this.padding,
+          this.outputPadding,
+          this.dilation,
+          this.groups,
+        ),
+      );
     }
     if (this.paddingMode === 'zeros' || this.padding.every((p) => p === 0)) {
-      return wrapHandle(native().conv(handleOf(x), weight, bias, this.stride, this.padding, this.dilation, this.groups));
+      return wrapHandle(
+        native().conv(handleOf(x), weight, bias, this.stride, this.padding, this.dilation, this.groups),
+      );
     }
     // F.pad lists the last dimension first
     const pads = [...this.padding].reverse().flatMap((p) => [p, p]);
     const padded = x.pad(pads, this.paddingMode);
     try {
-      return wrapHandle(native().conv(handleOf(padded), weight, bias, this.stride, new Array<number>(this.rank).fill(0), this.dilation, this.groups));
+      return wrapHandle(
+        native().conv(
+          handleOf(padded),
+          weight,
+          bias,
+          this.stride,
+          new Array<number>(this.rank).fill(0),
+          this.dilation,
+          this.groups,
+        ),
+      );
     } finally {
       padded.dispose();
     }

@@ -9,7 +9,11 @@ export class Embedding extends Module {
   /** Row kept at zero and excluded from gradients, or null. */
   readonly paddingIdx: number | null;
 
-  constructor(readonly count: number, readonly dim: number, options: { paddingIdx?: number } = {}) {
+  constructor(
+    readonly count: number,
+    readonly dim: number,
+    options: { paddingIdx?: number } = {},
+  ) {
     super();
     if (!Number.isInteger(count) || count < 1 || !Number.isInteger(dim) || dim < 1) {
       throw new Error(`Embedding: count and dim must be positive integers, got ${count} and ${dim}`);
@@ -36,13 +40,17 @@ export class Embedding extends Module {
   forward(indices: Tensor): Tensor {
     const dtype = indices.dtype;
     if (dtype !== 'int64' && dtype !== 'int32') {
-      throw new Error(`${this.describe()} expects integer indices (int64 or int32), got ${dtype}; convert with .long()`);
+      throw new Error(
+        `${this.describe()} expects integer indices (int64 or int32), got ${dtype}; convert with .long()`,
+      );
     }
     const weight = this.parameterValue('weight', this.weight);
     try {
       return F.embedding(weight, indices, this.paddingIdx ?? -1);
     } catch (error) {
-      throw new Error(`${this.describe()}: ${(error as Error).message}; indices must lie in [0, ${this.count})`, { cause: error });
+      throw new Error(`${this.describe()}: ${(error as Error).message}; indices must lie in [0, ${this.count})`, {
+        cause: error,
+      });
     } finally {
       if (weight !== this.weight) weight.dispose(); // a parametrized (spectral-norm) weight is per call
     }

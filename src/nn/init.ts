@@ -1,14 +1,31 @@
 // Weight initialisers as torch.nn.init: in place, outside autograd, drawing from libtorch's default
 // generator unless one is given, so manualSeed(s) reproduces PyTorch's draws for the same seed.
-import { type Generator, type Tensor, normal_ as fillNormal, orthogonal_ as fillOrthogonal, uniform_ as fillUniform } from '../tensor/index.js';
+import {
+  type Generator,
+  type Tensor,
+  normal_ as fillNormal,
+  orthogonal_ as fillOrthogonal,
+  uniform_ as fillUniform,
+} from '../tensor/index.js';
 
-export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv_transpose1d' | 'conv_transpose2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+export type Nonlinearity =
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leaky_relu'
+  | 'selu';
 export type FanMode = 'fan_in' | 'fan_out';
 
 /** fan_in = size(1) x receptive field, fan_out = size(0) x receptive field (torch's _calculate_fan_in_and_fan_out). */
 export function fanInAndFanOut(tensor: Tensor): { fanIn: number; fanOut: number } {
   const shape = tensor.shape;
-  if (shape.length < 2) throw new Error(`fan in and fan out need a tensor of rank 2 or more, got shape [${shape.join(', ')}]`);
+  if (shape.length < 2)
+    throw new Error(`fan in and fan out need a tensor of rank 2 or more, got shape [${shape.join(', ')}]`);
   const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
   return { fanIn: (shape[1] ?? 0) * receptive, fanOut: (shape[0] ?? 0) * receptive };
 }
@@ -16,7 +33,12 @@ export function fanInAndFanOut(tensor: Tensor): { fanIn: number; fanOut: number 
 /** torch.nn.init.calculate_gain. `param` is the leaky_relu negative slope (default 0.01). */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
-    case 'linear': case 'conv1d': case 'conv2d': case 'conv_transpose1d': case 'conv_transpose2d': case 'sigmoid':
+    case 'linear':
+    case 'conv1d':
+    case 'conv2d':
+    case 'conv_transpose1d':
+    case 'conv_transpose2d':
+    case 'sigmoid':
       return 1;
     case 'tanh':
       return 5 / 3;
@@ -33,7 +55,12 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
   }
 }
 
-export interface KaimingOptions { a?: number; mode?: FanMode; nonlinearity?: Nonlinearity; generator?: Generator }
+export interface KaimingOptions {
+  a?: number;
+  mode?: FanMode;
+  nonlinearity?: Nonlinearity;
+  generator?: Generator;
+}
 
 function kaimingStd(tensor: Tensor, o: KaimingOptions): number {
   const { fanIn, fanOut } = fanInAndFanOut(tensor);
@@ -65,14 +92,17 @@ export function xavierNormal_(tensor: Tensor, gain = 1, generator?: Generator): 
   return fillNormal(tensor, 0, xavierStd(tensor, gain), generator);
 }
 
-export const uniform_ = (tensor: Tensor, low = 0, high = 1, generator?: Generator): Tensor => fillUniform(tensor, low, high, generator);
-export const normal_ = (tensor: Tensor, mean = 0, std = 1, generator?: Generator): Tensor => fillNormal(tensor, mean, std, generator);
+export const uniform_ = (tensor: Tensor, low = 0, high = 1, generator?: Generator): Tensor =>
+  fillUniform(tensor, low, high, generator);
+export const normal_ = (tensor: Tensor, mean = 0, std = 1, generator?: Generator): Tensor =>
+  fillNormal(tensor, mean, std, generator);
 export const constant_ = (tensor: Tensor, value: number): Tensor => tensor.fill_(value);
 export const zeros_ = (tensor: Tensor): Tensor => tensor.fill_(0);
 export const ones_ = (tensor: Tensor): Tensor => tensor.fill_(1);
 
 export function orthogonal_(tensor: Tensor, gain = 1, generator?: Generator): Tensor {
-  if (tensor.rank < 2) throw new Error(`orthogonal_ needs a tensor of rank 2 or more, got shape [${tensor.shape.join(', ')}]`);
+  if (tensor.rank < 2)
+    throw new Error(`orthogonal_ needs a tensor of rank 2 or more, got shape [${tensor.shape.join(', ')}]`);
   return fillOrthogonal(tensor, gain, generator);
 }
 

@@ -13,13 +13,25 @@ export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean } = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: { bias?: boolean } = {},
+  ) {
     super();
-    for (const [name, value] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
-      if (!Number.isInteger(value) || value < 0) throw new Error(`Linear: ${name} must be a non-negative integer, got ${value}`);
+    for (const [name, value] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 0)
+        throw new Error(`Linear: ${name} must be a non-negative integer, got ${value}`);
     }
-    this.weight = this.registerParameter('weight', kaimingUniform_(empty([outFeatures, inFeatures]), { a: Math.sqrt(5) }));
-    this.bias = (options.bias ?? true) ? this.registerParameter('bias', biasUniform_(empty([outFeatures]), this.weight)) : null;
+    this.weight = this.registerParameter(
+      'weight',
+      kaimingUniform_(empty([outFeatures, inFeatures]), { a: Math.sqrt(5) }),
+    );
+    this.bias =
+      (options.bias ?? true) ? this.registerParameter('bias', biasUniform_(empty([outFeatures]), this.weight)) : null;
   }
 
   override describe(): string {

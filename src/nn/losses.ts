@@ -6,7 +6,9 @@ export type Reduction = 'none' | 'mean' | 'sum';
 
 function sameShape(loss: string, input: Tensor, target: Tensor): void {
   if (input.shape.join(',') !== target.shape.join(',')) {
-    throw new Error(`${loss}: input [${input.shape.join(', ')}] and target [${target.shape.join(', ')}] must have the same shape`);
+    throw new Error(
+      `${loss}: input [${input.shape.join(', ')}] and target [${target.shape.join(', ')}] must have the same shape`,
+    );
   }
 }
 
@@ -25,7 +27,11 @@ export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Red
 }
 
 /** Binary cross-entropy on logits (numerically stable); target holds probabilities in [0, 1]. */
-export function bceWithLogits(logits: Tensor, target: Tensor, options: { reduction?: Reduction; weight?: Tensor; posWeight?: Tensor } = {}): Tensor {
+export function bceWithLogits(
+  logits: Tensor,
+  target: Tensor,
+  options: { reduction?: Reduction; weight?: Tensor; posWeight?: Tensor } = {},
+): Tensor {
   sameShape('bceWithLogits', logits, target);
   return F.bceWithLogits(logits, target, options);
 }
@@ -47,16 +53,25 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
   const shape = logits.shape;
   const classes = shape[shape.length - 1] ?? 0;
   if (shape.length < 2 || target.shape.join(',') !== shape.slice(0, -1).join(',')) {
-    throw new Error(`crossEntropy: logits [..., C] need target [...] (class indices): got logits [${shape.join(', ')}] and target [${target.shape.join(', ')}]`);
+    throw new Error(
+      `crossEntropy: logits [..., C] need target [...] (class indices): got logits [${shape.join(', ')}] and target [${target.shape.join(', ')}]`,
+    );
   }
-  if (target.dtype !== 'int64') throw new Error(`crossEntropy: target must hold int64 class indices, got ${target.dtype}; convert with .long()`);
+  if (target.dtype !== 'int64')
+    throw new Error(`crossEntropy: target must hold int64 class indices, got ${target.dtype}; convert with .long()`);
   const smoothing = options.labelSmoothing ?? 0;
-  if (!(smoothing >= 0 && smoothing <= 1)) throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${smoothing}`);
+  if (!(smoothing >= 0 && smoothing <= 1))
+    throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${smoothing}`);
   const reduction = options.reduction ?? 'mean';
   return tidy(() => {
     const flatLogits = shape.length === 2 ? logits : logits.reshape(-1, classes);
     const flatTarget = shape.length === 2 ? target : target.reshape(-1);
-    const loss = F.crossEntropy(flatLogits, flatTarget, { ignoreIndex: options.ignoreIndex ?? -100, labelSmoothing: smoothing, reduction, weight: options.weight });
+    const loss = F.crossEntropy(flatLogits, flatTarget, {
+      ignoreIndex: options.ignoreIndex ?? -100,
+      labelSmoothing: smoothing,
+      reduction,
+      weight: options.weight,
+    });
     return reduction === 'none' && shape.length !== 2 ? loss.reshape(...target.shape) : loss;
   });
 }

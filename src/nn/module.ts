@@ -29,7 +29,8 @@ export abstract class Module {
   }
 
   private checkName(name: string, kind: string): void {
-    if (!validName.test(name)) throw new Error(`${this.describe()}: ${kind} name "${name}" must be letters, digits or underscores`);
+    if (!validName.test(name))
+      throw new Error(`${this.describe()}: ${kind} name "${name}" must be letters, digits or underscores`);
     if (this.ownParameters.has(name) || this.ownBuffers.has(name) || this.children.has(name)) {
       throw new Error(`${this.describe()}: "${name}" is already registered`);
     }
@@ -38,7 +39,8 @@ export abstract class Module {
   /** Registers a trainable tensor: keep()s it and switches gradient tracking on. */
   protected registerParameter(name: string, value: Tensor): Tensor {
     this.checkName(name, 'parameter');
-    if (!isFloating(value.dtype)) throw new Error(`${this.describe()}: parameter "${name}" must be floating point, got ${value.dtype}`);
+    if (!isFloating(value.dtype))
+      throw new Error(`${this.describe()}: parameter "${name}" must be floating point, got ${value.dtype}`);
     keep(value).requiresGrad_(true);
     this.ownParameters.set(name, value);
     return value;
@@ -65,9 +67,12 @@ export abstract class Module {
   parametrize(name: string, compute: (original: Tensor) => Tensor, buffers: [string, Tensor][] = []): Tensor {
     const original = this.ownParameters.get(name);
     if (original === undefined) {
-      throw new Error(`${this.describe()} has no parameter "${name}" to parametrize; it has ${[...this.ownParameters.keys()].join(', ') || 'none'}`);
+      throw new Error(
+        `${this.describe()} has no parameter "${name}" to parametrize; it has ${[...this.ownParameters.keys()].join(', ') || 'none'}`,
+      );
     }
-    if (this.parametrizations.has(name)) throw new Error(`${this.describe()}: parameter "${name}" is already parametrized`);
+    if (this.parametrizations.has(name))
+      throw new Error(`${this.describe()}: parameter "${name}" is already parametrized`);
     this.ownParameters.delete(name);
     this.registerParameter(`${name}_orig`, original);
     for (const [bufferName, value] of buffers) this.registerBuffer(bufferName, value);
@@ -88,7 +93,8 @@ export abstract class Module {
   /** Every module in the tree, this one first under the name "" (as PyTorch's named_modules). */
   namedModules(prefix = ''): [string, Module][] {
     const out: [string, Module][] = [[prefix, this]];
-    for (const [name, child] of this.children) out.push(...child.namedModules(prefix === '' ? name : `${prefix}.${name}`));
+    for (const [name, child] of this.children)
+      out.push(...child.namedModules(prefix === '' ? name : `${prefix}.${name}`));
     return out;
   }
 
@@ -149,14 +155,20 @@ export abstract class Module {
       if (source === undefined) continue;
       if (source.isDisposed) problems.push(`"${key}" was disposed`);
       else if (source.shape.join(',') !== target.shape.join(',')) {
-        problems.push(`size mismatch for "${key}": the file has [${source.shape.join(', ')}], this module has [${target.shape.join(', ')}]`);
+        problems.push(
+          `size mismatch for "${key}": the file has [${source.shape.join(', ')}], this module has [${target.shape.join(', ')}]`,
+        );
       }
     }
     if (strict && missingKeys.length > 0) problems.push(`missing keys: ${missingKeys.join(', ')}`);
     if (strict && unexpectedKeys.length > 0) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
     if (problems.length > 0) {
-      throw new Error(`cannot load state into ${this.describe()}: ${problems.join('; ')}` +
-        (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0) ? ' (pass { strict: false } to load the matching keys only)' : ''));
+      throw new Error(
+        `cannot load state into ${this.describe()}: ${problems.join('; ')}` +
+          (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)
+            ? ' (pass { strict: false } to load the matching keys only)'
+            : ''),
+      );
     }
     for (const [key, target] of own) {
       const source = state.get(key);
@@ -196,7 +208,8 @@ export abstract class Module {
    * objects stay the same, so layers' fields keep pointing at them; gradients are dropped.
    */
   to(dtype: DType): this {
-    if (!isFloating(dtype)) throw new Error(`${this.describe()}.to(${dtype}): modules can only move to a floating dtype`);
+    if (!isFloating(dtype))
+      throw new Error(`${this.describe()}.to(${dtype}): modules can only move to a floating dtype`);
     const parameters = new Set(this.parameters());
     for (const [, tensor] of this.collect('both', true)) {
       if (!isFloating(tensor.dtype) || tensor.dtype === dtype) continue;

@@ -20,9 +20,15 @@ abstract class BatchNormBase extends Module {
   readonly eps: number;
   readonly momentum: number | null;
 
-  protected constructor(readonly features: number, private readonly ranks: number[], private readonly layout: string, options: BatchNormOptions) {
+  protected constructor(
+    readonly features: number,
+    private readonly ranks: number[],
+    private readonly layout: string,
+    options: BatchNormOptions,
+  ) {
     super();
-    if (!Number.isInteger(features) || features < 1) throw new Error(`${this.constructor.name}: features must be a positive integer, got ${features}`);
+    if (!Number.isInteger(features) || features < 1)
+      throw new Error(`${this.constructor.name}: features must be a positive integer, got ${features}`);
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
     const affine = options.affine ?? true;
@@ -41,13 +47,17 @@ abstract class BatchNormBase extends Module {
   forward(x: Tensor): Tensor {
     const shape = x.shape;
     if (!this.ranks.includes(shape.length) || shape[1] !== this.features) {
-      throw new Error(`${this.describe()} expects input ${this.layout.replaceAll('C', String(this.features))}, got [${shape.join(', ')}]`);
+      throw new Error(
+        `${this.describe()} expects input ${this.layout.replaceAll('C', String(this.features))}, got [${shape.join(', ')}]`,
+      );
     }
     let factor = this.momentum ?? 0;
     const track = this.runningMean !== null;
     if (this.training) {
       if (shape.reduce((a, b) => a * b, 1) / this.features <= 1) {
-        throw new Error(`${this.describe()} needs more than one value per channel in training, got input [${shape.join(', ')}]`);
+        throw new Error(
+          `${this.describe()} needs more than one value per channel in training, got input [${shape.join(', ')}]`,
+        );
       }
       if (this.numBatchesTracked !== null) {
         const count = this.numBatchesTracked.item() + 1;
@@ -109,7 +119,9 @@ export class LayerNorm extends Module {
     const shape = x.shape;
     const tail = shape.slice(shape.length - this.normalizedShape.length);
     if (shape.length < this.normalizedShape.length || tail.join(',') !== this.normalizedShape.join(',')) {
-      throw new Error(`${this.describe()} expects input [..., ${this.normalizedShape.join(', ')}], got [${shape.join(', ')}]`);
+      throw new Error(
+        `${this.describe()} expects input [..., ${this.normalizedShape.join(', ')}], got [${shape.join(', ')}]`,
+      );
     }
     return F.layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps);
   }
@@ -121,7 +133,11 @@ export class GroupNorm extends Module {
   readonly bias: Tensor | null;
   readonly eps: number;
 
-  constructor(readonly groups: number, readonly channels: number, options: { eps?: number; affine?: boolean } = {}) {
+  constructor(
+    readonly groups: number,
+    readonly channels: number,
+    options: { eps?: number; affine?: boolean } = {},
+  ) {
     super();
     if (!Number.isInteger(groups) || groups < 1 || !Number.isInteger(channels) || channels % groups !== 0) {
       throw new Error(`GroupNorm: channels (${channels}) must be divisible by groups (${groups})`);

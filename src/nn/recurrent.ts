@@ -23,7 +23,12 @@ abstract class RecurrentBase extends Module {
   /** Parameters in the order the fused kernels take them: w_ih, w_hh, b_ih, b_hh per layer and direction. */
   protected readonly flatWeights: Tensor[] = [];
 
-  protected constructor(gates: number, readonly inputSize: number, readonly hiddenSize: number, options: RecurrentOptions) {
+  protected constructor(
+    gates: number,
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    options: RecurrentOptions,
+  ) {
     super();
     const name = this.constructor.name;
     this.layers = options.layers ?? 1;
@@ -31,10 +36,16 @@ abstract class RecurrentBase extends Module {
     this.bidirectional = options.bidirectional ?? false;
     this.dropout = options.dropout ?? 0;
     this.hasBias = options.bias ?? true;
-    for (const [label, value] of [['inputSize', inputSize], ['hiddenSize', hiddenSize], ['layers', this.layers]] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: ${label} must be a positive integer, got ${value}`);
+    for (const [label, value] of [
+      ['inputSize', inputSize],
+      ['hiddenSize', hiddenSize],
+      ['layers', this.layers],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1)
+        throw new Error(`${name}: ${label} must be a positive integer, got ${value}`);
     }
-    if (!(this.dropout >= 0 && this.dropout <= 1)) throw new Error(`${name}: dropout must be in [0, 1], got ${this.dropout}`);
+    if (!(this.dropout >= 0 && this.dropout <= 1))
+      throw new Error(`${name}: dropout must be in [0, 1], got ${this.dropout}`);
     const directions = this.directions;
     const bound = 1 / Math.sqrt(hiddenSize);
     for (let layer = 0; layer < this.layers; layer++) {
@@ -45,7 +56,8 @@ abstract class RecurrentBase extends Module {
           [`weight_ih${suffix}`, [gates * hiddenSize, layerInput]],
           [`weight_hh${suffix}`, [gates * hiddenSize, hiddenSize]],
         ];
-        if (this.hasBias) shapes.push([`bias_ih${suffix}`, [gates * hiddenSize]], [`bias_hh${suffix}`, [gates * hiddenSize]]);
+        if (this.hasBias)
+          shapes.push([`bias_ih${suffix}`, [gates * hiddenSize]], [`bias_hh${suffix}`, [gates * hiddenSize]]);
         for (const [parameter, shape] of shapes) this.flatWeights.push(this.registerParameter(parameter, empty(shape)));
       }
     }
@@ -58,12 +70,21 @@ abstract class RecurrentBase extends Module {
   }
 
   override describe(): string {
-    const extras = [this.layers > 1 ? `${this.layers} layers` : '', this.bidirectional ? 'bidirectional' : ''].filter(Boolean);
+    const extras = [this.layers > 1 ? `${this.layers} layers` : '', this.bidirectional ? 'bidirectional' : ''].filter(
+      Boolean,
+    );
     return `${this.constructor.name}(${this.inputSize} -> ${this.hiddenSize}${extras.map((e) => `, ${e}`).join('')})`;
   }
 
   protected get args(): F.RnnArgs {
-    return { hasBiases: this.hasBias, layers: this.layers, dropout: this.dropout, training: this.training, bidirectional: this.bidirectional, batchFirst: this.batchFirst };
+    return {
+      hasBiases: this.hasBias,
+      layers: this.layers,
+      dropout: this.dropout,
+      training: this.training,
+      bidirectional: this.bidirectional,
+      batchFirst: this.batchFirst,
+    };
   }
 
   /** Checks x and returns [batched?, batch size]. */
@@ -71,7 +92,9 @@ abstract class RecurrentBase extends Module {
     const shape = x.shape;
     const layout = this.batchFirst ? `[batch, time, ${this.inputSize}]` : `[time, batch, ${this.inputSize}]`;
     if ((shape.length !== 3 && shape.length !== 2) || shape[shape.length - 1] !== this.inputSize) {
-      throw new Error(`${this.describe()} expects input ${layout} (or unbatched [time, ${this.inputSize}]), got [${shape.join(', ')}]`);
+      throw new Error(
+        `${this.describe()} expects input ${layout} (or unbatched [time, ${this.inputSize}]), got [${shape.join(', ')}]`,
+      );
     }
     if (shape.length === 2) return { batched: false, batch: 1 };
     return { batched: true, batch: (this.batchFirst ? shape[0] : shape[1]) ?? 0 };
@@ -83,7 +106,9 @@ abstract class RecurrentBase extends Module {
     if (given === undefined) return zeros(expected, x.dtype);
     const want = batched ? expected : [expected[0] ?? 0, this.hiddenSize];
     if (given.shape.join(',') !== want.join(',')) {
-      throw new Error(`${this.describe()} expects ${label} of shape [${want.join(', ')}], got [${given.shape.join(', ')}]`);
+      throw new Error(
+        `${this.describe()} expects ${label} of shape [${want.join(', ')}], got [${given.shape.join(', ')}]`,
+      );
     }
     return batched ? given : given.unsqueeze(1);
   }
@@ -124,7 +149,13 @@ export class LSTM extends RecurrentBase {
     return tidy(() => {
       const hidden = this.initialState(x, state?.[0], batched, batch, 'h0');
       const cell = this.initialState(x, state?.[1], batched, batch, 'c0');
-      const [output, lastHidden, lastCell] = F.lstm(this.batchInput(x, batched), hidden, cell, this.flatWeights, this.args);
+      const [output, lastHidden, lastCell] = F.lstm(
+        this.batchInput(x, batched),
+        hidden,
+        cell,
+        this.flatWeights,
+        this.args,
+      );
       const unbatch = (t: Tensor): Tensor => (batched ? t : t.squeeze(1));
       return [this.unbatchOutput(output, batched), [unbatch(lastHidden), unbatch(lastCell)]];
     });

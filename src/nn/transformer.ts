@@ -45,7 +45,12 @@ abstract class TransformerLayerBase extends Module {
   protected readonly norm3: LayerNorm | null;
   protected readonly dropout3: Dropout | null;
 
-  protected constructor(readonly dModel: number, readonly heads: number, cross: boolean, options: TransformerLayerOptions) {
+  protected constructor(
+    readonly dModel: number,
+    readonly heads: number,
+    cross: boolean,
+    options: TransformerLayerOptions,
+  ) {
     super();
     const p = options.dropout ?? 0.1;
     const feedforward = options.dimFeedforward ?? 2048;
@@ -54,10 +59,14 @@ abstract class TransformerLayerBase extends Module {
     this.normFirst = options.normFirst ?? false;
     this.activation = options.activation ?? 'relu';
     if (this.activation !== 'relu' && this.activation !== 'gelu') {
-      throw new Error(`${this.constructor.name}: activation must be 'relu' or 'gelu', got "${String(this.activation)}"`);
+      throw new Error(
+        `${this.constructor.name}: activation must be 'relu' or 'gelu', got "${String(this.activation)}"`,
+      );
     }
     this.selfAttn = this.registerModule('self_attn', new MultiheadAttention(dModel, heads, { dropout: p, batchFirst }));
-    this.crossAttn = cross ? this.registerModule('multihead_attn', new MultiheadAttention(dModel, heads, { dropout: p, batchFirst })) : null;
+    this.crossAttn = cross
+      ? this.registerModule('multihead_attn', new MultiheadAttention(dModel, heads, { dropout: p, batchFirst }))
+      : null;
     this.linear1 = this.registerModule('linear1', new Linear(dModel, feedforward));
     this.dropout = this.registerModule('dropout', new Dropout(p));
     this.linear2 = this.registerModule('linear2', new Linear(feedforward, dModel));
@@ -74,7 +83,9 @@ abstract class TransformerLayerBase extends Module {
   }
 
   protected selfAttentionBlock(x: Tensor, masks: EncoderMasks): Tensor {
-    return this.dropout1.forward(this.selfAttn.forward(x, x, x, { attnMask: masks.mask, keyPaddingMask: masks.keyPaddingMask }));
+    return this.dropout1.forward(
+      this.selfAttn.forward(x, x, x, { attnMask: masks.mask, keyPaddingMask: masks.keyPaddingMask }),
+    );
   }
 
   protected feedForwardBlock(x: Tensor, dropout: Dropout): Tensor {
@@ -119,7 +130,12 @@ export class TransformerDecoderLayer extends TransformerLayerBase {
     const dropout3 = this.dropout3 as Dropout;
     return tidy(() => {
       const crossAttention = (input: Tensor): Tensor =>
-        this.dropout2.forward(crossAttn.forward(input, memory, memory, { attnMask: masks.memoryMask, keyPaddingMask: masks.memoryKeyPaddingMask }));
+        this.dropout2.forward(
+          crossAttn.forward(input, memory, memory, {
+            attnMask: masks.memoryMask,
+            keyPaddingMask: masks.memoryKeyPaddingMask,
+          }),
+        );
       if (this.normFirst) {
         const attended = x.add(this.selfAttentionBlock(this.norm1.forward(x), masks));
         const crossed = attended.add(crossAttention(this.norm2.forward(attended)));

@@ -13,7 +13,8 @@ export interface AdamOptions {
 }
 
 function checkBeta(value: number, index: number, kind: string): number {
-  if (!Number.isFinite(value) || value < 0 || value >= 1) throw new Error(`${kind}: betas[${index}] must be in [0, 1), got ${value}`);
+  if (!Number.isFinite(value) || value < 0 || value >= 1)
+    throw new Error(`${kind}: betas[${index}] must be in [0, 1), got ${value}`);
   return value;
 }
 
@@ -51,7 +52,13 @@ abstract class AdamBase extends Optimizer {
         indices.map((index) => handleOf(this.params[index]!)),
         indices.map((index) => handleOf(this.slot('exp_avg', index))),
         indices.map((index) => handleOf(this.slot('exp_avg_sq', index))),
-        step, this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, this.decoupled,
+        step,
+        this.lr,
+        this.beta1,
+        this.beta2,
+        this.eps,
+        this.weightDecay,
+        this.decoupled,
       );
     }
     releaseGradients(this.params);

@@ -75,9 +75,14 @@ export class EMA {
     const pairs: [Tensor, Tensor][] = [];
     for (const [name, target] of named) {
       const value = this.shadow.get(name);
-      if (value === undefined) throw new Error(`EMA.${what}: the module has "${name}" but the EMA does not; was the EMA made from a module of this architecture?`);
+      if (value === undefined)
+        throw new Error(
+          `EMA.${what}: the module has "${name}" but the EMA does not; was the EMA made from a module of this architecture?`,
+        );
       if (value.shape.join(',') !== target.shape.join(',')) {
-        throw new Error(`EMA.${what}: "${name}" is [${target.shape.join(', ')}] in the module but [${value.shape.join(', ')}] in the EMA`);
+        throw new Error(
+          `EMA.${what}: "${name}" is [${target.shape.join(', ')}] in the module but [${value.shape.join(', ')}] in the EMA`,
+        );
       }
       pairs.push([target, value]);
     }
@@ -119,7 +124,10 @@ export class EMA {
   stateDict(): OptimizerState {
     this.checkUsable('stateDict()');
     this.checkNotSwapped('stateDict()');
-    return { tensors: new Map(this.shadow), meta: { type: 'EMA', decay: this.decay, warmup: this.warmup ? 1 : 0, updates: this.updates } };
+    return {
+      tensors: new Map(this.shadow),
+      meta: { type: 'EMA', decay: this.decay, warmup: this.warmup ? 1 : 0, updates: this.updates },
+    };
   }
 
   loadStateDict(state: OptimizerState): void {
@@ -133,7 +141,9 @@ export class EMA {
       const source = state.tensors.get(name);
       if (source === undefined) throw new Error(`${what}: the state lacks "${name}"`);
       if (source.shape.join(',') !== value.shape.join(',')) {
-        throw new Error(`${what}: "${name}" is [${source.shape.join(', ')}] in the state but [${value.shape.join(', ')}] in the EMA`);
+        throw new Error(
+          `${what}: "${name}" is [${source.shape.join(', ')}] in the state but [${value.shape.join(', ')}] in the EMA`,
+        );
       }
     }
     const extra = [...state.tensors.keys()].filter((name) => !this.shadow.has(name));
@@ -148,7 +158,8 @@ export class EMA {
 
   /** While swapped the shadow holds the training weights, so averaging or saving it would be wrong. */
   private checkNotSwapped(what: string): void {
-    if (this.swapped) throw new Error(`EMA.${what}: the module holds the EMA weights (after swap()); call swap(module) again first`);
+    if (this.swapped)
+      throw new Error(`EMA.${what}: the module holds the EMA weights (after swap()); call swap(module) again first`);
   }
 
   private checkUsable(what: string): void {

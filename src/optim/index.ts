@@ -2,6 +2,15 @@
 export { Optimizer, type ParamSource, type OptimizerState } from './optimizer.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
-export { type Schedule, type HasLearningRate, type SchedulerState, constantSchedule, linearWarmup, linearDecay, cosineSchedule, LRScheduler } from './schedule.js';
+export {
+  type Schedule,
+  type HasLearningRate,
+  type SchedulerState,
+  constantSchedule,
+  linearWarmup,
+  linearDecay,
+  cosineSchedule,
+  LRScheduler,
+} from './schedule.js';
 export { EMA, type EmaModule, type EmaOptions } from './ema.js';
 export { clipGradNorm } from '../tensor/index.js';

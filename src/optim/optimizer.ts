@@ -1,6 +1,14 @@
 // The optimiser base: the parameter list, lazily created per-parameter state (kept tensors), the learning
 // rate, and the state dict / safetensors round trip shared by SGD, Adam and AdamW.
-import { Tensor, handleOf, keep, noGrad, releaseGradients, zerosLike, zeroGrad as dropGradients } from '../tensor/index.js';
+import {
+  Tensor,
+  handleOf,
+  keep,
+  noGrad,
+  releaseGradients,
+  zerosLike,
+  zeroGrad as dropGradients,
+} from '../tensor/index.js';
 import { native } from '../tensor/native.js';
 import { saveSafetensors, loadSafetensors } from '../tensor/safetensors.js';
 
@@ -18,16 +26,24 @@ export interface OptimizerState {
 
 function collectParameters(source: ParamSource, kind: string): Tensor[] {
   const params = Array.isArray(source) ? source : source.parameters();
-  if (params.length === 0) throw new Error(`${kind} got an empty parameter list; pass the tensors (or the module) to optimise`);
+  if (params.length === 0)
+    throw new Error(`${kind} got an empty parameter list; pass the tensors (or the module) to optimise`);
   const seen = new Set<Tensor>();
   params.forEach((param, index) => {
     if (!(param instanceof Tensor)) throw new Error(`${kind}: parameter ${index} is not a Tensor`);
-    if (param.isDisposed) throw new Error(`${kind}: parameter ${index} was disposed; keep() parameters so they outlive tidy()`);
-    if (seen.has(param)) throw new Error(`${kind}: parameter ${index} appears twice in the parameter list; pass each tensor once`);
+    if (param.isDisposed)
+      throw new Error(`${kind}: parameter ${index} was disposed; keep() parameters so they outlive tidy()`);
+    if (seen.has(param))
+      throw new Error(`${kind}: parameter ${index} appears twice in the parameter list; pass each tensor once`);
     if (param.dtype !== 'float32' && param.dtype !== 'float64') {
-      throw new Error(`${kind}: parameter ${index} has dtype ${param.dtype}; only float32/float64 tensors can be optimised`);
+      throw new Error(
+        `${kind}: parameter ${index} has dtype ${param.dtype}; only float32/float64 tensors can be optimised`,
+      );
     }
-    if (!param.isLeaf) throw new Error(`${kind}: parameter ${index} is not a leaf tensor (it was computed from others); optimise the leaf it came from`);
+    if (!param.isLeaf)
+      throw new Error(
+        `${kind}: parameter ${index} is not a leaf tensor (it was computed from others); optimise the leaf it came from`,
+      );
     seen.add(param);
   });
   return params.slice();
@@ -38,13 +54,16 @@ export function metaNumber(meta: Record<string, number | string>, key: string, w
   const raw = meta[key];
   const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new Error(`${what}: state meta "${key}" is missing or not a number (got ${JSON.stringify(raw)}); was it saved by the same kind of object?`);
+    throw new Error(
+      `${what}: state meta "${key}" is missing or not a number (got ${JSON.stringify(raw)}); was it saved by the same kind of object?`,
+    );
   }
   return value;
 }
 
 export function checkRate(value: number, name: string, kind: string): number {
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${kind}: ${name} must be a finite number >= 0, got ${value}`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`${kind}: ${name} must be a finite number >= 0, got ${value}`);
   return value;
 }
 
@@ -65,7 +84,11 @@ export abstract class Optimizer {
     this.params = collectParameters(source, kind);
     this.learningRate = checkRate(lr, 'lr', kind);
     this.steps = this.params.map(() => 0);
-    for (const name of slotNames) this.slots.set(name, this.params.map(() => undefined));
+    for (const name of slotNames)
+      this.slots.set(
+        name,
+        this.params.map(() => undefined),
+      );
   }
 
   get lr(): number {
@@ -107,7 +130,8 @@ export abstract class Optimizer {
   protected slot(name: string, index: number): Tensor {
     const list = this.slots.get(name);
     const param = this.params[index];
-    if (list === undefined || param === undefined) throw new Error(`${this.kind}: no state slot ${name} for parameter ${index}`);
+    if (list === undefined || param === undefined)
+      throw new Error(`${this.kind}: no state slot ${name} for parameter ${index}`);
     let value = list[index];
     if (value === undefined) {
       value = keep(zerosLike(param));
@@ -123,7 +147,8 @@ export abstract class Optimizer {
   stateDict(): OptimizerState {
     this.checkAlive();
     const tensors = new Map<string, Tensor>();
-    for (const [name, list] of this.slots) list.forEach((value, index) => value && tensors.set(`${index}.${name}`, value));
+    for (const [name, list] of this.slots)
+      list.forEach((value, index) => value && tensors.set(`${index}.${name}`, value));
     const meta: Record<string, number | string> = {
       type: this.kind,
       lr: this.learningRate,
@@ -141,16 +166,23 @@ export abstract class Optimizer {
     const what = `${this.kind}.loadStateDict`;
     const { tensors, meta } = state;
     if (meta.type !== this.kind) {
-      const saved = meta.type === undefined ? 'something else (no "type" in its meta)' : `an ${String(meta.type)} optimizer`;
+      const saved =
+        meta.type === undefined ? 'something else (no "type" in its meta)' : `an ${String(meta.type)} optimizer`;
       throw new Error(`${what}: the state was saved by ${saved}, not ${this.kind}`);
     }
     const count = metaNumber(meta, 'parameterCount', what);
     if (count !== this.params.length) {
-      throw new Error(`${what}: the state has ${count} parameters but this optimizer has ${this.params.length}; build it over the same parameters`);
+      throw new Error(
+        `${what}: the state has ${count} parameters but this optimizer has ${this.params.length}; build it over the same parameters`,
+      );
     }
-    const steps = String(meta.steps ?? '').split(',').map(Number);
+    const steps = String(meta.steps ?? '')
+      .split(',')
+      .map(Number);
     if (steps.length !== this.params.length || steps.some((value) => !Number.isInteger(value) || value < 0)) {
-      throw new Error(`${what}: state meta "steps" must list ${this.params.length} non-negative integers, got ${JSON.stringify(meta.steps)}`);
+      throw new Error(
+        `${what}: state meta "steps" must list ${this.params.length} non-negative integers, got ${JSON.stringify(meta.steps)}`,
+      );
     }
     const hyper: Record<string, number> = {};
     for (const key of Object.keys(this.hyperParameters())) hyper[key] = metaNumber(meta, key, what);
@@ -161,8 +193,15 @@ export abstract class Optimizer {
     for (const key of tensors.keys()) {
       const [indexText, name] = key.split(/\.(.*)/s);
       const param = this.params[Number(indexText)];
-      if (name === undefined || !this.slots.has(name) || param === undefined || String(Number(indexText)) !== indexText) {
-        throw new Error(`${what}: unexpected state tensor "${key}"; expected names like "0.${[...this.slots.keys()][0] ?? 'state'}"`);
+      if (
+        name === undefined ||
+        !this.slots.has(name) ||
+        param === undefined ||
+        String(Number(indexText)) !== indexText
+      ) {
+        throw new Error(
+          `${what}: unexpected state tensor "${key}"; expected names like "0.${[...this.slots.keys()][0] ?? 'state'}"`,
+        );
       }
       const value = tensors.get(key) as Tensor;
       if (value.shape.join(',') !== param.shape.join(',') || value.dtype !== param.dtype) {

@@ -7,7 +7,8 @@
 export type Schedule = (step: number) => number;
 
 function checkSteps(value: number, name: string, minimum: number): number {
-  if (!Number.isInteger(value) || value < minimum) throw new Error(`${name} must be an integer >= ${minimum}, got ${value}`);
+  if (!Number.isInteger(value) || value < minimum)
+    throw new Error(`${name} must be an integer >= ${minimum}, got ${value}`);
   return value;
 }
 
@@ -42,8 +43,10 @@ export function cosineSchedule(options: { totalSteps: number; warmupSteps?: numb
   const totalSteps = checkSteps(options.totalSteps, 'cosineSchedule totalSteps', 1);
   const warmupSteps = checkSteps(options.warmupSteps ?? 0, 'cosineSchedule warmupSteps', 0);
   const minFactor = options.minFactor ?? 0;
-  if (warmupSteps > totalSteps) throw new Error(`cosineSchedule warmupSteps (${warmupSteps}) must not exceed totalSteps (${totalSteps})`);
-  if (!(minFactor >= 0 && minFactor <= 1)) throw new Error(`cosineSchedule minFactor must be in [0, 1], got ${minFactor}`);
+  if (warmupSteps > totalSteps)
+    throw new Error(`cosineSchedule warmupSteps (${warmupSteps}) must not exceed totalSteps (${totalSteps})`);
+  if (!(minFactor >= 0 && minFactor <= 1))
+    throw new Error(`cosineSchedule minFactor must be in [0, 1], got ${minFactor}`);
   return (step) => {
     if (step < warmupSteps) return step / warmupSteps;
     const progress = Math.min(1, (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps));
@@ -96,8 +99,10 @@ export class LRScheduler {
   loadStateDict(state: { step: number | string; baseLr: number | string }): void {
     const step = Number(state.step);
     const baseLr = Number(state.baseLr);
-    if (!Number.isInteger(step) || step < 0) throw new Error(`LRScheduler state step must be a non-negative integer, got ${JSON.stringify(state.step)}`);
-    if (!Number.isFinite(baseLr) || baseLr < 0) throw new Error(`LRScheduler state baseLr must be a finite number >= 0, got ${JSON.stringify(state.baseLr)}`);
+    if (!Number.isInteger(step) || step < 0)
+      throw new Error(`LRScheduler state step must be a non-negative integer, got ${JSON.stringify(state.step)}`);
+    if (!Number.isFinite(baseLr) || baseLr < 0)
+      throw new Error(`LRScheduler state baseLr must be a finite number >= 0, got ${JSON.stringify(state.baseLr)}`);
     this.current = step;
     this.baseLr = baseLr;
     this.apply();
@@ -105,7 +110,8 @@ export class LRScheduler {
 
   private apply(): void {
     const factor = this.schedule(this.current);
-    if (!Number.isFinite(factor) || factor < 0) throw new Error(`schedule gave factor ${factor} at step ${this.current}; it must be a finite number >= 0`);
+    if (!Number.isFinite(factor) || factor < 0)
+      throw new Error(`schedule gave factor ${factor} at step ${this.current}; it must be a finite number >= 0`);
     this.optimizer.lr = this.baseLr * factor;
   }
 }

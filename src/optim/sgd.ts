@@ -20,11 +20,13 @@ export class SGD extends Optimizer {
   nesterov: boolean;
 
   constructor(params: ParamSource, options: SGDOptions) {
-    if (options === undefined || typeof options.lr !== 'number') throw new Error('SGD needs a learning rate: new SGD(params, { lr: 0.01 })');
+    if (options === undefined || typeof options.lr !== 'number')
+      throw new Error('SGD needs a learning rate: new SGD(params, { lr: 0.01 })');
     super(params, options.lr, ['momentum_buffer'], 'SGD');
     this.momentum = checkRate(options.momentum ?? 0, 'momentum', 'SGD');
     this.dampening = options.dampening ?? 0;
-    if (!Number.isFinite(this.dampening)) throw new Error(`SGD: dampening must be a finite number, got ${this.dampening}`);
+    if (!Number.isFinite(this.dampening))
+      throw new Error(`SGD: dampening must be a finite number, got ${this.dampening}`);
     this.weightDecay = checkRate(options.weightDecay ?? 0, 'weightDecay', 'SGD');
     this.nesterov = options.nesterov ?? false;
     this.checkNesterov();
@@ -32,7 +34,9 @@ export class SGD extends Optimizer {
 
   private checkNesterov(): void {
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
-      throw new Error(`SGD: Nesterov momentum needs momentum > 0 and dampening 0 (got momentum ${this.momentum}, dampening ${this.dampening})`);
+      throw new Error(
+        `SGD: Nesterov momentum needs momentum > 0 and dampening 0 (got momentum ${this.momentum}, dampening ${this.dampening})`,
+      );
     }
   }
 
@@ -49,12 +53,20 @@ export class SGD extends Optimizer {
       const buffers = this.slots.get('momentum_buffer') ?? [];
       const fresh = active.filter((index) => buffers[index] === undefined);
       const continuing = active.filter((index) => buffers[index] !== undefined);
-      for (const [indices, firstStep] of [[fresh, true], [continuing, false]] as const) {
+      for (const [indices, firstStep] of [
+        [fresh, true],
+        [continuing, false],
+      ] as const) {
         if (indices.length === 0) continue;
         binding.sgdStep(
           indices.map((index) => handleOf(this.params[index]!)),
           indices.map((index) => handleOf(this.slot('momentum_buffer', index))),
-          this.lr, this.momentum, this.dampening, this.weightDecay, this.nesterov, firstStep,
+          this.lr,
+          this.momentum,
+          this.dampening,
+          this.weightDecay,
+          this.nesterov,
+          firstStep,
         );
       }
       for (const index of active) this.steps[index] = (this.steps[index] ?? 0) + 1;
@@ -64,7 +76,12 @@ export class SGD extends Optimizer {
   }
 
   protected hyperParameters(): Record<string, number> {
-    return { momentum: this.momentum, dampening: this.dampening, weightDecay: this.weightDecay, nesterov: this.nesterov ? 1 : 0 };
+    return {
+      momentum: this.momentum,
+      dampening: this.dampening,
+      weightDecay: this.weightDecay,
+      nesterov: this.nesterov ? 1 : 0,
+    };
   }
   protected setHyperParameters(values: Record<string, number>): void {
     const momentum = checkRate(values.momentum ?? NaN, 'momentum', 'SGD');

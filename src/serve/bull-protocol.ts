@@ -27,7 +27,8 @@ export function parseRedisAddress(value: string, flag = '--queue'): RedisAddress
   } catch {
     throw new Error(`${flag} ${value}: not an address; give redis://HOST:PORT, e.g. redis://127.0.0.1:6379`);
   }
-  if (url.protocol !== 'redis:') throw new Error(`${flag} ${value}: only redis://HOST:PORT queues are known (BullMQ on Redis)`);
+  if (url.protocol !== 'redis:')
+    throw new Error(`${flag} ${value}: only redis://HOST:PORT queues are known (BullMQ on Redis)`);
   const port = url.port === '' ? 6379 : Number(url.port);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (host === '') throw new Error(`${flag} ${value}: no host; give redis://HOST:PORT`);
@@ -46,12 +47,24 @@ export interface ConnectionOptions {
 }
 
 export function connectionOptions(address: RedisAddress): ConnectionOptions {
-  return { host: address.host, port: address.port, maxRetriesPerRequest: null, retryStrategy: (times: number) => Math.min(250 * times, 1000) };
+  return {
+    host: address.host,
+    port: address.port,
+    maxRetriesPerRequest: null,
+    retryStrategy: (times: number) => Math.min(250 * times, 1000),
+  };
 }
 
 /** Connects once without retrying, so a process started with no Redis there fails at once with the reason. */
 export async function probeRedis(address: RedisAddress): Promise<void> {
-  const client = new Redis({ host: address.host, port: address.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 5000 });
+  const client = new Redis({
+    host: address.host,
+    port: address.port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 5000,
+  });
   let cause: Error | undefined;
   client.on('error', (error: Error) => {
     cause ??= error;
@@ -91,7 +104,12 @@ export interface WorkerReturn {
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (typeof value !== 'object' || value === null) return false;
   const message = value as Partial<WorkerMessage>;
-  return typeof message.worker === 'string' && typeof message.event === 'object' && message.event !== null && typeof message.event.type === 'string';
+  return (
+    typeof message.worker === 'string' &&
+    typeof message.event === 'object' &&
+    message.event !== null &&
+    typeof message.event.type === 'string'
+  );
 }
 
 export function isWorkerReturn(value: unknown): value is WorkerReturn {
@@ -115,7 +133,8 @@ export function relocate<T>(value: T, from: Folders, to: Folders): T {
       return item;
     }
     if (Array.isArray(item)) return item.map(move);
-    if (typeof item === 'object' && item !== null) return Object.fromEntries(Object.entries(item).map(([key, entry]) => [key, move(entry)]));
+    if (typeof item === 'object' && item !== null)
+      return Object.fromEntries(Object.entries(item).map(([key, entry]) => [key, move(entry)]));
     return item;
   };
   return move(value) as T;

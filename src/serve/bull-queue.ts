@@ -8,12 +8,29 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CANCEL_CHANNEL, type QueuedJob, type RedisAddress, QUEUE_NAME, cancelKey, connectionOptions, isWorkerMessage, isWorkerReturn, probeRedis } from './bull-protocol.js';
+import {
+  CANCEL_CHANNEL,
+  type QueuedJob,
+  type RedisAddress,
+  QUEUE_NAME,
+  cancelKey,
+  connectionOptions,
+  isWorkerMessage,
+  isWorkerReturn,
+  probeRedis,
+} from './bull-protocol.js';
 import { HttpError } from './errors.js';
 import { JobStore } from './job-store.js';
 import type { Folders } from './prepare.js';
 import { type JobListener, type JobQueue, QueueFullError } from './queue.js';
-import { type JobEventBody, type JobProgress, type JobRecord, type JobSpec, type JobState, isFinished } from './types.js';
+import {
+  type JobEventBody,
+  type JobProgress,
+  type JobRecord,
+  type JobSpec,
+  type JobState,
+  isFinished,
+} from './types.js';
 import type { Prepared } from './worker-protocol.js';
 
 export interface BullQueueOptions {
@@ -43,7 +60,8 @@ export class BullJobQueue implements JobQueue {
 
   private constructor(private readonly options: BullQueueOptions) {
     const connection = connectionOptions(options.address);
-    const forget = (record: JobRecord): void => void rm(join(options.folders.outputsDir, 'jobs', record.id), { recursive: true, force: true });
+    const forget = (record: JobRecord): void =>
+      void rm(join(options.folders.outputsDir, 'jobs', record.id), { recursive: true, force: true });
     this.store = new JobStore(options.history, forget);
     this.redis = new Redis({ ...connection, lazyConnect: true });
     this.redis.on('error', (error: Error) => {
@@ -70,7 +88,10 @@ export class BullJobQueue implements JobQueue {
     try {
       await probeRedis(options.address);
     } catch (error) {
-      throw new Error(`cannot reach Redis at ${options.address.url} for the job queue (${error instanceof Error ? error.message : String(error)}): start redis-server there, or leave out --queue to run jobs in this process`, { cause: error });
+      throw new Error(
+        `cannot reach Redis at ${options.address.url} for the job queue (${error instanceof Error ? error.message : String(error)}): start redis-server there, or leave out --queue to run jobs in this process`,
+        { cause: error },
+      );
     }
     const queue = new BullJobQueue(options);
     try {
@@ -79,7 +100,10 @@ export class BullJobQueue implements JobQueue {
       await queue.queue.waitUntilReady();
     } catch (error) {
       await queue.close();
-      throw new Error(`cannot reach Redis at ${options.address.url} for the job queue (${error instanceof Error ? error.message : String(error)}): start redis-server there, or leave out --queue to run jobs in this process`, { cause: error });
+      throw new Error(
+        `cannot reach Redis at ${options.address.url} for the job queue (${error instanceof Error ? error.message : String(error)}): start redis-server there, or leave out --queue to run jobs in this process`,
+        { cause: error },
+      );
     }
     return queue;
   }
@@ -113,20 +137,40 @@ export class BullJobQueue implements JobQueue {
     this.store.emit(id, { type: 'queued', position: this.depth });
     const data: QueuedJob = { spec, prepared, folders: this.options.folders };
     const adding = this.queue.add(spec.task, data, {
-      jobId: id, attempts: this.options.attempts, backoff: { type: 'fixed', delay: this.options.backoffMs },
-      removeOnComplete: { count: this.options.history }, removeOnFail: { count: this.options.history },
+      jobId: id,
+      attempts: this.options.attempts,
+      backoff: { type: 'fixed', delay: this.options.backoffMs },
+      removeOnComplete: { count: this.options.history },
+      removeOnFail: { count: this.options.history },
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), ADD_TIMEOUT_MS);
     });
-    const outcome = await Promise.race([adding, timeout]).catch((error: unknown) => error).finally(() => clearTimeout(timer));
+    const outcome = await Promise.race([adding, timeout])
+      .catch((error: unknown) => error)
+      .finally(() => clearTimeout(timer));
     if (outcome === 'timeout' || outcome instanceof Error) this.store.remove(id);
-    if (outcome instanceof Error) throw new HttpError(503, 'queue_unavailable', `the job queue's Redis at ${this.options.address.url} refused the job (${outcome.message}); retry shortly`, { 'retry-after': '5' });
+    if (outcome instanceof Error)
+      throw new HttpError(
+        503,
+        'queue_unavailable',
+        `the job queue's Redis at ${this.options.address.url} refused the job (${outcome.message}); retry shortly`,
+        { 'retry-after': '5' },
+      );
     if (outcome === 'timeout') {
       // a job added once Redis is back would run with nobody waiting for it
-      void adding.then((job) => job.remove(), () => {});
-      throw new HttpError(503, 'queue_unavailable', this.unavailable ?? `the job queue's Redis at ${this.options.address.url} did not answer within ${ADD_TIMEOUT_MS / 1000} s; retry shortly`, { 'retry-after': '5' });
+      void adding.then(
+        (job) => job.remove(),
+        () => {},
+      );
+      throw new HttpError(
+        503,
+        'queue_unavailable',
+        this.unavailable ??
+          `the job queue's Redis at ${this.options.address.url} did not answer within ${ADD_TIMEOUT_MS / 1000} s; retry shortly`,
+        { 'retry-after': '5' },
+      );
     }
     for (const listener of this.submitListeners) listener();
     return record;
@@ -158,7 +202,11 @@ export class BullJobQueue implements JobQueue {
     if (record) record.progress = progress;
   }
 
-  finish(id: string, state: 'done' | 'failed' | 'cancelled', detail: { result?: JobRecord['result']; error?: string; checkpointed?: boolean }): void {
+  finish(
+    id: string,
+    state: 'done' | 'failed' | 'cancelled',
+    detail: { result?: JobRecord['result']; error?: string; checkpointed?: boolean },
+  ): void {
     this.store.finish(id, state, detail);
   }
 
@@ -171,7 +219,10 @@ export class BullJobQueue implements JobQueue {
     if (!record) return undefined;
     const before = record.state;
     if (before !== 'queued' && before !== 'running') return before;
-    void this.redis.set(cancelKey(id), '1', 'EX', 24 * 3600).then(() => this.redis.publish(CANCEL_CHANNEL, id)).catch(() => {});
+    void this.redis
+      .set(cancelKey(id), '1', 'EX', 24 * 3600)
+      .then(() => this.redis.publish(CANCEL_CHANNEL, id))
+      .catch(() => {});
     if (before === 'queued') {
       void this.queue.remove(id).catch(() => 0);
       this.store.finish(id, 'cancelled', { checkpointed: false });
@@ -198,7 +249,9 @@ export class BullJobQueue implements JobQueue {
       if (record.state !== 'queued' && record.state !== 'running') continue;
       const state = await this.queue.getJobState(record.id).catch(() => 'error');
       if (state === 'unknown') {
-        this.store.finish(record.id, 'failed', { error: `the job was lost: Redis at ${this.options.address.url} came back without it (restarted without its data); submit it again` });
+        this.store.finish(record.id, 'failed', {
+          error: `the job was lost: Redis at ${this.options.address.url} came back without it (restarted without its data); submit it again`,
+        });
       }
     }
   }
@@ -220,7 +273,8 @@ export class BullJobQueue implements JobQueue {
         record.attempts = data.attempt;
         record.state = 'running';
       }
-      if (event.type === 'progress') record.progress = { step: event.step, total: event.total, ...(event.losses ? { losses: event.losses } : {}) };
+      if (event.type === 'progress')
+        record.progress = { step: event.step, total: event.total, ...(event.losses ? { losses: event.losses } : {}) };
       store.emit(jobId, event);
     });
     this.events.on('completed', ({ jobId, returnvalue }) => {
@@ -238,13 +292,17 @@ export class BullJobQueue implements JobQueue {
     this.events.on('stalled', ({ jobId }) => {
       const record = store.get(jobId);
       if (!record || isFinished(record.state)) return;
-      store.emit(jobId, { type: 'notice', message: `worker ${record.worker ?? '?'} stopped answering; the job goes back to the queue for another worker` });
+      store.emit(jobId, {
+        type: 'notice',
+        message: `worker ${record.worker ?? '?'} stopped answering; the job goes back to the queue for another worker`,
+      });
       record.state = 'queued';
     });
     this.events.on('waiting', ({ jobId, prev }) => {
       const record = store.get(jobId);
       if (!record || isFinished(record.state)) return;
-      if (prev === 'failed') store.emit(jobId, { type: 'notice', message: 'the attempt failed; the job is queued again' });
+      if (prev === 'failed')
+        store.emit(jobId, { type: 'notice', message: 'the attempt failed; the job is queued again' });
       if (prev === 'failed' || prev === 'active') record.state = 'queued';
     });
   }

@@ -9,7 +9,18 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Job, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { CANCEL_CHANNEL, type QueuedJob, type RedisAddress, type WorkerMessage, type WorkerReturn, QUEUE_NAME, cancelKey, connectionOptions, probeRedis, relocate } from './bull-protocol.js';
+import {
+  CANCEL_CHANNEL,
+  type QueuedJob,
+  type RedisAddress,
+  type WorkerMessage,
+  type WorkerReturn,
+  QUEUE_NAME,
+  cancelKey,
+  connectionOptions,
+  probeRedis,
+  relocate,
+} from './bull-protocol.js';
 import { Executor } from './executor.js';
 import type { Folders } from './prepare.js';
 import { MemoryJobQueue } from './queue.js';
@@ -39,20 +50,32 @@ export interface JobWorker {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function startJobWorker(options: JobWorkerOptions): Promise<JobWorker> {
   const name = `${hostname()}:${process.pid}`;
   const folders: Folders = {
-    runsDir: resolve(options.folders.runsDir), outputsDir: resolve(options.folders.outputsDir),
-    dataDir: resolve(options.folders.dataDir), configsDir: resolve(options.folders.configsDir),
+    runsDir: resolve(options.folders.runsDir),
+    outputsDir: resolve(options.folders.outputsDir),
+    dataDir: resolve(options.folders.dataDir),
+    configsDir: resolve(options.folders.configsDir),
   };
   await probeRedis(options.address);
   const connection = connectionOptions(options.address);
   const local = new MemoryJobQueue({ capacity: Number.MAX_SAFE_INTEGER, history: 100, retryAfterSeconds: 1 });
   const pool = new WorkerPool(options.concurrency, options.jobTimeoutSeconds * 1000);
-  const executor = new Executor({ queue: local, pool, outputsDir: folders.outputsDir, runsDir: folders.runsDir, trainSlots: options.concurrency, timeoutMs: options.jobTimeoutSeconds * 1000 });
+  const executor = new Executor({
+    queue: local,
+    pool,
+    outputsDir: folders.outputsDir,
+    runsDir: folders.runsDir,
+    trainSlots: options.concurrency,
+    timeoutMs: options.jobTimeoutSeconds * 1000,
+  });
   const redis = new Redis(connection);
   redis.on('error', () => {});
   const subscriber = new Redis(connection);
@@ -75,7 +98,9 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
     const prepared = relocate(job.data.prepared, job.data.folders, folders);
     // the server refuses a run name that exists, so a checkpoint here is an earlier attempt's: go on from it
     if (prepared.kind === 'train') prepared.order.resume = await exists(join(prepared.order.runDir, 'state.json'));
-    options.log(`start ${id} ${spec.task} attempt ${attempt}${prepared.kind === 'train' && prepared.order.resume ? ' (resuming from its checkpoint)' : ''}`);
+    options.log(
+      `start ${id} ${spec.task} attempt ${attempt}${prepared.kind === 'train' && prepared.order.resume ? ' (resuming from its checkpoint)' : ''}`,
+    );
     // events go out in order; the job ends only after the last one is sent
     let sending: Promise<unknown> = Promise.resolve();
     const send = (event: WorkerMessage['event']): void => {
@@ -105,7 +130,10 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
     }
     if (last.type === 'cancelled' && handedBack.has(id)) {
       options.log(`handed back ${id}`);
-      send({ type: 'notice', message: `worker ${name} is shutting down; the job goes back to the queue and resumes from its checkpoint` });
+      send({
+        type: 'notice',
+        message: `worker ${name} is shutting down; the job goes back to the queue and resumes from its checkpoint`,
+      });
       await sending;
       await job.moveToWait(token);
       throw new WaitingError();
@@ -120,8 +148,11 @@ export async function startJobWorker(options: JobWorkerOptions): Promise<JobWork
   };
 
   const worker = new Worker<QueuedJob, WorkerReturn>(QUEUE_NAME, processor, {
-    connection, concurrency: options.concurrency,
-    lockDuration: options.lockDurationMs, stalledInterval: options.stalledIntervalMs, maxStalledCount: options.maxStalledCount,
+    connection,
+    concurrency: options.concurrency,
+    lockDuration: options.lockDurationMs,
+    stalledInterval: options.stalledIntervalMs,
+    maxStalledCount: options.maxStalledCount,
   });
   worker.on('error', () => {});
   // a lock this worker could not renew means the job is no longer ours (handed to another worker after a stall,

@@ -19,18 +19,27 @@ export interface ServeContext {
 
 /** Refuses at once when no job can be taken (draining, or the queue full), before any input is read. */
 export function refuseWhenBusy(context: ServeContext): void {
-  if (context.draining) throw new HttpError(503, 'draining', 'the server is shutting down and takes no new jobs', { 'retry-after': '30' });
+  if (context.draining)
+    throw new HttpError(503, 'draining', 'the server is shutting down and takes no new jobs', { 'retry-after': '30' });
   const { queue } = context;
   const unavailable = queue.unavailable;
   if (unavailable !== undefined) throw new HttpError(503, 'queue_unavailable', unavailable, { 'retry-after': '5' });
-  if (queue.full) throw new HttpError(429, 'queue_full', `the job queue is full (${queue.depth} jobs waiting); retry after ${queue.retryAfterSeconds} s`, { 'retry-after': String(queue.retryAfterSeconds) });
+  if (queue.full)
+    throw new HttpError(
+      429,
+      'queue_full',
+      `the job queue is full (${queue.depth} jobs waiting); retry after ${queue.retryAfterSeconds} s`,
+      { 'retry-after': String(queue.retryAfterSeconds) },
+    );
 }
 
 /**
  * A route hook that refuses before the body is read or validated when no job can be taken: under a flood of
  * clients the refusals stay cheap and leave the CPU to the model workers.
  */
-export function busyGuard(context: ServeContext): (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void {
+export function busyGuard(
+  context: ServeContext,
+): (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void {
   return (_request, _reply, done) => {
     try {
       refuseWhenBusy(context);
@@ -48,7 +57,8 @@ export async function submitJob(context: ServeContext, spec: JobSpec): Promise<J
   try {
     record = await context.queue.submit(spec, prepared);
   } catch (error) {
-    if (error instanceof QueueFullError) throw new HttpError(429, 'queue_full', error.message, { 'retry-after': String(error.retryAfterSeconds) });
+    if (error instanceof QueueFullError)
+      throw new HttpError(429, 'queue_full', error.message, { 'retry-after': String(error.retryAfterSeconds) });
     throw error;
   }
   context.executor.pump();

@@ -1,6 +1,11 @@
 // Errors the API answers with: a status, a short machine code and a message naming the input and the fix.
 export class HttpError extends Error {
-  constructor(readonly statusCode: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }

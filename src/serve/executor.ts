@@ -43,16 +43,26 @@ export class Executor {
     for (;;) {
       const inferenceRoom = pool.idle;
       const trainRoom = this.options.trainSlots - this.trainings.size - this.evals.size;
-      const taken = queue.next((spec) => (spec.task === 'train' || spec.task === 'eval' ? trainRoom > 0 : inferenceRoom > 0));
+      const taken = queue.next((spec) =>
+        spec.task === 'train' || spec.task === 'eval' ? trainRoom > 0 : inferenceRoom > 0,
+      );
       if (!taken) return;
       const { spec } = taken.record;
       // captions and transcripts waiting for the same run go to the worker together: one forward pass
       const companions: { record: JobRecord; prepared: Prepared }[] = [];
       if (spec.task === 'caption' || spec.task === 'transcribe') {
-        const same = (other: JobSpec): boolean => other.task === spec.task && other.run === spec.run && other.params.beam === spec.params.beam;
-        for (let more = queue.next(same); more; more = companions.length + 1 < READ_BATCH ? queue.next(same) : undefined) companions.push(more);
+        const same = (other: JobSpec): boolean =>
+          other.task === spec.task && other.run === spec.run && other.params.beam === spec.params.beam;
+        for (
+          let more = queue.next(same);
+          more;
+          more = companions.length + 1 < READ_BATCH ? queue.next(same) : undefined
+        )
+          companions.push(more);
       }
-      const task = (companions.length > 0 ? this.runReaders([taken, ...companions]) : this.run(taken.record, taken.prepared)).finally(() => {
+      const task = (
+        companions.length > 0 ? this.runReaders([taken, ...companions]) : this.run(taken.record, taken.prepared)
+      ).finally(() => {
         this.running.delete(task);
         this.pump();
       });
@@ -90,14 +100,24 @@ export class Executor {
   /** Several caption (or transcribe) jobs of one run as one worker job; each ends with its own texts or error. */
   private async runReaders(jobs: { record: JobRecord; prepared: Prepared }[]): Promise<void> {
     const { queue } = this.options;
-    const inputs = jobs.map(({ prepared }) => (prepared.kind === 'inference' ? [...(prepared.job.images ?? []), ...(prepared.job.clips ?? [])] : []));
+    const inputs = jobs.map(({ prepared }) =>
+      prepared.kind === 'inference' ? [...(prepared.job.images ?? []), ...(prepared.job.clips ?? [])] : [],
+    );
     const first = jobs[0]!;
     if (first.prepared.kind !== 'inference') return;
     const all = inputs.flat();
-    const job = { ...first.prepared.job, images: first.prepared.job.task === 'caption' ? all : undefined, clips: first.prepared.job.task === 'transcribe' ? all : undefined };
+    const job = {
+      ...first.prepared.job,
+      images: first.prepared.job.task === 'caption' ? all : undefined,
+      clips: first.prepared.job.task === 'transcribe' ? all : undefined,
+    };
     for (const { record } of jobs) this.batched.add(record.id);
     try {
-      const output = await this.options.pool.run({ ...job, id: first.record.id, outDir: join(this.options.outputsDir, 'jobs', first.record.id) });
+      const output = await this.options.pool.run({
+        ...job,
+        id: first.record.id,
+        outDir: join(this.options.outputsDir, 'jobs', first.record.id),
+      });
       let offset = 0;
       jobs.forEach(({ record }, index) => {
         const count = inputs[index]!.length;
@@ -134,7 +154,11 @@ export class Executor {
     const output: WorkerOutput = await this.options.pool.run({ ...job, id: record.id, outDir });
     const failed = output.errors?.find((error) => error !== '');
     if (failed) throw new Error(failed);
-    const files: ResultFile[] = output.files.map((file) => ({ kind: file.kind, index: file.index, url: `/v1/files/outputs/jobs/${record.id}/${file.file}` }));
+    const files: ResultFile[] = output.files.map((file) => ({
+      kind: file.kind,
+      index: file.index,
+      url: `/v1/files/outputs/jobs/${record.id}/${file.file}`,
+    }));
     const result: JobResult = output.texts ? { files, texts: output.texts } : { files };
     this.options.queue.finish(record.id, 'done', { result });
   }
@@ -156,7 +180,10 @@ export class Executor {
   }
 
   private async runEval(record: JobRecord, runDir: string, runId: string): Promise<void> {
-    const child = spawn(process.execPath, [CLI, 'eval', runDir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MMGEN_THREADS: process.env.MMGEN_THREADS ?? '1' } });
+    const child = spawn(process.execPath, [CLI, 'eval', runDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, MMGEN_THREADS: process.env.MMGEN_THREADS ?? '1' },
+    });
     let cancelled = false;
     this.evals.set(record.id, () => {
       cancelled = true;
@@ -167,7 +194,8 @@ export class Executor {
       errors = (errors + chunk.toString()).slice(-2000);
     });
     child.stdout.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) if (line.trim()) this.options.queue.emit(record.id, { type: 'notice', message: line.trim() });
+      for (const line of chunk.toString().split('\n'))
+        if (line.trim()) this.options.queue.emit(record.id, { type: 'notice', message: line.trim() });
     });
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -177,12 +205,16 @@ export class Executor {
     try {
       const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
       if (cancelled) throw new JobCancelledError('cancelled');
-      if (timedOut) throw new Error(`the job ran past its time limit of ${this.options.timeoutMs / 1000} s and was stopped`);
+      if (timedOut)
+        throw new Error(`the job ran past its time limit of ${this.options.timeoutMs / 1000} s and was stopped`);
       if (code !== 0) throw new Error(`eval failed: ${errors.trim().split('\n').at(-1) ?? `exit ${code}`}`);
       const report = JSON.parse(await readFile(join(runDir, 'eval.json'), 'utf8')) as { metrics?: unknown };
       const metrics: Record<string, number> = {};
-      for (const [key, value] of Object.entries(report.metrics ?? {})) if (typeof value === 'number') metrics[key] = value;
-      this.options.queue.finish(record.id, 'done', { result: { files: [{ kind: 'json', url: `/v1/files/runs/${runId}/eval.json` }], run: runId, metrics } });
+      for (const [key, value] of Object.entries(report.metrics ?? {}))
+        if (typeof value === 'number') metrics[key] = value;
+      this.options.queue.finish(record.id, 'done', {
+        result: { files: [{ kind: 'json', url: `/v1/files/runs/${runId}/eval.json` }], run: runId, metrics },
+      });
     } finally {
       clearTimeout(timer);
       this.evals.delete(record.id);

@@ -1,7 +1,14 @@
 // The server's view of jobs that run elsewhere: records, their events (for SSE with resume) and listeners,
 // and a bounded history. The BullMQ queue fills it from the events its workers send.
 import type { JobListener } from './queue.js';
-import { type JobEvent, type JobEventBody, type JobRecord, type JobResult, type JobState, isFinished } from './types.js';
+import {
+  type JobEvent,
+  type JobEventBody,
+  type JobRecord,
+  type JobResult,
+  type JobState,
+  isFinished,
+} from './types.js';
 
 interface Entry {
   record: JobRecord;
@@ -12,7 +19,10 @@ interface Entry {
 export class JobStore {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly history: number, private readonly onForget?: (record: JobRecord) => void) {}
+  constructor(
+    private readonly history: number,
+    private readonly onForget?: (record: JobRecord) => void,
+  ) {}
 
   add(record: JobRecord): void {
     this.entries.set(record.id, { record, events: [], listeners: new Set() });
@@ -50,7 +60,11 @@ export class JobStore {
     for (const listener of entry.listeners) listener(event);
   }
 
-  finish(id: string, state: 'done' | 'failed' | 'cancelled', detail: { result?: JobResult | undefined; error?: string | undefined; checkpointed?: boolean | undefined }): void {
+  finish(
+    id: string,
+    state: 'done' | 'failed' | 'cancelled',
+    detail: { result?: JobResult | undefined; error?: string | undefined; checkpointed?: boolean | undefined },
+  ): void {
     const entry = this.entries.get(id);
     if (!entry || isFinished(entry.record.state)) return;
     if (state === 'done') this.emit(id, { type: 'done', result: detail.result ?? { files: [] } });

@@ -10,7 +10,10 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** A single folder or file name: letters, digits, dot, dash, underscore; no `..`. */
 export function checkName(value: string, what: string): string {
   if (!NAME.test(value) || value.includes('..')) {
-    throw badRequest('bad_name', `${what} "${value.slice(0, 80)}" is not a valid name: use letters, digits, ".", "-" and "_" (at most 128, no "..")`);
+    throw badRequest(
+      'bad_name',
+      `${what} "${value.slice(0, 80)}" is not a valid name: use letters, digits, ".", "-" and "_" (at most 128, no "..")`,
+    );
   }
   return value;
 }
@@ -18,14 +21,19 @@ export function checkName(value: string, what: string): string {
 /** A relative path of checked names inside `root`; returns the absolute path. */
 export function insideFolder(root: string, path: string, what: string): string {
   if (path.length === 0 || path.length > 1024 || isAbsolute(path) || path.includes('\\') || path.includes('\0')) {
-    throw badRequest('bad_path', `${what} "${path.slice(0, 80)}" must be a relative path inside the served folder (no absolute paths)`);
+    throw badRequest(
+      'bad_path',
+      `${what} "${path.slice(0, 80)}" must be a relative path inside the served folder (no absolute paths)`,
+    );
   }
   for (const part of path.split('/')) {
-    if (part === '..' || part === '.' || part === '') throw badRequest('bad_path', `${what} "${path.slice(0, 80)}" may not contain "..", "." or empty parts`);
+    if (part === '..' || part === '.' || part === '')
+      throw badRequest('bad_path', `${what} "${path.slice(0, 80)}" may not contain "..", "." or empty parts`);
   }
   const absolute = resolve(root, path);
   const rel = relative(resolve(root), absolute);
-  if (rel.startsWith('..') || isAbsolute(rel)) throw badRequest('bad_path', `${what} "${path.slice(0, 80)}" leads outside the served folder`);
+  if (rel.startsWith('..') || isAbsolute(rel))
+    throw badRequest('bad_path', `${what} "${path.slice(0, 80)}" leads outside the served folder`);
   return absolute;
 }
 
@@ -39,7 +47,8 @@ export async function existingInside(root: string, path: string, what: string): 
   } catch {
     throw new HttpError(404, 'not_found', `${what} "${path}" does not exist`);
   }
-  if (real !== realRoot && !real.startsWith(realRoot + sep)) throw badRequest('bad_path', `${what} "${path}" leads outside the served folder`);
+  if (real !== realRoot && !real.startsWith(realRoot + sep))
+    throw badRequest('bad_path', `${what} "${path}" leads outside the served folder`);
   return real;
 }
 

@@ -2,10 +2,22 @@
 // by implementing JobQueue (submit, look up, list, cancel, events with resume, take the next job, settle it).
 import { randomUUID } from 'node:crypto';
 import type { Prepared } from './worker-protocol.js';
-import { type JobEvent, type JobEventBody, type JobProgress, type JobRecord, type JobResult, type JobSpec, type JobState, isFinished } from './types.js';
+import {
+  type JobEvent,
+  type JobEventBody,
+  type JobProgress,
+  type JobRecord,
+  type JobResult,
+  type JobSpec,
+  type JobState,
+  isFinished,
+} from './types.js';
 
 export class QueueFullError extends Error {
-  constructor(readonly capacity: number, readonly retryAfterSeconds: number) {
+  constructor(
+    readonly capacity: number,
+    readonly retryAfterSeconds: number,
+  ) {
     super(`the job queue is full (${capacity} jobs waiting); retry after ${retryAfterSeconds} s`);
   }
 }
@@ -25,7 +37,11 @@ export interface JobQueue {
   /** Called by the executor while a job runs. */
   emit(id: string, body: JobEventBody): void;
   setProgress(id: string, progress: JobProgress): void;
-  finish(id: string, state: Extract<JobState, 'done' | 'failed' | 'cancelled'>, detail: { result?: JobResult; error?: string; checkpointed?: boolean }): void;
+  finish(
+    id: string,
+    state: Extract<JobState, 'done' | 'failed' | 'cancelled'>,
+    detail: { result?: JobResult; error?: string; checkpointed?: boolean },
+  ): void;
   /** Removes a queued job (state cancelled); a running one is left to the executor. Returns the job's state before. */
   cancelQueued(id: string): JobState | undefined;
   counts(): Record<JobState, number>;
@@ -80,7 +96,8 @@ export class MemoryJobQueue implements JobQueue {
 
   /** `id` names the job when it comes from elsewhere (a `mmgen worker` running a BullMQ job). */
   submit(spec: JobSpec, prepared: Prepared, id: string = randomUUID()): JobRecord {
-    if (this.waiting.length >= this.options.capacity) throw new QueueFullError(this.options.capacity, this.options.retryAfterSeconds);
+    if (this.waiting.length >= this.options.capacity)
+      throw new QueueFullError(this.options.capacity, this.options.retryAfterSeconds);
     const record: JobRecord = { id, spec, state: 'queued', createdAt: new Date().toISOString() };
     this.entries.set(record.id, { record, prepared, events: [], listeners: new Set() });
     this.waiting.push(record.id);
@@ -134,7 +151,11 @@ export class MemoryJobQueue implements JobQueue {
     if (entry) entry.record.progress = progress;
   }
 
-  finish(id: string, state: 'done' | 'failed' | 'cancelled', detail: { result?: JobResult; error?: string; checkpointed?: boolean }): void {
+  finish(
+    id: string,
+    state: 'done' | 'failed' | 'cancelled',
+    detail: { result?: JobResult; error?: string; checkpointed?: boolean },
+  ): void {
     const entry = this.entries.get(id);
     if (!entry || isFinished(entry.record.state)) return;
     entry.record.state = state;

@@ -47,7 +47,13 @@ export const jobSpecSchema = {
 export const resultSchema = {
   type: 'object',
   properties: {
-    files: { type: 'array', items: { type: 'object', properties: { kind: { type: 'string' }, url: { type: 'string' }, index: { type: 'integer' } } } },
+    files: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { kind: { type: 'string' }, url: { type: 'string' }, index: { type: 'integer' } },
+      },
+    },
     texts: { type: 'array', items: { type: 'string' } },
     run: { type: 'string' },
     metrics: { type: 'object', additionalProperties: { type: 'number' } },
@@ -63,7 +69,14 @@ export const jobSchema = {
     createdAt: { type: 'string' },
     startedAt: { type: 'string' },
     finishedAt: { type: 'string' },
-    progress: { type: 'object', properties: { step: { type: 'integer' }, total: { type: 'integer' }, losses: { type: 'object', additionalProperties: { type: 'number' } } } },
+    progress: {
+      type: 'object',
+      properties: {
+        step: { type: 'integer' },
+        total: { type: 'integer' },
+        losses: { type: 'object', additionalProperties: { type: 'number' } },
+      },
+    },
     result: resultSchema,
     error: { type: 'string' },
     worker: { type: 'string' },
@@ -76,7 +89,13 @@ export const runSchema = {
   properties: {
     id: { type: 'string' },
     recipe: { type: 'string' },
-    modalities: { type: 'object', properties: { inputs: { type: 'array', items: { type: 'string' } }, outputs: { type: 'array', items: { type: 'string' } } } },
+    modalities: {
+      type: 'object',
+      properties: {
+        inputs: { type: 'array', items: { type: 'string' } },
+        outputs: { type: 'array', items: { type: 'string' } },
+      },
+    },
     capabilities: { type: 'array', items: { type: 'string' } },
     dataset: { type: 'string' },
     step: { type: 'integer' },
@@ -86,4 +105,8 @@ export const runSchema = {
   },
 } as const;
 
-export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 200 } } } as const;
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', maxLength: 200 } },
+} as const;

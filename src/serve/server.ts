@@ -74,36 +74,97 @@ export function isLoopback(host: string): boolean {
 
 export async function startServer(options: ServeOptions): Promise<Server> {
   if (!isLoopback(options.host) && !options.token) {
-    throw new Error(`--host ${options.host} is not a loopback address: give --token T (clients then send "Authorization: Bearer T"), or bind 127.0.0.1`);
+    throw new Error(
+      `--host ${options.host} is not a loopback address: give --token T (clients then send "Authorization: Bearer T"), or bind 127.0.0.1`,
+    );
   }
-  const folders = { runsDir: resolve(options.runsDir), outputsDir: resolve(options.outputsDir), dataDir: resolve(options.dataDir), configsDir: resolve(options.configsDir) };
+  const folders = {
+    runsDir: resolve(options.runsDir),
+    outputsDir: resolve(options.outputsDir),
+    dataDir: resolve(options.dataDir),
+    configsDir: resolve(options.configsDir),
+  };
   await mkdir(folders.runsDir, { recursive: true });
   await mkdir(folders.outputsDir, { recursive: true });
   // a job's output files live as long as the job stays in the history
-  const forget = (record: { id: string }): void => void rm(join(folders.outputsDir, 'jobs', record.id), { recursive: true, force: true });
-  const queue: JobQueue = options.queue ?? new MemoryJobQueue({ capacity: options.queueSize, history: options.history ?? 1000, retryAfterSeconds: 5, onForget: forget });
+  const forget = (record: { id: string }): void =>
+    void rm(join(folders.outputsDir, 'jobs', record.id), { recursive: true, force: true });
+  const queue: JobQueue =
+    options.queue ??
+    new MemoryJobQueue({
+      capacity: options.queueSize,
+      history: options.history ?? 1000,
+      retryAfterSeconds: 5,
+      onForget: forget,
+    });
   const sweeper = sweepUploads(join(folders.outputsDir, 'uploads'), UPLOAD_LIFETIME_MS);
   const pool = new WorkerPool(queue.remote ? 0 : options.workers, options.jobTimeoutSeconds * 1000);
-  const executor = new Executor({ queue, pool, outputsDir: folders.outputsDir, runsDir: folders.runsDir, trainSlots: options.trainSlots, timeoutMs: options.jobTimeoutSeconds * 1000 });
-  const context: ServeContext = { folders, queue, executor, draining: false, startedAt: Date.now(), workerPids: () => pool.pids };
+  const executor = new Executor({
+    queue,
+    pool,
+    outputsDir: folders.outputsDir,
+    runsDir: folders.runsDir,
+    trainSlots: options.trainSlots,
+    timeoutMs: options.jobTimeoutSeconds * 1000,
+  });
+  const context: ServeContext = {
+    folders,
+    queue,
+    executor,
+    draining: false,
+    startedAt: Date.now(),
+    workerPids: () => pool.pids,
+  };
 
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024, return503OnClosing: false });
   app.setErrorHandler((error: FastifyError | HttpError, _request, reply) => {
-    if (error instanceof HttpError) return reply.code(error.statusCode).headers(error.headers).send({ error: error.code, message: error.message, statusCode: error.statusCode });
+    if (error instanceof HttpError)
+      return reply
+        .code(error.statusCode)
+        .headers(error.headers)
+        .send({ error: error.code, message: error.message, statusCode: error.statusCode });
     const status = error.statusCode ?? 500;
-    if (error.validation) return reply.code(400).send({ error: 'bad_request', message: `invalid request: ${error.message}`, statusCode: 400 });
-    if (status === 413) return reply.code(413).send({ error: 'body_too_large', message: `the request body is too large: ${error.message}`, statusCode: 413 });
-    if (status === 401) return reply.code(401).send({ error: 'unauthorized', message: `${error.message}: send "Authorization: Bearer <token>" with the token the server was started with (--token)`, statusCode: 401 });
+    if (error.validation)
+      return reply
+        .code(400)
+        .send({ error: 'bad_request', message: `invalid request: ${error.message}`, statusCode: 400 });
+    if (status === 413)
+      return reply
+        .code(413)
+        .send({ error: 'body_too_large', message: `the request body is too large: ${error.message}`, statusCode: 413 });
+    if (status === 401)
+      return reply.code(401).send({
+        error: 'unauthorized',
+        message: `${error.message}: send "Authorization: Bearer <token>" with the token the server was started with (--token)`,
+        statusCode: 401,
+      });
     if (status === 429) return reply.code(429).send({ error: 'rate_limited', message: error.message, statusCode: 429 });
     if (status >= 500) app.log.error(error);
-    return reply.code(status).send({ error: status >= 500 ? 'internal' : (error.code ?? 'error').toLowerCase(), message: error.message, statusCode: status });
+    return reply.code(status).send({
+      error: status >= 500 ? 'internal' : (error.code ?? 'error').toLowerCase(),
+      message: error.message,
+      statusCode: status,
+    });
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, statusCode: 404 }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: 'not_found',
+      message: `no route ${request.method} ${request.url.split('?')[0]}`,
+      statusCode: 404,
+    }),
+  );
 
   if (options.cors) await app.register(cors, { origin: options.cors });
   await app.register(multipart, { limits: { fileSize: UPLOAD_LIMITS.bytes, files: 1, fields: 8 } });
   await app.register(swagger, {
-    openapi: { info: { title: 'mmgen', description: 'Generate, caption, transcribe, translate and train multimodal models', version: '0.1.0' }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } },
+    openapi: {
+      info: {
+        title: 'mmgen',
+        description: 'Generate, caption, transcribe, translate and train multimodal models',
+        version: '0.1.0',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   if (options.token) {
@@ -115,9 +176,20 @@ export async function startServer(options: ServeOptions): Promise<Server> {
       if (!path.startsWith('/v1/') && path !== '/metrics') return done();
       // <img> and <audio> cannot send a header: files may carry the token as ?access_token= (RFC 6750 §2.3)
       const query = (request.query ?? {}) as Record<string, unknown>;
-      if (request.method === 'GET' && path.startsWith('/v1/files/') && request.headers.authorization === undefined && typeof query.access_token === 'string') {
+      if (
+        request.method === 'GET' &&
+        path.startsWith('/v1/files/') &&
+        request.headers.authorization === undefined &&
+        typeof query.access_token === 'string'
+      ) {
         if (sameSecret(query.access_token, token)) return done();
-        return done(new HttpError(401, 'unauthorized', 'access_token does not match the token the server was started with (--token)'));
+        return done(
+          new HttpError(
+            401,
+            'unauthorized',
+            'access_token does not match the token the server was started with (--token)',
+          ),
+        );
       }
       app.verifyBearerAuth!(request, reply, done);
     });

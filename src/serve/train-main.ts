@@ -7,9 +7,10 @@ const stop = new AbortController();
 
 function send(message: FromTrainer): void {
   // a parent that died (e.g. a `mmgen worker` killed with SIGKILL) is not an error here: stop with a checkpoint
-  if (process.connected) process.send?.(message, undefined, undefined, (error) => {
-    if (error) stop.abort();
-  });
+  if (process.connected)
+    process.send?.(message, undefined, undefined, (error) => {
+      if (error) stop.abort();
+    });
   else stop.abort();
 }
 
@@ -34,7 +35,8 @@ process.on('message', (message: ToTrainer) => {
         send({ type: 'event', event });
       },
       onData: (event) => {
-        if (event.type === 'progress') send({ type: 'data', message: event.message ?? '', done: event.done, total: event.total });
+        if (event.type === 'progress')
+          send({ type: 'data', message: event.message ?? '', done: event.done, total: event.total });
       },
     });
     send({ type: 'finished', interrupted });

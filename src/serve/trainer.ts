@@ -21,7 +21,12 @@ function runFileUrl(runsDir: string, path: string): string {
   return `/v1/files/runs/${relative(runsDir, path).split('\\').join('/')}`;
 }
 
-export function startTraining(order: TrainOrder, runsDir: string, runId: string, callbacks: TrainingCallbacks): TrainingHandle {
+export function startTraining(
+  order: TrainOrder,
+  runsDir: string,
+  runId: string,
+  callbacks: TrainingCallbacks,
+): TrainingHandle {
   const child = forkModule('train-main');
   let lastSample: ResultFile[] = [];
   let failure: string | undefined;
@@ -31,18 +36,22 @@ export function startTraining(order: TrainOrder, runsDir: string, runId: string,
     child.on('message', (message: FromTrainer) => {
       if (message.type === 'error') failure = message.message;
       else if (message.type === 'finished') interrupted = message.interrupted;
-      else if (message.type === 'data') callbacks.emit({ type: 'notice', message: `${message.message} ${message.done}/${message.total}` });
+      else if (message.type === 'data')
+        callbacks.emit({ type: 'notice', message: `${message.message} ${message.done}/${message.total}` });
       else {
         const { event } = message;
         if (event.type === 'step') {
           callbacks.progress({ step: event.step, total: event.total, losses: event.losses });
           callbacks.emit({ type: 'progress', step: event.step, total: event.total, losses: event.losses });
         } else if (event.type === 'sample') {
-          lastSample = event.files.filter((file) => file.endsWith('.png')).map((file) => ({ kind: 'grid', url: runFileUrl(runsDir, file) }));
+          lastSample = event.files
+            .filter((file) => file.endsWith('.png'))
+            .map((file) => ({ kind: 'grid', url: runFileUrl(runsDir, file) }));
           callbacks.emit({ type: 'sample', step: event.step, files: lastSample });
         } else if (event.type === 'checkpoint') callbacks.emit({ type: 'checkpoint', step: event.step });
         else if (event.type === 'notice') callbacks.emit({ type: 'notice', message: event.message });
-        else if (event.type === 'eval') callbacks.emit({ type: 'notice', message: `eval at step ${event.step}: ${JSON.stringify(event.metrics)}` });
+        else if (event.type === 'eval')
+          callbacks.emit({ type: 'notice', message: `eval at step ${event.step}: ${JSON.stringify(event.metrics)}` });
       }
     });
     child.on('exit', (code, signal) => {

@@ -50,16 +50,28 @@ export interface Upload {
 }
 
 /** Reads the one file of a multipart request; refuses a missing, empty, oversized or undecodable file. */
-export async function receiveUpload(request: FastifyRequest, outputsDir: string, expected?: UploadKind): Promise<Upload> {
-  if (!request.isMultipart()) throw new HttpError(415, 'not_multipart', 'send the file as multipart/form-data with one field "file"');
+export async function receiveUpload(
+  request: FastifyRequest,
+  outputsDir: string,
+  expected?: UploadKind,
+): Promise<Upload> {
+  if (!request.isMultipart())
+    throw new HttpError(415, 'not_multipart', 'send the file as multipart/form-data with one field "file"');
   let part;
   try {
     part = await request.file({ limits: { fileSize: UPLOAD_LIMITS.bytes, files: 1 } });
   } catch (error) {
-    throw badRequest('bad_multipart', `the multipart body could not be read: ${error instanceof Error ? error.message : String(error)}`);
+    throw badRequest(
+      'bad_multipart',
+      `the multipart body could not be read: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   if (!part) throw badRequest('missing_file', 'the request holds no file; send one in the field "file"');
-  const tooLarge = new HttpError(413, 'file_too_large', `"${part.filename}" is larger than ${UPLOAD_LIMITS.bytes / 1024 / 1024} MB, the most an upload may hold`);
+  const tooLarge = new HttpError(
+    413,
+    'file_too_large',
+    `"${part.filename}" is larger than ${UPLOAD_LIMITS.bytes / 1024 / 1024} MB, the most an upload may hold`,
+  );
   let bytes: Buffer;
   try {
     bytes = await part.toBuffer();
@@ -72,7 +84,8 @@ export async function receiveUpload(request: FastifyRequest, outputsDir: string,
     const value = field as MultipartValue | undefined;
     if (value && !Array.isArray(field) && value.type === 'field') fields[name] = String(value.value);
   }
-  if (bytes.length === 0) throw badRequest('empty_file', `"${part.filename}" is empty (0 bytes); send an image or a WAV`);
+  if (bytes.length === 0)
+    throw badRequest('empty_file', `"${part.filename}" is empty (0 bytes); send an image or a WAV`);
   const kind: UploadKind = expected ?? (bytes.subarray(0, 4).toString('latin1') === 'RIFF' ? 'audio' : 'image');
   const extension = kind === 'audio' ? 'wav' : await checkImage(bytes, part.filename);
   if (kind === 'audio') checkWav(bytes, part.filename);
@@ -88,11 +101,18 @@ async function checkImage(bytes: Buffer, filename: string): Promise<string> {
   try {
     metadata = await sharp(bytes, { limitInputPixels: UPLOAD_LIMITS.imageSide ** 2 }).metadata();
   } catch (error) {
-    throw badRequest('corrupt_image', `"${filename}" is not a readable image (${error instanceof Error ? error.message : String(error)}); send a PNG, JPEG, WebP, GIF or TIFF`);
+    throw badRequest(
+      'corrupt_image',
+      `"${filename}" is not a readable image (${error instanceof Error ? error.message : String(error)}); send a PNG, JPEG, WebP, GIF or TIFF`,
+    );
   }
   const { width = 0, height = 0, format } = metadata;
   if (width > UPLOAD_LIMITS.imageSide || height > UPLOAD_LIMITS.imageSide) {
-    throw new HttpError(413, 'image_too_large', `"${filename}" is ${width}×${height}; an image may be at most ${UPLOAD_LIMITS.imageSide} pixels a side`);
+    throw new HttpError(
+      413,
+      'image_too_large',
+      `"${filename}" is ${width}×${height}; an image may be at most ${UPLOAD_LIMITS.imageSide} pixels a side`,
+    );
   }
   return format === 'jpeg' ? 'jpg' : (format ?? 'img');
 }
@@ -103,9 +123,16 @@ function checkWav(bytes: Buffer, filename: string): void {
     const wav = decodeWav(bytes, filename);
     seconds = wav.samples.length / wav.sampleRate;
   } catch (error) {
-    throw badRequest('corrupt_wav', `"${filename}" is not a readable WAV (${error instanceof Error ? error.message : String(error)}); send a PCM or float WAV`);
+    throw badRequest(
+      'corrupt_wav',
+      `"${filename}" is not a readable WAV (${error instanceof Error ? error.message : String(error)}); send a PCM or float WAV`,
+    );
   }
   if (seconds > UPLOAD_LIMITS.wavSeconds) {
-    throw new HttpError(413, 'wav_too_long', `"${filename}" lasts ${seconds.toFixed(1)} s; a WAV may last at most ${UPLOAD_LIMITS.wavSeconds} s`);
+    throw new HttpError(
+      413,
+      'wav_too_long',
+      `"${filename}" lasts ${seconds.toFixed(1)} s; a WAV may last at most ${UPLOAD_LIMITS.wavSeconds} s`,
+    );
   }
 }

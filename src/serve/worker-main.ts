@@ -25,14 +25,22 @@ function runFor(dir: string): Promise<Run> {
   while (open.size > capacity) {
     const [oldest, closing] = open.entries().next().value as [string, Promise<Run>];
     open.delete(oldest);
-    closing.then((served) => served.dispose(), () => {});
+    closing.then(
+      (served) => served.dispose(),
+      () => {},
+    );
   }
   return run;
 }
 
 const stem = (kind: string, index: number): string => `${kind}-${String(index).padStart(4, '0')}`;
 
-async function saveOutputs(outDir: string, images: readonly ImageOutput[], sounds: readonly AudioOutput[], texts?: string[]): Promise<WorkerOutput> {
+async function saveOutputs(
+  outDir: string,
+  images: readonly ImageOutput[],
+  sounds: readonly AudioOutput[],
+  texts?: string[],
+): Promise<WorkerOutput> {
   await mkdir(outDir, { recursive: true });
   const files: SavedFile[] = [];
   for (const [position, image] of images.entries()) {
@@ -53,11 +61,16 @@ async function saveOutputs(outDir: string, images: readonly ImageOutput[], sound
   return texts ? { files, texts } : { files };
 }
 
-const jointOutput = (outDir: string, result: JointResult): Promise<WorkerOutput> => saveOutputs(outDir, result.images, result.sounds, result.texts);
+const jointOutput = (outDir: string, result: JointResult): Promise<WorkerOutput> =>
+  saveOutputs(outDir, result.images, result.sounds, result.texts);
 
 /** Captions or transcripts, with the reason an input could not be read beside each (the server fails only that job). */
 function textsOf(outputs: TextOutput[]): WorkerOutput {
-  return { files: [], texts: outputs.map((output) => output.text), errors: outputs.map((output) => output.error ?? '') };
+  return {
+    files: [],
+    texts: outputs.map((output) => output.text),
+    errors: outputs.map((output) => output.error ?? ''),
+  };
 }
 
 async function runJob(job: WorkerJob): Promise<WorkerOutput> {
@@ -66,17 +79,28 @@ async function runJob(job: WorkerJob): Promise<WorkerOutput> {
   switch (job.task) {
     case 'generate': {
       const outputs = await run.generate(job.text ?? '', { n: job.n, seed: job.seed });
-      return saveOutputs(job.outDir, outputs.filter((output): output is ImageOutput => output.kind === 'image'), outputs.filter((output): output is AudioOutput => output.kind === 'audio'));
+      return saveOutputs(
+        job.outDir,
+        outputs.filter((output): output is ImageOutput => output.kind === 'image'),
+        outputs.filter((output): output is AudioOutput => output.kind === 'audio'),
+      );
     }
     case 'caption':
       return textsOf(await run.caption(job.images ?? [], search));
     case 'transcribe':
       return textsOf(await run.transcribe(job.clips ?? [], search));
     case 'translate':
-      return jointOutput(job.outDir, await run.translate(
-        { ...(job.text !== undefined ? { text: job.text } : {}), ...(job.image !== undefined ? { image: job.image } : {}), ...(job.audio !== undefined ? { audio: job.audio } : {}) },
-        { to: job.to ?? [], n: job.n, seed: job.seed },
-      ));
+      return jointOutput(
+        job.outDir,
+        await run.translate(
+          {
+            ...(job.text !== undefined ? { text: job.text } : {}),
+            ...(job.image !== undefined ? { image: job.image } : {}),
+            ...(job.audio !== undefined ? { audio: job.audio } : {}),
+          },
+          { to: job.to ?? [], n: job.n, seed: job.seed },
+        ),
+      );
     case 'sample':
       return jointOutput(job.outDir, await run.sample(job.n, job.seed));
   }
@@ -87,7 +111,8 @@ process.on('message', (message: ToWorker) => {
   const { job } = message;
   runJob(job).then(
     (output) => send({ type: 'result', id: job.id, output }),
-    (error: unknown) => send({ type: 'error', id: job.id, message: error instanceof Error ? error.message : String(error) }),
+    (error: unknown) =>
+      send({ type: 'error', id: job.id, message: error instanceof Error ? error.message : String(error) }),
   );
 });
 // the server going away ends the worker

@@ -25,7 +25,10 @@ export class WorkerPool {
   private readonly workers: Worker[] = [];
   private closing = false;
 
-  constructor(readonly size: number, private readonly timeoutMs: number) {
+  constructor(
+    readonly size: number,
+    private readonly timeoutMs: number,
+  ) {
     for (let index = 0; index < size; index++) this.workers.push(this.start());
   }
 
@@ -42,7 +45,14 @@ export class WorkerPool {
     const worker = free.find((candidate) => candidate.runs.has(job.runDir)) ?? free[0];
     if (!worker) return Promise.reject(new Error('no idle worker'));
     return new Promise<WorkerOutput>((resolve, reject) => {
-      const timer = setTimeout(() => this.abandon(job.id, new Error(`the job ran past its time limit of ${this.timeoutMs / 1000} s and was stopped`)), this.timeoutMs);
+      const timer = setTimeout(
+        () =>
+          this.abandon(
+            job.id,
+            new Error(`the job ran past its time limit of ${this.timeoutMs / 1000} s and was stopped`),
+          ),
+        this.timeoutMs,
+      );
       worker.pending = { job, resolve, reject, timer };
       worker.runs.add(job.runDir);
       worker.process.send({ type: 'job', job });
@@ -56,11 +66,16 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.all(this.workers.map((worker) => new Promise<void>((resolve) => {
-      if (worker.process.exitCode !== null || worker.process.signalCode !== null) return resolve();
-      worker.process.once('exit', () => resolve());
-      worker.process.kill('SIGTERM');
-    })));
+    await Promise.all(
+      this.workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            if (worker.process.exitCode !== null || worker.process.signalCode !== null) return resolve();
+            worker.process.once('exit', () => resolve());
+            worker.process.kill('SIGTERM');
+          }),
+      ),
+    );
   }
 
   private abandon(id: string, error: Error): boolean {

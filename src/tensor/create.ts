@@ -7,7 +7,8 @@ import { Tensor, type NestedArray, handleOf } from './tensor.js';
 export class Generator {
   readonly handle: number;
   constructor(readonly seed: number) {
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`generator seed must be a non-negative integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new Error(`generator seed must be a non-negative integer, got ${seed}`);
     this.handle = native().newGenerator(seed);
   }
   /** Internal state as a uint8 tensor, to save with a checkpoint. */
@@ -24,7 +25,8 @@ export class Generator {
 
 /** Seeds libtorch's default generator (used by dropout and by random draws without a generator). */
 export function manualSeed(seed: number): void {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`manualSeed needs a non-negative integer seed, got ${seed}`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new Error(`manualSeed needs a non-negative integer seed, got ${seed}`);
   native().manualSeed(seed);
 }
 export function defaultGeneratorState(): Tensor {
@@ -43,20 +45,28 @@ function flatten(value: NestedArray, shape: number[], out: number[], depth: numb
     return;
   }
   if (depth === shape.length) shape.push(value.length);
-  else if (shape[depth] !== value.length) throw new Error(`ragged nested array: expected ${shape[depth]} items at depth ${depth}, got ${value.length}`);
+  else if (shape[depth] !== value.length)
+    throw new Error(`ragged nested array: expected ${shape[depth]} items at depth ${depth}, got ${value.length}`);
   for (const item of value) flatten(item, shape, out, depth + 1);
 }
 
 function arrayFor(values: ArrayLike<number>, dtype: DType): AnyTypedArray {
   switch (dtype) {
-    case 'float32': return Float32Array.from(values);
-    case 'float64': return Float64Array.from(values);
-    case 'int64': return BigInt64Array.from(Array.from(values, (v) => BigInt(Math.trunc(v))));
-    case 'int32': return Int32Array.from(values);
-    case 'uint8': return Uint8Array.from(values);
+    case 'float32':
+      return Float32Array.from(values);
+    case 'float64':
+      return Float64Array.from(values);
+    case 'int64':
+      return BigInt64Array.from(Array.from(values, (v) => BigInt(Math.trunc(v))));
+    case 'int32':
+      return Int32Array.from(values);
+    case 'uint8':
+      return Uint8Array.from(values);
     // libtorch reads any byte other than 0/1 as an invalid bool, so normalise (NaN counts as true, as in PyTorch)
-    case 'bool': return Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0));
-    default: throw new Error(`cannot build a ${dtype} tensor from numbers`);
+    case 'bool':
+      return Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0));
+    default:
+      throw new Error(`cannot build a ${dtype} tensor from numbers`);
   }
 }
 
@@ -66,7 +76,8 @@ export function tensor(data: AnyTypedArray | NestedArray, options: { shape?: num
     const dtype = options.dtype ?? dtypeOfArray(data);
     const shape = options.shape ?? [data.length];
     const natural = dtypeOfArray(data);
-    const typed = natural === dtype ? data : arrayFor(data instanceof BigInt64Array ? Array.from(data, Number) : data, dtype);
+    const typed =
+      natural === dtype ? data : arrayFor(data instanceof BigInt64Array ? Array.from(data, Number) : data, dtype);
     return new Tensor(native().fromTypedArray(typed, shape, dtypeCode(dtype)));
   }
   const shape: number[] = [];
@@ -76,12 +87,16 @@ export function tensor(data: AnyTypedArray | NestedArray, options: { shape?: num
   return new Tensor(native().fromTypedArray(arrayFor(flat, dtype), options.shape ?? shape, dtypeCode(dtype)));
 }
 
-export const zeros = (shape: number[], dtype: DType = 'float32'): Tensor => new Tensor(native().zeros(shape, dtypeCode(dtype)));
-export const ones = (shape: number[], dtype: DType = 'float32'): Tensor => new Tensor(native().ones(shape, dtypeCode(dtype)));
-export const empty = (shape: number[], dtype: DType = 'float32'): Tensor => new Tensor(native().empty(shape, dtypeCode(dtype)));
+export const zeros = (shape: number[], dtype: DType = 'float32'): Tensor =>
+  new Tensor(native().zeros(shape, dtypeCode(dtype)));
+export const ones = (shape: number[], dtype: DType = 'float32'): Tensor =>
+  new Tensor(native().ones(shape, dtypeCode(dtype)));
+export const empty = (shape: number[], dtype: DType = 'float32'): Tensor =>
+  new Tensor(native().empty(shape, dtypeCode(dtype)));
 export const full = (shape: number[], value: number, dtype: DType = 'float32'): Tensor =>
   new Tensor(native().full(shape, value, dtypeCode(dtype)));
-export const scalar = (value: number, dtype: DType = 'float32'): Tensor => new Tensor(native().scalarTensor(value, dtypeCode(dtype)));
+export const scalar = (value: number, dtype: DType = 'float32'): Tensor =>
+  new Tensor(native().scalarTensor(value, dtypeCode(dtype)));
 export const zerosLike = (like: Tensor): Tensor => zeros(like.shape, like.dtype);
 export const onesLike = (like: Tensor): Tensor => ones(like.shape, like.dtype);
 export const fullLike = (like: Tensor, value: number): Tensor => full(like.shape, value, like.dtype);
@@ -94,7 +109,8 @@ export function arange(start: number, end?: number, step = 1, dtype?: DType): Te
 }
 export const linspace = (start: number, end: number, steps: number, dtype: DType = 'float32'): Tensor =>
   new Tensor(native().linspace(start, end, steps, dtypeCode(dtype)));
-export const eye = (rows: number, cols = rows, dtype: DType = 'float32'): Tensor => new Tensor(native().eye(rows, cols, dtypeCode(dtype)));
+export const eye = (rows: number, cols = rows, dtype: DType = 'float32'): Tensor =>
+  new Tensor(native().eye(rows, cols, dtypeCode(dtype)));
 
 // ---- random ----
 export const rand = (shape: number[], options: { dtype?: DType; generator?: Generator } = {}): Tensor =>
@@ -102,15 +118,26 @@ export const rand = (shape: number[], options: { dtype?: DType; generator?: Gene
 export const randn = (shape: number[], options: { dtype?: DType; generator?: Generator } = {}): Tensor =>
   new Tensor(native().randn(shape, dtypeCode(options.dtype ?? 'float32'), gen(options.generator)));
 /** Integers in [low, high). */
-export const randint = (low: number, high: number, shape: number[], options: { dtype?: DType; generator?: Generator } = {}): Tensor =>
+export const randint = (
+  low: number,
+  high: number,
+  shape: number[],
+  options: { dtype?: DType; generator?: Generator } = {},
+): Tensor =>
   new Tensor(native().randint(low, high, shape, dtypeCode(options.dtype ?? 'int64'), gen(options.generator)));
 export const randperm = (n: number, generator?: Generator): Tensor => new Tensor(native().randperm(n, gen(generator)));
-export const normal = (mean: number, std: number, shape: number[], options: { dtype?: DType; generator?: Generator } = {}): Tensor =>
+export const normal = (
+  mean: number,
+  std: number,
+  shape: number[],
+  options: { dtype?: DType; generator?: Generator } = {},
+): Tensor =>
   new Tensor(native().normal(mean, std, shape, dtypeCode(options.dtype ?? 'float32'), gen(options.generator)));
 /** Draws indices from each row of probabilities (rows need not be normalised). */
 export const multinomial = (probs: Tensor, samples: number, replacement = false, generator?: Generator): Tensor =>
   new Tensor(native().multinomial(handleOf(probs), samples, replacement, gen(generator)));
-export const bernoulli = (probs: Tensor, generator?: Generator): Tensor => new Tensor(native().bernoulli(handleOf(probs), gen(generator)));
+export const bernoulli = (probs: Tensor, generator?: Generator): Tensor =>
+  new Tensor(native().bernoulli(handleOf(probs), gen(generator)));
 
 /** In-place initialisers (no autograd). */
 export function uniform_(target: Tensor, low: number, high: number, generator?: Generator): Tensor {

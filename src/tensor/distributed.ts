@@ -24,7 +24,10 @@ export interface ProcessGroupOptions {
 
 /** A collective that failed: a peer exited, was killed, or did not answer within the timeout. */
 export class CollectiveError extends Error {
-  constructor(readonly operation: string, message: string) {
+  constructor(
+    readonly operation: string,
+    message: string,
+  ) {
     super(`${operation} failed: ${message}`);
     this.name = 'CollectiveError';
   }
@@ -38,7 +41,9 @@ export function parseMasterAddress(text: string, flag = '--master'): MasterAddre
   const match = /^\[?([^\]]*?)\]?:(\d+)$/.exec(text.trim());
   const port = match ? Number(match[2]) : NaN;
   if (!match || !match[1] || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`${flag} must be HOST:PORT with a port in 1..65535 (e.g. 10.0.0.5:29500), got ${JSON.stringify(text)}`);
+    throw new Error(
+      `${flag} must be HOST:PORT with a port in 1..65535 (e.g. 10.0.0.5:29500), got ${JSON.stringify(text)}`,
+    );
   }
   return { host: match[1], port };
 }
@@ -48,25 +53,46 @@ export class ProcessGroup {
   readonly stats = { allReduceSeconds: 0, allReduceCalls: 0, allReduceElements: 0 };
   private handle: number;
 
-  private constructor(handle: number, readonly rank: number, readonly worldSize: number, readonly master: MasterAddress, readonly timeoutSeconds: number) {
+  private constructor(
+    handle: number,
+    readonly rank: number,
+    readonly worldSize: number,
+    readonly master: MasterAddress,
+    readonly timeoutSeconds: number,
+  ) {
     this.handle = handle;
   }
 
   /** Joins (rank 0: hosts the store and waits for) every rank; blocks until all have joined or the timeout passes. */
   static init(options: ProcessGroupOptions): ProcessGroup {
     const { rank, worldSize, master } = options;
-    if (!Number.isInteger(worldSize) || worldSize < 1) throw new Error(`the world size must be a whole number >= 1, got ${worldSize}`);
-    if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) throw new Error(`the rank must be in 0..${worldSize - 1} for a world size of ${worldSize}, got ${rank}`);
+    if (!Number.isInteger(worldSize) || worldSize < 1)
+      throw new Error(`the world size must be a whole number >= 1, got ${worldSize}`);
+    if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize)
+      throw new Error(`the rank must be in 0..${worldSize - 1} for a world size of ${worldSize}, got ${rank}`);
     const timeoutSeconds = options.timeoutSeconds ?? 300;
     if (!(timeoutSeconds > 0)) throw new Error(`the collective timeout must be > 0 seconds, got ${timeoutSeconds}`);
     let handle: number;
     try {
-      handle = native().distInit(rank, worldSize, master.host, master.port, Math.round(timeoutSeconds * 1000), options.deviceHost ?? null);
+      handle = native().distInit(
+        rank,
+        worldSize,
+        master.host,
+        master.port,
+        Math.round(timeoutSeconds * 1000),
+        options.deviceHost ?? null,
+      );
     } catch (error) {
       const reason = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '');
-      const role = rank === 0 ? `host the store on ${master.host}:${master.port} and wait for ${worldSize - 1} other rank(s)` : `reach the master ${master.host}:${master.port}`;
-      throw new Error(`rank ${rank} of ${worldSize} could not ${role} within ${timeoutSeconds} s: ${reason}. ` +
-        'Check that every rank was started with the same --world-size and --master, and that the port is free on the master and reachable.', { cause: error });
+      const role =
+        rank === 0
+          ? `host the store on ${master.host}:${master.port} and wait for ${worldSize - 1} other rank(s)`
+          : `reach the master ${master.host}:${master.port}`;
+      throw new Error(
+        `rank ${rank} of ${worldSize} could not ${role} within ${timeoutSeconds} s: ${reason}. ` +
+          'Check that every rank was started with the same --world-size and --master, and that the port is free on the master and reachable.',
+        { cause: error },
+      );
     }
     return new ProcessGroup(handle, rank, worldSize, master, timeoutSeconds);
   }
@@ -94,7 +120,9 @@ export class ProcessGroup {
     if (tensors.length === 0) return 0;
     const started = performance.now();
     const scale = options.average ? 1 / this.worldSize : 1;
-    const buckets = this.run('allReduce', (handle) => native().distAllReduce(handle, tensors.map(handleOf), options.bucketBytes ?? DEFAULT_BUCKET_BYTES, scale));
+    const buckets = this.run('allReduce', (handle) =>
+      native().distAllReduce(handle, tensors.map(handleOf), options.bucketBytes ?? DEFAULT_BUCKET_BYTES, scale),
+    );
     this.stats.allReduceSeconds += (performance.now() - started) / 1000;
     this.stats.allReduceCalls += 1;
     for (const value of tensors) this.stats.allReduceElements += value.size;
@@ -104,7 +132,9 @@ export class ProcessGroup {
   /** Every rank's tensors take the root's values, in place. */
   broadcast(tensors: Tensor[], root = 0): void {
     if (tensors.length === 0) return;
-    this.run('broadcast', (handle) => native().distBroadcast(handle, tensors.map(handleOf), root, DEFAULT_BUCKET_BYTES));
+    this.run('broadcast', (handle) =>
+      native().distBroadcast(handle, tensors.map(handleOf), root, DEFAULT_BUCKET_BYTES),
+    );
   }
 
   barrier(): void {

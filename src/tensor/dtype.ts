@@ -32,11 +32,15 @@ export type TypedArrayFor<D extends DType> = D extends 'float32'
 export type AnyTypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
 
 /** The dtype a typed array maps to when no dtype is given. */
-export function dtypeOfArray(data: AnyTypedArray | Int8Array | Uint8ClampedArray | Int16Array | Uint16Array | Uint32Array): DType {
+export function dtypeOfArray(
+  data: AnyTypedArray | Int8Array | Uint8ClampedArray | Int16Array | Uint16Array | Uint32Array,
+): DType {
   if (data instanceof Float32Array) return 'float32';
   if (data instanceof Float64Array) return 'float64';
   if (data instanceof BigInt64Array) return 'int64';
   if (data instanceof Int32Array) return 'int32';
   if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return 'uint8';
-  throw new Error(`unsupported typed array ${data.constructor.name}; convert to Float32Array, Float64Array, BigInt64Array, Int32Array or Uint8Array`);
+  throw new Error(
+    `unsupported typed array ${data.constructor.name}; convert to Float32Array, Float64Array, BigInt64Array, Int32Array or Uint8Array`,
+  );
 }

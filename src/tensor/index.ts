@@ -7,6 +7,13 @@ export * as F from './functional.js';
 export { tidy, keep, dispose, noGrad, isGradEnabled, memory } from './scope.js';
 export { eigh, svdvals } from './linalg.js';
 export {
-  ProcessGroup, CollectiveError, type MasterAddress, type ProcessGroupOptions, parseMasterAddress,
-  activeProcessGroup, withProcessGroup, synchronizeGradients, releaseGradients,
+  ProcessGroup,
+  CollectiveError,
+  type MasterAddress,
+  type ProcessGroupOptions,
+  parseMasterAddress,
+  activeProcessGroup,
+  withProcessGroup,
+  synchronizeGradients,
+  releaseGradients,
 } from './distributed.js';

@@ -115,9 +115,25 @@ export interface NativeBinding {
   unfold(x: Handle, dim: number, size: number, step: number): Handle;
   pixelShuffle(x: Handle, factor: number): Handle;
 
-  conv(x: Handle, weight: Handle, bias: OptionalHandle, stride: number[], padding: number[], dilation: number[], groups: number): Handle;
-  convTranspose(x: Handle, weight: Handle, bias: OptionalHandle, stride: number[], padding: number[], outputPadding: number[],
-    dilation: number[], groups: number): Handle;
+  conv(
+    x: Handle,
+    weight: Handle,
+    bias: OptionalHandle,
+    stride: number[],
+    padding: number[],
+    dilation: number[],
+    groups: number,
+  ): Handle;
+  convTranspose(
+    x: Handle,
+    weight: Handle,
+    bias: OptionalHandle,
+    stride: number[],
+    padding: number[],
+    outputPadding: number[],
+    dilation: number[],
+    groups: number,
+  ): Handle;
   maxPool(x: Handle, kernel: number[], stride: number[], padding: number[]): Handle;
   avgPool(x: Handle, kernel: number[], stride: number[], padding: number[]): Handle;
   adaptiveAvgPool(x: Handle, size: number[]): Handle;
@@ -125,24 +141,80 @@ export interface NativeBinding {
   softmax(x: Handle, dim: number): Handle;
   logSoftmax(x: Handle, dim: number): Handle;
   dropout(x: Handle, p: number, train: boolean): Handle;
-  batchNorm(x: Handle, weight: OptionalHandle, bias: OptionalHandle, runningMean: OptionalHandle, runningVar: OptionalHandle,
-    training: boolean, momentum: number, eps: number): Handle;
+  batchNorm(
+    x: Handle,
+    weight: OptionalHandle,
+    bias: OptionalHandle,
+    runningMean: OptionalHandle,
+    runningVar: OptionalHandle,
+    training: boolean,
+    momentum: number,
+    eps: number,
+  ): Handle;
   layerNorm(x: Handle, shape: number[], weight: OptionalHandle, bias: OptionalHandle, eps: number): Handle;
   groupNorm(x: Handle, groups: number, weight: OptionalHandle, bias: OptionalHandle, eps: number): Handle;
   embedding(weight: Handle, indices: Handle, paddingIdx: number): Handle;
-  gru(input: Handle, h0: Handle, params: Handle[], hasBiases: boolean, layers: number, dropout: number, train: boolean,
-    bidirectional: boolean, batchFirst: boolean): [Handle, Handle];
-  lstm(input: Handle, h0: Handle, c0: Handle, params: Handle[], hasBiases: boolean, layers: number, dropout: number,
-    train: boolean, bidirectional: boolean, batchFirst: boolean): [Handle, Handle, Handle];
-  stft(x: Handle, nFft: number, hop: number, winLength: number, window: OptionalHandle, center: boolean, normalized: boolean): Handle;
-  istft(spec: Handle, nFft: number, hop: number, winLength: number, window: OptionalHandle, center: boolean, normalized: boolean,
-    length: number | null): Handle;
+  gru(
+    input: Handle,
+    h0: Handle,
+    params: Handle[],
+    hasBiases: boolean,
+    layers: number,
+    dropout: number,
+    train: boolean,
+    bidirectional: boolean,
+    batchFirst: boolean,
+  ): [Handle, Handle];
+  lstm(
+    input: Handle,
+    h0: Handle,
+    c0: Handle,
+    params: Handle[],
+    hasBiases: boolean,
+    layers: number,
+    dropout: number,
+    train: boolean,
+    bidirectional: boolean,
+    batchFirst: boolean,
+  ): [Handle, Handle, Handle];
+  stft(
+    x: Handle,
+    nFft: number,
+    hop: number,
+    winLength: number,
+    window: OptionalHandle,
+    center: boolean,
+    normalized: boolean,
+  ): Handle;
+  istft(
+    spec: Handle,
+    nFft: number,
+    hop: number,
+    winLength: number,
+    window: OptionalHandle,
+    center: boolean,
+    normalized: boolean,
+    length: number | null,
+  ): Handle;
   hannWindow(length: number, periodic: boolean): Handle;
   mseLoss(input: Handle, target: Handle, reduction: number): Handle;
   l1Loss(input: Handle, target: Handle, reduction: number): Handle;
   smoothL1Loss(input: Handle, target: Handle, reduction: number, beta: number): Handle;
-  bceWithLogits(input: Handle, target: Handle, weight: OptionalHandle, posWeight: OptionalHandle, reduction: number): Handle;
-  crossEntropy(input: Handle, target: Handle, weight: OptionalHandle, reduction: number, ignoreIndex: number, smoothing: number): Handle;
+  bceWithLogits(
+    input: Handle,
+    target: Handle,
+    weight: OptionalHandle,
+    posWeight: OptionalHandle,
+    reduction: number,
+  ): Handle;
+  crossEntropy(
+    input: Handle,
+    target: Handle,
+    weight: OptionalHandle,
+    reduction: number,
+    ignoreIndex: number,
+    smoothing: number,
+  ): Handle;
   nllLoss(input: Handle, target: Handle, weight: OptionalHandle, reduction: number, ignoreIndex: number): Handle;
 
   setRequiresGrad(x: Handle, value: boolean): void;
@@ -153,14 +225,38 @@ export interface NativeBinding {
   setGrad(x: Handle, gradient: OptionalHandle): void;
   zeroGrad(handles: Handle[]): void;
   backward(x: Handle, gradient: OptionalHandle, retainGraph: boolean): void;
-  autogradGrad(outputs: Handle[], inputs: Handle[], gradOutputs: Handle[] | null, retainGraph: boolean, createGraph: boolean): Handle[];
+  autogradGrad(
+    outputs: Handle[],
+    inputs: Handle[],
+    gradOutputs: Handle[] | null,
+    retainGraph: boolean,
+    createGraph: boolean,
+  ): Handle[];
   detach(x: Handle): Handle;
   setGradEnabled(enabled: boolean): boolean;
   isGradEnabled(): boolean;
-  adamStep(params: Handle[], expAvg: Handle[], expAvgSq: Handle[], step: number, lr: number, beta1: number, beta2: number,
-    eps: number, weightDecay: number, decoupled: boolean): void;
-  sgdStep(params: Handle[], buffers: Handle[] | null, lr: number, momentum: number, dampening: number, weightDecay: number,
-    nesterov: boolean, firstStep: boolean): void;
+  adamStep(
+    params: Handle[],
+    expAvg: Handle[],
+    expAvgSq: Handle[],
+    step: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: boolean,
+  ): void;
+  sgdStep(
+    params: Handle[],
+    buffers: Handle[] | null,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+    firstStep: boolean,
+  ): void;
   emaUpdate(targets: Handle[], sources: Handle[], decay: number): void;
   clipGradNorm(params: Handle[], maxNorm: number): number;
 
@@ -168,7 +264,14 @@ export interface NativeBinding {
   svdvals(x: Handle): Handle;
 
   /** c10d over Gloo (native/src/distributed.cc): a TCP store hosted by rank 0 and a ProcessGroupGloo. */
-  distInit(rank: number, worldSize: number, host: string, port: number, timeoutMs: number, deviceHost: string | null): number;
+  distInit(
+    rank: number,
+    worldSize: number,
+    host: string,
+    port: number,
+    timeoutMs: number,
+    deviceHost: string | null,
+  ): number;
   distStorePort(group: number): number;
   /** Sums in place across ranks (flat buckets of at most bucketBytes), then scales; returns the bucket count. */
   distAllReduce(group: number, handles: Handle[], bucketBytes: number, scale: number): number;
@@ -184,7 +287,10 @@ let binding: NativeBinding | undefined;
 
 function addonPath(): string {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const candidates = [join(root, 'build', 'Release', 'mmgen_native.node'), join(root, 'build', 'Debug', 'mmgen_native.node')];
+  const candidates = [
+    join(root, 'build', 'Release', 'mmgen_native.node'),
+    join(root, 'build', 'Debug', 'mmgen_native.node'),
+  ];
   const found = candidates.find((candidate) => existsSync(candidate));
   if (!found) {
     throw new Error(

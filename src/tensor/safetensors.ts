@@ -20,7 +20,14 @@ export interface SafetensorsContent {
   metadata: Record<string, string>;
 }
 
-const toFileDtype: Partial<Record<DType, string>> = { float32: 'F32', float64: 'F64', int64: 'I64', int32: 'I32', uint8: 'U8', bool: 'BOOL' };
+const toFileDtype: Partial<Record<DType, string>> = {
+  float32: 'F32',
+  float64: 'F64',
+  int64: 'I64',
+  int32: 'I32',
+  uint8: 'U8',
+  bool: 'BOOL',
+};
 const fromFileDtype: Record<string, { dtype: DType; bytes: number }> = {
   F32: { dtype: 'float32', bytes: 4 },
   F64: { dtype: 'float64', bytes: 8 },
@@ -56,23 +63,37 @@ function narrow(data: Float32Array): Uint8Array | undefined {
   return bytes;
 }
 
-function encode(path: string, tensors: SafetensorsInput, metadata: Record<string, string> | undefined, options: SaveOptions): Encoded {
+function encode(
+  path: string,
+  tensors: SafetensorsInput,
+  metadata: Record<string, string> | undefined,
+  options: SaveOptions,
+): Encoded {
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
     for (const [key, value] of Object.entries(metadata)) {
-      if (typeof value !== 'string') throw new Error(`safetensors metadata must map strings to strings; "${key}" is a ${typeof value} (JSON.stringify it first)`);
+      if (typeof value !== 'string')
+        throw new Error(
+          `safetensors metadata must map strings to strings; "${key}" is a ${typeof value} (JSON.stringify it first)`,
+        );
     }
     header.__metadata__ = metadata;
   }
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, tensor] of entriesOf(tensors)) {
-    if (name === '__metadata__') throw new Error(`cannot save a tensor named "__metadata__" to ${path}: the name is reserved by the safetensors format`);
+    if (name === '__metadata__')
+      throw new Error(
+        `cannot save a tensor named "__metadata__" to ${path}: the name is reserved by the safetensors format`,
+      );
     if (tensor.isDisposed) throw new Error(`cannot save tensor "${name}" to ${path}: it was disposed`);
     const data = tensor.dataSync();
     const halved = options.half === true && tensor.dtype === 'float32' ? narrow(data as Float32Array) : undefined;
     const fileDtype = halved ? 'F16' : toFileDtype[tensor.dtype];
-    if (fileDtype === undefined) throw new Error(`cannot save tensor "${name}" to ${path}: dtype ${tensor.dtype} has no safetensors equivalent; convert it first`);
+    if (fileDtype === undefined)
+      throw new Error(
+        `cannot save tensor "${name}" to ${path}: dtype ${tensor.dtype} has no safetensors equivalent; convert it first`,
+      );
     const bytes = halved ?? new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     header[name] = { dtype: fileDtype, shape: tensor.shape, data_offsets: [offset, offset + bytes.byteLength] };
     chunks.push(bytes);
@@ -90,7 +111,12 @@ function encode(path: string, tensors: SafetensorsInput, metadata: Record<string
 const temporaryPath = (path: string): string => `${path}.tmp-${process.pid}`;
 
 /** Writes tensors as a safetensors file: to a temporary name first, then renamed into place. */
-export async function saveSafetensors(path: string, tensors: SafetensorsInput, metadata?: Record<string, string>, options: SaveOptions = {}): Promise<void> {
+export async function saveSafetensors(
+  path: string,
+  tensors: SafetensorsInput,
+  metadata?: Record<string, string>,
+  options: SaveOptions = {},
+): Promise<void> {
   const { header, chunks } = encode(path, tensors, metadata, options);
   const temporary = temporaryPath(path);
   try {
@@ -111,7 +137,12 @@ export async function saveSafetensors(path: string, tensors: SafetensorsInput, m
   }
 }
 
-export function saveSafetensorsSync(path: string, tensors: SafetensorsInput, metadata?: Record<string, string>, options: SaveOptions = {}): void {
+export function saveSafetensorsSync(
+  path: string,
+  tensors: SafetensorsInput,
+  metadata?: Record<string, string>,
+  options: SaveOptions = {},
+): void {
   const { header, chunks } = encode(path, tensors, metadata, options);
   const temporary = temporaryPath(path);
   try {
@@ -161,11 +192,16 @@ function widen(bytes: Uint8Array, fileDtype: 'F16' | 'BF16'): Float32Array {
 }
 
 function decode(path: string, file: Buffer): SafetensorsContent {
-  if (file.byteLength < 8) throw corrupt(path, `the file has ${file.byteLength} bytes, fewer than the 8-byte header length (truncated?)`);
+  if (file.byteLength < 8)
+    throw corrupt(path, `the file has ${file.byteLength} bytes, fewer than the 8-byte header length (truncated?)`);
   const headerLength = file.readBigUInt64LE(0);
-  if (headerLength > BigInt(maxHeaderBytes)) throw corrupt(path, `header length ${headerLength} is implausible (corrupt file?)`);
+  if (headerLength > BigInt(maxHeaderBytes))
+    throw corrupt(path, `header length ${headerLength} is implausible (corrupt file?)`);
   if (Number(headerLength) > file.byteLength - 8) {
-    throw corrupt(path, `header length ${headerLength} exceeds the ${file.byteLength - 8} bytes after it (truncated file?)`);
+    throw corrupt(
+      path,
+      `header length ${headerLength} exceeds the ${file.byteLength - 8} bytes after it (truncated file?)`,
+    );
   }
   const dataStart = 8 + Number(headerLength);
   let header: unknown;
@@ -193,9 +229,12 @@ function decode(path: string, file: Buffer): SafetensorsContent {
       if (typeof dtype !== 'string') throw corrupt(path, `tensor "${name}" has no dtype`);
       const kind = fromFileDtype[dtype];
       if (kind === undefined) {
-        throw new Error(`${path}: tensor "${name}" has dtype ${dtype}, which mmgen cannot load; supported: ${Object.keys(fromFileDtype).join(', ')}`);
+        throw new Error(
+          `${path}: tensor "${name}" has dtype ${dtype}, which mmgen cannot load; supported: ${Object.keys(fromFileDtype).join(', ')}`,
+        );
       }
-      if (!Array.isArray(shape) || !shape.every(isCount)) throw corrupt(path, `tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+      if (!Array.isArray(shape) || !shape.every(isCount))
+        throw corrupt(path, `tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
       if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
         throw corrupt(path, `tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
       }
@@ -203,9 +242,16 @@ function decode(path: string, file: Buffer): SafetensorsContent {
       const dims = shape as number[];
       const expected = dims.reduce((a, b) => a * b, 1) * kind.bytes;
       if (end < begin || end - begin !== expected) {
-        throw corrupt(path, `tensor "${name}" (${dtype} [${dims.join(', ')}]) needs ${expected} bytes but data_offsets [${begin}, ${end}] give ${end - begin}`);
+        throw corrupt(
+          path,
+          `tensor "${name}" (${dtype} [${dims.join(', ')}]) needs ${expected} bytes but data_offsets [${begin}, ${end}] give ${end - begin}`,
+        );
       }
-      if (end > dataLength) throw corrupt(path, `tensor "${name}" ends at byte ${end} but the data section has ${dataLength} bytes (truncated file?)`);
+      if (end > dataLength)
+        throw corrupt(
+          path,
+          `tensor "${name}" ends at byte ${end} but the data section has ${dataLength} bytes (truncated file?)`,
+        );
       const bytes = file.subarray(dataStart + begin, dataStart + end);
       const data = dtype === 'F16' || dtype === 'BF16' ? widen(bytes, dtype) : bytes;
       tensors.set(name, new Tensor(native().fromTypedArray(data, dims, dtypeCode(kind.dtype))));

@@ -22,7 +22,8 @@ function collect(value: unknown, found: Set<Tensor>, isTensor: (v: unknown) => v
   if (Array.isArray(value)) for (const item of value) collect(item, found, isTensor, depth + 1);
   else if (value instanceof Map) for (const item of value.values()) collect(item, found, isTensor, depth + 1);
   else if (value instanceof Set) for (const item of value) collect(item, found, isTensor, depth + 1);
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const item of Object.values(value)) collect(item, found, isTensor, depth + 1);
+  else if (Object.getPrototypeOf(value) === Object.prototype)
+    for (const item of Object.values(value)) collect(item, found, isTensor, depth + 1);
 }
 
 let tensorCheck: ((v: unknown) => v is Tensor) | undefined;

@@ -25,15 +25,23 @@ export interface AverageResult {
 const stepOf = (name: string): number => Number(name.slice('step-'.length));
 
 /** Averages the EMA weights of RUN's checkpoints at or after fromStep into the new folder `out`. */
-export async function averageCheckpoints(runDir: string, out: string, options: AverageOptions = {}): Promise<AverageResult> {
-  if (!existsSync(join(runDir, 'config.json'))) throw new Error(`${runDir} is not a run folder (no config.json); give the folder \`mmgen train\` wrote`);
-  if (resolve(out) === resolve(runDir)) throw new Error('--out must be a new folder: averaging never overwrites the run it reads');
+export async function averageCheckpoints(
+  runDir: string,
+  out: string,
+  options: AverageOptions = {},
+): Promise<AverageResult> {
+  if (!existsSync(join(runDir, 'config.json')))
+    throw new Error(`${runDir} is not a run folder (no config.json); give the folder \`mmgen train\` wrote`);
+  if (resolve(out) === resolve(runDir))
+    throw new Error('--out must be a new folder: averaging never overwrites the run it reads');
   const fromStep = options.fromStep ?? 0;
   const kept = await listCheckpoints(runDir);
   const chosen = kept.filter((name) => stepOf(name) >= fromStep);
   if (chosen.length < 2) {
     const available = kept.map(stepOf).join(', ') || 'none';
-    throw new Error(`averaging needs at least 2 checkpoints at or after step ${fromStep} in ${runDir} (kept: ${available}); lower --from, or train with a larger training.keepLast`);
+    throw new Error(
+      `averaging needs at least 2 checkpoints at or after step ${fromStep} in ${runDir} (kept: ${available}); lower --from, or train with a larger training.keepLast`,
+    );
   }
   const sums = new Map<string, Tensor>();
   let newest: Map<string, Tensor> | undefined;
@@ -54,7 +62,9 @@ export async function averageCheckpoints(runDir: string, out: string, options: A
     try {
       await mkdir(out, { recursive: true });
       // a text→audio run's measured output gain goes along: averaged weights draw at nearly the same level
-      for (const file of ['config.json', 'tokenizer.json', 'audio-level.json'].filter((name) => existsSync(join(runDir, name)))) {
+      for (const file of ['config.json', 'tokenizer.json', 'audio-level.json'].filter((name) =>
+        existsSync(join(runDir, name)),
+      )) {
         await writeFileAtomic(join(out, file), await readFile(join(runDir, file)));
       }
       await saveSafetensors(join(out, 'model.safetensors'), new Map([...(newest ?? []), ...averages]));
@@ -62,7 +72,10 @@ export async function averageCheckpoints(runDir: string, out: string, options: A
       dispose([...averages.values()]);
     }
     const steps = chosen.map(stepOf);
-    await writeFileAtomic(join(out, 'averaged.json'), `${JSON.stringify({ averagedFrom: resolve(runDir), steps, createdAt: new Date().toISOString() }, null, 2)}\n`);
+    await writeFileAtomic(
+      join(out, 'averaged.json'),
+      `${JSON.stringify({ averagedFrom: resolve(runDir), steps, createdAt: new Date().toISOString() }, null, 2)}\n`,
+    );
     return { steps, averaged: sums.size };
   } finally {
     dispose([...sums.values()]);

@@ -54,7 +54,8 @@ export async function writeCheckpoint(runDir: string, payload: CheckpointPayload
   await copyAtomic(join(target, 'trainer.safetensors'), join(runDir, 'trainer.safetensors'));
   await copyAtomic(join(target, 'state.json'), join(runDir, 'state.json'));
   const all = await listCheckpoints(runDir);
-  for (const old of all.slice(0, Math.max(0, all.length - keepLast))) await rm(join(folder, old), { recursive: true, force: true });
+  for (const old of all.slice(0, Math.max(0, all.length - keepLast)))
+    await rm(join(folder, old), { recursive: true, force: true });
   return target;
 }
 
@@ -75,19 +76,29 @@ export async function readCheckpoint(runDir: string, folder?: string): Promise<C
     if (newest) source = join(runDir, 'checkpoints', newest);
     else if (existsSync(join(runDir, 'state.json'))) source = runDir;
     else if (existsSync(join(runDir, 'exported.json'))) {
-      throw new Error(`${runDir} was exported for inference by \`mmgen export\` and keeps no training state; resume the run it was exported from (see ${join(runDir, 'exported.json')})`);
-    } else throw new Error(`${runDir} has no checkpoint to resume from (no checkpoints/step-*/ and no state.json); start a new run with \`mmgen train CONFIG --out ${runDir}\``);
+      throw new Error(
+        `${runDir} was exported for inference by \`mmgen export\` and keeps no training state; resume the run it was exported from (see ${join(runDir, 'exported.json')})`,
+      );
+    } else
+      throw new Error(
+        `${runDir} has no checkpoint to resume from (no checkpoints/step-*/ and no state.json); start a new run with \`mmgen train CONFIG --out ${runDir}\``,
+      );
   }
   let state: CheckpointState;
   try {
     state = JSON.parse(await readFile(join(source, 'state.json'), 'utf8')) as CheckpointState;
   } catch (error) {
-    throw new Error(`checkpoint ${source} has an unreadable state.json (${(error as Error).message}); remove that folder to fall back to an older checkpoint`, { cause: error });
+    throw new Error(
+      `checkpoint ${source} has an unreadable state.json (${(error as Error).message}); remove that folder to fall back to an older checkpoint`,
+      { cause: error },
+    );
   }
   const model = await loadSafetensors(join(source, 'model.safetensors'));
   const trainer = await loadSafetensors(join(source, 'trainer.safetensors'));
   if (model.metadata.step !== String(state.step) || trainer.metadata.step !== String(state.step)) {
-    throw new Error(`checkpoint ${source} is inconsistent: state.json says step ${state.step}, weights say ${model.metadata.step}`);
+    throw new Error(
+      `checkpoint ${source} is inconsistent: state.json says step ${state.step}, weights say ${model.metadata.step}`,
+    );
   }
   return { model: model.tensors, trainer: trainer.tensors, state };
 }

@@ -19,15 +19,20 @@ export async function readConfigFile(path: string): Promise<JsonObject> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`cannot read config ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new ConfigError(
+      `cannot read config ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
   }
   let value: unknown;
   try {
     value = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`config ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+    throw new ConfigError(
+      `config ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+    );
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`config ${path} must be a mapping of keys to values`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ConfigError(`config ${path} must be a mapping of keys to values`);
   return value as JsonObject;
 }
 
@@ -45,13 +50,15 @@ export function applyOverrides(config: JsonObject, overrides: string[]): JsonObj
   const out = structuredClone(config);
   for (const override of overrides) {
     const at = override.indexOf('=');
-    if (at <= 0) throw new ConfigError(`override "${override}" must look like key=value (e.g. --set training.steps=500)`);
+    if (at <= 0)
+      throw new ConfigError(`override "${override}" must look like key=value (e.g. --set training.steps=500)`);
     const path = override.slice(0, at).split('.');
     let node: JsonObject = out;
     for (const key of path.slice(0, -1)) {
       const next = node[key];
       if (next === undefined) node[key] = {};
-      else if (next === null || typeof next !== 'object' || Array.isArray(next)) throw new ConfigError(`override "${override}": "${key}" is not a section`);
+      else if (next === null || typeof next !== 'object' || Array.isArray(next))
+        throw new ConfigError(`override "${override}": "${key}" is not a section`);
       node = node[key] as JsonObject;
     }
     node[path[path.length - 1] as string] = parseValue(override.slice(at + 1));
@@ -61,8 +68,10 @@ export function applyOverrides(config: JsonObject, overrides: string[]): JsonObj
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const key = issue.path.length > 0 ? issue.path.join('.') : '(root)';
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${[...issue.path, k].join('.')}"`).join(', ')}`;
-  if (issue.code === 'invalid_value') return `"${key}" must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${[...issue.path, k].join('.')}"`).join(', ')}`;
+  if (issue.code === 'invalid_value')
+    return `"${key}" must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
   return `"${key}": ${issue.message}`;
 }
 

@@ -1,7 +1,15 @@
 // The training loop's side of data parallelism: the same start on every rank (rank 0's weights
 // broadcast), one agreement per step (stop or go, losses averaged over ranks), per-rank noise, and
 // a failure message that names the rank that went away.
-import { CollectiveError, Generator, type ProcessGroup, type Tensor, dispose, manualSeed, tensor } from '../tensor/index.js';
+import {
+  CollectiveError,
+  Generator,
+  type ProcessGroup,
+  type Tensor,
+  dispose,
+  manualSeed,
+  tensor,
+} from '../tensor/index.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mixSeed } from '../data/random.js';
@@ -14,7 +22,10 @@ export function broadcastTaskState(task: TrainingTask, group: ProcessGroup): voi
   const tensors: Tensor[] = [];
   for (const module of Object.values(task.modules)) tensors.push(...module.stateDict().values());
   for (const ema of Object.values(task.emas ?? {})) tensors.push(...ema.stateDict().tensors.values());
-  group.broadcast(tensors.filter((value) => BROADCAST_DTYPES.has(value.dtype)), 0);
+  group.broadcast(
+    tensors.filter((value) => BROADCAST_DTYPES.has(value.dtype)),
+    0,
+  );
 }
 
 const RUNNING_STATISTICS = /(^|\.)(running_mean|running_var|num_batches_tracked)$/;
@@ -25,7 +36,8 @@ const RUNNING_STATISTICS = /(^|\.)(running_mean|running_var|num_batches_tracked)
  */
 export function broadcastRunningStatistics(task: TrainingTask, group: ProcessGroup): void {
   const tensors: Tensor[] = [];
-  for (const module of Object.values(task.modules)) for (const [name, value] of module.stateDict()) if (RUNNING_STATISTICS.test(name)) tensors.push(value);
+  for (const module of Object.values(task.modules))
+    for (const [name, value] of module.stateDict()) if (RUNNING_STATISTICS.test(name)) tensors.push(value);
   group.broadcast(tensors, 0);
 }
 
@@ -40,16 +52,18 @@ export function seedRank(task: TrainingTask, group: ProcessGroup, seed: number, 
   if (group.rank === 0) return;
   manualSeed(mixSeed(seed, group.rank, step));
   const generators = task.generators ?? {};
-  Object.keys(generators).sort().forEach((name, index) => {
-    const fresh = new Generator(mixSeed(seed, group.rank, step, index + 1));
-    const state = fresh.getState();
-    try {
-      generators[name]?.setState(state);
-    } finally {
-      state.dispose();
-      fresh.dispose();
-    }
-  });
+  Object.keys(generators)
+    .sort()
+    .forEach((name, index) => {
+      const fresh = new Generator(mixSeed(seed, group.rank, step, index + 1));
+      const state = fresh.getState();
+      try {
+        generators[name]?.setState(state);
+      } finally {
+        state.dispose();
+        fresh.dispose();
+      }
+    });
 }
 
 export interface StepAgreement {
@@ -60,9 +74,16 @@ export interface StepAgreement {
 }
 
 /** One small all-reduce per step: any rank asking to stop stops all at the same step. */
-export function agreeOnStep(group: ProcessGroup, interrupt: boolean, timeUp: boolean, losses: Record<string, number>): StepAgreement {
+export function agreeOnStep(
+  group: ProcessGroup,
+  interrupt: boolean,
+  timeUp: boolean,
+  losses: Record<string, number>,
+): StepAgreement {
   const names = Object.keys(losses);
-  const values = tensor(Float64Array.from([interrupt ? 1 : 0, timeUp ? 1 : 0, ...names.map((name) => losses[name] ?? 0)]));
+  const values = tensor(
+    Float64Array.from([interrupt ? 1 : 0, timeUp ? 1 : 0, ...names.map((name) => losses[name] ?? 0)]),
+  );
   try {
     group.allReduce([values]);
     const summed = values.dataSync() as Float64Array;
@@ -81,7 +102,8 @@ export function checkWorldSize(saved: number | undefined, worldSize: number, run
   const recorded = saved ?? 1;
   const now = worldSize;
   if (recorded !== now) {
-    const how = recorded === 1 ? 'without --workers' : `with --workers ${recorded} (or --world-size ${recorded} across hosts)`;
+    const how =
+      recorded === 1 ? 'without --workers' : `with --workers ${recorded} (or --world-size ${recorded} across hosts)`;
     throw new Error(`${runDir} was trained with ${recorded} process(es); resume it ${how}, not with ${now}`);
   }
 }
@@ -100,7 +122,8 @@ async function ranksStillHere(group: ProcessGroup, waitMs: number): Promise<Set<
   const here = new Set<number>([group.rank]);
   group.storeSet(`alive/${group.rank}`, String(process.pid));
   for (;;) {
-    for (let rank = 0; rank < group.worldSize; rank++) if (!here.has(rank) && group.storeHas([`alive/${rank}`])) here.add(rank);
+    for (let rank = 0; rank < group.worldSize; rank++)
+      if (!here.has(rank) && group.storeHas([`alive/${rank}`])) here.add(rank);
     if (here.size === group.worldSize || Date.now() >= deadline) return here;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -117,9 +140,16 @@ export async function explainFailure(group: ProcessGroup, error: unknown, waitMs
   try {
     const here = await ranksStillHere(group, waitMs);
     const missing = Array.from({ length: group.worldSize }, (_, rank) => rank).filter((rank) => !here.has(rank));
-    if (missing.length === 0) return new Error(`${prefix}: ${error.message} (every rank is still reachable; a peer may have failed with its own error)`);
-    return new Error(`${prefix} because rank ${missing.join(', rank ')} stopped answering (exited, killed or unreachable): ${error.message}`);
+    if (missing.length === 0)
+      return new Error(
+        `${prefix}: ${error.message} (every rank is still reachable; a peer may have failed with its own error)`,
+      );
+    return new Error(
+      `${prefix} because rank ${missing.join(', rank ')} stopped answering (exited, killed or unreachable): ${error.message}`,
+    );
   } catch {
-    return new Error(`${prefix} because rank 0 (which hosts the store at ${group.master.host}:${group.master.port}) is gone: ${error.message}`);
+    return new Error(
+      `${prefix} because rank 0 (which hosts the store at ${group.master.host}:${group.master.port}) is gone: ${error.message}`,
+    );
   }
 }

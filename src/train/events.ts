@@ -2,7 +2,15 @@
 export type TrainEvent =
   | { type: 'start'; runDir: string; step: number; total: number; resumed: boolean }
   /** stepsPerSecond and etaSeconds over a recent window of steps; etaSeconds is absent until that rate has settled. */
-  | { type: 'step'; step: number; total: number; losses: Record<string, number>; smoothed: Record<string, number>; stepsPerSecond: number; etaSeconds?: number }
+  | {
+      type: 'step';
+      step: number;
+      total: number;
+      losses: Record<string, number>;
+      smoothed: Record<string, number>;
+      stepsPerSecond: number;
+      etaSeconds?: number;
+    }
   | { type: 'sample'; step: number; files: string[] }
   /** Texts a text-writing recipe produced for its fixed sample inputs, beside what they should say. */
   | { type: 'texts'; step: number; samples: { reference: string; text: string; right: boolean }[] }

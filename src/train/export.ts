@@ -27,28 +27,45 @@ const TRAINING_ONLY = new Set(['model.safetensors', 'trainer.safetensors', 'stat
 /** Writes the inference part of `runDir` into the new folder `out`. */
 export async function exportRun(runDir: string, out: string, options: ExportOptions = {}): Promise<ExportResult> {
   if (!existsSync(join(runDir, 'config.json')) || !existsSync(join(runDir, 'model.safetensors'))) {
-    throw new Error(`${runDir} is not a trained run (no config.json and model.safetensors); give the folder \`mmgen train\` wrote`);
+    throw new Error(
+      `${runDir} is not a trained run (no config.json and model.safetensors); give the folder \`mmgen train\` wrote`,
+    );
   }
-  if (resolve(out) === resolve(runDir)) throw new Error('--out must be a new folder: export never overwrites the run it reads');
-  if (existsSync(out) && (await readdir(out)).length > 0) throw new Error(`--out ${out} already holds files; give a new or empty folder`);
+  if (resolve(out) === resolve(runDir))
+    throw new Error('--out must be a new folder: export never overwrites the run it reads');
+  if (existsSync(out) && (await readdir(out)).length > 0)
+    throw new Error(`--out ${out} already holds files; give a new or empty folder`);
   const { tensors, metadata } = await loadSafetensors(join(runDir, 'model.safetensors'));
   const temporary = `${resolve(out)}.tmp-${process.pid}`;
   try {
     const kept = new Map([...tensors].filter(([name]) => !tensors.has(`ema.${name}`)));
     await rm(temporary, { recursive: true, force: true });
     await mkdir(temporary, { recursive: true });
-    await saveSafetensors(join(temporary, 'model.safetensors'), kept, { ...metadata, exportedFrom: resolve(runDir), half: String(options.half === true) }, { half: options.half === true });
+    await saveSafetensors(
+      join(temporary, 'model.safetensors'),
+      kept,
+      { ...metadata, exportedFrom: resolve(runDir), half: String(options.half === true) },
+      { half: options.half === true },
+    );
     const files: string[] = [];
     for (const name of (await readdir(runDir)).sort()) {
       if (TRAINING_ONLY.has(name) || name.includes('.tmp-') || !(await stat(join(runDir, name))).isFile()) continue;
       await copyFile(join(runDir, name), join(temporary, name));
       files.push(name);
     }
-    await writeFile(join(temporary, 'exported.json'), `${JSON.stringify({ exportedFrom: resolve(runDir), half: options.half === true, createdAt: new Date().toISOString() }, null, 2)}\n`);
+    await writeFile(
+      join(temporary, 'exported.json'),
+      `${JSON.stringify({ exportedFrom: resolve(runDir), half: options.half === true, createdAt: new Date().toISOString() }, null, 2)}\n`,
+    );
     await rm(out, { recursive: true, force: true });
     await rename(temporary, out);
     const bytes = (await stat(join(out, 'model.safetensors'))).size;
-    return { tensors: kept.size, dropped: tensors.size - kept.size, bytes, files: ['model.safetensors', ...files, 'exported.json'] };
+    return {
+      tensors: kept.size,
+      dropped: tensors.size - kept.size,
+      bytes,
+      files: ['model.safetensors', ...files, 'exported.json'],
+    };
   } catch (error) {
     await rm(temporary, { recursive: true, force: true });
     throw error;

@@ -3,12 +3,28 @@
 // sample grids every N steps, progress events and exact resume.
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Generator, type ProcessGroup, type Tensor, defaultGeneratorState, dispose, manualSeed, setDefaultGeneratorState, withProcessGroup } from '../tensor/index.js';
+import {
+  type Generator,
+  type ProcessGroup,
+  type Tensor,
+  defaultGeneratorState,
+  dispose,
+  manualSeed,
+  setDefaultGeneratorState,
+  withProcessGroup,
+} from '../tensor/index.js';
 import { writeFileAtomic } from '../data/files.js';
 import { StepRate } from '../data/step-rate.js';
 import { type CheckpointPayload, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import type { EventSink } from './events.js';
-import { agreeOnStep, broadcastRunningStatistics, broadcastTaskState, checkWorldSize, explainFailure, seedRank } from './distributed.js';
+import {
+  agreeOnStep,
+  broadcastRunningStatistics,
+  broadcastTaskState,
+  checkWorldSize,
+  explainFailure,
+  seedRank,
+} from './distributed.js';
 
 export const MMGEN_VERSION = '0.1.0';
 
@@ -79,7 +95,8 @@ export interface TrainResult {
 
 function collectPayload(task: TrainingTask, step: number, totalSteps: number, worldSize: number): CheckpointPayload {
   const model = new Map<string, Tensor>();
-  for (const [name, module] of Object.entries(task.modules)) for (const [key, value] of module.stateDict()) model.set(`${name}.${key}`, value);
+  for (const [name, module] of Object.entries(task.modules))
+    for (const [key, value] of module.stateDict()) model.set(`${name}.${key}`, value);
   const trainer = new Map<string, Tensor>();
   const optimizerMeta: Record<string, Record<string, number | string>> = {};
   for (const [name, ema] of Object.entries(task.emas ?? {})) {
@@ -93,8 +110,17 @@ function collectPayload(task: TrainingTask, step: number, totalSteps: number, wo
     optimizerMeta[name] = state.meta;
   }
   trainer.set('rng.default', defaultGeneratorState());
-  for (const [name, generator] of Object.entries(task.generators ?? {})) trainer.set(`rng.${name}`, generator.getState());
-  const state = { step, totalSteps, optimizerMeta, cursor: task.cursor?.() ?? null, savedAt: new Date().toISOString(), mmgenVersion: MMGEN_VERSION, worldSize };
+  for (const [name, generator] of Object.entries(task.generators ?? {}))
+    trainer.set(`rng.${name}`, generator.getState());
+  const state = {
+    step,
+    totalSteps,
+    optimizerMeta,
+    cursor: task.cursor?.() ?? null,
+    savedAt: new Date().toISOString(),
+    mmgenVersion: MMGEN_VERSION,
+    worldSize,
+  };
   return { model, trainer, state };
 }
 
@@ -112,15 +138,22 @@ export async function restoreTask(task: TrainingTask, runDir: string, expectedWo
   const payload = await readCheckpoint(runDir);
   try {
     if (expectedWorldSize !== undefined) checkWorldSize(payload.state.worldSize, expectedWorldSize, runDir);
-    for (const [name, module] of Object.entries(task.modules)) module.loadStateDict(byPrefix(payload.model, `${name}.`), { strict: true });
+    for (const [name, module] of Object.entries(task.modules))
+      module.loadStateDict(byPrefix(payload.model, `${name}.`), { strict: true });
     for (const [name, ema] of Object.entries(task.emas ?? {})) {
-      ema.loadStateDict({ tensors: byPrefix(payload.model, `ema.${name}.`), meta: payload.state.optimizerMeta[`ema.${name}`] ?? {} });
+      ema.loadStateDict({
+        tensors: byPrefix(payload.model, `ema.${name}.`),
+        meta: payload.state.optimizerMeta[`ema.${name}`] ?? {},
+      });
     }
     for (const [name, optimizer] of Object.entries(task.optimizers)) {
       // the checkpoint brings the moments and step counts; the learning rate stays the config's, so
       // `train --resume RUN --set training.generatorLr=…` takes effect (a schedule sets it every step anyway)
       const configuredRate = optimizer.lr;
-      optimizer.loadStateDict({ tensors: byPrefix(payload.trainer, `optim.${name}.`), meta: payload.state.optimizerMeta[name] ?? {} });
+      optimizer.loadStateDict({
+        tensors: byPrefix(payload.trainer, `optim.${name}.`),
+        meta: payload.state.optimizerMeta[name] ?? {},
+      });
       if (configuredRate !== undefined) optimizer.lr = configuredRate;
     }
     const rng = payload.trainer.get('rng.default');
@@ -170,7 +203,8 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
 }
 
 async function trainSteps(task: TrainingTask, options: TrainOptions): Promise<TrainResult> {
-  if ('ema' in task.modules) throw new Error('a training task cannot name a module "ema": that prefix holds EMA weights in model.safetensors');
+  if ('ema' in task.modules)
+    throw new Error('a training task cannot name a module "ema": that prefix holds EMA weights in model.safetensors');
   const emit: EventSink = options.onEvent ?? (() => {});
   const logEvery = options.logEvery ?? 1;
   const group = options.processGroup && options.processGroup.worldSize > 1 ? options.processGroup : undefined;
@@ -211,7 +245,8 @@ async function trainSteps(task: TrainingTask, options: TrainOptions): Promise<Tr
     step += 1;
     const current = step;
     lastLosses = await withProcessGroup(group, () => task.step(current));
-    const timeUp = (): boolean => options.timeLimitSeconds !== undefined && (performance.now() - started) / 1000 >= options.timeLimitSeconds;
+    const timeUp = (): boolean =>
+      options.timeLimitSeconds !== undefined && (performance.now() - started) / 1000 >= options.timeLimitSeconds;
     if (group) {
       broadcastRunningStatistics(task, group);
       const agreement = agreeOnStep(group, options.signal?.aborted ?? false, timeUp(), lastLosses);
@@ -220,18 +255,35 @@ async function trainSteps(task: TrainingTask, options: TrainOptions): Promise<Tr
       agreedTimeUp = agreement.timeUp;
     }
     rate.record(step);
-    for (const [name, value] of Object.entries(lastLosses)) smoothed[name] = smoothed[name] === undefined ? value : 0.9 * (smoothed[name] ?? value) + 0.1 * value;
+    for (const [name, value] of Object.entries(lastLosses))
+      smoothed[name] = smoothed[name] === undefined ? value : 0.9 * (smoothed[name] ?? value) + 0.1 * value;
     if (step % logEvery === 0 || step === options.totalSteps) {
       const elapsed = (performance.now() - started) / 1000;
       pendingMetrics.push(`${JSON.stringify({ step, time: Number(elapsed.toFixed(3)), ...lastLosses })}\n`);
-      const stepsPerSecond = Number.isFinite(rate.perSecond) ? rate.perSecond : (step - startStep) / Math.max(elapsed, 1e-9);
+      const stepsPerSecond = Number.isFinite(rate.perSecond)
+        ? rate.perSecond
+        : (step - startStep) / Math.max(elapsed, 1e-9);
       const eta = rate.eta(options.totalSteps);
-      emit({ type: 'step', step, total: options.totalSteps, losses: lastLosses, smoothed: { ...smoothed }, stepsPerSecond, ...(eta !== undefined ? { etaSeconds: eta } : {}) });
+      emit({
+        type: 'step',
+        step,
+        total: options.totalSteps,
+        losses: lastLosses,
+        smoothed: { ...smoothed },
+        stepsPerSecond,
+        ...(eta !== undefined ? { etaSeconds: eta } : {}),
+      });
     }
-    if (writer && task.sample && options.sampleEvery && (step % options.sampleEvery === 0 || step === options.totalSteps)) {
+    if (
+      writer &&
+      task.sample &&
+      options.sampleEvery &&
+      (step % options.sampleEvery === 0 || step === options.totalSteps)
+    ) {
       emit({ type: 'sample', step, files: await task.sample(join(options.runDir, 'samples'), step) });
     }
-    if (writer && task.evaluate && options.evalEvery && step % options.evalEvery === 0) emit({ type: 'eval', step, metrics: await task.evaluate(step) });
+    if (writer && task.evaluate && options.evalEvery && step % options.evalEvery === 0)
+      emit({ type: 'eval', step, metrics: await task.evaluate(step) });
     if (options.checkpointEvery && step % options.checkpointEvery === 0 && step !== options.totalSteps) {
       await flushMetrics();
       if (writer) emit({ type: 'checkpoint', step, path: await checkpoint(step) });
@@ -248,13 +300,20 @@ async function trainSteps(task: TrainingTask, options: TrainOptions): Promise<Tr
   }
   const timeLimited = step < options.totalSteps;
   // a time-limited run ends with samples of its last step, unless that step already wrote them
-  if (writer && timeLimited && task.sample && options.sampleEvery && step % options.sampleEvery !== 0) emit({ type: 'sample', step, files: await task.sample(join(options.runDir, 'samples'), step) });
+  if (writer && timeLimited && task.sample && options.sampleEvery && step % options.sampleEvery !== 0)
+    emit({ type: 'sample', step, files: await task.sample(join(options.runDir, 'samples'), step) });
   if (writer && task.finish) {
     const message = await task.finish(step);
     if (message !== undefined) emit({ type: 'notice', step, message });
   }
   await flushMetrics();
   if (writer) emit({ type: 'checkpoint', step, path: await checkpoint(step) });
-  emit({ type: 'done', step, runDir: options.runDir, seconds: (performance.now() - started) / 1000, ...(timeLimited ? { timeLimited } : {}) });
+  emit({
+    type: 'done',
+    step,
+    runDir: options.runDir,
+    seconds: (performance.now() - started) / 1000,
+    ...(timeLimited ? { timeLimited } : {}),
+  });
   return { step, interrupted: false, runDir: options.runDir, lastLosses, ...(timeLimited ? { timeLimited } : {}) };
 }

@@ -4,8 +4,17 @@
 // The pairing lives here, not in models/, because models/ sits below train/ and may not import sessions.
 import { type Recipe, recipeSettings } from '../models/recipe.js';
 import {
-  RECIPES as REGISTRY, type RecipeName, captionerRecipe, findRecipe, jointDiffusionRecipe, jointVaeRecipe, textToAudioGanRecipe, textToAudioVaeRecipe,
-  textToImageGanRecipe, textToImageVaeRecipe, transcriberRecipe,
+  RECIPES as REGISTRY,
+  type RecipeName,
+  captionerRecipe,
+  findRecipe,
+  jointDiffusionRecipe,
+  jointVaeRecipe,
+  textToAudioGanRecipe,
+  textToAudioVaeRecipe,
+  textToImageGanRecipe,
+  textToImageVaeRecipe,
+  transcriberRecipe,
 } from '../models/recipes.js';
 import { TEXT_TO_AUDIO_GAN, TEXT_TO_AUDIO_VAE } from '../models/text-to-audio-recipes.js';
 import { TEXT_TO_IMAGE_GAN, TEXT_TO_IMAGE_VAE } from '../models/text-to-image-recipes.js';
@@ -20,7 +29,10 @@ import { trainTextToImage } from './sessions/text-to-image.js';
 import { trainTranscriber } from './sessions/transcriber.js';
 
 /** A session: trains a parsed config into options.runDir; the trained model comes back too (tests use it). */
-type Session<Config> = (config: Config, options: SessionOptions) => Promise<{ result: TrainResult; model: { dispose(): void } }>;
+type Session<Config> = (
+  config: Config,
+  options: SessionOptions,
+) => Promise<{ result: TrainResult; model: { dispose(): void } }>;
 
 export interface TrainableRecipe {
   readonly name: string;
@@ -30,7 +42,10 @@ export interface TrainableRecipe {
 }
 
 /** A recipe with its session; the config type is the recipe's, from its schema. */
-function trainable<Name extends string, Config>(recipe: Recipe<Name, Config>, session: Session<Config>): TrainableRecipe {
+function trainable<Name extends string, Config>(
+  recipe: Recipe<Name, Config>,
+  session: Session<Config>,
+): TrainableRecipe {
   return {
     name: recipe.name,
     description: recipe.description,
@@ -49,10 +64,18 @@ function trainable<Name extends string, Config>(recipe: Recipe<Name, Config>, se
 }
 
 const SESSIONS: { readonly [Name in RecipeName]: TrainableRecipe } = {
-  'text2image-gan': trainable(textToImageGanRecipe, (config, options) => trainTextToImage(TEXT_TO_IMAGE_GAN, config, options)),
-  'text2image-vae': trainable(textToImageVaeRecipe, (config, options) => trainTextToImage(TEXT_TO_IMAGE_VAE, config, options)),
-  'text2audio-gan': trainable(textToAudioGanRecipe, (config, options) => trainTextToAudio(TEXT_TO_AUDIO_GAN, config, options)),
-  'text2audio-vae': trainable(textToAudioVaeRecipe, (config, options) => trainTextToAudio(TEXT_TO_AUDIO_VAE, config, options)),
+  'text2image-gan': trainable(textToImageGanRecipe, (config, options) =>
+    trainTextToImage(TEXT_TO_IMAGE_GAN, config, options),
+  ),
+  'text2image-vae': trainable(textToImageVaeRecipe, (config, options) =>
+    trainTextToImage(TEXT_TO_IMAGE_VAE, config, options),
+  ),
+  'text2audio-gan': trainable(textToAudioGanRecipe, (config, options) =>
+    trainTextToAudio(TEXT_TO_AUDIO_GAN, config, options),
+  ),
+  'text2audio-vae': trainable(textToAudioVaeRecipe, (config, options) =>
+    trainTextToAudio(TEXT_TO_AUDIO_VAE, config, options),
+  ),
   captioner: trainable(captionerRecipe, trainCaptioner),
   transcriber: trainable(transcriberRecipe, trainTranscriber),
   'joint-vae': trainable(jointVaeRecipe, trainJointVae),
@@ -64,12 +87,18 @@ export const RECIPES: readonly TrainableRecipe[] = REGISTRY.map((recipe) => SESS
 
 export function getRecipe(name: unknown): TrainableRecipe {
   const recipe = findRecipe(name);
-  if (!recipe) throw new ConfigError(`"recipe" must be one of ${RECIPES.map((entry) => `"${entry.name}"`).join(', ')}; got ${JSON.stringify(name)}`);
+  if (!recipe)
+    throw new ConfigError(
+      `"recipe" must be one of ${RECIPES.map((entry) => `"${entry.name}"`).join(', ')}; got ${JSON.stringify(name)}`,
+    );
   return SESSIONS[recipe.name];
 }
 
 /** Validates a raw config against its recipe's schema (keys written by mmgen itself are set aside first). */
-export function resolveConfig(raw: JsonObject, source: string): { recipe: TrainableRecipe; config: unknown; train(options: SessionOptions): Promise<TrainResult> } {
+export function resolveConfig(
+  raw: JsonObject,
+  source: string,
+): { recipe: TrainableRecipe; config: unknown; train(options: SessionOptions): Promise<TrainResult> } {
   const recipe = getRecipe(raw.recipe);
   return { recipe, ...recipe.prepare(raw, source) };
 }

@@ -24,13 +24,23 @@ test('an unknown command says so and exits non-zero, with --help or any other fl
   for (const args of [['deploy', '--help'], ['deploy'], ['deploy', '--out', 'x', '-h'], ['help', 'deploy']]) {
     const result = mmgen(...args);
     assert.notEqual(result.status, 0, `mmgen ${args.join(' ')} exited 0`);
-    assert.match(result.stderr, /^mmgen: unknown command "deploy"; the commands are demo, .*generate.* \(run `mmgen --help` for what each does\)$/m, args.join(' '));
+    assert.match(
+      result.stderr,
+      /^mmgen: unknown command "deploy"; the commands are demo, .*generate.* \(run `mmgen --help` for what each does\)$/m,
+      args.join(' '),
+    );
     assert.equal(result.stdout, '', 'no help is printed as if the command existed');
   }
   const nested = mmgen('data', 'deploy', '--help');
   assert.notEqual(nested.status, 0);
   assert.match(nested.stderr, /unknown command "deploy" for mmgen data; the commands are build, show/);
-  for (const args of [['--help'], ['generate', '--help'], ['data', 'build', '--help'], ['help', 'data'], ['worker', '--help']]) {
+  for (const args of [
+    ['--help'],
+    ['generate', '--help'],
+    ['data', 'build', '--help'],
+    ['help', 'data'],
+    ['worker', '--help'],
+  ]) {
     const result = mmgen(...args);
     assert.equal(result.status, 0, `mmgen ${args.join(' ')}: ${result.stderr}`);
     assert.match(result.stdout, /^Usage: mmgen/);
@@ -49,8 +59,14 @@ test('unknownCommand: words after a command with arguments of its own are its ar
 });
 
 test('an --out that is a file, or lies under one, is a clear error naming the path, for every command that writes a folder', async () => {
-  await assert.rejects(checkOutputFolder(file), new RegExp(`--out ${file} is a file, not a folder; give the path of a folder to write into`));
-  await assert.rejects(checkOutputFolder(join(file, 'images')), new RegExp(`--out ${file}/images lies under ${file}, which is a file, not a folder`));
+  await assert.rejects(
+    checkOutputFolder(file),
+    new RegExp(`--out ${file} is a file, not a folder; give the path of a folder to write into`),
+  );
+  await assert.rejects(
+    checkOutputFolder(join(file, 'images')),
+    new RegExp(`--out ${file}/images lies under ${file}, which is a file, not a folder`),
+  );
   await checkOutputFolder(root);
   await checkOutputFolder(join(root, 'new', 'deeper'));
   const commands = [
@@ -64,7 +80,11 @@ test('an --out that is a file, or lies under one, is a clear error naming the pa
   for (const args of commands) {
     const result = mmgen(...args);
     assert.notEqual(result.status, 0, `mmgen ${args.join(' ')} exited 0`);
-    assert.match(result.stderr, /--out \S+out\.png is a file, not a folder; give the path of a folder to write into/, `mmgen ${args.slice(0, 2).join(' ')}: ${result.stderr}`);
+    assert.match(
+      result.stderr,
+      /--out \S+out\.png is a file, not a folder; give the path of a folder to write into/,
+      `mmgen ${args.slice(0, 2).join(' ')}: ${result.stderr}`,
+    );
     assert.doesNotMatch(result.stderr, /EEXIST|ENOTDIR/);
   }
 });

@@ -11,7 +11,12 @@ import { dataProgress } from '../../src/cli/data-progress.js';
 /** A non-terminal stream that keeps what was written. */
 function capture(): { stream: Writable; lines: () => string[] } {
   let text = '';
-  const stream = new Writable({ write(chunk: Buffer, _encoding, done) { text += chunk.toString(); done(); } });
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
   return { stream, lines: () => text.split('\n').filter((line) => line !== '') };
 }
 
@@ -56,7 +61,10 @@ test('LineThrottle: a line every 5 % of a fast job, every 10 s of a slow one, an
     now = done * 0.01;
     if (fast.due(done, 1000)) fastLines.push(done);
   }
-  assert.deepEqual(fastLines, Array.from({ length: 21 }, (_, index) => Math.max(1, index * 50)));
+  assert.deepEqual(
+    fastLines,
+    Array.from({ length: 21 }, (_, index) => Math.max(1, index * 50)),
+  );
   now = 0;
   const slow = new LineThrottle({ now: clock, graceSeconds: 0 });
   const times: number[] = [];
@@ -85,7 +93,15 @@ test('training lines off a terminal: "ETA ?" until the event carries an estimate
   const progress = trainingProgress(stream, { graceSeconds: 0 });
   progress.onEvent({ type: 'start', runDir: 'runs/x', step: 0, total: 100, resumed: false });
   for (let step = 1; step <= 100; step++) {
-    progress.onEvent({ type: 'step', step, total: 100, losses: { d: 1 }, smoothed: { d: 1 }, stepsPerSecond: 2, ...(step >= 50 ? { etaSeconds: (100 - step) / 2 } : {}) });
+    progress.onEvent({
+      type: 'step',
+      step,
+      total: 100,
+      losses: { d: 1 },
+      smoothed: { d: 1 },
+      stepsPerSecond: 2,
+      ...(step >= 50 ? { etaSeconds: (100 - step) / 2 } : {}),
+    });
   }
   progress.onEvent({ type: 'done', step: 100, runDir: 'runs/x', seconds: 50 });
   progress.stop();
@@ -99,10 +115,12 @@ test('training lines off a terminal: "ETA ?" until the event carries an estimate
 test('data lines off a terminal: a stage prints its finished line when it finishes, before anything after it', () => {
   const { stream, lines } = capture();
   const data = dataProgress(stream, { graceSeconds: 0 });
-  for (let done = 0; done <= 400; done += 4) data.onEvent({ type: 'progress', done, total: 400, message: 'reading train images' });
+  for (let done = 0; done <= 400; done += 4)
+    data.onEvent({ type: 'progress', done, total: 400, message: 'reading train images' });
   stream.write('training runs/x at step 0/10\n');
   data.onEvent({ type: 'notice', message: 'skipped a.png: not an image' });
-  for (let done = 0; done <= 10; done++) data.onEvent({ type: 'progress', done, total: 10, message: 'reading train images' });
+  for (let done = 0; done <= 10; done++)
+    data.onEvent({ type: 'progress', done, total: 10, message: 'reading train images' });
   data.stop();
   const all = lines();
   const start = all.indexOf('training runs/x at step 0/10');
@@ -113,6 +131,7 @@ test('data lines off a terminal: a stage prints its finished line when it finish
   // with the default grace, a stage done within a second is its last line alone
   const quick = capture();
   const quickData = dataProgress(quick.stream);
-  for (let done = 1; done <= 16; done++) quickData.onEvent({ type: 'progress', done, total: 16, message: 'writing images' });
+  for (let done = 1; done <= 16; done++)
+    quickData.onEvent({ type: 'progress', done, total: 16, message: 'writing images' });
   assert.deepEqual(quick.lines(), ['writing images 16/16 100 %']);
 });

@@ -25,12 +25,21 @@ export async function withoutLeaks<T>(fn: () => T | Promise<T>): Promise<T> {
 
 export async function readManifest(dir: string): Promise<ManifestEntry[]> {
   const text = await readFile(join(dir, 'manifest.jsonl'), 'utf8');
-  return text.trim().split('\n').map((line) => JSON.parse(line) as ManifestEntry);
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as ManifestEntry);
 }
 
 /** sha256 of every file a manifest names, in manifest order. */
 export async function hashFiles(dir: string, entries: ManifestEntry[], field: 'image' | 'audio'): Promise<string[]> {
-  return Promise.all(entries.map(async (entry) => createHash('sha256').update(await readFile(join(dir, entry[field] as string))).digest('hex')));
+  return Promise.all(
+    entries.map(async (entry) =>
+      createHash('sha256')
+        .update(await readFile(join(dir, entry[field] as string)))
+        .digest('hex'),
+    ),
+  );
 }
 
 /** Asserts a folder holds exactly the given names (no half-built datasets, no temporary folders). */

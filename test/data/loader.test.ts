@@ -47,12 +47,25 @@ test('a split loads into contiguous [N,C,H,W] float images in [-1, 1] matching t
       assert.equal(split.size, 48);
       assert.deepEqual(split.images?.shape, [48, 3, 64, 64]);
       assert.equal(split.images?.dtype, 'float32');
-      assert.equal(value(() => split.images?.min()), -1);
-      assert.equal(value(() => split.images?.max()), 1);
+      assert.equal(
+        value(() => split.images?.min()),
+        -1,
+      );
+      assert.equal(
+        value(() => split.images?.max()),
+        1,
+      );
       // row 5, channel 1, pixel (y=20, x=33) equals the PNG's byte mapped to [-1, 1]
       const entry = split.entries[5];
-      const { data } = await sharp(join(dataset.dir, entry?.image as string)).raw().toBuffer({ resolveWithObject: true });
-      for (const [y, x] of [[20, 33], [32, 32], [0, 0], [63, 10]] as const) {
+      const { data } = await sharp(join(dataset.dir, entry?.image as string))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      for (const [y, x] of [
+        [20, 33],
+        [32, 32],
+        [0, 0],
+        [63, 10],
+      ] as const) {
         const pixel = value(() => split.images?.select(0, 5).select(0, 1).select(0, y).select(0, x));
         assert.ok(Math.abs(pixel - ((data[(y * 64 + x) * 3 + 1] ?? 0) / 127.5 - 1)) < 1e-6);
       }
@@ -71,12 +84,18 @@ test('a split loads into contiguous [N,C,H,W] float images in [-1, 1] matching t
 
 test('uint8 images keep the bytes; captions become padded token ids', async () => {
   await withoutLeaks(async () => {
-    const tokenizer = Tokenizer.fromCorpus(dataset.entries.map((entry) => entry.text), { level: 'word' });
+    const tokenizer = Tokenizer.fromCorpus(
+      dataset.entries.map((entry) => entry.text),
+      { level: 'word' },
+    );
     const split = await loadSplit(dataset, { split: 'val', images: 'uint8', text: { tokenizer } });
     try {
       assert.equal(split.images?.dtype, 'uint8');
       assert.deepEqual(split.images?.shape, [6, 3, 64, 64]);
-      assert.equal(value(() => split.images?.max()), 255);
+      assert.equal(
+        value(() => split.images?.max()),
+        255,
+      );
       assert.deepEqual(split.tokens?.shape, [6, 2]);
       assert.deepEqual(split.lengths?.toFlatArray(), [2, 2, 2, 2, 2, 2]);
       const tokens = split.tokens?.toArray() as number[][];
@@ -84,7 +103,10 @@ test('uint8 images keep the bytes; captions become padded token ids', async () =
       const batches = new BatchLoader(split, { batchSize: 4, seed: 1, imagesAsFloat: true });
       const batch = batches.next();
       assert.equal(batch.images?.dtype, 'float32');
-      assert.equal(value(() => batch.images?.min()), -1);
+      assert.equal(
+        value(() => batch.images?.min()),
+        -1,
+      );
       assert.deepEqual(batch.tokens?.shape, [4, 2]);
       disposeBatch(batch);
     } finally {
@@ -102,24 +124,50 @@ test('batches follow a seeded shuffle: same seed same order, each epoch a new pe
       const epochs = take(first, 12);
       const epoch0 = epochs.slice(0, 6).flat();
       const epoch1 = epochs.slice(6).flat();
-      assert.deepEqual([...epoch0].sort((a, b) => a - b), Array.from({ length: 48 }, (_, i) => i));
-      assert.deepEqual([...epoch1].sort((a, b) => a - b), Array.from({ length: 48 }, (_, i) => i));
+      assert.deepEqual(
+        [...epoch0].sort((a, b) => a - b),
+        Array.from({ length: 48 }, (_, i) => i),
+      );
+      assert.deepEqual(
+        [...epoch1].sort((a, b) => a - b),
+        Array.from({ length: 48 }, (_, i) => i),
+      );
       assert.notDeepEqual(epoch0, epoch1);
-      assert.notDeepEqual(epoch0, Array.from({ length: 48 }, (_, i) => i));
+      assert.notDeepEqual(
+        epoch0,
+        Array.from({ length: 48 }, (_, i) => i),
+      );
       assert.deepEqual(take(new BatchLoader(split, { batchSize: 8, seed: 5 }), 12), epochs);
       assert.notDeepEqual(take(new BatchLoader(split, { batchSize: 8, seed: 6 }), 6).flat(), epoch0);
       // a batch's tensors are the rows its indices name
       const loader = new BatchLoader(split, { batchSize: 8, seed: 5 });
       const batch = loader.next();
       assert.deepEqual(batch.images?.shape, [8, 3, 64, 64]);
-      assert.deepEqual(batch.entries.map((entry) => entry.id), indicesOf(batch).map((row) => split.entries[row]?.id));
+      assert.deepEqual(
+        batch.entries.map((entry) => entry.id),
+        indicesOf(batch).map((row) => split.entries[row]?.id),
+      );
       const row = indicesOf(batch)[3] ?? 0;
-      assert.equal(value(() => split.images?.select(0, row).eq(batch.images?.select(0, 3) as Tensor).all()), 1);
+      assert.equal(
+        value(() =>
+          split.images
+            ?.select(0, row)
+            .eq(batch.images?.select(0, 3) as Tensor)
+            .all(),
+        ),
+        1,
+      );
       disposeBatch(batch);
       // without shuffling, manifest order; dropLast false keeps the short last batch
       const ordered = take(new BatchLoader(split, { batchSize: 20, shuffle: false, dropLast: false }), 3);
-      assert.deepEqual(ordered.map((rows) => rows.length), [20, 20, 8]);
-      assert.deepEqual(ordered.flat(), Array.from({ length: 48 }, (_, i) => i));
+      assert.deepEqual(
+        ordered.map((rows) => rows.length),
+        [20, 20, 8],
+      );
+      assert.deepEqual(
+        ordered.flat(),
+        Array.from({ length: 48 }, (_, i) => i),
+      );
     } finally {
       split.dispose();
     }
@@ -166,22 +214,34 @@ test('a saved cursor resumes on exactly the batch an uninterrupted run serves ne
 
 test('loading errors name the folder, the split or the file', async () => {
   const before = memory().tensors;
-  await assert.rejects(loadSplit(join(folder, 'nothing-here'), { split: 'train' }), /not an mmgen dataset: dataset\.json is missing/);
+  await assert.rejects(
+    loadSplit(join(folder, 'nothing-here'), { split: 'train' }),
+    /not an mmgen dataset: dataset\.json is missing/,
+  );
   const onlyTrain: Dataset = { ...dataset, entries: dataset.entries.filter((entry) => entry.split === 'train') };
   await assert.rejects(loadSplit(onlyTrain, { split: 'test' }), /no samples in split "test"/);
   const entry = dataset.entries.find((candidate) => candidate.split === 'test');
   await writeFile(join(dataset.dir, entry?.image as string), 'not a png');
-  await assert.rejects(loadSplit(dataset, { split: 'test' }), new RegExp(`cannot decode image .*${entry?.image as string}`));
+  await assert.rejects(
+    loadSplit(dataset, { split: 'test' }),
+    new RegExp(`cannot decode image .*${entry?.image as string}`),
+  );
   assert.equal(memory().tensors, before);
 });
 
 test('the fast PNG path decodes exactly what sharp decodes, and leaves other PNGs to sharp', async () => {
   const noise = Uint8Array.from({ length: 37 * 23 * 3 }, (_, i) => (i * 7919) % 251);
   const smooth = Uint8Array.from({ length: 37 * 23 * 3 }, (_, i) => Math.floor(i / 11) % 256);
-  for (const [name, pixels] of [['noise', noise], ['smooth', smooth]] as const) {
+  for (const [name, pixels] of [
+    ['noise', noise],
+    ['smooth', smooth],
+  ] as const) {
     for (const channels of [1, 3] as const) {
       const raw = channels === 3 ? pixels : pixels.subarray(0, 37 * 23);
-      const png = await sharp(raw, { raw: { width: 37, height: 23, channels } }).toColourspace(channels === 1 ? 'b-w' : 'srgb').png({ adaptiveFiltering: true }).toBuffer();
+      const png = await sharp(raw, { raw: { width: 37, height: 23, channels } })
+        .toColourspace(channels === 1 ? 'b-w' : 'srgb')
+        .png({ adaptiveFiltering: true })
+        .toBuffer();
       const decoded = await decodePlainPng(png);
       assert.deepEqual([decoded?.width, decoded?.height, decoded?.channels], [37, 23, channels], name);
       assert.deepEqual(decoded?.data, new Uint8Array(raw), `${name} with ${channels} channel(s)`);
@@ -192,8 +252,14 @@ test('the fast PNG path decodes exactly what sharp decodes, and leaves other PNG
     const { data } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
     assert.deepEqual((await decodePlainPng(bytes))?.data, new Uint8Array(data));
   }
-  const rgba = await sharp({ create: { width: 4, height: 4, channels: 4, background: '#ff000080' } }).png().toBuffer();
+  const rgba = await sharp({ create: { width: 4, height: 4, channels: 4, background: '#ff000080' } })
+    .png()
+    .toBuffer();
   assert.equal(await decodePlainPng(rgba), undefined);
-  const truncated = (await sharp(noise, { raw: { width: 37, height: 23, channels: 3 } }).png().toBuffer()).subarray(0, 200);
+  const truncated = (
+    await sharp(noise, { raw: { width: 37, height: 23, channels: 3 } })
+      .png()
+      .toBuffer()
+  ).subarray(0, 200);
   await assert.rejects(decodePlainPng(truncated), /truncated/);
 });

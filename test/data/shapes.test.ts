@@ -17,7 +17,13 @@ test('level 5: every attribute combination equally often, splits in proportion, 
   await inScratchFolder(async (folder) => {
     const events: DataEvent[] = [];
     const out = join(folder, 'shapes');
-    const summary = await buildDataset({ builder: 'shapes', out, seed: 3, options: { level: 5, count: 480 }, onEvent: (event) => events.push(event) });
+    const summary = await buildDataset({
+      builder: 'shapes',
+      out,
+      seed: 3,
+      options: { level: 5, count: 480 },
+      onEvent: (event) => events.push(event),
+    });
     const entries = await readManifest(out);
     assert.equal(entries.length, 480);
     assert.equal(attributeCombinations(levelAttributes(5)).length, 240);
@@ -29,9 +35,15 @@ test('level 5: every attribute combination equally often, splits in proportion, 
     assert.deepEqual(summary.info.splits, { train: 384, val: 48, test: 48 });
     // every combination is split alike: its test (and val) count differs by at most one between combinations
     for (const split of ['val', 'test'] as const) {
-      const perCombination = countBy(entries.filter((entry) => entry.split === split), (entry) => entry.text);
+      const perCombination = countBy(
+        entries.filter((entry) => entry.split === split),
+        (entry) => entry.text,
+      );
       const counts = [...perCombination.values(), ...new Array<number>(240 - perCombination.size).fill(0)];
-      assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `${split}: ${Math.min(...counts)}..${Math.max(...counts)} per combination`);
+      assert.ok(
+        Math.max(...counts) - Math.min(...counts) <= 1,
+        `${split}: ${Math.min(...counts)}..${Math.max(...counts)} per combination`,
+      );
     }
     assert.deepEqual(summary.info.attributes?.colour, Object.keys(COLOURS));
     assert.deepEqual(summary.info.modalities.image, { width: 64, height: 64, channels: 3, format: 'png' });
@@ -44,9 +56,13 @@ test('level 5: every attribute combination equally often, splits in proportion, 
     // the light/dark background is visible: median brightness per image
     for (const entry of entries.slice(0, 40)) {
       const data = await pixels(join(out, entry.image as string));
-      const grey = Array.from({ length: data.length / 3 }, (_, p) => ((data[p * 3] ?? 0) + (data[p * 3 + 1] ?? 0) + (data[p * 3 + 2] ?? 0)) / 3).sort((a, b) => a - b);
+      const grey = Array.from(
+        { length: data.length / 3 },
+        (_, p) => ((data[p * 3] ?? 0) + (data[p * 3 + 1] ?? 0) + (data[p * 3 + 2] ?? 0)) / 3,
+      ).sort((a, b) => a - b);
       const median = grey[grey.length >> 1] ?? 0;
-      if (entry.attributes?.background === 'light') assert.ok(median > 150, `${entry.id} light background has median ${median}`);
+      if (entry.attributes?.background === 'light')
+        assert.ok(median > 150, `${entry.id} light background has median ${median}`);
       else assert.ok(median < 90, `${entry.id} dark background has median ${median}`);
     }
   });
@@ -77,10 +93,21 @@ test('level 4: the shape sits in its quadrant and has its colour', async () => {
       }
       const attributes = entry.attributes ?? {};
       const expectedArea = attributes.size === 'big' ? [300, 1100] : [60, 300];
-      assert.ok(count > (expectedArea[0] ?? 0) && count < (expectedArea[1] ?? 0), `${entry.text}: ${count} shape pixels`);
+      assert.ok(
+        count > (expectedArea[0] ?? 0) && count < (expectedArea[1] ?? 0),
+        `${entry.text}: ${count} shape pixels`,
+      );
       const [x, y] = [sumX / count, sumY / count];
-      assert.equal(x < 32 ? 'left' : 'right', attributes.position?.split(' ')[1], `${entry.text}: centroid x ${x.toFixed(1)}`);
-      assert.equal(y < 32 ? 'top' : 'bottom', attributes.position?.split(' ')[0], `${entry.text}: centroid y ${y.toFixed(1)}`);
+      assert.equal(
+        x < 32 ? 'left' : 'right',
+        attributes.position?.split(' ')[1],
+        `${entry.text}: centroid x ${x.toFixed(1)}`,
+      );
+      assert.equal(
+        y < 32 ? 'top' : 'bottom',
+        attributes.position?.split(' ')[0],
+        `${entry.text}: centroid y ${y.toFixed(1)}`,
+      );
       // the mean colour is nearest to the named colour (direction in RGB space)
       const mean = sums.map((sum) => sum / count);
       const cosine = (a: readonly number[], b: readonly number[]): number =>
@@ -93,20 +120,34 @@ test('level 4: the shape sits in its quadrant and has its colour', async () => {
 
 test('levels 1-3: captions grow with the level; level 1 is white on black', async () => {
   await inScratchFolder(async (folder) => {
-    const expected: Record<number, string[]> = { 1: ['square', 'ellipse', 'heart'], 2: ['small square', 'big heart'], 3: ['small red ellipse', 'big pink heart'] };
+    const expected: Record<number, string[]> = {
+      1: ['square', 'ellipse', 'heart'],
+      2: ['small square', 'big heart'],
+      3: ['small red ellipse', 'big pink heart'],
+    };
     for (const level of [1, 2, 3]) {
       const out = join(folder, `l${level}`);
       const combinations = attributeCombinations(levelAttributes(level)).length;
-      const summary = await buildDataset({ builder: 'shapes', out, seed: 0, options: { level, count: combinations, val: 0, test: 0 } });
+      const summary = await buildDataset({
+        builder: 'shapes',
+        out,
+        seed: 0,
+        options: { level, count: combinations, val: 0, test: 0 },
+      });
       const entries = await readManifest(out);
       assert.equal(entries.length, combinations);
       assert.deepEqual(Object.keys(summary.info.attributes ?? {}), ['shape', 'size', 'colour'].slice(0, level));
-      for (const caption of expected[level] ?? []) assert.ok(entries.some((entry) => entry.text === caption), `level ${level} lacks "${caption}"`);
+      for (const caption of expected[level] ?? [])
+        assert.ok(
+          entries.some((entry) => entry.text === caption),
+          `level ${level} lacks "${caption}"`,
+        );
       if (level === 1) {
         const data = await pixels(join(out, entries[0]?.image as string));
         const values = new Set(data);
         assert.ok(values.has(0) && values.has(255), 'level 1 images are white shapes on black');
-        for (let p = 0; p < data.length; p += 3) assert.ok(data[p] === data[p + 1] && data[p] === data[p + 2], 'level 1 images are grey');
+        for (let p = 0; p < data.length; p += 3)
+          assert.ok(data[p] === data[p + 1] && data[p] === data[p + 2], 'level 1 images are grey');
       }
     }
   });
@@ -118,7 +159,10 @@ test('same seed gives identical manifest and image bytes; another seed differs',
       const out = join(folder, name);
       await buildDataset({ builder: 'shapes', out, seed, options: { level: 5, count: 60 } });
       const entries = await readManifest(out);
-      return { manifest: await readFile(join(out, 'manifest.jsonl'), 'utf8'), hashes: await hashFiles(out, entries, 'image') };
+      return {
+        manifest: await readFile(join(out, 'manifest.jsonl'), 'utf8'),
+        hashes: await hashFiles(out, entries, 'image'),
+      };
     };
     const first = await build('a', 7);
     const again = await build('b', 7);
@@ -127,7 +171,11 @@ test('same seed gives identical manifest and image bytes; another seed differs',
     assert.deepEqual(again.hashes, first.hashes);
     assert.notEqual(other.manifest, first.manifest);
     assert.equal(other.hashes.filter((hash, index) => hash === first.hashes[index]).length, 0);
-    const info = JSON.parse(await readFile(join(folder, 'a', 'dataset.json'), 'utf8')) as { seed: number; options: { count: number }; mmgenVersion: string };
+    const info = JSON.parse(await readFile(join(folder, 'a', 'dataset.json'), 'utf8')) as {
+      seed: number;
+      options: { count: number };
+      mmgenVersion: string;
+    };
     assert.equal(info.seed, 7);
     assert.equal(info.options.count, 60);
     assert.match(info.mmgenVersion, /^\d+\.\d+\.\d+/);
@@ -137,7 +185,12 @@ test('same seed gives identical manifest and image bytes; another seed differs',
 test('--spoken adds each caption as 16 kHz speech; --textures noise needs no GIMP', async () => {
   await inScratchFolder(async (folder) => {
     const out = join(folder, 'spoken');
-    const summary = await buildDataset({ builder: 'shapes', out, seed: 2, options: { level: 3, count: 3, spoken: true, textures: 'noise' } });
+    const summary = await buildDataset({
+      builder: 'shapes',
+      out,
+      seed: 2,
+      options: { level: 3, count: 3, spoken: true, textures: 'noise' },
+    });
     assert.deepEqual(summary.info.modalities.audio, { sampleRate: 16000, samples: 65536, channels: 1, format: 'wav' });
     const dataset = await readDataset(out);
     for (const entry of dataset.entries) {

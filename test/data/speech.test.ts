@@ -14,7 +14,10 @@ test('without espeak-ng on PATH the build names the package to install and leave
     const path = process.env.PATH;
     process.env.PATH = folder;
     try {
-      await assert.rejects(buildDataset({ builder: 'spoken-digits', out: join(folder, 'sd'), options: { count: 10 } }), /espeak-ng is not installed; install it with `apt-get install -y espeak-ng`/);
+      await assert.rejects(
+        buildDataset({ builder: 'spoken-digits', out: join(folder, 'sd'), options: { count: 10 } }),
+        /espeak-ng is not installed; install it with `apt-get install -y espeak-ng`/,
+      );
     } finally {
       process.env.PATH = path;
     }
@@ -32,7 +35,10 @@ test('silence trimming and centring', () => {
   assert.equal(centred[39], 0);
   assert.equal(centred[50], 0.5);
   assert.equal(centred[150], 0);
-  const cut = centreClip(Float32Array.from({ length: 10 }, (_, i) => i), 4);
+  const cut = centreClip(
+    Float32Array.from({ length: 10 }, (_, i) => i),
+    4,
+  );
   assert.deepEqual(Array.from(cut), [3, 4, 5, 6]);
 });
 
@@ -40,7 +46,13 @@ test('spoken-digits: balanced digits, 16 384 samples at 16 kHz, varied voices, s
   await inScratchFolder(async (folder) => {
     const out = join(folder, 'sd');
     const events: DataEvent[] = [];
-    const summary = await buildDataset({ builder: 'spoken-digits', out, seed: 1, options: { count: 20 }, onEvent: (event) => events.push(event) });
+    const summary = await buildDataset({
+      builder: 'spoken-digits',
+      out,
+      seed: 1,
+      options: { count: 20 },
+      onEvent: (event) => events.push(event),
+    });
     assert.deepEqual(summary.info.modalities.audio, { sampleRate: 16000, samples: 16384, channels: 1, format: 'wav' });
     assert.equal(summary.info.modalities.image, undefined);
     const entries = await readManifest(out);
@@ -66,7 +78,10 @@ test('spoken-digits: balanced digits, 16 384 samples at 16 kHz, varied voices, s
     });
     const again = join(folder, 'sd-again');
     await buildDataset({ builder: 'spoken-digits', out: again, seed: 1, options: { count: 20 } });
-    assert.deepEqual(await hashFiles(again, await readManifest(again), 'audio'), await hashFiles(out, entries, 'audio'));
+    assert.deepEqual(
+      await hashFiles(again, await readManifest(again), 'audio'),
+      await hashFiles(out, entries, 'audio'),
+    );
   });
 });
 
@@ -82,7 +97,10 @@ test('digits: each sample has the spoken digit, a 32×32 drawn digit and the wor
     for (const entry of dataset.entries) {
       assert.equal(entry.text, entry.attributes?.digit);
       assert.ok(entry.image && entry.audio);
-      const { data } = await sharp(join(out, entry.image)).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+      const { data } = await sharp(join(out, entry.image))
+        .toColourspace('b-w')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       const lit = data.filter((value) => value > 128).length;
       assert.ok(lit > 15 && lit < 600, `${entry.id}: ${lit} lit pixels`);
       assert.ok(Math.max(...data) > 200, `${entry.id}: the digit is white`);

@@ -8,7 +8,8 @@ import { attributeTargets, scoreAttributes } from '../../src/eval/attributes.js'
 import type { ImageMetrics } from '../../src/eval/images.js';
 import { metricRows, renderMarkdown, writeReport } from '../../src/eval/report.js';
 
-const close = (actual: number, expected: number, label: string): void => assert.ok(Math.abs(actual - expected) < 1e-12, `${label}: got ${actual}, expected ${expected}`);
+const close = (actual: number, expected: number, label: string): void =>
+  assert.ok(Math.abs(actual - expected) < 1e-12, `${label}: got ${actual}, expected ${expected}`);
 
 test('Strict, Feats and chance levels on hand-made predictions', () => {
   // 5 images, shape (3 values), colour (5 values), position (4 values)
@@ -52,29 +53,64 @@ test('scoreAttributes rejects inconsistent inputs with clear errors', () => {
   const targets = new Map([['shape', [0, 1]]]);
   assert.throws(() => scoreAttributes(new Map(), targets, { shape: 3 }), /no predictions for attribute "shape"/);
   assert.throws(() => scoreAttributes(new Map([['shape', [0]]]), targets, { shape: 3 }), /1 predictions but 2 targets/);
-  assert.throws(() => scoreAttributes(new Map([['shape', [0, 1]]]), new Map([['shape', [0, 3]]]), { shape: 3 }), /target 3 of image 1 is not a value index in \[0, 3\)/);
+  assert.throws(
+    () => scoreAttributes(new Map([['shape', [0, 1]]]), new Map([['shape', [0, 3]]]), { shape: 3 }),
+    /target 3 of image 1 is not a value index in \[0, 3\)/,
+  );
   assert.throws(() => scoreAttributes(new Map(), new Map(), {}), /at least one attribute/);
 });
 
 test('attributeTargets maps attribute records to value indices', () => {
   const attributes = { shape: ['square', 'ellipse', 'heart'], colour: ['red', 'blue'] };
-  const targets = attributeTargets([{ shape: 'heart', colour: 'red' }, { shape: 'square', colour: 'blue', size: 'big' }], attributes);
+  const targets = attributeTargets(
+    [
+      { shape: 'heart', colour: 'red' },
+      { shape: 'square', colour: 'blue', size: 'big' },
+    ],
+    attributes,
+  );
   assert.deepEqual([...(targets.get('shape') ?? [])], [2, 0]);
   assert.deepEqual([...(targets.get('colour') ?? [])], [0, 1]);
-  assert.throws(() => attributeTargets([{ shape: 'star', colour: 'red' }], attributes), /image 0 has shape "star", which the judge does not know \(values: square, ellipse, heart\)/);
+  assert.throws(
+    () => attributeTargets([{ shape: 'star', colour: 'red' }], attributes),
+    /image 0 has shape "star", which the judge does not know \(values: square, ellipse, heart\)/,
+  );
   assert.throws(() => attributeTargets([{ shape: 'heart' }], attributes), /image 0 has no "colour" attribute/);
 });
 
 function sampleMetrics(): ImageMetrics {
-  const scores = scoreAttributes(new Map([['shape', [0, 1, 2, 2]], ['colour', [0, 0, 1, 1]]]), new Map([['shape', [0, 1, 2, 0]], ['colour', [0, 1, 1, 1]]]), { shape: 3, colour: 2 });
+  const scores = scoreAttributes(
+    new Map([
+      ['shape', [0, 1, 2, 2]],
+      ['colour', [0, 0, 1, 1]],
+    ]),
+    new Map([
+      ['shape', [0, 1, 2, 0]],
+      ['colour', [0, 1, 1, 1]],
+    ]),
+    { shape: 3, colour: 2 },
+  );
   return {
     images: 4,
     dataset: { dir: '/data/shapes', name: 'shapes', builder: 'shapes', options: { level: 3 } },
-    judge: { attributes: { shape: ['square', 'ellipse', 'heart'], colour: ['red', 'blue'] }, accuracy: { shape: 0.995, colour: 0.97 }, trusted: { shape: true, colour: false }, threshold: 0.99, evaluatedOn: '30 real test images' },
+    judge: {
+      attributes: { shape: ['square', 'ellipse', 'heart'], colour: ['red', 'blue'] },
+      accuracy: { shape: 0.995, colour: 0.97 },
+      trusted: { shape: true, colour: false },
+      threshold: 0.99,
+      evaluatedOn: '30 real test images',
+    },
     attributeScores: scores,
     distribution: {
-      fid: 12.5, fidRealFloor: 0.75, fidRealFloorSplits: [0.7, 0.8], kid: { mean: 0.0123, std: 0.001, subsets: 100, subsetSize: 4 }, kidRealFloor: { mean: 0.0002, std: 0.0001, subsets: 100, subsetSize: 2 },
-      realSplit: 'test', realImages: 30, floorImages: [15, 15], featureDim: 128,
+      fid: 12.5,
+      fidRealFloor: 0.75,
+      fidRealFloorSplits: [0.7, 0.8],
+      kid: { mean: 0.0123, std: 0.001, subsets: 100, subsetSize: 4 },
+      kidRealFloor: { mean: 0.0002, std: 0.0001, subsets: 100, subsetSize: 2 },
+      realSplit: 'test',
+      realImages: 30,
+      floorImages: [15, 15],
+      featureDim: 128,
     },
     warnings: ['judge head "colour" reached only 97.0 %'],
   };
@@ -83,7 +119,11 @@ function sampleMetrics(): ImageMetrics {
 test('metric rows carry values beside chance levels and real-vs-real floors', () => {
   const rows = metricRows(sampleMetrics());
   const find = (prefix: string) => rows.find((row) => row.metric.trim().startsWith(prefix));
-  assert.deepEqual(find('Strict'), { metric: 'Strict (all 2 attributes right) (untrusted judge)', value: '50.0 %', reference: 'chance 16.7 %' });
+  assert.deepEqual(find('Strict'), {
+    metric: 'Strict (all 2 attributes right) (untrusted judge)',
+    value: '50.0 %',
+    reference: 'chance 16.7 %',
+  });
   assert.equal(find('Feats')?.value, '75.0 % (1.50 of 2)');
   assert.equal(find('Feats')?.reference, 'chance 41.7 %');
   assert.equal(find('colour')?.metric.trim(), 'colour (untrusted judge)');
@@ -98,19 +138,53 @@ test('writeReport writes eval.json and eval.md through temporary names', async (
   try {
     await writeFile(join(dir, 'eval.json'), 'x'.repeat(100000));
     const metrics = sampleMetrics();
-    const paths = await writeReport(dir, metrics, { run: { dir: 'runs/a', recipe: 'text2image-gan' }, protocol: { captions: 2, imagesPerCaption: 2, seed: 0, batchSize: 100, split: 'test', availableCaptions: 30, distinctCaptions: 1, imagesPerDistinctCaption: [4, 4] as [number, number] } });
+    const paths = await writeReport(dir, metrics, {
+      run: { dir: 'runs/a', recipe: 'text2image-gan' },
+      protocol: {
+        captions: 2,
+        imagesPerCaption: 2,
+        seed: 0,
+        batchSize: 100,
+        split: 'test',
+        availableCaptions: 30,
+        distinctCaptions: 1,
+        imagesPerDistinctCaption: [4, 4] as [number, number],
+      },
+    });
     assert.deepEqual((await readdir(dir)).sort(), ['eval.json', 'eval.md'], 'no temporary files left behind');
-    const document = JSON.parse(await readFile(paths.json, 'utf8')) as { metrics: ImageMetrics; run: { recipe: string }; mmgenVersion: string };
+    const document = JSON.parse(await readFile(paths.json, 'utf8')) as {
+      metrics: ImageMetrics;
+      run: { recipe: string };
+      mmgenVersion: string;
+    };
     assert.deepEqual(document.metrics, metrics, 'the old, longer eval.json was replaced, not patched');
     assert.equal(document.run.recipe, 'text2image-gan');
     assert.match(document.mmgenVersion, /^\d+\.\d+\.\d+/);
     const markdown = await readFile(paths.markdown, 'utf8');
-    assert.equal(markdown, renderMarkdown(metrics, { run: { dir: 'runs/a', recipe: 'text2image-gan' }, protocol: { captions: 2, imagesPerCaption: 2, seed: 0, batchSize: 100, split: 'test', availableCaptions: 30, distinctCaptions: 1, imagesPerDistinctCaption: [4, 4] as [number, number] } }));
+    assert.equal(
+      markdown,
+      renderMarkdown(metrics, {
+        run: { dir: 'runs/a', recipe: 'text2image-gan' },
+        protocol: {
+          captions: 2,
+          imagesPerCaption: 2,
+          seed: 0,
+          batchSize: 100,
+          split: 'test',
+          availableCaptions: 30,
+          distinctCaptions: 1,
+          imagesPerDistinctCaption: [4, 4] as [number, number],
+        },
+      }),
+    );
     assert.match(markdown, /^# Evaluation: shapes level 3$/m);
     assert.match(markdown, /\| Strict \(all 2 attributes right\) \(untrusted judge\) \| 50\.0 % \| chance 16\.7 % \|/);
     assert.match(markdown, /\| FID \(judge features, vs 30 real test images\) \| 12\.500 \| real vs real 0\.750 \|/);
     assert.match(markdown, /: 2 test samples drawn \(1 distinct caption\) × 2 images: 4 images per caption; seed 0\./);
-    assert.match(markdown, /\| KID ×10³ \(mean ± std over 100 subsets\) \| 12\.300 ± 1\.000 \| real vs real 0\.200 ± 0\.100 \|/);
+    assert.match(
+      markdown,
+      /\| KID ×10³ \(mean ± std over 100 subsets\) \| 12\.300 ± 1\.000 \| real vs real 0\.200 ± 0\.100 \|/,
+    );
     assert.match(markdown, /KID is the unbiased estimate .* can fall below zero/);
     assert.match(markdown, /- judge head "colour" reached only 97\.0 %/);
     await assert.rejects(writeReport(join(dir, 'missing'), metrics), /ENOENT/);

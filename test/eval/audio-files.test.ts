@@ -21,16 +21,37 @@ test('bad WAVs are refused by name while the good ones are read', async () => {
     await writeFile(path('not-a-wav.wav'), new TextEncoder().encode('hello, this is text'));
     await writeFile(path('silent.wav'), encodeWav(new Float32Array(16000), 16000));
     await writeFile(path('too-long.wav'), encodeWav(sine(440, 16000, 48000), 16000));
-    const names = ['good.wav', 'empty.wav', 'stereo-44k.wav', 'corrupt.wav', 'not-a-wav.wav', 'silent.wav', 'too-long.wav', 'missing.wav'];
+    const names = [
+      'good.wav',
+      'empty.wav',
+      'stereo-44k.wav',
+      'corrupt.wav',
+      'not-a-wav.wav',
+      'silent.wav',
+      'too-long.wav',
+      'missing.wav',
+    ];
     const { clips, failures } = await readClips(names.map(path), format);
-    assert.deepEqual(clips.map((clip) => clip.file), [path('good.wav'), path('stereo-44k.wav')]);
+    assert.deepEqual(
+      clips.map((clip) => clip.file),
+      [path('good.wav'), path('stereo-44k.wav')],
+    );
     for (const clip of clips) {
       assert.equal(clip.samples.length, format.samples);
       assert.ok(Math.abs(peakFrequency(clip.samples, 16000) - 440) < 3, `${clip.file} keeps its pitch`);
     }
     assert.deepEqual(clips[1]?.notes, ['2 channels folded to mono', 'resampled from 44100 Hz']);
-    const reasons = Object.fromEntries(failures.map((failure) => [failure.file.slice(folder.length + 1), failure.reason]));
-    assert.deepEqual(Object.keys(reasons), ['empty.wav', 'corrupt.wav', 'not-a-wav.wav', 'silent.wav', 'too-long.wav', 'missing.wav']);
+    const reasons = Object.fromEntries(
+      failures.map((failure) => [failure.file.slice(folder.length + 1), failure.reason]),
+    );
+    assert.deepEqual(Object.keys(reasons), [
+      'empty.wav',
+      'corrupt.wav',
+      'not-a-wav.wav',
+      'silent.wav',
+      'too-long.wav',
+      'missing.wav',
+    ]);
     for (const [name, reason] of Object.entries(reasons)) assert.ok(reason.includes(name), `"${reason}" names ${name}`);
     assert.match(reasons['empty.wav'] ?? '', /empty/);
     assert.match(reasons['not-a-wav.wav'] ?? '', /not a WAV/);

@@ -2,12 +2,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, type Tensor, randn, tensor, tidy } from '../../src/tensor/index.js';
-import { featureStatistics, frechetDistance, kernelInceptionDistance, polynomialMmd, splitHalves, splitReal } from '../../src/eval/distribution.js';
+import {
+  featureStatistics,
+  frechetDistance,
+  kernelInceptionDistance,
+  polynomialMmd,
+  splitHalves,
+  splitReal,
+} from '../../src/eval/distribution.js';
 import { withoutLeaks } from './helpers.js';
 
 type Rows = number[][];
 
-function seededRows(count: number, dim: number, seed: number, transform: (row: number[]) => number[] = (row) => row): Rows {
+function seededRows(
+  count: number,
+  dim: number,
+  seed: number,
+  transform: (row: number[]) => number[] = (row) => row,
+): Rows {
   // a small LCG so the hand computations below see exactly the numbers the tensors hold
   let state = seed * 7919 + 17;
   const next = (): number => {
@@ -24,7 +36,16 @@ function meanAndCovariance(rows: Rows): { mean: number[]; covariance: number[][]
   const dim = rows[0]?.length ?? 0;
   const mean = Array.from({ length: dim }, (_, j) => rows.reduce((sum, row) => sum + (row[j] as number), 0) / n);
   const covariance = Array.from({ length: dim }, (_, a) =>
-    Array.from({ length: dim }, (_, b) => rows.reduce((sum, row) => sum + ((row[a] as number) - (mean[a] as number)) * ((row[b] as number) - (mean[b] as number)), 0) / (n - 1)));
+    Array.from(
+      { length: dim },
+      (_, b) =>
+        rows.reduce(
+          (sum, row) => sum + ((row[a] as number) - (mean[a] as number)) * ((row[b] as number) - (mean[b] as number)),
+          0,
+        ) /
+        (n - 1),
+    ),
+  );
   return { mean, covariance };
 }
 
@@ -43,11 +64,14 @@ function handFid2d(a: Rows, b: Rows): number {
 
 function handMmd(x: Rows, y: Rows): number {
   const dim = x[0]?.length ?? 1;
-  const k = (p: number[], q: number[]): number => (p.reduce((sum, value, i) => sum + value * (q[i] as number), 0) / dim + 1) ** 3;
+  const k = (p: number[], q: number[]): number =>
+    (p.reduce((sum, value, i) => sum + value * (q[i] as number), 0) / dim + 1) ** 3;
   let xx = 0;
-  for (let i = 0; i < x.length; i++) for (let j = 0; j < x.length; j++) if (i !== j) xx += k(x[i] as number[], x[j] as number[]);
+  for (let i = 0; i < x.length; i++)
+    for (let j = 0; j < x.length; j++) if (i !== j) xx += k(x[i] as number[], x[j] as number[]);
   let yy = 0;
-  for (let i = 0; i < y.length; i++) for (let j = 0; j < y.length; j++) if (i !== j) yy += k(y[i] as number[], y[j] as number[]);
+  for (let i = 0; i < y.length; i++)
+    for (let j = 0; j < y.length; j++) if (i !== j) yy += k(y[i] as number[], y[j] as number[]);
   let xy = 0;
   for (const p of x) for (const q of y) xy += k(p, q);
   return xx / (x.length * (x.length - 1)) + yy / (y.length * (y.length - 1)) - (2 * xy) / (x.length * y.length);
@@ -72,8 +96,14 @@ test('FID of 1-D sets equals (μ1-μ2)² + σ1² + σ2² - 2σ1σ2 from the samp
   await withoutLeaks(() => {
     const a = seededRows(50, 1, 2, ([v]) => [(v as number) * 2 + 0.5]);
     const b = seededRows(70, 1, 3, ([v]) => [(v as number) * 0.7 - 1]);
-    const { mean: [m1], covariance: [[v1]] } = meanAndCovariance(a) as { mean: [number]; covariance: [[number]] };
-    const { mean: [m2], covariance: [[v2]] } = meanAndCovariance(b) as { mean: [number]; covariance: [[number]] };
+    const {
+      mean: [m1],
+      covariance: [[v1]],
+    } = meanAndCovariance(a) as { mean: [number]; covariance: [[number]] };
+    const {
+      mean: [m2],
+      covariance: [[v2]],
+    } = meanAndCovariance(b) as { mean: [number]; covariance: [[number]] };
     const expected = (m1 - m2) ** 2 + v1 + v2 - 2 * Math.sqrt(v1 * v2);
     const [x, y] = [toTensor(a), toTensor(b)];
     assertNear(frechetDistance(x, y), expected, 1e-9 * Math.max(1, expected), 'FID 1-D');
@@ -93,8 +123,14 @@ test('FID of 2-D sets matches the 2×2 closed form by hand', async () => {
     assertNear(frechetDistance(x, y), expected, 1e-9 * Math.max(1, expected), 'FID 2-D');
     const statistics = featureStatistics(x);
     const { mean, covariance } = meanAndCovariance(a);
-    assert.deepEqual(statistics.mean.toFlatArray().map((v) => v.toFixed(12)), mean.map((v) => v.toFixed(12)));
-    assert.deepEqual(statistics.covariance.toFlatArray().map((v) => v.toFixed(12)), covariance.flat().map((v) => v.toFixed(12)));
+    assert.deepEqual(
+      statistics.mean.toFlatArray().map((v) => v.toFixed(12)),
+      mean.map((v) => v.toFixed(12)),
+    );
+    assert.deepEqual(
+      statistics.covariance.toFlatArray().map((v) => v.toFixed(12)),
+      covariance.flat().map((v) => v.toFixed(12)),
+    );
     for (const t of [x, y, statistics.mean, statistics.covariance]) t.dispose();
   });
 });
@@ -105,7 +141,9 @@ test('FID of large Gaussian samples approaches the population closed form', asyn
     // N(0, I) vs N((1, -1), diag(4, 9)): |Δμ|² + tr(I) + tr(Σ2) - 2 tr(Σ2^½) = 2 + 2 + 13 - 2·5 = 7
     const fid = tidy(() => {
       const a = randn([20000, 2], { generator, dtype: 'float64' });
-      const b = randn([20000, 2], { generator, dtype: 'float64' }).mul(tensor([2, 3], { dtype: 'float64' })).add(tensor([1, -1], { dtype: 'float64' }));
+      const b = randn([20000, 2], { generator, dtype: 'float64' })
+        .mul(tensor([2, 3], { dtype: 'float64' }))
+        .add(tensor([1, -1], { dtype: 'float64' }));
       return frechetDistance(a, b);
     });
     generator.dispose();
@@ -161,7 +199,10 @@ test('KID over random subsets averages the MMD² of every subset pair', async ()
 
 test('splitHalves gives two disjoint seeded halves', async () => {
   await withoutLeaks(() => {
-    const features = tensor(Array.from({ length: 11 }, (_, i) => [i]), { dtype: 'float64' });
+    const features = tensor(
+      Array.from({ length: 11 }, (_, i) => [i]),
+      { dtype: 'float64' },
+    );
     const [first, second] = splitHalves(features, 4);
     assert.deepEqual(first.shape, [5, 1]);
     assert.deepEqual(second.shape, [5, 1]);
@@ -175,7 +216,10 @@ test('splitHalves gives two disjoint seeded halves', async () => {
 
 test('splitReal takes n rows (at most half) against all the others, disjoint and seeded', async () => {
   await withoutLeaks(() => {
-    const features = tensor(Array.from({ length: 12 }, (_, i) => [i]), { dtype: 'float64' });
+    const features = tensor(
+      Array.from({ length: 12 }, (_, i) => [i]),
+      { dtype: 'float64' },
+    );
     const [few, rest] = splitReal(features, 3, 7);
     assert.deepEqual([few.shape[0], rest.shape[0]], [3, 9]);
     assert.equal(new Set([...few.toFlatArray(), ...rest.toFlatArray()]).size, 12, 'every row once');

@@ -17,10 +17,17 @@ export interface TinyDataset {
  * A small shapes dataset (level 3: shape, size, colour; 30 combinations). 300 samples give 10 per
  * combination: 1 test, 1 val and 8 train each.
  */
-export async function tinyShapes(options: { level?: number; count?: number; seed?: number } = {}): Promise<TinyDataset> {
+export async function tinyShapes(
+  options: { level?: number; count?: number; seed?: number } = {},
+): Promise<TinyDataset> {
   const root = await mkdtemp(join(tmpdir(), 'mmgen-eval-'));
   const dir = join(root, 'shapes');
-  await buildDataset({ builder: 'shapes', out: dir, seed: options.seed ?? 0, options: { level: options.level ?? 3, count: options.count ?? 300, textures: 'noise' } });
+  await buildDataset({
+    builder: 'shapes',
+    out: dir,
+    seed: options.seed ?? 0,
+    options: { level: options.level ?? 3, count: options.count ?? 300, textures: 'noise' },
+  });
   return { dir, root, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 

@@ -12,15 +12,28 @@ test('inception score: uniform one-hot → number of classes, constant → 1, co
     const classes = 10;
     const labels = tensor(BigInt64Array.from({ length: 1000 }, (_, i) => BigInt(i % classes)));
     const uniform = tidy(() => labels.oneHot(classes).float());
-    const constant = tidy(() => tensor(Float32Array.from({ length: 1000 * classes }, () => 1 / classes), { shape: [1000, classes] }));
-    const collapsed = tidy(() => tensor(BigInt64Array.from({ length: 1000 }, () => 3n)).oneHot(classes).float());
+    const constant = tidy(() =>
+      tensor(
+        Float32Array.from({ length: 1000 * classes }, () => 1 / classes),
+        { shape: [1000, classes] },
+      ),
+    );
+    const collapsed = tidy(() =>
+      tensor(BigInt64Array.from({ length: 1000 }, () => 3n))
+        .oneHot(classes)
+        .float(),
+    );
     const score = inceptionScore(uniform, 10);
     assert.ok(Math.abs(score.mean - classes) < 1e-9, `uniform one-hot IS ${score.mean}`);
     assert.ok(score.std < 1e-9);
     assert.ok(Math.abs(inceptionScore(constant).mean - 1) < 1e-9);
     assert.ok(Math.abs(inceptionScore(collapsed).mean - 1) < 1e-9);
     // half the classes, uniformly: IS = 5
-    const half = tidy(() => tensor(BigInt64Array.from({ length: 1000 }, (_, i) => BigInt(i % 5))).oneHot(classes).float());
+    const half = tidy(() =>
+      tensor(BigInt64Array.from({ length: 1000 }, (_, i) => BigInt(i % 5)))
+        .oneHot(classes)
+        .float(),
+    );
     assert.ok(Math.abs(inceptionScore(half).mean - 5) < 1e-9);
     assert.throws(() => inceptionScore(uniform, 0), /splits/);
     dispose([labels, uniform, constant, collapsed, half]);

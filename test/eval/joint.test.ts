@@ -36,7 +36,14 @@ test('a translator that reads the truth scores 100 %, one that reads another sam
     },
     sample: async () => ({}),
   });
-  const truthful = await evaluateJoint({ model: translator(0), readers: {}, entries, attributes, rows: 40, batchSize: 16 });
+  const truthful = await evaluateJoint({
+    model: translator(0),
+    readers: {},
+    entries,
+    attributes,
+    rows: 40,
+    batchSize: 16,
+  });
   const toText = truthful.directions.find((direction) => direction.to === 'text');
   assert.deepEqual(toText?.from, ['image']);
   assert.equal(toText?.scores?.strict.value, 1);
@@ -45,10 +52,29 @@ test('a translator that reads the truth scores 100 %, one that reads another sam
   assert.ok(asked.every((targets) => !targets.includes('image')));
   assert.equal(truthful.directions.find((direction) => direction.to === 'image')?.scores, undefined);
   assert.match(truthful.notes.join(' '), /train the judge/);
-  const shuffled = await evaluateJoint({ model: translator(7), readers: {}, entries, attributes, rows: 40, batchSize: 16 });
+  const shuffled = await evaluateJoint({
+    model: translator(7),
+    readers: {},
+    entries,
+    attributes,
+    rows: 40,
+    batchSize: 16,
+  });
   const wrong = shuffled.directions.find((direction) => direction.to === 'text')?.scores;
   assert.ok((wrong?.strict.value ?? 1) < 0.3, `another sample's caption is rarely right: ${wrong?.strict.value}`);
-  const lines = jointReportLines(truthful, { run: 'r', recipe: 'joint-vae', dataset: { name: 'shapes', builder: 'shapes', level: 3 }, temperature: 1, seconds: 1 });
-  assert.ok(lines.some((line) => line.startsWith('| I→T | 100.0 %')), lines.join('\n'));
-  assert.ok(lines.some((line) => line.includes('published best | 8 % | 59 % | 1 %')), 'the level-3 leaderboard row');
+  const lines = jointReportLines(truthful, {
+    run: 'r',
+    recipe: 'joint-vae',
+    dataset: { name: 'shapes', builder: 'shapes', level: 3 },
+    temperature: 1,
+    seconds: 1,
+  });
+  assert.ok(
+    lines.some((line) => line.startsWith('| I→T | 100.0 %')),
+    lines.join('\n'),
+  );
+  assert.ok(
+    lines.some((line) => line.includes('published best | 8 % | 59 % | 1 %')),
+    'the level-3 leaderboard row',
+  );
 });

@@ -6,7 +6,17 @@ import { SpectrogramCodec } from '../../src/modalities/audio/spectrogram-codec.j
 import { tensor, tidy, zeros } from '../../src/tensor/index.js';
 import { peakFrequency, sine, withoutLeaks } from './helpers.js';
 
-const codec = new SpectrogramCodec({ sampleRate: 16000, samples: 16384, nFft: 1024, hopLength: 256, nMels: 64, frames: 64, floor: -8, ceiling: 1, griffinLimIterations: 32 });
+const codec = new SpectrogramCodec({
+  sampleRate: 16000,
+  samples: 16384,
+  nFft: 1024,
+  hopLength: 256,
+  nMels: 64,
+  frames: 64,
+  floor: -8,
+  ceiling: 1,
+  griffinLimIterations: 32,
+});
 
 test('a tone keeps its pitch through the 64×64 log-mel codec and Griffin-Lim', async () => {
   await withoutLeaks(() => {
@@ -22,13 +32,20 @@ test('a tone keeps its pitch through the 64×64 log-mel codec and Griffin-Lim', 
       assert.deepEqual(first, again, 'the same seed gives the same waveform');
       const recovered = peakFrequency(first as Float32Array, 16000);
       // 64 mel bands are ~60 Hz wide at 330 Hz and ~110 Hz at 1 kHz: the tone lands within its band
-      assert.ok(Math.abs(recovered - frequency) < frequency * 0.08, `${frequency} Hz came back as ${recovered.toFixed(1)} Hz`);
+      assert.ok(
+        Math.abs(recovered - frequency) < frequency * 0.08,
+        `${frequency} Hz came back as ${recovered.toFixed(1)} Hz`,
+      );
       clip.dispose();
       encoded.dispose();
     }
     const silence = zeros([2, 16384]);
     const encoded = codec.encode(silence);
-    assert.equal(tidy(() => encoded.max().item()), -1, 'silence is the floor');
+    assert.equal(
+      tidy(() => encoded.max().item()),
+      -1,
+      'silence is the floor',
+    );
     silence.dispose();
     encoded.dispose();
     const short = zeros([1, 100]);

@@ -8,12 +8,13 @@ import { type StepModel, beamSearch } from '../../src/modalities/text/decoding.j
 import { searchText } from '../../src/modalities/text/generate.js';
 import { Tokenizer } from '../../src/modalities/text/tokenizer.js';
 
-const close = (actual: number, expected: number, what: string): void => assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} vs ${expected}`);
+const close = (actual: number, expected: number, what: string): void =>
+  assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} vs ${expected}`);
 
 test('sentence BLEU-4 and the n-gram cosine match hand-computed values', () => {
   close(sentenceBleu([1, 2, 3], [1, 2, 3]), 1, 'identical');
   // precisions (2+1)/(3+1), (1+1)/(2+1), (0+1)/(1+1), (0+1)/(0+1); equal lengths, no brevity penalty
-  close(sentenceBleu([1, 2, 3], [1, 2, 4]), (3 / 4 * 2 / 3 * 1 / 2) ** 0.25, 'one word differs');
+  close(sentenceBleu([1, 2, 3], [1, 2, 4]), (((((3 / 4) * 2) / 3) * 1) / 2) ** 0.25, 'one word differs');
   // a shorter hypothesis pays exp(1 - 4/2) on top of its precisions (2+1)/(2+1), (1+1)/(1+1), 1, 1
   close(sentenceBleu([1, 2], [1, 2, 3, 4]), Math.exp(1 - 4 / 2), 'brevity');
   // unigram cosine 2/3, bigram 1/2, no shared trigram, no 4-grams; averaged over the four orders
@@ -35,12 +36,21 @@ test('a cold temperature keeps the likeliest candidate; a warm one the candidate
   assert.equal(consensusChoice(candidates, { temperature: 2 }), 1, 'shares the most with the rest of the list');
   assert.equal(consensusChoice([candidates[2]!], { temperature: 2 }), 0);
   // identical candidates tie; the likelier (earlier) one is kept
-  assert.equal(consensusChoice([{ tokens: [3], score: -1 }, { tokens: [3], score: -1 }], { temperature: 1 }), 0);
+  assert.equal(
+    consensusChoice(
+      [
+        { tokens: [3], score: -1 },
+        { tokens: [3], score: -1 },
+      ],
+      { temperature: 1 },
+    ),
+    0,
+  );
   assert.throws(() => consensusChoice(candidates, { temperature: 0 }), /temperature must be a positive number, got 0/);
   assert.throws(() => consensusChoice([], { temperature: 1 }), /at least one candidate/);
 });
 
-test('searchText with consensus returns the chosen one of the beam\'s N best; 0 and 1 leave beam search alone', () => {
+test("searchText with consensus returns the chosen one of the beam's N best; 0 and 1 leave beam search alone", () => {
   const tokenizer = Tokenizer.fromCorpus(['red heart', 'red star', 'blue heart', 'green moon'], { level: 'word' });
   const vocabulary = tokenizer.vocabularySize;
   // a scorer whose distribution depends on the prefix length only: a fixed preference order per position
@@ -49,9 +59,13 @@ test('searchText with consensus returns the chosen one of the beam\'s N best; 0 
     step: (state, tokens) => {
       const logProbs = new Float32Array(tokens.length * vocabulary);
       state.forEach((length, row) => {
-        const weights = Array.from({ length: vocabulary }, (_, v) => (v < 2 || v === 3 ? 0 : length >= 2 && v === tokenizer.eosId ? 50 : 1 + ((v * (length + 3)) % 5)));
+        const weights = Array.from({ length: vocabulary }, (_, v) =>
+          v < 2 || v === 3 ? 0 : length >= 2 && v === tokenizer.eosId ? 50 : 1 + ((v * (length + 3)) % 5),
+        );
         const total = weights.reduce((sum, weight) => sum + weight, 0);
-        weights.forEach((weight, v) => { logProbs[row * vocabulary + v] = Math.log(weight / total); });
+        weights.forEach((weight, v) => {
+          logProbs[row * vocabulary + v] = Math.log(weight / total);
+        });
       });
       return { logProbs, state: state.map((length) => length + 1) };
     },
@@ -60,14 +74,26 @@ test('searchText with consensus returns the chosen one of the beam\'s N best; 0 
   };
   const settings = { bosId: tokenizer.bosId, eosId: tokenizer.eosId, maxLength: 4 };
   const lists = beamSearch(steps, [0, 0], 2, { ...settings, width: 6, lengthPenalty: 0.6 });
-  const chosen = searchText(steps, [0, 0], 2, tokenizer, { beam: 2, consensus: 6, consensusTemperature: 5, maxLength: 4 });
+  const chosen = searchText(steps, [0, 0], 2, tokenizer, {
+    beam: 2,
+    consensus: 6,
+    consensusTemperature: 5,
+    maxLength: 4,
+  });
   chosen.forEach((text, row) => {
     const list = lists[row]!;
     assert.deepEqual(text.tokens, list[consensusChoice(list, { temperature: 5 })]!.tokens);
   });
   const plain = searchText(steps, [0, 0], 2, tokenizer, { beam: 6, maxLength: 4 });
-  assert.notDeepEqual(chosen[0]?.tokens, plain[0]?.tokens, 'this scorer\'s likeliest sequence is not the consensus');
-  for (const consensus of [0, 1]) assert.deepEqual(searchText(steps, [0, 0], 2, tokenizer, { beam: 6, consensus, maxLength: 4 }), plain);
-  assert.deepEqual(plain.map((text) => text.tokens), lists.map((list) => list[0]!.tokens));
-  assert.throws(() => searchText(steps, [0], 1, tokenizer, { consensus: -1 }), /consensus must be a non-negative integer/);
+  assert.notDeepEqual(chosen[0]?.tokens, plain[0]?.tokens, "this scorer's likeliest sequence is not the consensus");
+  for (const consensus of [0, 1])
+    assert.deepEqual(searchText(steps, [0, 0], 2, tokenizer, { beam: 6, consensus, maxLength: 4 }), plain);
+  assert.deepEqual(
+    plain.map((text) => text.tokens),
+    lists.map((list) => list[0]!.tokens),
+  );
+  assert.throws(
+    () => searchText(steps, [0], 1, tokenizer, { consensus: -1 }),
+    /consensus must be a non-negative integer/,
+  );
 });

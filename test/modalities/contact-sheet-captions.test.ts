@@ -9,7 +9,12 @@ import { attributeCombinations, levelAttributes, shapeCaption } from '../../src/
 import { textWidth, wrapCaption, writeContactSheet, type RawImage } from '../../src/modalities/image/index.js';
 import { inScratchFolder } from './helpers.js';
 
-const grey = (size: number): RawImage => ({ data: new Uint8Array(size * size * 3).fill(128), height: size, width: size, channels: 3 });
+const grey = (size: number): RawImage => ({
+  data: new Uint8Array(size * size * 3).fill(128),
+  height: size,
+  width: size,
+  channels: 3,
+});
 
 /** The level-5 caption that is widest when drawn (the longest in characters is not always the widest). */
 async function widestLevel5Caption(fontSize: number): Promise<string> {
@@ -43,10 +48,20 @@ test('the widest level-5 shapes caption is drawn whole on every sheet size mmgen
       assert.match(caption, /^(small|big) \w+ \w+ at (top|bottom) (left|right) on (light|dark)$/);
       const padding = 4;
       const path = join(folder, `sheet-${tile}.png`);
-      const result = await writeContactSheet(path, [{ image: grey(tile), caption }, { image: grey(tile), caption }], { columns: 2, tileSize: [tile, tile], padding });
+      const result = await writeContactSheet(
+        path,
+        [
+          { image: grey(tile), caption },
+          { image: grey(tile), caption },
+        ],
+        { columns: 2, tileSize: [tile, tile], padding },
+      );
       for (const lines of result.captionLines) {
         assert.equal(lines.join(' '), caption, `${tile} px: every word drawn, in order`);
-        assert.ok(lines.every((line) => !line.includes('…')), `${tile} px: no ellipsis in ${JSON.stringify(lines)}`);
+        assert.ok(
+          lines.every((line) => !line.includes('…')),
+          `${tile} px: no ellipsis in ${JSON.stringify(lines)}`,
+        );
       }
       // the text's ink stays inside each column: the gap between the columns and the sheet's edges hold none
       const cellWidth = (result.width - 3 * padding) / 2;
@@ -65,10 +80,15 @@ test('the widest level-5 shapes caption is drawn whole on every sheet size mmgen
         }
         if (rowHasInk) inkRows++;
       }
-      const outside = [...inkColumns].filter((x) => x < padding || (x >= padding + cellWidth && x < 2 * padding + cellWidth) || x >= result.width - padding);
+      const outside = [...inkColumns].filter(
+        (x) => x < padding || (x >= padding + cellWidth && x < 2 * padding + cellWidth) || x >= result.width - padding,
+      );
       assert.deepEqual(outside, [], `${tile} px: caption ink outside its column`);
       const lineCount = result.captionLines[0]?.length ?? 0;
-      assert.ok(inkRows >= lineCount * fontSize * 0.5, `${tile} px: ${lineCount} lines drawn (${inkRows} rows with ink)`);
+      assert.ok(
+        inkRows >= lineCount * fontSize * 0.5,
+        `${tile} px: ${lineCount} lines drawn (${inkRows} rows with ink)`,
+      );
     }
   });
 });

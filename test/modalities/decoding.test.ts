@@ -3,7 +3,14 @@
 // attention decoder's incremental steps agree with teacher forcing without leaking tensors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type StepModel, averageStepModels, beamSearch, greedyDecode, lengthPenaltyOf, sampleDecode } from '../../src/modalities/text/decoding.js';
+import {
+  type StepModel,
+  averageStepModels,
+  beamSearch,
+  greedyDecode,
+  lengthPenaltyOf,
+  sampleDecode,
+} from '../../src/modalities/text/decoding.js';
 import { AttentionDecoder } from '../../src/modalities/text/attention-decoder.js';
 import { manualSeed, memory, randn, tensor, tidy } from '../../src/tensor/index.js';
 import { mixSeed } from '../../src/data/random.js';
@@ -19,7 +26,11 @@ function tableScorer(next: (prefix: number[]) => number[]): StepModel<number[][]
     step: (state, tokens) => {
       const prefixes = state.map((prefix, row) => (tokens[row] === BOS ? prefix : [...prefix, tokens[row] as number]));
       const logProbs = new Float32Array(prefixes.length * VOCABULARY).fill(Number.NEGATIVE_INFINITY);
-      prefixes.forEach((prefix, row) => next(prefix).forEach((p, v) => { logProbs[row * VOCABULARY + v] = Math.log(p); }));
+      prefixes.forEach((prefix, row) =>
+        next(prefix).forEach((p, v) => {
+          logProbs[row * VOCABULARY + v] = Math.log(p);
+        }),
+      );
       return { logProbs, state: prefixes };
     },
     select: (state, rows) => Array.from(rows, (row) => state[row] as number[]),
@@ -28,14 +39,20 @@ function tableScorer(next: (prefix: number[]) => number[]): StepModel<number[][]
 }
 
 /** Pseudo-random distributions over eos and the three words, fixed by the prefix. */
-const hashed = (seed: number) => (prefix: number[]): number[] => {
-  const weights = [0, 0, ...[2, 3, 4, 5].map((v) => 0.05 + (mixSeed(seed, v, ...prefix) % 1000) / 1000)];
-  const total = weights.reduce((sum, weight) => sum + weight, 0);
-  return weights.map((weight) => weight / total);
-};
+const hashed =
+  (seed: number) =>
+  (prefix: number[]): number[] => {
+    const weights = [0, 0, ...[2, 3, 4, 5].map((v) => 0.05 + (mixSeed(seed, v, ...prefix) % 1000) / 1000)];
+    const total = weights.reduce((sum, weight) => sum + weight, 0);
+    return weights.map((weight) => weight / total);
+  };
 
 /** Every sequence (ended by eos within maxLength, or cut at maxLength) with its log-probability. */
-function bruteForce(next: (prefix: number[]) => number[], maxLength: number, alpha: number): { tokens: number[]; score: number } {
+function bruteForce(
+  next: (prefix: number[]) => number[],
+  maxLength: number,
+  alpha: number,
+): { tokens: number[]; score: number } {
   let best = { tokens: [] as number[], score: Number.NEGATIVE_INFINITY };
   const visit = (prefix: number[], logProb: number): void => {
     const probabilities = next(prefix);
@@ -58,7 +75,13 @@ test('beam search wide enough returns exactly the best sequence that brute force
     for (const alpha of [0, 0.6]) {
       const next = hashed(seed);
       const expected = bruteForce(next, 4, alpha);
-      const [results] = beamSearch(tableScorer(next), [[]], 1, { bosId: BOS, eosId: EOS, maxLength: 4, width: 64, lengthPenalty: alpha });
+      const [results] = beamSearch(tableScorer(next), [[]], 1, {
+        bosId: BOS,
+        eosId: EOS,
+        maxLength: 4,
+        width: 64,
+        lengthPenalty: alpha,
+      });
       const best = results?.[0];
       assert.deepEqual(best?.tokens, expected.tokens, `seed ${seed}, α ${alpha}`);
       assert.ok(Math.abs((best?.score ?? 0) - expected.score) < 1e-5, `score ${best?.score} vs ${expected.score}`);
@@ -77,16 +100,29 @@ test('an ensemble decodes the normalised product of its members: beam search fin
   const ensemble = averageStepModels(members.map((next) => tableScorer(next)));
   const { logProbs } = ensemble.step([[[]], [[]]], Int32Array.of(BOS));
   const expected = product([]);
-  for (let v = 2; v < VOCABULARY; v++) assert.ok(Math.abs(Math.exp(logProbs[v] as number) - (expected[v] as number)) < 1e-5, `word ${v}`);
+  for (let v = 2; v < VOCABULARY; v++)
+    assert.ok(Math.abs(Math.exp(logProbs[v] as number) - (expected[v] as number)) < 1e-5, `word ${v}`);
   for (const alpha of [0, 0.6, 3]) {
     const best = bruteForce(product, 4, alpha);
-    const [results] = beamSearch(ensemble, [[[]], [[]]], 1, { bosId: BOS, eosId: EOS, maxLength: 4, width: 64, lengthPenalty: alpha });
+    const [results] = beamSearch(ensemble, [[[]], [[]]], 1, {
+      bosId: BOS,
+      eosId: EOS,
+      maxLength: 4,
+      width: 64,
+      lengthPenalty: alpha,
+    });
     assert.deepEqual(results?.[0]?.tokens, best.tokens, `α ${alpha}`);
-    assert.ok(Math.abs((results?.[0]?.score ?? 0) - best.score) < 1e-4, `score ${results?.[0]?.score} vs ${best.score}`);
+    assert.ok(
+      Math.abs((results?.[0]?.score ?? 0) - best.score) < 1e-4,
+      `score ${results?.[0]?.score} vs ${best.score}`,
+    );
   }
   // the product is not either member's distribution, so the test tells an ensemble from its first member
   for (const next of members) assert.ok(next([]).some((p, v) => Math.abs(p - (expected[v] as number)) > 0.01));
-  assert.throws(() => averageStepModels([tableScorer(hashed(1)), { ...tableScorer(hashed(2)), vocabularySize: 7 }]), /share a vocabulary: 7 tokens against 6/);
+  assert.throws(
+    () => averageStepModels([tableScorer(hashed(1)), { ...tableScorer(hashed(2)), vocabularySize: 7 }]),
+    /share a vocabulary: 7 tokens against 6/,
+  );
   assert.throws(() => averageStepModels([]), /at least one member/);
 });
 
@@ -107,16 +143,26 @@ test('greedy takes the likelier first word; a beam of two finds the better whole
   assert.ok((beams?.[0]?.score ?? 0) >= (beams?.[1]?.score ?? 0));
   // several inputs at once: each keeps its own beams
   const both = beamSearch(tableScorer(next), [[], []], 2, { ...settings, width: 2 });
-  assert.deepEqual(both.map((list) => list[0]?.tokens), [[4], [4]]);
-  assert.throws(() => beamSearch(tableScorer(next), [[]], 1, { ...settings, width: 0 }), /beam width must be a positive integer/);
+  assert.deepEqual(
+    both.map((list) => list[0]?.tokens),
+    [[4], [4]],
+  );
+  assert.throws(
+    () => beamSearch(tableScorer(next), [[]], 1, { ...settings, width: 0 }),
+    /beam width must be a positive integer/,
+  );
 });
 
 test('sampling is seeded, top-k 1 is greedy, and settings are checked', () => {
   const next = hashed(7);
   const settings = { bosId: BOS, eosId: EOS, maxLength: 6 };
-  const draw = (seed: number, extra: object = {}) => sampleDecode(tableScorer(next), [[], [], []], 3, { ...settings, seed, ...extra }).map((result) => result.tokens);
+  const draw = (seed: number, extra: object = {}) =>
+    sampleDecode(tableScorer(next), [[], [], []], 3, { ...settings, seed, ...extra }).map((result) => result.tokens);
   assert.deepEqual(draw(5), draw(5));
-  assert.notDeepEqual([...draw(5), ...draw(5, { temperature: 2 })].join('|'), [...draw(6), ...draw(6, { temperature: 2 })].join('|'));
+  assert.notDeepEqual(
+    [...draw(5), ...draw(5, { temperature: 2 })].join('|'),
+    [...draw(6), ...draw(6, { temperature: 2 })].join('|'),
+  );
   const greedy = greedyDecode(tableScorer(next), [[]], 1, settings)[0]?.tokens;
   assert.deepEqual(draw(9, { topK: 1 })[0], greedy);
   assert.deepEqual(draw(9, { topP: 1e-6 })[0], greedy, 'a tiny nucleus keeps only the top token');
@@ -130,18 +176,32 @@ test('the attention decoder: incremental steps give the teacher-forced log-proba
   decoder.eval();
   const before = memory().tensors;
   const features = randn([2, 5, 12]);
-  const tokens = [[1, 4, 5, 6], [1, 7, 3, 3]];
-  const teacher = tidy(() => decoder.forward(features, tensor(tokens, { dtype: 'int64' })).logSoftmax(2).toArray()) as number[][][];
+  const tokens = [
+    [1, 4, 5, 6],
+    [1, 7, 3, 3],
+  ];
+  const teacher = tidy(() =>
+    decoder
+      .forward(features, tensor(tokens, { dtype: 'int64' }))
+      .logSoftmax(2)
+      .toArray(),
+  ) as number[][][];
   const { model, initial } = decoder.startDecoding(features);
   let state = model.select(initial, Int32Array.from([0, 1]));
   for (let position = 0; position < 4; position++) {
-    const { logProbs, state: nextState } = model.step(state, Int32Array.from(tokens.map((row) => row[position] as number)));
+    const { logProbs, state: nextState } = model.step(
+      state,
+      Int32Array.from(tokens.map((row) => row[position] as number)),
+    );
     model.release(state);
     state = nextState;
     for (let row = 0; row < 2; row++) {
       for (let v = 0; v < 9; v++) {
         const expected = teacher[row]?.[position]?.[v] as number;
-        assert.ok(Math.abs((logProbs[row * 9 + v] as number) - expected) < 1e-5, `row ${row} position ${position} token ${v}`);
+        assert.ok(
+          Math.abs((logProbs[row * 9 + v] as number) - expected) < 1e-5,
+          `row ${row} position ${position} token ${v}`,
+        );
       }
     }
   }

@@ -42,7 +42,10 @@ export function peakFrequency(samples: Float32Array, sampleRate: number): number
   const start = Math.floor((samples.length - size) / 2);
   const cos = Float64Array.from({ length: size }, (_, n) => Math.cos((2 * Math.PI * n) / size));
   const sin = Float64Array.from({ length: size }, (_, n) => Math.sin((2 * Math.PI * n) / size));
-  const windowed = Float64Array.from({ length: size }, (_, n) => (samples[start + n] ?? 0) * (0.5 - 0.5 * (cos[n] ?? 0)));
+  const windowed = Float64Array.from(
+    { length: size },
+    (_, n) => (samples[start + n] ?? 0) * (0.5 - 0.5 * (cos[n] ?? 0)),
+  );
   const spectrum: number[] = [];
   for (let k = 0; k <= size / 2; k++) {
     let re = 0;

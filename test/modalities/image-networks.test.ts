@@ -23,12 +23,26 @@ test('generators: residual and plain blocks give [B, C, S, S] in [-1, 1], also a
   await withoutLeaks(() => {
     manualSeed(1);
     for (const block of ['residual', 'plain'] as const) {
-      for (const [size, channels] of [[32, 3], [28, 1]] as const) {
-        const generator = new ConditionalGenerator({ noiseDim: 8, conditionDim: 4, imageSize: size, channels, baseChannels: 32, minChannels: 8, block });
+      for (const [size, channels] of [
+        [32, 3],
+        [28, 1],
+      ] as const) {
+        const generator = new ConditionalGenerator({
+          noiseDim: 8,
+          conditionDim: 4,
+          imageSize: size,
+          channels,
+          baseChannels: 32,
+          minChannels: 8,
+          block,
+        });
         const images = tidy(() => noGrad(() => generator.forward(randn([3, 8]), randn([3, 4]))));
         assert.deepEqual(images.shape, [3, channels, size, size]);
         const values = images.toFlatArray();
-        assert.ok(values.every((value) => value >= -1 && value <= 1), `${block} output stays in [-1, 1]`);
+        assert.ok(
+          values.every((value) => value >= -1 && value <= 1),
+          `${block} output stays in [-1, 1]`,
+        );
         assert.ok(Math.max(...values) - Math.min(...values) > 1e-3, `${block} output is not constant`);
         images.dispose();
         generator.dispose();
@@ -40,7 +54,13 @@ test('generators: residual and plain blocks give [B, C, S, S] in [-1, 1], also a
 test('minibatch std: an image changes the features of its own group only', async () => {
   await withoutLeaks(() => {
     manualSeed(2);
-    const critic = new ProjectionDiscriminator({ imageSize: 16, channels: 3, conditionDim: 4, baseChannels: 8, minibatchStdGroup: 2 });
+    const critic = new ProjectionDiscriminator({
+      imageSize: 16,
+      channels: 3,
+      conditionDim: 4,
+      baseChannels: 8,
+      minibatchStdGroup: 2,
+    });
     // eval mode: spectral norm's power iteration would otherwise change the weights between the two calls
     critic.eval();
     const [before, after] = tidy(() => {
@@ -70,30 +90,40 @@ test('label classifier: a few dozen steps teach it which half of an image is lit
     const classifier = new LabelClassifier({ imageSize: 16, channels: 1, labels: 2, baseChannels: 8 });
     const optimizer = new Adam(classifier, { lr: 3e-3 });
     // label 0: left half lit, label 1: right half lit; noise on top
-    const batchOf = (count: number): [Tensor, Tensor] => tidy(() => {
-      const side = randn([count]).gt(0).float();
-      const columns = zeros([1, 1, 1, 16]).add(cat([zeros([8]).sub(1), zeros([8]).add(1)], 0).view(1, 1, 1, 16));
-      const rightLit = columns.mul(side.view(count, 1, 1, 1).mul(2).sub(1));
-      const images = rightLit.expand(count, 1, 16, 16).add(randn([count, 1, 16, 16]).mul(0.8));
-      return [images, cat([side.rsub(1).unsqueeze(1), side.unsqueeze(1)], 1)];
-    }) as [Tensor, Tensor];
+    const batchOf = (count: number): [Tensor, Tensor] =>
+      tidy(() => {
+        const side = randn([count]).gt(0).float();
+        const columns = zeros([1, 1, 1, 16]).add(cat([zeros([8]).sub(1), zeros([8]).add(1)], 0).view(1, 1, 1, 16));
+        const rightLit = columns.mul(side.view(count, 1, 1, 1).mul(2).sub(1));
+        const images = rightLit.expand(count, 1, 16, 16).add(randn([count, 1, 16, 16]).mul(0.8));
+        return [images, cat([side.rsub(1).unsqueeze(1), side.unsqueeze(1)], 1)];
+      }) as [Tensor, Tensor];
     const losses: number[] = [];
     for (let step = 0; step < 40; step++) {
       const [images, labels] = batchOf(16);
-      losses.push(tidy(() => {
-        const loss = bceWithLogits(classifier.forward(images), labels);
-        optimizer.zeroGrad();
-        loss.backward();
-        optimizer.step();
-        return loss.item();
-      }));
+      losses.push(
+        tidy(() => {
+          const loss = bceWithLogits(classifier.forward(images), labels);
+          optimizer.zeroGrad();
+          loss.backward();
+          optimizer.step();
+          return loss.item();
+        }),
+      );
       images.dispose();
       labels.dispose();
     }
     assert.ok((losses.at(-1) as number) < (losses[0] as number) * 0.5, `loss falls: ${losses[0]} → ${losses.at(-1)}`);
     classifier.eval();
     const [images, labels] = batchOf(64);
-    const accuracy = tidy(() => noGrad(() => classifier.forward(images)).argmax(1).eq(labels.argmax(1)).float().mean().item());
+    const accuracy = tidy(() =>
+      noGrad(() => classifier.forward(images))
+        .argmax(1)
+        .eq(labels.argmax(1))
+        .float()
+        .mean()
+        .item(),
+    );
     assert.ok(accuracy > 0.9, `held-out accuracy ${accuracy} beats chance (0.5)`);
     for (const t of [images, labels]) t.dispose();
     optimizer.dispose();

@@ -5,29 +5,49 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { tensor, tidy } from '../../src/tensor/index.js';
 import {
-  centerCrop, convertChannels, decodeImage, encodeImage, encodePng, flattenAlpha, imageToTensor, imagesToTensor, resizeImage,
-  tensorToImage, tensorToImages, writeContactSheet, writeImage, type ImageChannels, type RawImage,
+  centerCrop,
+  convertChannels,
+  decodeImage,
+  encodeImage,
+  encodePng,
+  flattenAlpha,
+  imageToTensor,
+  imagesToTensor,
+  resizeImage,
+  tensorToImage,
+  tensorToImages,
+  writeContactSheet,
+  writeImage,
+  type ImageChannels,
+  type RawImage,
 } from '../../src/modalities/image/index.js';
 import { inScratchFolder, seededRandom, withoutLeaks } from './helpers.js';
 
 function noise(height: number, width: number, channels: ImageChannels, seed: number): RawImage {
   const random = seededRandom(seed);
-  return { data: Uint8Array.from({ length: height * width * channels }, () => Math.floor(random() * 256)), height, width, channels };
+  return {
+    data: Uint8Array.from({ length: height * width * channels }, () => Math.floor(random() * 256)),
+    height,
+    width,
+    channels,
+  };
 }
 
 /** Smooth colour ramps: lossy codecs keep these close. */
 function gradient(height: number, width: number): RawImage {
   const data = new Uint8Array(height * width * 3);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
-    const at = (y * width + x) * 3;
-    data[at] = Math.round((255 * x) / (width - 1));
-    data[at + 1] = Math.round((255 * y) / (height - 1));
-    data[at + 2] = 128;
-  }
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const at = (y * width + x) * 3;
+      data[at] = Math.round((255 * x) / (width - 1));
+      data[at + 1] = Math.round((255 * y) / (height - 1));
+      data[at + 2] = 128;
+    }
   return { data, height, width, channels: 3 };
 }
 
-const meanAbsoluteError = (a: Uint8Array, b: Uint8Array): number => a.reduce((sum, value, i) => sum + Math.abs(value - (b[i] ?? 0)), 0) / a.length;
+const meanAbsoluteError = (a: Uint8Array, b: Uint8Array): number =>
+  a.reduce((sum, value, i) => sum + Math.abs(value - (b[i] ?? 0)), 0) / a.length;
 
 test('PNG round trip is bit-exact for grey, RGB and RGBA (uint8 → PNG → uint8)', async () => {
   for (const channels of [1, 3, 4] as const) {
@@ -62,19 +82,30 @@ test('JPEG and WebP files made with sharp decode to the right size and close pix
 
 test('decoding converts channels and composites alpha on the background', async () => {
   // Pixel 0 opaque red, pixel 1 fully transparent, pixel 2 half-transparent blue.
-  const rgba: RawImage = { data: Uint8Array.from([255, 0, 0, 255, 10, 20, 30, 0, 0, 0, 255, 128]), height: 1, width: 3, channels: 4 };
+  const rgba: RawImage = {
+    data: Uint8Array.from([255, 0, 0, 255, 10, 20, 30, 0, 0, 0, 255, 128]),
+    height: 1,
+    width: 3,
+    channels: 4,
+  };
   const png = await encodePng(rgba);
   assert.deepEqual((await decodeImage(png)).data, rgba.data, 'RGBA stays RGBA by default');
   const onGreen = await decodeImage(png, { channels: 3, background: '#00ff00' });
   assert.equal(onGreen.channels, 3);
   assert.deepEqual([...onGreen.data.subarray(0, 6)], [255, 0, 0, 0, 255, 0]);
   const blended = [...onGreen.data.subarray(6, 9)];
-  assert.ok(Math.abs((blended[1] ?? 0) - 127) <= 2 && Math.abs((blended[2] ?? 0) - 128) <= 2 && (blended[0] ?? 9) <= 1, `half blue on green: ${blended}`);
+  assert.ok(
+    Math.abs((blended[1] ?? 0) - 127) <= 2 && Math.abs((blended[2] ?? 0) - 128) <= 2 && (blended[0] ?? 9) <= 1,
+    `half blue on green: ${blended}`,
+  );
   const grey = await decodeImage(png, { channels: 1 });
   assert.equal(grey.data.length, 3);
   const reference = flattenAlpha(rgba, '#00ff00');
   assert.deepEqual([...reference.data], [255, 0, 0, 0, 255, 0, 0, 127, 128]);
-  const greyFromRgb = convertChannels({ data: Uint8Array.from([255, 255, 255, 255, 0, 0]), height: 1, width: 2, channels: 3 }, 1);
+  const greyFromRgb = convertChannels(
+    { data: Uint8Array.from([255, 255, 255, 255, 0, 0]), height: 1, width: 2, channels: 3 },
+    1,
+  );
   assert.deepEqual([...greyFromRgb.data], [255, 76]);
   assert.deepEqual([...convertChannels(greyFromRgb, 4).data], [255, 255, 255, 255, 76, 76, 76, 255]);
 });
@@ -89,7 +120,10 @@ test('decoding to a size: cover crops, contain letterboxes with the background, 
   assert.equal(contained.data[0], 0, 'the top row is letterbox');
   assert.equal(contained.data[(8 * 16 + 8) * 3], 200, 'the middle is the image');
   const covered = await decodeImage(wide, { size: [16, 16], fit: 'cover', background: '#000000' });
-  assert.ok(covered.data.every((value) => value === 200), 'cover leaves no background');
+  assert.ok(
+    covered.data.every((value) => value === 200),
+    'cover leaves no background',
+  );
 });
 
 test('HWC bytes become CHW tensors in each range and come back exactly', async () => {
@@ -98,7 +132,11 @@ test('HWC bytes become CHW tensors in each range and come back exactly', async (
     const channel = 2;
     const [y, x] = [3, 4];
     const byte = image.data[(y * 6 + x) * 3 + channel] ?? 0;
-    for (const [range, expected] of [['unit', byte / 255], ['signed', byte / 127.5 - 1], ['uint8', byte]] as const) {
+    for (const [range, expected] of [
+      ['unit', byte / 255],
+      ['signed', byte / 127.5 - 1],
+      ['uint8', byte],
+    ] as const) {
       tidy(() => {
         const chw = imageToTensor(image, { range });
         assert.deepEqual(chw.shape, [3, 5, 6]);
@@ -131,50 +169,90 @@ test('HWC bytes become CHW tensors in each range and come back exactly', async (
 
 test('resize and centre crop give the asked shapes; the crop is the exact middle window', async () => {
   const image = noise(30, 40, 3, 3);
-  for (const size of [[16, 16], [45, 20], [30, 40]] as [number, number][]) {
+  for (const size of [
+    [16, 16],
+    [45, 20],
+    [30, 40],
+  ] as [number, number][]) {
     const resized = await resizeImage(image, size);
-    assert.deepEqual([resized.height, resized.width, resized.channels, resized.data.length], [...size, 3, size[0] * size[1] * 3]);
+    assert.deepEqual(
+      [resized.height, resized.width, resized.channels, resized.data.length],
+      [...size, 3, size[0] * size[1] * 3],
+    );
   }
   const rgba = await resizeImage(noise(8, 8, 4, 1), [4, 6], { fit: 'contain' });
   assert.equal(rgba.channels, 4);
   const cropped = centerCrop(image, [10, 20]);
   assert.deepEqual([cropped.height, cropped.width], [10, 20]);
   // Top-left of the crop is source pixel (10, 10).
-  assert.deepEqual([...cropped.data.subarray(0, 3)], [...image.data.subarray((10 * 40 + 10) * 3, (10 * 40 + 10) * 3 + 3)]);
+  assert.deepEqual(
+    [...cropped.data.subarray(0, 3)],
+    [...image.data.subarray((10 * 40 + 10) * 3, (10 * 40 + 10) * 3 + 3)],
+  );
   const lastRow = 9 * 20 * 3;
-  assert.deepEqual([...cropped.data.subarray(lastRow, lastRow + 3)], [...image.data.subarray((19 * 40 + 10) * 3, (19 * 40 + 10) * 3 + 3)]);
+  assert.deepEqual(
+    [...cropped.data.subarray(lastRow, lastRow + 3)],
+    [...image.data.subarray((19 * 40 + 10) * 3, (19 * 40 + 10) * 3 + 3)],
+  );
   assert.throws(() => centerCrop(image, [31, 10]), /cannot centre-crop a 30x40 image to 31x10/);
   await assert.rejects(resizeImage(image, [0, 5]), /size must be \[height, width\] positive integers/);
 });
 
 test('contact sheet: grid size from tiles, padding and captions; tiles land where expected', async () => {
   await inScratchFolder(async (folder) => {
-    const colours = [[255, 0, 0], [0, 128, 255], [20, 200, 20], [250, 250, 0], [90, 0, 90]];
+    const colours = [
+      [255, 0, 0],
+      [0, 128, 255],
+      [20, 200, 20],
+      [250, 250, 0],
+      [90, 0, 90],
+    ];
     const tiles = colours.map(([r, g, b], index) => ({
-      image: { data: Uint8Array.from({ length: 16 * 16 * 3 }, (_, i) => [r, g, b][i % 3] ?? 0), height: 16, width: 16, channels: 3 as const },
+      image: {
+        data: Uint8Array.from({ length: 16 * 16 * 3 }, (_, i) => [r, g, b][i % 3] ?? 0),
+        height: 16,
+        width: 16,
+        channels: 3 as const,
+      },
       caption: `tile ${index}`,
     }));
     const path = join(folder, 'sheet.png');
-    const result = await writeContactSheet(path, tiles, { columns: 3, tileSize: [32, 32], padding: 4, fontSize: 10, captionLines: 2 });
+    const result = await writeContactSheet(path, tiles, {
+      columns: 3,
+      tileSize: [32, 32],
+      padding: 4,
+      fontSize: 10,
+      captionLines: 2,
+    });
     // 3 columns of 32 px with 4 gaps of 4 px; 2 rows of (32 px tile + 2 lines of ceil(12.5) px + 2) with 3 gaps.
     const captionHeight = 2 * 13 + 2;
-    assert.deepEqual([result.width, result.height, result.rows, result.columns], [3 * 32 + 4 * 4, 2 * (32 + captionHeight) + 3 * 4, 2, 3]);
+    assert.deepEqual(
+      [result.width, result.height, result.rows, result.columns],
+      [3 * 32 + 4 * 4, 2 * (32 + captionHeight) + 3 * 4, 2, 3],
+    );
     const { data, info } = await sharp(path).raw().toBuffer({ resolveWithObject: true });
     assert.deepEqual([info.width, info.height, info.channels], [result.width, result.height, 3]);
-    const pixel = (x: number, y: number): number[] => [...data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3)];
+    const pixel = (x: number, y: number): number[] => [
+      ...data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3),
+    ];
     // Tile 4 is row 1, column 1: its centre.
     assert.deepEqual(pixel(4 + 36 + 16, 4 + (32 + captionHeight + 4) + 16), [90, 0, 90]);
     assert.deepEqual(pixel(1, 1), [255, 255, 255], 'background between tiles');
     // The caption strip under tile 0 holds dark text pixels; the empty sixth cell's strip holds none.
     const darkIn = (left: number, top: number): number => {
       let dark = 0;
-      for (let y = top; y < top + captionHeight; y++) for (let x = left; x < left + 32; x++) if ((pixel(x, y)[0] ?? 255) < 128) dark++;
+      for (let y = top; y < top + captionHeight; y++)
+        for (let x = left; x < left + 32; x++) if ((pixel(x, y)[0] ?? 255) < 128) dark++;
       return dark;
     };
     assert.ok(darkIn(4, 4 + 32) > 10, `caption text drawn (${darkIn(4, 4 + 32)} dark pixels)`);
     assert.equal(darkIn(4 + 2 * 36, 4 + (32 + captionHeight + 4) + 32), 0);
     // Without captions there is no caption strip; the file is written whole (no temporary left).
-    const plain = await writeContactSheet(join(folder, 'plain.webp'), tiles.map(({ image }) => ({ image })), { columns: 5, padding: 0 });
+    const plain = await writeContactSheet(
+      join(folder, 'plain.webp'),
+      tiles.map(({ image }) => ({ image })),
+      { columns: 5, padding: 0 },
+    );
     assert.deepEqual([plain.width, plain.height], [5 * 16, 16]);
     assert.deepEqual((await readdir(folder)).sort(), ['plain.webp', 'sheet.png']);
     await assert.rejects(writeContactSheet(join(folder, 'x.png'), []), /no tiles/);
@@ -186,17 +264,28 @@ test('bad input: corrupt, truncated, empty, missing and unsupported files raise 
   await inScratchFolder(async (folder) => {
     const text = join(folder, 'notes.png');
     await writeFile(text, 'this is not an image');
-    await assert.rejects(decodeImage(text), (error: Error) => error.message.includes(text) && /unsupported image format/.test(error.message));
+    await assert.rejects(
+      decodeImage(text),
+      (error: Error) => error.message.includes(text) && /unsupported image format/.test(error.message),
+    );
     const png = await encodePng(noise(32, 32, 3, 1));
     const truncated = join(folder, 'truncated.png');
     await writeFile(truncated, png.subarray(0, png.length - 200));
-    await assert.rejects(decodeImage(truncated), (error: Error) => error.message.startsWith(`cannot decode image ${truncated}:`));
+    await assert.rejects(decodeImage(truncated), (error: Error) =>
+      error.message.startsWith(`cannot decode image ${truncated}:`),
+    );
     const empty = join(folder, 'empty.jpg');
     await writeFile(empty, '');
     await assert.rejects(decodeImage(empty), new RegExp(`${empty}: the file is empty`));
     await assert.rejects(decodeImage(join(folder, 'missing.png')), /missing\.png: no such file/);
-    await assert.rejects(decodeImage(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"/>'), { name: 'icon.svg' }), /icon\.svg: unsupported format "svg"/);
+    await assert.rejects(
+      decodeImage(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"/>'), { name: 'icon.svg' }),
+      /icon\.svg: unsupported format "svg"/,
+    );
     await assert.rejects(writeImage(join(folder, 'out.bmp'), noise(2, 2, 3, 1)), /unknown extension "\.bmp"/);
-    await assert.rejects(encodePng({ data: new Uint8Array(5), height: 2, width: 2, channels: 3 }), /has 5 bytes but 2x2x3 needs 12/);
+    await assert.rejects(
+      encodePng({ data: new Uint8Array(5), height: 2, width: 2, channels: 3 }),
+      /has 5 bytes but 2x2x3 needs 12/,
+    );
   });
 });

@@ -6,7 +6,12 @@ import { tensor, tidy } from '../../src/tensor/index.js';
 import { Tokenizer, normalizeText, specialTokens } from '../../src/modalities/text/index.js';
 import { inScratchFolder, withoutLeaks } from './helpers.js';
 
-const captions = ['big blue heart at top left', 'small red circle at bottom right', 'big red square at top right', 'small blue heart on dark'];
+const captions = [
+  'big blue heart at top left',
+  'small red circle at bottom right',
+  'big red square at top right',
+  'small blue heart on dark',
+];
 
 test('normalisation: NFKC, lowercase, whitespace, optional punctuation stripping', () => {
   assert.equal(normalizeText('  The ﬁne  ＡＢＣ\tcafé\n'), 'the fine abc café');
@@ -19,7 +24,15 @@ test('normalisation: NFKC, lowercase, whitespace, optional punctuation stripping
 test('character tokenizer: specials first, vocabulary by frequency, encode/decode round trip, unk', () => {
   const tokenizer = Tokenizer.fromCorpus(['abba', 'cab'], { level: 'char' });
   // a: 3, b: 3, c: 1 -> ties in code-point order.
-  assert.deepEqual(tokenizer.tokens, [specialTokens.pad, specialTokens.bos, specialTokens.eos, specialTokens.unk, 'a', 'b', 'c']);
+  assert.deepEqual(tokenizer.tokens, [
+    specialTokens.pad,
+    specialTokens.bos,
+    specialTokens.eos,
+    specialTokens.unk,
+    'a',
+    'b',
+    'c',
+  ]);
   assert.deepEqual([tokenizer.padId, tokenizer.bosId, tokenizer.eosId, tokenizer.unkId], [0, 1, 2, 3]);
   assert.deepEqual(tokenizer.encode('Cab'), [6, 4, 5]);
   assert.deepEqual(tokenizer.encode('cab', { addBos: true, addEos: true }), [1, 6, 4, 5, 2]);
@@ -29,7 +42,8 @@ test('character tokenizer: specials first, vocabulary by frequency, encode/decod
   assert.equal(tokenizer.decode([1, 6, 3], { skipSpecial: false }), '<bos>c<unk>');
   assert.throws(() => tokenizer.decode([99]), /token id 99 is outside the vocabulary \(0\.\.6\)/);
   const full = Tokenizer.fromCorpus(captions, { level: 'char' });
-  for (const caption of captions) assert.equal(full.decode(full.encode(caption, { addBos: true, addEos: true })), caption);
+  for (const caption of captions)
+    assert.equal(full.decode(full.encode(caption, { addBos: true, addEos: true })), caption);
 });
 
 test('word tokenizer: punctuation tokens, minimum frequency and maximum size', () => {
@@ -53,35 +67,62 @@ test('empty and over-long texts: clear errors, or truncation when asked', () => 
   const tokenizer = Tokenizer.fromCorpus(captions, { level: 'word' });
   assert.throws(() => tokenizer.encode('  '), /cannot encode an empty text/);
   assert.deepEqual(tokenizer.encode('', { addBos: true, addEos: true, allowEmpty: true }), [1, 2]);
-  assert.throws(() => tokenizer.encode('big blue heart at top left', { maxLength: 4 }), /has 6 tokens, more than maxLength 4; pass truncate: true/);
-  const cut = tokenizer.encode('big blue heart at top left', { maxLength: 4, addBos: true, addEos: true, truncate: true });
+  assert.throws(
+    () => tokenizer.encode('big blue heart at top left', { maxLength: 4 }),
+    /has 6 tokens, more than maxLength 4; pass truncate: true/,
+  );
+  const cut = tokenizer.encode('big blue heart at top left', {
+    maxLength: 4,
+    addBos: true,
+    addEos: true,
+    truncate: true,
+  });
   assert.equal(cut.length, 4);
   assert.deepEqual([cut[0], cut[3]], [1, 2], 'bos and eos survive truncation');
   assert.equal(tokenizer.decode(cut), 'big blue');
-  assert.throws(() => tokenizer.encode('big', { maxLength: 2, addBos: true, addEos: true }), /maxLength must be an integer of at least 3/);
+  assert.throws(
+    () => tokenizer.encode('big', { maxLength: 2, addBos: true, addEos: true }),
+    /maxLength must be an integer of at least 3/,
+  );
 });
 
 test('batches: int64 ids padded with 0, bool mask, lengths; fixed length; no tensor leaks', async () => {
   const tokenizer = Tokenizer.fromCorpus(captions, { level: 'word' });
-  await withoutLeaks(() => tidy(() => {
-    const { ids, mask, lengths } = tokenizer.encodeBatch(['big blue heart', 'red', 'small red circle at bottom right'], { addBos: true, addEos: true });
-    assert.deepEqual(lengths, [5, 3, 8]);
-    assert.equal(ids.dtype, 'int64');
-    assert.equal(mask.dtype, 'bool');
-    assert.deepEqual(ids.shape, [3, 8]);
-    const rows = ids.toArray() as number[][];
-    assert.deepEqual(rows[1], [1, tokenizer.tokenToId('red'), 2, 0, 0, 0, 0, 0]);
-    assert.deepEqual(mask.toArray(), lengths.map((length) => Array.from({ length: 8 }, (_, t) => (t < length ? 1 : 0))));
-    assert.deepEqual(tokenizer.decodeBatch(ids), ['big blue heart', 'red', 'small red circle at bottom right']);
-    assert.equal(mask.sum().item(), 16);
-    const fixed = tokenizer.encodeBatch(['red', 'big blue heart at top left'], { maxLength: 6, fixedLength: true, truncate: true, addEos: true });
-    assert.deepEqual(fixed.ids.shape, [2, 6]);
-    assert.deepEqual(fixed.lengths, [2, 6]);
-    assert.throws(() => tokenizer.encodeBatch(['red', ''], {}), /text 1 of the batch: cannot encode an empty text/);
-    assert.throws(() => tokenizer.encodeBatch(['red', 'big blue heart'], { maxLength: 2 }), /text 1 of the batch: .*more than maxLength 2/);
-    assert.throws(() => tokenizer.encodeBatch([]), /at least one text/);
-    assert.throws(() => tokenizer.decodeBatch(tensor([1.5, 2])), /\[B, T\]/);
-  }));
+  await withoutLeaks(() =>
+    tidy(() => {
+      const { ids, mask, lengths } = tokenizer.encodeBatch(
+        ['big blue heart', 'red', 'small red circle at bottom right'],
+        { addBos: true, addEos: true },
+      );
+      assert.deepEqual(lengths, [5, 3, 8]);
+      assert.equal(ids.dtype, 'int64');
+      assert.equal(mask.dtype, 'bool');
+      assert.deepEqual(ids.shape, [3, 8]);
+      const rows = ids.toArray() as number[][];
+      assert.deepEqual(rows[1], [1, tokenizer.tokenToId('red'), 2, 0, 0, 0, 0, 0]);
+      assert.deepEqual(
+        mask.toArray(),
+        lengths.map((length) => Array.from({ length: 8 }, (_, t) => (t < length ? 1 : 0))),
+      );
+      assert.deepEqual(tokenizer.decodeBatch(ids), ['big blue heart', 'red', 'small red circle at bottom right']);
+      assert.equal(mask.sum().item(), 16);
+      const fixed = tokenizer.encodeBatch(['red', 'big blue heart at top left'], {
+        maxLength: 6,
+        fixedLength: true,
+        truncate: true,
+        addEos: true,
+      });
+      assert.deepEqual(fixed.ids.shape, [2, 6]);
+      assert.deepEqual(fixed.lengths, [2, 6]);
+      assert.throws(() => tokenizer.encodeBatch(['red', ''], {}), /text 1 of the batch: cannot encode an empty text/);
+      assert.throws(
+        () => tokenizer.encodeBatch(['red', 'big blue heart'], { maxLength: 2 }),
+        /text 1 of the batch: .*more than maxLength 2/,
+      );
+      assert.throws(() => tokenizer.encodeBatch([]), /at least one text/);
+      assert.throws(() => tokenizer.decodeBatch(tensor([1.5, 2])), /\[B, T\]/);
+    }),
+  );
 });
 
 test('save and load as JSON keep the tokenizer; broken files name the file', async () => {

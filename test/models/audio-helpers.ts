@@ -42,9 +42,20 @@ export async function tinyToneDataset(count = 90, seed = 0): Promise<{ dir: stri
   const splits = { train: 0, val: 0, test: 0 };
   for (const entry of entries) splits[entry.split]++;
   const info = {
-    format: 1, name: 'tones', builder: 'tones', description: 'test tones', mmgenVersion: '0.1.0', seed, options: {},
-    modalities: { audio: { sampleRate: 16000, samples: TONE_SAMPLES, channels: 1, format: 'wav' }, text: { vocabulary: [...names].sort(), maxWords: 1, maxChars: 4 } },
-    splits, attributes: { tone: names }, provenance: { sources: ['test'], licence: 'test' },
+    format: 1,
+    name: 'tones',
+    builder: 'tones',
+    description: 'test tones',
+    mmgenVersion: '0.1.0',
+    seed,
+    options: {},
+    modalities: {
+      audio: { sampleRate: 16000, samples: TONE_SAMPLES, channels: 1, format: 'wav' },
+      text: { vocabulary: [...names].sort(), maxWords: 1, maxChars: 4 },
+    },
+    splits,
+    attributes: { tone: names },
+    provenance: { sources: ['test'], licence: 'test' },
   };
   await writeFile(join(dir, 'dataset.json'), JSON.stringify(info));
   await writeFile(join(dir, 'manifest.jsonl'), serializeManifest(entries));

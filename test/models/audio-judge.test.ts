@@ -47,12 +47,18 @@ test('the audio judge beats chance after a short fit and round-trips through sav
     files.push(file);
   }
   await writeFile(join(scratch, 'broken.wav'), new Uint8Array([1, 2, 3]));
-  const { clips, failures } = await readClips([...files, join(scratch, 'broken.wav')], { sampleRate: 16000, samples: TONE_SAMPLES });
+  const { clips, failures } = await readClips([...files, join(scratch, 'broken.wav')], {
+    sampleRate: 16000,
+    samples: TONE_SAMPLES,
+  });
   assert.equal(clips.length, 3);
   assert.match(failures[0]?.reason ?? '', /broken\.wav/);
   const waveforms = tidy(() => stack(clips.map((clip) => tensor(clip.samples))));
   const verdict = loaded.run(waveforms);
-  assert.deepEqual([...verdict.predictions].map((index) => loaded.info.classes[index]), ['low', 'mid', 'high']);
+  assert.deepEqual(
+    [...verdict.predictions].map((index) => loaded.info.classes[index]),
+    ['low', 'mid', 'high'],
+  );
   verdict.probabilities.dispose();
   waveforms.dispose();
   const short = tensor(new Float32Array(100), { shape: [1, 100] });

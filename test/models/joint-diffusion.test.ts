@@ -26,17 +26,32 @@ test.after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function tinyConfig(overrides: { autoencoderSteps?: number; scoreSteps?: number; seed?: number; from?: string } = {}): JointDiffusionConfig {
+function tinyConfig(
+  overrides: { autoencoderSteps?: number; scoreSteps?: number; seed?: number; from?: string } = {},
+): JointDiffusionConfig {
   return jointDiffusionConfig.parse({
-    recipe: 'joint-diffusion', dataset, seed: overrides.seed ?? 0,
+    recipe: 'joint-diffusion',
+    dataset,
+    seed: overrides.seed ?? 0,
     model: {
-      latentDim: 8, featureDim: 32, image: { encoderChannels: 8, decoderChannels: 32 }, text: { embeddingDim: 16, hiddenSize: 32, dropout: 0 },
+      latentDim: 8,
+      featureDim: 32,
+      image: { encoderChannels: 8, decoderChannels: 32 },
+      text: { embeddingDim: 16, hiddenSize: 32, dropout: 0 },
       score: { width: 128, blocks: 2 },
     },
     training: {
-      autoencoder: { steps: overrides.autoencoderSteps ?? 400, batchSize: 6, lr: 3e-3, ...(overrides.from ? { from: overrides.from } : {}) },
+      autoencoder: {
+        steps: overrides.autoencoderSteps ?? 400,
+        batchSize: 6,
+        lr: 3e-3,
+        ...(overrides.from ? { from: overrides.from } : {}),
+      },
       score: { steps: overrides.scoreSteps ?? 1500, batchSize: 6, lr: 2e-3, emaDecay: 0.99 },
-      trainLimit: 6, logEvery: 10, sampleEvery: 100000, checkpointEvery: 100000,
+      trainLimit: 6,
+      logEvery: 10,
+      sampleEvery: 100000,
+      checkpointEvery: 100000,
     },
     sampling: { steps: 20 },
     decoding: { beam: 1 },
@@ -55,11 +70,20 @@ test('a tiny joint-diffusion overfits six shapes: the caption is read from the p
   const before = memory().tensors;
   const runDir = join(root, 'run');
   const losses: Record<string, number>[] = [];
-  const { model } = await trainJointDiffusion(tinyConfig(), { runDir, onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
+  const { model } = await trainJointDiffusion(tinyConfig(), {
+    runDir,
+    onEvent: (event) => event.type === 'step' && losses.push(event.losses),
+  });
   const autoencoder = losses.filter((entry) => entry.reconstruction_image !== undefined && entry.score === undefined);
   const score = losses.filter((entry) => entry.score !== undefined);
-  assert.ok((autoencoder.at(-1)?.reconstruction_image ?? 0) < (autoencoder[0]?.reconstruction_image ?? 0) * 0.5, 'the image autoencoder learns');
-  assert.ok((score.at(-1)?.score ?? 0) < (score[0]?.score ?? 0) * 0.8, `the score loss falls: ${score[0]?.score} → ${score.at(-1)?.score}`);
+  assert.ok(
+    (autoencoder.at(-1)?.reconstruction_image ?? 0) < (autoencoder[0]?.reconstruction_image ?? 0) * 0.5,
+    'the image autoencoder learns',
+  );
+  assert.ok(
+    (score.at(-1)?.score ?? 0) < (score[0]?.score ?? 0) * 0.8,
+    `the score loss falls: ${score[0]?.score} → ${score.at(-1)?.score}`,
+  );
 
   const split = await loadJointSplit(await readDataset(dataset), model, { split: 'train', limit: 6 });
   try {
@@ -92,7 +116,10 @@ test('exact resume across the stage boundary; the same seed gives the same bytes
   const straight = join(root, 'straight');
   (await trainJointDiffusion(config, { runDir: straight })).model.dispose();
   // stopped in the first stage, then at the boundary's other side
-  for (const [name, stops] of [['in-first', [4]], ['across', [6, 9]]] as const) {
+  for (const [name, stops] of [
+    ['in-first', [4]],
+    ['across', [6, 9]],
+  ] as const) {
     const resumed = join(root, name);
     let first = true;
     for (const stop of stops) {
@@ -100,7 +127,11 @@ test('exact resume across the stage boundary; the same seed gives the same bytes
       first = false;
     }
     (await trainJointDiffusion(config, { runDir: resumed, resume: true })).model.dispose();
-    assert.deepEqual(await readFile(join(resumed, 'model.safetensors')), await readFile(join(straight, 'model.safetensors')), `resumed ${name}`);
+    assert.deepEqual(
+      await readFile(join(resumed, 'model.safetensors')),
+      await readFile(join(straight, 'model.safetensors')),
+      `resumed ${name}`,
+    );
   }
   const before = memory().tensors;
   const model = await loadJointRun(straight);
@@ -113,10 +144,19 @@ test('exact resume across the stage boundary; the same seed gives the same bytes
     assert.deepEqual(a.image?.shape, [4, 3, 64, 64]);
     assert.deepEqual(a.image?.toFlatArray(), b.image?.toFlatArray());
     assert.deepEqual(c.image?.toFlatArray(), d.image?.toFlatArray());
-    assert.deepEqual(c.text?.map((t) => t.text), d.text?.map((t) => t.text));
-    assert.throws(() => model.translate(prepared.inputs, { to: ['image'], steps: 0 }), /sampler steps must be an integer from 1 to 10000/);
+    assert.deepEqual(
+      c.text?.map((t) => t.text),
+      d.text?.map((t) => t.text),
+    );
+    assert.throws(
+      () => model.translate(prepared.inputs, { to: ['image'], steps: 0 }),
+      /sampler steps must be an integer from 1 to 10000/,
+    );
     assert.throws(() => model.translate(prepared.inputs, { to: ['image'], steps: 10001 }), /from 1 to 10000/);
-    assert.throws(() => model.translate(prepared.inputs, { to: ['image'], guidance: Number.NaN }), /guidance must be a number/);
+    assert.throws(
+      () => model.translate(prepared.inputs, { to: ['image'], guidance: Number.NaN }),
+      /guidance must be a number/,
+    );
     assert.throws(() => model.translate(prepared.inputs, { to: ['audio'] }), /cannot produce audio/);
     for (const output of [a, b, c, d]) disposeOutput(output);
     dispose(prepared.inputs);
@@ -128,7 +168,9 @@ test('exact resume across the stage boundary; the same seed gives the same bytes
 
 test('a run whose score network never trained says which command trains it', async () => {
   const partial = join(root, 'first-stage-only');
-  (await trainJointDiffusion(tinyConfig({ autoencoderSteps: 4, scoreSteps: 10 }), { runDir: partial, stopAfter: 3 })).model.dispose();
+  (
+    await trainJointDiffusion(tinyConfig({ autoencoderSteps: 4, scoreSteps: 10 }), { runDir: partial, stopAfter: 3 })
+  ).model.dispose();
   const model = await loadJointRun(partial);
   try {
     assert.throws(() => model.sample(1, 0), /score network never trained.*mmgen train --resume/);
@@ -149,7 +191,10 @@ test('the library door: openJointRun translates captions and files, outputs save
     assert.equal(png?.subarray(1, 4).toString('latin1'), 'PNG');
     const folder = join(root, 'library-out');
     const written = await result.save(folder);
-    const manifest = (await readFile(join(folder, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { image?: string; from?: { text?: string } });
+    const manifest = (await readFile(join(folder, 'manifest.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { image?: string; from?: { text?: string } });
     assert.equal(manifest.length, 4);
     assert.equal(manifest[2]?.from?.text, 'heart');
     assert.ok(written.sheet.endsWith('sheet.png'));

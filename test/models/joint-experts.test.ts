@@ -3,13 +3,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  doublyReparameterisedBound, gaussianLogDensity, importanceWeightedBound, mixtureLogDensity, nonEmptySubsets,
-  normalLogDensity, productOfExperts, subsetAvailable, subsetMasks,
+  doublyReparameterisedBound,
+  gaussianLogDensity,
+  importanceWeightedBound,
+  mixtureLogDensity,
+  nonEmptySubsets,
+  normalLogDensity,
+  productOfExperts,
+  subsetAvailable,
+  subsetMasks,
 } from '../../src/models/joint/experts.js';
 import { Generator, type Tensor, grad, memory, randn, tensor, tidy, zeros } from '../../src/tensor/index.js';
 
 const close = (actual: number, expected: number, tolerance: number, what: string): void =>
-  assert.ok(Math.abs(actual - expected) <= tolerance, `${what}: ${actual} should be within ${tolerance} of ${expected}`);
+  assert.ok(
+    Math.abs(actual - expected) <= tolerance,
+    `${what}: ${actual} should be within ${tolerance} of ${expected}`,
+  );
 
 test('the product of Gaussian experts with the prior expert matches the closed form, and masks leave experts out', () => {
   const before = memory().tensors;
@@ -50,7 +60,13 @@ const logMarginal = -0.5 * (Math.log(2 * Math.PI * 2) + (x * x) / 2);
 const rows = 2000;
 
 /** log-weights [K, B] of draws z = route(mean + σ ε) under q = N(mean, σ²) (q's parameters detached when asked). */
-function conjugateLogWeights(mean: Tensor, logVar: Tensor, noise: Tensor, route: (draw: Tensor) => Tensor, detachDensity: boolean): Tensor {
+function conjugateLogWeights(
+  mean: Tensor,
+  logVar: Tensor,
+  noise: Tensor,
+  route: (draw: Tensor) => Tensor,
+  detachDensity: boolean,
+): Tensor {
   const z = route(mean.add(logVar.mul(0.5).exp().mul(noise)));
   const q = detachDensity ? { mean: mean.detach(), logVar: logVar.detach() } : { mean, logVar };
   const likelihood = normalLogDensity(z.sub(x));
@@ -65,14 +81,25 @@ test('the IWAE bound is log p(x) exactly for the true posterior and tightens wit
     const exactLogVar = zeros([rows, 1]).add(Math.log(0.5));
     for (const samples of [1, 5, 50]) {
       const noise = randn([samples, rows, 1], { generator });
-      const bound = importanceWeightedBound(conjugateLogWeights(exactMean, exactLogVar, noise, (z) => z, false)).mean().item();
+      const bound = importanceWeightedBound(conjugateLogWeights(exactMean, exactLogVar, noise, (z) => z, false))
+        .mean()
+        .item();
       close(bound, logMarginal, 1e-4, `IWAE at K=${samples} with the exact posterior`);
     }
     // the prior as proposal: the bound rises with K and stays below log p(x)
     const priorMean = zeros([rows, 1]);
     const priorLogVar = zeros([rows, 1]);
-    const bounds = [1, 10, 100].map((samples) => importanceWeightedBound(conjugateLogWeights(priorMean, priorLogVar, randn([samples, rows, 1], { generator }), (z) => z, false)).mean().item());
-    assert.ok((bounds[0] as number) < (bounds[1] as number) && (bounds[1] as number) < (bounds[2] as number), `bounds should rise with K: ${bounds.join(', ')}`);
+    const bounds = [1, 10, 100].map((samples) =>
+      importanceWeightedBound(
+        conjugateLogWeights(priorMean, priorLogVar, randn([samples, rows, 1], { generator }), (z) => z, false),
+      )
+        .mean()
+        .item(),
+    );
+    assert.ok(
+      (bounds[0] as number) < (bounds[1] as number) && (bounds[1] as number) < (bounds[2] as number),
+      `bounds should rise with K: ${bounds.join(', ')}`,
+    );
     assert.ok((bounds[2] as number) < logMarginal, `the bound ${bounds[2]} stays below log p(x) ${logMarginal}`);
     close(bounds[2] as number, logMarginal, 0.05, 'IWAE at K=100 with the prior as proposal');
   });
@@ -85,20 +112,32 @@ test('DReG: the same bound, a zero gradient at the true posterior (where IWAE ha
   const generator = new Generator(7);
   tidy(() => {
     const noise = randn([8, 64, 1], { generator });
-    const gradientsAt = (meanValue: number, estimator: 'dreg' | 'iwae'): { value: number; mean: number; logVar: number } => tidy(() => {
-      const mean = zeros([64, 1]).add(meanValue).requiresGrad_(true);
-      const logVar = zeros([64, 1]).add(Math.log(0.5)).requiresGrad_(true);
-      const bound = estimator === 'dreg'
-        ? doublyReparameterisedBound((route) => conjugateLogWeights(mean, logVar, noise, route, true))
-        : importanceWeightedBound(conjugateLogWeights(mean, logVar, noise, (z) => z, false));
-      const objective = bound.sum();
-      const [meanGradient, logVarGradient] = grad(objective, [mean, logVar]);
-      return { value: bound.mean().item(), mean: (meanGradient as Tensor).abs().sum().item(), logVar: (logVarGradient as Tensor).abs().sum().item() };
-    });
+    const gradientsAt = (
+      meanValue: number,
+      estimator: 'dreg' | 'iwae',
+    ): { value: number; mean: number; logVar: number } =>
+      tidy(() => {
+        const mean = zeros([64, 1]).add(meanValue).requiresGrad_(true);
+        const logVar = zeros([64, 1]).add(Math.log(0.5)).requiresGrad_(true);
+        const bound =
+          estimator === 'dreg'
+            ? doublyReparameterisedBound((route) => conjugateLogWeights(mean, logVar, noise, route, true))
+            : importanceWeightedBound(conjugateLogWeights(mean, logVar, noise, (z) => z, false));
+        const objective = bound.sum();
+        const [meanGradient, logVarGradient] = grad(objective, [mean, logVar]);
+        return {
+          value: bound.mean().item(),
+          mean: (meanGradient as Tensor).abs().sum().item(),
+          logVar: (logVarGradient as Tensor).abs().sum().item(),
+        };
+      });
     const dreg = gradientsAt(x / 2, 'dreg');
     const iwae = gradientsAt(x / 2, 'iwae');
     close(dreg.value, logMarginal, 1e-4, 'DReG value at the exact posterior');
-    assert.ok(dreg.mean < 1e-4 && dreg.logVar < 1e-4, `DReG gradient at the optimum should vanish: ${dreg.mean}, ${dreg.logVar}`);
+    assert.ok(
+      dreg.mean < 1e-4 && dreg.logVar < 1e-4,
+      `DReG gradient at the optimum should vanish: ${dreg.mean}, ${dreg.logVar}`,
+    );
     assert.ok(iwae.logVar > 1e-2, `the plain IWAE gradient is noisy at the optimum: ${iwae.logVar}`);
     // a proposal mean below the posterior's: maximising the bound pushes it up
     const low = tidy(() => {
@@ -122,7 +161,9 @@ test('the mixture density leaves unobserved experts out', () => {
     const only = mixtureLogDensity(z, [first, second], [tensor([1]), tensor([0])]).item();
     close(only, gaussianLogDensity(z, first).item(), 1e-5, 'one observed expert');
     const both = mixtureLogDensity(z, [first, second], [tensor([1]), tensor([1])]).item();
-    const expected = Math.log(0.5 * Math.exp(gaussianLogDensity(z, first).item()) + 0.5 * Math.exp(gaussianLogDensity(z, second).item()));
+    const expected = Math.log(
+      0.5 * Math.exp(gaussianLogDensity(z, first).item()) + 0.5 * Math.exp(gaussianLogDensity(z, second).item()),
+    );
     close(both, expected, 1e-5, 'two observed experts');
   });
 });

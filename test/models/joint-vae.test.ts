@@ -17,23 +17,56 @@ import { type Tensor, dispose, memory, tidy } from '../../src/tensor/index.js';
 
 const root = await mkdtemp(join(tmpdir(), 'mmgen-joint-'));
 const dataset = join(root, 'shapes');
-await buildDataset({ builder: 'shapes', out: dataset, seed: 2, options: { level: 1, count: 30, spoken: true, val: 0.1, test: 0.1 } });
+await buildDataset({
+  builder: 'shapes',
+  out: dataset,
+  seed: 2,
+  options: { level: 1, count: 30, spoken: true, val: 0.1, test: 0.1 },
+});
 
 test.after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-function tinyConfig(overrides: { mixing?: string; steps?: number; seed?: number; dataset?: string; model?: Record<string, unknown>; trainLimit?: number } = {}): JointVaeConfig {
+function tinyConfig(
+  overrides: {
+    mixing?: string;
+    steps?: number;
+    seed?: number;
+    dataset?: string;
+    model?: Record<string, unknown>;
+    trainLimit?: number;
+  } = {},
+): JointVaeConfig {
   return jointVaeConfig.parse({
-    recipe: 'joint-vae', dataset: overrides.dataset ?? dataset, seed: overrides.seed ?? 0,
+    recipe: 'joint-vae',
+    dataset: overrides.dataset ?? dataset,
+    seed: overrides.seed ?? 0,
     model: {
-      mixing: overrides.mixing ?? 'mopoe', latentDim: 8, featureDim: 32,
+      mixing: overrides.mixing ?? 'mopoe',
+      latentDim: 8,
+      featureDim: 32,
       image: { encoderChannels: 8, decoderChannels: 32 },
-      audio: { encoderChannels: 8, decoderChannels: 32, weight: 2, spectrogram: { size: 64, nFft: 2048, hopLength: 1024 } },
+      audio: {
+        encoderChannels: 8,
+        decoderChannels: 32,
+        weight: 2,
+        spectrogram: { size: 64, nFft: 2048, hopLength: 1024 },
+      },
       text: { embeddingDim: 16, hiddenSize: 32, dropout: 0 },
       ...overrides.model,
     },
-    training: { steps: overrides.steps ?? 200, batchSize: overrides.trainLimit ?? 12, ...(overrides.trainLimit ? { trainLimit: overrides.trainLimit } : {}), lr: 3e-3, klWarmupSteps: 100, beta: 0.5, logEvery: 10, sampleEvery: 10000, checkpointEvery: 10000 },
+    training: {
+      steps: overrides.steps ?? 200,
+      batchSize: overrides.trainLimit ?? 12,
+      ...(overrides.trainLimit ? { trainLimit: overrides.trainLimit } : {}),
+      lr: 3e-3,
+      klWarmupSteps: 100,
+      beta: 0.5,
+      logEvery: 10,
+      sampleEvery: 10000,
+      checkpointEvery: 10000,
+    },
     decoding: { beam: 1 },
   });
 }
@@ -52,7 +85,10 @@ test('a tiny joint-vae (MMVAE mixing) overfits six spoken shapes: each modality 
   const losses: Record<string, number>[] = [];
   // MMVAE's mixture trains every single-modality expert to reconstruct every modality, which is what
   // translation from one modality needs (MoPoE's single-modality subsets are a seventh of its draws)
-  const { model } = await trainJointVae(tinyConfig({ mixing: 'moe', steps: 300, trainLimit: 6 }), { runDir, onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
+  const { model } = await trainJointVae(tinyConfig({ mixing: 'moe', steps: 300, trainLimit: 6 }), {
+    runDir,
+    onEvent: (event) => event.type === 'step' && losses.push(event.losses),
+  });
   const first = losses[0]?.reconstruction ?? 0;
   const last = losses[losses.length - 1]?.reconstruction ?? 0;
   assert.ok(last < first * 0.5, `reconstruction should halve: ${first.toFixed(1)} → ${last.toFixed(1)}`);
@@ -70,7 +106,14 @@ test('a tiny joint-vae (MMVAE mixing) overfits six spoken shapes: each modality 
     };
     const scores: string[] = [];
     for (const source of ['text', 'image', 'audio'] as const) {
-      const output = model.translate({ [source]: inputs[source] }, { to: ['image', 'text', 'audio'].filter((name) => name !== source) as ('image' | 'text' | 'audio')[], seed: 1, temperature: 0 });
+      const output = model.translate(
+        { [source]: inputs[source] },
+        {
+          to: ['image', 'text', 'audio'].filter((name) => name !== source) as ('image' | 'text' | 'audio')[],
+          seed: 1,
+          temperature: 0,
+        },
+      );
       try {
         const checks: [string, (index: number) => boolean][] = [];
         // the decoded picture is nearest to a training picture of the source row's caption
@@ -87,7 +130,10 @@ test('a tiny joint-vae (MMVAE mixing) overfits six spoken shapes: each modality 
           const correct = captions.filter((_, index) => right(index)).length;
           scores.push(`${source}→${target} ${correct}/${captions.length}`);
           // three captions: chance is a third
-          assert.ok(correct >= captions.length - 1, `${source}→${target}: ${correct} of ${captions.length} right (${scores.join(', ')})`);
+          assert.ok(
+            correct >= captions.length - 1,
+            `${source}→${target}: ${correct} of ${captions.length} right (${scores.join(', ')})`,
+          );
         }
       } finally {
         disposeOutput(output);
@@ -103,12 +149,22 @@ test('a tiny joint-vae (MMVAE mixing) overfits six spoken shapes: each modality 
 
 test('every mixing trains a few steps with falling loss (poe, moe with DReG, mmvae+ with IWAE)', async () => {
   const before = memory().tensors;
-  for (const [mixing, model] of [['poe', {}], ['moe', { estimator: 'dreg', samples: 3 }], ['mmvae+', { estimator: 'iwae', samples: 3, privateDim: 4 }]] as const) {
+  for (const [mixing, model] of [
+    ['poe', {}],
+    ['moe', { estimator: 'dreg', samples: 3 }],
+    ['mmvae+', { estimator: 'iwae', samples: 3, privateDim: 4 }],
+  ] as const) {
     const losses: number[] = [];
-    const result = await trainJointVae(tinyConfig({ mixing, steps: 60, model }), { runDir: join(root, `run-${mixing}`), onEvent: (event) => event.type === 'step' && losses.push(event.losses.reconstruction ?? 0) });
+    const result = await trainJointVae(tinyConfig({ mixing, steps: 60, model }), {
+      runDir: join(root, `run-${mixing}`),
+      onEvent: (event) => event.type === 'step' && losses.push(event.losses.reconstruction ?? 0),
+    });
     result.model.dispose();
     assert.ok(losses.every(Number.isFinite), `${mixing}: finite losses`);
-    assert.ok((losses[losses.length - 1] as number) < (losses[0] as number) * 0.85, `${mixing}: reconstruction should fall by 15 %: ${losses.map((value) => value.toFixed(0)).join(' ')}`);
+    assert.ok(
+      (losses[losses.length - 1] as number) < (losses[0] as number) * 0.85,
+      `${mixing}: reconstruction should fall by 15 %: ${losses.map((value) => value.toFixed(0)).join(' ')}`,
+    );
   }
   assert.equal(memory().tensors, before);
 });
@@ -120,7 +176,10 @@ test('exact resume: 6 steps, stop, 6 more give the weights of 12 uninterrupted s
   (await trainJointVae(config, { runDir: straight })).model.dispose();
   (await trainJointVae(config, { runDir: resumed, stopAfter: 6 })).model.dispose();
   (await trainJointVae(config, { runDir: resumed, resume: true })).model.dispose();
-  assert.deepEqual(await readFile(join(resumed, 'model.safetensors')), await readFile(join(straight, 'model.safetensors')));
+  assert.deepEqual(
+    await readFile(join(resumed, 'model.safetensors')),
+    await readFile(join(straight, 'model.safetensors')),
+  );
 
   const before = memory().tensors;
   const model = await loadJointVaeRun(straight);
@@ -133,7 +192,10 @@ test('exact resume: 6 steps, stop, 6 more give the weights of 12 uninterrupted s
     assert.deepEqual(a.image?.shape, [4, 3, 64, 64]);
     assert.deepEqual(a.image?.toFlatArray(), b.image?.toFlatArray());
     assert.deepEqual(a.audio?.clips, b.audio?.clips);
-    assert.deepEqual(c.text?.map((text) => text.text), d.text?.map((text) => text.text));
+    assert.deepEqual(
+      c.text?.map((text) => text.text),
+      d.text?.map((text) => text.text),
+    );
     assert.deepEqual(c.image?.toFlatArray(), d.image?.toFlatArray());
     for (const output of [a, b, c, d]) disposeOutput(output);
     dispose(prepared.inputs);
@@ -146,7 +208,10 @@ test('exact resume: 6 steps, stop, 6 more give the weights of 12 uninterrupted s
 test('samples without audio or without text still train; presence masks keep them out of those terms', async () => {
   const partial = join(root, 'partial');
   await cp(dataset, partial, { recursive: true });
-  const manifest = (await readFile(join(partial, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  const manifest = (await readFile(join(partial, 'manifest.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   manifest.forEach((entry, index) => {
     if (index % 3 === 1) delete entry.audio;
     if (index % 3 === 2) entry.text = '';
@@ -155,10 +220,16 @@ test('samples without audio or without text still train; presence masks keep the
   const before = memory().tensors;
   for (const mixing of ['mopoe', 'poe', 'moe']) {
     const losses: number[] = [];
-    const { model } = await trainJointVae(tinyConfig({ mixing, steps: 60, dataset: partial }), { runDir: join(root, `partial-${mixing}`), onEvent: (event) => event.type === 'step' && losses.push(event.losses.reconstruction ?? 0) });
+    const { model } = await trainJointVae(tinyConfig({ mixing, steps: 60, dataset: partial }), {
+      runDir: join(root, `partial-${mixing}`),
+      onEvent: (event) => event.type === 'step' && losses.push(event.losses.reconstruction ?? 0),
+    });
     model.dispose();
     assert.ok(losses.every(Number.isFinite), `${mixing}: finite losses with missing modalities`);
-    assert.ok((losses[losses.length - 1] as number) < (losses[0] as number) * 0.85, `${mixing}: reconstruction falls with missing modalities: ${losses.map((value) => value.toFixed(0)).join(' ')}`);
+    assert.ok(
+      (losses[losses.length - 1] as number) < (losses[0] as number) * 0.85,
+      `${mixing}: reconstruction falls with missing modalities: ${losses.map((value) => value.toFixed(0)).join(' ')}`,
+    );
   }
   assert.equal(memory().tensors, before);
 });
@@ -181,7 +252,10 @@ test('bad translation inputs are clear errors; one bad file leaves the other row
     assert.match(unreadable.failures[0]?.error ?? '', /empty\.wav/);
     const unknown = await prepareJointInputs(model, { text: ['zebra'] });
     assert.match(unknown.failures[0]?.error ?? '', /outside the vocabulary: zebra/);
-    await assert.rejects(prepareJointInputs(model, { text: ['square', 'heart'], image: [good] }), /as many of each input/);
+    await assert.rejects(
+      prepareJointInputs(model, { text: ['square', 'heart'], image: [good] }),
+      /as many of each input/,
+    );
     assert.throws(() => model.translate({}, { to: ['image'] }), /at least one input/);
   } finally {
     model.dispose();

@@ -10,7 +10,13 @@ import { NO_AUGMENTATION, augmentBatch, judgeAugmentation } from '../../src/mode
 import { readDataset, type DatasetInfo } from '../../src/data/format.js';
 import { loadSplit } from '../../src/data/loader.js';
 import { JUDGE_INFO_FILE, Judge, JudgeNetwork } from '../../src/models/judge.js';
-import { judgeAccuracy, judgeArchitecture, judgedAttributes, trainJudge, type JudgeEvent } from '../../src/models/judge-train.js';
+import {
+  judgeAccuracy,
+  judgeArchitecture,
+  judgedAttributes,
+  trainJudge,
+  type JudgeEvent,
+} from '../../src/models/judge-train.js';
 import { type TinyDataset, tinyShapes, withoutLeaks } from '../eval/helpers.js';
 
 let data: TinyDataset;
@@ -24,9 +30,18 @@ before(async () => {
   // level 2 (shape, size): 6 combinations, 480 train / 60 val / 60 test; a narrow network keeps it quick.
   // 200 steps: after 100, shape accuracy was 0.60-0.67 over seeds 0-7 (3 images above the bar); after 200, 0.82-0.90
   data = await tinyShapes({ level: 2, count: 600 });
-  judge = (await trainJudge({
-    dataset: data.dir, steps: 200, batchSize: 32, learningRate: 3e-3, seed: 1, logEvery: 50, architecture: SMALL, onEvent: (event) => events.push(event),
-  })).judge;
+  judge = (
+    await trainJudge({
+      dataset: data.dir,
+      steps: 200,
+      batchSize: 32,
+      learningRate: 3e-3,
+      seed: 1,
+      logEvery: 50,
+      architecture: SMALL,
+      onEvent: (event) => events.push(event),
+    })
+  ).judge;
 });
 
 after(async () => {
@@ -62,9 +77,14 @@ test('features are scaled to unit mean square on the real training images', asyn
 
 test('training reports progress and the held-out result as events', () => {
   const steps = events.filter((event) => event.type === 'step');
-  assert.deepEqual(steps.map((event) => event.step), [50, 100, 150, 200]);
+  assert.deepEqual(
+    steps.map((event) => event.step),
+    [50, 100, 150, 200],
+  );
   const last = steps.at(-1);
-  assert.ok(last && last.type === 'step' && last.total === 200 && last.etaSeconds === 0 && Number.isFinite(last.smoothedLoss));
+  assert.ok(
+    last && last.type === 'step' && last.total === 200 && last.etaSeconds === 0 && Number.isFinite(last.smoothedLoss),
+  );
   const first = steps[0];
   assert.ok(first && first.type === 'step' && last.smoothedLoss < first.smoothedLoss, 'the loss goes down');
   assert.ok(events.some((event) => event.type === 'progress' && event.message === 'reading train images'));
@@ -91,7 +111,8 @@ test('save and load give the same predictions and features, and judge.json recor
     try {
       const a = judge.run(test.images!, { features: true });
       const b = loaded.run(test.images!, { features: true });
-      for (const name of judge.attributeNames) assert.deepEqual([...b.predictions.get(name)!], [...a.predictions.get(name)!], name);
+      for (const name of judge.attributeNames)
+        assert.deepEqual([...b.predictions.get(name)!], [...a.predictions.get(name)!], name);
       assert.deepEqual(b.features!.shape, [60, 64]);
       assert.deepEqual(b.features!.toFlatArray(), a.features!.toFlatArray());
       assert.deepEqual(judgeAccuracy(loaded, test), judge.info.accuracy, 'accuracy recomputes to the stored value');
@@ -101,7 +122,10 @@ test('save and load give the same predictions and features, and judge.json recor
       test.dispose();
       loaded.dispose();
     }
-    await assert.rejects(Judge.load(join(data.root, 'nowhere')), /has no judge\.json; train a judge with `mmgen eval train-judge DATASET --out/);
+    await assert.rejects(
+      Judge.load(join(data.root, 'nowhere')),
+      /has no judge\.json; train a judge with `mmgen eval train-judge DATASET --out/,
+    );
   });
 });
 
@@ -112,7 +136,8 @@ test('uint8 and float inputs agree; grey input is expanded; bad inputs get clear
       const fromBytes = judge.run(test.images!);
       const asFloat = tidy(() => test.images!.float().div(127.5).sub(1));
       const fromFloat = judge.run(asFloat);
-      for (const name of judge.attributeNames) assert.deepEqual([...fromFloat.predictions.get(name)!], [...fromBytes.predictions.get(name)!]);
+      for (const name of judge.attributeNames)
+        assert.deepEqual([...fromFloat.predictions.get(name)!], [...fromBytes.predictions.get(name)!]);
       // small overshoots are clamped, as a PNG would be
       const [overshoot, clamped] = tidy(() => [asFloat.mul(1.3), asFloat.mul(1.3).clamp(-1, 1)]);
       const a = judge.features(overshoot!);
@@ -124,9 +149,19 @@ test('uint8 and float inputs agree; grey input is expanded; bad inputs get clear
     }
     tidy(() => {
       const grey = rand([3, 1, 32, 32]).mul(2).sub(1);
-      assert.equal(judge.run(grey).predictions.get('shape')!.length, 3, 'grey 32×32 input is converted to colour 64×64');
-      assert.throws(() => judge.run(full([2, 3, 64, 64], 200)), /judge input must be float images in \[-1, 1\], got values in \[200\.000, 200\.000\]/);
-      assert.throws(() => judge.run(randn([2, 64, 64])), /judge input must be images \[count, channels, height, width\]/);
+      assert.equal(
+        judge.run(grey).predictions.get('shape')!.length,
+        3,
+        'grey 32×32 input is converted to colour 64×64',
+      );
+      assert.throws(
+        () => judge.run(full([2, 3, 64, 64], 200)),
+        /judge input must be float images in \[-1, 1\], got values in \[200\.000, 200\.000\]/,
+      );
+      assert.throws(
+        () => judge.run(randn([2, 64, 64])),
+        /judge input must be images \[count, channels, height, width\]/,
+      );
       assert.throws(() => judge.run(randn([2, 4, 64, 64]).clamp(-1, 1)), /1 or 3 channels, got 4/);
     });
   });
@@ -149,18 +184,49 @@ test('the same seed trains the same judge', async () => {
 
 test('judged attributes: every attribute for shapes, the class for fashion-mnist and digits', () => {
   const info = (builder: string, attributes: Record<string, string[]>): DatasetInfo => ({
-    format: 1, name: builder, builder, description: '', mmgenVersion: '0.1.0', seed: 0, options: {},
-    modalities: { image: { width: 28, height: 28, channels: 1, format: 'png' }, text: { vocabulary: [], maxWords: 0, maxChars: 0 } },
-    splits: { train: 1, val: 0, test: 1 }, attributes, provenance: { sources: [], licence: '' },
+    format: 1,
+    name: builder,
+    builder,
+    description: '',
+    mmgenVersion: '0.1.0',
+    seed: 0,
+    options: {},
+    modalities: {
+      image: { width: 28, height: 28, channels: 1, format: 'png' },
+      text: { vocabulary: [], maxWords: 0, maxChars: 0 },
+    },
+    splits: { train: 1, val: 0, test: 1 },
+    attributes,
+    provenance: { sources: [], licence: '' },
   });
-  assert.deepEqual(Object.keys(judgedAttributes(info('shapes', { shape: ['a', 'b'], size: ['s', 'b'] }))), ['shape', 'size']);
-  assert.deepEqual(judgedAttributes(info('fashion-mnist', { class: ['T-shirt/top', 'Trouser'] })), { class: ['T-shirt/top', 'Trouser'] });
-  assert.deepEqual(Object.keys(judgedAttributes(info('digits', { digit: ['zero', 'one'], font: ['a', 'b'], voice: ['x', 'y'] }))), ['digit']);
-  assert.deepEqual(Object.keys(judgedAttributes(info('digits', { digit: ['zero', 'one'], font: ['a', 'b'] }), ['font'])), ['font']);
-  assert.throws(() => judgedAttributes(info('shapes', { shape: ['a', 'b'] }), ['colour']), /has no attribute "colour"; its attributes are shape/);
+  assert.deepEqual(Object.keys(judgedAttributes(info('shapes', { shape: ['a', 'b'], size: ['s', 'b'] }))), [
+    'shape',
+    'size',
+  ]);
+  assert.deepEqual(judgedAttributes(info('fashion-mnist', { class: ['T-shirt/top', 'Trouser'] })), {
+    class: ['T-shirt/top', 'Trouser'],
+  });
+  assert.deepEqual(
+    Object.keys(judgedAttributes(info('digits', { digit: ['zero', 'one'], font: ['a', 'b'], voice: ['x', 'y'] }))),
+    ['digit'],
+  );
+  assert.deepEqual(
+    Object.keys(judgedAttributes(info('digits', { digit: ['zero', 'one'], font: ['a', 'b'] }), ['font'])),
+    ['font'],
+  );
+  assert.throws(
+    () => judgedAttributes(info('shapes', { shape: ['a', 'b'] }), ['colour']),
+    /has no attribute "colour"; its attributes are shape/,
+  );
   assert.throws(() => judgedAttributes(info('shapes', {})), /has no attributes/);
   // 28×28 grey images go to a 32-px network; 64-px colour keeps full resolution behind a stride-2 stem
-  assert.deepEqual(judgeArchitecture(info('fashion-mnist', {})), { channels: 1, inputSize: 32, widths: [16, 32, 64, 128], features: 128, keypoints: 16 });
+  assert.deepEqual(judgeArchitecture(info('fashion-mnist', {})), {
+    channels: 1,
+    inputSize: 32,
+    widths: [16, 32, 64, 128],
+    features: 128,
+    keypoints: 16,
+  });
   const colour = info('shapes', {});
   colour.modalities.image = { width: 64, height: 64, channels: 3, format: 'png' };
   assert.equal(judgeArchitecture(colour).inputSize, 64);
@@ -172,11 +238,17 @@ test('augmentation mirrors and shifts class images, seeded, and leaves shapes al
     assert.deepEqual(judgeAugmentation('fashion-mnist'), { flip: true, shift: 2 });
     tidy(() => {
       // one bright pixel per image at (row 3, column 5) of an 8×8 map
-      const images = full([6, 1, 8, 8], -1).indexPut([null, null, tensor([3], { dtype: 'int64' }), tensor([5], { dtype: 'int64' })], full([1], 1));
+      const images = full([6, 1, 8, 8], -1).indexPut(
+        [null, null, tensor([3], { dtype: 'int64' }), tensor([5], { dtype: 'int64' })],
+        full([1], 1),
+      );
       assert.equal(augmentBatch(images, NO_AUGMENTATION, new Random(0)), images, 'no augmentation is the identity');
       const where = (x: Tensor): number[] => x.flatten(1).argmax(1).toFlatArray();
       const flipped = where(augmentBatch(images, { flip: true, shift: 0 }, new Random(1)));
-      assert.ok(flipped.every((index) => index === 3 * 8 + 5 || index === 3 * 8 + 2), `flips mirror columns: ${flipped}`);
+      assert.ok(
+        flipped.every((index) => index === 3 * 8 + 5 || index === 3 * 8 + 2),
+        `flips mirror columns: ${flipped}`,
+      );
       assert.ok(new Set(flipped).size === 2, 'some images are mirrored and some not');
       const shifted = where(augmentBatch(images, { flip: false, shift: 2 }, new Random(2)));
       for (const index of shifted) {
@@ -191,20 +263,44 @@ test('augmentation mirrors and shifts class images, seeded, and leaves shapes al
 
 test('the network has a 128-d feature layer and one head per attribute', async () => {
   await withoutLeaks(() => {
-    const network = new JudgeNetwork({ channels: 1, inputSize: 32, widths: [8, 8, 16, 16], features: 128, keypoints: 0 }, [10, 4]);
+    const network = new JudgeNetwork(
+      { channels: 1, inputSize: 32, widths: [8, 8, 16, 16], features: 128, keypoints: 0 },
+      [10, 4],
+    );
     tidy(() => {
       const { features, logits } = network.forward(randn([2, 1, 32, 32]));
       assert.deepEqual(features.shape, [2, 128]);
-      assert.deepEqual(logits.map((logit) => logit.shape), [[2, 10], [2, 4]]);
+      assert.deepEqual(
+        logits.map((logit) => logit.shape),
+        [
+          [2, 10],
+          [2, 4],
+        ],
+      );
       assert.ok(features.min().item() >= 0, 'features come after a ReLU');
     });
-    assert.deepEqual(network.namedParameters().map(([name]) => name).filter((name) => name.startsWith('heads')), ['heads.0.weight', 'heads.0.bias', 'heads.1.weight', 'heads.1.bias']);
+    assert.deepEqual(
+      network
+        .namedParameters()
+        .map(([name]) => name)
+        .filter((name) => name.startsWith('heads')),
+      ['heads.0.weight', 'heads.0.bias', 'heads.1.weight', 'heads.1.bias'],
+    );
     network.dispose();
     // with keypoints: their soft-argmax positions join the 4×4 map before the feature layer
-    const withKeypoints = new JudgeNetwork({ channels: 3, inputSize: 64, widths: [8, 8, 16, 16], features: 32, keypoints: 4 }, [3]);
+    const withKeypoints = new JudgeNetwork(
+      { channels: 3, inputSize: 64, widths: [8, 8, 16, 16], features: 32, keypoints: 4 },
+      [3],
+    );
     tidy(() => {
       const { features, logits } = withKeypoints.forward(randn([2, 3, 64, 64]));
-      assert.deepEqual([features.shape, logits[0]!.shape], [[2, 32], [2, 3]]);
+      assert.deepEqual(
+        [features.shape, logits[0]!.shape],
+        [
+          [2, 32],
+          [2, 3],
+        ],
+      );
     });
     const state = withKeypoints.stateDict();
     assert.deepEqual(state.get('keypoint_grid')?.shape, [1024, 2]);

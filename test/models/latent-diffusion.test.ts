@@ -12,7 +12,8 @@ import { Generator, type Tensor, manualSeed, memory, randn, tensor, tidy } from 
 test('ᾱ is exactly 1 at time 0 and falls monotonically to nearly 0 at time 1', () => {
   assert.equal(alphaBar(0), 1);
   const values = Array.from({ length: 101 }, (_, index) => alphaBar(index / 100));
-  for (let index = 1; index < values.length; index++) assert.ok((values[index] as number) < (values[index - 1] as number), `ᾱ should fall at t=${index / 100}`);
+  for (let index = 1; index < values.length; index++)
+    assert.ok((values[index] as number) < (values[index - 1] as number), `ᾱ should fall at t=${index / 100}`);
   assert.ok((values[100] as number) < 1e-4, `ᾱ(1) = ${values[100]}`);
   tidy(() => {
     const fromTensor = alphaBarTensor(tensor([0, 0.5, 1])).toFlatArray();
@@ -24,15 +25,29 @@ test('ᾱ is exactly 1 at time 0 and falls monotonically to nearly 0 at time 1',
   assert.throws(() => samplerTimes(10001), /from 1 to 10000/);
 });
 
-const A = [[-2, -2], [-2, 2], [2, -2], [2, 2]];
+const A = [
+  [-2, -2],
+  [-2, 2],
+  [2, -2],
+  [2, 2],
+];
 // modality B places cluster k elsewhere: the link must be learned, not copied
-const B = [[2, 2], [-2, -2], [2, -2], [-2, 2]];
+const B = [
+  [2, 2],
+  [-2, -2],
+  [2, -2],
+  [-2, 2],
+];
 
 function toy(rows: number, generator: Generator): { latents: Tensor; clusters: number[] } {
   const clusters = Array.from({ length: rows }, (_, row) => row % 4);
   const flat = new Float32Array(rows * 4);
   clusters.forEach((cluster, row) => flat.set([...(A[cluster] as number[]), ...(B[cluster] as number[])], row * 4));
-  const latents = tidy(() => tensor(flat, { shape: [rows, 4] }).add(randn([rows, 4], { generator }).mul(0.15)).div(2));
+  const latents = tidy(() =>
+    tensor(flat, { shape: [rows, 4] })
+      .add(randn([rows, 4], { generator }).mul(0.15))
+      .div(2),
+  );
   return { latents, clusters };
 }
 
@@ -50,7 +65,18 @@ test('a toy with two linked modalities: conditional samples land in the linked c
   const before = memory().tensors;
   manualSeed(3);
   const generator = new Generator(4);
-  const diffusion = new LatentDiffusion({ modalities: 2, latentDim: 2, kind: 'mlp', width: 128, blocks: 3, timeFrequencies: 8, heads: 2, prediction: 'v', conditionProbability: 0.5, dropProbability: 0.1 });
+  const diffusion = new LatentDiffusion({
+    modalities: 2,
+    latentDim: 2,
+    kind: 'mlp',
+    width: 128,
+    blocks: 3,
+    timeFrequencies: 8,
+    heads: 2,
+    prediction: 'v',
+    conditionProbability: 0.5,
+    dropProbability: 0.1,
+  });
   const adam = new Adam(diffusion.parameters(), { lr: 2e-3 });
   const { latents } = toy(4096, generator);
   let first = 0;
@@ -75,10 +101,14 @@ test('a toy with two linked modalities: conditional samples land in the linked c
   const out = conditional.toFlatArray();
   let linked = 0;
   clusters.forEach((cluster, row) => {
-    for (let d = 0; d < 2; d++) assert.equal(out[row * 4 + d], given[row * 4 + d], 'the held modality comes back unchanged');
+    for (let d = 0; d < 2; d++)
+      assert.equal(out[row * 4 + d], given[row * 4 + d], 'the held modality comes back unchanged');
     if (nearestCluster(out[row * 4 + 2] as number, out[row * 4 + 3] as number, B) === cluster) linked++;
   });
-  assert.ok(linked >= 0.95 * clusters.length, `conditional samples in the linked cluster: ${linked} of ${clusters.length}`);
+  assert.ok(
+    linked >= 0.95 * clusters.length,
+    `conditional samples in the linked cluster: ${linked} of ${clusters.length}`,
+  );
 
   const joint = diffusion.sample(test, { held: [false, false], steps: 50, guidance: 0, generator });
   const values = joint.toFlatArray();
@@ -103,24 +133,40 @@ test('the transformer score network (one token per modality) learns the toy too'
   const before = memory().tensors;
   manualSeed(5);
   const generator = new Generator(6);
-  const diffusion = new LatentDiffusion({ modalities: 2, latentDim: 2, kind: 'transformer', width: 32, blocks: 2, timeFrequencies: 8, heads: 2, prediction: 'epsilon', conditionProbability: 0.5, dropProbability: 0.1 });
+  const diffusion = new LatentDiffusion({
+    modalities: 2,
+    latentDim: 2,
+    kind: 'transformer',
+    width: 32,
+    blocks: 2,
+    timeFrequencies: 8,
+    heads: 2,
+    prediction: 'epsilon',
+    conditionProbability: 0.5,
+    dropProbability: 0.1,
+  });
   const adam = new Adam(diffusion.parameters(), { lr: 2e-3 });
   const { latents } = toy(1024, generator);
   const losses: number[] = [];
   for (let step = 0; step < 300; step++) {
-    losses.push(tidy(() => {
-      const rows = tensor(BigInt64Array.from({ length: 128 }, (_, i) => BigInt((step * 128 + i * 7) % 1024)));
-      const { loss, score } = diffusion.losses(latents.indexSelect(0, rows), generator);
-      adam.zeroGrad();
-      loss.backward();
-      adam.step();
-      return score;
-    }));
+    losses.push(
+      tidy(() => {
+        const rows = tensor(BigInt64Array.from({ length: 128 }, (_, i) => BigInt((step * 128 + i * 7) % 1024)));
+        const { loss, score } = diffusion.losses(latents.indexSelect(0, rows), generator);
+        adam.zeroGrad();
+        loss.backward();
+        adam.step();
+        return score;
+      }),
+    );
   }
   const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
   const first = mean(losses.slice(0, 30));
   const last = mean(losses.slice(-30));
-  assert.ok(last < first * 0.8, `the transformer's denoising loss should fall: ${first.toFixed(3)} → ${last.toFixed(3)}`);
+  assert.ok(
+    last < first * 0.8,
+    `the transformer's denoising loss should fall: ${first.toFixed(3)} → ${last.toFixed(3)}`,
+  );
   const given = latents.narrow(0, 0, 8);
   const sampled = diffusion.sample(given, { held: [true, false], steps: 10, guidance: 1, generator });
   assert.deepEqual(sampled.shape, [8, 4]);

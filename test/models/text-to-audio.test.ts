@@ -27,24 +27,51 @@ test.after(async () => {
 });
 
 const spectrogram = { nFft: 512, hopLength: 256, size: 16, griffinLimIterations: 8 };
-const mean = (items: Record<string, number>[], key: string): number => items.reduce((sum, item) => sum + (item[key] ?? 0), 0) / items.length;
+const mean = (items: Record<string, number>[], key: string): number =>
+  items.reduce((sum, item) => sum + (item[key] ?? 0), 0) / items.length;
 
 async function trainTiny(name: string, model: object, training: object): Promise<Record<string, number>[]> {
   const recipe = TEXT_TO_AUDIO_RECIPES.find((entry) => entry.name === name)!;
-  const config = recipe.schema.parse({ recipe: name, dataset: data.dir, seed: 1, model, spectrogram, training: { steps: 40, batchSize: 12, sampleEvery: 40, checkpointEvery: 1000, logEvery: 1, ...training } });
+  const config = recipe.schema.parse({
+    recipe: name,
+    dataset: data.dir,
+    seed: 1,
+    model,
+    spectrogram,
+    training: { steps: 40, batchSize: 12, sampleEvery: 40, checkpointEvery: 1000, logEvery: 1, ...training },
+  });
   const losses: Record<string, number>[] = [];
-  const { model: trained } = await trainTextToAudio(recipe, config, { runDir: join(root, name), onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
+  const { model: trained } = await trainTextToAudio(recipe, config, {
+    runDir: join(root, name),
+    onEvent: (event) => event.type === 'step' && losses.push(event.losses),
+  });
   trained.dispose();
   return losses;
 }
 
 test('a tiny text2audio-gan trains: the discriminator learns, samples are WAVs + a spectrogram sheet, generation repeats', async () => {
   const before = memory().tensors;
-  const losses = await trainTiny('text2audio-gan', { noiseDim: 8, textEmbedding: 8, textHidden: 16, conditionDim: 16, generatorChannels: 32, discriminatorChannels: 8, minibatchStd: 0, classifierChannels: 0 }, { diffAugment: '', generatorLr: 1e-3, discriminatorLr: 1e-3 });
+  const losses = await trainTiny(
+    'text2audio-gan',
+    {
+      noiseDim: 8,
+      textEmbedding: 8,
+      textHidden: 16,
+      conditionDim: 16,
+      generatorChannels: 32,
+      discriminatorChannels: 8,
+      minibatchStd: 0,
+      classifierChannels: 0,
+    },
+    { diffAugment: '', generatorLr: 1e-3, discriminatorLr: 1e-3 },
+  );
   assert.equal(losses.length, 40);
   const early = mean(losses.slice(0, 5), 'discriminator');
   const late = mean(losses.slice(-5), 'discriminator');
-  assert.ok(late < early - 0.1, `hinge D loss should fall: first five ${early.toFixed(3)}, last five ${late.toFixed(3)}`);
+  assert.ok(
+    late < early - 0.1,
+    `hinge D loss should fall: first five ${early.toFixed(3)}, last five ${late.toFixed(3)}`,
+  );
   assert.ok(losses.every((item) => Number.isFinite(item.generator)));
   const samples = await readdir(join(root, 'text2audio-gan', 'samples', 'step-0000040'));
   assert.deepEqual(samples.sort(), ['00-low.wav', '01-mid.wav', '02-high.wav']);
@@ -59,27 +86,63 @@ test('a tiny text2audio-gan trains: the discriminator learns, samples are WAVs +
   await generateAudio(run, 'high', 2, 5, join(root, 'out-b'));
   await generateAudio(run, 'high', 2, 6, join(root, 'out-c'));
   const files = (await readdir(join(root, 'out-a'))).sort();
-  assert.deepEqual(files, ['00-high.png', '00-high.wav', '01-high.png', '01-high.wav', 'manifest.jsonl', 'spectrograms.png']);
-  for (const file of files) assert.deepEqual(await readFile(join(root, 'out-a', file)), await readFile(join(root, 'out-b', file)), `${file} differs between runs with the same seed`);
-  assert.notDeepEqual(await readFile(join(root, 'out-a', '00-high.wav')), await readFile(join(root, 'out-c', '00-high.wav')));
-  const manifest = (await readFile(join(root, 'out-a', 'manifest.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-  assert.deepEqual(manifest[1], { file: '01-high.wav', spectrogram: '01-high.png', text: 'high', seed: 5, index: 1, sampleRate: 16000, samples: TONE_SAMPLES });
+  assert.deepEqual(files, [
+    '00-high.png',
+    '00-high.wav',
+    '01-high.png',
+    '01-high.wav',
+    'manifest.jsonl',
+    'spectrograms.png',
+  ]);
+  for (const file of files)
+    assert.deepEqual(
+      await readFile(join(root, 'out-a', file)),
+      await readFile(join(root, 'out-b', file)),
+      `${file} differs between runs with the same seed`,
+    );
+  assert.notDeepEqual(
+    await readFile(join(root, 'out-a', '00-high.wav')),
+    await readFile(join(root, 'out-c', '00-high.wav')),
+  );
+  const manifest = (await readFile(join(root, 'out-a', 'manifest.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  assert.deepEqual(manifest[1], {
+    file: '01-high.wav',
+    spectrogram: '01-high.png',
+    text: 'high',
+    seed: 5,
+    index: 1,
+    sampleRate: 16000,
+    samples: TONE_SAMPLES,
+  });
 
   // the run measured its level at the end of training, and its clips come out at the training clips' level
   const level = await readAudioLevel(run);
   assert.ok(level && level.clips === 100 && level.step === 40 && Number.isFinite(level.gainDb), JSON.stringify(level));
-  assert.ok(level.gainDb >= level.dataRmsDbfs - level.generatedRmsDbfs - 0.01, 'at least the gap, more when peaks hold clips back');
+  assert.ok(
+    level.gainDb >= level.dataRmsDbfs - level.generatedRmsDbfs - 0.01,
+    'at least the gap, more when peaks hold clips back',
+  );
   assert.ok(level.reachedRmsDbfs <= level.dataRmsDbfs + 0.01);
   const { model } = await loadTextToAudioRun(run);
   assert.equal(model.outputGainDb, level.gainDb);
   // the data level is the training clips' (all samples together); generation applies the gain to what it decodes
-  const trainClips = await Promise.all(trainEntries.map(async (entry) => (await readWav(join(data.dir, entry.audio as string))).samples));
-  assert.ok(Math.abs(rmsDbfs(trainClips) - level.dataRmsDbfs) < 0.01, `data level ${level.dataRmsDbfs} vs ${rmsDbfs(trainClips)}`);
+  const trainClips = await Promise.all(
+    trainEntries.map(async (entry) => (await readWav(join(data.dir, entry.audio as string))).samples),
+  );
+  assert.ok(
+    Math.abs(rmsDbfs(trainClips) - level.dataRmsDbfs) < 0.01,
+    `data level ${level.dataRmsDbfs} vs ${rmsDbfs(trainClips)}`,
+  );
   const raised = model.generate(['low', 'high'], 3);
   model.outputGainDb = 0;
   const plain = model.generate(['low', 'high'], 3);
   model.outputGainDb = level.gainDb;
-  raised.clips.forEach((clip, index) => assert.deepEqual(clip, applyGain(plain.clips[index] as Float32Array, 10 ** (level.gainDb / 20))));
+  raised.clips.forEach((clip, index) =>
+    assert.deepEqual(clip, applyGain(plain.clips[index] as Float32Array, 10 ** (level.gainDb / 20))),
+  );
   dispose([raised.spectrograms, plain.spectrograms]);
 
   // prompts: empty and out-of-vocabulary words are refused with the known words listed
@@ -91,10 +154,17 @@ test('a tiny text2audio-gan trains: the discriminator learns, samples are WAVs +
 
 test('a tiny text2audio-vae trains (reconstruction falls) and is judged: accuracy, IS beside real IS, Fréchet distance', async () => {
   const before = memory().tensors;
-  const losses = await trainTiny('text2audio-vae', { latentDim: 4, textEmbedding: 8, textHidden: 16, conditionDim: 16, decoderChannels: 32, encoderChannels: 8 }, { lr: 3e-3, klWarmupSteps: 20 });
+  const losses = await trainTiny(
+    'text2audio-vae',
+    { latentDim: 4, textEmbedding: 8, textHidden: 16, conditionDim: 16, decoderChannels: 32, encoderChannels: 8 },
+    { lr: 3e-3, klWarmupSteps: 20 },
+  );
   const early = mean(losses.slice(0, 5), 'reconstruction');
   const late = mean(losses.slice(-5), 'reconstruction');
-  assert.ok(late < early * 0.7, `reconstruction should fall by 30 %: first five ${early.toFixed(1)}, last five ${late.toFixed(1)}`);
+  assert.ok(
+    late < early * 0.7,
+    `reconstruction should fall by 30 %: first five ${early.toFixed(1)}, last five ${late.toFixed(1)}`,
+  );
   const { judge } = await trainAudioJudge({ dataset: data.dir, steps: 30, batchSize: 16, seed: 0 });
   const { model } = await loadTextToAudioRun(join(root, 'text2audio-vae'));
   const evaluation = await evaluateTextToAudio({ model, judge, dataset: data.dir, perClass: 4, seed: 0, batchSize: 6 });
@@ -104,7 +174,10 @@ test('a tiny text2audio-vae trains (reconstruction falls) and is judged: accurac
   assert.deepEqual(evaluation.prompts, { low: 'low', mid: 'mid', high: 'high' });
   assert.ok(evaluation.accuracy >= 0 && evaluation.accuracy <= 1);
   assert.ok(evaluation.inceptionScore.mean >= 1 && evaluation.inceptionScore.mean <= 3 + 1e-9);
-  assert.ok(evaluation.realInceptionScore.mean > 1.5, `the real tones are told apart: real IS ${evaluation.realInceptionScore.mean}`);
+  assert.ok(
+    evaluation.realInceptionScore.mean > 1.5,
+    `the real tones are told apart: real IS ${evaluation.realInceptionScore.mean}`,
+  );
   assert.ok(Number.isFinite(evaluation.frechetDistance) && evaluation.frechetDistance >= 0);
   assert.ok(Number.isFinite(evaluation.frechetRealFloor));
   model.dispose();
@@ -115,13 +188,38 @@ test('a tiny text2audio-vae trains (reconstruction falls) and is judged: accurac
 test('text2audio training resumes exactly where an uninterrupted run would be', async () => {
   const recipe = TEXT_TO_AUDIO_RECIPES.find((entry) => entry.name === 'text2audio-gan')!;
   const config = recipe.schema.parse({
-    recipe: 'text2audio-gan', dataset: data.dir, seed: 4, spectrogram,
-    model: { noiseDim: 4, textEmbedding: 4, textHidden: 8, conditionDim: 8, generatorChannels: 16, discriminatorChannels: 4 },
-    training: { steps: 6, batchSize: 6, sampleEvery: 1000, checkpointEvery: 1000, logEvery: 1, diffAugment: 'translation', classifierWarmup: 2 },
+    recipe: 'text2audio-gan',
+    dataset: data.dir,
+    seed: 4,
+    spectrogram,
+    model: {
+      noiseDim: 4,
+      textEmbedding: 4,
+      textHidden: 8,
+      conditionDim: 8,
+      generatorChannels: 16,
+      discriminatorChannels: 4,
+    },
+    training: {
+      steps: 6,
+      batchSize: 6,
+      sampleEvery: 1000,
+      checkpointEvery: 1000,
+      logEvery: 1,
+      diffAugment: 'translation',
+      classifierWarmup: 2,
+    },
   });
-  const run = async (dir: string, options: { stopAfter?: number; resume?: boolean }): Promise<Record<string, number>[]> => {
+  const run = async (
+    dir: string,
+    options: { stopAfter?: number; resume?: boolean },
+  ): Promise<Record<string, number>[]> => {
     const losses: Record<string, number>[] = [];
-    const { model } = await trainTextToAudio(recipe, config, { runDir: join(root, dir), ...options, onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
+    const { model } = await trainTextToAudio(recipe, config, {
+      runDir: join(root, dir),
+      ...options,
+      onEvent: (event) => event.type === 'step' && losses.push(event.losses),
+    });
     model.dispose();
     return losses;
   };

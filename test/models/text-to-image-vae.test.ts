@@ -25,16 +25,38 @@ test('a tiny text2image-vae learns: reconstruction falls, beta ramps up, generat
     recipe: 'text2image-vae',
     dataset,
     seed: 2,
-    model: { latentDim: 8, textEmbedding: 8, textHidden: 16, conditionDim: 16, decoderChannels: 32, encoderChannels: 8 },
-    training: { steps: 30, batchSize: 8, lr: 2e-3, klWarmupSteps: 20, sampleEvery: 1000, checkpointEvery: 1000, logEvery: 1 },
+    model: {
+      latentDim: 8,
+      textEmbedding: 8,
+      textHidden: 16,
+      conditionDim: 16,
+      decoderChannels: 32,
+      encoderChannels: 8,
+    },
+    training: {
+      steps: 30,
+      batchSize: 8,
+      lr: 2e-3,
+      klWarmupSteps: 20,
+      sampleEvery: 1000,
+      checkpointEvery: 1000,
+      logEvery: 1,
+    },
   });
   const losses: Record<string, number>[] = [];
-  const { model } = await trainTextToImage(recipe, config, { runDir: join(root, 'run'), onEvent: (event) => event.type === 'step' && losses.push(event.losses) });
+  const { model } = await trainTextToImage(recipe, config, {
+    runDir: join(root, 'run'),
+    onEvent: (event) => event.type === 'step' && losses.push(event.losses),
+  });
   model.dispose();
-  const mean = (items: Record<string, number>[]): number => items.reduce((sum, item) => sum + (item.reconstruction ?? 0), 0) / items.length;
+  const mean = (items: Record<string, number>[]): number =>
+    items.reduce((sum, item) => sum + (item.reconstruction ?? 0), 0) / items.length;
   const early = mean(losses.slice(0, 5));
   const late = mean(losses.slice(-5));
-  assert.ok(late < early * 0.6, `reconstruction should fall by 40 %: first five ${early.toFixed(1)}, last five ${late.toFixed(1)}`);
+  assert.ok(
+    late < early * 0.6,
+    `reconstruction should fall by 40 %: first five ${early.toFixed(1)}, last five ${late.toFixed(1)}`,
+  );
   assert.equal(losses[0]?.beta, 1 / 20);
   assert.equal(losses[29]?.beta, 1);
   const { model: loaded } = await loadTextToImageRun(join(root, 'run'));

@@ -14,14 +14,26 @@ export interface TinyGanRunOptions {
 }
 
 /** Builds ROOT/shapes, trains ROOT/run for 4 steps; returns both paths. */
-export async function trainTinyGanRun(root: string, options: TinyGanRunOptions): Promise<{ dataset: string; runDir: string }> {
+export async function trainTinyGanRun(
+  root: string,
+  options: TinyGanRunOptions,
+): Promise<{ dataset: string; runDir: string }> {
   const dataset = join(root, 'shapes');
   await buildDataset({ builder: 'shapes', out: dataset, seed: 3, options: { level: 1, count: options.images } });
   const recipe = TEXT_TO_IMAGE_RECIPES.find((entry) => entry.name === 'text2image-gan')!;
   const runDir = join(root, 'run');
   const config = recipe.schema.parse({
-    recipe: 'text2image-gan', dataset, seed: options.seed,
-    model: { noiseDim: 8, textEmbedding: 8, textHidden: 16, conditionDim: 16, generatorChannels: 16, discriminatorChannels: 8 },
+    recipe: 'text2image-gan',
+    dataset,
+    seed: options.seed,
+    model: {
+      noiseDim: 8,
+      textEmbedding: 8,
+      textHidden: 16,
+      conditionDim: 16,
+      generatorChannels: 16,
+      discriminatorChannels: 8,
+    },
     training: { steps: 4, batchSize: 8, logEvery: 1, ...options.training },
     ...(options.generation ? { generation: options.generation } : {}),
   });

@@ -34,10 +34,23 @@ before(async () => {
     model: { mels: 32, encoderChannels: 8, featureDim: 32, embeddingDim: 16, hiddenSize: 48, dropout: 0 },
     // 300 steps, not 150: at 150 the closest clip's right word led the next-best by -0.05 to 1.5 nats over
     // seeds 0-2 (one wrong word at seed 1, as on some CPUs); at 300 by at least 3 nats at every seed 0-9
-    training: { steps: 300, batchSize: HANDFUL, lr: 5e-3, warmupSteps: 5, labelSmoothing: 0.05, trainLimit: HANDFUL, sampleEvery: 1000, checkpointEvery: 1000, logEvery: 1 },
+    training: {
+      steps: 300,
+      batchSize: HANDFUL,
+      lr: 5e-3,
+      warmupSteps: 5,
+      labelSmoothing: 0.05,
+      trainLimit: HANDFUL,
+      sampleEvery: 1000,
+      checkpointEvery: 1000,
+      logEvery: 1,
+    },
     decoding: { beam: 2, maxLength: 4 },
   });
-  const { model } = await trainTranscriber(config, { runDir: join(root, 'run'), onEvent: (event) => event.type === 'step' && losses.push(event.losses.loss as number) });
+  const { model } = await trainTranscriber(config, {
+    runDir: join(root, 'run'),
+    onEvent: (event) => event.type === 'step' && losses.push(event.losses.loss as number),
+  });
   model.dispose();
 });
 
@@ -47,13 +60,22 @@ after(async () => {
 });
 
 test('a tiny transcriber overfits a handful of spoken digits, greedy and beam', async () => {
-  assert.ok((losses.at(-1) as number) < (losses[0] as number) * 0.3, `loss should fall: ${losses[0]} → ${losses.at(-1)}`);
+  assert.ok(
+    (losses.at(-1) as number) < (losses[0] as number) * 0.3,
+    `loss should fall: ${losses[0]} → ${losses.at(-1)}`,
+  );
   const { model } = await loadTranscriberRun(join(root, 'run'));
   const split = await loadSplit(dataset, { split: 'train', limit: HANDFUL });
   try {
     const expected = split.entries.map((entry) => entry.text);
-    assert.deepEqual(model.transcribe(split.audio!, { beam: 1 }).map((text) => text.text), expected);
-    assert.deepEqual(model.transcribe(split.audio!, { beam: 3 }).map((text) => text.text), expected);
+    assert.deepEqual(
+      model.transcribe(split.audio!, { beam: 1 }).map((text) => text.text),
+      expected,
+    );
+    assert.deepEqual(
+      model.transcribe(split.audio!, { beam: 3 }).map((text) => text.text),
+      expected,
+    );
   } finally {
     split.dispose();
     model.dispose();
@@ -79,12 +101,18 @@ test('transcribe: stereo and other rates are adapted; corrupt, empty, silent and
   await writeFile(file('long.wav'), encodeWav(long, 16000));
   const names = ['mono.wav', 'corrupt.wav', 'stereo.wav', 'empty.wav', 'silent.wav', '44k.wav', 'long.wav'];
   const lines = await transcribeFiles(join(root, 'run'), names.map(file), {});
-  assert.deepEqual(lines.map((line) => line.text ?? 'ERROR'), [word, 'ERROR', word, 'ERROR', 'ERROR', word, 'ERROR']);
+  assert.deepEqual(
+    lines.map((line) => line.text ?? 'ERROR'),
+    [word, 'ERROR', word, 'ERROR', 'ERROR', word, 'ERROR'],
+  );
   assert.match(lines[1]?.error ?? '', /corrupt\.wav/);
   assert.match(lines[3]?.error ?? '', /empty\.wav: the file is empty/);
   assert.match(lines[4]?.error ?? '', /silent\.wav is silent/);
   assert.match(lines[6]?.error ?? '', /long\.wav holds 3\.00 s of sound, longer than the 1\.02 s this model hears/);
-  await assert.rejects(transcribeFiles(join(root, 'run'), [file('mono.wav')], { beam: '0' }), /--beam must be a positive integer/);
+  await assert.rejects(
+    transcribeFiles(join(root, 'run'), [file('mono.wav')], { beam: '0' }),
+    /--beam must be a positive integer/,
+  );
 });
 
 test('transcript scores: exact match, character and word error rates by hand', () => {

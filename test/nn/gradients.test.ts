@@ -24,14 +24,19 @@ function checkGradients(label: string, forward: () => Tensor, targets: Tensor[],
         const original = data[i] ?? 0;
         const evaluate = (value: number): number => {
           data[i] = value;
-          tidy(() => { target.copy_(tensor(data, { shape })); });
+          tidy(() => {
+            target.copy_(tensor(data, { shape }));
+          });
           return noGrad(() => tidy(() => loss().item()));
         };
         const numeric = (evaluate(original + h) - evaluate(original - h)) / (2 * h);
         evaluate(original);
         const analyticValue = gradient[i] ?? NaN;
         const error = Math.abs(numeric - analyticValue) / Math.max(1, Math.abs(numeric));
-        assert.ok(error < 1e-6, `${label}: target ${index} element ${i}: numeric ${numeric} vs analytic ${analyticValue}`);
+        assert.ok(
+          error < 1e-6,
+          `${label}: target ${index} element ${i}: numeric ${numeric} vs analytic ${analyticValue}`,
+        );
       }
     });
   });
@@ -73,7 +78,11 @@ test('GRU, MultiheadAttention and spectral-norm gradients match finite differenc
       const x = input([3, 2, 4]);
       const mask = causalMask(3);
       attention.inProjBias?.copy_(randn([12]));
-      checkGradients('MultiheadAttention', () => attention.forward(x, x, x, { attnMask: mask }), [x, attention.inProjWeight, attention.outProj.weight]);
+      checkGradients('MultiheadAttention', () => attention.forward(x, x, x, { attnMask: mask }), [
+        x,
+        attention.inProjWeight,
+        attention.outProj.weight,
+      ]);
       const rows = input([2, 3]);
       checkGradients('spectral norm', () => normalized.forward(rows), [rows, normalized.weight]);
     });

@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tensor, tidy } from '../../src/tensor/index.js';
 import {
-  bceWithLogits, crossEntropy, gaussianKl, hingeDiscriminatorLoss, hingeGeneratorLoss, l1Loss, mseLoss, nonSaturatingDiscriminatorLoss,
+  bceWithLogits,
+  crossEntropy,
+  gaussianKl,
+  hingeDiscriminatorLoss,
+  hingeGeneratorLoss,
+  l1Loss,
+  mseLoss,
+  nonSaturatingDiscriminatorLoss,
   nonSaturatingGeneratorLoss,
 } from '../../src/nn/index.js';
 import { assertClose, noLeaks } from './helpers.js';
@@ -30,7 +37,10 @@ test('mse, l1 and bce-with-logits against hand computation', async () => {
       const labels = [1, 0, 0.5];
       const expected = logits.map((x, i) => Math.max(x, 0) - x * (labels[i] ?? 0) + Math.log1p(Math.exp(-Math.abs(x))));
       assertClose(bceWithLogits(tensor(logits), tensor(labels)), [mean(expected)], 1e-6, 'bce');
-      assert.throws(() => mseLoss(tensor([1, 2]), tensor([[1, 2]])), /mseLoss: input \[2\] and target \[1, 2\] must have the same shape/);
+      assert.throws(
+        () => mseLoss(tensor([1, 2]), tensor([[1, 2]])),
+        /mseLoss: input \[2\] and target \[1, 2\] must have the same shape/,
+      );
     });
   });
 });
@@ -38,7 +48,11 @@ test('mse, l1 and bce-with-logits against hand computation', async () => {
 test('cross-entropy with ignoreIndex and labelSmoothing, on [N, C] and [N, T, C]', async () => {
   await noLeaks(() => {
     tidy(() => {
-      const rows = [[2, 0.5, -1], [0.1, 0.2, 0.3], [1, -1, 3]];
+      const rows = [
+        [2, 0.5, -1],
+        [0.1, 0.2, 0.3],
+        [1, -1, 3],
+      ];
       const targets = [0, -100, 2];
       const smoothing = 0.1;
       const perRow = rows.map((row, i) => {
@@ -57,17 +71,39 @@ test('cross-entropy with ignoreIndex and labelSmoothing, on [N, C] and [N, T, C]
       assertClose(plain, [mean(rows.map((row, i) => negativeLogProbabilities(row)[i] ?? 0))], 1e-6, 'no smoothing');
       // [N, T, C] with padding token 0 ignored; 'none' keeps the target's shape and zeroes ignored positions
       const sequence = tensor([rows, rows.map((row) => row.map((v) => -v))]); // [2, 3, 3]
-      const tokens = tensor([[1, 0, 2], [2, 2, 0]], { dtype: 'int64' });
+      const tokens = tensor(
+        [
+          [1, 0, 2],
+          [2, 2, 0],
+        ],
+        { dtype: 'int64' },
+      );
       const each = crossEntropy(sequence, tokens, { ignoreIndex: 0, reduction: 'none' });
       assert.deepEqual(each.shape, [2, 3]);
-      const expectedEach = [[1, 0, 2], [2, 2, 0]].flatMap((line, n) => line.map((token, t) => {
-        const row = (rows[t] ?? []).map((v) => (n === 0 ? v : -v));
-        return token === 0 ? 0 : negativeLogProbabilities(row)[token] ?? 0;
-      }));
+      const expectedEach = [
+        [1, 0, 2],
+        [2, 2, 0],
+      ].flatMap((line, n) =>
+        line.map((token, t) => {
+          const row = (rows[t] ?? []).map((v) => (n === 0 ? v : -v));
+          return token === 0 ? 0 : (negativeLogProbabilities(row)[token] ?? 0);
+        }),
+      );
       assertClose(each, expectedEach, 1e-6, 'per token');
-      assertClose(crossEntropy(sequence, tokens, { ignoreIndex: 0 }), [expectedEach.reduce((a, b) => a + b, 0) / 4], 1e-6, 'mean over kept tokens');
-      assert.throws(() => crossEntropy(sequence, tensor([[1, 0]], { dtype: 'int64' })), /crossEntropy: logits \[\.\.\., C\] need target \[\.\.\.\] .*got logits \[2, 3, 3\] and target \[1, 2\]/);
-      assert.throws(() => crossEntropy(logits, tensor([0, 1, 2])), /target must hold int64 class indices, got float32; convert with \.long\(\)/);
+      assertClose(
+        crossEntropy(sequence, tokens, { ignoreIndex: 0 }),
+        [expectedEach.reduce((a, b) => a + b, 0) / 4],
+        1e-6,
+        'mean over kept tokens',
+      );
+      assert.throws(
+        () => crossEntropy(sequence, tensor([[1, 0]], { dtype: 'int64' })),
+        /crossEntropy: logits \[\.\.\., C\] need target \[\.\.\.\] .*got logits \[2, 3, 3\] and target \[1, 2\]/,
+      );
+      assert.throws(
+        () => crossEntropy(logits, tensor([0, 1, 2])),
+        /target must hold int64 class indices, got float32; convert with \.long\(\)/,
+      );
     });
   });
 });
@@ -75,8 +111,14 @@ test('cross-entropy with ignoreIndex and labelSmoothing, on [N, C] and [N, T, C]
 test('Gaussian KL against N(0, 1), and the GAN losses', async () => {
   await noLeaks(() => {
     tidy(() => {
-      const means = tensor([[0, 1], [2, 0]]);
-      const logVars = tensor([[0, Math.log(2)], [0, -1]]);
+      const means = tensor([
+        [0, 1],
+        [2, 0],
+      ]);
+      const logVars = tensor([
+        [0, Math.log(2)],
+        [0, -1],
+      ]);
       const elements = [0, 0.5 * (2 + 1 - Math.log(2) - 1), 0.5 * (1 + 4 - 0 - 1), 0.5 * Math.exp(-1)];
       const total = elements.reduce((a, b) => a + b, 0);
       assertClose(gaussianKl(means, logVars), [total / 2], 1e-6, 'batchmean');
@@ -89,7 +131,12 @@ test('Gaussian KL against N(0, 1), and the GAN losses', async () => {
       assertClose(hingeDiscriminatorLoss(real, fake), [mean([0, 0.5]) + mean([0, 1])], 1e-7, 'hinge D');
       assertClose(hingeGeneratorLoss(fake), [1], 1e-7, 'hinge G');
       assertClose(nonSaturatingGeneratorLoss(fake), [mean([softplus(2), softplus(0)])], 1e-6, 'non-saturating G');
-      assertClose(nonSaturatingDiscriminatorLoss(real, fake), [mean([softplus(-2), softplus(-0.5)]) + mean([softplus(-2), softplus(0)])], 1e-6, 'non-saturating D');
+      assertClose(
+        nonSaturatingDiscriminatorLoss(real, fake),
+        [mean([softplus(-2), softplus(-0.5)]) + mean([softplus(-2), softplus(0)])],
+        1e-6,
+        'non-saturating D',
+      );
     });
   });
 });

@@ -6,8 +6,24 @@ import { join } from 'node:path';
 import { type Tensor, dispose, manualSeed, memory, ones, randn, tensor, tidy, zeros } from '../../src/tensor/index.js';
 import { loadSafetensors, saveSafetensors } from '../../src/tensor/safetensors.js';
 import {
-  BatchNorm1d, BatchNorm2d, Conv2d, ConvTranspose2d, Embedding, GRU, GroupNorm, LSTM, LayerNorm, Linear, Module, MultiheadAttention, ReLU, Sequential,
-  TransformerDecoderLayer, TransformerEncoderLayer, causalMask, spectralNorm,
+  BatchNorm1d,
+  BatchNorm2d,
+  Conv2d,
+  ConvTranspose2d,
+  Embedding,
+  GRU,
+  GroupNorm,
+  LSTM,
+  LayerNorm,
+  Linear,
+  Module,
+  MultiheadAttention,
+  ReLU,
+  Sequential,
+  TransformerDecoderLayer,
+  TransformerEncoderLayer,
+  causalMask,
+  spectralNorm,
 } from '../../src/nn/index.js';
 import { assertClose, noLeaks } from './helpers.js';
 
@@ -31,13 +47,32 @@ class Block extends Module {
 test('names, order and modes follow PyTorch', async () => {
   await noLeaks(() => {
     const block = new Block();
-    assert.deepEqual(block.namedParameters().map(([name]) => name), ['scale', 'inner.0.weight', 'inner.0.bias', 'inner.2.weight', 'inner.2.bias']);
-    assert.deepEqual(block.namedBuffers().map(([name]) => name), ['counter', 'inner.2.running_mean', 'inner.2.running_var', 'inner.2.num_batches_tracked']);
-    assert.deepEqual([...block.stateDict().keys()], [
-      'scale', 'counter', 'inner.0.weight', 'inner.0.bias', 'inner.2.weight', 'inner.2.bias',
-      'inner.2.running_mean', 'inner.2.running_var', 'inner.2.num_batches_tracked',
-    ]);
-    assert.deepEqual(block.namedModules().map(([name]) => name), ['', 'inner', 'inner.0', 'inner.1', 'inner.2']);
+    assert.deepEqual(
+      block.namedParameters().map(([name]) => name),
+      ['scale', 'inner.0.weight', 'inner.0.bias', 'inner.2.weight', 'inner.2.bias'],
+    );
+    assert.deepEqual(
+      block.namedBuffers().map(([name]) => name),
+      ['counter', 'inner.2.running_mean', 'inner.2.running_var', 'inner.2.num_batches_tracked'],
+    );
+    assert.deepEqual(
+      [...block.stateDict().keys()],
+      [
+        'scale',
+        'counter',
+        'inner.0.weight',
+        'inner.0.bias',
+        'inner.2.weight',
+        'inner.2.bias',
+        'inner.2.running_mean',
+        'inner.2.running_var',
+        'inner.2.num_batches_tracked',
+      ],
+    );
+    assert.deepEqual(
+      block.namedModules().map(([name]) => name),
+      ['', 'inner', 'inner.0', 'inner.1', 'inner.2'],
+    );
     assert.equal(block.parameterCount(), 2 + 6 + 3 + 3 + 3);
     // the state dict holds the module's own tensors, not copies
     assert.equal(block.stateDict().get('scale'), block.scale);
@@ -57,7 +92,12 @@ test('parameters survive an enclosing tidy; zeroGrad drops gradients', async () 
   await noLeaks(() => {
     const layer = tidy(() => new Linear(3, 2));
     assert.ok(!layer.weight.isDisposed);
-    tidy(() => layer.forward(ones([4, 3])).sum().backward());
+    tidy(() =>
+      layer
+        .forward(ones([4, 3]))
+        .sum()
+        .backward(),
+    );
     const gradient = layer.weight.grad;
     assert.ok(gradient);
     gradient.dispose();
@@ -73,9 +113,15 @@ test('tied weights are listed once by parameters() but under both names in the s
       constructor(shared: Tensor) {
         super();
         this.registerParameter('first', shared);
-        this.registerModule('child', new (class extends Module {
-          constructor() { super(); this.registerParameter('second', shared); }
-        })());
+        this.registerModule(
+          'child',
+          new (class extends Module {
+            constructor() {
+              super();
+              this.registerParameter('second', shared);
+            }
+          })(),
+        );
       }
     }
     const tied = new Tied(zeros([2]));
@@ -98,16 +144,25 @@ test('loadStateDict copies in place and names every problem', async () => {
 
     const wrong = new Linear(4, 2);
     const before = target.weight.toFlatArray();
-    assert.throws(() => target.loadStateDict(wrong.stateDict()), /cannot load state into Linear\(3 -> 2\): size mismatch for "weight": the file has \[2, 4\], this module has \[2, 3\]/);
+    assert.throws(
+      () => target.loadStateDict(wrong.stateDict()),
+      /cannot load state into Linear\(3 -> 2\): size mismatch for "weight": the file has \[2, 4\], this module has \[2, 3\]/,
+    );
     assert.deepEqual(target.weight.toFlatArray(), before, 'a failed load must leave the module unchanged');
 
-    const partial = new Map([['weight', source.weight], ['extra', source.bias as Tensor]]);
+    const partial = new Map([
+      ['weight', source.weight],
+      ['extra', source.bias as Tensor],
+    ]);
     assert.throws(() => target.loadStateDict(partial), /missing keys: bias; unexpected keys: extra.*strict: false/);
     const result = target.loadStateDict(partial, { strict: false });
     assert.deepEqual(result, { missingKeys: ['bias'], unexpectedKeys: ['extra'] });
     // shape mismatches stay errors when not strict
     const tiny = zeros([1]);
-    assert.throws(() => target.loadStateDict(new Map([['weight', tiny]]), { strict: false }), /size mismatch for "weight"/);
+    assert.throws(
+      () => target.loadStateDict(new Map([['weight', tiny]]), { strict: false }),
+      /size mismatch for "weight"/,
+    );
     tiny.dispose();
     for (const m of [source, target, wrong]) m.dispose();
   });
@@ -117,7 +172,9 @@ test('save and load round-trip bit-exact through safetensors, buffers included',
   await noLeaks(async () => {
     manualSeed(2);
     const block = new Block();
-    tidy(() => { block.forward(randn([5, 2])); }); // moves BatchNorm running stats off their defaults
+    tidy(() => {
+      block.forward(randn([5, 2]));
+    }); // moves BatchNorm running stats off their defaults
     const path = join(directory, 'block.safetensors');
     await block.save(path, { recipe: 'test' });
     const copy = new Block();
@@ -127,7 +184,10 @@ test('save and load round-trip bit-exact through safetensors, buffers included',
       assert.ok(loaded, name);
       const a = value.dataSync();
       const b = loaded.dataSync();
-      assert.ok(Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength)), `${name} differs`);
+      assert.ok(
+        Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength)),
+        `${name} differs`,
+      );
       assert.equal(loaded.dtype, value.dtype);
     }
     assert.equal(copy.stateDict().get('inner.2.num_batches_tracked')?.item(), 1);
@@ -136,7 +196,10 @@ test('save and load round-trip bit-exact through safetensors, buffers included',
     for (const t of tensors.values()) t.dispose();
     const small = new Linear(1, 1);
     await assert.rejects(small.load(join(directory, 'absent.safetensors')), /safetensors file not found/);
-    await assert.rejects(small.load(path), /block\.safetensors: cannot load state into Linear\(1 -> 1\): .*missing keys: weight, bias/);
+    await assert.rejects(
+      small.load(path),
+      /block\.safetensors: cannot load state into Linear\(1 -> 1\): .*missing keys: weight, bias/,
+    );
     small.dispose();
     block.dispose();
     copy.dispose();
@@ -158,7 +221,10 @@ test('loads a safetensors file assembled by hand, as PyTorch would write it for 
     writeFileSync(path, Buffer.concat([length, Buffer.from(header), data]));
     const layer = new Linear(2, 2);
     await layer.load(path);
-    assert.deepEqual(layer.weight.toArray(), [[1, 2], [3, 4]]);
+    assert.deepEqual(layer.weight.toArray(), [
+      [1, 2],
+      [3, 4],
+    ]);
     assert.deepEqual(layer.bias?.toArray(), [0.5, -0.5]);
     // y = x W^T + b for x = [1, 1]
     const y = tidy(() => layer.forward(tensor([[1, 1]])));
@@ -191,7 +257,10 @@ test('Sequential frees intermediates as it goes and chains in order', async () =
   await noLeaks(() => {
     manualSeed(4);
     const net = new Sequential(new Linear(2, 4), new ReLU(), new Linear(4, 1));
-    assert.deepEqual(net.namedParameters().map(([n]) => n), ['0.weight', '0.bias', '2.weight', '2.bias']);
+    assert.deepEqual(
+      net.namedParameters().map(([n]) => n),
+      ['0.weight', '0.bias', '2.weight', '2.bias'],
+    );
     const x = randn([3, 2]);
     const expected = tidy(() => net.at(2).forward(net.at(1).forward(net.at(0).forward(x))));
     const y = net.forward(x); // outside tidy: only the output stays alive
@@ -236,11 +305,22 @@ test('a forward outside tidy leaves exactly its outputs alive (layers keep no pe
   await noLeaks(() => {
     manualSeed(5);
     const inputs = {
-      flat: randn([4, 6]), image: randn([2, 3, 5, 5]), sequence: randn([5, 2, 6]), tokens: tensor([[1, 2], [0, 3]], { dtype: 'int64' }),
+      flat: randn([4, 6]),
+      image: randn([2, 3, 5, 5]),
+      sequence: randn([5, 2, 6]),
+      tokens: tensor(
+        [
+          [1, 2],
+          [0, 3],
+        ],
+        { dtype: 'int64' },
+      ),
       mask: causalMask(5),
     };
     const cases: [Module, () => unknown][] = [];
-    const add = <M extends Module>(module: M, run: (m: M) => unknown): void => { cases.push([module, () => run(module)]); };
+    const add = <M extends Module>(module: M, run: (m: M) => unknown): void => {
+      cases.push([module, () => run(module)]);
+    };
     add(new Linear(6, 3), (m) => m.forward(inputs.flat));
     add(spectralNorm(new Linear(6, 3)), (m) => m.forward(inputs.flat));
     add(spectralNorm(new Conv2d(3, 4, 3)), (m) => m.forward(inputs.image));
@@ -252,15 +332,25 @@ test('a forward outside tidy leaves exactly its outputs alive (layers keep no pe
     add(spectralNorm(new Embedding(4, 6)), (m) => m.forward(inputs.tokens));
     add(new GRU(6, 4, { layers: 2 }), (m) => m.forward(inputs.sequence));
     add(new LSTM(6, 4), (m) => m.forward(inputs.sequence));
-    add(new MultiheadAttention(6, 2), (m) => m.forward(inputs.sequence, inputs.sequence, inputs.sequence, { attnMask: inputs.mask }));
-    add(new TransformerEncoderLayer(6, 2, { dimFeedforward: 8 }), (m) => m.forward(inputs.sequence, { mask: inputs.mask }));
-    add(new TransformerDecoderLayer(6, 2, { dimFeedforward: 8 }), (m) => m.forward(inputs.sequence, inputs.sequence, { mask: inputs.mask }));
+    add(new MultiheadAttention(6, 2), (m) =>
+      m.forward(inputs.sequence, inputs.sequence, inputs.sequence, { attnMask: inputs.mask }),
+    );
+    add(new TransformerEncoderLayer(6, 2, { dimFeedforward: 8 }), (m) =>
+      m.forward(inputs.sequence, { mask: inputs.mask }),
+    );
+    add(new TransformerDecoderLayer(6, 2, { dimFeedforward: 8 }), (m) =>
+      m.forward(inputs.sequence, inputs.sequence, { mask: inputs.mask }),
+    );
     add(new Sequential(new Linear(6, 5), new ReLU(), new Linear(5, 2)), (m) => m.forward(inputs.flat));
     for (const [module, run] of cases) {
       const before = memory().tensors;
       const outputs = run();
       const count = Array.isArray(outputs) ? outputs.flat().length : 1;
-      assert.equal(memory().tensors - before, count, `${module.describe()} left ${memory().tensors - before - count} extra tensors`);
+      assert.equal(
+        memory().tensors - before,
+        count,
+        `${module.describe()} left ${memory().tensors - before - count} extra tensors`,
+      );
       dispose(outputs);
       module.dispose();
     }

@@ -24,7 +24,9 @@ function gruStep(x: Tensor, h: Tensor, module: GRU, suffix = '_l0'): Tensor {
 
 /** One LSTM step (gate rows ordered i, f, g, o). */
 function lstmStep(x: Tensor, h: Tensor, c: Tensor, module: LSTM): [Tensor, Tensor] {
-  const gates = affine(x, param(module, 'weight_ih_l0'), param(module, 'bias_ih_l0')).add(affine(h, param(module, 'weight_hh_l0'), param(module, 'bias_hh_l0')));
+  const gates = affine(x, param(module, 'weight_ih_l0'), param(module, 'bias_ih_l0')).add(
+    affine(h, param(module, 'weight_hh_l0'), param(module, 'bias_hh_l0')),
+  );
   const [i, f, g, o] = gates.split(module.hiddenSize, 1) as [Tensor, Tensor, Tensor, Tensor];
   const cell = f.sigmoid().mul(c).add(i.sigmoid().mul(g.tanh()));
   return [o.sigmoid().mul(cell.tanh()), cell];
@@ -104,8 +106,18 @@ test('bidirectional, stacked and unbatched recurrent layers', async () => {
       assert.deepEqual(last.shape, [4, 4]);
       assertClose(flat, output.select(0, 1), 1e-6, 'unbatched equals batched');
       const [lstmOut, [h2, c2]] = lstm.forward(randn([5, 2, 3]));
-      assert.deepEqual([lstmOut.shape, h2.shape, c2.shape], [[5, 2, 4], [2, 2, 4], [2, 2, 4]]);
-      assert.throws(() => gru.forward(ones([2, 6, 5])), /GRU\(3 -> 4, 2 layers, bidirectional\) expects input \[batch, time, 3\]/);
+      assert.deepEqual(
+        [lstmOut.shape, h2.shape, c2.shape],
+        [
+          [5, 2, 4],
+          [2, 2, 4],
+          [2, 2, 4],
+        ],
+      );
+      assert.throws(
+        () => gru.forward(ones([2, 6, 5])),
+        /GRU\(3 -> 4, 2 layers, bidirectional\) expects input \[batch, time, 3\]/,
+      );
       assert.throws(() => gru.forward(x, zeros([2, 2, 4])), /expects h0 of shape \[4, 2, 4\], got \[2, 2, 4\]/);
     });
     for (const m of [gru, single, lstm]) m.dispose();

@@ -20,12 +20,32 @@ test('a diagonal weight is divided by its largest entry after enough power itera
   await noLeaks(() => {
     const layer = spectralNorm(new Linear(3, 3, { bias: false }));
     tidy(() => {
-      layer.weight.copy_(tensor([[3, 0, 0], [0, 1, 0], [0, 0, 0.5]]));
+      layer.weight.copy_(
+        tensor([
+          [3, 0, 0],
+          [0, 1, 0],
+          [0, 0, 0.5],
+        ]),
+      );
       for (let i = 0; i < 30; i++) layer.forward(eye(3)); // one power iteration per training forward
       // forward(I) = I W^T / sigma = W / sigma for this symmetric W
-      assertClose(layer.forward(eye(3)), [[1, 0, 0], [0, 1 / 3, 0], [0, 0, 1 / 6]], 1e-5, 'W / sigma');
+      assertClose(
+        layer.forward(eye(3)),
+        [
+          [1, 0, 0],
+          [0, 1 / 3, 0],
+          [0, 0, 1 / 6],
+        ],
+        1e-5,
+        'W / sigma',
+      );
       const state = layer.stateDict();
-      assertClose((state.get('weight_u') as Tensor).abs(), [1, 0, 0], 1e-5, 'u converges to the top left singular vector');
+      assertClose(
+        (state.get('weight_u') as Tensor).abs(),
+        [1, 0, 0],
+        1e-5,
+        'u converges to the top left singular vector',
+      );
     });
     layer.dispose();
   });
@@ -64,7 +84,12 @@ test('transposed convolutions normalise over dim 1; u has one entry per output c
     tidy(() => {
       const sigma = largestSingularValue(up.weight.transpose(0, 1).reshape(3, 16));
       const x = randn([1, 4, 3, 3]);
-      assertClose(up.forward(x), F.convTranspose2d(x, up.weight.div(sigma), up.bias, { stride: 2 }), 1e-4, 'ConvTranspose2d');
+      assertClose(
+        up.forward(x),
+        F.convTranspose2d(x, up.weight.div(sigma), up.bias, { stride: 2 }),
+        1e-4,
+        'ConvTranspose2d',
+      );
     });
     up.dispose();
   });
@@ -89,7 +114,10 @@ test('u and v change only in training; gradients reach weight_orig; two forwards
       const gradient = layer.weight.grad;
       assert.ok(gradient && gradient.abs().sum().item() > 0);
       assert.equal(u.requiresGrad, false);
-      assert.deepEqual(layer.namedParameters().map(([name]) => name), ['bias', 'weight_orig']);
+      assert.deepEqual(
+        layer.namedParameters().map(([name]) => name),
+        ['bias', 'weight_orig'],
+      );
     });
     layer.zeroGrad();
     assert.throws(() => spectralNorm(layer), /spectralNorm: Linear\(4 -> 3\) has no parameter "weight"/);

@@ -1,7 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Tensor, arange, manualSeed, noGrad, randint, randn, tensor, tidy } from '../../src/tensor/index.js';
-import { Embedding, Linear, Module, TransformerDecoderLayer, TransformerEncoderLayer, causalMask, crossEntropy } from '../../src/nn/index.js';
+import {
+  Embedding,
+  Linear,
+  Module,
+  TransformerDecoderLayer,
+  TransformerEncoderLayer,
+  causalMask,
+  crossEntropy,
+} from '../../src/nn/index.js';
 import { assertClose, noLeaks } from './helpers.js';
 
 test('encoder and decoder layers keep the input shape in both layouts and both norm placements', async () => {
@@ -20,11 +28,28 @@ test('encoder and decoder layers keep the input shape in both layouts and both n
       const batchFirst = randn([3, 5, 8]);
       const memoryFirst = randn([7, 3, 8]);
       const memoryBatch = randn([3, 7, 8]);
-      const padding = tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0], [0, 1, 1, 1, 1]], { dtype: 'bool' });
-      const memoryPadding = tensor([[0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 1, 1, 1, 1]], { dtype: 'bool' });
+      const padding = tensor(
+        [
+          [0, 0, 0, 1, 1],
+          [0, 0, 0, 0, 0],
+          [0, 1, 1, 1, 1],
+        ],
+        { dtype: 'bool' },
+      );
+      const memoryPadding = tensor(
+        [
+          [0, 0, 0, 0, 0, 0, 1],
+          [0, 0, 0, 0, 0, 0, 0],
+          [0, 0, 0, 1, 1, 1, 1],
+        ],
+        { dtype: 'bool' },
+      );
       const [postNorm, preNorm] = layers as [TransformerEncoderLayer, TransformerEncoderLayer];
       const [postDecoder, preDecoder] = decoders as [TransformerDecoderLayer, TransformerDecoderLayer];
-      assert.deepEqual(postNorm.forward(sequenceFirst, { mask: causalMask(5), keyPaddingMask: padding }).shape, [5, 3, 8]);
+      assert.deepEqual(
+        postNorm.forward(sequenceFirst, { mask: causalMask(5), keyPaddingMask: padding }).shape,
+        [5, 3, 8],
+      );
       assert.deepEqual(preNorm.forward(batchFirst, { keyPaddingMask: padding }).shape, [3, 5, 8]);
       const masks = { mask: causalMask(5), keyPaddingMask: padding, memoryKeyPaddingMask: memoryPadding };
       assert.deepEqual(postDecoder.forward(sequenceFirst, memoryFirst, masks).shape, [5, 3, 8]);
@@ -37,10 +62,18 @@ test('encoder and decoder layers keep the input shape in both layouts and both n
       postDecoder.eval();
       const first = postDecoder.forward(sequenceFirst, memoryFirst, { mask: causalMask(5) }).select(0, 0);
       const altered = sequenceFirst.clone().indexPut([tensor([4], { dtype: 'int64' })], randn([1, 3, 8]));
-      assertClose(postDecoder.forward(altered, memoryFirst, { mask: causalMask(5) }).select(0, 0), first, 1e-5, 'decoder causality');
+      assertClose(
+        postDecoder.forward(altered, memoryFirst, { mask: causalMask(5) }).select(0, 0),
+        first,
+        1e-5,
+        'decoder causality',
+      );
     });
     assert.equal(decoders[0]?.multiheadAttn.describe(), 'MultiheadAttention(8, 2 heads)');
-    assert.throws(() => new TransformerEncoderLayer(8, 2, { activation: 'tanh' as 'relu' }), /activation must be 'relu' or 'gelu', got "tanh"/);
+    assert.throws(
+      () => new TransformerEncoderLayer(8, 2, { activation: 'tanh' as 'relu' }),
+      /activation must be 'relu' or 'gelu', got "tanh"/,
+    );
     for (const m of [...layers, ...decoders]) m.dispose();
   });
 });
@@ -49,8 +82,14 @@ test('encoder and decoder layers keep the input shape in both layouts and both n
 class CopyModel extends Module {
   readonly tokens = this.registerModule('tokens', new Embedding(6, 16));
   readonly positions = this.registerModule('positions', new Embedding(5, 16));
-  readonly encoder = this.registerModule('encoder', new TransformerEncoderLayer(16, 2, { dimFeedforward: 32, dropout: 0, batchFirst: true }));
-  readonly decoder = this.registerModule('decoder', new TransformerDecoderLayer(16, 2, { dimFeedforward: 32, dropout: 0, batchFirst: true }));
+  readonly encoder = this.registerModule(
+    'encoder',
+    new TransformerEncoderLayer(16, 2, { dimFeedforward: 32, dropout: 0, batchFirst: true }),
+  );
+  readonly decoder = this.registerModule(
+    'decoder',
+    new TransformerDecoderLayer(16, 2, { dimFeedforward: 32, dropout: 0, batchFirst: true }),
+  );
   readonly head = this.registerModule('head', new Linear(16, 6));
 
   forward(source: Tensor): Tensor {
@@ -68,25 +107,33 @@ test('an encoder-decoder pair learns a tiny copy task (loss falls)', async () =>
     const model = new CopyModel();
     const losses: number[] = [];
     for (let step = 0; step < 80; step++) {
-      losses.push(tidy(() => {
-        const source = randint(0, 6, [16, 5]);
-        const loss = crossEntropy(model.forward(source), source);
-        loss.backward();
-        // plain SGD, written here so this test does not depend on src/optim
-        noGrad(() => {
-          for (const parameter of model.parameters()) {
-            const gradient = parameter.grad;
-            if (gradient) parameter.copy_(parameter.sub(gradient.mul(0.3)));
-          }
-        });
-        model.zeroGrad();
-        return loss.item();
-      }));
+      losses.push(
+        tidy(() => {
+          const source = randint(0, 6, [16, 5]);
+          const loss = crossEntropy(model.forward(source), source);
+          loss.backward();
+          // plain SGD, written here so this test does not depend on src/optim
+          noGrad(() => {
+            for (const parameter of model.parameters()) {
+              const gradient = parameter.grad;
+              if (gradient) parameter.copy_(parameter.sub(gradient.mul(0.3)));
+            }
+          });
+          model.zeroGrad();
+          return loss.item();
+        }),
+      );
     }
     const [first = 0] = losses;
     const last = losses.slice(-5).reduce((a, b) => a + b, 0) / 5;
     assert.ok(first > 1.4, `initial loss ${first} should be near ln 6`);
-    assert.ok(last < 0.1, `final loss ${last} should be near 0 (losses: ${losses.filter((_, i) => i % 10 === 0).map((l) => l.toFixed(3)).join(' ')})`);
+    assert.ok(
+      last < 0.1,
+      `final loss ${last} should be near 0 (losses: ${losses
+        .filter((_, i) => i % 10 === 0)
+        .map((l) => l.toFixed(3))
+        .join(' ')})`,
+    );
     model.eval();
     tidy(() => {
       const source = tensor([[5, 0, 3, 3, 1]], { dtype: 'int64' });

@@ -11,10 +11,16 @@ class TinyModule implements EmaModule {
   runningMean = tensor([5.0]);
   batches = tensor([3], { dtype: 'int64' });
   namedParameters(): [string, Tensor][] {
-    return [['layer.weight', this.weight], ['layer.bias', this.bias]];
+    return [
+      ['layer.weight', this.weight],
+      ['layer.bias', this.bias],
+    ];
   }
   namedBuffers(): [string, Tensor][] {
-    return [['norm.running_mean', this.runningMean], ['norm.num_batches_tracked', this.batches]];
+    return [
+      ['norm.running_mean', this.runningMean],
+      ['norm.num_batches_tracked', this.batches],
+    ];
   }
   set(weight: number[], bias: number, mean: number, batches: number): void {
     const updates: [Tensor, number[], 'float32' | 'int64'][] = [
@@ -38,7 +44,10 @@ test('EMA averages parameters with a fixed decay and copies buffers', () =>
   withoutLeaks(() => {
     const module = new TinyModule();
     const ema = new EMA(module, { decay: 0.75 });
-    assert.deepEqual([...ema.shadow.keys()], ['layer.weight', 'layer.bias', 'norm.running_mean', 'norm.num_batches_tracked']);
+    assert.deepEqual(
+      [...ema.shadow.keys()],
+      ['layer.weight', 'layer.bias', 'norm.running_mean', 'norm.num_batches_tracked'],
+    );
     assert.equal(ema.shadow.get('layer.weight')?.requiresGrad, false);
     module.set([5.0, 6.0], 3.0, 7.0, 4);
     ema.update();
@@ -129,12 +138,14 @@ test('EMA state dict round trip restores shadow, decay and update count', () =>
     assert.equal(restored.decay, 0.9);
     assert.equal(restored.warmup, true);
     assert.equal(restored.currentDecay(), ema.currentDecay());
-    for (const [name, value] of ema.shadow) assert.deepEqual(restored.shadow.get(name)?.toFlatArray(), value.toFlatArray(), name);
+    for (const [name, value] of ema.shadow)
+      assert.deepEqual(restored.shadow.get(name)?.toFlatArray(), value.toFlatArray(), name);
     assert.notEqual(restored.shadow.get('layer.weight'), ema.shadow.get('layer.weight'));
     module.set([4.0, 1.0], 2.0, 0.0, 3);
     ema.update();
     restored.update();
-    for (const [name, value] of ema.shadow) assert.deepEqual(restored.shadow.get(name)?.toFlatArray(), value.toFlatArray(), name);
+    for (const [name, value] of ema.shadow)
+      assert.deepEqual(restored.shadow.get(name)?.toFlatArray(), value.toFlatArray(), name);
 
     const partial = new Map(state.tensors);
     partial.delete('layer.bias');

@@ -9,7 +9,10 @@ export function assertClose(actual: Tensor | number[], expected: number[], toler
   values.forEach((value, index) => {
     const want = expected[index] as number;
     const error = Math.abs(value - want) / Math.max(1, Math.abs(want));
-    assert.ok(error <= tolerance, `${label}[${index}]: got ${value}, expected ${want} (relative error ${error.toExponential(2)} > ${tolerance})`);
+    assert.ok(
+      error <= tolerance,
+      `${label}[${index}]: got ${value}, expected ${want} (relative error ${error.toExponential(2)} > ${tolerance})`,
+    );
   });
 }
 

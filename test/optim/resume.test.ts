@@ -54,14 +54,19 @@ for (const kind of ['Adam', 'AdamW', 'SGD'] as const) {
         const firstScheduler = new LRScheduler(firstOptimizer, schedule);
         for (let step = 0; step < 5; step++) trainStep(step, first, firstOptimizer, firstScheduler);
         await firstOptimizer.save(join(directory, 'optimizer.safetensors'));
-        await saveSafetensors(join(directory, 'params.safetensors'), { weight: first[0] as Tensor, bias: first[1] as Tensor });
+        await saveSafetensors(join(directory, 'params.safetensors'), {
+          weight: first[0] as Tensor,
+          bias: first[1] as Tensor,
+        });
         const schedulerState = JSON.stringify(firstScheduler.stateDict());
         firstOptimizer.dispose();
         for (const value of first) value.dispose();
 
         // A fresh process would do this: new parameters and optimizer (deliberately another lr), then load.
         const { tensors } = await loadSafetensors(join(directory, 'params.safetensors'));
-        const resumed = [tensors.get('weight') as Tensor, tensors.get('bias') as Tensor].map((value) => value.requiresGrad_());
+        const resumed = [tensors.get('weight') as Tensor, tensors.get('bias') as Tensor].map((value) =>
+          value.requiresGrad_(),
+        );
         const resumedOptimizer = makeOptimizer(kind, resumed, 123);
         const resumedScheduler = new LRScheduler(resumedOptimizer, schedule);
         await resumedOptimizer.load(join(directory, 'optimizer.safetensors'));
@@ -72,7 +77,9 @@ for (const kind of ['Adam', 'AdamW', 'SGD'] as const) {
 
         assert.equal(resumedOptimizer.stepCount, 10);
         assert.equal(resumedOptimizer.lr, straightOptimizer.lr);
-        straight.forEach((value, index) => assert.deepEqual(resumed[index]?.dataSync(), value.dataSync(), `parameter ${index}`));
+        straight.forEach((value, index) =>
+          assert.deepEqual(resumed[index]?.dataSync(), value.dataSync(), `parameter ${index}`),
+        );
         // and the run really moved the parameters
         const initial = initialParameters();
         assert.notDeepEqual(initial[0]?.dataSync(), straight[0]?.dataSync());
@@ -95,7 +102,13 @@ test('loading a mismatched optimizer state fails clearly and changes nothing', (
     const params = initialParameters();
     const adam = new Adam(params, { lr: 0.01 });
     const other = new Generator(3);
-    tidy(() => params[0]?.mul(randn([4, 3], { generator: other })).sum().add(params[1]?.sum() ?? 0).backward());
+    tidy(() =>
+      params[0]
+        ?.mul(randn([4, 3], { generator: other }))
+        .sum()
+        .add(params[1]?.sum() ?? 0)
+        .backward(),
+    );
     other.dispose();
     adam.step();
     const state = adam.stateDict();
@@ -105,15 +118,24 @@ test('loading a mismatched optimizer state fails clearly and changes nothing', (
     const single = new Adam([params[0] as Tensor]);
     assert.throws(() => single.loadStateDict(state), /the state has 2 parameters but this optimizer has 1/);
     const swapped = new Adam([params[1] as Tensor, params[0] as Tensor], { lr: 0.5 });
-    assert.throws(() => swapped.loadStateDict(state), /state tensor "0.exp_avg" is float32 \[4, 3\] but parameter 0 is float32 \[3\]/);
+    assert.throws(
+      () => swapped.loadStateDict(state),
+      /state tensor "0.exp_avg" is float32 \[4, 3\] but parameter 0 is float32 \[3\]/,
+    );
     assert.equal(swapped.lr, 0.5);
     assert.equal(swapped.stateDict().tensors.size, 0);
     const stray = new Map(state.tensors);
     const extra = tensor([1.0]);
     stray.set('0.momentum', extra);
-    assert.throws(() => adam.loadStateDict({ tensors: stray, meta: state.meta }), /unexpected state tensor "0.momentum"/);
+    assert.throws(
+      () => adam.loadStateDict({ tensors: stray, meta: state.meta }),
+      /unexpected state tensor "0.momentum"/,
+    );
     extra.dispose();
-    assert.throws(() => adam.loadStateDict({ tensors: state.tensors, meta: { ...state.meta, lr: 'fast' } }), /state meta "lr" is missing or not a number/);
+    assert.throws(
+      () => adam.loadStateDict({ tensors: state.tensors, meta: { ...state.meta, lr: 'fast' } }),
+      /state meta "lr" is missing or not a number/,
+    );
 
     const directory = mkdtempSync(join(tmpdir(), 'mmgen-optim-'));
     try {
@@ -121,7 +143,10 @@ test('loading a mismatched optimizer state fails clearly and changes nothing', (
       writeFileSync(join(directory, 'broken.safetensors'), 'not a safetensors file');
       await assert.rejects(adam.load(join(directory, 'broken.safetensors')), /broken\.safetensors/);
       await sgd.save(join(directory, 'sgd.safetensors'));
-      await assert.rejects(adam.load(join(directory, 'sgd.safetensors')), /cannot load optimizer state from .*sgd\.safetensors: .*the state was saved by an SGD optimizer, not Adam/);
+      await assert.rejects(
+        adam.load(join(directory, 'sgd.safetensors')),
+        /cannot load optimizer state from .*sgd\.safetensors: .*the state was saved by an SGD optimizer, not Adam/,
+      );
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

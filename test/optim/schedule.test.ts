@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tensor } from '../../src/tensor/index.js';
-import { SGD, LRScheduler, constantSchedule, linearWarmup, linearDecay, cosineSchedule } from '../../src/optim/index.js';
+import {
+  SGD,
+  LRScheduler,
+  constantSchedule,
+  linearWarmup,
+  linearDecay,
+  cosineSchedule,
+} from '../../src/optim/index.js';
 import { assertClose, withoutLeaks } from './helpers.js';
 
 const at = (schedule: (step: number) => number, steps: number[]): number[] => steps.map(schedule);
@@ -16,7 +23,10 @@ test('constant and linear warmup schedules', () => {
 
 test('linear decay: 1, then a straight line over the last steps down to 1 / decaySteps, never 0', () => {
   // 10 steps (0…9), the last 4 decay: (10 - step) / 4
-  assert.deepEqual(at(linearDecay({ totalSteps: 10, decaySteps: 4 }), [0, 5, 6, 7, 8, 9, 10, 50]), [1, 1, 1, 0.75, 0.5, 0.25, 0.25, 0.25]);
+  assert.deepEqual(
+    at(linearDecay({ totalSteps: 10, decaySteps: 4 }), [0, 5, 6, 7, 8, 9, 10, 50]),
+    [1, 1, 1, 0.75, 0.5, 0.25, 0.25, 0.25],
+  );
   assert.deepEqual(at(linearDecay({ totalSteps: 10, decaySteps: 0 }), [0, 9]), [1, 1]);
   // longer than the run: the decay has begun at step 0
   assert.deepEqual(at(linearDecay({ totalSteps: 2, decaySteps: 4 }), [0, 1]), [0.5, 0.25]);
@@ -27,7 +37,11 @@ test('cosine schedule with warmup and a minimum factor follows the formula', () 
   const schedule = cosineSchedule({ totalSteps: 10, warmupSteps: 2, minFactor: 0.1 });
   // warmup: step / 2; then 0.1 + 0.9 * 0.5 * (1 + cos(pi * (step - 2) / 8)); 0.1 from step 10 on
   const cosine = (step: number): number => 0.1 + 0.9 * 0.5 * (1 + Math.cos((Math.PI * (step - 2)) / 8));
-  assertClose(at(schedule, [0, 1, 2, 3, 4, 6, 9, 10, 11, 50]), [0, 0.5, 1, cosine(3), 0.8681980515339464, 0.55, cosine(9), 0.1, 0.1, 0.1], 1e-15);
+  assertClose(
+    at(schedule, [0, 1, 2, 3, 4, 6, 9, 10, 11, 50]),
+    [0, 0.5, 1, cosine(3), 0.8681980515339464, 0.55, cosine(9), 0.1, 0.1, 0.1],
+    1e-15,
+  );
   // hand values: cos(pi/4) = 0.70710678..., so step 4 is 0.1 + 0.45 * 1.70710678 = 0.86819805
   assert.ok(Math.abs((schedule(4) ?? 0) - 0.868198) < 1e-6);
   const plain = cosineSchedule({ totalSteps: 4 });

@@ -15,7 +15,10 @@ test('one plain SGD step equals torch.optim.SGD', () =>
     const gradient = tensor([0.1, -0.2, 0.3, 4.0]);
     param.grad = gradient;
     optimizer.step();
-    assert.deepEqual(param.toFlatArray(), [0.9900000095367432, -1.9800000190734863, 2.9700000286102295, 0.09999999403953552]);
+    assert.deepEqual(
+      param.toFlatArray(),
+      [0.9900000095367432, -1.9800000190734863, 2.9700000286102295, 0.09999999403953552],
+    );
     assert.equal(optimizer.stepCount, 1);
     optimizer.zeroGrad();
     assert.equal(param.grad, null);

@@ -55,7 +55,8 @@ test('text→image runs generate pictures that save themselves, the same bytes a
       await first.save(join(root, `${name}.png`));
       assert.deepEqual(await readFile(join(root, `${name}.png`)), png);
       const again = await loaded.generate(['square'], { n: 3, seed: 5 });
-      for (const [index, image] of again.entries()) assert.deepEqual(await image.bytes(), await images[index]?.bytes(), `${name}: same seed, other bytes`);
+      for (const [index, image] of again.entries())
+        assert.deepEqual(await image.bytes(), await images[index]?.bytes(), `${name}: same seed, other bytes`);
       assert.notDeepEqual(await (await loaded.generate('square', { seed: 6 }))[0]?.bytes(), png);
       // the model path loadRun wraps gives the same bytes
       const { model } = await loadTextToImageRun(run(name));
@@ -64,7 +65,10 @@ test('text→image runs generate pictures that save themselves, the same bytes a
       tensor.dispose();
       model.dispose();
       assert.deepEqual(await encodePng(direct[2]!), await images[2]?.bytes());
-      await assert.rejects(loaded.caption('x.png'), /text2image-\w+" run, not a captioner: it can generate, not caption/);
+      await assert.rejects(
+        loaded.caption('x.png'),
+        /text2image-\w+" run, not a captioner: it can generate, not caption/,
+      );
     } finally {
       loaded.dispose();
     }
@@ -80,7 +84,10 @@ test('text→audio runs generate clips that save themselves as WAVs, the same by
       const clips = await loaded.generate('high', { n: 2, seed: 3 });
       const first = clips[0];
       assert.ok(first?.kind === 'audio');
-      assert.deepEqual([first.sampleRate, first.samples.length, first.text, first.spectrogram?.height], [16000, 4096, 'high', 16]);
+      assert.deepEqual(
+        [first.sampleRate, first.samples.length, first.text, first.spectrogram?.height],
+        [16000, 4096, 'high', 16],
+      );
       const wav = first.wav();
       assert.ok(isWav(wav));
       await first.save(join(root, `${name}.wav`));
@@ -106,7 +113,9 @@ test('a captioner run captions paths, bytes and tensors, names an unreadable fil
   try {
     assert.deepEqual(loaded.capabilities, ['caption']);
     assert.deepEqual(loaded.modalities, { inputs: ['image'], outputs: ['text'] });
-    const picture = imageToTensor(await decodeImage(path, { channels: 3, size: [32, 32], fit: 'cover' }), { range: 'signed' });
+    const picture = imageToTensor(await decodeImage(path, { channels: 3, size: [32, 32], fit: 'cover' }), {
+      range: 'signed',
+    });
     const lines = await loaded.caption([path, await readFile(path), picture, join(root, 'missing.png')]);
     picture.dispose();
     assert.equal(lines.length, 4);
@@ -117,8 +126,14 @@ test('a captioner run captions paths, bytes and tensors, names an unreadable fil
     assert.match(lines[3]?.error ?? '', /missing\.png/);
     const together = await pair.caption(path);
     assert.equal(together.length, 1);
-    await assert.rejects(loadRun(run('text2image-gan'), { with: [run('captioner')] }), /only captioner runs load with others/);
-    await assert.rejects(loadRun(run('transcriber'), { need: 'caption' }), /"transcriber" run, not a captioner: it can transcribe, not caption/);
+    await assert.rejects(
+      loadRun(run('text2image-gan'), { with: [run('captioner')] }),
+      /only captioner runs load with others/,
+    );
+    await assert.rejects(
+      loadRun(run('transcriber'), { need: 'caption' }),
+      /"transcriber" run, not a captioner: it can transcribe, not caption/,
+    );
   } finally {
     loaded.dispose();
     pair.dispose();
@@ -136,7 +151,10 @@ test('a transcriber run transcribes WAV paths, WAV bytes and samples, and names 
     assert.equal(lines.length, 4);
     assert.ok(lines.slice(0, 3).every((line) => line.error === undefined && line.text === lines[0]?.text));
     assert.match(lines[3]?.error ?? '', /clip 4 is silent/);
-    await assert.rejects(loaded.generate('x'), /"transcriber" run, not a text→image or text→audio run: it can transcribe, not generate/);
+    await assert.rejects(
+      loaded.generate('x'),
+      /"transcriber" run, not a text→image or text→audio run: it can transcribe, not generate/,
+    );
   } finally {
     loaded.dispose();
   }

@@ -32,9 +32,12 @@ async function answers(run: Run): Promise<Buffer[]> {
   const shapes = (await readDataset(data.shapes)).entries.find((entry) => entry.image);
   const tones = (await readDataset(data.tones)).entries.find((entry) => entry.audio);
   const prompts = run.modalities.outputs.includes('audio') ? ['high', 'low'] : ['square', 'heart'];
-  if (run.can('generate')) for (const output of await run.generate(prompts, { n: 2, seed: 7 })) out.push(await output.bytes());
-  if (run.can('caption')) out.push(Buffer.from(JSON.stringify(await run.caption(join(data.shapes, shapes?.image ?? ''), { beam: 2 }))));
-  if (run.can('transcribe')) out.push(Buffer.from(JSON.stringify(await run.transcribe(join(data.tones, tones?.audio ?? '')))));
+  if (run.can('generate'))
+    for (const output of await run.generate(prompts, { n: 2, seed: 7 })) out.push(await output.bytes());
+  if (run.can('caption'))
+    out.push(Buffer.from(JSON.stringify(await run.caption(join(data.shapes, shapes?.image ?? ''), { beam: 2 }))));
+  if (run.can('transcribe'))
+    out.push(Buffer.from(JSON.stringify(await run.transcribe(join(data.tones, tones?.audio ?? '')))));
   if (run.can('translate')) {
     const translated = await run.translate({ text: 'square' }, { to: ['image'], n: 2, seed: 7 });
     for (const image of translated.images) out.push(await image.bytes());
@@ -53,7 +56,11 @@ test('every recipe trained twice from one seed gives the same weights and the sa
     const runs = [join(root, `${name}-a`), join(root, `${name}-b`)];
     for (const dir of runs) await trainTiny(config, dir);
     const [a, b] = runs as [string, string];
-    assert.deepEqual(await readFile(join(a, 'model.safetensors')), await readFile(join(b, 'model.safetensors')), `${name}: weights differ between two trainings with one seed`);
+    assert.deepEqual(
+      await readFile(join(a, 'model.safetensors')),
+      await readFile(join(b, 'model.safetensors')),
+      `${name}: weights differ between two trainings with one seed`,
+    );
     const first = await loadRun(a);
     const second = await loadRun(b);
     try {
@@ -71,5 +78,8 @@ test('another seed trains other weights (the comparison above can fail)', async 
   const config = tinyConfigs(data.shapes, data.tones)['text2image-gan'] as Record<string, unknown>;
   await trainTiny(config, join(root, 'seed-1'));
   await trainTiny({ ...config, seed: 2 }, join(root, 'seed-2'));
-  assert.notDeepEqual(await readFile(join(root, 'seed-1', 'model.safetensors')), await readFile(join(root, 'seed-2', 'model.safetensors')));
+  assert.notDeepEqual(
+    await readFile(join(root, 'seed-1', 'model.safetensors')),
+    await readFile(join(root, 'seed-2', 'model.safetensors')),
+  );
 });

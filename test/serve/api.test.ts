@@ -14,11 +14,19 @@ import { readEvents, type ServeFixture, startTestServer, tinyGanConfig, trainSer
 let fixture: ServeFixture;
 let server: Server;
 const url = (path: string): string => `${server.url}${path}`;
-const json = async (path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> => {
+const json = async (
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> => {
   const response = await fetch(url(path), init);
-  return { status: response.status, body: (await response.json()) as Record<string, unknown>, headers: response.headers };
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown>,
+    headers: response.headers,
+  };
 };
-const post = (path: string, body: unknown) => json(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const post = (path: string, body: unknown) =>
+  json(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const upload = (path: string, bytes: Uint8Array, name: string, fields: Record<string, string> = {}) => {
   const form = new FormData();
   for (const [key, value] of Object.entries(fields)) form.append(key, value);
@@ -30,9 +38,15 @@ function rawGet(path: string): Promise<{ status: number; body: Record<string, un
   return new Promise((resolve, reject) => {
     request(url(path).replace(path, ''), { path }, (response) => {
       let text = '';
-      response.on('data', (chunk: Buffer) => { text += chunk.toString(); });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
-    }).on('error', reject).end();
+      response.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }),
+      );
+    })
+      .on('error', reject)
+      .end();
   });
 }
 async function alive(): Promise<void> {
@@ -61,8 +75,21 @@ after(async () => {
 
 test('runs: listed with recipe, modalities and capabilities; one run with its sample grid; unknown and `..` ids are clear 4xx', async () => {
   const { body } = await json('/v1/runs');
-  const runs = body.runs as { id: string; recipe: string; capabilities: string[]; modalities: { inputs: string[]; outputs: string[] } }[];
-  assert.deepEqual(runs.map((run) => `${run.id}:${run.recipe}:${run.capabilities.join('+')}`), ['captioner:captioner:caption', 'gan:text2image-gan:generate', 'tones-gan:text2audio-gan:generate', 'transcriber:transcriber:transcribe']);
+  const runs = body.runs as {
+    id: string;
+    recipe: string;
+    capabilities: string[];
+    modalities: { inputs: string[]; outputs: string[] };
+  }[];
+  assert.deepEqual(
+    runs.map((run) => `${run.id}:${run.recipe}:${run.capabilities.join('+')}`),
+    [
+      'captioner:captioner:caption',
+      'gan:text2image-gan:generate',
+      'tones-gan:text2audio-gan:generate',
+      'transcriber:transcriber:transcribe',
+    ],
+  );
   const gan = await json('/v1/runs/gan');
   assert.equal(gan.status, 200);
   assert.deepEqual(gan.body.modalities, { inputs: ['text'], outputs: ['image'] });
@@ -80,14 +107,28 @@ test('runs: listed with recipe, modalities and capabilities; one run with its sa
 });
 
 test('a generate job: 202 with an id at once, SSE queued → started → done with increasing ids, resume after Last-Event-ID, PNGs served, same seed same bytes', async () => {
-  const submitted = await post('/v1/jobs', { run: 'gan', task: 'generate', inputs: { text: 'heart' }, params: { n: 3, seed: 7 } });
+  const submitted = await post('/v1/jobs', {
+    run: 'gan',
+    task: 'generate',
+    inputs: { text: 'heart' },
+    params: { n: 3, seed: 7 },
+  });
   assert.equal(submitted.status, 202);
   const id = submitted.body.id as string;
   const events = await readEvents(url(`/v1/jobs/${id}/events`));
-  assert.deepEqual(events.map((event) => event.type), ['queued', 'started', 'done']);
-  assert.deepEqual(events.map((event) => event.id), [1, 2, 3]);
+  assert.deepEqual(
+    events.map((event) => event.type),
+    ['queued', 'started', 'done'],
+  );
+  assert.deepEqual(
+    events.map((event) => event.id),
+    [1, 2, 3],
+  );
   const resumed = await readEvents(url(`/v1/jobs/${id}/events`), { 'last-event-id': '1' });
-  assert.deepEqual(resumed.map((event) => event.id), [2, 3]);
+  assert.deepEqual(
+    resumed.map((event) => event.id),
+    [2, 3],
+  );
   const job = (await json(`/v1/jobs/${id}`)).body;
   assert.equal(job.state, 'done');
   const files = (job.result as { files: { kind: string; url: string }[] }).files;
@@ -125,19 +166,32 @@ test('text→audio generate gives WAVs with spectrograms; caption and transcribe
   const paths: string[] = [];
   for (const name of ['00000.png', '00001.png', '00002.png']) {
     const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(await readFile(join(fixture.dataDir, 'shapes', 'images', name)))]), name);
-    paths.push(((await (await fetch(url('/v1/uploads'), { method: 'POST', body: form })).json()) as { path: string }).path);
+    form.append(
+      'file',
+      new Blob([new Uint8Array(await readFile(join(fixture.dataDir, 'shapes', 'images', name)))]),
+      name,
+    );
+    paths.push(
+      ((await (await fetch(url('/v1/uploads'), { method: 'POST', body: form })).json()) as { path: string }).path,
+    );
   }
   const alone: string[] = [];
   for (const path of paths) {
-    const id = (await post('/v1/jobs', { run: 'captioner', task: 'caption', inputs: { images: [path] } })).body.id as string;
+    const id = (await post('/v1/jobs', { run: 'captioner', task: 'caption', inputs: { images: [path] } })).body
+      .id as string;
     alone.push(...((await settled(id)).result as { texts: string[] }).texts);
   }
   // the first starts at once, the other two wait in the queue (of 2) and go to the worker as one
-  const burst = await Promise.all(paths.map((path) => post('/v1/jobs', { run: 'captioner', task: 'caption', inputs: { images: [path] } })));
-  assert.deepEqual(burst.map((answer) => answer.status), [202, 202, 202]);
+  const burst = await Promise.all(
+    paths.map((path) => post('/v1/jobs', { run: 'captioner', task: 'caption', inputs: { images: [path] } })),
+  );
+  assert.deepEqual(
+    burst.map((answer) => answer.status),
+    [202, 202, 202],
+  );
   const together: string[] = [];
-  for (const answer of burst) together.push(...((await settled(answer.body.id as string)).result as { texts: string[] }).texts);
+  for (const answer of burst)
+    together.push(...((await settled(answer.body.id as string)).result as { texts: string[] }).texts);
   assert.deepEqual(together, alone);
 
   const clip = await readFile(join(fixture.dataDir, 'tones', 'audio', '0000.wav'));
@@ -145,7 +199,11 @@ test('text→audio generate gives WAVs with spectrograms; caption and transcribe
   assert.equal(transcript.status, 200, JSON.stringify(transcript.body));
   assert.equal((transcript.body.texts as string[]).length, 1);
   const explicit = paths.map((path) => path.slice('uploads/'.length));
-  assert.deepEqual((await readdir(uploads)).sort(), [...kept, ...explicit].sort(), 'the shortcuts delete the uploads they made for themselves; /v1/uploads keeps its own');
+  assert.deepEqual(
+    (await readdir(uploads)).sort(),
+    [...kept, ...explicit].sort(),
+    'the shortcuts delete the uploads they made for themselves; /v1/uploads keeps its own',
+  );
 });
 
 test('history is bounded: a job dropped from it takes its output files along; a job past its time limit is stopped', async () => {
@@ -153,7 +211,11 @@ test('history is bounded: a job dropped from it takes its output files along; a 
   try {
     const ids: string[] = [];
     for (let index = 0; index < 4; index++) {
-      const answer = await fetch(`${small.url}/v1/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run: 'gan', text: 'heart', n: 1 }) });
+      const answer = await fetch(`${small.url}/v1/generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ run: 'gan', text: 'heart', n: 1 }),
+      });
       ids.push(((await answer.json()) as { job: string }).job);
     }
     const listed = (await (await fetch(`${small.url}/v1/jobs`)).json()) as { jobs: { id: string }[]; total: number };
@@ -166,7 +228,11 @@ test('history is bounded: a job dropped from it takes its output files along; a 
   }
   const hurried = await startTestServer(fixture, { jobTimeoutSeconds: 0.05 });
   try {
-    const evaluation = await fetch(`${hurried.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run: 'gan', task: 'eval' }) });
+    const evaluation = await fetch(`${hurried.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ run: 'gan', task: 'eval' }),
+    });
     assert.equal(evaluation.status, 202);
     const id = ((await evaluation.json()) as { id: string }).id;
     const events = await readEvents(`${hurried.url}/v1/jobs/${id}/events`);
@@ -183,7 +249,11 @@ test('cancelling a running inference job ends its worker alone; the job waiting 
   const cold = await startTestServer(fixture, { workers: 1 });
   try {
     const submit = async (text: string): Promise<string> => {
-      const answer = await fetch(`${cold.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ run: 'gan', task: 'generate', inputs: { text }, params: { n: 2 } }) });
+      const answer = await fetch(`${cold.url}/v1/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ run: 'gan', task: 'generate', inputs: { text }, params: { n: 2 } }),
+      });
       return ((await answer.json()) as { id: string }).id;
     };
     // the worker is still loading libtorch and the run when the cancel arrives
@@ -197,7 +267,7 @@ test('cancelling a running inference job ends its worker alone; the job waiting 
     assert.equal(runningEvents.at(-1)?.type, 'cancelled');
     const waitingEvents = await readEvents(`${cold.url}/v1/jobs/${waiting}/events`);
     assert.equal(waitingEvents.at(-1)?.type, 'done', JSON.stringify(waitingEvents.at(-1)));
-    assert.notEqual(cold.context.workerPids()[0], workerBefore, 'a fresh worker took the cancelled one\'s place');
+    assert.notEqual(cold.context.workerPids()[0], workerBefore, "a fresh worker took the cancelled one's place");
   } finally {
     await cold.close();
   }
@@ -213,24 +283,96 @@ test('an eval job on a run whose dataset has no judge fails naming the fix', asy
 
 test('bad uploads and inputs are clear 4xx JSON naming the problem, and the server stays up', async () => {
   const cases: [string, Promise<{ status: number; body: Record<string, unknown> }>, number, string, RegExp][] = [
-    ['corrupt image', upload('/v1/caption', new Uint8Array(500).fill(7), 'junk.png', { run: 'captioner' }), 400, 'corrupt_image', /junk\.png" is not a readable image/],
-    ['empty image', upload('/v1/caption', new Uint8Array(0), 'empty.png', { run: 'captioner' }), 400, 'empty_file', /empty/],
-    ['oversized image', upload('/v1/caption', new Uint8Array(11 * 1024 * 1024), 'big.png', { run: 'captioner' }), 413, 'file_too_large', /10 MB/],
-    ['corrupt WAV', upload('/v1/transcribe', Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(40, 1)]), 'bad.wav', { run: 'transcriber' }), 400, 'corrupt_wav', /bad\.wav" is not a readable WAV/],
-    ['long WAV', upload('/v1/transcribe', encodeWav(new Float32Array(16000 * 31), 16000), 'long.wav', { run: 'transcriber' }), 413, 'wav_too_long', /31\.0 s; a WAV may last at most 30 s/],
+    [
+      'corrupt image',
+      upload('/v1/caption', new Uint8Array(500).fill(7), 'junk.png', { run: 'captioner' }),
+      400,
+      'corrupt_image',
+      /junk\.png" is not a readable image/,
+    ],
+    [
+      'empty image',
+      upload('/v1/caption', new Uint8Array(0), 'empty.png', { run: 'captioner' }),
+      400,
+      'empty_file',
+      /empty/,
+    ],
+    [
+      'oversized image',
+      upload('/v1/caption', new Uint8Array(11 * 1024 * 1024), 'big.png', { run: 'captioner' }),
+      413,
+      'file_too_large',
+      /10 MB/,
+    ],
+    [
+      'corrupt WAV',
+      upload('/v1/transcribe', Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(40, 1)]), 'bad.wav', {
+        run: 'transcriber',
+      }),
+      400,
+      'corrupt_wav',
+      /bad\.wav" is not a readable WAV/,
+    ],
+    [
+      'long WAV',
+      upload('/v1/transcribe', encodeWav(new Float32Array(16000 * 31), 16000), 'long.wav', { run: 'transcriber' }),
+      413,
+      'wav_too_long',
+      /31\.0 s; a WAV may last at most 30 s/,
+    ],
     ['no run', upload('/v1/caption', new Uint8Array(10), 'x.png'), 400, 'corrupt_image', /not a readable image/],
     ['unknown run', post('/v1/generate', { run: 'missing', text: 'heart' }), 404, 'unknown_run', /no run "missing"/],
-    ['wrong task', post('/v1/jobs', { run: 'gan', task: 'caption', inputs: { images: ['x.png'] } }), 400, 'unsupported_task', /cannot caption; it can generate/],
+    [
+      'wrong task',
+      post('/v1/jobs', { run: 'gan', task: 'caption', inputs: { images: ['x.png'] } }),
+      400,
+      'unsupported_task',
+      /cannot caption; it can generate/,
+    ],
     ['long prompt', post('/v1/generate', { run: 'gan', text: 'a'.repeat(501) }), 413, 'prompt_too_long', /at most 500/],
-    ['n too big', post('/v1/generate', { run: 'gan', text: 'heart', n: 1000 }), 400, 'bad_param', /params\.n must be a whole number from 1 to 64/],
-    ['absolute input path', post('/v1/jobs', { run: 'captioner', task: 'caption', inputs: { images: ['/etc/passwd'] } }), 400, 'bad_path', /no absolute paths/],
-    ['.. input path', post('/v1/jobs', { run: 'captioner', task: 'caption', inputs: { images: ['uploads/../../runs/gan/config.json'] } }), 400, 'bad_path', /may not contain ".."/],
+    [
+      'n too big',
+      post('/v1/generate', { run: 'gan', text: 'heart', n: 1000 }),
+      400,
+      'bad_param',
+      /params\.n must be a whole number from 1 to 64/,
+    ],
+    [
+      'absolute input path',
+      post('/v1/jobs', { run: 'captioner', task: 'caption', inputs: { images: ['/etc/passwd'] } }),
+      400,
+      'bad_path',
+      /no absolute paths/,
+    ],
+    [
+      '.. input path',
+      post('/v1/jobs', {
+        run: 'captioner',
+        task: 'caption',
+        inputs: { images: ['uploads/../../runs/gan/config.json'] },
+      }),
+      400,
+      'bad_path',
+      /may not contain ".."/,
+    ],
     ['.. file path', rawGet('/v1/files/runs/gan/../../../etc/passwd'), 400, 'bad_path', /may not contain ".."/],
-    ['encoded .. file path', rawGet('/v1/files/outputs/%2e%2e%2f%2e%2e%2fetc%2fpasswd'), 400, 'bad_path', /may not contain ".."/],
+    [
+      'encoded .. file path',
+      rawGet('/v1/files/outputs/%2e%2e%2f%2e%2e%2fetc%2fpasswd'),
+      400,
+      'bad_path',
+      /may not contain ".."/,
+    ],
     ['missing file', json('/v1/files/runs/gan/nothing.png'), 404, 'not_found', /does not exist/],
     ['unknown job', json('/v1/jobs/00000000-0000-0000-0000-000000000000'), 404, 'unknown_job', /no job/],
     ['bad task', post('/v1/jobs', { run: 'gan', task: 'dance' }), 400, 'bad_request', /task/],
-    ['vocabulary', post('/v1/generate', { run: 'gan', text: 'purple dragon' }), 422, 'job_failed', /outside the vocabulary/],
+    [
+      'vocabulary',
+      post('/v1/generate', { run: 'gan', text: 'purple dragon' }),
+      422,
+      'job_failed',
+      /outside the vocabulary/,
+    ],
   ];
   for (const [label, pending, status, code, message] of cases) {
     const { status: got, body } = await pending;
@@ -243,7 +385,11 @@ test('bad uploads and inputs are clear 4xx JSON naming the problem, and the serv
 
 test('training job: progress over SSE, cancel of it leaves other jobs alone and writes a checkpoint; the queue full answers 429 with Retry-After', async () => {
   const config = tinyGanConfig(join(fixture.dataDir, 'shapes'), 100000, 10);
-  const training = await post('/v1/jobs', { task: 'train', inputs: { config, dataset: 'shapes' }, params: { name: 'long' } });
+  const training = await post('/v1/jobs', {
+    task: 'train',
+    inputs: { config, dataset: 'shapes' },
+    params: { name: 'long' },
+  });
   assert.equal(training.status, 202, JSON.stringify(training.body));
   const trainId = training.body.id as string;
   // two more trainings wait for the one training slot; a third does not fit the queue of 2
@@ -251,7 +397,10 @@ test('training job: progress over SSE, cancel of it leaves other jobs alone and 
     await post('/v1/jobs', { task: 'train', inputs: { config }, params: { name: 'wait1' } }),
     await post('/v1/jobs', { task: 'train', inputs: { config }, params: { name: 'wait2' } }),
   ];
-  assert.deepEqual(waiting.map((answer) => answer.status), [202, 202]);
+  assert.deepEqual(
+    waiting.map((answer) => answer.status),
+    [202, 202],
+  );
   const full = await post('/v1/jobs', { run: 'gan', task: 'generate', inputs: { text: 'heart' } });
   assert.equal(full.status, 429);
   assert.equal(full.body.error, 'queue_full');
@@ -271,9 +420,15 @@ test('training job: progress over SSE, cancel of it leaves other jobs alone and 
   let seen = '';
   while (!seen.includes('event: sample')) seen += new TextDecoder().decode((await reader.read()).value);
   await reader.cancel();
-  const progress = [...seen.matchAll(/event: progress\ndata: (.*)/g)].map((match) => (JSON.parse(match[1]!) as { step: number }).step);
+  const progress = [...seen.matchAll(/event: progress\ndata: (.*)/g)].map(
+    (match) => (JSON.parse(match[1]!) as { step: number }).step,
+  );
   assert.ok(progress.length >= 10, `progress events: ${progress.length}`);
-  assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'steps arrive in order');
+  assert.deepEqual(
+    progress,
+    [...progress].sort((a, b) => a - b),
+    'steps arrive in order',
+  );
   assert.equal((await json(`/v1/jobs/${trainId}`, { method: 'DELETE' })).status, 202);
   const ended = await settled(trainId);
   assert.equal(ended.state, 'cancelled');
@@ -294,12 +449,19 @@ test('a training job from a config name and dataset name finishes into a new run
   await writeFile(join(fixture.configsDir, 'tiny.json'), JSON.stringify(tinyGanConfig('set-by-the-job', 6, 3)));
   assert.deepEqual((await json('/v1/configs')).body.configs, ['tiny.json']);
   assert.deepEqual((await json('/v1/datasets')).body.datasets, ['shapes', 'tones']);
-  const submitted = await post('/v1/jobs', { task: 'train', inputs: { config: 'tiny.json', dataset: 'shapes' }, params: { name: 'fresh', set: ['training.steps=8'] } });
+  const submitted = await post('/v1/jobs', {
+    task: 'train',
+    inputs: { config: 'tiny.json', dataset: 'shapes' },
+    params: { name: 'fresh', set: ['training.steps=8'] },
+  });
   assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
   const events = await readEvents(url(`/v1/jobs/${submitted.body.id as string}/events`));
   const steps = events.filter((event) => event.type === 'progress').map((event) => event.data.step);
   assert.deepEqual(steps, [1, 2, 3, 4, 5, 6, 7, 8]);
-  assert.deepEqual(events.filter((event) => event.type === 'sample').map((event) => event.data.step), [3, 6, 8]);
+  assert.deepEqual(
+    events.filter((event) => event.type === 'sample').map((event) => event.data.step),
+    [3, 6, 8],
+  );
   assert.equal(events.at(-1)?.type, 'done');
   const run = await json('/v1/runs/fresh');
   assert.equal(run.body.step, 8);
@@ -316,7 +478,16 @@ test('a training job from a config name and dataset name finishes into a new run
     assert.equal(answer.status, status, JSON.stringify(answer.body));
     assert.equal(answer.body.error, code);
   }
-  assert.equal((await post('/v1/jobs', { task: 'train', inputs: { config: 'tiny.json', dataset: 'shapes' }, params: { name: 'fresh' } })).body.error, 'run_exists');
+  assert.equal(
+    (
+      await post('/v1/jobs', {
+        task: 'train',
+        inputs: { config: 'tiny.json', dataset: 'shapes' },
+        params: { name: 'fresh' },
+      })
+    ).body.error,
+    'run_exists',
+  );
 });
 
 test('datasets show counts and a contact sheet; health, metrics and the OpenAPI page answer', async () => {
@@ -330,7 +501,20 @@ test('datasets show counts and a contact sheet; health, metrics and the OpenAPI 
   assert.match(metrics, /^process_resident_memory_bytes \d+$/m);
   const openapi = await json('/docs/json');
   const paths = Object.keys(openapi.body.paths as object);
-  for (const path of ['/v1/runs', '/v1/runs/{id}', '/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/v1/generate', '/v1/caption', '/v1/transcribe', '/v1/translate', '/v1/uploads', '/health', '/metrics']) {
+  for (const path of [
+    '/v1/runs',
+    '/v1/runs/{id}',
+    '/v1/jobs',
+    '/v1/jobs/{id}',
+    '/v1/jobs/{id}/events',
+    '/v1/generate',
+    '/v1/caption',
+    '/v1/transcribe',
+    '/v1/translate',
+    '/v1/uploads',
+    '/health',
+    '/metrics',
+  ]) {
     assert.ok(paths.includes(path), `OpenAPI lists ${path}`);
   }
   assert.equal((await fetch(url('/docs'))).status, 200);
@@ -355,12 +539,21 @@ test('with a token: the API needs it (401 JSON without or wrong), health stays o
     const badFileToken = await fetch(`${guarded.url}/v1/files/runs/gan/samples/latest.png?access_token=nope`);
     assert.equal(badFileToken.status, 401);
     assert.match(JSON.stringify(await badFileToken.json()), /access_token does not match/);
-    assert.equal((await fetch(`${guarded.url}/v1/runs?access_token=s3cret`)).status, 401, 'only files take the token in the query');
+    assert.equal(
+      (await fetch(`${guarded.url}/v1/runs?access_token=s3cret`)).status,
+      401,
+      'only files take the token in the query',
+    );
     // the limit is 12 requests a minute: within 13 more, one is refused
     const statuses: number[] = [];
-    for (let index = 0; index < 13; index++) statuses.push((await fetch(`${guarded.url}/v1/runs`, { headers: { authorization: 'Bearer s3cret' } })).status);
+    for (let index = 0; index < 13; index++)
+      statuses.push((await fetch(`${guarded.url}/v1/runs`, { headers: { authorization: 'Bearer s3cret' } })).status);
     assert.ok(statuses.includes(200) && statuses.at(-1) === 429, `statuses ${statuses.join(' ')}`);
-    assert.deepEqual(statuses.slice(statuses.indexOf(429)), statuses.slice(statuses.indexOf(429)).map(() => 429), 'once refused, refused for the rest of the minute');
+    assert.deepEqual(
+      statuses.slice(statuses.indexOf(429)),
+      statuses.slice(statuses.indexOf(429)).map(() => 429),
+      'once refused, refused for the rest of the minute',
+    );
     const limited = await fetch(`${guarded.url}/v1/runs`, { headers: { authorization: 'Bearer s3cret' } });
     assert.equal(limited.status, 429);
     assert.equal(((await limited.json()) as { error: string }).error, 'rate_limited');
@@ -374,7 +567,15 @@ test('with a token: the API needs it (401 JSON without or wrong), health stays o
 
 test('closing (as on SIGTERM) drains: no new jobs, a running training writes a checkpoint', async () => {
   const drained = await startTestServer(fixture, { workers: 1 });
-  const answer = await fetch(`${drained.url}/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: 'train', inputs: { config: tinyGanConfig(join(fixture.dataDir, 'shapes'), 100000) }, params: { name: 'drained' } }) });
+  const answer = await fetch(`${drained.url}/v1/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      task: 'train',
+      inputs: { config: tinyGanConfig(join(fixture.dataDir, 'shapes'), 100000) },
+      params: { name: 'drained' },
+    }),
+  });
   const id = ((await answer.json()) as { id: string }).id;
   const stream = await fetch(`${drained.url}/v1/jobs/${id}/events`);
   const reader = stream.body!.getReader();
@@ -384,5 +585,8 @@ test('closing (as on SIGTERM) drains: no new jobs, a running training writes a c
   assert.equal(drained.context.draining, true);
   await closing;
   assert.equal(drained.context.queue.get(id)?.state, 'cancelled');
-  assert.ok((await stat(join(fixture.runsDir, 'drained', 'state.json'))).size > 0, 'training wrote a checkpoint before the server stopped');
+  assert.ok(
+    (await stat(join(fixture.runsDir, 'drained', 'state.json'))).size > 0,
+    'training wrote a checkpoint before the server stopped',
+  );
 });

@@ -28,7 +28,8 @@ function waitForLine(child: ChildProcess, pattern: RegExp, what: string, lines: 
         resolve();
       }
     };
-    const exited = (code: number | null): void => reject(new Error(`${what} exited (${code}) before it was ready:\n${lines.join('\n')}`));
+    const exited = (code: number | null): void =>
+      reject(new Error(`${what} exited (${code}) before it was ready:\n${lines.join('\n')}`));
     child.stdout!.on('data', check);
     child.once('exit', exited);
     check();
@@ -59,7 +60,11 @@ export async function startRedis(): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    const process = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const process = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     child = process;
     await waitForLine(process, /Ready to accept connections/, 'redis-server', collectLines(process));
   };
@@ -72,10 +77,16 @@ export async function startRedis(): Promise<TestRedis> {
     await exited;
   };
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, stop, start, cleanup: async () => {
-    await stop();
-    await rm(dir, { recursive: true, force: true });
-  } };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stop,
+    start,
+    cleanup: async () => {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface TestWorker {
@@ -88,13 +99,16 @@ export interface TestWorker {
 
 export async function startWorker(args: string[]): Promise<TestWorker> {
   const process = spawn(globalThis.process.execPath, [CLI, 'worker', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...globalThis.process.env, MMGEN_THREADS: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...globalThis.process.env, MMGEN_THREADS: '1' },
   });
   const lines = collectLines(process);
   await waitForLine(process, /takes jobs from/, 'mmgen worker', lines);
   const name = /worker: (\S+) takes jobs/.exec(lines.find((line) => line.includes('takes jobs from'))!)![1]!;
   return {
-    process, name, lines,
+    process,
+    name,
+    lines,
     stop: async () => {
       if (process.exitCode !== null || process.signalCode !== null) return;
       const exited = new Promise((resolve) => process.once('exit', resolve));
@@ -104,7 +118,12 @@ export async function startWorker(args: string[]): Promise<TestWorker> {
   };
 }
 
-export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, everyMs = 100): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -21,9 +21,29 @@ const pageErrors: string[] = [];
 
 before(async () => {
   fixture = await trainServeRuns({ audio: true, joint: true });
-  await writeFile(join(fixture.configsDir, 'tiny-gan.json'), JSON.stringify(tinyGanConfig('chosen-in-the-page', 100000, 20)));
+  await writeFile(
+    join(fixture.configsDir, 'tiny-gan.json'),
+    JSON.stringify(tinyGanConfig('chosen-in-the-page', 100000, 20)),
+  );
   await mkdir(SHOTS, { recursive: true });
-  server = spawn(process.execPath, ['bin/mmgen.js', 'serve', '--runs', fixture.runsDir, '--outputs', join(fixture.root, 'outputs'), '--data', fixture.dataDir, '--configs', fixture.configsDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  server = spawn(
+    process.execPath,
+    [
+      'bin/mmgen.js',
+      'serve',
+      '--runs',
+      fixture.runsDir,
+      '--outputs',
+      join(fixture.root, 'outputs'),
+      '--data',
+      fixture.dataDir,
+      '--configs',
+      fixture.configsDir,
+      '--port',
+      '0',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   base = await new Promise<string>((resolve, reject) => {
     let out = '';
     server.stdout!.on('data', (chunk: Buffer) => {
@@ -33,7 +53,10 @@ before(async () => {
     });
     server.on('exit', (code) => reject(new Error(`mmgen serve exited (${code}): ${out}`)));
   });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--autoplay-policy=no-user-gesture-required', '--no-sandbox'] });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--autoplay-policy=no-user-gesture-required', '--no-sandbox'],
+  });
   page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
   page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.goto(`${base}/#generate`);
@@ -53,13 +76,16 @@ after(async () => {
 /** Drops a file on an element as a user would drag it from the desktop. */
 async function dropFile(selector: string, path: string, name: string, type: string): Promise<void> {
   const bytes = [...(await readFile(path))];
-  await page.evaluate(({ selector, bytes, name, type }) => {
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([new Uint8Array(bytes)], name, { type }));
-    const target = document.querySelector(selector)!;
-    target.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-    target.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-  }, { selector, bytes, name, type });
+  await page.evaluate(
+    ({ selector, bytes, name, type }) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], name, { type }));
+      const target = document.querySelector(selector)!;
+      target.dispatchEvent(new DragEvent('dragover', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      target.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    },
+    { selector, bytes, name, type },
+  );
 }
 
 test('generate: a prompt gives a grid of images; the gallery re-runs an earlier output; a bad prompt shows its error in the page', async () => {
@@ -67,7 +93,12 @@ test('generate: a prompt gives a grid of images; the gallery re-runs an earlier 
   await page.fill('#generate-form input[name=text]', 'heart');
   await page.fill('#generate-form input[name=n]', '4');
   await page.click('#generate-form button[type=submit]');
-  await page.waitForFunction(() => [...document.querySelectorAll('#generate-results img')].filter((img) => (img as HTMLImageElement).naturalWidth > 0).length === 4);
+  await page.waitForFunction(
+    () =>
+      [...document.querySelectorAll('#generate-results img')].filter(
+        (img) => (img as HTMLImageElement).naturalWidth > 0,
+      ).length === 4,
+  );
   assert.equal(await page.locator('#gallery li').count(), 1);
   await page.screenshot({ path: `${SHOTS}/generate.png`, fullPage: true });
   await page.click('#gallery li button');
@@ -93,7 +124,10 @@ test('generate sound: clips come with spectrograms and play', async () => {
     await new Promise((resolve) => audio.addEventListener('ended', resolve, { once: true }));
     return { duration: audio.duration, ended: audio.ended };
   });
-  assert.ok(played.ended && played.duration > 0.2 && played.duration < 0.3, `a 4096-sample clip at 16 kHz plays to its end: ${JSON.stringify(played)}`);
+  assert.ok(
+    played.ended && played.duration > 0.2 && played.duration < 0.3,
+    `a 4096-sample clip at 16 kHz plays to its end: ${JSON.stringify(played)}`,
+  );
   await page.screenshot({ path: `${SHOTS}/generate-sound.png`, fullPage: true });
 });
 
@@ -104,13 +138,19 @@ test('caption and transcribe: a dropped image gets a caption, a dropped WAV a tr
   await dropFile('#drop', join(fixture.dataDir, 'shapes', 'images', '00000.png'), 'shape.png', 'image/png');
   await page.waitForSelector('#understand-result:not([hidden]) .preview img');
   const caption = await page.locator('#understand-result .answer').innerText();
-  assert.ok(caption.split(' ').every((word) => vocabulary.includes(word) || word === ''), `caption in the run's words: "${caption}"`);
+  assert.ok(
+    caption.split(' ').every((word) => vocabulary.includes(word) || word === ''),
+    `caption in the run's words: "${caption}"`,
+  );
   await page.screenshot({ path: `${SHOTS}/caption.png`, fullPage: true });
   await dropFile('#drop', join(fixture.dataDir, 'tones', 'audio', '0000.wav'), 'tone.wav', 'audio/wav');
   await page.waitForFunction(() => document.querySelector('#understand-result audio') !== null);
   assert.equal(await page.locator('#understand-form select[name=run]').inputValue(), 'transcriber');
   const transcript = await page.locator('#understand-result .answer').innerText();
-  assert.ok(transcript.split(' ').every((word) => ['low', 'mid', 'high', ''].includes(word)), `transcript in the run's words: "${transcript}"`);
+  assert.ok(
+    transcript.split(' ').every((word) => ['low', 'mid', 'high', ''].includes(word)),
+    `transcript in the run's words: "${transcript}"`,
+  );
   await dropFile('#drop', join(fixture.configsDir, 'tiny-gan.json'), 'notes.png', 'image/png');
   const error = page.locator('#understand .error');
   await error.waitFor({ state: 'visible' });
@@ -125,7 +165,13 @@ test('translate: text into a joint run gives pictures and playable sounds', asyn
   await page.uncheck('#translate-form input[value=text]');
   await page.fill('#translate-form input[name=n]', '2');
   await page.click('#translate-form button[type=submit]');
-  await page.waitForFunction(() => document.querySelectorAll('#translate-results audio').length === 2 && [...document.querySelectorAll('#translate-results img')].filter((img) => (img as HTMLImageElement).naturalWidth > 0).length === 2);
+  await page.waitForFunction(
+    () =>
+      document.querySelectorAll('#translate-results audio').length === 2 &&
+      [...document.querySelectorAll('#translate-results img')].filter(
+        (img) => (img as HTMLImageElement).naturalWidth > 0,
+      ).length === 2,
+  );
   assert.equal(await page.locator('#translate .error').isVisible(), false);
   await page.screenshot({ path: `${SHOTS}/translate.png`, fullPage: true });
 });
@@ -137,18 +183,30 @@ test('train: start a tiny training, the loss chart gains points and a sample gri
   await page.selectOption('#train-form select[name=config]', 'tiny-gan.json');
   await page.fill('#train-form input[name=name]', 'from-the-studio');
   await page.click('#train-form button[type=submit]');
-  const points = () => page.evaluate(() => Number((document.getElementById('loss-chart') as HTMLElement).dataset.points ?? 0));
-  await page.waitForFunction(() => Number((document.getElementById('loss-chart') as HTMLElement).dataset.points ?? 0) >= 5);
+  const points = () =>
+    page.evaluate(() => Number((document.getElementById('loss-chart') as HTMLElement).dataset.points ?? 0));
+  await page.waitForFunction(
+    () => Number((document.getElementById('loss-chart') as HTMLElement).dataset.points ?? 0) >= 5,
+  );
   const early = await points();
   await page.waitForSelector('#train-sample:not([hidden]) img');
-  await page.waitForFunction((before) => Number((document.getElementById('loss-chart') as HTMLElement).dataset.points ?? 0) > before + 10, early);
+  await page.waitForFunction(
+    (before) => Number((document.getElementById('loss-chart') as HTMLElement).dataset.points ?? 0) > before + 10,
+    early,
+  );
   assert.ok((await points()) > early + 10);
-  assert.equal(await page.locator('#loss-chart canvas').count() > 0, true, 'uPlot drew a canvas');
+  assert.equal((await page.locator('#loss-chart canvas').count()) > 0, true, 'uPlot drew a canvas');
   await page.screenshot({ path: `${SHOTS}/train.png`, fullPage: true });
   await page.click('#train-cancel');
-  await page.waitForFunction(() => /cancelled \(checkpoint written\)/.test(document.getElementById('train-status')!.textContent ?? ''));
-  await page.waitForFunction(() => [...document.querySelectorAll('#runs-table td')].some((cell) => cell.textContent === 'from-the-studio'));
-  const state = JSON.parse(await readFile(join(fixture.runsDir, 'from-the-studio', 'state.json'), 'utf8')) as { step: number };
+  await page.waitForFunction(() =>
+    /cancelled \(checkpoint written\)/.test(document.getElementById('train-status')!.textContent ?? ''),
+  );
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('#runs-table td')].some((cell) => cell.textContent === 'from-the-studio'),
+  );
+  const state = JSON.parse(await readFile(join(fixture.runsDir, 'from-the-studio', 'state.json'), 'utf8')) as {
+    step: number;
+  };
   assert.ok(state.step >= 20, `checkpoint at step ${state.step}`);
 });
 

@@ -25,8 +25,12 @@ test('requiresGrad, isLeaf, backward and grad; gradients accumulate until zeroGr
     expectTensor(x.grad!, [1, 1, 1]);
     x.grad = null;
     assert.equal(x.grad, null);
-    assert.throws(() => { x.grad = tensor([1, 1]); }, /assigned grad has shape \[2\] but the tensor has shape \[3\]/);
-    assert.throws(() => { x.grad = tensor([1, 1, 1], { dtype: 'float64' }); }, /assigned grad has dtype Double but the tensor has dtype Float/);
+    assert.throws(() => {
+      x.grad = tensor([1, 1]);
+    }, /assigned grad has shape \[2\] but the tensor has shape \[3\]/);
+    assert.throws(() => {
+      x.grad = tensor([1, 1, 1], { dtype: 'float64' });
+    }, /assigned grad has dtype Double but the tensor has dtype Float/);
     const w = tensor([1, 2]);
     w.requiresGrad = true;
     w.mul(tensor([3, 4])).backward(tensor([1, -1])); // vector-Jacobian product with a given gradient
@@ -58,9 +62,13 @@ test('noGrad switches recording off and restores it, also after a throw', () => 
     });
     assert.equal(inside.requiresGrad, false);
     assert.equal(isGradEnabled(), true);
-    assert.throws(() => noGrad(() => {
-      throw new Error('boom');
-    }), /boom/);
+    assert.throws(
+      () =>
+        noGrad(() => {
+          throw new Error('boom');
+        }),
+      /boom/,
+    );
     assert.equal(isGradEnabled(), true);
     noGrad(() => noGrad(() => undefined));
     assert.equal(isGradEnabled(), true);
@@ -78,7 +86,10 @@ test('detach cuts the graph and shares memory', () => {
     noGrad(() => x.fill_(5));
     assert.equal(detached.item(), 5, 'detach shares storage');
     // gradCheck notices a wrong gradient: autograd sees x * const, finite differences see x^2
-    assert.throws(() => gradCheck('detached square', [float64([3], 1)], (v) => v.detach().mul(v).sum()), /d loss \/ d input 0/);
+    assert.throws(
+      () => gradCheck('detached square', [float64([3], 1)], (v) => v.detach().mul(v).sum()),
+      /d loss \/ d input 0/,
+    );
   });
 });
 
@@ -104,7 +115,10 @@ test('clipGradNorm scales gradients to the max norm and reports the norm before'
   noLeak(() => {
     const p = tensor([0, 0]).requiresGrad_();
     const q = tensor([0]).requiresGrad_();
-    p.mul(tensor([3, 0])).sum().add(q.mul(4).sum()).backward(); // grads [3, 0], [4]: norm 5
+    p.mul(tensor([3, 0]))
+      .sum()
+      .add(q.mul(4).sum())
+      .backward(); // grads [3, 0], [4]: norm 5
     assert.ok(Math.abs(clipGradNorm([p, q], 1) - 5) < 1e-6);
     expectTensor(p.grad!, [0.6, 0], { tolerance: 1e-5 });
     expectTensor(q.grad!, [0.8], { tolerance: 1e-5 });

@@ -1,7 +1,24 @@
 // Creation, dtypes and reading data back to JS.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, zeros, ones, full, arange, linspace, eye, scalar, empty, zerosLike, onesLike, fullLike, getNumThreads, setNumThreads, runtimeInfo, type DType } from '../../src/tensor/index.js';
+import {
+  tensor,
+  zeros,
+  ones,
+  full,
+  arange,
+  linspace,
+  eye,
+  scalar,
+  empty,
+  zerosLike,
+  onesLike,
+  fullLike,
+  getNumThreads,
+  setNumThreads,
+  runtimeInfo,
+  type DType,
+} from '../../src/tensor/index.js';
 import { expectTensor, noLeak, assertClose } from './helpers.js';
 
 test('every dtype round-trips through a typed array', () => {
@@ -36,10 +53,28 @@ test('bool tensors from bytes other than 0/1 read back as 0/1', () => {
 
 test('nested arrays set the shape; dtype option converts', () => {
   noLeak(() => {
-    expectTensor(tensor([[1, 2, 3], [4, 5, 6]]), [[1, 2, 3], [4, 5, 6]], { dtype: 'float32', shape: [2, 3] });
+    expectTensor(
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: 'float32', shape: [2, 3] },
+    );
     expectTensor(tensor([[1.9, -2.9]], { dtype: 'int64' }), [[1, -2]], { dtype: 'int64', shape: [1, 2] });
     expectTensor(tensor([1, 0, 3], { dtype: 'bool' }), [1, 0, 1], { dtype: 'bool' });
-    expectTensor(tensor(Float32Array.of(1, 2, 3, 4, 5, 6), { shape: [3, 2] }), [[1, 2], [3, 4], [5, 6]], { shape: [3, 2] });
+    expectTensor(
+      tensor(Float32Array.of(1, 2, 3, 4, 5, 6), { shape: [3, 2] }),
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      { shape: [3, 2] },
+    );
     expectTensor(tensor(BigInt64Array.of(1n, 2n), { dtype: 'float64' }), [1, 2], { dtype: 'float64' });
     // a view into a larger buffer copies only its own elements
     expectTensor(tensor(Float32Array.of(1, 2, 3, 4).subarray(1, 3)), [2, 3], { shape: [2] });
@@ -55,7 +90,14 @@ test('nested arrays set the shape; dtype option converts', () => {
 
 test('zeros, ones, full, empty and the *Like forms', () => {
   noLeak(() => {
-    expectTensor(zeros([2, 2]), [[0, 0], [0, 0]], { dtype: 'float32' });
+    expectTensor(
+      zeros([2, 2]),
+      [
+        [0, 0],
+        [0, 0],
+      ],
+      { dtype: 'float32' },
+    );
     expectTensor(ones([3], 'int32'), [1, 1, 1], { dtype: 'int32' });
     expectTensor(full([2], 2.5, 'float64'), [2.5, 2.5], { dtype: 'float64' });
     expectTensor(full([2], 4, 'int64'), [4, 4], { dtype: 'int64' });
@@ -65,9 +107,30 @@ test('zeros, ones, full, empty and the *Like forms', () => {
     assert.deepEqual(e.shape, [4, 0]);
     assert.equal(e.size, 0);
     const base = full([2, 3], 3, 'int32');
-    expectTensor(zerosLike(base), [[0, 0, 0], [0, 0, 0]], { dtype: 'int32', shape: [2, 3] });
-    expectTensor(onesLike(base), [[1, 1, 1], [1, 1, 1]], { dtype: 'int32' });
-    expectTensor(fullLike(base, -1), [[-1, -1, -1], [-1, -1, -1]], { dtype: 'int32' });
+    expectTensor(
+      zerosLike(base),
+      [
+        [0, 0, 0],
+        [0, 0, 0],
+      ],
+      { dtype: 'int32', shape: [2, 3] },
+    );
+    expectTensor(
+      onesLike(base),
+      [
+        [1, 1, 1],
+        [1, 1, 1],
+      ],
+      { dtype: 'int32' },
+    );
+    expectTensor(
+      fullLike(base, -1),
+      [
+        [-1, -1, -1],
+        [-1, -1, -1],
+      ],
+      { dtype: 'int32' },
+    );
     expectTensor(scalar(3, 'float64'), 3, { dtype: 'float64', shape: [] });
   });
 });
@@ -81,8 +144,23 @@ test('arange, linspace and eye', () => {
     expectTensor(arange(5, 0, -2), [5, 3, 1], { dtype: 'int64' });
     expectTensor(linspace(0, 1, 5), [0, 0.25, 0.5, 0.75, 1], { dtype: 'float32' });
     expectTensor(linspace(-1, 1, 3, 'float64'), [-1, 0, 1], { dtype: 'float64' });
-    expectTensor(eye(3), [[1, 0, 0], [0, 1, 0], [0, 0, 1]], { dtype: 'float32' });
-    expectTensor(eye(2, 3, 'int64'), [[1, 0, 0], [0, 1, 0]], { dtype: 'int64' });
+    expectTensor(
+      eye(3),
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+      { dtype: 'float32' },
+    );
+    expectTensor(
+      eye(2, 3, 'int64'),
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+      ],
+      { dtype: 'int64' },
+    );
   });
 });
 
@@ -96,7 +174,16 @@ test('toArray, toFlatArray, item, shape metadata and conversions', () => {
     assert.deepEqual(t.toFlatArray(), [1, 2, 3, 4]);
     assert.equal(t.toString(), 'Tensor(float32, [2, 1, 2])');
     // a non-contiguous view reads back in logical order
-    assert.deepEqual(tensor([[1, 2], [3, 4]]).T.toArray(), [[1, 3], [2, 4]]);
+    assert.deepEqual(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]).T.toArray(),
+      [
+        [1, 3],
+        [2, 4],
+      ],
+    );
     expectTensor(tensor([1.7, -1.7]).to('int32'), [1, -1], { dtype: 'int32' });
     expectTensor(tensor([1, 2], { dtype: 'int64' }).float(), [1, 2], { dtype: 'float32' });
     expectTensor(tensor([1.5]).long(), [1], { dtype: 'int64' });
@@ -109,7 +196,15 @@ test('toArray, toFlatArray, item, shape metadata and conversions', () => {
     copy.fill_(9);
     assert.deepEqual(original.toArray(), [1, 2]);
     assert.deepEqual(copy.toArray(), [9, 9]);
-    assert.deepEqual(tensor([[1, 2], [3, 4]]).T.contiguous().toFlatArray(), [1, 3, 2, 4]);
+    assert.deepEqual(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ])
+        .T.contiguous()
+        .toFlatArray(),
+      [1, 3, 2, 4],
+    );
   });
 });
 

@@ -8,13 +8,29 @@ import { ProcessGroup, parseMasterAddress, memory, tensor } from '../../src/tens
 import { freeLoopbackPort } from '../../src/cli/commands/train-workers.js';
 
 test('a world of one: all-reduce in place over several buckets, broadcast, barrier, no leaks; a destroyed group is refused', async () => {
-  const group = ProcessGroup.init({ rank: 0, worldSize: 1, master: { host: '127.0.0.1', port: await freeLoopbackPort() }, timeoutSeconds: 10 });
-  const values = [tensor([[1, 2], [3, 4]]), tensor([5, 6, 7]), tensor([8], { dtype: 'float64' }), tensor([9, 10], { dtype: 'int64' })];
+  const group = ProcessGroup.init({
+    rank: 0,
+    worldSize: 1,
+    master: { host: '127.0.0.1', port: await freeLoopbackPort() },
+    timeoutSeconds: 10,
+  });
+  const values = [
+    tensor([
+      [1, 2],
+      [3, 4],
+    ]),
+    tensor([5, 6, 7]),
+    tensor([8], { dtype: 'float64' }),
+    tensor([9, 10], { dtype: 'int64' }),
+  ];
   const before = memory().tensors;
   // 32-byte buckets: the two float32 tensors (28 bytes) share one; float64 and int64 get their own
   assert.equal(group.allReduce(values, { bucketBytes: 32 }), 3);
   assert.equal(group.allReduce(values, { bucketBytes: 8 }), 4);
-  assert.deepEqual(values[0]?.toArray(), [[1, 2], [3, 4]]);
+  assert.deepEqual(values[0]?.toArray(), [
+    [1, 2],
+    [3, 4],
+  ]);
   assert.deepEqual(values[1]?.toArray(), [5, 6, 7]);
   group.allReduce(values.slice(0, 2), { average: true });
   assert.deepEqual(values[1]?.toArray(), [5, 6, 7]);
@@ -30,8 +46,14 @@ test('a world of one: all-reduce in place over several buckets, broadcast, barri
 
 test('bad group settings are clear errors before anything connects', () => {
   const master = { host: '127.0.0.1', port: 1 };
-  assert.throws(() => ProcessGroup.init({ rank: 2, worldSize: 2, master }), /the rank must be in 0\.\.1 for a world size of 2, got 2/);
-  assert.throws(() => ProcessGroup.init({ rank: 0, worldSize: 0, master }), /the world size must be a whole number >= 1, got 0/);
+  assert.throws(
+    () => ProcessGroup.init({ rank: 2, worldSize: 2, master }),
+    /the rank must be in 0\.\.1 for a world size of 2, got 2/,
+  );
+  assert.throws(
+    () => ProcessGroup.init({ rank: 0, worldSize: 0, master }),
+    /the world size must be a whole number >= 1, got 0/,
+  );
   assert.throws(() => parseMasterAddress('10.0.0.5'), /--master must be HOST:PORT/);
   assert.throws(() => parseMasterAddress('10.0.0.5:70000'), /port in 1\.\.65535/);
   assert.deepEqual(parseMasterAddress('10.0.0.5:29500'), { host: '10.0.0.5', port: 29500 });

@@ -38,7 +38,12 @@ test('binary arithmetic with tensors and scalars', () => {
 test('unary math functions', () => {
   noLeak(() => {
     const x = tensor([-1.5, 0, 0.5, 2], { dtype: 'float64' });
-    const on = (f: (t: Tensor) => Tensor, g: (v: number) => number, input: number[] = [-1.5, 0, 0.5, 2], tolerance = 1e-12): void => {
+    const on = (
+      f: (t: Tensor) => Tensor,
+      g: (v: number) => number,
+      input: number[] = [-1.5, 0, 0.5, 2],
+      tolerance = 1e-12,
+    ): void => {
       const t = tensor(input, { dtype: 'float64' });
       expectTensor(f(t), input.map(g), { dtype: 'float64', tolerance });
     };
@@ -50,29 +55,79 @@ test('unary math functions', () => {
     on((t) => t.log2(), Math.log2, [0.5, 1, 8, 10]);
     on((t) => t.expm1(), Math.expm1);
     on((t) => t.sqrt(), Math.sqrt, [0, 0.25, 2, 9]);
-    on((t) => t.rsqrt(), (v) => 1 / Math.sqrt(v), [0.25, 2, 9]);
+    on(
+      (t) => t.rsqrt(),
+      (v) => 1 / Math.sqrt(v),
+      [0.25, 2, 9],
+    );
     on((t) => t.sin(), Math.sin);
     on((t) => t.cos(), Math.cos);
     on((t) => t.atan(), Math.atan);
     on((t) => t.tanh(), Math.tanh);
-    on((t) => t.sigmoid(), (v) => 1 / (1 + Math.exp(-v)));
-    on((t) => t.logSigmoid(), (v) => -Math.log1p(Math.exp(-v)));
-    on((t) => t.relu(), (v) => Math.max(v, 0));
-    on((t) => t.silu(), (v) => v / (1 + Math.exp(-v)));
-    on((t) => t.gelu(), (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)), undefined, 1e-7);
-    on((t) => t.gelu('tanh'), (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))));
-    on((t) => t.softplus(), (v) => Math.log1p(Math.exp(v)));
-    on((t) => t.softplus(2, 1), (v) => (v * 2 > 1 ? v : Math.log1p(Math.exp(2 * v)) / 2));
-    on((t) => t.leakyRelu(0.1), (v) => (v > 0 ? v : 0.1 * v));
-    on((t) => t.elu(), (v) => (v > 0 ? v : Math.expm1(v)));
-    on((t) => t.hardtanh(-1, 1), (v) => Math.min(1, Math.max(-1, v)));
+    on(
+      (t) => t.sigmoid(),
+      (v) => 1 / (1 + Math.exp(-v)),
+    );
+    on(
+      (t) => t.logSigmoid(),
+      (v) => -Math.log1p(Math.exp(-v)),
+    );
+    on(
+      (t) => t.relu(),
+      (v) => Math.max(v, 0),
+    );
+    on(
+      (t) => t.silu(),
+      (v) => v / (1 + Math.exp(-v)),
+    );
+    on(
+      (t) => t.gelu(),
+      (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)),
+      undefined,
+      1e-7,
+    );
+    on(
+      (t) => t.gelu('tanh'),
+      (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))),
+    );
+    on(
+      (t) => t.softplus(),
+      (v) => Math.log1p(Math.exp(v)),
+    );
+    on(
+      (t) => t.softplus(2, 1),
+      (v) => (v * 2 > 1 ? v : Math.log1p(Math.exp(2 * v)) / 2),
+    );
+    on(
+      (t) => t.leakyRelu(0.1),
+      (v) => (v > 0 ? v : 0.1 * v),
+    );
+    on(
+      (t) => t.elu(),
+      (v) => (v > 0 ? v : Math.expm1(v)),
+    );
+    on(
+      (t) => t.hardtanh(-1, 1),
+      (v) => Math.min(1, Math.max(-1, v)),
+    );
     on((t) => t.sign(), Math.sign);
     on((t) => t.floor(), Math.floor);
     on((t) => t.ceil(), Math.ceil);
-    on((t) => t.round(), (v) => v, [-2, 0, 1, 3]);
+    on(
+      (t) => t.round(),
+      (v) => v,
+      [-2, 0, 1, 3],
+    );
     expectTensor(tensor([0.5, 1.5, 2.5, -0.5]).round(), [0, 2, 2, -0], { tolerance: 0 }); // half to even, as PyTorch
-    on((t) => t.reciprocal(), (v) => 1 / v, [-1.5, 0.5, 2]);
-    on((t) => t.square(), (v) => v * v);
+    on(
+      (t) => t.reciprocal(),
+      (v) => 1 / v,
+      [-1.5, 0.5, 2],
+    );
+    on(
+      (t) => t.square(),
+      (v) => v * v,
+    );
     on((t) => t.erf(), erf, undefined, 1e-7);
     expectTensor(tensor([1, NaN, Infinity]).isnan(), [0, 1, 0], { dtype: 'bool' });
     expectTensor(tensor([1, NaN, -Infinity]).isfinite(), [1, 0, 0], { dtype: 'bool' });
@@ -143,7 +198,12 @@ test('scalar edge cases: out-of-range, NaN, exact int64, reversed ops on every d
     expectTensor(tensor([1], { dtype: 'int64' }).add(NaN), [NaN], { dtype: 'float32' });
     expectTensor(tensor([0.1, 0.2]).eq(0.1), [1, 0], { dtype: 'bool' }); // the number is rounded to float32 like the tensor
     expectTensor(tensor([0.1], { dtype: 'float64' }).eq(0.1), [1], { dtype: 'bool' });
-    assert.equal(tensor([0], { dtype: 'int64' }).add(2 ** 53).item(), 2 ** 53);
+    assert.equal(
+      tensor([0], { dtype: 'int64' })
+        .add(2 ** 53)
+        .item(),
+      2 ** 53,
+    );
     expectTensor(tensor([1, 2, 4], { dtype: 'int64' }).rdiv(1), [1, 0.5, 0.25], { dtype: 'float32' });
     expectTensor(tensor([1, 2], { dtype: 'int32' }).rdiv(2), [2, 1], { dtype: 'float32' });
     expectTensor(tensor([1, 2], { dtype: 'float64' }).rdiv(3), [3, 1.5], { dtype: 'float64' });
@@ -163,11 +223,45 @@ test('broadcasting follows NumPy rules', () => {
   noLeak(() => {
     const column = tensor([[1], [2]]);
     const row = tensor([10, 20, 30]);
-    expectTensor(column.add(row), [[11, 21, 31], [12, 22, 32]], { shape: [2, 3] });
-    expectTensor(column.mul(row), [[10, 20, 30], [20, 40, 60]], { shape: [2, 3] });
-    expectTensor(row.sub(column), [[9, 19, 29], [8, 18, 28]]);
-    expectTensor(tensor([[[1, 2]]]).add(tensor([[1], [2], [3]])), [[[2, 3], [3, 4], [4, 5]]], { shape: [1, 3, 2] });
-    expectTensor(column.gt(row.div(10).sub(1)), [[1, 0, 0], [1, 1, 0]], { dtype: 'bool' });
+    expectTensor(
+      column.add(row),
+      [
+        [11, 21, 31],
+        [12, 22, 32],
+      ],
+      { shape: [2, 3] },
+    );
+    expectTensor(
+      column.mul(row),
+      [
+        [10, 20, 30],
+        [20, 40, 60],
+      ],
+      { shape: [2, 3] },
+    );
+    expectTensor(row.sub(column), [
+      [9, 19, 29],
+      [8, 18, 28],
+    ]);
+    expectTensor(
+      tensor([[[1, 2]]]).add(tensor([[1], [2], [3]])),
+      [
+        [
+          [2, 3],
+          [3, 4],
+          [4, 5],
+        ],
+      ],
+      { shape: [1, 3, 2] },
+    );
+    expectTensor(
+      column.gt(row.div(10).sub(1)),
+      [
+        [1, 0, 0],
+        [1, 1, 0],
+      ],
+      { dtype: 'bool' },
+    );
     expectTensor(tensor(2).mul(row), [20, 40, 60], { shape: [3] });
   });
 });
@@ -177,8 +271,15 @@ test('where and clamp', () => {
     const x = tensor([-2, -0.5, 0.5, 2]);
     expectTensor(where(x.gt(0), x, x.mul(-10)), [20, 5, 0.5, 2]);
     // condition broadcasts against both branches
-    expectTensor(where(tensor([[1], [0]], { dtype: 'bool' }), tensor([1, 2]), tensor([[7], [8]])), [[1, 2], [8, 8]]);
-    expectTensor(where(tensor([1, 0], { dtype: 'bool' }), tensor([1, 2], { dtype: 'int64' }), tensor([5, 6], { dtype: 'int64' })), [1, 6], { dtype: 'int64' });
+    expectTensor(where(tensor([[1], [0]], { dtype: 'bool' }), tensor([1, 2]), tensor([[7], [8]])), [
+      [1, 2],
+      [8, 8],
+    ]);
+    expectTensor(
+      where(tensor([1, 0], { dtype: 'bool' }), tensor([1, 2], { dtype: 'int64' }), tensor([5, 6], { dtype: 'int64' })),
+      [1, 6],
+      { dtype: 'int64' },
+    );
     expectTensor(x.clamp(-1, 1), [-1, -0.5, 0.5, 1]);
     expectTensor(x.clamp(0), [0, 0, 0.5, 2]);
     expectTensor(x.clamp(null, 0), [-2, -0.5, 0, 0]);
@@ -194,8 +295,21 @@ test('complex tensors: polar, magnitude, phase, real and imaginary parts', () =>
     expectTensor(z.real(), [2, 0], { tolerance: 1e-6 });
     expectTensor(z.imag(), [0, 1], { tolerance: 1e-6 });
     expectTensor(z.conj().imag(), [0, -1], { tolerance: 1e-6 });
-    expectTensor(z.viewAsReal(), [[2, 0], [0, 1]], { shape: [2, 2], tolerance: 1e-6 });
-    expectTensor(tensor([[3, 4]]).viewAsComplex().abs(), [5], { shape: [1] });
+    expectTensor(
+      z.viewAsReal(),
+      [
+        [2, 0],
+        [0, 1],
+      ],
+      { shape: [2, 2], tolerance: 1e-6 },
+    );
+    expectTensor(
+      tensor([[3, 4]])
+        .viewAsComplex()
+        .abs(),
+      [5],
+      { shape: [1] },
+    );
     assert.throws(() => z.toArray(), /complex tensors cannot be read directly/);
   });
 });

@@ -17,14 +17,26 @@ function errorOf(fn: () => unknown): Error {
 
 test('a shape error throws a JS Error carrying libtorch text; the next op works', () => {
   noLeak(() => {
-    const a = tensor([[1, 2, 3], [4, 5, 6]]);
+    const a = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const error = errorOf(() => a.matmul(a));
     assert.match(error.message, /mat1 and mat2 shapes cannot be multiplied \(2x3 and 2x3\)/);
     assert.doesNotMatch(error.message, /Exception raised from/, 'no C++ backtrace in the message');
-    expectTensor(a.matmul(a.T), [[14, 32], [32, 77]]);
-    assert.match(errorOf(() => a.add(tensor([1, 2]))).message, /The size of tensor a \(3\) must match the size of tensor b \(2\) at non-singleton dimension 1/);
+    expectTensor(a.matmul(a.T), [
+      [14, 32],
+      [32, 77],
+    ]);
+    assert.match(
+      errorOf(() => a.add(tensor([1, 2]))).message,
+      /The size of tensor a \(3\) must match the size of tensor b \(2\) at non-singleton dimension 1/,
+    );
     assert.match(errorOf(() => a.view(4)).message, /shape '\[4\]' is invalid for input of size 6/);
-    assert.match(errorOf(() => F.conv2d(ones([1, 2, 4, 4]), ones([1, 3, 3, 3]))).message, /expected input\[1, 2, 4, 4\] to have 3 channels, but got 2 channels/);
+    assert.match(
+      errorOf(() => F.conv2d(ones([1, 2, 4, 4]), ones([1, 3, 3, 3]))).message,
+      /expected input\[1, 2, 4, 4\] to have 3 channels, but got 2 channels/,
+    );
     expectTensor(a.sum(), 21);
   });
 });
@@ -35,8 +47,14 @@ test('a dtype error throws a JS Error carrying libtorch text; the next op works'
     const f64 = tensor([[3], [4]], { dtype: 'float64' });
     assert.match(errorOf(() => f32.matmul(f64)).message, /expected scalar type Float but found Double/);
     assert.match(errorOf(() => f32.gather(1, tensor([[0]]))).message, /gather\(\): Expected dtype int64 for index/);
-    assert.match(errorOf(() => tensor([1], { dtype: 'int64' }).mean()).message, /mean\(\): could not infer output dtype/);
-    assert.match(errorOf(() => f32.index([tensor([0.5])])).message, /tensors used as indices must be long, byte or bool tensors/);
+    assert.match(
+      errorOf(() => tensor([1], { dtype: 'int64' }).mean()).message,
+      /mean\(\): could not infer output dtype/,
+    );
+    assert.match(
+      errorOf(() => f32.index([tensor([0.5])])).message,
+      /tensors used as indices must be long, byte or bool tensors/,
+    );
     expectTensor(f32.matmul(f64.float()), [[11]]);
   });
 });
@@ -83,7 +101,10 @@ test('use after dispose throws a clear Error, in methods, as an argument and nat
 
 test('a bad dtype name or typed array is refused with the valid choices', () => {
   noLeak(() => {
-    assert.throws(() => zeros([2], 'float16' as DType), /unknown dtype "float16"; use one of float32, float64, int64, int32, uint8, bool/);
+    assert.throws(
+      () => zeros([2], 'float16' as DType),
+      /unknown dtype "float16"; use one of float32, float64, int64, int32, uint8, bool/,
+    );
     assert.throws(() => tensor([1]).to('half' as DType), /unknown dtype "half"/);
     assert.throws(() => tensor(new Int16Array(2) as unknown as Float32Array), /unsupported typed array Int16Array/);
     assert.throws(() => native().zeros([2], 42), /unknown dtype code 42/);

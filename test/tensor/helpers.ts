@@ -8,7 +8,12 @@ export function flat(value: NestedArray): number[] {
 }
 
 /** Asserts two number lists (or nested arrays) are elementwise within tolerance, with a readable diff. */
-export function assertClose(actual: NestedArray | Tensor, expected: NestedArray, tolerance = 1e-5, label = 'value'): void {
+export function assertClose(
+  actual: NestedArray | Tensor,
+  expected: NestedArray,
+  tolerance = 1e-5,
+  label = 'value',
+): void {
   const got = typeof actual === 'number' || Array.isArray(actual) ? actual : actual.toArray();
   const a = flat(got);
   const e = flat(expected);
@@ -18,13 +23,19 @@ export function assertClose(actual: NestedArray | Tensor, expected: NestedArray,
     const y = e[i] ?? NaN;
     const scale = Math.max(1, Math.abs(y));
     if (!(Math.abs(x - y) <= tolerance * scale) && !(Number.isNaN(x) && Number.isNaN(y)) && x !== y) {
-      assert.fail(`${label}[${i}] = ${x}, expected ${y} (tolerance ${tolerance})\n  actual:   ${JSON.stringify(a)}\n  expected: ${JSON.stringify(e)}`);
+      assert.fail(
+        `${label}[${i}] = ${x}, expected ${y} (tolerance ${tolerance})\n  actual:   ${JSON.stringify(a)}\n  expected: ${JSON.stringify(e)}`,
+      );
     }
   }
 }
 
 /** Asserts shape, dtype and values of a tensor, then disposes it. */
-export function expectTensor(t: Tensor, expected: NestedArray, options: { dtype?: string; shape?: number[]; tolerance?: number } = {}): void {
+export function expectTensor(
+  t: Tensor,
+  expected: NestedArray,
+  options: { dtype?: string; shape?: number[]; tolerance?: number } = {},
+): void {
   try {
     if (options.dtype !== undefined) assert.equal(t.dtype, options.dtype, 'dtype');
     if (options.shape !== undefined) assert.deepEqual(t.shape, options.shape, 'shape');
@@ -45,7 +56,12 @@ export function noLeak(fn: () => void): void {
  * Compares the autograd gradient of `loss(...inputs)` (a scalar) with central finite differences.
  * Inputs must be float64 tensors; they are made to require grad here.
  */
-export function gradCheck(label: string, inputs: Tensor[], loss: (...inputs: Tensor[]) => Tensor, options: { step?: number; tolerance?: number } = {}): void {
+export function gradCheck(
+  label: string,
+  inputs: Tensor[],
+  loss: (...inputs: Tensor[]) => Tensor,
+  options: { step?: number; tolerance?: number } = {},
+): void {
   const step = options.step ?? 1e-6;
   const tolerance = options.tolerance ?? 1e-5;
   tidy(() => {
@@ -67,7 +83,9 @@ export function gradCheck(label: string, inputs: Tensor[], loss: (...inputs: Ten
             tidy(() => {
               const shifted = base.slice();
               shifted[i] = (shifted[i] ?? 0) + delta;
-              const replaced = inputs.map((other, k) => (k === which ? tensor(Float64Array.from(shifted), { shape: input.shape }) : other));
+              const replaced = inputs.map((other, k) =>
+                k === which ? tensor(Float64Array.from(shifted), { shape: input.shape }) : other,
+              );
               return loss(...replaced).item();
             });
           return (evaluate(step) - evaluate(-step)) / (2 * step);

@@ -1,7 +1,21 @@
 // Memory: tidy scopes, keep, dispose, live-tensor count and native bytes; a leak-free training loop.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, zeros, ones, randn, tidy, keep, dispose, memory, noGrad, zeroGrad, Generator, F, type Tensor } from '../../src/tensor/index.js';
+import {
+  tensor,
+  zeros,
+  ones,
+  randn,
+  tidy,
+  keep,
+  dispose,
+  memory,
+  noGrad,
+  zeroGrad,
+  Generator,
+  F,
+  type Tensor,
+} from '../../src/tensor/index.js';
 import { native } from '../../src/tensor/native.js';
 
 test('tidy frees everything except what it returns, found inside arrays, objects and Maps', () => {
@@ -10,7 +24,13 @@ test('tidy frees everything except what it returns, found inside arrays, objects
     const a = ones([2]);
     const b = a.add(1); // freed
     b.mul(2); // freed
-    return { pair: [a.mul(3), b.sub(1)], nested: { deep: [[a.neg()]] }, map: new Map([['x', a.add(10)]]), set: new Set([a.add(20)]), label: 'kept as is' };
+    return {
+      pair: [a.mul(3), b.sub(1)],
+      nested: { deep: [[a.neg()]] },
+      map: new Map([['x', a.add(10)]]),
+      set: new Set([a.add(20)]),
+      label: 'kept as is',
+    };
   });
   assert.equal(memory().tensors, before + 5, 'exactly the five returned tensors survive');
   assert.deepEqual([...result.set][0]?.toArray(), [21, 21]);
@@ -46,18 +66,24 @@ test('keep() survives every enclosing tidy; tensors made outside a scope are not
   const before = memory().tensors;
   const outside = ones([2]);
   let owned: Tensor | undefined;
-  const nothing = tidy(() => tidy(() => {
-    owned = keep(ones([4]).mul(2));
-    outside.add(1);
-    return null;
-  }));
+  const nothing = tidy(() =>
+    tidy(() => {
+      owned = keep(ones([4]).mul(2));
+      outside.add(1);
+      return null;
+    }),
+  );
   assert.equal(nothing, null);
   assert.equal(memory().tensors, before + 2, 'outside tensor and the kept one remain');
   assert.equal(outside.isDisposed, false);
   const survivor = tidy(() => keep(zeros([1])));
   assert.equal(survivor.kept, true);
   dispose([outside, survivor]);
-  assert.equal(memory().tensors, before + 1, 'a kept tensor nobody returned stays until disposed: keep() means the caller owns it');
+  assert.equal(
+    memory().tensors,
+    before + 1,
+    'a kept tensor nobody returned stays until disposed: keep() means the caller owns it',
+  );
   assert.deepEqual(owned?.toArray(), [2, 2, 2, 2]);
   owned?.dispose();
   assert.equal(memory().tensors, before);
@@ -65,15 +91,23 @@ test('keep() survives every enclosing tidy; tensors made outside a scope are not
 
 test('tidy frees its tensors when the function throws, including libtorch errors', () => {
   const before = memory().tensors;
-  assert.throws(() => tidy(() => {
-    const a = ones([2, 3]);
-    a.add(1);
-    return a.matmul(a);
-  }), /mat1 and mat2 shapes cannot be multiplied/);
-  assert.throws(() => tidy(() => {
-    tidy(() => ones([5]));
-    throw new Error('plain JS failure');
-  }), /plain JS failure/);
+  assert.throws(
+    () =>
+      tidy(() => {
+        const a = ones([2, 3]);
+        a.add(1);
+        return a.matmul(a);
+      }),
+    /mat1 and mat2 shapes cannot be multiplied/,
+  );
+  assert.throws(
+    () =>
+      tidy(() => {
+        tidy(() => ones([5]));
+        throw new Error('plain JS failure');
+      }),
+    /plain JS failure/,
+  );
   assert.equal(memory().tensors, before);
   assert.throws(() => tidy(async () => ones([1])), /tidy\(\) takes a synchronous function/);
 });
@@ -114,8 +148,12 @@ test('a 200-step MLP trained with raw ops and manual SGD ends with no leaked ten
   // y = sin(3 x0) + x1^2 on 128 points
   const inputs = keep(randn([128, 2], { generator }));
   const targets = keep(tidy(() => inputs.select(1, 0).mul(3).sin().add(inputs.select(1, 1).square()).unsqueeze(1)));
-  const params = tidy(() => [randn([2, 32], { generator }).mul(0.5), zeros([32]), randn([32, 1], { generator }).mul(0.2), zeros([1])])
-    .map((p) => keep(p).requiresGrad_());
+  const params = tidy(() => [
+    randn([2, 32], { generator }).mul(0.5),
+    zeros([32]),
+    randn([32, 1], { generator }).mul(0.2),
+    zeros([1]),
+  ]).map((p) => keep(p).requiresGrad_());
   const [w1, b1, w2, b2] = params as [Tensor, Tensor, Tensor, Tensor];
   const losses: number[] = [];
   const afterSetup = memory().tensors;

@@ -7,7 +7,11 @@ import { ones, memory, type Tensor } from '../../src/tensor/index.js';
 const calls = 100_000;
 const rounds = 5;
 const x = ones([4]);
-const ops: Record<string, (t: Tensor) => Tensor> = { 'x.add(1)': (t) => t.add(1), 'x.mul(x)': (t) => t.mul(t), 'x.neg()': (t) => t.neg() };
+const ops: Record<string, (t: Tensor) => Tensor> = {
+  'x.add(1)': (t) => t.add(1),
+  'x.mul(x)': (t) => t.mul(t),
+  'x.neg()': (t) => t.neg(),
+};
 
 function mmgenRound(op: (t: Tensor) => Tensor): number {
   const start = process.hrtime.bigint();
@@ -45,7 +49,9 @@ for (let round = 0; round < rounds; round++) {
 }
 for (const [name, { mmgen, torch }] of Object.entries(samples)) {
   const [m, t] = [median(mmgen), median(torch)];
-  console.log(`${name.padEnd(10)} mmgen ${m.toFixed(2)} us (min ${Math.min(...mmgen).toFixed(2)})  torch ${t.toFixed(2)} us (min ${Math.min(...torch).toFixed(2)})  ratio ${(m / t).toFixed(2)}`);
+  console.log(
+    `${name.padEnd(10)} mmgen ${m.toFixed(2)} us (min ${Math.min(...mmgen).toFixed(2)})  torch ${t.toFixed(2)} us (min ${Math.min(...torch).toFixed(2)})  ratio ${(m / t).toFixed(2)}`,
+  );
 }
 x.dispose();
 console.log(`live tensors at the end: ${memory().tensors}`);

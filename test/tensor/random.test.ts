@@ -2,8 +2,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  rand, randn, randint, randperm, normal, multinomial, bernoulli, tensor, ones, zeros, uniform_, normal_, orthogonal_,
-  eye, manualSeed, defaultGeneratorState, setDefaultGeneratorState, Generator, F, type Tensor,
+  rand,
+  randn,
+  randint,
+  randperm,
+  normal,
+  multinomial,
+  bernoulli,
+  tensor,
+  ones,
+  zeros,
+  uniform_,
+  normal_,
+  orthogonal_,
+  eye,
+  manualSeed,
+  defaultGeneratorState,
+  setDefaultGeneratorState,
+  Generator,
+  F,
+  type Tensor,
 } from '../../src/tensor/index.js';
 import { noLeak } from './helpers.js';
 
@@ -16,7 +34,16 @@ const draws: Record<string, Draw> = {
   randintInt32: (generator) => randint(0, 3, [50], { generator, dtype: 'int32' }),
   randperm: (generator) => randperm(30, generator),
   normal: (generator) => normal(3, 0.5, [50], { generator }),
-  multinomial: (generator) => multinomial(tensor([[0.1, 0.2, 0.7], [5, 1, 0]]), 20, true, generator),
+  multinomial: (generator) =>
+    multinomial(
+      tensor([
+        [0.1, 0.2, 0.7],
+        [5, 1, 0],
+      ]),
+      20,
+      true,
+      generator,
+    ),
   multinomialNoReplacement: (generator) => multinomial(ones([4, 10]), 10, false, generator),
   bernoulli: (generator) => bernoulli(tensor(Array.from({ length: 50 }, (_, k) => k / 50)), generator),
   uniform_: (generator) => uniform_(zeros([50]), -2, 2, generator),
@@ -65,9 +92,13 @@ test('generator state save/restore reproduces the continuation', () => {
     rand([10], { generator });
     const state = generator.getState();
     assert.equal(state.dtype, 'uint8');
-    const continuation = [randn([8], { generator }), randint(0, 100, [8], { generator }), rand([3], { generator })].map((t) => t.toFlatArray());
+    const continuation = [randn([8], { generator }), randint(0, 100, [8], { generator }), rand([3], { generator })].map(
+      (t) => t.toFlatArray(),
+    );
     generator.setState(state);
-    const replay = [randn([8], { generator }), randint(0, 100, [8], { generator }), rand([3], { generator })].map((t) => t.toFlatArray());
+    const replay = [randn([8], { generator }), randint(0, 100, [8], { generator }), rand([3], { generator })].map((t) =>
+      t.toFlatArray(),
+    );
     assert.deepEqual(replay, continuation);
     // a state restored into a fresh generator with another seed continues the same way
     const fresh = new Generator(99);
@@ -100,7 +131,10 @@ test('random values have the right range, dtype and rough distribution', () => {
     assert.equal(ints.dtype, 'int64');
     assert.deepEqual([ints.min().item(), ints.max().item()], [-2, 2]);
     assert.deepEqual(randperm(6, generator).sort()[0].toFlatArray(), [0, 1, 2, 3, 4, 5]);
-    const counts = multinomial(tensor([[0, 1, 3]]), 4000, true, generator).oneHot(3).sum([0, 1]).toFlatArray();
+    const counts = multinomial(tensor([[0, 1, 3]]), 4000, true, generator)
+      .oneHot(3)
+      .sum([0, 1])
+      .toFlatArray();
     assert.equal(counts[0], 0);
     assert.ok(Math.abs((counts[2] ?? 0) / 4000 - 0.75) < 0.03, `class 2 drawn ${counts[2]} of 4000`);
     const coin = bernoulli(tensor([0, 1, 0.5]).expand(4000, 3), generator);

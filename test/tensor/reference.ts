@@ -2,9 +2,17 @@
 // checked against: direct transcriptions of the textbook definitions, slow but obviously right.
 
 export interface Conv2dSpec {
-  batch: number; inChannels: number; height: number; width: number;
-  outChannels: number; kernelH: number; kernelW: number;
-  stride: [number, number]; padding: [number, number]; dilation: [number, number]; groups: number;
+  batch: number;
+  inChannels: number;
+  height: number;
+  width: number;
+  outChannels: number;
+  kernelH: number;
+  kernelW: number;
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  groups: number;
 }
 
 export function conv2dOutputSize(s: Conv2dSpec): [number, number] {
@@ -32,7 +40,8 @@ export function conv2dReference(x: number[], weight: number[], bias: number[] | 
                 const xx = j * s.stride[1] - s.padding[1] + dj * s.dilation[1];
                 if (y < 0 || y >= s.height || xx < 0 || xx >= s.width) continue;
                 const channel = group * perGroupIn + c;
-                sum += (x[((n * s.inChannels + channel) * s.height + y) * s.width + xx] ?? 0) *
+                sum +=
+                  (x[((n * s.inChannels + channel) * s.height + y) * s.width + xx] ?? 0) *
                   (weight[((o * perGroupIn + c) * s.kernelH + di) * s.kernelW + dj] ?? 0);
               }
           out.push(sum);
@@ -40,7 +49,9 @@ export function conv2dReference(x: number[], weight: number[], bias: number[] | 
   return out;
 }
 
-export interface ConvTranspose2dSpec extends Conv2dSpec { outputPadding: [number, number] }
+export interface ConvTranspose2dSpec extends Conv2dSpec {
+  outputPadding: [number, number];
+}
 
 export function convTranspose2dOutputSize(s: ConvTranspose2dSpec): [number, number] {
   const h = (s.height - 1) * s.stride[0] - 2 * s.padding[0] + s.dilation[0] * (s.kernelH - 1) + s.outputPadding[0] + 1;
@@ -49,7 +60,12 @@ export function convTranspose2dOutputSize(s: ConvTranspose2dSpec): [number, numb
 }
 
 /** Scatter form: every input pixel adds x * w[c, o', di, dj] at (i*s - p + di*d, j*s - p + dj*d). Weight [in, out/groups, kh, kw]. */
-export function convTranspose2dReference(x: number[], weight: number[], bias: number[] | null, s: ConvTranspose2dSpec): number[] {
+export function convTranspose2dReference(
+  x: number[],
+  weight: number[],
+  bias: number[] | null,
+  s: ConvTranspose2dSpec,
+): number[] {
   const [outH, outW] = convTranspose2dOutputSize(s);
   const perGroupIn = s.inChannels / s.groups;
   const perGroupOut = s.outChannels / s.groups;
@@ -71,7 +87,8 @@ export function convTranspose2dReference(x: number[], weight: number[], bias: nu
                 if (y < 0 || y >= outH || xx < 0 || xx >= outW) continue;
                 const o = group * perGroupOut + oo;
                 const index = ((n * s.outChannels + o) * outH + y) * outW + xx;
-                out[index] = (out[index] ?? 0) + value * (weight[((c * perGroupOut + oo) * s.kernelH + di) * s.kernelW + dj] ?? 0);
+                out[index] =
+                  (out[index] ?? 0) + value * (weight[((c * perGroupOut + oo) * s.kernelH + di) * s.kernelW + dj] ?? 0);
               }
         }
     }
@@ -79,7 +96,13 @@ export function convTranspose2dReference(x: number[], weight: number[], bias: nu
 }
 
 /** Bilinear resize of one [H, W] plane, align_corners=false (half-pixel centres, clamped at 0), as PyTorch. */
-export function bilinearReference(plane: number[], height: number, width: number, outH: number, outW: number): number[] {
+export function bilinearReference(
+  plane: number[],
+  height: number,
+  width: number,
+  outH: number,
+  outW: number,
+): number[] {
   const source = (index: number, scale: number): number => Math.max((index + 0.5) * scale - 0.5, 0);
   const out: number[] = [];
   for (let i = 0; i < outH; i++) {

@@ -4,7 +4,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memory, tensor, dispose, randn, type Tensor } from '../../src/tensor/index.js';
-import { loadSafetensors, loadSafetensorsSync, saveSafetensors, saveSafetensorsSync } from '../../src/tensor/safetensors.js';
+import {
+  loadSafetensors,
+  loadSafetensorsSync,
+  saveSafetensors,
+  saveSafetensorsSync,
+} from '../../src/tensor/safetensors.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'mmgen-safetensors-'));
 process.on('exit', () => rmSync(directory, { recursive: true, force: true }));
@@ -55,7 +60,10 @@ test('round trip keeps every dtype bit-exact, with metadata', async () => {
 
 test('the written file follows the format: LE length, padded JSON header, offsets', async () => {
   const before = memory().tensors;
-  const a = tensor([[1, 2], [3, 4]]);
+  const a = tensor([
+    [1, 2],
+    [3, 4],
+  ]);
   const b = tensor(new BigInt64Array([7n]));
   const path = join(directory, 'layout.safetensors');
   saveSafetensorsSync(path, { a, b }, { note: 'x' });
@@ -69,10 +77,18 @@ test('the written file follows the format: LE length, padded JSON header, offset
     b: { dtype: 'I64', shape: [1], data_offsets: [16, 24] },
   });
   assert.equal(file.byteLength, 8 + headerLength + 24);
-  assert.deepEqual(Array.from(new Float32Array(file.buffer.slice(file.byteOffset + 8 + headerLength, file.byteOffset + 8 + headerLength + 16))), [1, 2, 3, 4]);
+  assert.deepEqual(
+    Array.from(
+      new Float32Array(file.buffer.slice(file.byteOffset + 8 + headerLength, file.byteOffset + 8 + headerLength + 16)),
+    ),
+    [1, 2, 3, 4],
+  );
   assert.equal(file.readBigInt64LE(8 + headerLength + 16), 7n);
   // nothing but the final file is left behind
-  assert.deepEqual(readdirSync(directory).filter((name) => name.startsWith('layout')), ['layout.safetensors']);
+  assert.deepEqual(
+    readdirSync(directory).filter((name) => name.startsWith('layout')),
+    ['layout.safetensors'],
+  );
   dispose([a, b]);
   assert.equal(memory().tensors, before);
 });
@@ -80,18 +96,27 @@ test('the written file follows the format: LE length, padded JSON header, offset
 test('loads a file built by hand per the spec, including F16 and BF16', () => {
   const before = memory().tensors;
   const data = Buffer.alloc(8 + 4 + 4 + 4 + 2);
-  data.writeFloatLE(0.5, 0); data.writeFloatLE(-2, 4); // x: F32 [2]
+  data.writeFloatLE(0.5, 0);
+  data.writeFloatLE(-2, 4); // x: F32 [2]
   data.writeInt32LE(-7, 8); // n: I32 [1]
-  data.writeUInt16LE(0x3c00, 12); data.writeUInt16LE(0xc000, 14); // h: F16 [1.0, -2.0]
-  data.writeUInt16LE(0x3fc0, 16); data.writeUInt16LE(0x0001, 18); // bf: BF16 [1.5], f: F16 smallest subnormal
+  data.writeUInt16LE(0x3c00, 12);
+  data.writeUInt16LE(0xc000, 14); // h: F16 [1.0, -2.0]
+  data.writeUInt16LE(0x3fc0, 16);
+  data.writeUInt16LE(0x0001, 18); // bf: BF16 [1.5], f: F16 smallest subnormal
   const path = join(directory, 'hand.safetensors');
-  writeFileSync(path, handMade({
-    x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
-    n: { dtype: 'I32', shape: [1, 1], data_offsets: [8, 12] },
-    h: { dtype: 'F16', shape: [2], data_offsets: [12, 16] },
-    bf: { dtype: 'BF16', shape: [1], data_offsets: [16, 18] },
-    f: { dtype: 'F16', shape: [], data_offsets: [18, 20] },
-  }, data));
+  writeFileSync(
+    path,
+    handMade(
+      {
+        x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+        n: { dtype: 'I32', shape: [1, 1], data_offsets: [8, 12] },
+        h: { dtype: 'F16', shape: [2], data_offsets: [12, 16] },
+        bf: { dtype: 'BF16', shape: [1], data_offsets: [16, 18] },
+        f: { dtype: 'F16', shape: [], data_offsets: [18, 20] },
+      },
+      data,
+    ),
+  );
   const { tensors, metadata } = loadSafetensorsSync(path);
   assert.deepEqual(metadata, {});
   assert.deepEqual(tensors.get('x')?.toArray(), [0.5, -2]);
@@ -113,30 +138,67 @@ test('bad files give clear errors and leak nothing', async () => {
     return path;
   };
   const good = handMade({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(8));
-  await assert.rejects(loadSafetensors(join(directory, 'nope.safetensors')), /safetensors file not found: .*nope\.safetensors/);
+  await assert.rejects(
+    loadSafetensors(join(directory, 'nope.safetensors')),
+    /safetensors file not found: .*nope\.safetensors/,
+  );
   assert.throws(() => loadSafetensorsSync(join(directory, 'nope.safetensors')), /not found/);
   assert.throws(() => loadSafetensorsSync(write('tiny', new Uint8Array(5))), /fewer than the 8-byte header length/);
-  assert.throws(() => loadSafetensorsSync(write('cut-header', good.subarray(0, 20))), /header length \d+ exceeds .*truncated/);
-  assert.throws(() => loadSafetensorsSync(write('cut-data', good.subarray(0, good.byteLength - 1))), /"x" ends at byte 8 but the data section has 7 bytes/);
+  assert.throws(
+    () => loadSafetensorsSync(write('cut-header', good.subarray(0, 20))),
+    /header length \d+ exceeds .*truncated/,
+  );
+  assert.throws(
+    () => loadSafetensorsSync(write('cut-data', good.subarray(0, good.byteLength - 1))),
+    /"x" ends at byte 8 but the data section has 7 bytes/,
+  );
   const huge = Buffer.alloc(16);
   huge.writeBigUInt64LE(1n << 60n);
   assert.throws(() => loadSafetensorsSync(write('huge', huge)), /implausible/);
   const badJson = Buffer.from(good);
   badJson.write('#', 9);
   assert.throws(() => loadSafetensorsSync(write('bad-json', badJson)), /header is not valid JSON/);
-  assert.throws(() => loadSafetensorsSync(write('dtype', handMade({ x: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)))),
-    /tensor "x" has dtype F8_E4M3, which mmgen cannot load/);
-  assert.throws(() => loadSafetensorsSync(write('size', handMade({ x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8)))),
-    /needs 12 bytes but data_offsets \[0, 8\] give 8/);
+  assert.throws(
+    () =>
+      loadSafetensorsSync(
+        write('dtype', handMade({ x: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1))),
+      ),
+    /tensor "x" has dtype F8_E4M3, which mmgen cannot load/,
+  );
+  assert.throws(
+    () =>
+      loadSafetensorsSync(
+        write('size', handMade({ x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, new Uint8Array(8))),
+      ),
+    /needs 12 bytes but data_offsets \[0, 8\] give 8/,
+  );
   // an error after some tensors were created frees them
-  assert.throws(() => loadSafetensorsSync(write('partial', handMade({
-    a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
-    b: { dtype: 'Q4', shape: [1], data_offsets: [4, 5] },
-  }, new Uint8Array(5)))), /Q4/);
+  assert.throws(
+    () =>
+      loadSafetensorsSync(
+        write(
+          'partial',
+          handMade(
+            {
+              a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+              b: { dtype: 'Q4', shape: [1], data_offsets: [4, 5] },
+            },
+            new Uint8Array(5),
+          ),
+        ),
+      ),
+    /Q4/,
+  );
   await assert.rejects(loadSafetensors(directory), /is a directory/);
   const t = tensor([1]);
-  await assert.rejects(saveSafetensors(join(directory, 'meta.safetensors'), { t }, { step: 3 as unknown as string }), /metadata must map strings to strings; "step"/);
-  await assert.rejects(saveSafetensors(join(directory, 'missing-dir', 'x.safetensors'), { t }), /could not write safetensors file/);
+  await assert.rejects(
+    saveSafetensors(join(directory, 'meta.safetensors'), { t }, { step: 3 as unknown as string }),
+    /metadata must map strings to strings; "step"/,
+  );
+  await assert.rejects(
+    saveSafetensors(join(directory, 'missing-dir', 'x.safetensors'), { t }),
+    /could not write safetensors file/,
+  );
   t.dispose();
   assert.throws(() => saveSafetensorsSync(join(directory, 'gone.safetensors'), { t }), /"t" .*disposed/);
   assert.equal(memory().tensors, before);
@@ -150,7 +212,9 @@ test('half precision: float32 tensors stored as F16 load back within half roundi
   const half = join(directory, 'half.safetensors');
   await saveSafetensors(full, { weights, steps });
   await saveSafetensors(half, { weights, steps }, undefined, { half: true });
-  const header = JSON.parse(readFileSync(half).toString('utf8', 8, 8 + Number(readFileSync(half).readBigUInt64LE(0)))) as Record<string, { dtype: string }>;
+  const header = JSON.parse(
+    readFileSync(half).toString('utf8', 8, 8 + Number(readFileSync(half).readBigUInt64LE(0))),
+  ) as Record<string, { dtype: string }>;
   assert.equal(header.weights?.dtype, 'F16');
   assert.equal(header.steps?.dtype, 'I64');
   // the float payload halves: 64×33×4 bytes → 64×33×2
@@ -160,7 +224,11 @@ test('half precision: float32 tensors stored as F16 load back within half roundi
   const copy = loaded.tensors.get('weights')?.dataSync() as Float32Array;
   assert.equal(loaded.tensors.get('weights')?.dtype, 'float32');
   let worst = 0;
-  for (let i = 0; i < original.length; i++) worst = Math.max(worst, Math.abs((copy[i] as number) - (original[i] as number)) / Math.max(Math.abs(original[i] as number), 2 ** -14));
+  for (let i = 0; i < original.length; i++)
+    worst = Math.max(
+      worst,
+      Math.abs((copy[i] as number) - (original[i] as number)) / Math.max(Math.abs(original[i] as number), 2 ** -14),
+    );
   // half has an 11-bit significand: round-to-nearest is within 2^-11 relative (2^-24 absolute below 2^-14)
   assert.ok(worst <= 2 ** -11, `worst relative error ${worst}`);
   assert.ok(worst > 0, 'values were narrowed');
@@ -169,7 +237,10 @@ test('half precision: float32 tensors stored as F16 load back within half roundi
   const big = tensor(new Float32Array([1.1, 70000.5]));
   await saveSafetensors(join(directory, 'big.safetensors'), { big, weights }, undefined, { half: true });
   const bigHeader = readFileSync(join(directory, 'big.safetensors'));
-  const kinds = JSON.parse(bigHeader.toString('utf8', 8, 8 + Number(bigHeader.readBigUInt64LE(0)))) as Record<string, { dtype: string }>;
+  const kinds = JSON.parse(bigHeader.toString('utf8', 8, 8 + Number(bigHeader.readBigUInt64LE(0)))) as Record<
+    string,
+    { dtype: string }
+  >;
   assert.equal(kinds.big?.dtype, 'F32');
   assert.equal(kinds.weights?.dtype, 'F16');
   const bigLoaded = await loadSafetensors(join(directory, 'big.safetensors'));

@@ -54,7 +54,10 @@ test('the magnitude of a pure tone peaks at its bin', () => {
     // a Hann window spreads a bin-centred tone over its two neighbours at half amplitude, no further
     const middle = magnitude.select(1, 30);
     const peak = middle.select(0, bin).item();
-    assert.ok(Math.abs(peak - nFft / 4) / (nFft / 4) < 1e-3, `peak ${peak}, expected ${nFft / 4} (A * N / 4 for a Hann window)`);
+    assert.ok(
+      Math.abs(peak - nFft / 4) / (nFft / 4) < 1e-3,
+      `peak ${peak}, expected ${nFft / 4} (A * N / 4 for a Hann window)`,
+    );
     assertClose([middle.select(0, bin - 1).item() / peak, middle.select(0, bin + 1).item() / peak], [0.5, 0.5], 1e-3);
     assert.ok(middle.select(0, bin + 3).item() / peak < 1e-3);
   });

@@ -20,7 +20,10 @@ const batchSize = Number(batchText);
 
 const split = await loadSplit(dataset ?? '', { split: 'train', images: 'uint8' });
 const before = memory().tensors;
-const group = worldSize > 1 ? ProcessGroup.init({ rank, worldSize, master: { host: '127.0.0.1', port: Number(portText) }, timeoutSeconds: 30 }) : undefined;
+const group =
+  worldSize > 1
+    ? ProcessGroup.init({ rank, worldSize, master: { host: '127.0.0.1', port: Number(portText) }, timeoutSeconds: 30 })
+    : undefined;
 manualSeed(seed);
 const pixels = 3 * 64 * 64;
 // rank 1 starts from other weights on purpose: the broadcast from rank 0 must overwrite them
@@ -34,33 +37,44 @@ const sgd = new SGD(hidden, { lr: 0.05, momentum: 0.9 });
 const adam = new Adam(head, { lr: 3e-3 });
 const loader = new BatchLoader(split, { batchSize, seed: seed + 1, imagesAsFloat: true });
 const label = [...split.labels.keys()][0] ?? '';
-const result = await train({
-  modules: { net },
-  optimizers: { sgd, adam },
-  step: () => {
-    const batch = loader.next();
-    try {
-      const [loss, gradNorm] = tidy(() => {
-        const images = batch.images;
-        const target = batch.labels.get(label);
-        if (!images || !target) throw new Error('the batch lacks images or labels');
-        const value = crossEntropy(net.forward(images.flatten(1)), target);
-        sgd.zeroGrad();
-        adam.zeroGrad();
-        value.backward();
-        const norm = clipGradNorm(net.parameters(), 0.5);
-        sgd.step();
-        adam.step();
-        return [value.item(), norm];
-      });
-      return { loss, gradNorm };
-    } finally {
-      disposeBatch(batch);
-    }
+const result = await train(
+  {
+    modules: { net },
+    optimizers: { sgd, adam },
+    step: () => {
+      const batch = loader.next();
+      try {
+        const [loss, gradNorm] = tidy(() => {
+          const images = batch.images;
+          const target = batch.labels.get(label);
+          if (!images || !target) throw new Error('the batch lacks images or labels');
+          const value = crossEntropy(net.forward(images.flatten(1)), target);
+          sgd.zeroGrad();
+          adam.zeroGrad();
+          value.backward();
+          const norm = clipGradNorm(net.parameters(), 0.5);
+          sgd.step();
+          adam.step();
+          return [value.item(), norm];
+        });
+        return { loss, gradNorm };
+      } finally {
+        disposeBatch(batch);
+      }
+    },
+    cursor: () => loader.cursor,
+    restoreCursor: (cursor) => loader.restore(cursor as BatchCursor),
   },
-  cursor: () => loader.cursor,
-  restoreCursor: (cursor) => loader.restore(cursor as BatchCursor),
-}, { runDir: runDir ?? '', totalSteps: steps, seed, config: { test: 'distributed' }, checkpointEvery: 2, keepLast: 10, ...(group ? { processGroup: group } : {}) });
+  {
+    runDir: runDir ?? '',
+    totalSteps: steps,
+    seed,
+    config: { test: 'distributed' },
+    checkpointEvery: 2,
+    keepLast: 10,
+    ...(group ? { processGroup: group } : {}),
+  },
+);
 net.dispose();
 sgd.dispose();
 adam.dispose();

@@ -23,18 +23,34 @@ after(async () => {
   await data.cleanup();
 });
 
-interface WorkerReport { rank: number; step: number; before: number; after: number; allReduceCalls: number }
+interface WorkerReport {
+  rank: number;
+  step: number;
+  before: number;
+  after: number;
+  allReduceCalls: number;
+}
 
 function runWorker(runDir: string, rank: number, world: number, port: number, batch: number): Promise<WorkerReport> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, data.dir, runDir, String(rank), String(world), String(port), '5', String(batch)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', WORKER, data.dir, runDir, String(rank), String(world), String(port), '5', String(batch)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  return new Promise((resolve, reject) => child.once('exit', (code) => {
-    if (code !== 0) reject(new Error(`worker rank ${rank} exited ${code}: ${stderr}`));
-    else resolve(JSON.parse(stdout.trim()) as WorkerReport);
-  }));
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`worker rank ${rank} exited ${code}: ${stderr}`));
+      else resolve(JSON.parse(stdout.trim()) as WorkerReport);
+    }),
+  );
 }
 
 /** The largest absolute difference between same-named weights of two runs. */
@@ -44,7 +60,8 @@ async function weightDifference(runA: string, runB: string): Promise<number> {
   let largest = 0;
   try {
     assert.deepEqual([...a.tensors.keys()].sort(), [...b.tensors.keys()].sort());
-    for (const [name, value] of a.tensors) largest = Math.max(largest, value.sub(b.tensors.get(name)!).abs().max().item());
+    for (const [name, value] of a.tensors)
+      largest = Math.max(largest, value.sub(b.tensors.get(name)!).abs().max().item());
   } finally {
     dispose([...a.tensors.values(), ...b.tensors.values()]);
   }
@@ -67,12 +84,21 @@ test('two ranks with a global batch of 8 end with the weights of one process wit
   }
   // rank 0's metrics hold the losses averaged over ranks: the global batch's, as one process logs them
   const metrics = async (run: string): Promise<{ loss: number; gradNorm: number }[]> =>
-    (await readFile(join(run, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { loss: number; gradNorm: number });
+    (await readFile(join(run, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { loss: number; gradNorm: number });
   const [alone, together] = [await metrics(single), await metrics(pair)];
   assert.equal(together.length, 5);
   together.forEach((entry, index) => {
-    assert.ok(Math.abs(entry.loss - (alone[index]?.loss ?? NaN)) < 1e-5, `step ${index + 1}: loss ${entry.loss} against ${alone[index]?.loss}`);
-    assert.ok(entry.gradNorm > 0.5, 'the clip (max norm 0.5) must bite for the test to show that it sees the averaged gradient');
+    assert.ok(
+      Math.abs(entry.loss - (alone[index]?.loss ?? NaN)) < 1e-5,
+      `step ${index + 1}: loss ${entry.loss} against ${alone[index]?.loss}`,
+    );
+    assert.ok(
+      entry.gradNorm > 0.5,
+      'the clip (max norm 0.5) must bite for the test to show that it sees the averaged gradient',
+    );
   });
   const payload = await readCheckpoint(pair);
   const state = payload.state;
@@ -104,7 +130,9 @@ function mmgen(args: string[], timeoutMs = 60_000): { status: number | null; std
 
 function exited(child: ChildProcess): Promise<{ code: number | null; seconds: number }> {
   const started = performance.now();
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, seconds: (performance.now() - started) / 1000 })));
+  return new Promise((resolve) =>
+    child.once('exit', (code) => resolve({ code, seconds: (performance.now() - started) / 1000 })),
+  );
 }
 
 test('a rank killed mid-run stops the other with an error naming it; the last checkpoint loads; resume needs the same world size', async () => {
@@ -112,11 +140,32 @@ test('a rank killed mid-run stops the other with an error naming it; the last ch
   await writeFile(config, captionerYaml(data.dir, 100_000));
   const runDir = join(data.root, 'killed');
   const port = await freeLoopbackPort();
-  const rank = (r: number): ChildProcess => spawn(process.execPath, ['bin/mmgen.js', 'train', config, '--out', runDir, '--rank', String(r), '--world-size', '2', '--master', `127.0.0.1:${port}`, '--timeout', '30'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const rank = (r: number): ChildProcess =>
+    spawn(
+      process.execPath,
+      [
+        'bin/mmgen.js',
+        'train',
+        config,
+        '--out',
+        runDir,
+        '--rank',
+        String(r),
+        '--world-size',
+        '2',
+        '--master',
+        `127.0.0.1:${port}`,
+        '--timeout',
+        '30',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
   const survivor = rank(0);
   const victim = rank(1);
   let stderr = '';
-  survivor.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  survivor.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const checkpoints = join(runDir, 'checkpoints');
   const deadline = Date.now() + 60_000;
   while (!(existsSync(checkpoints) && (await readdir(checkpoints)).some((name) => name.startsWith('step-0000004')))) {
@@ -141,12 +190,23 @@ test('a rank killed mid-run stops the other with an error naming it; the last ch
   const alone = mmgen(['train', '--resume', runDir, '--set', `training.steps=${payload.state.step + 2}`]);
   assert.equal(alone.status, 1);
   assert.match(alone.stderr, /was trained with 2 process\(es\); resume it with --workers 2 .*not with 1/);
-  const resumed = mmgen(['train', '--resume', runDir, '--workers', '2', '--set', `training.steps=${payload.state.step + 2}`]);
+  const resumed = mmgen([
+    'train',
+    '--resume',
+    runDir,
+    '--workers',
+    '2',
+    '--set',
+    `training.steps=${payload.state.step + 2}`,
+  ]);
   assert.equal(resumed.status, 0, resumed.stderr);
-  assert.equal((await readCheckpoint(runDir).then((read) => {
-    dispose([...read.model.values(), ...read.trainer.values()]);
-    return read.state.step;
-  })), payload.state.step + 2);
+  assert.equal(
+    await readCheckpoint(runDir).then((read) => {
+      dispose([...read.model.values(), ...read.trainer.values()]);
+      return read.state.step;
+    }),
+    payload.state.step + 2,
+  );
 });
 
 test('bad flags are clear errors: --workers 0, a rank outside the world, an unreachable master, mixed modes', async () => {
@@ -156,7 +216,18 @@ test('bad flags are clear errors: --workers 0, a rank outside the world, an unre
   const zero = mmgen(['train', config, '--out', out, '--workers', '0']);
   assert.equal(zero.status, 1);
   assert.match(zero.stderr, /--workers must be a whole number >= 1, got "0"/);
-  const outside = mmgen(['train', config, '--out', out, '--rank', '2', '--world-size', '2', '--master', '127.0.0.1:29500']);
+  const outside = mmgen([
+    'train',
+    config,
+    '--out',
+    out,
+    '--rank',
+    '2',
+    '--world-size',
+    '2',
+    '--master',
+    '127.0.0.1:29500',
+  ]);
   assert.equal(outside.status, 1);
   assert.match(outside.stderr, /--rank 2 is out of range for --world-size 2; ranks are 0\.\.1/);
   const mixed = mmgen(['train', config, '--out', out, '--workers', '2', '--rank', '0']);
@@ -164,9 +235,25 @@ test('bad flags are clear errors: --workers 0, a rank outside the world, an unre
   const badMaster = mmgen(['train', config, '--out', out, '--rank', '1', '--world-size', '2', '--master', 'nowhere']);
   assert.match(badMaster.stderr, /--master must be HOST:PORT/);
   const port = await freeLoopbackPort();
-  const unreachable = mmgen(['train', config, '--out', out, '--rank', '1', '--world-size', '2', '--master', `127.0.0.1:${port}`, '--timeout', '2']);
+  const unreachable = mmgen([
+    'train',
+    config,
+    '--out',
+    out,
+    '--rank',
+    '1',
+    '--world-size',
+    '2',
+    '--master',
+    `127.0.0.1:${port}`,
+    '--timeout',
+    '2',
+  ]);
   assert.equal(unreachable.status, 1);
-  assert.match(unreachable.stderr, new RegExp(`rank 1 of 2 could not reach the master 127\\.0\\.0\\.1:${port} within 2 s`));
+  assert.match(
+    unreachable.stderr,
+    new RegExp(`rank 1 of 2 could not reach the master 127\\.0\\.0\\.1:${port} within 2 s`),
+  );
   assert.ok(unreachable.seconds < 20, `giving up took ${unreachable.seconds.toFixed(1)} s`);
   assert.ok(!existsSync(join(out, 'checkpoints')));
 });

@@ -29,7 +29,11 @@ async function generated(runDir: string): Promise<Float32Array> {
 test('export: EMA weights alone, full precision same bytes, half within rounding, no training state, clear errors', async () => {
   const root = await mkdtemp(join(tmpdir(), 'mmgen-export-'));
   try {
-    const { runDir } = await trainTinyGanRun(root, { seed: 2, images: 40, training: { classifierWarmup: 0, emaDecay: 0.5 } });
+    const { runDir } = await trainTinyGanRun(root, {
+      seed: 2,
+      images: 40,
+      training: { classifierWarmup: 0, emaDecay: 0.5 },
+    });
     const before = memory().tensors;
     const full = join(root, 'full');
     const half = join(root, 'half');
@@ -41,13 +45,18 @@ test('export: EMA weights alone, full precision same bytes, half within rounding
     assert.ok(halfResult.bytes < fullResult.bytes * 0.55, `${halfResult.bytes} vs ${fullResult.bytes}`);
     assert.ok(fullResult.bytes < (await stat(join(runDir, 'model.safetensors'))).size);
     const files = await readdir(half);
-    for (const name of ['config.json', 'tokenizer.json', 'model.safetensors', 'exported.json']) assert.ok(files.includes(name), name);
+    for (const name of ['config.json', 'tokenizer.json', 'model.safetensors', 'exported.json'])
+      assert.ok(files.includes(name), name);
     for (const name of ['trainer.safetensors', 'state.json', 'checkpoints']) assert.ok(!files.includes(name), name);
 
     const original = await generated(runDir);
     const fromFull = await generated(full);
     const fromHalf = await generated(half);
-    assert.deepEqual(Buffer.from(fromFull.buffer), Buffer.from(original.buffer), 'full precision export draws the same bytes');
+    assert.deepEqual(
+      Buffer.from(fromFull.buffer),
+      Buffer.from(original.buffer),
+      'full precision export draws the same bytes',
+    );
     let worst = 0;
     let total = 0;
     for (let i = 0; i < original.length; i++) {
@@ -60,14 +69,19 @@ test('export: EMA weights alone, full precision same bytes, half within rounding
     assert.ok(worst > 0 && worst < 0.1, `largest pixel difference ${worst}`);
     assert.equal(memory().tensors, before);
 
-    await assert.rejects(readCheckpoint(half), /exported for inference by `mmgen export`.*resume the run it was exported from/);
+    await assert.rejects(
+      readCheckpoint(half),
+      /exported for inference by `mmgen export`.*resume the run it was exported from/,
+    );
     await assert.rejects(exportRun(runDir, runDir), /--out must be a new folder/);
     await assert.rejects(exportRun(join(root, 'nope'), join(root, 'x')), /not a trained run/);
     await assert.rejects(exportRun(runDir, full), /already holds files/);
     await mkdir(join(root, 'empty'));
     await exportRun(runDir, join(root, 'empty'));
     await writeFile(join(root, 'a-file'), 'x');
-    const cli = spawnSync(process.execPath, ['bin/mmgen.js', 'export', runDir, '--out', join(root, 'a-file')], { encoding: 'utf8' });
+    const cli = spawnSync(process.execPath, ['bin/mmgen.js', 'export', runDir, '--out', join(root, 'a-file')], {
+      encoding: 'utf8',
+    });
     assert.notEqual(cli.status, 0);
     assert.match(String(cli.stderr), /--out .*a-file is a file, not a folder/);
     assert.ok(!existsSync(join(root, 'a-file.tmp-')) && (await readdir(root)).every((name) => !name.includes('.tmp-')));

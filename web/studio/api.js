@@ -28,7 +28,9 @@ export async function get(path) {
 
 export async function send(method, path, body) {
   if (body === undefined) return answer(await fetch(path, { method, headers: headers() }));
-  return answer(await fetch(path, { method, headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify(body) }));
+  return answer(
+    await fetch(path, { method, headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify(body) }),
+  );
 }
 
 /** Multipart POST: fields first (the server reads them before the file), then the file. */
@@ -44,7 +46,10 @@ export async function followJob(id, onEvent, signal) {
   let last = 0;
   for (let attempt = 0; attempt < 20; attempt++) {
     try {
-      const response = await fetch(`/v1/jobs/${id}/events`, { headers: headers(last ? { 'last-event-id': String(last) } : {}), signal });
+      const response = await fetch(`/v1/jobs/${id}/events`, {
+        headers: headers(last ? { 'last-event-id': String(last) } : {}),
+        signal,
+      });
       if (!response.ok) throw new ApiError((await response.json()).message);
       const reader = response.body.getReader();
       const decoder = new TextDecoder();

@@ -17,12 +17,29 @@ async function show(page) {
   page.status(`reading ${name}…`);
   const dataset = await get(`/v1/datasets/${encodeURIComponent(name)}`);
   const { splits, attributes } = dataset.counts;
-  const row = (label, c) => el('tr', {}, el('th', { text: label }), ...['train', 'val', 'test', 'total'].map((split) => el('td', { text: c[split] })));
+  const row = (label, c) =>
+    el(
+      'tr',
+      {},
+      el('th', { text: label }),
+      ...['train', 'val', 'test', 'total'].map((split) => el('td', { text: c[split] })),
+    );
   const rows = [row('all samples', splits)];
-  for (const [attribute, values] of Object.entries(attributes)) for (const [value, c] of Object.entries(values)) rows.push(row(`${attribute}: ${value}`, c));
+  for (const [attribute, values] of Object.entries(attributes))
+    for (const [value, c] of Object.entries(values)) rows.push(row(`${attribute}: ${value}`, c));
   counts.replaceChildren(
     el('p', { text: dataset.info.description || dataset.info.name }),
-    el('div', { class: 'table-wrap' }, el('table', {}, el('thead', {}, el('tr', {}, ...['', 'train', 'val', 'test', 'total'].map((text) => el('th', { text })))), el('tbody', {}, ...rows))));
+    el(
+      'div',
+      { class: 'table-wrap' },
+      el(
+        'table',
+        {},
+        el('thead', {}, el('tr', {}, ...['', 'train', 'val', 'test', 'total'].map((text) => el('th', { text })))),
+        el('tbody', {}, ...rows),
+      ),
+    ),
+  );
   sheet.src = fileUrl(dataset.sheet);
   sheet.hidden = false;
   page.status(`${name}: ${splits.total} samples`);

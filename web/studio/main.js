@@ -20,7 +20,11 @@ function show() {
 
 async function load() {
   try {
-    const [{ runs }, { datasets }, { configs }] = await Promise.all([get('/v1/runs'), get('/v1/datasets'), get('/v1/configs')]);
+    const [{ runs }, { datasets }, { configs }] = await Promise.all([
+      get('/v1/runs'),
+      get('/v1/datasets'),
+      get('/v1/configs'),
+    ]);
     generate.setRuns(runs);
     understand.setRuns(runs);
     translate.setRuns(runs);

@@ -19,9 +19,26 @@ export function setChoices({ datasets, configs }) {
 
 export function setRuns(runs) {
   const body = document.querySelector('#runs-table tbody');
-  body.replaceChildren(...runs.map((run) => el('tr', {},
-    el('td', { text: run.id }), el('td', { text: run.recipe }), el('td', { text: run.step ?? '' }), el('td', { text: run.capabilities.join(', ') }),
-    el('td', { text: run.metrics ? Object.entries(run.metrics).slice(0, 6).map(([key, value]) => `${key} ${Number(value.toPrecision(4))}`).join('; ') : '—' }))));
+  body.replaceChildren(
+    ...runs.map((run) =>
+      el(
+        'tr',
+        {},
+        el('td', { text: run.id }),
+        el('td', { text: run.recipe }),
+        el('td', { text: run.step ?? '' }),
+        el('td', { text: run.capabilities.join(', ') }),
+        el('td', {
+          text: run.metrics
+            ? Object.entries(run.metrics)
+                .slice(0, 6)
+                .map(([key, value]) => `${key} ${Number(value.toPrecision(4))}`)
+                .join('; ')
+            : '—',
+        }),
+      ),
+    ),
+  );
 }
 
 /** A loss chart that grows with each progress event; redrawn at most once a frame. */
@@ -37,11 +54,20 @@ function lossChart() {
       if (!plot) {
         names = Object.keys(losses);
         for (const _ of names) data.push([]);
-        plot = new uPlot({
-          width: width(), height: 240, scales: { x: { time: false } },
-          series: [{ label: 'step' }, ...names.map((name, index) => ({ label: name, stroke: COLOURS[index % COLOURS.length], width: 1.5 }))],
-          axes: [{ label: 'step' }, { label: 'loss' }],
-        }, data, chartBox);
+        plot = new uPlot(
+          {
+            width: width(),
+            height: 240,
+            scales: { x: { time: false } },
+            series: [
+              { label: 'step' },
+              ...names.map((name, index) => ({ label: name, stroke: COLOURS[index % COLOURS.length], width: 1.5 })),
+            ],
+            axes: [{ label: 'step' }, { label: 'loss' }],
+          },
+          data,
+          chartBox,
+        );
         window.addEventListener('resize', () => plot.setSize({ width: width(), height: 240 }));
       }
       data[0].push(step);
@@ -63,7 +89,9 @@ async function start(page) {
   const body = { task: 'train', inputs: { config: data.get('config') }, params: {} };
   if (data.get('dataset')) body.inputs.dataset = data.get('dataset');
   if (data.get('name')) body.params.name = data.get('name');
-  const set = String(data.get('set') || '').split(/\s+/).filter(Boolean);
+  const set = String(data.get('set') || '')
+    .split(/\s+/)
+    .filter(Boolean);
   if (set.length) body.params.set = set;
   const { id } = await send('POST', '/v1/jobs', body);
   current = id;
@@ -91,7 +119,11 @@ async function start(page) {
   cancel.disabled = true;
   current = undefined;
   if (end.type === 'error') throw new Error(end.message);
-  page.status(end.type === 'cancelled' ? `cancelled${end.checkpointed ? ' (checkpoint written)' : ''}` : `done: run ${end.result.run}`);
+  page.status(
+    end.type === 'cancelled'
+      ? `cancelled${end.checkpointed ? ' (checkpoint written)' : ''}`
+      : `done: run ${end.result.run}`,
+  );
   document.dispatchEvent(new CustomEvent('runs-changed'));
 }
 

@@ -7,13 +7,22 @@ const form = document.getElementById('translate-form');
 const results = document.getElementById('translate-results');
 
 export function setRuns(runs) {
-  fillSelect(form.elements.run, runs.filter((run) => run.capabilities.includes('translate')).map((run) => run.id));
+  fillSelect(
+    form.elements.run,
+    runs.filter((run) => run.capabilities.includes('translate')).map((run) => run.id),
+  );
 }
 
 async function translate(page) {
   const data = new FormData(form);
-  if (!data.get('run')) throw new Error('no joint run to translate with: train a joint-vae or joint-diffusion run first');
-  const body = { run: data.get('run'), to: data.getAll('to'), n: Number(data.get('n')), seed: Number(data.get('seed')) };
+  if (!data.get('run'))
+    throw new Error('no joint run to translate with: train a joint-vae or joint-diffusion run first');
+  const body = {
+    run: data.get('run'),
+    to: data.getAll('to'),
+    n: Number(data.get('n')),
+    seed: Number(data.get('seed')),
+  };
   if (data.get('text')) body.text = data.get('text');
   for (const name of ['image', 'audio']) {
     const file = form.elements[name].files[0];

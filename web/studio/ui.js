@@ -57,13 +57,22 @@ export function renderResult(container, result, caption = '') {
   const files = result.files || [];
   const items = [];
   for (const file of files.filter((f) => f.kind === 'image' || f.kind === 'grid')) {
-    items.push(el('figure', {}, el('img', { src: fileUrl(file.url), alt: `${caption} image ${file.index ?? ''}`.trim() })));
+    items.push(
+      el('figure', {}, el('img', { src: fileUrl(file.url), alt: `${caption} image ${file.index ?? ''}`.trim() })),
+    );
   }
   for (const file of files.filter((f) => f.kind === 'audio')) {
     const spectrogram = files.find((f) => f.kind === 'spectrogram' && f.index === file.index);
-    items.push(el('figure', {},
-      ...(spectrogram ? [el('img', { src: fileUrl(spectrogram.url), alt: `spectrogram of clip ${file.index}` })] : []),
-      el('audio', { controls: '', preload: 'none', src: fileUrl(file.url), 'aria-label': `clip ${file.index}` })));
+    items.push(
+      el(
+        'figure',
+        {},
+        ...(spectrogram
+          ? [el('img', { src: fileUrl(spectrogram.url), alt: `spectrogram of clip ${file.index}` })]
+          : []),
+        el('audio', { controls: '', preload: 'none', src: fileUrl(file.url), 'aria-label': `clip ${file.index}` }),
+      ),
+    );
   }
   for (const text of result.texts || []) items.push(el('p', { class: 'text-output', text }));
   container.replaceChildren(...items);

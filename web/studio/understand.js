@@ -11,15 +11,23 @@ let runs = [];
 
 export function setRuns(all) {
   runs = all.filter((run) => run.capabilities.includes('caption') || run.capabilities.includes('transcribe'));
-  fillSelect(form.elements.run, runs.map((run) => run.id), (id) => `${id} (${runs.find((run) => run.id === id).capabilities.join(', ')})`);
+  fillSelect(
+    form.elements.run,
+    runs.map((run) => run.id),
+    (id) => `${id} (${runs.find((run) => run.id === id).capabilities.join(', ')})`,
+  );
 }
 
 async function understand(file, page) {
   const isWav = file.type.includes('wav') || /\.wav$/i.test(file.name);
   const wanted = isWav ? 'transcribe' : 'caption';
   let run = runs.find((candidate) => candidate.id === form.elements.run.value);
-  if (!run || !run.capabilities.includes(wanted)) run = runs.find((candidate) => candidate.capabilities.includes(wanted));
-  if (!run) throw new Error(`no run can ${wanted} ${isWav ? 'a WAV' : 'an image'}: train a ${isWav ? 'transcriber' : 'captioner'} first`);
+  if (!run || !run.capabilities.includes(wanted))
+    run = runs.find((candidate) => candidate.capabilities.includes(wanted));
+  if (!run)
+    throw new Error(
+      `no run can ${wanted} ${isWav ? 'a WAV' : 'an image'}: train a ${isWav ? 'transcriber' : 'captioner'} first`,
+    );
   form.elements.run.value = run.id;
   page.status(`${wanted === 'caption' ? 'captioning' : 'transcribing'} ${file.name} with ${run.id}…`);
   const url = URL.createObjectURL(file);

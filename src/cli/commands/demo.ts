@@ -27,7 +27,15 @@ import { checkOutputFolder } from '../output-folder.js';
 import { interruptSignal, trainingProgress } from '../progress.js';
 import { evaluateJointRun, rowsAsInputs, transcribeClips } from './eval-joint.js';
 
-interface DemoFlags { out: string; data?: string; count: string; minutes: string; rows: string; seed: string; live: boolean }
+interface DemoFlags {
+  out: string;
+  data?: string;
+  count: string;
+  minutes: string;
+  rows: string;
+  seed: string;
+  live: boolean;
+}
 
 const percent = (right: number, total: number): string => `${((100 * right) / Math.max(1, total)).toFixed(0)} %`;
 const PER_ROW = 6;
@@ -37,7 +45,8 @@ function jointNumbers(evaluation: JointEvaluation): [string, string][] {
   const rows: [string, string][] = evaluation.directions
     .filter((direction) => direction.scores && direction.from.length === 1)
     .map((direction) => [directionName(direction.from, direction.to), percent(direction.scores?.strict.value ?? 0, 1)]);
-  if (evaluation.joint) rows.push([`joint (${evaluation.joint.modalities.join(', ')} agree)`, percent(evaluation.joint.strict, 1)]);
+  if (evaluation.joint)
+    rows.push([`joint (${evaluation.joint.modalities.join(', ')} agree)`, percent(evaluation.joint.strict, 1)]);
   return rows;
 }
 
@@ -48,7 +57,9 @@ function missingShipped(): string[] {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('show what the shipped runs do (text↔image, text↔sound, joint samples) on fresh data, then train a small joint model live')
+    .description(
+      'show what the shipped runs do (text↔image, text↔sound, joint samples) on fresh data, then train a small joint model live',
+    )
     .option('--out <dir>', 'output folder (sheet, WAVs, report)', 'runs/demo')
     .option('--data <dir>', 'dataset folder (default datasets/demo-shapes-spoken-l3, built if missing)')
     .option('--count <n>', 'spoken shapes built for the demo (level 3)', '600')
@@ -65,13 +76,24 @@ export function registerDemo(program: Command): void {
       await checkOutputFolder(flags.out);
       await checkOutputFolder(datasetDir, '--data');
       const missing = missingShipped();
-      if (missing.length > 0) throw new Error(`the shipped runs are missing (${missing.join(', ')}); they come with the repository: \`git checkout -- demo\``);
+      if (missing.length > 0)
+        throw new Error(
+          `the shipped runs are missing (${missing.join(', ')}); they come with the repository: \`git checkout -- demo\``,
+        );
       const say = (line: string): void => void process.stdout.write(`\n== ${line}\n`);
       if (!existsSync(join(datasetDir, 'dataset.json'))) {
-        say(`1/4 building ${flags.count} spoken shapes (level 3: shape, size, colour) in ${datasetDir}; the shipped runs never saw them`);
+        say(
+          `1/4 building ${flags.count} spoken shapes (level 3: shape, size, colour) in ${datasetDir}; the shipped runs never saw them`,
+        );
         const data = dataProgress();
         try {
-          await buildDataset({ builder: 'shapes', out: datasetDir, seed: 1, options: { level: 3, count: integerFlag(flags.count, '--count', 50), spoken: true }, onEvent: data.onEvent });
+          await buildDataset({
+            builder: 'shapes',
+            out: datasetDir,
+            seed: 1,
+            options: { level: 3, count: integerFlag(flags.count, '--count', 50), spoken: true },
+            onEvent: data.onEvent,
+          });
         } finally {
           data.stop();
         }
@@ -91,50 +113,120 @@ export function registerDemo(program: Command): void {
         const split = await loadJointSplit(dataset, model, { split: 'test' });
         try {
           const attributes = captionedAttributes(dataset, split.entries);
-          if (!attributes) throw new Error(`${datasetDir} has no judged attributes; rebuild it with \`mmgen demo\` (delete the folder first)`);
-          const hear = (clips: readonly Float32Array[]): string[] => transcribeClips(transcriber, clips, model.shapes.audio?.samples ?? 0);
+          if (!attributes)
+            throw new Error(
+              `${datasetDir} has no judged attributes; rebuild it with \`mmgen demo\` (delete the folder first)`,
+            );
+          const hear = (clips: readonly Float32Array[]): string[] =>
+            transcribeClips(transcriber, clips, model.shapes.audio?.samples ?? 0);
           const { evaluation } = await evaluateJointRun(runDir, model, {
-            data: datasetDir, judge, transcriber: { name: SHIPPED.soundToText, model: transcriber }, rows, samples: rows, seed, temperature: 1, distribution: false,
+            data: datasetDir,
+            judge,
+            transcriber: { name: SHIPPED.soundToText, model: transcriber },
+            rows,
+            samples: rows,
+            seed,
+            temperature: 1,
+            distribution: false,
             onProgress: (done, total, what) => process.stderr.write(`scoring ${label} ${done}/${total}: ${what}\n`),
           });
           const numbers = jointNumbers(evaluation);
-          for (const [task, score] of numbers) report.push(`| ${label} (${model.recipe}) | ${task} | Strict ${score} |`);
-          const examples = await jointExamples({ model, split, attributes, judge, hear, rowsAsInputs, count: PER_ROW, seed, folder: join(wavFolder, label), label });
+          for (const [task, score] of numbers)
+            report.push(`| ${label} (${model.recipe}) | ${task} | Strict ${score} |`);
+          const examples = await jointExamples({
+            model,
+            split,
+            attributes,
+            judge,
+            hear,
+            rowsAsInputs,
+            count: PER_ROW,
+            seed,
+            folder: join(wavFolder, label),
+            label,
+          });
           const score = (title: string): string => {
-            const key = title.replace(`${label} `, '').replace('text → image', 'T→I').replace('image → text', 'I→T').replace('text → sound', 'T→A').replace('joint samples', 'joint');
+            const key = title
+              .replace(`${label} `, '')
+              .replace('text → image', 'T→I')
+              .replace('image → text', 'I→T')
+              .replace('text → sound', 'T→A')
+              .replace('joint samples', 'joint');
             return numbers.find(([task]) => task.startsWith(key))?.[1] ?? '';
           };
-          sections.push(...examples.sections.map((section) => ({ ...section, score: `Strict ${score(section.title)}` })));
-          process.stdout.write(`${numbers.map(([task, value]) => `  ${label} ${task.padEnd(28)} Strict ${value}`).join('\n')}\n`);
+          sections.push(
+            ...examples.sections.map((section) => ({ ...section, score: `Strict ${score(section.title)}` })),
+          );
+          process.stdout.write(
+            `${numbers.map(([task, value]) => `  ${label} ${task.padEnd(28)} Strict ${value}`).join('\n')}\n`,
+          );
         } finally {
           split.dispose();
           model.dispose();
         }
       };
       const showOneWay = (task: ShownTask, run: string): void => {
-        sections.push({ title: task.title, score: `${percent(task.right, task.total)} of ${task.total}`, tiles: task.tiles });
+        sections.push({
+          title: task.title,
+          score: `${percent(task.right, task.total)} of ${task.total}`,
+          tiles: task.tiles,
+        });
         report.push(`| ${run} | ${task.title} | ${percent(task.right, task.total)} of ${task.total} |`);
         process.stdout.write(`  ${task.title.padEnd(40)} ${percent(task.right, task.total)} right of ${task.total}\n`);
       };
       try {
         await showJoint(SHIPPED.joint, 'shipped');
-        showOneWay(await showTextToSound(SHIPPED.textToSound, SHIPPED.digitsJudge, join(wavFolder, 'digits'), { perDigit: 10, seed, shown: PER_ROW }), 'shipped spoken-digits-gan');
-        const testSplit = await loadJointSplit(dataset, { shapes: { tokenizer: transcriber.tokenizer, audio: transcriber.audio }, codec: undefined }, { split: 'test' });
+        showOneWay(
+          await showTextToSound(SHIPPED.textToSound, SHIPPED.digitsJudge, join(wavFolder, 'digits'), {
+            perDigit: 10,
+            seed,
+            shown: PER_ROW,
+          }),
+          'shipped spoken-digits-gan',
+        );
+        const testSplit = await loadJointSplit(
+          dataset,
+          { shapes: { tokenizer: transcriber.tokenizer, audio: transcriber.audio }, codec: undefined },
+          { split: 'test' },
+        );
         try {
           const attributes = captionedAttributes(dataset, testSplit.entries) ?? {};
-          showOneWay(await showSoundToText(SHIPPED.soundToText, testSplit, attributes, { rows, shown: PER_ROW }), 'shipped transcriber');
+          showOneWay(
+            await showSoundToText(SHIPPED.soundToText, testSplit, attributes, { rows, shown: PER_ROW }),
+            'shipped transcriber',
+          );
         } finally {
           testSplit.dispose();
         }
 
         const liveRun = join(flags.out, 'live-joint');
         if (minutes > 0) {
-          say(`3/4 training a small joint model (joint-vae, MMVAE) for ${minutes} minutes on ${datasetDir} (Ctrl-C stops with a checkpoint)`);
-          const { train } = resolveConfig({
-            recipe: 'joint-vae', dataset: datasetDir, seed,
-            model: { mixing: 'moe', latentDim: 32, featureDim: 128, image: { encoderChannels: 16, decoderChannels: 64 }, audio: { encoderChannels: 16, decoderChannels: 32, spectrogram: { nFft: 2048, hopLength: 1024 } }, text: { embeddingDim: 32, hiddenSize: 96 } },
-            training: { steps: 100000, batchSize: 32, timeLimitMinutes: minutes, sampleEvery: 100000, checkpointEvery: 500 },
-          }, 'demo config');
+          say(
+            `3/4 training a small joint model (joint-vae, MMVAE) for ${minutes} minutes on ${datasetDir} (Ctrl-C stops with a checkpoint)`,
+          );
+          const { train } = resolveConfig(
+            {
+              recipe: 'joint-vae',
+              dataset: datasetDir,
+              seed,
+              model: {
+                mixing: 'moe',
+                latentDim: 32,
+                featureDim: 128,
+                image: { encoderChannels: 16, decoderChannels: 64 },
+                audio: { encoderChannels: 16, decoderChannels: 32, spectrogram: { nFft: 2048, hopLength: 1024 } },
+                text: { embeddingDim: 32, hiddenSize: 96 },
+              },
+              training: {
+                steps: 100000,
+                batchSize: 32,
+                timeLimitMinutes: minutes,
+                sampleEvery: 100000,
+                checkpointEvery: 500,
+              },
+            },
+            'demo config',
+          );
           await rm(liveRun, { recursive: true, force: true });
           const progress = trainingProgress();
           const data = dataProgress();
@@ -155,9 +247,16 @@ export function registerDemo(program: Command): void {
       }
       const sheet = await writeDemoSheet(join(flags.out, 'demo.png'), sections, PER_ROW);
       const minutesTaken = (performance.now() - started) / 60000;
-      await writeFileAtomic(join(flags.out, 'demo.md'), `# mmgen demo\n\n![demo](demo.png)\n\nScored on ${rows} test rows of ${datasetDir} (never seen by the shipped runs); ${minutesTaken.toFixed(1)} minutes.\n\n${report.join('\n')}\n`);
-      process.stdout.write(`\nsheet (every task, a row each): ${sheet}\nWAVs to play: ${wavFolder}/\nnumbers: ${join(flags.out, 'demo.md')}\n`);
+      await writeFileAtomic(
+        join(flags.out, 'demo.md'),
+        `# mmgen demo\n\n![demo](demo.png)\n\nScored on ${rows} test rows of ${datasetDir} (never seen by the shipped runs); ${minutesTaken.toFixed(1)} minutes.\n\n${report.join('\n')}\n`,
+      );
+      process.stdout.write(
+        `\nsheet (every task, a row each): ${sheet}\nWAVs to play: ${wavFolder}/\nnumbers: ${join(flags.out, 'demo.md')}\n`,
+      );
       process.stdout.write(`demo took ${minutesTaken.toFixed(1)} minutes\n`);
-      process.stdout.write(`try: node bin/mmgen.js translate ${SHIPPED.joint} --text "big red heart" --to image,audio --n 4\n`);
+      process.stdout.write(
+        `try: node bin/mmgen.js translate ${SHIPPED.joint} --text "big red heart" --to image,audio --n 4\n`,
+      );
     });
 }

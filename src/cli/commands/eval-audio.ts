@@ -8,7 +8,13 @@ import { stack, tensor, tidy } from '../../tensor/index.js';
 import { AudioJudge } from '../../models/audio-judge.js';
 import { DEFAULT_AUDIO_JUDGE_STEPS, trainAudioJudge } from '../../models/audio-judge-train.js';
 import { loadTextToAudioRun } from '../../models/text-to-audio-recipes.js';
-import { evaluateTextToAudio, audioDrawnSentence, audioMetricRows, gainSentence, writeAudioReport } from '../../eval/audio-report.js';
+import {
+  evaluateTextToAudio,
+  audioDrawnSentence,
+  audioMetricRows,
+  gainSentence,
+  writeAudioReport,
+} from '../../eval/audio-report.js';
 import { readClips } from '../../eval/audio-files.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
@@ -22,38 +28,62 @@ export async function isAudioDataset(datasetDir: string): Promise<boolean> {
   return info.modalities.audio !== undefined && info.modalities.image === undefined;
 }
 
-export async function runTrainAudioJudge(datasetDir: string, flags: TrainJudgeFlags, defaultOut: string): Promise<void> {
+export async function runTrainAudioJudge(
+  datasetDir: string,
+  flags: TrainJudgeFlags,
+  defaultOut: string,
+): Promise<void> {
   const out = flags.out ?? defaultOut;
   const settings = judgeTrainingSettings(flags, DEFAULT_AUDIO_JUDGE_STEPS);
-  const result = await withJudgeProgress((onEvent, signal) => trainAudioJudge({
-    dataset: datasetDir,
-    ...settings,
-    ...(flags.attributes !== undefined ? { attribute: flags.attributes.trim() } : {}),
-    onEvent,
-    signal,
-  }));
+  const result = await withJudgeProgress((onEvent, signal) =>
+    trainAudioJudge({
+      dataset: datasetDir,
+      ...settings,
+      ...(flags.attributes !== undefined ? { attribute: flags.attributes.trim() } : {}),
+      onEvent,
+      signal,
+    }),
+  );
   const { judge } = result;
   try {
     await mkdir(out, { recursive: true });
     await judge.save(out);
     const info = judge.info;
-    process.stdout.write(`audio judge trained in ${result.seconds.toFixed(0)} s (${info.training.steps} steps on ${info.training.trainSamples} clips); saved to ${out}\n`);
-    process.stdout.write(`held-out ${info.attribute} accuracy on ${info.evaluation.samples} real ${info.evaluation.split} clips: ${percent(info.accuracy)} (${info.trusted ? 'trusted' : 'NOT TRUSTED'}, needs ≥ ${percent(info.threshold)})\n`);
-    if (!info.trusted) process.stderr.write(`warning: the judge is below ${percent(info.threshold)}; eval will flag its verdicts. Train longer (e.g. --steps ${settings.steps * 2}).\n`);
+    process.stdout.write(
+      `audio judge trained in ${result.seconds.toFixed(0)} s (${info.training.steps} steps on ${info.training.trainSamples} clips); saved to ${out}\n`,
+    );
+    process.stdout.write(
+      `held-out ${info.attribute} accuracy on ${info.evaluation.samples} real ${info.evaluation.split} clips: ${percent(info.accuracy)} (${info.trusted ? 'trusted' : 'NOT TRUSTED'}, needs ≥ ${percent(info.threshold)})\n`,
+    );
+    if (!info.trusted)
+      process.stderr.write(
+        `warning: the judge is below ${percent(info.threshold)}; eval will flag its verdicts. Train longer (e.g. --steps ${settings.steps * 2}).\n`,
+      );
   } finally {
     judge.dispose();
   }
 }
 
-export interface AudioEvalFlags { judge?: string; perClass?: string; seed: string; batch: string; rejection?: string }
+export interface AudioEvalFlags {
+  judge?: string;
+  perClass?: string;
+  seed: string;
+  batch: string;
+  rejection?: string;
+}
 
 function printRows(rows: { metric: string; value: string; reference: string }[]): void {
   const metricWidth = Math.max(...rows.map((row) => row.metric.length));
   const valueWidth = Math.max(...rows.map((row) => row.value.length));
-  for (const row of rows) process.stdout.write(`  ${row.metric.padEnd(metricWidth)}  ${row.value.padStart(valueWidth)}   ${row.reference}\n`);
+  for (const row of rows)
+    process.stdout.write(`  ${row.metric.padEnd(metricWidth)}  ${row.value.padStart(valueWidth)}   ${row.reference}\n`);
 }
 
-export async function runAudioEval(runDir: string, flags: AudioEvalFlags, defaultJudgeDir: (dataset: string) => string): Promise<void> {
+export async function runAudioEval(
+  runDir: string,
+  flags: AudioEvalFlags,
+  defaultJudgeDir: (dataset: string) => string,
+): Promise<void> {
   const started = performance.now();
   const run = await loadTextToAudioRun(runDir, rejectionFlag(flags.rejection));
   if (run.notice) process.stderr.write(`notice: ${run.notice}\n`);
@@ -61,9 +91,15 @@ export async function runAudioEval(runDir: string, flags: AudioEvalFlags, defaul
   const data = dataProgress();
   const interrupt = interruptSignal('evaluation');
   try {
-    if (!existsSync(run.dataset)) throw new Error(`${runDir} was trained on ${run.dataset}, which does not exist here; rebuild it with \`mmgen data build\` at that path`);
+    if (!existsSync(run.dataset))
+      throw new Error(
+        `${runDir} was trained on ${run.dataset}, which does not exist here; rebuild it with \`mmgen data build\` at that path`,
+      );
     const judgeDir = flags.judge ?? defaultJudgeDir(run.dataset);
-    if (!existsSync(join(judgeDir, 'judge.json'))) throw new Error(`no judge at ${judgeDir}; train one with \`mmgen eval train-judge ${run.dataset} --out DIR\` and pass --judge DIR`);
+    if (!existsSync(join(judgeDir, 'judge.json')))
+      throw new Error(
+        `no judge at ${judgeDir}; train one with \`mmgen eval train-judge ${run.dataset} --out DIR\` and pass --judge DIR`,
+      );
     judge = await AudioJudge.load(judgeDir);
     const evaluation = await evaluateTextToAudio({
       model: run.model,
@@ -77,8 +113,16 @@ export async function runAudioEval(runDir: string, flags: AudioEvalFlags, defaul
     });
     data.stop();
     const seconds = Number(((performance.now() - started) / 1000).toFixed(1));
-    const paths = await writeAudioReport(runDir, evaluation, { run: { dir: runDir, recipe: run.recipe.name }, judgeDir, seconds, outputGainDb: run.model.outputGainDb, ...(run.generation ? { generation: run.generation } : {}) });
-    process.stdout.write(`${runDir} (${run.recipe.name}) on ${evaluation.dataset.name}: ${audioDrawnSentence(evaluation)}, seed ${evaluation.seed}\n`);
+    const paths = await writeAudioReport(runDir, evaluation, {
+      run: { dir: runDir, recipe: run.recipe.name },
+      judgeDir,
+      seconds,
+      outputGainDb: run.model.outputGainDb,
+      ...(run.generation ? { generation: run.generation } : {}),
+    });
+    process.stdout.write(
+      `${runDir} (${run.recipe.name}) on ${evaluation.dataset.name}: ${audioDrawnSentence(evaluation)}, seed ${evaluation.seed}\n`,
+    );
     if (run.generation) process.stdout.write(`${run.generation}\n`);
     printRows(audioMetricRows(evaluation));
     process.stdout.write(`${gainSentence(run.model.outputGainDb)}\n`);
@@ -96,7 +140,10 @@ export async function runAudioEval(runDir: string, flags: AudioEvalFlags, defaul
 export async function runJudgeWavs(files: string[], flags: { judge: string }): Promise<void> {
   const judge = await AudioJudge.load(flags.judge);
   try {
-    const { clips, failures } = await readClips(files, { sampleRate: judge.info.features.sampleRate, samples: judge.info.features.samples });
+    const { clips, failures } = await readClips(files, {
+      sampleRate: judge.info.features.sampleRate,
+      samples: judge.info.features.samples,
+    });
     for (const failure of failures) process.stderr.write(`skipped ${failure.file}: ${failure.reason}\n`);
     if (clips.length > 0) {
       const waveforms = tidy(() => stack(clips.map((clip) => tensor(clip.samples))));
@@ -105,7 +152,9 @@ export async function runJudgeWavs(files: string[], flags: { judge: string }): P
       clips.forEach((clip, index) => {
         const label = judge.info.classes[predictions[index] ?? 0] ?? '?';
         const confidence = Math.max(...(rows[index] ?? [0]));
-        process.stdout.write(`${clip.file}\t${label}\t${(confidence * 100).toFixed(1)} %${clip.notes.length > 0 ? `\t(${clip.notes.join('; ')})` : ''}\n`);
+        process.stdout.write(
+          `${clip.file}\t${label}\t${(confidence * 100).toFixed(1)} %${clip.notes.length > 0 ? `\t(${clip.notes.join('; ')})` : ''}\n`,
+        );
       });
       probabilities.dispose();
       waveforms.dispose();

@@ -7,7 +7,13 @@ import { readDataset } from '../../data/format.js';
 import type { LoadedSplit } from '../../data/loader.js';
 import { captionedAttributes } from '../../eval/image-to-text.js';
 import { evaluateImages } from '../../eval/images.js';
-import { type JointEvaluation, type JointModality, type JointModelUnderTest, type JointOutputs, evaluateJoint } from '../../eval/joint.js';
+import {
+  type JointEvaluation,
+  type JointModality,
+  type JointModelUnderTest,
+  type JointOutputs,
+  evaluateJoint,
+} from '../../eval/joint.js';
 import { type JointReportContext, directionName, jointReportLines, writeJointReport } from '../../eval/joint-report.js';
 import { loadJointRun } from '../../models/joint-run.js';
 import type { JointInputs, JointModel } from '../../models/joint/model.js';
@@ -33,9 +39,11 @@ export function rowsAsInputs(split: LoadedSplit, rows: readonly number[], from: 
   return tidy(() => {
     const index = tensor(BigInt64Array.from(rows, (row) => BigInt(row)));
     const inputs: JointInputs = {};
-    if (from.includes('image') && split.images) inputs.image = split.images.indexSelect(0, index).float().div(127.5).sub(1);
+    if (from.includes('image') && split.images)
+      inputs.image = split.images.indexSelect(0, index).float().div(127.5).sub(1);
     if (from.includes('audio') && split.audio) inputs.audio = split.audio.indexSelect(0, index);
-    if (from.includes('text') && split.tokens && split.lengths) inputs.text = { tokens: split.tokens.indexSelect(0, index), lengths: split.lengths.indexSelect(0, index) };
+    if (from.includes('text') && split.tokens && split.lengths)
+      inputs.text = { tokens: split.tokens.indexSelect(0, index), lengths: split.lengths.indexSelect(0, index) };
     return inputs;
   });
 }
@@ -73,15 +81,25 @@ export interface JointRunEvalOptions {
 }
 
 /** The joint protocol on a loaded run: every subset → every other modality, joint samples, FID. */
-export async function evaluateJointRun(runDir: string, model: JointModel, options: JointRunEvalOptions): Promise<JointRunEvaluation> {
+export async function evaluateJointRun(
+  runDir: string,
+  model: JointModel,
+  options: JointRunEvalOptions,
+): Promise<JointRunEvaluation> {
   const started = performance.now();
   const datasetDir = options.data ?? model.dataset;
-  if (!existsSync(datasetDir)) throw new Error(`${runDir} was trained on ${datasetDir}, which does not exist here; rebuild it with \`mmgen data build\` at that path`);
+  if (!existsSync(datasetDir))
+    throw new Error(
+      `${runDir} was trained on ${datasetDir}, which does not exist here; rebuild it with \`mmgen data build\` at that path`,
+    );
   const dataset = await readDataset(datasetDir);
   const split = await loadJointSplit(dataset, model, { split: 'test', limit: options.limit });
   try {
     const attributes = captionedAttributes(dataset, split.entries);
-    if (!attributes) throw new Error(`${dataset.info.name} has no attributes its captions name; joint coherence is scored on judged attributes (shapes, digits, fashion-mnist)`);
+    if (!attributes)
+      throw new Error(
+        `${dataset.info.name} has no attributes its captions name; joint coherence is scored on judged attributes (shapes, digits, fashion-mnist)`,
+      );
     const rows = Math.min(options.rows, split.size);
     const { judge, transcriber, seed, temperature } = options;
     const underTest: JointModelUnderTest = {
@@ -100,7 +118,14 @@ export async function evaluateJointRun(runDir: string, model: JointModel, option
       model: underTest,
       readers: {
         ...(judge ? { image: judge } : {}),
-        ...(transcriber ? { audio: { name: transcriber.name, read: async (clips) => transcribeClips(transcriber.model, clips, model.shapes.audio?.samples ?? 0) } } : {}),
+        ...(transcriber
+          ? {
+              audio: {
+                name: transcriber.name,
+                read: async (clips) => transcribeClips(transcriber.model, clips, model.shapes.audio?.samples ?? 0),
+              },
+            }
+          : {}),
       },
       entries: split.entries,
       attributes,
@@ -111,7 +136,14 @@ export async function evaluateJointRun(runDir: string, model: JointModel, option
     });
     let fid;
     if (judge && model.names.includes('image') && options.distribution !== false) {
-      const images = (await underTest.translate(Array.from({ length: rows }, (_, row) => row), ['text'], ['image'], seed)).image as Tensor;
+      const images = (
+        await underTest.translate(
+          Array.from({ length: rows }, (_, row) => row),
+          ['text'],
+          ['image'],
+          seed,
+        )
+      ).image as Tensor;
       try {
         fid = (await evaluateImages({ judge, dataset, images, seed })).distribution;
       } finally {
@@ -120,7 +152,11 @@ export async function evaluateJointRun(runDir: string, model: JointModel, option
     }
     const level = typeof dataset.info.options.level === 'number' ? dataset.info.options.level : undefined;
     const context: JointReportContext = {
-      run: runDir, recipe: model.recipe, dataset: { name: dataset.info.name, builder: dataset.info.builder, level }, temperature, fid,
+      run: runDir,
+      recipe: model.recipe,
+      dataset: { name: dataset.info.name, builder: dataset.info.builder, level },
+      temperature,
+      fid,
       seconds: (performance.now() - started) / 1000,
     };
     return { evaluation, context };
@@ -137,7 +173,10 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
     const datasetDir = flags.data ?? model.dataset;
     const judgeDir = flags.judge ?? join(datasetDir, 'judge');
     if (existsSync(join(judgeDir, 'judge.json'))) judge = await Judge.load(judgeDir);
-    else if (flags.judge) throw new Error(`no judge at ${judgeDir}; train one with \`mmgen eval train-judge ${datasetDir} --out ${judgeDir}\``);
+    else if (flags.judge)
+      throw new Error(
+        `no judge at ${judgeDir}; train one with \`mmgen eval train-judge ${datasetDir} --out ${judgeDir}\``,
+      );
     if (flags.transcriber) transcriber = (await loadTranscriberRun(flags.transcriber)).model;
     const { evaluation, context } = await evaluateJointRun(runDir, model, {
       ...(flags.data ? { data: flags.data } : {}),
@@ -150,8 +189,12 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
       onProgress: (done, total, what) => process.stderr.write(`eval ${done}/${total}: ${what}\n`),
     });
     const paths = await writeJointReport(runDir, evaluation, context);
-    process.stdout.write(`${jointReportLines(evaluation, context).join('\n')}\n\nreport: ${paths.markdown} and ${paths.json}\n`);
-    const judged = evaluation.directions.filter((direction) => direction.scores).map((direction) => directionName(direction.from, direction.to));
+    process.stdout.write(
+      `${jointReportLines(evaluation, context).join('\n')}\n\nreport: ${paths.markdown} and ${paths.json}\n`,
+    );
+    const judged = evaluation.directions
+      .filter((direction) => direction.scores)
+      .map((direction) => directionName(direction.from, direction.to));
     if (judged.length === 0) process.stderr.write('warning: no direction could be judged (see the notes above)\n');
   } finally {
     judge?.dispose();
@@ -161,7 +204,11 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
 }
 
 /** Transcripts of generated clips (already at the run's rate and length). */
-export function transcribeClips(transcriber: LoadedTranscriber['model'], clips: readonly Float32Array[], samples: number): string[] {
+export function transcribeClips(
+  transcriber: LoadedTranscriber['model'],
+  clips: readonly Float32Array[],
+  samples: number,
+): string[] {
   const flat = new Float32Array(clips.length * samples);
   clips.forEach((clip, index) => flat.set(clip.subarray(0, samples), index * samples));
   const waveforms = tensor(flat, { shape: [clips.length, samples] });

@@ -34,17 +34,24 @@ function renderMarkdown(evaluation: AudioToTextEvaluation, runDir: string, decod
   ].join('\n')}\n`;
 }
 
-export async function runTranscriberEval(runDir: string, flags: SearchFlags & { limit?: string; batch: string }): Promise<void> {
+export async function runTranscriberEval(
+  runDir: string,
+  flags: SearchFlags & { limit?: string; batch: string },
+): Promise<void> {
   const started = performance.now();
   const search = searchOptions(flags);
   const run = await loadTranscriberRun(runDir);
   const data = dataProgress();
   const interrupt = interruptSignal('evaluation');
   try {
-    if (!existsSync(run.dataset)) throw new Error(`${runDir} was trained on ${run.dataset}, which does not exist here; rebuild it with \`mmgen data build\` at that path`);
+    if (!existsSync(run.dataset))
+      throw new Error(
+        `${runDir} was trained on ${run.dataset}, which does not exist here; rebuild it with \`mmgen data build\` at that path`,
+      );
     const decoding = { ...run.config.decoding, ...search };
     const limit = flags.limit === undefined ? undefined : Number(flags.limit);
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new Error(`--limit must be a positive integer, got "${flags.limit}"`);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+      throw new Error(`--limit must be a positive integer, got "${flags.limit}"`);
     const evaluation = await evaluateAudioToText({
       transcribe: (waveforms) => run.model.transcribe(waveforms, decoding).map((text) => text.text),
       dataset: run.dataset,
@@ -58,11 +65,18 @@ export async function runTranscriberEval(runDir: string, flags: SearchFlags & { 
     const json = join(runDir, EVAL_JSON);
     const markdown = join(runDir, EVAL_MARKDOWN);
     const seconds = Number(((performance.now() - started) / 1000).toFixed(1));
-    await writeFileAtomic(json, `${JSON.stringify({ createdAt: new Date().toISOString(), mmgenVersion: mmgenVersion(), kind: 'audio-to-text', runDir, decoding: decodingText, seconds, ...evaluation }, null, 2)}\n`);
+    await writeFileAtomic(
+      json,
+      `${JSON.stringify({ createdAt: new Date().toISOString(), mmgenVersion: mmgenVersion(), kind: 'audio-to-text', runDir, decoding: decodingText, seconds, ...evaluation }, null, 2)}\n`,
+    );
     await writeFileAtomic(markdown, renderMarkdown(evaluation, runDir, decodingText));
     const { scores } = evaluation;
-    process.stdout.write(`${runDir} (transcriber, ${decodingText}) on ${evaluation.dataset.name}: ${scores.clips} ${evaluation.split} clips, ${evaluation.clipsPerSecond} clips/s\n`);
-    process.stdout.write(`  exact match           ${percentage(scores.exact)}\n  character error rate  ${percentage(scores.characterErrorRate)}\n  word error rate       ${percentage(scores.wordErrorRate)}\n`);
+    process.stdout.write(
+      `${runDir} (transcriber, ${decodingText}) on ${evaluation.dataset.name}: ${scores.clips} ${evaluation.split} clips, ${evaluation.clipsPerSecond} clips/s\n`,
+    );
+    process.stdout.write(
+      `  exact match           ${percentage(scores.exact)}\n  character error rate  ${percentage(scores.characterErrorRate)}\n  word error rate       ${percentage(scores.wordErrorRate)}\n`,
+    );
     process.stdout.write(`report: ${markdown} and ${json}\n`);
   } finally {
     data.stop();

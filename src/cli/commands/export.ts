@@ -7,13 +7,17 @@ import { checkOutputFolder } from '../output-folder.js';
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('write the inference part of a run (EMA weights, config, tokenizer, eval) into a new folder, optionally in half precision')
+    .description(
+      'write the inference part of a run (EMA weights, config, tokenizer, eval) into a new folder, optionally in half precision',
+    )
     .argument('<run>', 'run folder written by `mmgen train`')
     .requiredOption('--out <dir>', 'new (or empty) folder for the exported run')
     .option('--half', 'store float32 weights as IEEE half precision (half the size; loads back as float32)')
     .action(async (runDir: string, flags: { out: string; half?: boolean }) => {
       await checkOutputFolder(flags.out);
       const result = await exportRun(runDir, flags.out, { half: flags.half === true });
-      process.stdout.write(`exported ${result.tensors} tensors (${result.dropped} trained copies left to their EMA) to ${flags.out}: model.safetensors ${(result.bytes / 1e6).toFixed(1)} MB, ${result.files.join(', ')}\n`);
+      process.stdout.write(
+        `exported ${result.tensors} tensors (${result.dropped} trained copies left to their EMA) to ${flags.out}: model.safetensors ${(result.bytes / 1e6).toFixed(1)} MB, ${result.files.join(', ')}\n`,
+      );
     });
 }

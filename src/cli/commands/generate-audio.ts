@@ -11,13 +11,29 @@ import type { AudioOutput } from '../../models/run/types.js';
 import { dataProgress } from '../data-progress.js';
 
 /** A file-name-safe form of a prompt. */
-const slug = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'prompt';
+const slug = (text: string): string =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40) || 'prompt';
 
-export async function writeGeneratedAudio(run: Run, text: string, count: number, seed: number, out: string): Promise<void> {
+export async function writeGeneratedAudio(
+  run: Run,
+  text: string,
+  count: number,
+  seed: number,
+  out: string,
+): Promise<void> {
   const progress = dataProgress();
   try {
     // Griffin-Lim takes ~70 ms a clip: many clips are a long operation, reported as one
-    const outputs = await run.generate(text, { n: count, seed, onProgress: (done, total) => progress.onEvent({ type: 'progress', done, total, message: 'decoding clips (Griffin-Lim)' }) });
+    const outputs = await run.generate(text, {
+      n: count,
+      seed,
+      onProgress: (done, total) =>
+        progress.onEvent({ type: 'progress', done, total, message: 'decoding clips (Griffin-Lim)' }),
+    });
     const clips = outputs.filter((output): output is AudioOutput => output.kind === 'audio');
     await mkdir(out, { recursive: true });
     const lines: string[] = [];
@@ -25,21 +41,49 @@ export async function writeGeneratedAudio(run: Run, text: string, count: number,
       const name = `${String(clip.index).padStart(2, '0')}-${slug(text)}`;
       await clip.save(join(out, `${name}.wav`));
       if (clip.spectrogram) await writeFileAtomic(join(out, `${name}.png`), await encodePng(clip.spectrogram));
-      lines.push(JSON.stringify({ file: `${name}.wav`, spectrogram: `${name}.png`, text, seed, index: clip.index, sampleRate: clip.sampleRate, samples: clip.samples.length }));
-      progress.onEvent({ type: 'progress', done: clip.index + 1, total: clips.length, message: 'writing clips and spectrogram pictures' });
+      lines.push(
+        JSON.stringify({
+          file: `${name}.wav`,
+          spectrogram: `${name}.png`,
+          text,
+          seed,
+          index: clip.index,
+          sampleRate: clip.sampleRate,
+          samples: clip.samples.length,
+        }),
+      );
+      progress.onEvent({
+        type: 'progress',
+        done: clip.index + 1,
+        total: clips.length,
+        message: 'writing clips and spectrogram pictures',
+      });
     }
     const sheet = join(out, 'spectrograms.png');
-    await writeContactSheet(sheet, clips.flatMap((clip) => (clip.spectrogram ? [{ image: clip.spectrogram, caption: clip.text ?? '' }] : [])), { columns: 5, tileSize: [128, 128] });
+    await writeContactSheet(
+      sheet,
+      clips.flatMap((clip) => (clip.spectrogram ? [{ image: clip.spectrogram, caption: clip.text ?? '' }] : [])),
+      { columns: 5, tileSize: [128, 128] },
+    );
     await writeFileAtomic(join(out, 'manifest.jsonl'), `${lines.join('\n')}\n`);
     progress.stop();
-    process.stdout.write(`${count} clips for "${text}" (seed ${seed}, ${clips[0]?.sampleRate ?? 0} Hz) in ${out}\nspectrograms: ${sheet}\n`);
+    process.stdout.write(
+      `${count} clips for "${text}" (seed ${seed}, ${clips[0]?.sampleRate ?? 0} Hz) in ${out}\nspectrograms: ${sheet}\n`,
+    );
   } finally {
     progress.stop();
   }
 }
 
 /** Loads a run and writes `count` clips for `text` (the default folder: RUN/generated/SEED). */
-export async function generateAudio(runDir: string, text: string, count: number, seed: number, outDir: string | undefined, options: LoadRunOptions = {}): Promise<void> {
+export async function generateAudio(
+  runDir: string,
+  text: string,
+  count: number,
+  seed: number,
+  outDir: string | undefined,
+  options: LoadRunOptions = {},
+): Promise<void> {
   const run = await loadRun(runDir, { ...options, need: 'generate' });
   try {
     if (run.notice) process.stderr.write(`notice: ${run.notice}\n`);

@@ -12,7 +12,13 @@ import { REJECTION_HELP, integerFlag, rejectionFlag } from '../flags.js';
 import { checkOutputFolder } from '../output-folder.js';
 import { dataProgress } from '../data-progress.js';
 
-interface GenerateFlags { text: string; n: string; seed: string; out?: string; rejection?: string }
+interface GenerateFlags {
+  text: string;
+  n: string;
+  seed: string;
+  out?: string;
+  rejection?: string;
+}
 
 async function writeGeneratedImages(run: Run, text: string, count: number, seed: number, out: string): Promise<void> {
   const outputs = await run.generate(text, { n: count, seed });
@@ -28,7 +34,11 @@ async function writeGeneratedImages(run: Run, text: string, count: number, seed:
   }
   progress.stop();
   await writeFileAtomic(join(out, 'manifest.jsonl'), `${lines.join('\n')}\n`);
-  const grid = await writeContactSheet(join(out, 'grid.png'), images.map((output) => ({ image: output.image })), { tileSize: [128, 128] });
+  const grid = await writeContactSheet(
+    join(out, 'grid.png'),
+    images.map((output) => ({ image: output.image })),
+    { tileSize: [128, 128] },
+  );
   process.stdout.write(`${count} images for "${text}" (seed ${seed}) in ${out}\ngrid: ${grid.path}\n`);
 }
 
@@ -45,7 +55,8 @@ export function registerGenerate(program: Command): void {
     .action(async (runDir: string, flags: GenerateFlags) => {
       const count = integerFlag(flags.n, '--n', 1, 1024);
       const seed = Number(flags.seed);
-      if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got "${flags.seed}"`);
+      if (!Number.isSafeInteger(seed) || seed < 0)
+        throw new Error(`--seed must be a non-negative integer, got "${flags.seed}"`);
       if (flags.out !== undefined) await checkOutputFolder(flags.out);
       const run = await loadRun(runDir, { ...rejectionFlag(flags.rejection), need: 'generate' });
       try {

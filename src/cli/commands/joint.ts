@@ -24,9 +24,15 @@ interface JointFlags {
 
 /** `--to image,text` → modality names; an unknown name is an error naming the choices. */
 export function targetsFlag(value: string): ModalityName[] {
-  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
-  if (names.length === 0) throw new Error(`--to names no modality; choose from ${MODALITIES.join(', ')} (e.g. --to image,audio)`);
-  for (const name of names) if (!(MODALITIES as readonly string[]).includes(name)) throw new Error(`--to: unknown modality "${name}"; choose from ${MODALITIES.join(', ')}`);
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  if (names.length === 0)
+    throw new Error(`--to names no modality; choose from ${MODALITIES.join(', ')} (e.g. --to image,audio)`);
+  for (const name of names)
+    if (!(MODALITIES as readonly string[]).includes(name))
+      throw new Error(`--to: unknown modality "${name}"; choose from ${MODALITIES.join(', ')}`);
   return names as ModalityName[];
 }
 
@@ -43,12 +49,18 @@ export async function translateCommand(runDir: string, flags: JointFlags): Promi
   try {
     const given = MODALITIES.filter((name) => flags[name].length > 0);
     const to = flags.to ? targetsFlag(flags.to) : run.modalities.outputs.filter((name) => !given.includes(name));
-    const result = await run.translate({ text: flags.text, image: flags.image, audio: flags.audio }, { to, n, seed, temperature, ...sampler, skipUnreadable: true });
+    const result = await run.translate(
+      { text: flags.text, image: flags.image, audio: flags.audio },
+      { to, n, seed, temperature, ...sampler, skipUnreadable: true },
+    );
     for (const failure of result.failures) process.stderr.write(`skipped ${failure.source}: ${failure.error}\n`);
     const folder = flags.out ?? join(runDir, 'translated', String(seed));
     const written = await result.save(folder);
-    for (const [index, text] of result.texts.entries()) process.stdout.write(`${Object.values(result.sources[index] ?? {}).join(' + ')} → ${text}\n`);
-    process.stdout.write(`${given.join(' + ')} → ${to.join(', ')}: ${result.sources.length} outputs (seed ${seed}) in ${written.folder}\nsheet: ${written.sheet}\n`);
+    for (const [index, text] of result.texts.entries())
+      process.stdout.write(`${Object.values(result.sources[index] ?? {}).join(' + ')} → ${text}\n`);
+    process.stdout.write(
+      `${given.join(' + ')} → ${to.join(', ')}: ${result.sources.length} outputs (seed ${seed}) in ${written.folder}\nsheet: ${written.sheet}\n`,
+    );
     if (result.failures.length > 0) process.exitCode = 1;
   } finally {
     run.dispose();
@@ -63,7 +75,9 @@ export async function sampleCommand(runDir: string, flags: Pick<JointFlags, 'n' 
   try {
     const result = await run.sample(n, seed);
     const written = await result.save(flags.out ?? join(runDir, 'sampled', String(seed)));
-    process.stdout.write(`${n} joint samples of ${run.modalities.outputs.join(', ')} from ${run.describeSampling()} (seed ${seed}) in ${written.folder}\nsheet: ${written.sheet}\n`);
+    process.stdout.write(
+      `${n} joint samples of ${run.modalities.outputs.join(', ')} from ${run.describeSampling()} (seed ${seed}) in ${written.folder}\nsheet: ${written.sheet}\n`,
+    );
   } finally {
     run.dispose();
   }
@@ -80,9 +94,16 @@ export function registerJoint(program: Command): void {
     .option('--to <modalities>', 'comma-separated outputs from image, text, audio (default: every modality not given)')
     .option('--n <count>', 'draws per input row', '1')
     .option('--seed <seed>', 'random seed (the same seed gives the same bytes)', '0')
-    .option('--temperature <t>', 'joint-vae: spread of the inferred latent: 1 draws from the posterior, 0 takes its mean', '1')
-    .option('--steps <count>', 'joint-diffusion: DDIM steps (default: the run\'s sampling.steps)')
-    .option('--guidance <weight>', 'joint-diffusion: classifier-free guidance weight, ≥ 0 (default: the run\'s sampling.guidance)')
+    .option(
+      '--temperature <t>',
+      'joint-vae: spread of the inferred latent: 1 draws from the posterior, 0 takes its mean',
+      '1',
+    )
+    .option('--steps <count>', "joint-diffusion: DDIM steps (default: the run's sampling.steps)")
+    .option(
+      '--guidance <weight>',
+      "joint-diffusion: classifier-free guidance weight, ≥ 0 (default: the run's sampling.guidance)",
+    )
     .option('--out <dir>', 'output folder (default RUN/translated/SEED)')
     .action(async (runDir: string, flags: JointFlags) => translateCommand(runDir, flags));
   program

@@ -25,7 +25,8 @@ function wholeNumber(text: string, flag: string, minimum: number): number {
 export function collectiveTimeout(flags: DistributedFlags): number {
   if (flags.timeout === undefined) return 300;
   const value = Number(flags.timeout);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--timeout must be a number of seconds > 0, got ${JSON.stringify(flags.timeout)}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`--timeout must be a number of seconds > 0, got ${JSON.stringify(flags.timeout)}`);
   return value;
 }
 
@@ -33,7 +34,9 @@ export function collectiveTimeout(flags: DistributedFlags): number {
 export function workerCount(flags: DistributedFlags): number | undefined {
   if (flags.workers === undefined) return undefined;
   if (flags.rank !== undefined || flags.worldSize !== undefined || flags.master !== undefined) {
-    throw new Error('--workers launches every rank on this host; give either --workers N or --rank R --world-size W --master HOST:PORT, not both');
+    throw new Error(
+      '--workers launches every rank on this host; give either --workers N or --rank R --world-size W --master HOST:PORT, not both',
+    );
   }
   return wholeNumber(flags.workers, '--workers', 1);
 }
@@ -42,10 +45,12 @@ export function workerCount(flags: DistributedFlags): number | undefined {
 export function joinGroup(flags: DistributedFlags): ProcessGroup | undefined {
   const given = [flags.rank, flags.worldSize, flags.master].filter((value) => value !== undefined).length;
   if (given === 0) return undefined;
-  if (given !== 3) throw new Error('joining a data-parallel run needs all of --rank R, --world-size W and --master HOST:PORT');
+  if (given !== 3)
+    throw new Error('joining a data-parallel run needs all of --rank R, --world-size W and --master HOST:PORT');
   const worldSize = wholeNumber(flags.worldSize ?? '', '--world-size', 1);
   const rank = wholeNumber(flags.rank ?? '', '--rank', 0);
-  if (rank >= worldSize) throw new Error(`--rank ${rank} is out of range for --world-size ${worldSize}; ranks are 0..${worldSize - 1}`);
+  if (rank >= worldSize)
+    throw new Error(`--rank ${rank} is out of range for --world-size ${worldSize}; ranks are 0..${worldSize - 1}`);
   const master = parseMasterAddress(flags.master ?? '');
   return ProcessGroup.init({ rank, worldSize, master, timeoutSeconds: collectiveTimeout(flags) });
 }
@@ -59,7 +64,8 @@ export async function freeLoopbackPort(): Promise<number> {
   });
   const address = server.address();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('could not find a free loopback port for the store');
+  if (address === null || typeof address === 'string')
+    throw new Error('could not find a free loopback port for the store');
   return address.port;
 }
 
@@ -72,7 +78,10 @@ interface Outcome {
 
 function describe(outcome: Outcome): string {
   const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.code}`;
-  const lines = outcome.stderr.trim().split('\n').filter((line) => line.startsWith('mmgen:'));
+  const lines = outcome.stderr
+    .trim()
+    .split('\n')
+    .filter((line) => line.startsWith('mmgen:'));
   return `rank ${outcome.rank} ${how}${lines.length > 0 ? `: ${lines.join(' ').replace(/^mmgen: /, '')}` : ''}`;
 }
 
@@ -87,16 +96,34 @@ export async function launchWorkers(count: number, childArgs: string[], timeoutS
   const children: ChildProcess[] = [];
   const outcomes: Promise<Outcome>[] = [];
   for (let rank = 0; rank < count; rank++) {
-    const args = [...process.execArgv, script, 'train', ...childArgs, '--rank', String(rank), '--world-size', String(count), '--master', `127.0.0.1:${port}`, '--timeout', String(timeoutSeconds)];
+    const args = [
+      ...process.execArgv,
+      script,
+      'train',
+      ...childArgs,
+      '--rank',
+      String(rank),
+      '--world-size',
+      String(count),
+      '--master',
+      `127.0.0.1:${port}`,
+      '--timeout',
+      String(timeoutSeconds),
+    ];
     // own process groups: one Ctrl-C reaches each child once, through the forwarding below
     // rank 0 keeps the terminal (its progress bar needs a TTY); the others' stderr is kept for the summary
-    const child = spawn(process.execPath, args, { stdio: rank === 0 ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'ignore', 'pipe'], detached: true });
+    const child = spawn(process.execPath, args, {
+      stdio: rank === 0 ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
     children.push(child);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString('utf8')).slice(-8000);
     });
-    outcomes.push(new Promise((resolve) => child.once('exit', (code, signal) => resolve({ rank, code, signal, stderr }))));
+    outcomes.push(
+      new Promise((resolve) => child.once('exit', (code, signal) => resolve({ rank, code, signal, stderr }))),
+    );
   }
   const forward = (): void => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');

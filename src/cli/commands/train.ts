@@ -10,7 +10,11 @@ import { checkOutputFolder } from '../output-folder.js';
 import { checkWorldSize, recordedWorldSize } from '../../train/distributed.js';
 import { type DistributedFlags, collectiveTimeout, joinGroup, launchWorkers, workerCount } from './train-workers.js';
 
-interface TrainFlags extends DistributedFlags { out?: string; set: string[]; resume?: string }
+interface TrainFlags extends DistributedFlags {
+  out?: string;
+  set: string[];
+  resume?: string;
+}
 
 /** The train arguments a worker process gets (everything but --workers; the run folder made explicit). */
 function workerArguments(configPath: string | undefined, flags: TrainFlags, runDir: string): string[] {
@@ -25,13 +29,27 @@ export function registerTrain(program: Command): void {
     .description('train a recipe from a YAML/JSON config, or resume a run')
     .argument('[config]', 'config file (YAML or JSON) with a "recipe" key')
     .option('--out <run>', 'run folder (default runs/<recipe>-<time>)')
-    .option('--set <key=value>', 'override a config value (repeatable), e.g. --set training.steps=500', (value: string, all: string[]) => [...all, value], [])
+    .option(
+      '--set <key=value>',
+      'override a config value (repeatable), e.g. --set training.steps=500',
+      (value: string, all: string[]) => [...all, value],
+      [],
+    )
     .option('--resume <run>', 'continue a run from its newest checkpoint')
-    .option('--workers <n>', 'data-parallel training in N processes on this host (the batch size is the global batch, split over them)')
-    .option('--rank <r>', 'this process\'s rank in a data-parallel run across hosts (0 hosts the store and writes the run)')
+    .option(
+      '--workers <n>',
+      'data-parallel training in N processes on this host (the batch size is the global batch, split over them)',
+    )
+    .option(
+      '--rank <r>',
+      "this process's rank in a data-parallel run across hosts (0 hosts the store and writes the run)",
+    )
     .option('--world-size <w>', 'how many processes the data-parallel run has in all')
     .option('--master <host:port>', 'where rank 0 hosts the store (rank 0 binds it; the others connect to it)')
-    .option('--timeout <seconds>', 'how long joining and each collective may take before the run stops (default 300; the other ranks wait this long for rank 0\'s samples, evaluation and checkpoints)')
+    .option(
+      '--timeout <seconds>',
+      "how long joining and each collective may take before the run stops (default 300; the other ranks wait this long for rank 0's samples, evaluation and checkpoints)",
+    )
     .action(async (configPath: string | undefined, flags: TrainFlags) => {
       const workers = workerCount(flags);
       const timeoutSeconds = collectiveTimeout(flags);
@@ -49,7 +67,8 @@ export function registerTrain(program: Command): void {
       const { train } = resolveConfig(raw, flags.resume ? `${runDir}/config.json` : (configPath ?? 'config'));
       // a resume under another world size is refused here, before any process starts (the loop checks again)
       const recorded = flags.resume ? await recordedWorldSize(runDir) : undefined;
-      const requested = workers ?? (flags.worldSize !== undefined && /^\d+$/.test(flags.worldSize) ? Number(flags.worldSize) : 1);
+      const requested =
+        workers ?? (flags.worldSize !== undefined && /^\d+$/.test(flags.worldSize) ? Number(flags.worldSize) : 1);
       if (recorded !== undefined) checkWorldSize(recorded, requested, runDir);
       if (workers !== undefined && workers > 1) {
         await launchWorkers(workers, workerArguments(configPath, flags, runDir), timeoutSeconds);

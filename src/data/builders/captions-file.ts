@@ -83,11 +83,15 @@ function toRow(fields: Record<string, unknown>, line: number, source: string): C
     const lower = file.toLowerCase();
     if (IMAGE_EXTENSIONS.some((extension) => lower.endsWith(extension))) row.image = file;
     else if (AUDIO_EXTENSIONS.some((extension) => lower.endsWith(extension))) row.audio = file;
-    else throw new Error(`${source} line ${line}: cannot tell whether ${file} is an image or audio; use ${[...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS].join(', ')}`);
+    else
+      throw new Error(
+        `${source} line ${line}: cannot tell whether ${file} is an image or audio; use ${[...IMAGE_EXTENSIONS, ...AUDIO_EXTENSIONS].join(', ')}`,
+      );
   }
   if (image !== undefined) row.image = image;
   if (audio !== undefined) row.audio = audio;
-  if (row.image === undefined && row.audio === undefined) throw new Error(`${source} line ${line}: no file (give a "file" column, or "image"/"audio")`);
+  if (row.image === undefined && row.audio === undefined)
+    throw new Error(`${source} line ${line}: no file (give a "file" column, or "image"/"audio")`);
   return row;
 }
 
@@ -107,18 +111,27 @@ export async function readCaptionsFile(path: string): Promise<CaptionRow[]> {
       } catch (error) {
         throw new Error(`${path} line ${index + 1} is not valid JSON: ${(error as Error).message}`, { cause: error });
       }
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${path} line ${index + 1} must be an object like {"file": "a.png", "caption": "…"}`);
+      if (value === null || typeof value !== 'object' || Array.isArray(value))
+        throw new Error(`${path} line ${index + 1} must be an object like {"file": "a.png", "caption": "…"}`);
       return [toRow(value as Record<string, unknown>, index + 1, path)];
     });
   }
   const { rows, lines } = parseCsv(text.replace(/^\uFEFF/, ''), path);
   const header = (rows[0] ?? []).map((name) => name.trim().toLowerCase());
-  if (!header.includes('caption') || !(header.includes('file') || header.includes('image') || header.includes('audio'))) {
-    throw new Error(`${path} needs a header row with the columns file,caption (optionally split; or image/audio instead of file), got "${header.join(',')}"`);
+  if (
+    !header.includes('caption') ||
+    !(header.includes('file') || header.includes('image') || header.includes('audio'))
+  ) {
+    throw new Error(
+      `${path} needs a header row with the columns file,caption (optionally split; or image/audio instead of file), got "${header.join(',')}"`,
+    );
   }
   return rows.slice(1).map((values, index) => {
     const line = lines[index + 1] ?? 0;
-    if (values.length > header.length) throw new Error(`${path} line ${line}: ${values.length} fields but the header has ${header.length} (quote captions that contain commas)`);
+    if (values.length > header.length)
+      throw new Error(
+        `${path} line ${line}: ${values.length} fields but the header has ${header.length} (quote captions that contain commas)`,
+      );
     return toRow(Object.fromEntries(header.map((name, column) => [name, values[column] ?? ''])), line, path);
   });
 }

@@ -77,7 +77,9 @@ export interface SplitFractions {
  */
 export function stratifiedSplits(groups: readonly string[], fractions: SplitFractions, random: Random): Split[] {
   if (fractions.val < 0 || fractions.test < 0 || fractions.val + fractions.test >= 1) {
-    throw new Error(`--val and --test must be fractions ≥ 0 that add up to less than 1, got ${fractions.val} and ${fractions.test}`);
+    throw new Error(
+      `--val and --test must be fractions ≥ 0 that add up to less than 1, got ${fractions.val} and ${fractions.test}`,
+    );
   }
   const members = new Map<string, number[]>();
   groups.forEach((group, index) => {

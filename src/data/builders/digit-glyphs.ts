@@ -52,9 +52,14 @@ export interface Glyph {
 async function renderGlyph(text: string, font: string, file: string): Promise<Glyph> {
   let rendered: { data: Buffer; info: OutputInfo };
   try {
-    rendered = await sharp({ text: { text, font, fontfile: file, dpi: 400 } }).raw().toBuffer({ resolveWithObject: true });
+    rendered = await sharp({ text: { text, font, fontfile: file, dpi: 400 } })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
   } catch (error) {
-    throw new Error(`cannot render "${text}" with font ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(
+      `cannot render "${text}" with font ${file}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   const { data, info } = rendered;
   let top = info.height;
@@ -76,7 +81,8 @@ async function renderGlyph(text: string, font: string, file: string): Promise<Gl
   const height = bottom - top + 1;
   const mask = new Float32Array(width * height);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) mask[y * width + x] = (data[((top + y) * info.width + left + x) * info.channels] ?? 0) / 255;
+    for (let x = 0; x < width; x++)
+      mask[y * width + x] = (data[((top + y) * info.width + left + x) * info.channels] ?? 0) / 255;
   }
   return { font, width, height, mask };
 }
@@ -84,10 +90,15 @@ async function renderGlyph(text: string, font: string, file: string): Promise<Gl
 /** Glyphs of the ten digits for every installed font: glyphs[font][digit]. */
 export async function loadDigitGlyphs(): Promise<Glyph[][]> {
   const fonts = DIGIT_FONTS.filter(([file]) => existsSync(`${FONT_ROOT}/${file}`));
-  if (fonts.length === 0) throw new Error(`no fonts found under ${FONT_ROOT}; install them with \`apt-get install -y ${FONT_PACKAGES}\``);
+  if (fonts.length === 0)
+    throw new Error(`no fonts found under ${FONT_ROOT}; install them with \`apt-get install -y ${FONT_PACKAGES}\``);
   const glyphs: Glyph[][] = [];
   for (const [file, font] of fonts) {
-    glyphs.push(await Promise.all(Array.from({ length: 10 }, (_, digit) => renderGlyph(String(digit), font, `${FONT_ROOT}/${file}`))));
+    glyphs.push(
+      await Promise.all(
+        Array.from({ length: 10 }, (_, digit) => renderGlyph(String(digit), font, `${FONT_ROOT}/${file}`)),
+      ),
+    );
   }
   return glyphs;
 }
@@ -98,8 +109,12 @@ function sampleMask(glyph: Glyph, x: number, y: number): number {
   const y0 = Math.floor(y);
   const fx = x - x0;
   const fy = y - y0;
-  const at = (px: number, py: number): number => (px < 0 || py < 0 || px >= glyph.width || py >= glyph.height ? 0 : (glyph.mask[py * glyph.width + px] ?? 0));
-  return (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) + (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy;
+  const at = (px: number, py: number): number =>
+    px < 0 || py < 0 || px >= glyph.width || py >= glyph.height ? 0 : (glyph.mask[py * glyph.width + px] ?? 0);
+  return (
+    (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) +
+    (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy
+  );
 }
 
 export interface DigitPlacement {
@@ -121,7 +136,12 @@ export function drawPlacement(glyph: Glyph, size: number, random: Random): Digit
   const sin = Math.abs(Math.sin(rotation));
   const halfX = Math.min(size / 2, (width * cos + height * sin) / 2);
   const halfY = Math.min(size / 2, (width * sin + height * cos) / 2);
-  return { height, rotation, centreX: random.uniform(halfX, size - halfX), centreY: random.uniform(halfY, size - halfY) };
+  return {
+    height,
+    rotation,
+    centreX: random.uniform(halfX, size - halfX),
+    centreY: random.uniform(halfY, size - halfY),
+  };
 }
 
 /** A white digit on black, size × size grey. */

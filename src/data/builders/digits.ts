@@ -36,14 +36,20 @@ export const digitsBuilder = defineBuilder({
       },
     }));
     const report = progressReporter(context.onEvent, opts.count, 'speaking and drawing digits');
-    await runPool(opts.count, context.concurrency, async (index) => {
-      const entry = entries[index] as ManifestEntry;
-      const glyph = glyphs[fonts[index] ?? 0]?.[index % 10] as Glyph;
-      const placement = drawPlacement(glyph, DIGIT_IMAGE_SIZE, context.random.fork('placement', index));
-      await writePng(context, entry.image as string, renderDigit(glyph, placement, DIGIT_IMAGE_SIZE));
-      const clip = await speakClip(entry.text, voices[index] as (typeof voices)[number], DIGIT_CLIP_SAMPLES);
-      await writeBytes(context, entry.audio as string, encodeWav(clip, SAMPLE_RATE));
-    }, report, context.signal);
+    await runPool(
+      opts.count,
+      context.concurrency,
+      async (index) => {
+        const entry = entries[index] as ManifestEntry;
+        const glyph = glyphs[fonts[index] ?? 0]?.[index % 10] as Glyph;
+        const placement = drawPlacement(glyph, DIGIT_IMAGE_SIZE, context.random.fork('placement', index));
+        await writePng(context, entry.image as string, renderDigit(glyph, placement, DIGIT_IMAGE_SIZE));
+        const clip = await speakClip(entry.text, voices[index] as (typeof voices)[number], DIGIT_CLIP_SAMPLES);
+        await writeBytes(context, entry.audio as string, encodeWav(clip, SAMPLE_RATE));
+      },
+      report,
+      context.signal,
+    );
     return {
       entries,
       description: 'tri-modal digits: spoken (espeak-ng), drawn (system fonts) and written',
@@ -55,8 +61,12 @@ export const digitsBuilder = defineBuilder({
         voice: [...new Set(entries.map((entry) => entry.attributes?.voice ?? ''))].sort(),
       },
       provenance: {
-        sources: ['speech: espeak-ng (Debian espeak-ng), resampled to 16 kHz', 'images: Debian fonts-dejavu-core, fonts-liberation2, fonts-freefont-ttf rendered through sharp (Pango)'],
-        licence: 'generated (fonts under their own free licences: Bitstream Vera/DejaVu, SIL OFL, GPL with font exception)',
+        sources: [
+          'speech: espeak-ng (Debian espeak-ng), resampled to 16 kHz',
+          'images: Debian fonts-dejavu-core, fonts-liberation2, fonts-freefont-ttf rendered through sharp (Pango)',
+        ],
+        licence:
+          'generated (fonts under their own free licences: Bitstream Vera/DejaVu, SIL OFL, GPL with font exception)',
       },
     };
   },

@@ -11,9 +11,40 @@ const ESPEAK_DATA = '/usr/lib/x86_64-linux-gnu/espeak-ng-data';
 const INSTALL_HINT = 'install it with `apt-get install -y espeak-ng`';
 
 /** espeak-ng's own English voices (the mbrola ones need extra packages). */
-export const ENGLISH_VOICES = ['en', 'en-us', 'en-gb-scotland', 'en-gb-x-gbclan', 'en-gb-x-rp', 'en-gb-x-gbcwmd', 'en-029', 'en-us-nyc'] as const;
+export const ENGLISH_VOICES = [
+  'en',
+  'en-us',
+  'en-gb-scotland',
+  'en-gb-x-gbclan',
+  'en-gb-x-rp',
+  'en-gb-x-gbcwmd',
+  'en-029',
+  'en-us-nyc',
+] as const;
 /** Voice variants (timbre): '' is the voice's own. Whispers and robot voices are left out. */
-export const VARIANTS = ['', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'f1', 'f2', 'f3', 'f4', 'f5', 'klatt', 'klatt2', 'klatt3', 'croak', 'adam', 'anika', 'linda', 'steph'] as const;
+export const VARIANTS = [
+  '',
+  'm1',
+  'm2',
+  'm3',
+  'm4',
+  'm5',
+  'm6',
+  'm7',
+  'f1',
+  'f2',
+  'f3',
+  'f4',
+  'f5',
+  'klatt',
+  'klatt2',
+  'klatt3',
+  'croak',
+  'adam',
+  'anika',
+  'linda',
+  'steph',
+] as const;
 
 export interface VoiceSettings {
   voice: string;
@@ -43,11 +74,21 @@ export function checkEspeak(): Promise<EspeakInstall> {
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', (error: NodeJS.ErrnoException) => {
-      reject(new Error(error.code === 'ENOENT' ? `espeak-ng is not installed; ${INSTALL_HINT}` : `cannot run espeak-ng: ${error.message}`));
+      reject(
+        new Error(
+          error.code === 'ENOENT'
+            ? `espeak-ng is not installed; ${INSTALL_HINT}`
+            : `cannot run espeak-ng: ${error.message}`,
+        ),
+      );
     });
     child.on('close', (code) => {
       if (code !== 0) {
-        reject(new Error(`espeak-ng --version exited with code ${code}; reinstall it with \`apt-get install --reinstall -y espeak-ng\``));
+        reject(
+          new Error(
+            `espeak-ng --version exited with code ${code}; reinstall it with \`apt-get install --reinstall -y espeak-ng\``,
+          ),
+        );
         return;
       }
       resolve({ dataDir: /Data at:\s*(\S+)/.exec(output)?.[1] ?? ESPEAK_DATA });
@@ -65,7 +106,12 @@ export function availableVariants(install: EspeakInstall): string[] {
 }
 
 /** A seeded voice: voice, variant, speed and pitch drawn from the given ranges. */
-export function drawVoice(random: Random, variants: readonly string[], speed: [number, number], pitch: [number, number]): VoiceSettings {
+export function drawVoice(
+  random: Random,
+  variants: readonly string[],
+  speed: [number, number],
+  pitch: [number, number],
+): VoiceSettings {
   return {
     voice: random.pick(ENGLISH_VOICES),
     variant: random.pick(variants),
@@ -101,11 +147,21 @@ export function speak(text: string, settings: VoiceSettings): Promise<Speech> {
     child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => errors.push(chunk));
     child.on('error', (error: NodeJS.ErrnoException) => {
-      reject(new Error(error.code === 'ENOENT' ? `espeak-ng is not installed; ${INSTALL_HINT}` : `cannot run espeak-ng: ${error.message}`));
+      reject(
+        new Error(
+          error.code === 'ENOENT'
+            ? `espeak-ng is not installed; ${INSTALL_HINT}`
+            : `cannot run espeak-ng: ${error.message}`,
+        ),
+      );
     });
     child.on('close', (code) => {
       if (code !== 0) {
-        reject(new Error(`espeak-ng ${args.slice(0, -1).join(' ')} "${text}" failed (exit ${code}): ${Buffer.concat(errors).toString().trim()}`));
+        reject(
+          new Error(
+            `espeak-ng ${args.slice(0, -1).join(' ')} "${text}" failed (exit ${code}): ${Buffer.concat(errors).toString().trim()}`,
+          ),
+        );
         return;
       }
       try {

@@ -51,11 +51,25 @@ export function shapeCaption(attributes: Attributes): string {
 }
 
 const options = z.object({
-  level: z.coerce.number().int().min(1).max(5).default(5).describe('1 shape; 2 +size; 3 +colour; 4 +position; 5 +background'),
-  count: z.coerce.number().int().min(1).default(30000).describe('number of samples, balanced over attribute combinations'),
+  level: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5)
+    .default(5)
+    .describe('1 shape; 2 +size; 3 +colour; 4 +position; 5 +background'),
+  count: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(30000)
+    .describe('number of samples, balanced over attribute combinations'),
   val: z.coerce.number().min(0).max(0.5).default(0.1).describe('fraction of each combination for validation'),
   test: z.coerce.number().min(0).max(0.5).default(0.1).describe('fraction of each combination for test'),
-  textures: z.enum(['gimp', 'noise']).default('gimp').describe(`fill/background textures: GIMP patterns (${GIMP_PATTERN_DIR}) or procedural noise`),
+  textures: z
+    .enum(['gimp', 'noise'])
+    .default('gimp')
+    .describe(`fill/background textures: GIMP patterns (${GIMP_PATTERN_DIR}) or procedural noise`),
   spoken: z.boolean().default(false).describe('also speak every caption with espeak-ng (16 kHz mono WAV)'),
 });
 
@@ -72,7 +86,12 @@ function centreRange(reach: number, half: 'low' | 'high' | 'any'): [number, numb
   return [low, high];
 }
 
-export function sampleSpec(attributes: Attributes, context: BuildContext, index: number, textures: Texture[]): ShapeSpec {
+export function sampleSpec(
+  attributes: Attributes,
+  context: BuildContext,
+  index: number,
+  textures: Texture[],
+): ShapeSpec {
   const random = context.random.fork('sample', index);
   const shape = attributes.shape as ShapeSpec['shape'];
   const halfSize = attributes.size === 'small' ? SIZES.small : SIZES.big;
@@ -105,8 +124,16 @@ export const shapesBuilder = defineBuilder({
   async build(context, opts) {
     const attributes = levelAttributes(opts.level);
     const combinations = attributeCombinations(attributes);
-    const textures = opts.level >= 3 ? (opts.textures === 'gimp' ? loadGimpTextures() : noiseTextures(context.random.fork('textures'))) : [];
-    const sampleAttributes = Array.from({ length: opts.count }, (_, index) => combinations[index % combinations.length] as Attributes);
+    const textures =
+      opts.level >= 3
+        ? opts.textures === 'gimp'
+          ? loadGimpTextures()
+          : noiseTextures(context.random.fork('textures'))
+        : [];
+    const sampleAttributes = Array.from(
+      { length: opts.count },
+      (_, index) => combinations[index % combinations.length] as Attributes,
+    );
     const splits = stratifiedSplits(sampleAttributes.map(shapeCaption), opts, context.random);
     const entries: ManifestEntry[] = sampleAttributes.map((attrs, index) => ({
       id: `shapes-l${opts.level}-${String(index).padStart(5, '0')}`,
@@ -116,10 +143,16 @@ export const shapesBuilder = defineBuilder({
       attributes: { ...attrs },
     }));
     const report = progressReporter(context.onEvent, opts.count, 'rendering shapes');
-    await runPool(opts.count, context.concurrency, async (index) => {
-      const spec = sampleSpec(sampleAttributes[index] as Attributes, context, index, textures);
-      await writePng(context, (entries[index] as ManifestEntry).image as string, renderShape(spec, IMAGE_SIZE));
-    }, report, context.signal);
+    await runPool(
+      opts.count,
+      context.concurrency,
+      async (index) => {
+        const spec = sampleSpec(sampleAttributes[index] as Attributes, context, index, textures);
+        await writePng(context, (entries[index] as ManifestEntry).image as string, renderShape(spec, IMAGE_SIZE));
+      },
+      report,
+      context.signal,
+    );
     const audio = opts.spoken ? await speakCaptions(context, entries) : undefined;
     return {
       entries,
@@ -130,10 +163,19 @@ export const shapesBuilder = defineBuilder({
       provenance: {
         sources: [
           'rendered by mmgen (after dSprites, Matthey et al. 2017, and CdSprites+, Sejnova et al. 2024)',
-          ...(textures.length > 0 ? [opts.textures === 'gimp' ? `textures: ${GIMP_PATTERN_DIR} (Debian gimp-data): ${textures.map((t) => t.name).join(', ')}` : 'textures: seeded value noise'] : []),
+          ...(textures.length > 0
+            ? [
+                opts.textures === 'gimp'
+                  ? `textures: ${GIMP_PATTERN_DIR} (Debian gimp-data): ${textures.map((t) => t.name).join(', ')}`
+                  : 'textures: seeded value noise',
+              ]
+            : []),
           ...(opts.spoken ? ['speech: espeak-ng (Debian espeak-ng)'] : []),
         ],
-        licence: opts.textures === 'gimp' && textures.length > 0 ? 'generated; GIMP patterns are GPL-3+ (gimp-data)' : 'generated',
+        licence:
+          opts.textures === 'gimp' && textures.length > 0
+            ? 'generated; GIMP patterns are GPL-3+ (gimp-data)'
+            : 'generated',
       },
     };
   },

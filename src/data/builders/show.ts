@@ -33,7 +33,12 @@ export function countDataset(dataset: Dataset): DatasetCounts {
   // values in dataset.json order (the order a judge's classes use), then any others
   for (const [name, values] of Object.entries(attributes)) {
     const declared = dataset.info.attributes?.[name] ?? [];
-    const ordered = [...declared.filter((value) => value in values), ...Object.keys(values).filter((value) => !declared.includes(value)).sort()];
+    const ordered = [
+      ...declared.filter((value) => value in values),
+      ...Object.keys(values)
+        .filter((value) => !declared.includes(value))
+        .sort(),
+    ];
     attributes[name] = Object.fromEntries(ordered.map((value) => [value, values[value] as SplitCounts]));
   }
   return { splits, attributes };
@@ -58,7 +63,13 @@ export interface ShowResult {
 async function spectrogramTile(dataset: Dataset, entry: ManifestEntry): Promise<ContactSheetTile['image']> {
   const wav = await readWav(join(dataset.dir, entry.audio as string));
   return tidy(() => {
-    const mel = logMelSpectrogram(wav.samples, { sampleRate: wav.sampleRate, nFft: 512, hopLength: 128, nMels: 64, scale: 'db' });
+    const mel = logMelSpectrogram(wav.samples, {
+      sampleRate: wav.sampleRate,
+      nFft: 512,
+      hopLength: 128,
+      nMels: 64,
+      scale: 'db',
+    });
     return spectrogramToImage(mel, { input: 'log' });
   });
 }
@@ -67,9 +78,15 @@ export async function showDataset(source: string | Dataset, options: ShowOptions
   const dataset = typeof source === 'string' ? await readDataset(source) : source;
   const counts = countDataset(dataset);
   const pool = options.split ? dataset.entries.filter((entry) => entry.split === options.split) : dataset.entries;
-  if (pool.length === 0) throw new Error(`${dataset.dir} has no samples${options.split ? ` in split "${options.split}" (${SPLITS.join(', ')})` : ''}`);
+  if (pool.length === 0)
+    throw new Error(
+      `${dataset.dir} has no samples${options.split ? ` in split "${options.split}" (${SPLITS.join(', ')})` : ''}`,
+    );
   const wanted = Math.min(options.samples ?? 48, pool.length);
-  const picked = new Random(options.seed ?? 0).shuffle(pool.map((_, index) => index)).slice(0, wanted).sort((a, b) => a - b);
+  const picked = new Random(options.seed ?? 0)
+    .shuffle(pool.map((_, index) => index))
+    .slice(0, wanted)
+    .sort((a, b) => a - b);
   const tiles: ContactSheetTile[] = [];
   const { image, audio } = dataset.info.modalities;
   for (const index of picked) {

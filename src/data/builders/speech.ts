@@ -26,7 +26,8 @@ export interface SpeechRanges {
 export async function speakClip(text: string, voice: VoiceSettings, length: number): Promise<Float32Array> {
   const speech = await speak(text, voice);
   const trimmed = trimSilence(speech.samples);
-  if (trimmed.length === 0) throw new Error(`espeak-ng produced silence for "${text}" with voice ${voice.voice}+${voice.variant}`);
+  if (trimmed.length === 0)
+    throw new Error(`espeak-ng produced silence for "${text}" with voice ${voice.voice}+${voice.variant}`);
   // resampy's 'kaiser_fast' settings: half the taps of the default, ample for 8 kHz-band speech
   const resampled = resample(trimmed, speech.sampleRate, SAMPLE_RATE, { zeroCrossings: 16, rolloff: 0.85 });
   let peak = 0;
@@ -38,7 +39,10 @@ export async function speakClip(text: string, voice: VoiceSettings, length: numb
 
 /** A seeded voice per sample, drawn from espeak-ng's English voices and variants. */
 export class VoicePicker {
-  private constructor(private readonly variants: string[], private readonly ranges: SpeechRanges) {}
+  private constructor(
+    private readonly variants: string[],
+    private readonly ranges: SpeechRanges,
+  ) {}
 
   static async create(ranges: SpeechRanges): Promise<VoicePicker> {
     const install = await checkEspeak();
@@ -50,27 +54,39 @@ export class VoicePicker {
   }
 }
 
-export const voiceLabel = (voice: VoiceSettings): string => (voice.variant === '' ? voice.voice : `${voice.voice}+${voice.variant}`);
+export const voiceLabel = (voice: VoiceSettings): string =>
+  voice.variant === '' ? voice.voice : `${voice.voice}+${voice.variant}`;
 
 /** Parses "120-220" style ranges for command-line options. */
 export function parseRange(text: string, what: string, low: number, high: number): [number, number] {
   const match = /^\s*(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?))?\s*$/.exec(text);
   const from = Number(match?.[1]);
   const to = Number(match?.[2] ?? match?.[1]);
-  if (!match || from > to || from < low || to > high) throw new Error(`--${what} must be a range like ${low}-${high} within ${low}..${high}, got "${text}"`);
+  if (!match || from > to || from < low || to > high)
+    throw new Error(`--${what} must be a range like ${low}-${high} within ${low}..${high}, got "${text}"`);
   return [from, to];
 }
 
 /** Adds a spoken version of every entry's caption (audio/NNNNN.wav); used by `shapes --spoken`. */
-export async function speakCaptions(context: BuildContext, entries: ManifestEntry[], length = 65536): Promise<AudioInfo> {
+export async function speakCaptions(
+  context: BuildContext,
+  entries: ManifestEntry[],
+  length = 65536,
+): Promise<AudioInfo> {
   const picker = await VoicePicker.create({ speed: [150, 210], pitch: [25, 75] });
   const report = progressReporter(context.onEvent, entries.length, 'speaking captions (espeak-ng)');
-  await runPool(entries.length, context.concurrency, async (index) => {
-    const entry = entries[index] as ManifestEntry;
-    const voice = picker.draw(context.random.fork('voice', index));
-    const clip = await speakClip(entry.text, voice, length);
-    entry.audio = sampleFile('audio', index, entries.length, 'wav');
-    await writeBytes(context, entry.audio, encodeWav(clip, SAMPLE_RATE));
-  }, report, context.signal);
+  await runPool(
+    entries.length,
+    context.concurrency,
+    async (index) => {
+      const entry = entries[index] as ManifestEntry;
+      const voice = picker.draw(context.random.fork('voice', index));
+      const clip = await speakClip(entry.text, voice, length);
+      entry.audio = sampleFile('audio', index, entries.length, 'wav');
+      await writeBytes(context, entry.audio, encodeWav(clip, SAMPLE_RATE));
+    },
+    report,
+    context.signal,
+  );
   return { sampleRate: SAMPLE_RATE, samples: length, channels: 1, format: 'wav' };
 }

@@ -17,12 +17,23 @@ export const digitSpeechOptions = {
   count: z.coerce.number().int().min(1).default(20000).describe('number of clips, balanced over the ten digits'),
   val: z.coerce.number().min(0).max(0.5).default(0.1).describe('fraction of each digit for validation'),
   test: z.coerce.number().min(0).max(0.5).default(0.1).describe('fraction of each digit for test'),
-  speed: z.string().regex(range, 'expected a range like 130-230').default('130-230').describe('espeak-ng speed range in words per minute'),
-  pitch: z.string().regex(range, 'expected a range like 20-80').default('20-80').describe('espeak-ng pitch range (0-99)'),
+  speed: z
+    .string()
+    .regex(range, 'expected a range like 130-230')
+    .default('130-230')
+    .describe('espeak-ng speed range in words per minute'),
+  pitch: z
+    .string()
+    .regex(range, 'expected a range like 20-80')
+    .default('20-80')
+    .describe('espeak-ng pitch range (0-99)'),
 };
 
 export async function digitVoicePicker(options: { speed: string; pitch: string }): Promise<VoicePicker> {
-  return VoicePicker.create({ speed: parseRange(options.speed, 'speed', 80, 450), pitch: parseRange(options.pitch, 'pitch', 0, 99) });
+  return VoicePicker.create({
+    speed: parseRange(options.speed, 'speed', 80, 450),
+    pitch: parseRange(options.pitch, 'pitch', 0, 99),
+  });
 }
 
 export const spokenDigitsBuilder = defineBuilder({
@@ -42,17 +53,29 @@ export const spokenDigitsBuilder = defineBuilder({
       attributes: { digit: word, voice: voiceLabel(voices[index] as (typeof voices)[number]) },
     }));
     const report = progressReporter(context.onEvent, opts.count, 'speaking digits (espeak-ng)');
-    await runPool(opts.count, context.concurrency, async (index) => {
-      const entry = entries[index] as ManifestEntry;
-      const clip = await speakClip(entry.text, voices[index] as (typeof voices)[number], DIGIT_CLIP_SAMPLES);
-      await writeBytes(context, entry.audio as string, encodeWav(clip, SAMPLE_RATE));
-    }, report, context.signal);
+    await runPool(
+      opts.count,
+      context.concurrency,
+      async (index) => {
+        const entry = entries[index] as ManifestEntry;
+        const clip = await speakClip(entry.text, voices[index] as (typeof voices)[number], DIGIT_CLIP_SAMPLES);
+        await writeBytes(context, entry.audio as string, encodeWav(clip, SAMPLE_RATE));
+      },
+      report,
+      context.signal,
+    );
     return {
       entries,
       description: 'spoken digits zero…nine (espeak-ng English voices, variants, speeds and pitches)',
       audio: { sampleRate: SAMPLE_RATE, samples: DIGIT_CLIP_SAMPLES, channels: 1, format: 'wav' },
-      attributes: { digit: [...DIGIT_WORDS], voice: [...new Set(entries.map((entry) => entry.attributes?.voice ?? ''))].sort() },
-      provenance: { sources: ['speech: espeak-ng (Debian espeak-ng), resampled from 22 050 Hz to 16 kHz'], licence: 'generated (espeak-ng is GPL-3+; its output is not restricted)' },
+      attributes: {
+        digit: [...DIGIT_WORDS],
+        voice: [...new Set(entries.map((entry) => entry.attributes?.voice ?? ''))].sort(),
+      },
+      provenance: {
+        sources: ['speech: espeak-ng (Debian espeak-ng), resampled from 22 050 Hz to 16 kHz'],
+        licence: 'generated (espeak-ng is GPL-3+; its output is not restricted)',
+      },
     };
   },
 });

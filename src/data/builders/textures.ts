@@ -15,26 +15,48 @@ export const GIMP_PATTERN_DIR = '/usr/share/gimp/2.0/patterns';
 
 /** Natural-looking patterns (no logos, stripes or coloured cubes from Legacy/). */
 export const GIMP_PATTERNS = [
-  'Animal/leather', 'Fabric/burlap', 'Food/java', 'Paper/crinklepaper', 'Paper/paper', 'Stone/Craters', 'Stone/granite1',
-  'Stone/ground1', 'Stone/marble1', 'Stone/marble2', 'Stone/cracked', 'Stone/rock', 'Stone/slate', 'Stone/stone33', 'Stone/terra',
-  'Water/ice', 'Water/rain', 'Wood/bark', 'Wood/burlwood', 'Wood/walnut', 'Wood/wood1', 'Wood/wood5',
+  'Animal/leather',
+  'Fabric/burlap',
+  'Food/java',
+  'Paper/crinklepaper',
+  'Paper/paper',
+  'Stone/Craters',
+  'Stone/granite1',
+  'Stone/ground1',
+  'Stone/marble1',
+  'Stone/marble2',
+  'Stone/cracked',
+  'Stone/rock',
+  'Stone/slate',
+  'Stone/stone33',
+  'Stone/terra',
+  'Water/ice',
+  'Water/rain',
+  'Wood/bark',
+  'Wood/burlwood',
+  'Wood/walnut',
+  'Wood/wood1',
+  'Wood/wood5',
 ] as const;
 
 /** Parses a GIMP .pat file (header: size, version, width, height, bytes per pixel, "GPAT", name). */
 export function parseGimpPattern(bytes: Buffer, path: string): Texture {
-  if (bytes.length < 24 || bytes.toString('latin1', 20, 24) !== 'GPAT') throw new Error(`${path} is not a GIMP pattern (no GPAT header)`);
+  if (bytes.length < 24 || bytes.toString('latin1', 20, 24) !== 'GPAT')
+    throw new Error(`${path} is not a GIMP pattern (no GPAT header)`);
   const headerSize = bytes.readUInt32BE(0);
   const width = bytes.readUInt32BE(8);
   const height = bytes.readUInt32BE(12);
   const depth = bytes.readUInt32BE(16);
-  if (depth < 1 || depth > 4 || bytes.length < headerSize + width * height * depth) throw new Error(`${path} is a truncated or unsupported GIMP pattern`);
+  if (depth < 1 || depth > 4 || bytes.length < headerSize + width * height * depth)
+    throw new Error(`${path} is a truncated or unsupported GIMP pattern`);
   const name = bytes.toString('utf8', 24, headerSize).replace(/\0+$/, '');
   const grey = new Float32Array(width * height);
   for (let p = 0; p < width * height; p++) {
     const offset = headerSize + p * depth;
-    grey[p] = depth >= 3
-      ? 0.299 * (bytes[offset] ?? 0) + 0.587 * (bytes[offset + 1] ?? 0) + 0.114 * (bytes[offset + 2] ?? 0)
-      : (bytes[offset] ?? 0);
+    grey[p] =
+      depth >= 3
+        ? 0.299 * (bytes[offset] ?? 0) + 0.587 * (bytes[offset + 1] ?? 0) + 0.114 * (bytes[offset + 2] ?? 0)
+        : (bytes[offset] ?? 0);
   }
   return { name, width, height, values: stretchContrast(grey) };
 }
@@ -50,14 +72,19 @@ function stretchContrast(values: Float32Array): Float32Array {
 
 export function loadGimpTextures(dir = GIMP_PATTERN_DIR): Texture[] {
   if (!existsSync(dir)) {
-    throw new Error(`GIMP's patterns are missing (${dir}); install them with \`apt-get install -y gimp-data\`, or pass --textures noise`);
+    throw new Error(
+      `GIMP's patterns are missing (${dir}); install them with \`apt-get install -y gimp-data\`, or pass --textures noise`,
+    );
   }
   const textures: Texture[] = [];
   for (const name of GIMP_PATTERNS) {
     const path = join(dir, `${name}.pat`);
     if (existsSync(path)) textures.push(parseGimpPattern(readFileSync(path), path));
   }
-  if (textures.length < 4) throw new Error(`only ${textures.length} of GIMP's patterns were found in ${dir}; reinstall them with \`apt-get install --reinstall -y gimp-data\`, or pass --textures noise`);
+  if (textures.length < 4)
+    throw new Error(
+      `only ${textures.length} of GIMP's patterns were found in ${dir}; reinstall them with \`apt-get install --reinstall -y gimp-data\`, or pass --textures noise`,
+    );
   return textures;
 }
 

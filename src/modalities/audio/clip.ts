@@ -29,20 +29,30 @@ export function centreClip(samples: Float32Array, length: number): Float32Array 
 }
 
 /** The clip format a model hears: its sample rate and the clip length every input is padded or cut to. */
-export interface ClipShape { sampleRate: number; samples: number }
+export interface ClipShape {
+  sampleRate: number;
+  samples: number;
+}
 
 /** Peak below which a clip counts as silent (about -80 dBFS). */
 const SILENCE = 1e-4;
 
 /** A decoded WAV as the model's clip: resampled, trimmed, centred; `label` names the input in errors. */
-export function clipForModel(wav: Pick<WavAudio, 'samples' | 'sampleRate'>, shape: ClipShape, label: string): Float32Array {
+export function clipForModel(
+  wav: Pick<WavAudio, 'samples' | 'sampleRate'>,
+  shape: ClipShape,
+  label: string,
+): Float32Array {
   let peak = 0;
   for (const value of wav.samples) peak = Math.max(peak, Math.abs(value));
   if (peak < SILENCE) throw new Error(`${label} is silent (peak ${peak.toExponential(1)}); nothing to transcribe`);
-  const samples = wav.sampleRate === shape.sampleRate ? wav.samples : resample(wav.samples, wav.sampleRate, shape.sampleRate);
+  const samples =
+    wav.sampleRate === shape.sampleRate ? wav.samples : resample(wav.samples, wav.sampleRate, shape.sampleRate);
   const speech = trimSilence(samples);
   if (speech.length > shape.samples) {
-    throw new Error(`${label} holds ${(speech.length / shape.sampleRate).toFixed(2)} s of sound, longer than the ${(shape.samples / shape.sampleRate).toFixed(2)} s this model hears; cut it into shorter clips`);
+    throw new Error(
+      `${label} holds ${(speech.length / shape.sampleRate).toFixed(2)} s of sound, longer than the ${(shape.samples / shape.sampleRate).toFixed(2)} s this model hears; cut it into shorter clips`,
+    );
   }
   return centreClip(speech, shape.samples);
 }

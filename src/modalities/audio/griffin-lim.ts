@@ -29,7 +29,13 @@ function convergence(signal: Tensor, magnitude: Tensor, settings: StftOptions, t
   return tidy(() => {
     const rebuilt = stft(signal, settings).abs();
     const frames = Math.min(rebuilt.shape[1] ?? 0, magnitude.shape[1] ?? 0);
-    return rebuilt.narrow(1, 0, frames).sub(magnitude.narrow(1, 0, frames)).norm().item() / targetNorm;
+    return (
+      rebuilt
+        .narrow(1, 0, frames)
+        .sub(magnitude.narrow(1, 0, frames))
+        .norm()
+        .item() / targetNorm
+    );
   });
 }
 
@@ -40,14 +46,20 @@ export function griffinLim(magnitude: Tensor, options: GriffinLimOptions): Griff
   const momentum = options.momentum ?? 0.99;
   const bins = Math.floor(settings.nFft / 2) + 1;
   if (magnitude.rank !== 2 || magnitude.shape[0] !== bins) {
-    throw new Error(`griffinLim expects a magnitude [${bins}, frames] for nFft ${settings.nFft}, got [${magnitude.shape.join(', ')}]`);
+    throw new Error(
+      `griffinLim expects a magnitude [${bins}, frames] for nFft ${settings.nFft}, got [${magnitude.shape.join(', ')}]`,
+    );
   }
-  if (!Number.isInteger(iterations) || iterations < 1) throw new Error(`iterations must be a positive integer, got ${iterations}`);
+  if (!Number.isInteger(iterations) || iterations < 1)
+    throw new Error(`iterations must be a positive integer, got ${iterations}`);
   if (!(momentum >= 0 && momentum < 1)) throw new Error(`momentum must be in [0, 1), got ${momentum}`);
   const frames = magnitude.shape[1] ?? 0;
-  const covered = settings.center ? (frames - 1) * settings.hopLength : (frames - 1) * settings.hopLength + settings.nFft;
+  const covered = settings.center
+    ? (frames - 1) * settings.hopLength
+    : (frames - 1) * settings.hopLength + settings.nFft;
   const length = options.length ?? covered;
-  if (!Number.isInteger(length) || length < covered) throw new Error(`length ${length} is shorter than the ${covered} samples that ${frames} frames cover`);
+  if (!Number.isInteger(length) || length < covered)
+    throw new Error(`length ${length} is shorter than the ${covered} samples that ${frames} frames cover`);
   const generator = new Generator(options.seed ?? 0);
   try {
     return tidy(() => {

@@ -2,7 +2,10 @@
 // included, as a listener hears a clip). Used to compare generated sound with the data it learnt from.
 
 /** Sum of squares and count of samples, accumulated over clips. */
-export interface PowerSum { sumOfSquares: number; samples: number }
+export interface PowerSum {
+  sumOfSquares: number;
+  samples: number;
+}
 
 export function addPower(total: PowerSum, clip: Float32Array): PowerSum {
   let sum = 0;
@@ -46,7 +49,11 @@ export function applyGain(clip: Float32Array, gain: number, ceiling = PEAK_CEILI
  * peaks stand further above their RMS than the data's), the smallest gain that comes within 0.1 dB of the
  * highest reachable level, so quiet clips are not raised without end.
  */
-export function gainForLevel(clips: readonly Float32Array[], targetDbfs: number, ceiling = PEAK_CEILING): { gain: number; reachedDbfs: number } {
+export function gainForLevel(
+  clips: readonly Float32Array[],
+  targetDbfs: number,
+  ceiling = PEAK_CEILING,
+): { gain: number; reachedDbfs: number } {
   const powers = clips.map((clip) => addPower({ sumOfSquares: 0, samples: 0 }, clip).sumOfSquares);
   const peaks = clips.map(peakOf);
   const samples = clips.reduce((sum, clip) => sum + clip.length, 0);

@@ -24,7 +24,9 @@ export function melToHz(mel: number, htk = false): number {
 export function melFrequencies(count: number, fMin: number, fMax: number, htk = false): Float64Array {
   const low = hzToMel(fMin, htk);
   const high = hzToMel(fMax, htk);
-  return Float64Array.from({ length: count }, (_, i) => melToHz(count === 1 ? low : low + ((high - low) * i) / (count - 1), htk));
+  return Float64Array.from({ length: count }, (_, i) =>
+    melToHz(count === 1 ? low : low + ((high - low) * i) / (count - 1), htk),
+  );
 }
 
 export interface MelOptions {
@@ -49,7 +51,8 @@ export function melFilterbankWeights(options: MelOptions): Float32Array {
   if (!(sampleRate > 0)) throw new Error(`sampleRate must be positive, got ${sampleRate}`);
   if (!Number.isInteger(nFft) || nFft < 2) throw new Error(`nFft must be an integer of at least 2, got ${nFft}`);
   if (!Number.isInteger(nMels) || nMels < 1) throw new Error(`nMels must be a positive integer, got ${nMels}`);
-  if (!(fMin >= 0 && fMin < fMax && fMax <= sampleRate / 2)) throw new Error(`need 0 <= fMin < fMax <= sampleRate/2 (${sampleRate / 2}), got fMin ${fMin}, fMax ${fMax}`);
+  if (!(fMin >= 0 && fMin < fMax && fMax <= sampleRate / 2))
+    throw new Error(`need 0 <= fMin < fMax <= sampleRate/2 (${sampleRate / 2}), got fMin ${fMin}, fMax ${fMax}`);
   const bins = Math.floor(nFft / 2) + 1;
   const fftFrequencies = Float64Array.from({ length: bins }, (_, k) => (k * sampleRate) / nFft);
   const edges = melFrequencies(nMels + 2, fMin, fMax, options.htk ?? false);
@@ -58,7 +61,7 @@ export function melFilterbankWeights(options: MelOptions): Float32Array {
     const left = edges[m] ?? 0;
     const centre = edges[m + 1] ?? 0;
     const right = edges[m + 2] ?? 0;
-    const scale = (options.norm === undefined || options.norm === 'slaney') ? 2 / (right - left) : 1;
+    const scale = options.norm === undefined || options.norm === 'slaney' ? 2 / (right - left) : 1;
     let total = 0;
     for (let k = 0; k < bins; k++) {
       const f = fftFrequencies[k] ?? 0;
@@ -69,7 +72,9 @@ export function melFilterbankWeights(options: MelOptions): Float32Array {
       total += weight;
     }
     if (total === 0) {
-      throw new Error(`mel filter ${m} (${left.toFixed(1)}-${right.toFixed(1)} Hz) covers no FFT bin: nMels ${nMels} is too many for nFft ${nFft} at ${sampleRate} Hz; lower nMels or raise nFft`);
+      throw new Error(
+        `mel filter ${m} (${left.toFixed(1)}-${right.toFixed(1)} Hz) covers no FFT bin: nMels ${nMels} is too many for nFft ${nFft} at ${sampleRate} Hz; lower nMels or raise nFft`,
+      );
     }
   }
   return weights;
@@ -96,9 +101,18 @@ export interface LogMelOptions extends Omit<StftOptions, 'nFft'>, Omit<MelOption
   topDb?: number | null;
 }
 
-export function resolveLogMel(options: LogMelOptions): Required<Pick<LogMelOptions, 'nFft' | 'nMels' | 'power' | 'scale' | 'floor'>> & LogMelOptions {
+export function resolveLogMel(
+  options: LogMelOptions,
+): Required<Pick<LogMelOptions, 'nFft' | 'nMels' | 'power' | 'scale' | 'floor'>> & LogMelOptions {
   const scale = options.scale ?? 'ln';
-  return { ...options, nFft: options.nFft ?? 1024, nMels: options.nMels ?? 80, power: options.power ?? 1, scale, floor: options.floor ?? (scale === 'ln' ? 1e-5 : 1e-10) };
+  return {
+    ...options,
+    nFft: options.nFft ?? 1024,
+    nMels: options.nMels ?? 80,
+    power: options.power ?? 1,
+    scale,
+    floor: options.floor ?? (scale === 'ln' ? 1e-5 : 1e-10),
+  };
 }
 
 /** Log-mel features [nMels, frames] of a signal, or [batch, nMels, frames] of a batch [batch, samples]. */
@@ -129,7 +143,9 @@ export function melToLinear(mel: Tensor, options: MelOptions & { iterations?: nu
   return tidy(() => {
     const filterbank = melFilterbank(options);
     if (mel.shape[mel.rank - 2] !== filterbank.shape[0]) {
-      throw new Error(`the mel spectrogram has ${mel.shape[mel.rank - 2]} bands but the filterbank has ${filterbank.shape[0]}; pass the nMels it was made with`);
+      throw new Error(
+        `the mel spectrogram has ${mel.shape[mel.rank - 2]} bands but the filterbank has ${filterbank.shape[0]}; pass the nMels it was made with`,
+      );
     }
     const transposed = filterbank.T;
     const gram = transposed.matmul(filterbank);

@@ -37,15 +37,20 @@ export function resampledLength(length: number, from: number, to: number): numbe
 }
 
 export function resample(samples: Float32Array, from: number, to: number, options: ResampleOptions = {}): Float32Array {
-  for (const [name, rate] of [['from', from], ['to', to]] as const) {
-    if (!Number.isInteger(rate) || rate < 1) throw new Error(`resample: ${name} rate must be a positive integer (Hz), got ${rate}`);
+  for (const [name, rate] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (!Number.isInteger(rate) || rate < 1)
+      throw new Error(`resample: ${name} rate must be a positive integer (Hz), got ${rate}`);
   }
   if (from === to) return samples.slice();
   const zeroCrossings = options.zeroCrossings ?? 32;
   const rolloff = options.rolloff ?? 0.92;
   const beta = options.beta ?? 8.6;
   if (!(rolloff > 0 && rolloff <= 1)) throw new Error(`resample: rolloff must be in (0, 1], got ${rolloff}`);
-  if (!(Number.isInteger(zeroCrossings) && zeroCrossings >= 1)) throw new Error(`resample: zeroCrossings must be a positive integer, got ${zeroCrossings}`);
+  if (!(Number.isInteger(zeroCrossings) && zeroCrossings >= 1))
+    throw new Error(`resample: zeroCrossings must be a positive integer, got ${zeroCrossings}`);
 
   // Cutoff in cycles per input sample x 2 (1 = input Nyquist).
   const cutoff = rolloff * Math.min(1, to / from);
@@ -78,11 +83,14 @@ export function resample(samples: Float32Array, from: number, to: number, option
   const outputLength = resampledLength(samples.length, from, to);
   const output = new Float32Array(outputLength);
   const tablePhases = up <= 4096 ? up : 0;
-  const table = tablePhases > 0 ? Array.from({ length: tablePhases }, (_, phase) => {
-    const kernel = new Float64Array(taps);
-    kernelAt(phase / up, kernel);
-    return kernel;
-  }) : [];
+  const table =
+    tablePhases > 0
+      ? Array.from({ length: tablePhases }, (_, phase) => {
+          const kernel = new Float64Array(taps);
+          kernelAt(phase / up, kernel);
+          return kernel;
+        })
+      : [];
   const scratch = new Float64Array(taps);
   const offset = -Math.ceil(halfWidth);
   for (let n = 0; n < outputLength; n++) {

@@ -30,7 +30,9 @@ export class SpectrogramCodec {
     const { samples, hopLength, frames, floor, ceiling } = settings;
     this.stftFrames = Math.floor(samples / hopLength) + 1;
     if (!Number.isInteger(frames) || frames < 1 || frames > this.stftFrames) {
-      throw new Error(`spectrogram frames must be 1..${this.stftFrames} for ${samples} samples at hop ${hopLength}, got ${frames}`);
+      throw new Error(
+        `spectrogram frames must be 1..${this.stftFrames} for ${samples} samples at hop ${hopLength}, got ${frames}`,
+      );
     }
     if (!(ceiling > floor)) throw new Error(`spectrogram ceiling (${ceiling}) must be above its floor (${floor})`);
   }
@@ -42,17 +44,35 @@ export class SpectrogramCodec {
 
   private get melOptions(): LogMelOptions {
     const s = this.settings;
-    return { sampleRate: s.sampleRate, nFft: s.nFft, hopLength: s.hopLength, nMels: s.nMels, scale: 'ln', floor: Math.exp(s.floor) };
+    return {
+      sampleRate: s.sampleRate,
+      nFft: s.nFft,
+      hopLength: s.hopLength,
+      nMels: s.nMels,
+      scale: 'ln',
+      floor: Math.exp(s.floor),
+    };
   }
 
   /** Waveforms [B, samples] → spectrograms [B, 1, nMels, frames] in [-1, 1]. */
   encode(waveforms: Tensor): Tensor {
     const { samples, frames, floor, ceiling } = this.settings;
-    if (waveforms.rank !== 2 || waveforms.shape[1] !== samples) throw new Error(`the spectrogram codec expects waveforms [batch, ${samples}], got [${waveforms.shape.join(', ')}]`);
-    return noGrad(() => tidy(() => {
-      const logMel = logMelSpectrogram(waveforms, this.melOptions).narrow(2, 0, frames);
-      return logMel.sub(floor).mul(2 / (ceiling - floor)).sub(1).clamp(-1, 1).unsqueeze(1).contiguous();
-    }));
+    if (waveforms.rank !== 2 || waveforms.shape[1] !== samples)
+      throw new Error(
+        `the spectrogram codec expects waveforms [batch, ${samples}], got [${waveforms.shape.join(', ')}]`,
+      );
+    return noGrad(() =>
+      tidy(() => {
+        const logMel = logMelSpectrogram(waveforms, this.melOptions).narrow(2, 0, frames);
+        return logMel
+          .sub(floor)
+          .mul(2 / (ceiling - floor))
+          .sub(1)
+          .clamp(-1, 1)
+          .unsqueeze(1)
+          .contiguous();
+      }),
+    );
   }
 
   /** Waveforms [B, samples] encoded in chunks (bounds the STFT's working memory for a whole split); onProgress(done, total) after each. */
@@ -75,7 +95,10 @@ export class SpectrogramCodec {
     const { nMels, frames, floor, ceiling } = this.settings;
     return tidy(() => {
       const x = spectrograms.reshape(-1, nMels, frames).float().clamp(-1, 1);
-      const logMel = x.add(1).mul((ceiling - floor) / 2).add(floor);
+      const logMel = x
+        .add(1)
+        .mul((ceiling - floor) / 2)
+        .add(floor);
       const missing = this.stftFrames - frames;
       return missing === 0 ? logMel : cat([logMel, full([x.shape[0] ?? 1, nMels, missing], floor)], 2);
     });
@@ -96,7 +119,12 @@ export class SpectrogramCodec {
       for (let index = 0; index < count; index++) {
         const one = logMel.select(0, index);
         try {
-          const { samples } = logMelToAudio(one, { ...this.melOptions, iterations: this.settings.griffinLimIterations, seed: seed + index, length: this.settings.samples });
+          const { samples } = logMelToAudio(one, {
+            ...this.melOptions,
+            iterations: this.settings.griffinLimIterations,
+            seed: seed + index,
+            length: this.settings.samples,
+          });
           out.push(samples);
           onClip?.(out.length, count);
         } finally {

@@ -5,8 +5,16 @@ import { writeFileAtomic } from '../../data/files.js';
 
 // matplotlib's magma sampled at ten evenly spaced points; colours in between are interpolated.
 const magma: [number, number, number][] = [
-  [0x00, 0x00, 0x04], [0x18, 0x0f, 0x3d], [0x44, 0x0f, 0x76], [0x72, 0x1f, 0x81], [0x9e, 0x2f, 0x7f],
-  [0xcd, 0x40, 0x71], [0xf1, 0x60, 0x5d], [0xfd, 0x96, 0x68], [0xfe, 0xca, 0x8d], [0xfc, 0xfd, 0xbf],
+  [0x00, 0x00, 0x04],
+  [0x18, 0x0f, 0x3d],
+  [0x44, 0x0f, 0x76],
+  [0x72, 0x1f, 0x81],
+  [0x9e, 0x2f, 0x7f],
+  [0xcd, 0x40, 0x71],
+  [0xf1, 0x60, 0x5d],
+  [0xfd, 0x96, 0x68],
+  [0xfe, 0xca, 0x8d],
+  [0xfc, 0xfd, 0xbf],
 ];
 
 /** RGB of a value in [0, 1] on the magma-like map. */
@@ -17,7 +25,11 @@ export function magmaColour(value: number): [number, number, number] {
   const fraction = position - index;
   const low = magma[index] as [number, number, number];
   const high = magma[index + 1] as [number, number, number];
-  return [0, 1, 2].map((c) => Math.round((low[c] ?? 0) + ((high[c] ?? 0) - (low[c] ?? 0)) * fraction)) as [number, number, number];
+  return [0, 1, 2].map((c) => Math.round((low[c] ?? 0) + ((high[c] ?? 0) - (low[c] ?? 0)) * fraction)) as [
+    number,
+    number,
+    number,
+  ];
 }
 
 export interface SpectrogramImageOptions {
@@ -30,7 +42,12 @@ export interface SpectrogramImageOptions {
   dynamicRange?: number;
 }
 
-export interface SpectrogramImage { data: Uint8Array; height: number; width: number; channels: 3 }
+export interface SpectrogramImage {
+  data: Uint8Array;
+  height: number;
+  width: number;
+  channels: 3;
+}
 
 /** Colours a [bins, frames] spectrogram (complex input is taken as its magnitude). */
 export function spectrogramToImage(spectrogram: Tensor, options: SpectrogramImageOptions = {}): SpectrogramImage {
@@ -44,7 +61,11 @@ export function spectrogramToImage(spectrogram: Tensor, options: SpectrogramImag
   });
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
-  for (const value of values) if (Number.isFinite(value)) { min = Math.min(min, value); max = Math.max(max, value); }
+  for (const value of values)
+    if (Number.isFinite(value)) {
+      min = Math.min(min, value);
+      max = Math.max(max, value);
+    }
   const mode = options.input ?? 'auto';
   const isLog = mode === 'log' || (mode === 'auto' && min < 0);
   let level: (value: number) => number;
@@ -71,9 +92,15 @@ export function spectrogramToImage(spectrogram: Tensor, options: SpectrogramImag
 }
 
 /** Writes a spectrogram as a PNG (temporary name, then rename); returns the picture size. */
-export async function writeSpectrogramPng(path: string, spectrogram: Tensor, options: SpectrogramImageOptions = {}): Promise<{ width: number; height: number }> {
+export async function writeSpectrogramPng(
+  path: string,
+  spectrogram: Tensor,
+  options: SpectrogramImageOptions = {},
+): Promise<{ width: number; height: number }> {
   const image = spectrogramToImage(spectrogram, options);
-  const png = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).png().toBuffer();
+  const png = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .png()
+    .toBuffer();
   await writeFileAtomic(path, png);
   return { width: image.width, height: image.height };
 }

@@ -21,7 +21,9 @@ export async function textWidth(text: string, fontSize: number): Promise<number>
   let width: number;
   try {
     const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-    const { info } = await sharp({ text: { text: escaped, font: `${CAPTION_FONTS} ${fontSize}`, dpi: 72 } }).raw().toBuffer({ resolveWithObject: true });
+    const { info } = await sharp({ text: { text: escaped, font: `${CAPTION_FONTS} ${fontSize}`, dpi: 72 } })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     width = Math.ceil(info.width * MEASURE_MARGIN) + 1;
   } catch {
     // a libvips without text rendering: DejaVu Sans's widest lowercase letters are ~0.9 em, its average ~0.6 em
@@ -37,7 +39,10 @@ export async function textWidth(text: string, fontSize: number): Promise<number>
  * maxWidth gets a line of its own (the sheet makes its tiles wide enough for the widest word).
  */
 export async function wrapCaption(caption: string, maxWidth: number, fontSize: number): Promise<string[]> {
-  const words = caption.trim().split(/\s+/).filter((word) => word.length > 0);
+  const words = caption
+    .trim()
+    .split(/\s+/)
+    .filter((word) => word.length > 0);
   const lines: string[] = [];
   let current = '';
   for (const word of words) {
@@ -54,7 +59,14 @@ export async function wrapCaption(caption: string, maxWidth: number, fontSize: n
 
 /** The widest single word of the captions, in pixels at fontSize. */
 export async function widestWord(captions: readonly string[], fontSize: number): Promise<number> {
-  const words = new Set(captions.flatMap((caption) => caption.trim().split(/\s+/).filter((word) => word.length > 0)));
+  const words = new Set(
+    captions.flatMap((caption) =>
+      caption
+        .trim()
+        .split(/\s+/)
+        .filter((word) => word.length > 0),
+    ),
+  );
   let widest = 0;
   for (const word of words) widest = Math.max(widest, await textWidth(word, fontSize));
   return widest;

@@ -31,20 +31,28 @@ export async function decodeImage(input: Uint8Array | string, options: DecodeOpt
   try {
     metadata = await sharp(bytes).metadata();
   } catch (error) {
-    throw new Error(`cannot decode image ${label}: ${reasonOf(error)}; expected a PNG, JPEG or WebP file`, { cause: error });
+    throw new Error(`cannot decode image ${label}: ${reasonOf(error)}; expected a PNG, JPEG or WebP file`, {
+      cause: error,
+    });
   }
   if (!decodable.has(metadata.format)) {
-    throw new Error(`cannot decode image ${label}: unsupported format "${metadata.format}"; convert it to PNG, JPEG or WebP`);
+    throw new Error(
+      `cannot decode image ${label}: unsupported format "${metadata.format}"; convert it to PNG, JPEG or WebP`,
+    );
   }
   const hasAlpha = metadata.hasAlpha;
   const channels: ImageChannels = options.channels ?? (hasAlpha ? 4 : metadata.channels === 1 ? 1 : 3);
-  if (channels !== 1 && channels !== 3 && channels !== 4) throw new Error(`channels must be 1, 3 or 4, got ${String(channels)}`);
+  if (channels !== 1 && channels !== 3 && channels !== 4)
+    throw new Error(`channels must be 1, 3 or 4, got ${String(channels)}`);
   const background = parseColour(options.background ?? '#ffffff', 'background');
   let pipeline = sharp(bytes, { failOn: 'error' }).autoOrient();
   if (options.size) {
     const [height, width] = checkSize(options.size);
     pipeline = pipeline.resize({
-      width, height, fit: options.fit ?? 'cover', kernel: options.kernel ?? 'lanczos3',
+      width,
+      height,
+      fit: options.fit ?? 'cover',
+      kernel: options.kernel ?? 'lanczos3',
       background: channels === 4 ? { ...background, alpha: 0 } : background,
     });
   }
@@ -53,8 +61,14 @@ export async function decodeImage(input: Uint8Array | string, options: DecodeOpt
   if (channels === 4) pipeline = pipeline.ensureAlpha();
   try {
     const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-    if (info.channels !== channels) throw new Error(`decoder produced ${info.channels} channels instead of ${channels}`);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), height: info.height, width: info.width, channels };
+    if (info.channels !== channels)
+      throw new Error(`decoder produced ${info.channels} channels instead of ${channels}`);
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+      height: info.height,
+      width: info.width,
+      channels,
+    };
   } catch (error) {
     throw new Error(`cannot decode image ${label}: ${reasonOf(error)}`, { cause: error });
   }
@@ -62,7 +76,13 @@ export async function decodeImage(input: Uint8Array | string, options: DecodeOpt
 
 export function checkSize(size: readonly number[], what = 'size'): [number, number] {
   const [height, width] = size;
-  if (size.length !== 2 || !Number.isInteger(height) || !Number.isInteger(width) || (height ?? 0) < 1 || (width ?? 0) < 1) {
+  if (
+    size.length !== 2 ||
+    !Number.isInteger(height) ||
+    !Number.isInteger(width) ||
+    (height ?? 0) < 1 ||
+    (width ?? 0) < 1
+  ) {
     throw new Error(`${what} must be [height, width] positive integers, got ${JSON.stringify(size)}`);
   }
   return [height as number, width as number];
@@ -83,13 +103,21 @@ export async function encodePng(image: RawImage): Promise<Buffer> {
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
 
-export async function encodeImage(image: RawImage, format: ImageFormat, options: { quality?: number; lossless?: boolean } = {}): Promise<Buffer> {
+export async function encodeImage(
+  image: RawImage,
+  format: ImageFormat,
+  options: { quality?: number; lossless?: boolean } = {},
+): Promise<Buffer> {
   const pipeline = sharpFromImage(image);
   switch (format) {
-    case 'png': return pipeline.png().toBuffer();
-    case 'jpeg': return pipeline.jpeg({ quality: options.quality ?? 90 }).toBuffer();
-    case 'webp': return pipeline.webp({ quality: options.quality ?? 90, lossless: options.lossless ?? false }).toBuffer();
-    default: throw new Error(`unknown image format "${String(format)}"; use png, jpeg or webp`);
+    case 'png':
+      return pipeline.png().toBuffer();
+    case 'jpeg':
+      return pipeline.jpeg({ quality: options.quality ?? 90 }).toBuffer();
+    case 'webp':
+      return pipeline.webp({ quality: options.quality ?? 90, lossless: options.lossless ?? false }).toBuffer();
+    default:
+      throw new Error(`unknown image format "${String(format)}"; use png, jpeg or webp`);
   }
 }
 

@@ -7,7 +7,10 @@ import { convertChannels, resizeImage } from './transform.js';
 import { checkImage, colourHex, parseColour, type Colour, type RawImage } from './types.js';
 import { CAPTION_FONTS, widestWord, wrapCaption } from './caption-layout.js';
 
-export interface ContactSheetTile { image: RawImage; caption?: string }
+export interface ContactSheetTile {
+  image: RawImage;
+  caption?: string;
+}
 export interface ContactSheetOptions {
   /** Tiles per row; default ceil(sqrt(count)). */
   columns?: number;
@@ -27,19 +30,32 @@ export interface ContactSheetOptions {
   kernel?: Kernel;
 }
 export interface ContactSheetResult {
-  path: string; width: number; height: number; rows: number; columns: number;
+  path: string;
+  width: number;
+  height: number;
+  rows: number;
+  columns: number;
   /** The caption lines drawn under each tile, in tile order. */
   captionLines: string[][];
 }
 
 const escapeXml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 
 // pixels kept clear on each side of a caption line, so neighbouring captions never touch
 const CAPTION_MARGIN = 2;
 
 /** Writes a contact sheet (format from the extension) to a temporary name, then renames it into place. */
-export async function writeContactSheet(path: string, tiles: ContactSheetTile[], options: ContactSheetOptions = {}): Promise<ContactSheetResult> {
+export async function writeContactSheet(
+  path: string,
+  tiles: ContactSheetTile[],
+  options: ContactSheetOptions = {},
+): Promise<ContactSheetResult> {
   if (tiles.length === 0) throw new Error(`cannot write contact sheet ${path}: no tiles given`);
   const format = formatOfPath(path);
   tiles.forEach((tile, index) => checkImage(tile.image, `tile ${index}`));
@@ -47,7 +63,10 @@ export async function writeContactSheet(path: string, tiles: ContactSheetTile[],
   if (!Number.isInteger(columns) || columns < 1) throw new Error(`columns must be a positive integer, got ${columns}`);
   const rows = Math.ceil(tiles.length / columns);
   const [tileHeight, tileWidth] = checkSize(
-    options.tileSize ?? [Math.max(...tiles.map((tile) => tile.image.height)), Math.max(...tiles.map((tile) => tile.image.width))],
+    options.tileSize ?? [
+      Math.max(...tiles.map((tile) => tile.image.height)),
+      Math.max(...tiles.map((tile) => tile.image.width)),
+    ],
     'tileSize',
   );
   const padding = options.padding ?? 4;
@@ -55,8 +74,12 @@ export async function writeContactSheet(path: string, tiles: ContactSheetTile[],
   const captions = tiles.map((tile) => (tile.caption ?? '').trim());
   const hasCaptions = captions.some((caption) => caption.length > 0);
   // a column is as wide as its tile, or as the widest word when that is wider: no word is ever cut
-  const cellWidth = hasCaptions ? Math.max(tileWidth, (await widestWord(captions, fontSize)) + 2 * CAPTION_MARGIN) : tileWidth;
-  const wrapped = await Promise.all(captions.map((caption) => wrapCaption(caption, cellWidth - 2 * CAPTION_MARGIN, fontSize)));
+  const cellWidth = hasCaptions
+    ? Math.max(tileWidth, (await widestWord(captions, fontSize)) + 2 * CAPTION_MARGIN)
+    : tileWidth;
+  const wrapped = await Promise.all(
+    captions.map((caption) => wrapCaption(caption, cellWidth - 2 * CAPTION_MARGIN, fontSize)),
+  );
   const captionLines = hasCaptions ? Math.max(options.captionLines ?? 1, ...wrapped.map((lines) => lines.length)) : 0;
   const lineHeight = Math.ceil(fontSize * 1.25);
   const captionHeight = captionLines > 0 ? captionLines * lineHeight + 2 : 0;
@@ -74,10 +97,17 @@ export async function writeContactSheet(path: string, tiles: ContactSheetTile[],
     const top = padding + Math.floor(index / columns) * (cellHeight + padding);
     const enlarging = tile.image.height < tileHeight && tile.image.width < tileWidth;
     const fitted = await resizeImage(tile.image, [tileHeight, tileWidth], {
-      fit: 'contain', background, kernel: options.kernel ?? (enlarging ? 'nearest' : 'lanczos3'),
+      fit: 'contain',
+      background,
+      kernel: options.kernel ?? (enlarging ? 'nearest' : 'lanczos3'),
     });
     const rgba = convertChannels(fitted, 4);
-    layers.push({ input: Buffer.from(rgba.data.buffer, rgba.data.byteOffset, rgba.data.length), raw: { width: rgba.width, height: rgba.height, channels: 4 }, left, top });
+    layers.push({
+      input: Buffer.from(rgba.data.buffer, rgba.data.byteOffset, rgba.data.length),
+      raw: { width: rgba.width, height: rgba.height, channels: 4 },
+      left,
+      top,
+    });
     (wrapped[index] ?? []).forEach((line, lineIndex) => {
       const x = cellLeft + cellWidth / 2;
       const y = top + tileHeight + (lineIndex + 1) * lineHeight - Math.round(lineHeight - fontSize);
@@ -85,7 +115,8 @@ export async function writeContactSheet(path: string, tiles: ContactSheetTile[],
     });
   }
   if (texts.length > 0) {
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
+    const svg =
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
       `<g font-family="${CAPTION_FONTS}" font-size="${fontSize}" fill="${colourHex(textColour)}" text-anchor="middle">` +
       `${texts.join('')}</g></svg>`;
     layers.push({ input: Buffer.from(svg), left: 0, top: 0 });
@@ -95,7 +126,12 @@ export async function writeContactSheet(path: string, tiles: ContactSheetTile[],
     .removeAlpha()
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
-  const sheet: RawImage = { data: new Uint8Array(data.buffer, data.byteOffset, data.length), height, width, channels: 3 };
+  const sheet: RawImage = {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    height,
+    width,
+    channels: 3,
+  };
   await writeFileAtomic(path, await encodeImage(sheet, format));
   return { path, width, height, rows, columns, captionLines: wrapped };
 }

@@ -31,7 +31,8 @@ export class ConvEncoder extends Module {
     let channels = options.baseChannels ?? 32;
     for (let i = 0; i < steps; i++) {
       this.convs.push(this.registerModule(`conv${i}`, new Conv2d(inChannels, channels, 4, { stride: 2, padding: 1 })));
-      const norm = options.normalization === 'group' ? new GroupNorm(Math.min(8, channels), channels) : new BatchNorm2d(channels);
+      const norm =
+        options.normalization === 'group' ? new GroupNorm(Math.min(8, channels), channels) : new BatchNorm2d(channels);
       this.norms.push(this.registerModule(`norm${i}`, norm));
       inChannels = channels;
       channels = Math.min(maxChannels, channels * 2);

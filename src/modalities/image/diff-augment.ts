@@ -11,7 +11,8 @@ export function parseAugmentPolicy(text: string): AugmentPolicy[] {
   if (text.trim() === '') return [];
   return text.split(',').map((name) => {
     const policy = name.trim() as AugmentPolicy;
-    if (!augmentPolicies.includes(policy)) throw new Error(`unknown DiffAugment policy "${name}"; use a comma list of ${augmentPolicies.join(', ')}`);
+    if (!augmentPolicies.includes(policy))
+      throw new Error(`unknown DiffAugment policy "${name}"; use a comma list of ${augmentPolicies.join(', ')}`);
     return policy;
   });
 }
@@ -24,8 +25,16 @@ export function translate(images: Tensor, generator: Generator, ratio = 0.125): 
     const maxX = Math.floor(width * ratio + 0.5);
     const shiftY = randint(-maxY, maxY + 1, [batch, 1, 1], { generator });
     const shiftX = randint(-maxX, maxX + 1, [batch, 1, 1], { generator });
-    const rows = arange(height).view(1, height, 1).add(shiftY).add(1).clamp(0, height + 1);
-    const columns = arange(width).view(1, 1, width).add(shiftX).add(1).clamp(0, width + 1);
+    const rows = arange(height)
+      .view(1, height, 1)
+      .add(shiftY)
+      .add(1)
+      .clamp(0, height + 1);
+    const columns = arange(width)
+      .view(1, 1, width)
+      .add(shiftX)
+      .add(1)
+      .clamp(0, width + 1);
     const padded = images.pad([1, 1, 1, 1]).permute(0, 2, 3, 1);
     return padded.index([arange(batch).view(batch, 1, 1), rows, columns]).permute(0, 3, 1, 2);
   });
@@ -51,9 +60,15 @@ export function colour(images: Tensor, generator: Generator): Tensor {
     const batch = images.shape[0] ?? 0;
     let x = images.add(rand([batch, 1, 1, 1], { generator }).sub(0.5));
     const channelMean = x.mean(1, true);
-    x = x.sub(channelMean).mul(rand([batch, 1, 1, 1], { generator }).mul(2)).add(channelMean);
+    x = x
+      .sub(channelMean)
+      .mul(rand([batch, 1, 1, 1], { generator }).mul(2))
+      .add(channelMean);
     const mean = x.mean([1, 2, 3], true);
-    return x.sub(mean).mul(rand([batch, 1, 1, 1], { generator }).add(0.5)).add(mean);
+    return x
+      .sub(mean)
+      .mul(rand([batch, 1, 1, 1], { generator }).add(0.5))
+      .add(mean);
   });
 }
 

@@ -19,7 +19,11 @@ export interface FeatureMapEncoderOptions {
 }
 
 const block = (inChannels: number, outChannels: number, stride: number): Sequential =>
-  new Sequential(new Conv2d(inChannels, outChannels, 3, { stride, padding: 1, bias: false }), new BatchNorm2d(outChannels), new ReLU());
+  new Sequential(
+    new Conv2d(inChannels, outChannels, 3, { stride, padding: 1, bias: false }),
+    new BatchNorm2d(outChannels),
+    new ReLU(),
+  );
 
 export class FeatureMapEncoder extends Module {
   readonly featureDim: number;
@@ -35,7 +39,9 @@ export class FeatureMapEncoder extends Module {
     this.featureDim = options.featureDim ?? 128;
     const downsamplings = Math.log2(options.imageSize / this.gridSize);
     if (!Number.isInteger(downsamplings) || downsamplings < 1) {
-      throw new Error(`FeatureMapEncoder: imageSize (${options.imageSize}) must be the grid size (${this.gridSize}) times a power of two ≥ 2`);
+      throw new Error(
+        `FeatureMapEncoder: imageSize (${options.imageSize}) must be the grid size (${this.gridSize}) times a power of two ≥ 2`,
+      );
     }
     const layers: Sequential[] = [];
     let inChannels = options.channels;
@@ -49,13 +55,18 @@ export class FeatureMapEncoder extends Module {
     }
     layers.push(block(inChannels, this.featureDim, 1));
     this.blocks = this.registerModule('blocks', new Sequential(...layers));
-    this.position = this.registerParameter('position', normal_(empty([1, this.featureDim, this.gridSize, this.gridSize]), 0, 0.1));
+    this.position = this.registerParameter(
+      'position',
+      normal_(empty([1, this.featureDim, this.gridSize, this.gridSize]), 0, 0.1),
+    );
   }
 
   /** images [B, C, S, S] → features [B, S'², D]. */
   forward(images: Tensor): Tensor {
     if (images.rank !== 4 || images.shape[2] !== this.imageSize || images.shape[3] !== this.imageSize) {
-      throw new Error(`FeatureMapEncoder expects images [batch, channels, ${this.imageSize}, ${this.imageSize}], got [${images.shape.join(', ')}]`);
+      throw new Error(
+        `FeatureMapEncoder expects images [batch, channels, ${this.imageSize}, ${this.imageSize}], got [${images.shape.join(', ')}]`,
+      );
     }
     return tidy(() => this.blocks.forward(images).add(this.position).flatten(2).transpose(1, 2).contiguous());
   }

@@ -19,8 +19,11 @@ export interface LabelClassifierOptions {
   hiddenSize?: number;
 }
 
-const convolution = (inChannels: number, outChannels: number, stride: number): UnaryModule[] =>
-  [new Conv2d(inChannels, outChannels, 3, { stride, padding: 1, bias: false }), new BatchNorm2d(outChannels), new ReLU()];
+const convolution = (inChannels: number, outChannels: number, stride: number): UnaryModule[] => [
+  new Conv2d(inChannels, outChannels, 3, { stride, padding: 1, bias: false }),
+  new BatchNorm2d(outChannels),
+  new ReLU(),
+];
 
 export class LabelClassifier extends Module {
   private readonly layers: Sequential;

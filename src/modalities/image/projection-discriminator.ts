@@ -29,7 +29,12 @@ export function groupSizeFor(batch: number, wanted: number): number {
 function appendGroupStd(x: Tensor, group: number): Tensor {
   const [batch = 0, , height = 0, width = 0] = x.shape;
   if (group <= 1) return cat([x, x.narrow(1, 0, 1).mul(0)], 1);
-  const spread = x.reshape(batch / group, group, -1).var(1, true, 0).add(1e-8).sqrt().mean(2, true);
+  const spread = x
+    .reshape(batch / group, group, -1)
+    .var(1, true, 0)
+    .add(1e-8)
+    .sqrt()
+    .mean(2, true);
   const channel = spread.expand(batch / group, group, height * width).reshape(batch, 1, height, width);
   return cat([x, channel], 1);
 }
@@ -50,7 +55,9 @@ export class ProjectionDiscriminator extends Module {
     let inChannels = options.channels;
     let channels = options.baseChannels ?? 32;
     for (let i = 0; i < steps; i++) {
-      this.downs.push(this.registerModule(`down${i}`, spectralNorm(new Conv2d(inChannels, channels, 4, { stride: 2, padding: 1 }))));
+      this.downs.push(
+        this.registerModule(`down${i}`, spectralNorm(new Conv2d(inChannels, channels, 4, { stride: 2, padding: 1 }))),
+      );
       inChannels = channels;
       channels = Math.min(maxChannels, channels * 2);
     }
@@ -60,7 +67,9 @@ export class ProjectionDiscriminator extends Module {
     this.top = this.registerModule('top', spectralNorm(new Conv2d(topInput, inChannels, 3, { padding: 1 })));
     this.score = this.registerModule('score', spectralNorm(new Linear(inChannels, 1)));
     this.projection = this.registerModule('projection', spectralNorm(new Linear(options.conditionDim, inChannels)));
-    this.auxiliary = options.auxiliaryClasses ? this.registerModule('auxiliary', spectralNorm(new Linear(inChannels, options.auxiliaryClasses))) : undefined;
+    this.auxiliary = options.auxiliaryClasses
+      ? this.registerModule('auxiliary', spectralNorm(new Linear(inChannels, options.auxiliaryClasses)))
+      : undefined;
   }
 
   /** images [B, C, S, S], condition [B, conditionDim] → logits [B]. */

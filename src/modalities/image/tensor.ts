@@ -4,7 +4,9 @@ import { checkImage, type ImageChannels, type RawImage } from './types.js';
 
 /** unit: [0, 1] float32; signed: [-1, 1] float32 (GAN/VAE outputs); uint8: raw bytes as a uint8 tensor. */
 export type PixelRange = 'unit' | 'signed' | 'uint8';
-export interface RangeOptions { range?: PixelRange }
+export interface RangeOptions {
+  range?: PixelRange;
+}
 
 function writeChw(image: RawImage, out: Float32Array | Uint8Array, offset: number, range: PixelRange): void {
   const { height, width, channels, data } = image;
@@ -20,7 +22,8 @@ function writeChw(image: RawImage, out: Float32Array | Uint8Array, offset: numbe
 }
 
 function checkRange(range: string): PixelRange {
-  if (range !== 'unit' && range !== 'signed' && range !== 'uint8') throw new Error(`range must be 'unit', 'signed' or 'uint8', got "${range}"`);
+  if (range !== 'unit' && range !== 'signed' && range !== 'uint8')
+    throw new Error(`range must be 'unit', 'signed' or 'uint8', got "${range}"`);
   return range;
 }
 
@@ -31,7 +34,10 @@ export function imageToTensor(image: RawImage, options: RangeOptions = {}): Tens
   const size = image.height * image.width * image.channels;
   const out = range === 'uint8' ? new Uint8Array(size) : new Float32Array(size);
   writeChw(image, out, 0, range);
-  return tensor(out, { shape: [image.channels, image.height, image.width], dtype: range === 'uint8' ? 'uint8' : 'float32' });
+  return tensor(out, {
+    shape: [image.channels, image.height, image.width],
+    dtype: range === 'uint8' ? 'uint8' : 'float32',
+  });
 }
 
 /** Same-sized images as one [N, C, H, W] tensor. */
@@ -44,11 +50,16 @@ export function imagesToTensor(images: RawImage[], options: RangeOptions = {}): 
   images.forEach((image, index) => {
     checkImage(image, `image ${index}`);
     if (image.height !== first.height || image.width !== first.width || image.channels !== first.channels) {
-      throw new Error(`image ${index} is ${image.height}x${image.width}x${image.channels} but image 0 is ${first.height}x${first.width}x${first.channels}; resize them to one size first`);
+      throw new Error(
+        `image ${index} is ${image.height}x${image.width}x${image.channels} but image 0 is ${first.height}x${first.width}x${first.channels}; resize them to one size first`,
+      );
     }
     writeChw(image, out, index * size, range);
   });
-  return tensor(out, { shape: [images.length, first.channels, first.height, first.width], dtype: range === 'uint8' ? 'uint8' : 'float32' });
+  return tensor(out, {
+    shape: [images.length, first.channels, first.height, first.width],
+    dtype: range === 'uint8' ? 'uint8' : 'float32',
+  });
 }
 
 function toBytes(values: ArrayLike<number>, offset: number, length: number, range: PixelRange): Uint8Array {
@@ -67,7 +78,14 @@ function numbersOf(source: Tensor): ArrayLike<number> {
   return data instanceof BigInt64Array ? Array.from(data, Number) : data;
 }
 
-function chwToImage(values: ArrayLike<number>, offset: number, channels: ImageChannels, height: number, width: number, range: PixelRange): RawImage {
+function chwToImage(
+  values: ArrayLike<number>,
+  offset: number,
+  channels: ImageChannels,
+  height: number,
+  width: number,
+  range: PixelRange,
+): RawImage {
   const plane = height * width;
   const chw = toBytes(values, offset, plane * channels, range);
   const data = new Uint8Array(plane * channels);
@@ -76,7 +94,8 @@ function chwToImage(values: ArrayLike<number>, offset: number, channels: ImageCh
 }
 
 function checkChannels(channels: number, shape: number[], expected: string): ImageChannels {
-  if (channels !== 1 && channels !== 3 && channels !== 4) throw new Error(`expected ${expected} with C = 1, 3 or 4; got [${shape.join(', ')}]`);
+  if (channels !== 1 && channels !== 3 && channels !== 4)
+    throw new Error(`expected ${expected} with C = 1, 3 or 4; got [${shape.join(', ')}]`);
   return channels;
 }
 
@@ -84,8 +103,12 @@ function checkChannels(channels: number, shape: number[], expected: string): Ima
 export function tensorToImage(source: Tensor, options: RangeOptions = {}): RawImage {
   const range = checkRange(options.range ?? 'signed');
   const shape = source.shape;
-  if (shape.length !== 2 && shape.length !== 3) throw new Error(`tensorToImage expects [C, H, W] or [H, W], got [${shape.join(', ')}] (for a batch use tensorToImages)`);
-  const [channels, height, width] = shape.length === 2 ? [1, shape[0] ?? 0, shape[1] ?? 0] : (shape as [number, number, number]);
+  if (shape.length !== 2 && shape.length !== 3)
+    throw new Error(
+      `tensorToImage expects [C, H, W] or [H, W], got [${shape.join(', ')}] (for a batch use tensorToImages)`,
+    );
+  const [channels, height, width] =
+    shape.length === 2 ? [1, shape[0] ?? 0, shape[1] ?? 0] : (shape as [number, number, number]);
   return chwToImage(numbersOf(source), 0, checkChannels(channels, shape, '[C, H, W]'), height, width, range);
 }
 

@@ -2,22 +2,39 @@
 import { checkSize, sharpFromImage, type Fit, type Kernel } from './codec.js';
 import { checkImage, parseColour, type Colour, type ImageChannels, type RawImage } from './types.js';
 
-export interface ResizeOptions { fit?: Fit; kernel?: Kernel; background?: Colour }
+export interface ResizeOptions {
+  fit?: Fit;
+  kernel?: Kernel;
+  background?: Colour;
+}
 
 /** Resizes to [height, width]; cover crops the centre, contain letterboxes with the background. */
-export async function resizeImage(image: RawImage, size: [number, number], options: ResizeOptions = {}): Promise<RawImage> {
+export async function resizeImage(
+  image: RawImage,
+  size: [number, number],
+  options: ResizeOptions = {},
+): Promise<RawImage> {
   const [height, width] = checkSize(size);
   if (height === image.height && width === image.width) return { ...image, data: image.data.slice() };
   const background = parseColour(options.background ?? '#ffffff', 'background');
   const { data, info } = await sharpFromImage(image)
     .resize({
-      width, height, fit: options.fit ?? 'cover', kernel: options.kernel ?? 'lanczos3',
+      width,
+      height,
+      fit: options.fit ?? 'cover',
+      kernel: options.kernel ?? 'lanczos3',
       background: image.channels === 4 ? { ...background, alpha: 0 } : background,
     })
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
-  if (info.channels !== image.channels) throw new Error(`resize produced ${info.channels} channels from a ${image.channels}-channel image`);
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), height: info.height, width: info.width, channels: image.channels };
+  if (info.channels !== image.channels)
+    throw new Error(`resize produced ${info.channels} channels from a ${image.channels}-channel image`);
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    height: info.height,
+    width: info.width,
+    channels: image.channels,
+  };
 }
 
 /** The central [height, width] window (when the margin is odd, the extra pixel is dropped at the bottom/right). */

@@ -13,12 +13,17 @@ export interface RawImage {
 
 /** An opaque colour: '#rgb', '#rrggbb', or 0-255 components. */
 export type Colour = string | { r: number; g: number; b: number };
-export interface Rgb { r: number; g: number; b: number }
+export interface Rgb {
+  r: number;
+  g: number;
+  b: number;
+}
 
 export function parseColour(colour: Colour, what = 'colour'): Rgb {
   if (typeof colour !== 'string') {
     for (const value of [colour.r, colour.g, colour.b]) {
-      if (!Number.isFinite(value) || value < 0 || value > 255) throw new Error(`${what} components must be numbers in 0..255, got ${JSON.stringify(colour)}`);
+      if (!Number.isFinite(value) || value < 0 || value > 255)
+        throw new Error(`${what} components must be numbers in 0..255, got ${JSON.stringify(colour)}`);
     }
     return { r: Math.round(colour.r), g: Math.round(colour.g), b: Math.round(colour.b) };
   }
@@ -40,9 +45,12 @@ export function checkImage(image: RawImage, what = 'image'): void {
   if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
     throw new Error(`${what} must have positive integer height and width, got ${height}x${width}`);
   }
-  if (channels !== 1 && channels !== 3 && channels !== 4) throw new Error(`${what} must have 1, 3 or 4 channels, got ${String(channels)}`);
+  if (channels !== 1 && channels !== 3 && channels !== 4)
+    throw new Error(`${what} must have 1, 3 or 4 channels, got ${String(channels)}`);
   if (!(data instanceof Uint8Array)) throw new Error(`${what}.data must be a Uint8Array`);
   if (data.length !== height * width * channels) {
-    throw new Error(`${what}.data has ${data.length} bytes but ${height}x${width}x${channels} needs ${height * width * channels}`);
+    throw new Error(
+      `${what}.data has ${data.length} bytes but ${height}x${width}x${channels} needs ${height * width * channels}`,
+    );
   }
 }

@@ -52,9 +52,19 @@ export class AttentionDecoder extends Module {
     this.layers = options.layers ?? 1;
     this.vocabularySize = options.vocabularySize;
     const hidden = this.hiddenSize;
-    this.embedding = this.registerModule('embedding', new Embedding(options.vocabularySize, embeddingDim, { paddingIdx: options.paddingId ?? 0 }));
+    this.embedding = this.registerModule(
+      'embedding',
+      new Embedding(options.vocabularySize, embeddingDim, { paddingIdx: options.paddingId ?? 0 }),
+    );
     this.initial = this.registerModule('initial', new Linear(options.memoryDim, this.layers * hidden));
-    this.gru = this.registerModule('gru', new GRU(embeddingDim, hidden, { batchFirst: true, layers: this.layers, dropout: this.layers > 1 ? (options.dropout ?? 0.1) : 0 }));
+    this.gru = this.registerModule(
+      'gru',
+      new GRU(embeddingDim, hidden, {
+        batchFirst: true,
+        layers: this.layers,
+        dropout: this.layers > 1 ? (options.dropout ?? 0.1) : 0,
+      }),
+    );
     this.keyProjection = this.registerModule('key', new Linear(options.memoryDim, hidden));
     this.valueProjection = this.registerModule('value', new Linear(options.memoryDim, hidden));
     this.query = this.registerModule('query', new Linear(hidden, hidden));
@@ -64,7 +74,10 @@ export class AttentionDecoder extends Module {
   }
 
   private checkMemory(memory: Tensor): void {
-    if (memory.rank !== 3) throw new Error(`AttentionDecoder expects a feature map [batch, positions, features], got [${memory.shape.join(', ')}]`);
+    if (memory.rank !== 3)
+      throw new Error(
+        `AttentionDecoder expects a feature map [batch, positions, features], got [${memory.shape.join(', ')}]`,
+      );
   }
 
   /**
@@ -75,11 +88,22 @@ export class AttentionDecoder extends Module {
     this.checkMemory(memory);
     return tidy(() => {
       const batch = memory.shape[0] ?? 0;
-      const hidden = this.initial.forward(memory.mean(1)).tanh().reshape(batch, this.layers, this.hiddenSize).permute(1, 0, 2).contiguous();
-      if (!extra) return { keys: this.keyProjection.forward(memory), values: this.valueProjection.forward(memory), hidden };
+      const hidden = this.initial
+        .forward(memory.mean(1))
+        .tanh()
+        .reshape(batch, this.layers, this.hiddenSize)
+        .permute(1, 0, 2)
+        .contiguous();
+      if (!extra)
+        return { keys: this.keyProjection.forward(memory), values: this.valueProjection.forward(memory), hidden };
       const attended = cat([memory, extra.memory], 1);
       const bias = cat([zeros([batch, memory.shape[1] ?? 0]), extra.mask.float().sub(1).mul(1e9)], 1).unsqueeze(1);
-      return { keys: this.keyProjection.forward(attended), values: this.valueProjection.forward(attended), hidden, bias };
+      return {
+        keys: this.keyProjection.forward(attended),
+        values: this.valueProjection.forward(attended),
+        hidden,
+        bias,
+      };
     });
   }
 
@@ -94,7 +118,8 @@ export class AttentionDecoder extends Module {
 
   /** Teacher forcing: memory [B, N, D] and input tokens [B, T] (bos first) → logits [B, T, V]. */
   forward(memory: Tensor, inputs: Tensor, extra?: RetrievedMemory): Tensor {
-    if (inputs.rank !== 2) throw new Error(`AttentionDecoder expects input tokens [batch, length], got [${inputs.shape.join(', ')}]`);
+    if (inputs.rank !== 2)
+      throw new Error(`AttentionDecoder expects input tokens [batch, length], got [${inputs.shape.join(', ')}]`);
     return tidy(() => {
       const state = this.begin(memory, extra);
       const [outputs] = this.gru.forward(this.embedding.forward(inputs), state.hidden);
@@ -119,7 +144,12 @@ export class AttentionDecoder extends Module {
    */
   startDecoding(memory: Tensor, extra?: RetrievedMemory): { model: StepModel<DecodingState>; initial: DecodingState } {
     const counts = new Map<Tensor, number>();
-    const tensorsOf = (state: DecodingState): Tensor[] => [state.keys, state.values, state.hidden, ...(state.bias ? [state.bias] : [])];
+    const tensorsOf = (state: DecodingState): Tensor[] => [
+      state.keys,
+      state.values,
+      state.hidden,
+      ...(state.bias ? [state.bias] : []),
+    ];
     const own = (state: DecodingState): DecodingState => {
       for (const value of tensorsOf(state)) {
         const count = counts.get(value) ?? 0;
@@ -131,33 +161,38 @@ export class AttentionDecoder extends Module {
     const indexTensor = (values: Int32Array): Tensor => tensor(BigInt64Array.from(values, (value) => BigInt(value)));
     const model: StepModel<DecodingState> = {
       vocabularySize: this.vocabularySize,
-      step: (state, tokens) => noGrad(() => {
-        const ids = indexTensor(tokens);
-        try {
-          const result = this.step(state, ids);
-          const logProbs = Float32Array.from(result.logProbs.dataSync() as Float32Array);
-          result.logProbs.dispose();
-          return { logProbs, state: own({ ...result.state, source: state.source }) };
-        } finally {
-          ids.dispose();
-        }
-      }),
-      select: (state, rows) => noGrad(() => {
-        const source = Int32Array.from(rows, (row) => state.source[row] as number);
-        const sameSources = source.length === state.source.length && source.every((value, i) => value === state.source[i]);
-        const index = indexTensor(rows);
-        try {
-          return own(tidy(() => ({
-            keys: sameSources ? state.keys : state.keys.indexSelect(0, index),
-            values: sameSources ? state.values : state.values.indexSelect(0, index),
-            hidden: state.hidden.indexSelect(1, index),
-            bias: state.bias && !sameSources ? state.bias.indexSelect(0, index) : state.bias,
-            source,
-          })));
-        } finally {
-          index.dispose();
-        }
-      }),
+      step: (state, tokens) =>
+        noGrad(() => {
+          const ids = indexTensor(tokens);
+          try {
+            const result = this.step(state, ids);
+            const logProbs = Float32Array.from(result.logProbs.dataSync() as Float32Array);
+            result.logProbs.dispose();
+            return { logProbs, state: own({ ...result.state, source: state.source }) };
+          } finally {
+            ids.dispose();
+          }
+        }),
+      select: (state, rows) =>
+        noGrad(() => {
+          const source = Int32Array.from(rows, (row) => state.source[row] as number);
+          const sameSources =
+            source.length === state.source.length && source.every((value, i) => value === state.source[i]);
+          const index = indexTensor(rows);
+          try {
+            return own(
+              tidy(() => ({
+                keys: sameSources ? state.keys : state.keys.indexSelect(0, index),
+                values: sameSources ? state.values : state.values.indexSelect(0, index),
+                hidden: state.hidden.indexSelect(1, index),
+                bias: state.bias && !sameSources ? state.bias.indexSelect(0, index) : state.bias,
+                source,
+              })),
+            );
+          } finally {
+            index.dispose();
+          }
+        }),
       release: (state) => {
         for (const value of tensorsOf(state)) {
           const count = (counts.get(value) ?? 0) - 1;

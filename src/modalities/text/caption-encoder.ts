@@ -23,14 +23,18 @@ export class CaptionEncoder extends Module {
     const embeddingDim = options.embeddingDim ?? 64;
     const hiddenSize = options.hiddenSize ?? 128;
     this.outputDim = options.outputDim ?? 128;
-    this.embedding = this.registerModule('embedding', new Embedding(options.vocabularySize, embeddingDim, { paddingIdx: options.paddingId ?? 0 }));
+    this.embedding = this.registerModule(
+      'embedding',
+      new Embedding(options.vocabularySize, embeddingDim, { paddingIdx: options.paddingId ?? 0 }),
+    );
     this.gru = this.registerModule('gru', new GRU(embeddingDim, hiddenSize, { batchFirst: true, bidirectional: true }));
     this.projection = this.registerModule('projection', new Linear(2 * hiddenSize, this.outputDim));
   }
 
   /** tokens int64 [B, T], lengths int64 [B] → [B, outputDim]. */
   forward(tokens: Tensor, lengths: Tensor): Tensor {
-    if (tokens.rank !== 2) throw new Error(`CaptionEncoder expects tokens [batch, length], got [${tokens.shape.join(', ')}]`);
+    if (tokens.rank !== 2)
+      throw new Error(`CaptionEncoder expects tokens [batch, length], got [${tokens.shape.join(', ')}]`);
     const length = tokens.shape[1] ?? 0;
     const [outputs] = this.gru.forward(this.embedding.forward(tokens));
     const mask = arange(length).unsqueeze(0).lt(lengths.unsqueeze(1)).unsqueeze(2).float();

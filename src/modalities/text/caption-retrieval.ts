@@ -46,16 +46,23 @@ export class CaptionRetrieval extends Module {
   constructor(readonly options: CaptionRetrievalOptions) {
     super();
     const { bankSize, captionLength, keySide, channels, dim, neighbours } = options;
-    if (!(neighbours >= 1 && neighbours <= bankSize)) throw new Error(`retrieval.neighbours must be between 1 and the ${bankSize} training images, got ${neighbours}`);
+    if (!(neighbours >= 1 && neighbours <= bankSize))
+      throw new Error(`retrieval.neighbours must be between 1 and the ${bankSize} training images, got ${neighbours}`);
     this.keys = this.registerBuffer('keys', zeros([bankSize, channels * keySide * keySide]));
     this.captions = this.registerBuffer('captions', zeros([bankSize, captionLength], 'int64'));
     this.groups = this.registerBuffer('groups', zeros([bankSize], 'int64'));
-    this.tokenEmbedding = this.registerModule('token', new Embedding(options.vocabularySize, dim, { paddingIdx: options.paddingId }));
+    this.tokenEmbedding = this.registerModule(
+      'token',
+      new Embedding(options.vocabularySize, dim, { paddingIdx: options.paddingId }),
+    );
     this.rankEmbedding = this.registerModule('rank', new Embedding(neighbours, dim));
     this.positionEmbedding = this.registerModule('position', new Embedding(captionLength, dim));
   }
 
-  override loadStateDict(state: Map<string, Tensor>, options: { strict?: boolean } = {}): ReturnType<Module['loadStateDict']> {
+  override loadStateDict(
+    state: Map<string, Tensor>,
+    options: { strict?: boolean } = {},
+  ): ReturnType<Module['loadStateDict']> {
     const result = super.loadStateDict(state, options);
     this.groupOf = undefined;
     this.groupByCaption = undefined;
@@ -70,12 +77,17 @@ export class CaptionRetrieval extends Module {
   /** Fills the bank: keys [N, K] (from keyOf), caption token ids per row (no bos/eos). */
   fill(keys: Tensor, captions: readonly (readonly number[])[]): void {
     const { bankSize, captionLength, paddingId } = this.options;
-    if (keys.shape[0] !== bankSize || captions.length !== bankSize) throw new Error(`the retrieval bank holds ${bankSize} images, got ${keys.shape[0]} keys and ${captions.length} captions`);
+    if (keys.shape[0] !== bankSize || captions.length !== bankSize)
+      throw new Error(
+        `the retrieval bank holds ${bankSize} images, got ${keys.shape[0]} keys and ${captions.length} captions`,
+      );
     const ids = new BigInt64Array(bankSize * captionLength).fill(BigInt(paddingId));
     const groupIds = new Map<string, number>();
     const groups = new BigInt64Array(bankSize);
     captions.forEach((caption, row) => {
-      caption.slice(0, captionLength).forEach((id, position) => { ids[row * captionLength + position] = BigInt(id); });
+      caption.slice(0, captionLength).forEach((id, position) => {
+        ids[row * captionLength + position] = BigInt(id);
+      });
       const key = caption.join(' ');
       if (!groupIds.has(key)) groupIds.set(key, groupIds.size);
       groups[row] = BigInt(groupIds.get(key) as number);
@@ -126,10 +138,16 @@ export class CaptionRetrieval extends Module {
     const groups = this.bankGroups();
     // twins share captions, so look further than `neighbours` rows to find that many distinct ones
     const candidates = Math.min(bankSize, neighbours * 4 + 2);
-    const order = noGrad(() => tidy(() => {
-      const distances = this.keys.square().sum(1).unsqueeze(0).sub(queryKeys.matmul(this.keys.transpose(0, 1)).mul(2));
-      return distances.topk(candidates, 1, false)[1];
-    }));
+    const order = noGrad(() =>
+      tidy(() => {
+        const distances = this.keys
+          .square()
+          .sum(1)
+          .unsqueeze(0)
+          .sub(queryKeys.matmul(this.keys.transpose(0, 1)).mul(2));
+        return distances.topk(candidates, 1, false)[1];
+      }),
+    );
     const flat = order.toFlatArray();
     order.dispose();
     const rows = queryKeys.shape[0] ?? 0;
@@ -156,9 +174,18 @@ export class CaptionRetrieval extends Module {
     return tidy(() => {
       const index = tensor(BigInt64Array.from(bankRows.flat(), (row) => BigInt(row)));
       const tokens = this.captions.indexSelect(0, index).reshape(batch, neighbours * captionLength);
-      const ranks = arange(neighbours).unsqueeze(1).expand(neighbours, captionLength).reshape(1, neighbours * captionLength);
-      const positions = arange(captionLength).unsqueeze(0).expand(neighbours, captionLength).reshape(1, neighbours * captionLength);
-      const memory = this.tokenEmbedding.forward(tokens).add(this.rankEmbedding.forward(ranks)).add(this.positionEmbedding.forward(positions));
+      const ranks = arange(neighbours)
+        .unsqueeze(1)
+        .expand(neighbours, captionLength)
+        .reshape(1, neighbours * captionLength);
+      const positions = arange(captionLength)
+        .unsqueeze(0)
+        .expand(neighbours, captionLength)
+        .reshape(1, neighbours * captionLength);
+      const memory = this.tokenEmbedding
+        .forward(tokens)
+        .add(this.rankEmbedding.forward(ranks))
+        .add(this.positionEmbedding.forward(positions));
       return { memory, mask: tokens.ne(paddingId) };
     });
   }

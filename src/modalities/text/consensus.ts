@@ -58,7 +58,8 @@ function bleuOfGrams(hypothesis: Grams, hypothesisLength: number, reference: Gra
     }
     logPrecision += Math.log((matched + 1) / (total + 1));
   }
-  const brevity = hypothesisLength < referenceLength ? Math.exp(1 - referenceLength / Math.max(1, hypothesisLength)) : 1;
+  const brevity =
+    hypothesisLength < referenceLength ? Math.exp(1 - referenceLength / Math.max(1, hypothesisLength)) : 1;
   return brevity * Math.exp(logPrecision / MAX_ORDER);
 }
 
@@ -90,7 +91,8 @@ function cosineOfGrams(hypothesis: Grams, hypothesisLength: number, reference: G
 /** The index of the candidate with the highest probability-weighted similarity to the whole list (itself included). */
 export function consensusChoice(candidates: readonly ConsensusCandidate[], settings: ConsensusSettings): number {
   const { temperature } = settings;
-  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`the consensus temperature must be a positive number, got ${temperature}`);
+  if (!(temperature > 0) || !Number.isFinite(temperature))
+    throw new Error(`the consensus temperature must be a positive number, got ${temperature}`);
   if (candidates.length === 0) throw new Error('consensus reranking needs at least one candidate');
   if (candidates.length === 1) return 0;
   const top = Math.max(...candidates.map((candidate) => candidate.score));
@@ -104,7 +106,10 @@ export function consensusChoice(candidates: readonly ConsensusCandidate[], setti
     let utility = 0;
     candidates.forEach((other, otherIndex) => {
       const theirs = grams[otherIndex] as Grams;
-      const similarity = (bleuOfGrams(ours, candidate.tokens.length, theirs, other.tokens.length) + cosineOfGrams(ours, candidate.tokens.length, theirs, other.tokens.length)) / 2;
+      const similarity =
+        (bleuOfGrams(ours, candidate.tokens.length, theirs, other.tokens.length) +
+          cosineOfGrams(ours, candidate.tokens.length, theirs, other.tokens.length)) /
+        2;
       utility += ((weights[otherIndex] as number) / total) * similarity;
     });
     // ties (e.g. two identical candidates) keep the likelier, which comes first in a beam's list

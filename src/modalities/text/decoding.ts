@@ -50,9 +50,14 @@ export interface SampleSettings extends DecodeSettings {
 
 function checkSettings(settings: DecodeSettings, vocabularySize: number): void {
   const { bosId, eosId, maxLength } = settings;
-  if (!Number.isInteger(maxLength) || maxLength < 1) throw new Error(`maxLength must be a positive integer, got ${maxLength}`);
-  for (const [name, id] of [['bosId', bosId], ['eosId', eosId]] as const) {
-    if (!Number.isInteger(id) || id < 0 || id >= vocabularySize) throw new Error(`${name} ${id} is outside the vocabulary (0..${vocabularySize - 1})`);
+  if (!Number.isInteger(maxLength) || maxLength < 1)
+    throw new Error(`maxLength must be a positive integer, got ${maxLength}`);
+  for (const [name, id] of [
+    ['bosId', bosId],
+    ['eosId', eosId],
+  ] as const) {
+    if (!Number.isInteger(id) || id < 0 || id >= vocabularySize)
+      throw new Error(`${name} ${id} is outside the vocabulary (0..${vocabularySize - 1})`);
   }
 }
 
@@ -62,12 +67,26 @@ export function lengthPenaltyOf(length: number, alpha: number): number {
 }
 
 /** Runs one token per row until every row has produced eos or maxLength tokens; `choose` picks each row's next token. */
-function decodeRowwise<State>(model: StepModel<State>, initial: State, rows: number, settings: DecodeSettings, choose: (logProbs: Float32Array, offset: number, row: number) => number): DecodedSequence[] {
+function decodeRowwise<State>(
+  model: StepModel<State>,
+  initial: State,
+  rows: number,
+  settings: DecodeSettings,
+  choose: (logProbs: Float32Array, offset: number, row: number) => number,
+): DecodedSequence[] {
   checkSettings(settings, model.vocabularySize);
   const vocabulary = model.vocabularySize;
-  const results: DecodedSequence[] = Array.from({ length: rows }, () => ({ tokens: [], logProb: 0, score: 0, finished: false }));
+  const results: DecodedSequence[] = Array.from({ length: rows }, () => ({
+    tokens: [],
+    logProb: 0,
+    score: 0,
+    finished: false,
+  }));
   const tokens = new Int32Array(rows).fill(settings.bosId);
-  let state = model.select(initial, Int32Array.from({ length: rows }, (_, row) => row));
+  let state = model.select(
+    initial,
+    Int32Array.from({ length: rows }, (_, row) => row),
+  );
   try {
     for (let position = 0; position < settings.maxLength && results.some((result) => !result.finished); position++) {
       const next = model.step(state, tokens);
@@ -94,34 +113,51 @@ function decodeRowwise<State>(model: StepModel<State>, initial: State, rows: num
 }
 
 /** The most likely token at every step. */
-export function greedyDecode<State>(model: StepModel<State>, initial: State, rows: number, settings: DecodeSettings): DecodedSequence[] {
+export function greedyDecode<State>(
+  model: StepModel<State>,
+  initial: State,
+  rows: number,
+  settings: DecodeSettings,
+): DecodedSequence[] {
   const vocabulary = model.vocabularySize;
   return decodeRowwise(model, initial, rows, settings, (logProbs, offset) => {
     let best = 0;
-    for (let v = 1; v < vocabulary; v++) if ((logProbs[offset + v] as number) > (logProbs[offset + best] as number)) best = v;
+    for (let v = 1; v < vocabulary; v++)
+      if ((logProbs[offset + v] as number) > (logProbs[offset + best] as number)) best = v;
     return best;
   });
 }
 
 /** Seeded sampling with temperature, top-k and top-p (nucleus) filtering; row r draws from its own stream. */
-export function sampleDecode<State>(model: StepModel<State>, initial: State, rows: number, settings: SampleSettings): DecodedSequence[] {
+export function sampleDecode<State>(
+  model: StepModel<State>,
+  initial: State,
+  rows: number,
+  settings: SampleSettings,
+): DecodedSequence[] {
   const temperature = settings.temperature ?? 1;
   const topK = settings.topK ?? 0;
   const topP = settings.topP ?? 1;
-  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new Error(`temperature must be a positive number, got ${temperature}`);
-  if (!Number.isInteger(topK) || topK < 0) throw new Error(`topK must be a non-negative integer (0 = no limit), got ${topK}`);
+  if (!(temperature > 0) || !Number.isFinite(temperature))
+    throw new Error(`temperature must be a positive number, got ${temperature}`);
+  if (!Number.isInteger(topK) || topK < 0)
+    throw new Error(`topK must be a non-negative integer (0 = no limit), got ${topK}`);
   if (!(topP > 0 && topP <= 1)) throw new Error(`topP must be in (0, 1], got ${topP}`);
-  if (!Number.isSafeInteger(settings.seed) || settings.seed < 0) throw new Error(`seed must be a non-negative integer, got ${settings.seed}`);
+  if (!Number.isSafeInteger(settings.seed) || settings.seed < 0)
+    throw new Error(`seed must be a non-negative integer, got ${settings.seed}`);
   const vocabulary = model.vocabularySize;
   const streams = Array.from({ length: rows }, (_, row) => new Random(settings.seed).fork('sample-decode', row));
   return decodeRowwise(model, initial, rows, settings, (logProbs, offset, row) => {
-    const order = Array.from({ length: vocabulary }, (_, v) => v).sort((a, b) => (logProbs[offset + b] as number) - (logProbs[offset + a] as number) || a - b);
+    const order = Array.from({ length: vocabulary }, (_, v) => v).sort(
+      (a, b) => (logProbs[offset + b] as number) - (logProbs[offset + a] as number) || a - b,
+    );
     const kept = topK > 0 ? order.slice(0, topK) : order;
     const top = (logProbs[offset + (kept[0] as number)] as number) / temperature;
     const weights = kept.map((v) => Math.exp((logProbs[offset + v] as number) / temperature - top));
     const total = weights.reduce((sum, weight) => sum + weight, 0);
     let count = 0;
-    for (let mass = 0; count < kept.length && (count === 0 || mass < topP); count++) mass += (weights[count] as number) / total;
+    for (let mass = 0; count < kept.length && (count === 0 || mass < topP); count++)
+      mass += (weights[count] as number) / total;
     const nucleus = weights.slice(0, count).reduce((sum, weight) => sum + weight, 0);
     let draw = (streams[row] as Random).next() * nucleus;
     for (let i = 0; i < count; i++) {
@@ -159,12 +195,18 @@ function insertCandidate(best: Candidate[], candidate: Candidate, limit: number)
  * log-probability falls and the penalty is largest at maxLength). Hypotheses reaching maxLength
  * without eos are finished unfinished, so every input gets an answer.
  */
-export function beamSearch<State>(model: StepModel<State>, initial: State, rows: number, settings: BeamSettings): DecodedSequence[][] {
+export function beamSearch<State>(
+  model: StepModel<State>,
+  initial: State,
+  rows: number,
+  settings: BeamSettings,
+): DecodedSequence[][] {
   checkSettings(settings, model.vocabularySize);
   const width = settings.width;
   if (!Number.isInteger(width) || width < 1) throw new Error(`beam width must be a positive integer, got ${width}`);
   const alpha = settings.lengthPenalty ?? 0;
-  if (!(alpha >= 0) || !Number.isFinite(alpha)) throw new Error(`lengthPenalty must be a non-negative number, got ${alpha}`);
+  if (!(alpha >= 0) || !Number.isFinite(alpha))
+    throw new Error(`lengthPenalty must be a non-negative number, got ${alpha}`);
   const vocabulary = model.vocabularySize;
   const { eosId, maxLength } = settings;
   const scoreOf = (logProb: number, length: number): number => logProb / lengthPenaltyOf(length, alpha);
@@ -173,10 +215,18 @@ export function beamSearch<State>(model: StepModel<State>, initial: State, rows:
   const finished: DecodedSequence[][] = Array.from({ length: rows }, () => []);
   const done = new Array<boolean>(rows).fill(false);
   const tokens = new Int32Array(rows * width).fill(settings.bosId);
-  let state = model.select(initial, Int32Array.from({ length: rows * width }, (_, row) => Math.floor(row / width)));
+  let state = model.select(
+    initial,
+    Int32Array.from({ length: rows * width }, (_, row) => Math.floor(row / width)),
+  );
   const finish = (input: number, hypothesis: Hypothesis, ended: boolean): void => {
     const length = hypothesis.tokens.length + (ended ? 1 : 0);
-    finished[input]?.push({ tokens: hypothesis.tokens, logProb: hypothesis.logProb, score: scoreOf(hypothesis.logProb, length), finished: ended });
+    finished[input]?.push({
+      tokens: hypothesis.tokens,
+      logProb: hypothesis.logProb,
+      score: scoreOf(hypothesis.logProb, length),
+      finished: ended,
+    });
   };
   try {
     for (let position = 0; position < maxLength && done.includes(false); position++) {
@@ -192,7 +242,12 @@ export function beamSearch<State>(model: StepModel<State>, initial: State, rows:
         const best: Candidate[] = [];
         hypotheses.forEach((hypothesis, k) => {
           const offset = (base + k) * vocabulary;
-          for (let v = 0; v < vocabulary; v++) insertCandidate(best, { parent: k, token: v, logProb: hypothesis.logProb + (next.logProbs[offset + v] as number) }, 2 * width);
+          for (let v = 0; v < vocabulary; v++)
+            insertCandidate(
+              best,
+              { parent: k, token: v, logProb: hypothesis.logProb + (next.logProbs[offset + v] as number) },
+              2 * width,
+            );
         });
         const survivors: Hypothesis[] = [];
         for (const candidate of best) {
@@ -206,10 +261,15 @@ export function beamSearch<State>(model: StepModel<State>, initial: State, rows:
         }
         live[input] = survivors;
         const ranked = (finished[input] as DecodedSequence[]).sort((a, b) => b.score - a.score);
-        const bestLive = survivors.reduce((top, hypothesis) => Math.max(top, hypothesis.logProb), Number.NEGATIVE_INFINITY);
+        const bestLive = survivors.reduce(
+          (top, hypothesis) => Math.max(top, hypothesis.logProb),
+          Number.NEGATIVE_INFINITY,
+        );
         const bound = scoreOf(bestLive, maxLength);
-        if (survivors.length === 0 || (ranked.length >= width && (ranked[width - 1] as DecodedSequence).score >= bound)) done[input] = true;
-        if (position === maxLength - 1 && !done[input]) for (const hypothesis of survivors) finish(input, hypothesis, false);
+        if (survivors.length === 0 || (ranked.length >= width && (ranked[width - 1] as DecodedSequence).score >= bound))
+          done[input] = true;
+        if (position === maxLength - 1 && !done[input])
+          for (const hypothesis of survivors) finish(input, hypothesis, false);
       }
       const selected = model.select(state, parents);
       model.release(state);
@@ -231,7 +291,10 @@ export function averageStepModels<State>(members: readonly StepModel<State>[]): 
   if (!first) throw new Error('an ensemble needs at least one member');
   const vocabulary = first.vocabularySize;
   for (const member of members) {
-    if (member.vocabularySize !== vocabulary) throw new Error(`ensemble members must share a vocabulary: ${member.vocabularySize} tokens against ${vocabulary}`);
+    if (member.vocabularySize !== vocabulary)
+      throw new Error(
+        `ensemble members must share a vocabulary: ${member.vocabularySize} tokens against ${vocabulary}`,
+      );
   }
   return {
     vocabularySize: vocabulary,

@@ -39,33 +39,59 @@ export interface GeneratedText {
   finished: boolean;
 }
 
-export const DEFAULT_GENERATION = { beam: 1, maxLength: 24, lengthPenalty: 0.6, consensus: 0, consensusTemperature: 2 } as const;
+export const DEFAULT_GENERATION = {
+  beam: 1,
+  maxLength: 24,
+  lengthPenalty: 0.6,
+  consensus: 0,
+  consensusTemperature: 2,
+} as const;
 
 /** Checks a beam width given by a user. */
 export function checkBeamWidth(beam: number, source = 'beam width'): number {
-  if (!Number.isInteger(beam) || beam < 1) throw new Error(`${source} must be a positive integer (1 = greedy), got ${beam}`);
+  if (!Number.isInteger(beam) || beam < 1)
+    throw new Error(`${source} must be a positive integer (1 = greedy), got ${beam}`);
   return beam;
 }
 
 /** Checks a consensus candidate count given by a user (0 or 1 = off). */
 export function checkConsensus(candidates: number, source = 'consensus'): number {
-  if (!Number.isInteger(candidates) || candidates < 0) throw new Error(`${source} must be a non-negative integer (the beam's candidates to rerank; 0 = off), got ${candidates}`);
+  if (!Number.isInteger(candidates) || candidates < 0)
+    throw new Error(
+      `${source} must be a non-negative integer (the beam's candidates to rerank; 0 = off), got ${candidates}`,
+    );
   return candidates;
 }
 
 /** One text per input row of any step model (a decoder, an ensemble): greedy, beam search (optionally consensus-reranked) or sampling. */
-export function searchText<State>(steps: StepModel<State>, initial: State, rows: number, tokenizer: Tokenizer, options: GenerateTextOptions = {}): GeneratedText[] {
+export function searchText<State>(
+  steps: StepModel<State>,
+  initial: State,
+  rows: number,
+  tokenizer: Tokenizer,
+  options: GenerateTextOptions = {},
+): GeneratedText[] {
   const beam = checkBeamWidth(options.beam ?? DEFAULT_GENERATION.beam);
   const consensus = checkConsensus(options.consensus ?? DEFAULT_GENERATION.consensus);
-  const settings = { bosId: tokenizer.bosId, eosId: tokenizer.eosId, maxLength: options.maxLength ?? DEFAULT_GENERATION.maxLength };
+  const settings = {
+    bosId: tokenizer.bosId,
+    eosId: tokenizer.eosId,
+    maxLength: options.maxLength ?? DEFAULT_GENERATION.maxLength,
+  };
   const width = Math.max(beam, consensus);
   let sequences: DecodedSequence[];
   if (options.sample) sequences = sampleDecode(steps, initial, rows, { ...settings, ...options.sample });
   else if (width === 1) sequences = greedyDecode(steps, initial, rows, settings);
   else {
-    const lists = beamSearch(steps, initial, rows, { ...settings, width, lengthPenalty: options.lengthPenalty ?? DEFAULT_GENERATION.lengthPenalty });
+    const lists = beamSearch(steps, initial, rows, {
+      ...settings,
+      width,
+      lengthPenalty: options.lengthPenalty ?? DEFAULT_GENERATION.lengthPenalty,
+    });
     const temperature = options.consensusTemperature ?? DEFAULT_GENERATION.consensusTemperature;
-    sequences = lists.map((list) => list[consensus > 1 ? consensusChoice(list, { temperature }) : 0] as DecodedSequence);
+    sequences = lists.map(
+      (list) => list[consensus > 1 ? consensusChoice(list, { temperature }) : 0] as DecodedSequence,
+    );
   }
   return sequences.map((sequence) => ({ ...sequence, text: tokenizer.decode(sequence.tokens) }));
 }

@@ -13,7 +13,12 @@ export interface NormalizeOptions {
 
 export type Normalization = Required<NormalizeOptions>;
 
-export const defaultNormalization: Normalization = { lowercase: true, nfkc: true, collapseWhitespace: true, stripPunctuation: false };
+export const defaultNormalization: Normalization = {
+  lowercase: true,
+  nfkc: true,
+  collapseWhitespace: true,
+  stripPunctuation: false,
+};
 
 /** The four settings, defaults filled in (other keys of options are ignored). */
 export function resolveNormalization(options: NormalizeOptions = {}): Normalization {
@@ -37,5 +42,10 @@ export function normalizeText(text: string, options: NormalizeOptions = {}): str
 
 /** Lower-cased word and punctuation tokens joined by single spaces: "A T-shirt" → "a t - shirt". */
 export function canonicalCaption(text: string): string {
-  return (text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}\p{M}]+(?:['’][\p{L}\p{N}\p{M}]+)*|[^\s\p{L}\p{N}\p{M}]/gu) ?? []).join(' ');
+  return (
+    text
+      .normalize('NFKC')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}\p{M}]+(?:['’][\p{L}\p{N}\p{M}]+)*|[^\s\p{L}\p{N}\p{M}]/gu) ?? []
+  ).join(' ');
 }

@@ -57,7 +57,12 @@ const tokenizerFile = z.object({
   format: z.literal('mmgen-tokenizer'),
   version: z.literal(1),
   level: z.enum(['char', 'word']),
-  normalization: z.object({ lowercase: z.boolean(), nfkc: z.boolean(), collapseWhitespace: z.boolean(), stripPunctuation: z.boolean() }),
+  normalization: z.object({
+    lowercase: z.boolean(),
+    nfkc: z.boolean(),
+    collapseWhitespace: z.boolean(),
+    stripPunctuation: z.boolean(),
+  }),
   tokens: z.array(z.string()).min(4),
 });
 export type TokenizerJson = z.infer<typeof tokenizerFile>;
@@ -69,10 +74,16 @@ export class Tokenizer {
   readonly unkId = 3;
   private readonly ids: Map<string, number>;
 
-  constructor(readonly level: TokenLevel, readonly tokens: readonly string[], readonly normalization: Normalization) {
-    if (level !== 'char' && level !== 'word') throw new Error(`tokenizer level must be 'char' or 'word', got "${String(level)}"`);
+  constructor(
+    readonly level: TokenLevel,
+    readonly tokens: readonly string[],
+    readonly normalization: Normalization,
+  ) {
+    if (level !== 'char' && level !== 'word')
+      throw new Error(`tokenizer level must be 'char' or 'word', got "${String(level)}"`);
     specialList.forEach((special, index) => {
-      if (tokens[index] !== special) throw new Error(`token ${index} must be the special token ${special}, got ${JSON.stringify(tokens[index])}`);
+      if (tokens[index] !== special)
+        throw new Error(`token ${index} must be the special token ${special}, got ${JSON.stringify(tokens[index])}`);
     });
     this.ids = new Map(tokens.map((token, index) => [token, index]));
     if (this.ids.size !== tokens.length) throw new Error('the vocabulary has a token twice');
@@ -82,17 +93,24 @@ export class Tokenizer {
   static fromCorpus(corpus: Iterable<string>, options: VocabularyOptions): Tokenizer {
     const minFrequency = options.minFrequency ?? 1;
     const maxSize = options.maxSize ?? Number.POSITIVE_INFINITY;
-    if (!Number.isInteger(minFrequency) || minFrequency < 1) throw new Error(`minFrequency must be a positive integer, got ${minFrequency}`);
-    if (maxSize < specialList.length + 1) throw new Error(`maxSize must leave room for the ${specialList.length} special tokens and at least one more, got ${maxSize}`);
+    if (!Number.isInteger(minFrequency) || minFrequency < 1)
+      throw new Error(`minFrequency must be a positive integer, got ${minFrequency}`);
+    if (maxSize < specialList.length + 1)
+      throw new Error(
+        `maxSize must leave room for the ${specialList.length} special tokens and at least one more, got ${maxSize}`,
+      );
     const normalization = resolveNormalization(options);
     const counts = new Map<string, number>();
-    for (const text of corpus) for (const token of splitTokens(normalizeText(text, normalization), options.level)) counts.set(token, (counts.get(token) ?? 0) + 1);
+    for (const text of corpus)
+      for (const token of splitTokens(normalizeText(text, normalization), options.level))
+        counts.set(token, (counts.get(token) ?? 0) + 1);
     const kept = [...counts.entries()]
       .filter(([token, count]) => count >= minFrequency && !specialList.includes(token as (typeof specialList)[number]))
       .sort(([a, countA], [b, countB]) => countB - countA || (a < b ? -1 : a > b ? 1 : 0))
       .slice(0, Math.max(0, maxSize - specialList.length))
       .map(([token]) => token);
-    if (kept.length === 0) throw new Error(`the corpus gave no ${options.level} tokens seen at least ${minFrequency} times; is it empty?`);
+    if (kept.length === 0)
+      throw new Error(`the corpus gave no ${options.level} tokens seen at least ${minFrequency} times; is it empty?`);
     return new Tokenizer(options.level, [...specialList, ...kept], normalization);
   }
 
@@ -115,14 +133,17 @@ export class Tokenizer {
 
   idToToken(id: number): string {
     const token = this.tokens[id];
-    if (token === undefined || !Number.isInteger(id)) throw new Error(`token id ${id} is outside the vocabulary (0..${this.tokens.length - 1})`);
+    if (token === undefined || !Number.isInteger(id))
+      throw new Error(`token id ${id} is outside the vocabulary (0..${this.tokens.length - 1})`);
     return token;
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
     const tokens = this.tokenize(text);
     if (tokens.length === 0 && !(options.allowEmpty ?? false)) {
-      throw new Error(`cannot encode an empty text (${JSON.stringify(text)} normalises to nothing); give a caption or pass allowEmpty: true`);
+      throw new Error(
+        `cannot encode an empty text (${JSON.stringify(text)} normalises to nothing); give a caption or pass allowEmpty: true`,
+      );
     }
     const ids = tokens.map((token) => this.tokenToId(token));
     const front = options.addBos ? [this.bosId] : [];
@@ -135,7 +156,9 @@ export class Tokenizer {
       const room = maxLength - front.length - back.length;
       if (ids.length > room) {
         if (!(options.truncate ?? false)) {
-          throw new Error(`text ${JSON.stringify(shorten(text))} has ${ids.length + front.length + back.length} tokens, more than maxLength ${maxLength}; pass truncate: true or raise maxLength`);
+          throw new Error(
+            `text ${JSON.stringify(shorten(text))} has ${ids.length + front.length + back.length} tokens, more than maxLength ${maxLength}; pass truncate: true or raise maxLength`,
+          );
         }
         ids.length = room;
       }
@@ -144,7 +167,7 @@ export class Tokenizer {
   }
 
   decode(ids: readonly number[] | Tensor, options: DecodeOptions = {}): string {
-    const values = Array.isArray(ids) ? (ids as readonly number[]) : idsOfTensor(ids as Tensor, 1)[0] ?? [];
+    const values = Array.isArray(ids) ? (ids as readonly number[]) : (idsOfTensor(ids as Tensor, 1)[0] ?? []);
     const skipSpecial = options.skipSpecial ?? true;
     const pieces: string[] = [];
     for (const id of values) {
@@ -168,29 +191,45 @@ export class Tokenizer {
       try {
         return this.encode(text, options);
       } catch (error) {
-        throw new Error(`text ${index} of the batch: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        throw new Error(`text ${index} of the batch: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
       }
     });
     const lengths = rows.map((row) => row.length);
     const width = options.fixedLength ? (options.maxLength as number) : Math.max(1, ...lengths);
     const ids = new BigInt64Array(rows.length * width);
     const mask = new Uint8Array(rows.length * width);
-    rows.forEach((row, b) => row.forEach((id, t) => {
-      ids[b * width + t] = BigInt(id);
-      mask[b * width + t] = 1;
-    }));
-    return { ids: tensor(ids, { shape: [rows.length, width] }), mask: tensor(mask, { shape: [rows.length, width], dtype: 'bool' }), lengths };
+    rows.forEach((row, b) =>
+      row.forEach((id, t) => {
+        ids[b * width + t] = BigInt(id);
+        mask[b * width + t] = 1;
+      }),
+    );
+    return {
+      ids: tensor(ids, { shape: [rows.length, width] }),
+      mask: tensor(mask, { shape: [rows.length, width], dtype: 'bool' }),
+      lengths,
+    };
   }
 
   toJSON(): TokenizerJson {
-    return { format: 'mmgen-tokenizer', version: 1, level: this.level, normalization: { ...this.normalization }, tokens: [...this.tokens] };
+    return {
+      format: 'mmgen-tokenizer',
+      version: 1,
+      level: this.level,
+      normalization: { ...this.normalization },
+      tokens: [...this.tokens],
+    };
   }
 
   static fromJSON(value: unknown, source = 'tokenizer JSON'): Tokenizer {
     const parsed = tokenizerFile.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Error(`${source} is not an mmgen tokenizer: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
+      throw new Error(
+        `${source} is not an mmgen tokenizer: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`,
+      );
     }
     try {
       return new Tokenizer(parsed.data.level, parsed.data.tokens, parsed.data.normalization);
@@ -210,13 +249,19 @@ export class Tokenizer {
       text = await readFile(path, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new Error(`cannot read tokenizer ${path}: ${code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(
+        `cannot read tokenizer ${path}: ${code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch (error) {
-      throw new Error(`tokenizer ${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(
+        `tokenizer ${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
     return Tokenizer.fromJSON(value, `tokenizer ${path}`);
   }
@@ -230,7 +275,8 @@ function joinWords(words: string[]): string {
   let out = '';
   for (const [index, word] of words.entries()) {
     const previous = words[index - 1];
-    const glue = index === 0 || attachLeft.test(word) || (previous !== undefined && attachRight.test(previous)) ? '' : ' ';
+    const glue =
+      index === 0 || attachLeft.test(word) || (previous !== undefined && attachRight.test(previous)) ? '' : ' ';
     out += glue + word;
   }
   return out;
@@ -238,8 +284,10 @@ function joinWords(words: string[]): string {
 
 function idsOfTensor(ids: Tensor, rank: 1 | 2): number[][] {
   const shape = ids.shape;
-  if (shape.length !== rank) throw new Error(`expected a ${rank === 1 ? '[T]' : '[B, T]'} tensor of token ids, got [${shape.join(', ')}]`);
-  if (ids.dtype !== 'int64' && ids.dtype !== 'int32' && ids.dtype !== 'uint8') throw new Error(`token ids must be an integer tensor, got ${ids.dtype}`);
+  if (shape.length !== rank)
+    throw new Error(`expected a ${rank === 1 ? '[T]' : '[B, T]'} tensor of token ids, got [${shape.join(', ')}]`);
+  if (ids.dtype !== 'int64' && ids.dtype !== 'int32' && ids.dtype !== 'uint8')
+    throw new Error(`token ids must be an integer tensor, got ${ids.dtype}`);
   const flat = ids.toFlatArray();
   const width = shape[rank - 1] ?? 0;
   const rows = rank === 1 ? 1 : (shape[0] ?? 0);

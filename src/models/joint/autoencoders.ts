@@ -27,7 +27,9 @@ export class JointAutoencoders extends Module {
     this.codec = built.codec;
     this.latentDim = latentDim;
     this.parts = built.parts.map((part) => this.registerModule(part.name, part));
-    this.heads = built.parts.map((part) => this.registerModule(`${part.name}Head`, new Linear(part.featureDim, latentDim)));
+    this.heads = built.parts.map((part) =>
+      this.registerModule(`${part.name}Head`, new Linear(part.featureDim, latentDim)),
+    );
     const width = this.names.length * latentDim;
     this.latentMean = this.registerBuffer('latentMean', zeros([width]));
     this.latentStd = this.registerBuffer('latentStd', ones([width]));
@@ -49,7 +51,12 @@ export class JointAutoencoders extends Module {
   }
 
   /** The reconstruction loss of a batch: Σ_m presence_m · −log p(x_m | z_m + noise), averaged over rows. */
-  reconstructionLoss(data: readonly ModalityData[], presence: readonly Tensor[], noise: number, generator: Generator): { loss: Tensor; perModality: Record<string, number> } {
+  reconstructionLoss(
+    data: readonly ModalityData[],
+    presence: readonly Tensor[],
+    noise: number,
+    generator: Generator,
+  ): { loss: Tensor; perModality: Record<string, number> } {
     return tidy(() => {
       const perModality: Record<string, number> = {};
       const rows = presence[0]?.shape[0] ?? 1;
@@ -57,8 +64,13 @@ export class JointAutoencoders extends Module {
         const latent = this.encode(index, data[index] as ModalityData);
         const spread = latent.detach().std(0, true).clamp(1e-3);
         const jittered = latent.add(randn(latent.shape, { generator }).mul(spread).mul(noise));
-        const logLikelihood = part.logLikelihood(jittered, noPrivate(rows), data[index] as ModalityData).mul(presence[index] as Tensor);
-        const value = logLikelihood.sum().div((presence[index] as Tensor).sum().clamp(1)).neg();
+        const logLikelihood = part
+          .logLikelihood(jittered, noPrivate(rows), data[index] as ModalityData)
+          .mul(presence[index] as Tensor);
+        const value = logLikelihood
+          .sum()
+          .div((presence[index] as Tensor).sum().clamp(1))
+          .neg();
         perModality[part.name] = value.item();
         return total.add(value);
       }, scalar(0));
@@ -72,16 +84,25 @@ export class JointAutoencoders extends Module {
 
   /** Sets the standardisation from raw latents [N, M·D] of the training set. */
   setStatistics(latents: Tensor): void {
-    noGrad(() => tidy(() => {
-      this.latentMean.copy_(latents.mean(0));
-      this.latentStd.copy_(latents.std(0).clamp(1e-4));
-      this.statisticsReady.fill_(1);
-    }));
+    noGrad(() =>
+      tidy(() => {
+        this.latentMean.copy_(latents.mean(0));
+        this.latentStd.copy_(latents.std(0).clamp(1e-4));
+        this.statisticsReady.fill_(1);
+      }),
+    );
   }
 
   /** Raw latents of every modality [B, M·D] (eval mode, no gradients). */
   encodeAll(data: readonly ModalityData[]): Tensor {
-    return noGrad(() => tidy(() => cat(this.parts.map((_, index) => this.encode(index, data[index] as ModalityData)), 1)));
+    return noGrad(() =>
+      tidy(() =>
+        cat(
+          this.parts.map((_, index) => this.encode(index, data[index] as ModalityData)),
+          1,
+        ),
+      ),
+    );
   }
 
   standardise(raw: Tensor): Tensor {
@@ -91,6 +112,11 @@ export class JointAutoencoders extends Module {
   /** Standardised [B, M·D] → raw latent [B, D] of modality m. */
   rawOf(standardised: Tensor, index: number): Tensor {
     const { latentDim } = this;
-    return tidy(() => standardised.narrow(1, index * latentDim, latentDim).mul(this.latentStd.narrow(0, index * latentDim, latentDim)).add(this.latentMean.narrow(0, index * latentDim, latentDim)));
+    return tidy(() =>
+      standardised
+        .narrow(1, index * latentDim, latentDim)
+        .mul(this.latentStd.narrow(0, index * latentDim, latentDim))
+        .add(this.latentMean.narrow(0, index * latentDim, latentDim)),
+    );
   }
 }

@@ -19,7 +19,10 @@ function batch(tokenizer: Tokenizer, texts: readonly string[]): TokenBatch {
   const width = Math.max(...encoded.map((row) => row.length));
   const flat = new BigInt64Array(texts.length * width).fill(BigInt(tokenizer.padId));
   encoded.forEach((row, index) => row.forEach((id, column) => (flat[index * width + column] = BigInt(id))));
-  return { tokens: tensor(flat, { shape: [texts.length, width] }), lengths: tensor(BigInt64Array.from(encoded, (row) => BigInt(row.length))) };
+  return {
+    tokens: tensor(flat, { shape: [texts.length, width] }),
+    lengths: tensor(BigInt64Array.from(encoded, (row) => BigInt(row.length))),
+  };
 }
 
 export const encodeCaptions = { ids, batch };

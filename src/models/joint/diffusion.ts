@@ -20,7 +20,11 @@ export function alphaBar(t: number): number {
 /** ᾱ(t) elementwise for a tensor of times. */
 export function alphaBarTensor(t: Tensor): Tensor {
   return tidy(() => {
-    const angle = t.clamp(0, 1).add(OFFSET).div(1 + OFFSET).mul(Math.PI / 2);
+    const angle = t
+      .clamp(0, 1)
+      .add(OFFSET)
+      .div(1 + OFFSET)
+      .mul(Math.PI / 2);
     const value = angle.cos().square().div(AT_ZERO).clamp(MIN_ALPHA_BAR, 1);
     // exactly 1 where t = 0 (a conditioning modality is never noised)
     return value.add(t.le(0).float().mul(value.rsub(1)));
@@ -41,7 +45,12 @@ export function target(clean: Tensor, noise: Tensor, alpha: Tensor, prediction: 
 }
 
 /** The clean estimate x̂₀ and noise estimate ε̂ from the network's output at x_t. */
-export function estimates(current: Tensor, output: Tensor, alpha: Tensor, prediction: Prediction): { clean: Tensor; noise: Tensor } {
+export function estimates(
+  current: Tensor,
+  output: Tensor,
+  alpha: Tensor,
+  prediction: Prediction,
+): { clean: Tensor; noise: Tensor } {
   return tidy(() => {
     const signal = alpha.sqrt();
     const spread = alpha.rsub(1).sqrt();
@@ -60,6 +69,7 @@ export function ddimStep(clean: Tensor, noise: Tensor, nextAlpha: Tensor): Tenso
 
 /** The times a DDIM sampler visits, from 1 down to 0, `steps` + 1 values. */
 export function samplerTimes(steps: number): number[] {
-  if (!Number.isInteger(steps) || steps < 1 || steps > 10000) throw new Error(`sampler steps must be an integer from 1 to 10000, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 1 || steps > 10000)
+    throw new Error(`sampler steps must be an integer from 1 to 10000, got ${steps}`);
   return Array.from({ length: steps + 1 }, (_, index) => 1 - index / steps);
 }

@@ -16,7 +16,8 @@ const LOG_TWO_PI = Math.log(2 * Math.PI);
  * adds up, the mean is the precision-weighted mean. A row with no observed expert gets the prior.
  */
 export function productOfExperts(experts: readonly Gaussian[], masks: readonly Tensor[]): Gaussian {
-  if (experts.length !== masks.length) throw new Error(`productOfExperts: ${experts.length} experts but ${masks.length} masks`);
+  if (experts.length !== masks.length)
+    throw new Error(`productOfExperts: ${experts.length} experts but ${masks.length} masks`);
   return tidy(() => {
     let precision: Tensor | undefined;
     let weighted: Tensor | undefined;
@@ -34,7 +35,8 @@ export function productOfExperts(experts: readonly Gaussian[], masks: readonly T
 
 /** Every non-empty subset of M modalities as a bit mask 1 … 2^M − 1, in increasing order. */
 export function nonEmptySubsets(modalities: number): number[] {
-  if (!Number.isInteger(modalities) || modalities < 1 || modalities > 16) throw new Error(`nonEmptySubsets: modalities must be 1..16, got ${modalities}`);
+  if (!Number.isInteger(modalities) || modalities < 1 || modalities > 16)
+    throw new Error(`nonEmptySubsets: modalities must be 1..16, got ${modalities}`);
   return Array.from({ length: (1 << modalities) - 1 }, (_, index) => index + 1);
 }
 
@@ -75,7 +77,14 @@ export function gaussianLogDensity(z: Tensor, gaussian: Gaussian): Tensor {
 
 /** log N(z; 0, σ²I) summed over dimensions. */
 export function normalLogDensity(z: Tensor, std = 1): Tensor {
-  return tidy(() => z.div(std).square().add(LOG_TWO_PI + 2 * Math.log(std)).sum(-1).mul(-0.5));
+  return tidy(() =>
+    z
+      .div(std)
+      .square()
+      .add(LOG_TWO_PI + 2 * Math.log(std))
+      .sum(-1)
+      .mul(-0.5),
+  );
 }
 
 /**
@@ -89,7 +98,10 @@ export function mixtureLogDensity(z: Tensor, experts: readonly Gaussian[], masks
       // −1e30 rather than −∞: logsumexp and its gradient stay finite
       return gaussianLogDensity(z, expert).add(mask.sub(1).mul(1e30));
     });
-    const count = masks.reduce<Tensor | undefined>((sum, mask) => (sum ? sum.add(mask) : mask.clone()), undefined) as Tensor;
+    const count = masks.reduce<Tensor | undefined>(
+      (sum, mask) => (sum ? sum.add(mask) : mask.clone()),
+      undefined,
+    ) as Tensor;
     return stack(parts, 0).logsumexp(0).sub(count.clamp(1).log());
   });
 }

@@ -27,22 +27,33 @@ export interface WrittenJoint {
 
 const pad = (index: number): string => String(index).padStart(3, '0');
 
-export async function writeJointOutput(folder: string, output: JointOutput, codec: SpectrogramCodec | undefined, options: WriteJointOptions): Promise<WrittenJoint> {
+export async function writeJointOutput(
+  folder: string,
+  output: JointOutput,
+  codec: SpectrogramCodec | undefined,
+  options: WriteJointOptions,
+): Promise<WrittenJoint> {
   await mkdir(folder, { recursive: true });
   const rows = output.image?.shape[0] ?? output.audio?.clips.length ?? output.text?.length ?? 0;
   const images = output.image ? tensorToImages(output.image, { range: 'signed' }) : [];
-  const spectrogramPictures = output.audio && codec
-    ? tidy(() => {
-      const logMel = codec.toLogMel((output.audio as NonNullable<JointOutput['audio']>).spectrograms);
-      return Array.from({ length: rows }, (_, index) => logMel.select(0, index));
-    })
-    : [];
+  const spectrogramPictures =
+    output.audio && codec
+      ? tidy(() => {
+          const logMel = codec.toLogMel((output.audio as NonNullable<JointOutput['audio']>).spectrograms);
+          return Array.from({ length: rows }, (_, index) => logMel.select(0, index));
+        })
+      : [];
   const files: string[] = [];
   const lines: string[] = [];
   const tiles: ContactSheetTile[] = [];
   try {
     for (let index = 0; index < rows; index++) {
-      const record: Record<string, unknown> = { index, seed: options.seed, draw: index % (options.draws ?? 1), ...(options.sources?.[index] ? { from: options.sources[index] } : {}) };
+      const record: Record<string, unknown> = {
+        index,
+        seed: options.seed,
+        draw: index % (options.draws ?? 1),
+        ...(options.sources?.[index] ? { from: options.sources[index] } : {}),
+      };
       const text = output.text?.[index]?.text;
       if (text !== undefined) record.text = text;
       const caption = text ?? Object.values(options.sources?.[index] ?? {}).join(' · ');
@@ -65,17 +76,22 @@ export async function writeJointOutput(folder: string, output: JointOutput, code
         Object.assign(record, { audio: wav, spectrogram: png, sampleRate: output.audio.sampleRate });
         tiles.push({ image: spectrogramToImage(picture, { input: 'log' }), caption: image ? '' : caption });
       }
-      if (!image && !clip) tiles.push({ image: { width: 64, height: 64, channels: 1, data: new Uint8Array(64 * 64) }, caption });
+      if (!image && !clip)
+        tiles.push({ image: { width: 64, height: 64, channels: 1, data: new Uint8Array(64 * 64) }, caption });
       lines.push(JSON.stringify(record));
     }
   } finally {
     for (const picture of spectrogramPictures) picture.dispose();
   }
   await writeFileAtomic(join(folder, 'manifest.jsonl'), `${lines.join('\n')}\n`);
-  if (output.text) await writeFileAtomic(join(folder, 'texts.txt'), `${output.text.map((generated) => generated.text).join('\n')}\n`);
+  if (output.text)
+    await writeFileAtomic(join(folder, 'texts.txt'), `${output.text.map((generated) => generated.text).join('\n')}\n`);
   const perRow = (output.image ? 1 : 0) + (output.audio ? 1 : 0) || 1;
   const sheet = join(folder, options.sheetName ?? 'sheet.png');
-  await writeContactSheet(sheet, tiles, { columns: perRow * Math.max(1, Math.min(4, Math.floor(8 / perRow))), tileSize: [128, 128] });
+  await writeContactSheet(sheet, tiles, {
+    columns: perRow * Math.max(1, Math.min(4, Math.floor(8 / perRow))),
+    tileSize: [128, 128],
+  });
   files.push(join(folder, 'manifest.jsonl'), sheet);
   return { folder, sheet, files };
 }

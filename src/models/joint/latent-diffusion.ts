@@ -6,7 +6,16 @@
 // any subset held at its given latents, which come back unchanged.
 import { Module } from '../../nn/index.js';
 import { type Generator, type Tensor, cat, noGrad, rand, randn, tensor, tidy } from '../../tensor/index.js';
-import { type Prediction, alphaBar, alphaBarTensor, ddimStep, estimates, noised, samplerTimes, target } from './diffusion.js';
+import {
+  type Prediction,
+  alphaBar,
+  alphaBarTensor,
+  ddimStep,
+  estimates,
+  noised,
+  samplerTimes,
+  target,
+} from './diffusion.js';
 import { ScoreNetwork, type ScoreNetworkOptions } from './score-network.js';
 
 export interface LatentDiffusionOptions extends Omit<ScoreNetworkOptions, 'modalities' | 'latentDim'> {
@@ -77,7 +86,10 @@ export class LatentDiffusion extends Module {
       const output = this.network.forward(current, times);
       let counted = this.perDimension(held.rsub(1));
       if (rowsPresent) counted = counted.mul(this.perDimension(rowsPresent));
-      const squared = output.sub(target(clean, noise, alpha, prediction)).square().mul(counted);
+      const squared = output
+        .sub(target(clean, noise, alpha, prediction))
+        .square()
+        .mul(counted);
       const loss = squared.sum().div(counted.sum().clamp(1));
       return { loss, score: loss.item() };
     });
@@ -86,18 +98,25 @@ export class LatentDiffusion extends Module {
   /** DDIM from noise to latents [B, M·D]; the held modalities stay at `given`'s values (the rest of `given` is ignored). */
   sample(given: Tensor, options: SampleOptions): Tensor {
     const { modalities, prediction } = this.options;
-    if (options.held.length !== modalities) throw new Error(`sample: ${options.held.length} held flags for ${modalities} modalities`);
-    if (!(Number.isFinite(options.guidance) && options.guidance >= 0)) throw new Error(`guidance must be a number ≥ 0, got ${options.guidance}`);
+    if (options.held.length !== modalities)
+      throw new Error(`sample: ${options.held.length} held flags for ${modalities} modalities`);
+    if (!(Number.isFinite(options.guidance) && options.guidance >= 0))
+      throw new Error(`guidance must be a number ≥ 0, got ${options.guidance}`);
     const times = samplerTimes(options.steps);
     const rows = given.shape[0] ?? 0;
     const wasTraining = this.training;
     this.eval();
     try {
       return noGrad(() => {
-        const heldFlags = tensor(Float32Array.from(options.held, (held) => (held ? 1 : 0)), { shape: [1, modalities] });
+        const heldFlags = tensor(
+          Float32Array.from(options.held, (held) => (held ? 1 : 0)),
+          { shape: [1, modalities] },
+        );
         const heldDims = this.perDimension(heldFlags);
         const free = heldDims.rsub(1);
-        let current = tidy(() => given.mul(heldDims).add(randn(given.shape, { generator: options.generator }).mul(free)));
+        let current = tidy(() =>
+          given.mul(heldDims).add(randn(given.shape, { generator: options.generator }).mul(free)),
+        );
         try {
           for (let index = 0; index < times.length - 1; index++) {
             const now = times[index] as number;
@@ -109,7 +128,9 @@ export class LatentDiffusion extends Module {
               if (options.guidance > 0 && options.held.some(Boolean)) {
                 // the condition dropped: held modalities at time 1, with noise in place of their latents
                 const droppedTimes = timeRow.add(heldFlags.expand(rows, modalities));
-                const droppedInput = current.mul(free).add(randn(given.shape, { generator: options.generator }).mul(heldDims));
+                const droppedInput = current
+                  .mul(free)
+                  .add(randn(given.shape, { generator: options.generator }).mul(heldDims));
                 const unconditional = this.network.forward(droppedInput, droppedTimes);
                 output = output.mul(1 + options.guidance).sub(unconditional.mul(options.guidance));
               }

@@ -2,7 +2,18 @@
 // by seeded EM on the posterior means of the training set. Drawing joint samples from it instead of the
 // prior keeps them where the data's latents are (the prior has holes a VAE never decodes well).
 import { Module } from '../../nn/index.js';
-import { Generator, type Tensor, multinomial, noGrad, randint, randn, randperm, tidy, zeros, ones } from '../../tensor/index.js';
+import {
+  Generator,
+  type Tensor,
+  multinomial,
+  noGrad,
+  randint,
+  randn,
+  randperm,
+  tidy,
+  zeros,
+  ones,
+} from '../../tensor/index.js';
 
 const LOG_TWO_PI = Math.log(2 * Math.PI);
 
@@ -17,7 +28,10 @@ export class MixtureSampler extends Module {
   constructor(components: number, dim: number) {
     super();
     this.components = components;
-    this.weights = this.registerBuffer('weights', tidy(() => ones([components]).div(components)));
+    this.weights = this.registerBuffer(
+      'weights',
+      tidy(() => ones([components]).div(components)),
+    );
     this.means = this.registerBuffer('means', zeros([components, dim]));
     this.logVars = this.registerBuffer('logVars', zeros([components, dim]));
     this.fitted = this.registerBuffer('fitted', zeros([1]));
@@ -28,10 +42,21 @@ export class MixtureSampler extends Module {
   }
 
   /** Log-responsibilities [N, K] and per-point log-likelihood [N] of points [N, D]. */
-  private assign(points: Tensor, weights: Tensor, means: Tensor, logVars: Tensor): { logResponsibility: Tensor; logLikelihood: Tensor } {
+  private assign(
+    points: Tensor,
+    weights: Tensor,
+    means: Tensor,
+    logVars: Tensor,
+  ): { logResponsibility: Tensor; logLikelihood: Tensor } {
     return tidy(() => {
       const difference = points.unsqueeze(1).sub(means.unsqueeze(0));
-      const logDensity = difference.square().div(logVars.exp().unsqueeze(0)).add(logVars.unsqueeze(0)).add(LOG_TWO_PI).sum(2).mul(-0.5);
+      const logDensity = difference
+        .square()
+        .div(logVars.exp().unsqueeze(0))
+        .add(logVars.unsqueeze(0))
+        .add(LOG_TWO_PI)
+        .sum(2)
+        .mul(-0.5);
       const joint = logDensity.add(weights.clamp(1e-12).log().unsqueeze(0));
       const logLikelihood = joint.logsumexp(1);
       return { logResponsibility: joint.sub(logLikelihood.unsqueeze(1)), logLikelihood };
@@ -50,8 +75,16 @@ export class MixtureSampler extends Module {
           return {
             weights: ones([this.components]).div(this.components),
             // K distinct points to start from (with repeats when there are fewer points than components)
-            means: points.indexSelect(0, count >= this.components ? randperm(count, generator).narrow(0, 0, this.components) : randint(0, count, [this.components], { generator })),
-            logVars: spread.log().expand(this.components, spread.shape[1] ?? 1).contiguous(),
+            means: points.indexSelect(
+              0,
+              count >= this.components
+                ? randperm(count, generator).narrow(0, 0, this.components)
+                : randint(0, count, [this.components], { generator }),
+            ),
+            logVars: spread
+              .log()
+              .expand(this.components, spread.shape[1] ?? 1)
+              .contiguous(),
           };
         });
         let last = Number.NEGATIVE_INFINITY;
@@ -63,7 +96,12 @@ export class MixtureSampler extends Module {
             const newMeans = responsibility.transpose(0, 1).matmul(points).div(mass.unsqueeze(1));
             const second = responsibility.transpose(0, 1).matmul(points.square()).div(mass.unsqueeze(1));
             const variance = second.sub(newMeans.square()).clamp(1e-4);
-            return { weights: mass.div(count), means: newMeans, logVars: variance.log(), value: logLikelihood.mean().item() };
+            return {
+              weights: mass.div(count),
+              means: newMeans,
+              logVars: variance.log(),
+              value: logLikelihood.mean().item(),
+            };
           });
           weights.dispose();
           means.dispose();
@@ -85,17 +123,21 @@ export class MixtureSampler extends Module {
 
   /** Mean log-likelihood of points under the fitted mixture. */
   logLikelihood(points: Tensor): number {
-    return noGrad(() => tidy(() => this.assign(points, this.weights, this.means, this.logVars).logLikelihood.mean().item()));
+    return noGrad(() =>
+      tidy(() => this.assign(points, this.weights, this.means, this.logVars).logLikelihood.mean().item()),
+    );
   }
 
   /** n draws [n, D]: a component by weight, then a Gaussian draw. */
   sample(count: number, generator: Generator): Tensor {
     if (!this.isFitted) throw new Error('the latent mixture has not been fitted yet (it is fitted when training ends)');
-    return noGrad(() => tidy(() => {
-      const component = multinomial(this.weights.unsqueeze(0), count, true, generator).reshape(count);
-      const means = this.means.indexSelect(0, component);
-      const std = this.logVars.indexSelect(0, component).mul(0.5).exp();
-      return means.add(std.mul(randn(means.shape, { generator })));
-    }));
+    return noGrad(() =>
+      tidy(() => {
+        const component = multinomial(this.weights.unsqueeze(0), count, true, generator).reshape(count);
+        const means = this.means.indexSelect(0, component);
+        const std = this.logVars.indexSelect(0, component).mul(0.5).exp();
+        return means.add(std.mul(randn(means.shape, { generator })));
+      }),
+    );
   }
 }

@@ -38,7 +38,9 @@ export class JointNetwork extends Module {
     this.privateDim = options.privateDim;
     this.parts = built.parts.map((part) => this.registerModule(part.name, part));
     const outputs = 2 * (options.sharedDim + options.privateDim);
-    this.heads = built.parts.map((part) => this.registerModule(`${part.name}Head`, new Linear(part.featureDim, outputs)));
+    this.heads = built.parts.map((part) =>
+      this.registerModule(`${part.name}Head`, new Linear(part.featureDim, outputs)),
+    );
     this.auxiliaryLogStd = this.registerParameter('auxiliaryLogStd', zeros([Math.max(1, options.privateDim)]));
   }
 
@@ -61,7 +63,10 @@ export class JointNetwork extends Module {
     const shared = { mean: piece(0, sharedDim), logVar: piece(sharedDim, sharedDim).clamp(-8, 8) };
     if (privateDim === 0) return { shared, private: undefined };
     const base = 2 * sharedDim;
-    return { shared, private: { mean: piece(base, privateDim), logVar: piece(base + privateDim, privateDim).clamp(-8, 8) } };
+    return {
+      shared,
+      private: { mean: piece(base, privateDim), logVar: piece(base + privateDim, privateDim).clamp(-8, 8) },
+    };
   }
 
   /** Standard deviation of a private latent drawn for a modality the latent did not come from. */

@@ -11,7 +11,15 @@ import { tensorToImages } from '../../modalities/image/index.js';
 import { dispose } from '../../tensor/index.js';
 import { loadJointRun } from '../joint-run.js';
 import { audioOutput, imageOutput } from '../run/outputs.js';
-import type { AudioInput, ImageInput, JointResult, Modality, RunCalls, TranslateInputs, TranslateOptions } from '../run/types.js';
+import type {
+  AudioInput,
+  ImageInput,
+  JointResult,
+  Modality,
+  RunCalls,
+  TranslateInputs,
+  TranslateOptions,
+} from '../run/types.js';
 import { writeJointOutput } from './files.js';
 import { prepareJointInputs } from './inputs.js';
 import type { JointModel } from './model.js';
@@ -21,23 +29,45 @@ import type { ModalityName } from './parts.js';
 export type { JointResult } from '../run/types.js';
 
 /** Paths and bytes pass; tensors are refused with the fix. */
-function filesOf(name: string, value: ImageInput | AudioInput | readonly (ImageInput | AudioInput)[] | undefined): (string | Uint8Array)[] {
+function filesOf(
+  name: string,
+  value: ImageInput | AudioInput | readonly (ImageInput | AudioInput)[] | undefined,
+): (string | Uint8Array)[] {
   const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
   return list.map((item: ImageInput | AudioInput) => {
     if (typeof item === 'string' || item instanceof Uint8Array) return item;
-    throw new Error(`joint runs read ${name} inputs as file paths or encoded bytes, not ${item instanceof Float32Array ? 'samples' : 'tensors'}; encode it first (encodePng, encodeWav)`);
+    throw new Error(
+      `joint runs read ${name} inputs as file paths or encoded bytes, not ${item instanceof Float32Array ? 'samples' : 'tensors'}; encode it first (encodePng, encodeWav)`,
+    );
   });
 }
 
 /** Turns a model's output into saved-on-demand objects (the tensors are read now; the output lives until `release`). */
-function resultOf(model: JointModel, output: JointOutput, seed: number, sources: Record<string, string>[], draws: number, failures: JointResult['failures']): JointResult {
+function resultOf(
+  model: JointModel,
+  output: JointOutput,
+  seed: number,
+  sources: Record<string, string>[],
+  draws: number,
+  failures: JointResult['failures'],
+): JointResult {
   const texts = (output.text ?? []).map((text) => text.text);
-  const images = (output.image ? tensorToImages(output.image, { range: 'signed' }) : []).map((image, index) => imageOutput(image, index, seed, texts[index]));
+  const images = (output.image ? tensorToImages(output.image, { range: 'signed' }) : []).map((image, index) =>
+    imageOutput(image, index, seed, texts[index]),
+  );
   const sampleRate = output.audio?.sampleRate ?? 16000;
-  const sounds = (output.audio?.clips ?? []).map((samples, index) => audioOutput(samples, sampleRate, index, seed, texts[index]));
+  const sounds = (output.audio?.clips ?? []).map((samples, index) =>
+    audioOutput(samples, sampleRate, index, seed, texts[index]),
+  );
   return {
-    images, texts, sounds, seed, sources, failures,
-    save: async (folder) => writeJointOutput(folder, output, model.codec, { seed, ...(sources.length > 0 ? { sources } : {}), draws }),
+    images,
+    texts,
+    sounds,
+    seed,
+    sources,
+    failures,
+    save: async (folder) =>
+      writeJointOutput(folder, output, model.codec, { seed, ...(sources.length > 0 ? { sources } : {}), draws }),
   };
 }
 
@@ -49,15 +79,30 @@ export function jointCalls(model: JointModel): RunCalls {
     modalities: { inputs: names, outputs: names },
     translate: async (inputs: TranslateInputs, options: TranslateOptions & { skipUnreadable?: boolean }) => {
       const text = inputs.text === undefined ? [] : typeof inputs.text === 'string' ? [inputs.text] : [...inputs.text];
-      const prepared = await prepareJointInputs(model, { text, image: filesOf('image', inputs.image), audio: filesOf('audio', inputs.audio) });
+      const prepared = await prepareJointInputs(model, {
+        text,
+        image: filesOf('image', inputs.image),
+        audio: filesOf('audio', inputs.audio),
+      });
       try {
-        if (prepared.failures.length > 0 && !options.skipUnreadable) throw new Error(prepared.failures.map((failure) => `${failure.source}: ${failure.error}`).join('; '));
-        if (Object.keys(prepared.inputs).length === 0) throw new Error(`no input could be read: ${prepared.failures.map((failure) => `${failure.source}: ${failure.error}`).join('; ')}`);
+        if (prepared.failures.length > 0 && !options.skipUnreadable)
+          throw new Error(prepared.failures.map((failure) => `${failure.source}: ${failure.error}`).join('; '));
+        if (Object.keys(prepared.inputs).length === 0)
+          throw new Error(
+            `no input could be read: ${prepared.failures.map((failure) => `${failure.source}: ${failure.error}`).join('; ')}`,
+          );
         const { skipUnreadable: _skip, ...translate } = options;
         const output = model.translate(prepared.inputs, translate);
         pending.add(output);
         const n = options.n ?? 1;
-        return resultOf(model, output, options.seed ?? 0, prepared.sources.flatMap((source) => Array.from({ length: n }, () => source)), n, prepared.failures);
+        return resultOf(
+          model,
+          output,
+          options.seed ?? 0,
+          prepared.sources.flatMap((source) => Array.from({ length: n }, () => source)),
+          n,
+          prepared.failures,
+        );
       } finally {
         dispose(prepared.inputs);
       }

@@ -33,8 +33,19 @@ export function disposeOutput(output: JointOutput): void {
  * Decodes the `to` modalities from their latents: `latents(name)` is the latent [N, Z] a modality decodes
  * from (joint-vae: the shared one for all; joint-diffusion: each its own), owned by the caller.
  */
-export function decodeTargets(network: DecodingNetwork, latents: (name: ModalityName) => Tensor, to: readonly ModalityName[], generator: Generator, decoding: GenerateTextOptions, seed: number): JointOutput {
-  for (const name of to) if (!network.names.includes(name)) throw new Error(`this run cannot produce ${name} (its modalities: ${network.names.join(', ')}); choose --to from ${network.names.join(', ')}`);
+export function decodeTargets(
+  network: DecodingNetwork,
+  latents: (name: ModalityName) => Tensor,
+  to: readonly ModalityName[],
+  generator: Generator,
+  decoding: GenerateTextOptions,
+  seed: number,
+): JointOutput {
+  for (const name of to)
+    if (!network.names.includes(name))
+      throw new Error(
+        `this run cannot produce ${name} (its modalities: ${network.names.join(', ')}); choose --to from ${network.names.join(', ')}`,
+      );
   network.eval();
   const output: JointOutput = {};
   try {
@@ -51,7 +62,11 @@ export function decodeTargets(network: DecodingNetwork, latents: (name: Modality
           else {
             const codec = network.codec;
             if (!codec) throw new Error('this run has no spectrogram codec to turn its spectrograms into sound');
-            output.audio = { spectrograms: pictures, clips: codec.decode(pictures, seed), sampleRate: codec.settings.sampleRate };
+            output.audio = {
+              spectrograms: pictures,
+              clips: codec.decode(pictures, seed),
+              sampleRate: codec.settings.sampleRate,
+            };
           }
         }
       } finally {

@@ -23,15 +23,17 @@ export const partsConfig = z.strictObject({
   featureDim: z.number().int().positive().default(256),
   image: z.strictObject(pictureSettings).prefault({}),
   audio: z.strictObject({ ...pictureSettings, spectrogram: spectrogramConfig.prefault({}) }).prefault({}),
-  text: z.strictObject({
-    embeddingDim: z.number().int().positive().default(64),
-    /** GRU width of the decoder (the encoder's two directions share it). */
-    hiddenSize: z.number().int().positive().default(256),
-    memorySlots: z.number().int().positive().default(4),
-    dropout: z.number().min(0).max(0.9).default(0.1),
-    /** Likelihood weight: log p = −weight · Σ cross-entropy over tokens (balances a few words against thousands of pixels). */
-    weight: z.number().positive().default(50),
-  }).prefault({}),
+  text: z
+    .strictObject({
+      embeddingDim: z.number().int().positive().default(64),
+      /** GRU width of the decoder (the encoder's two directions share it). */
+      hiddenSize: z.number().int().positive().default(256),
+      memorySlots: z.number().int().positive().default(4),
+      dropout: z.number().min(0).max(0.9).default(0.1),
+      /** Likelihood weight: log p = −weight · Σ cross-entropy over tokens (balances a few words against thousands of pixels). */
+      weight: z.number().positive().default(50),
+    })
+    .prefault({}),
 });
 export type PartsConfig = z.output<typeof partsConfig>;
 
@@ -54,14 +56,25 @@ export interface BuiltParts {
 }
 
 /** One part per modality of the run, decoding from a shared latent of sharedDim and a private one of privateDim. */
-export function buildParts(config: PartsConfig, shapes: JointShapes, sharedDim: number, privateDim: number): BuiltParts {
+export function buildParts(
+  config: PartsConfig,
+  shapes: JointShapes,
+  sharedDim: number,
+  privateDim: number,
+): BuiltParts {
   const names = runModalities(shapes);
   const codec = shapes.audio ? makeCodec(config.audio.spectrogram, shapes.audio) : undefined;
   const parts = names.map((name): ModalityPart => {
     const dims = { sharedDim, privateDim, featureDim: config.featureDim };
     if (name === 'text') return new TextPart({ tokenizer: shapes.tokenizer, ...dims, ...config.text });
     if (name === 'image' && shapes.image) {
-      return new PicturePart({ name, size: shapes.image.size, channels: shapes.image.channels, ...dims, ...config.image });
+      return new PicturePart({
+        name,
+        size: shapes.image.size,
+        channels: shapes.image.channels,
+        ...dims,
+        ...config.image,
+      });
     }
     const { spectrogram, ...picture } = config.audio;
     return new PicturePart({ name: 'audio', size: spectrogram.size, channels: 1, ...dims, ...picture });

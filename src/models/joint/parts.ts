@@ -72,10 +72,27 @@ export class PicturePart extends ModalityPart {
     super();
     this.name = options.name;
     this.featureDim = options.featureDim;
-    this.encoder = this.registerModule('encoder', new ConvEncoder({ imageSize: options.size, channels: options.channels, outputDim: options.featureDim, baseChannels: options.encoderChannels, normalization: options.encoderNorm }));
-    this.decoder = this.registerModule('decoder', new ConditionalGenerator({
-      noiseDim: options.privateDim, conditionDim: options.sharedDim, imageSize: options.size, channels: options.channels, baseChannels: options.decoderChannels, block: options.block,
-    }));
+    this.encoder = this.registerModule(
+      'encoder',
+      new ConvEncoder({
+        imageSize: options.size,
+        channels: options.channels,
+        outputDim: options.featureDim,
+        baseChannels: options.encoderChannels,
+        normalization: options.encoderNorm,
+      }),
+    );
+    this.decoder = this.registerModule(
+      'decoder',
+      new ConditionalGenerator({
+        noiseDim: options.privateDim,
+        conditionDim: options.sharedDim,
+        imageSize: options.size,
+        channels: options.channels,
+        baseChannels: options.decoderChannels,
+        block: options.block,
+      }),
+    );
   }
 
   private picture(data: ModalityData): Tensor {
@@ -94,7 +111,9 @@ export class PicturePart extends ModalityPart {
 
   logLikelihood(shared: Tensor, privateLatent: Tensor, data: ModalityData): Tensor {
     const target = this.picture(data);
-    return tidy(() => this.decode(shared, privateLatent).sub(target).square().flatten(1).sum(1).mul(-this.options.weight));
+    return tidy(() =>
+      this.decode(shared, privateLatent).sub(target).square().flatten(1).sum(1).mul(-this.options.weight),
+    );
   }
 
   repeat(data: ModalityData, times: number): ModalityData {
@@ -134,11 +153,31 @@ export class TextPart extends ModalityPart {
     const { tokenizer } = options;
     this.featureDim = options.featureDim;
     this.memoryDim = options.hiddenSize;
-    this.encoder = this.registerModule('encoder', new CaptionEncoder({ vocabularySize: tokenizer.vocabularySize, embeddingDim: options.embeddingDim, hiddenSize: options.hiddenSize / 2, outputDim: options.featureDim, paddingId: tokenizer.padId }));
-    this.memory = this.registerModule('memory', new Linear(options.sharedDim + options.privateDim, options.memorySlots * this.memoryDim));
-    this.decoder = this.registerModule('decoder', new AttentionDecoder({
-      vocabularySize: tokenizer.vocabularySize, memoryDim: this.memoryDim, embeddingDim: options.embeddingDim, hiddenSize: options.hiddenSize, dropout: options.dropout, paddingId: tokenizer.padId,
-    }));
+    this.encoder = this.registerModule(
+      'encoder',
+      new CaptionEncoder({
+        vocabularySize: tokenizer.vocabularySize,
+        embeddingDim: options.embeddingDim,
+        hiddenSize: options.hiddenSize / 2,
+        outputDim: options.featureDim,
+        paddingId: tokenizer.padId,
+      }),
+    );
+    this.memory = this.registerModule(
+      'memory',
+      new Linear(options.sharedDim + options.privateDim, options.memorySlots * this.memoryDim),
+    );
+    this.decoder = this.registerModule(
+      'decoder',
+      new AttentionDecoder({
+        vocabularySize: tokenizer.vocabularySize,
+        memoryDim: this.memoryDim,
+        embeddingDim: options.embeddingDim,
+        hiddenSize: options.hiddenSize,
+        dropout: options.dropout,
+        paddingId: tokenizer.padId,
+      }),
+    );
   }
 
   private captions(data: ModalityData): TokenBatch {
@@ -149,7 +188,10 @@ export class TextPart extends ModalityPart {
   /** The decoder's attention memory [B, slots, D] of a latent. */
   memoryOf(shared: Tensor, privateLatent: Tensor): Tensor {
     const batch = shared.shape[0] ?? 0;
-    return this.memory.forward(cat([shared, privateLatent], 1)).tanh().reshape(batch, this.options.memorySlots, this.memoryDim);
+    return this.memory
+      .forward(cat([shared, privateLatent], 1))
+      .tanh()
+      .reshape(batch, this.options.memorySlots, this.memoryDim);
   }
 
   encode(data: ModalityData): Tensor {
@@ -162,7 +204,10 @@ export class TextPart extends ModalityPart {
     return tidy(() => {
       const length = tokens.shape[1] ?? 0;
       const logits = this.decoder.forward(this.memoryOf(shared, privateLatent), tokens.narrow(1, 0, length - 1));
-      const perToken = crossEntropy(logits, tokens.narrow(1, 1, length - 1).contiguous(), { ignoreIndex: this.options.tokenizer.padId, reduction: 'none' });
+      const perToken = crossEntropy(logits, tokens.narrow(1, 1, length - 1).contiguous(), {
+        ignoreIndex: this.options.tokenizer.padId,
+        reduction: 'none',
+      });
       return perToken.sum(1).mul(-this.options.weight);
     });
   }
@@ -187,7 +232,9 @@ export class TextPart extends ModalityPart {
 
   repeat(data: ModalityData, times: number): ModalityData {
     const { tokens, lengths } = this.captions(data);
-    return times === 1 ? { tokens: tokens.clone(), lengths: lengths.clone() } : { tokens: tokens.repeat(times, 1), lengths: lengths.repeat(times) };
+    return times === 1
+      ? { tokens: tokens.clone(), lengths: lengths.clone() }
+      : { tokens: tokens.repeat(times, 1), lengths: lengths.repeat(times) };
   }
 
   pick(data: ModalityData, rows: Tensor): ModalityData {

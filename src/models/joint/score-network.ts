@@ -18,7 +18,10 @@ export interface ScoreNetworkOptions {
 /** Sinusoidal features [B, 2F] of times [B] in [0, 1] (scaled by 1000, as DDPM's integer steps). */
 function sinusoidal(times: Tensor, frequencies: number): Tensor {
   return tidy(() => {
-    const scales = arange(0, frequencies).float().mul(-Math.log(10000) / Math.max(1, frequencies - 1)).exp();
+    const scales = arange(0, frequencies)
+      .float()
+      .mul(-Math.log(10000) / Math.max(1, frequencies - 1))
+      .exp();
     const angles = times.mul(1000).unsqueeze(1).mul(scales.unsqueeze(0));
     return cat([angles.sin(), angles.cos()], 1);
   });
@@ -37,7 +40,9 @@ class ResidualBlock extends Module {
     this.second = this.registerModule('second', new Linear(2 * width, width));
   }
   forward(x: Tensor, time: Tensor): Tensor {
-    return tidy(() => x.add(this.second.forward(this.first.forward(this.norm.forward(x)).add(this.time.forward(time)).silu())));
+    return tidy(() =>
+      x.add(this.second.forward(this.first.forward(this.norm.forward(x)).add(this.time.forward(time)).silu())),
+    );
   }
 }
 
@@ -56,22 +61,40 @@ export class ScoreNetwork extends Module {
     super();
     const { modalities, latentDim, width, blocks, kind, timeFrequencies } = options;
     const timeWidth = width;
-    this.timeEmbeddings = Array.from({ length: modalities }, (_, m) => this.registerModule(`time${m}`, new Linear(2 * timeFrequencies, timeWidth)));
+    this.timeEmbeddings = Array.from({ length: modalities }, (_, m) =>
+      this.registerModule(`time${m}`, new Linear(2 * timeFrequencies, timeWidth)),
+    );
     if (kind === 'mlp') {
       this.timeMix = this.registerModule('timeMix', new Linear(modalities * timeWidth, width));
       this.input = [this.registerModule('input', new Linear(modalities * latentDim, width))];
-      for (let b = 0; b < blocks; b++) this.blocks.push(this.registerModule(`block${b}`, new ResidualBlock(width, width)));
+      for (let b = 0; b < blocks; b++)
+        this.blocks.push(this.registerModule(`block${b}`, new ResidualBlock(width, width)));
       this.outputNorm = this.registerModule('outputNorm', new LayerNorm(width));
       this.output = [this.registerModule('output', new Linear(width, modalities * latentDim))];
       this.modalityTokens = undefined;
     } else {
       this.timeMix = undefined;
-      this.input = Array.from({ length: modalities }, (_, m) => this.registerModule(`input${m}`, new Linear(latentDim, width)));
+      this.input = Array.from({ length: modalities }, (_, m) =>
+        this.registerModule(`input${m}`, new Linear(latentDim, width)),
+      );
       for (let b = 0; b < blocks; b++) {
-        this.layers.push(this.registerModule(`layer${b}`, new TransformerEncoderLayer(width, options.heads, { dimFeedforward: 2 * width, dropout: 0, activation: 'gelu', batchFirst: true, normFirst: true })));
+        this.layers.push(
+          this.registerModule(
+            `layer${b}`,
+            new TransformerEncoderLayer(width, options.heads, {
+              dimFeedforward: 2 * width,
+              dropout: 0,
+              activation: 'gelu',
+              batchFirst: true,
+              normFirst: true,
+            }),
+          ),
+        );
       }
       this.outputNorm = this.registerModule('outputNorm', new LayerNorm(width));
-      this.output = Array.from({ length: modalities }, (_, m) => this.registerModule(`output${m}`, new Linear(width, latentDim)));
+      this.output = Array.from({ length: modalities }, (_, m) =>
+        this.registerModule(`output${m}`, new Linear(width, latentDim)),
+      );
       this.modalityTokens = this.registerParameter('modalityTokens', zeros([modalities, width]));
     }
   }
@@ -80,21 +103,38 @@ export class ScoreNetwork extends Module {
   forward(latents: Tensor, times: Tensor): Tensor {
     const { modalities, latentDim, timeFrequencies } = this.options;
     return tidy(() => {
-      const timeEmbedding = (m: number): Tensor => (this.timeEmbeddings[m] as Linear).forward(sinusoidal(times.select(1, m), timeFrequencies)).silu();
+      const timeEmbedding = (m: number): Tensor =>
+        (this.timeEmbeddings[m] as Linear).forward(sinusoidal(times.select(1, m), timeFrequencies)).silu();
       if (this.options.kind === 'mlp') {
-        const time = (this.timeMix as Linear).forward(cat(Array.from({ length: modalities }, (_, m) => timeEmbedding(m)), 1)).silu();
+        const time = (this.timeMix as Linear)
+          .forward(
+            cat(
+              Array.from({ length: modalities }, (_, m) => timeEmbedding(m)),
+              1,
+            ),
+          )
+          .silu();
         let x = (this.input[0] as Linear).forward(latents);
         for (const block of this.blocks) x = block.forward(x, time);
         return (this.output[0] as Linear).forward(this.outputNorm.forward(x).silu());
       }
-      const tokens = stack(Array.from({ length: modalities }, (_, m) => {
-        const part = latents.narrow(1, m * latentDim, latentDim);
-        return (this.input[m] as Linear).forward(part).add(timeEmbedding(m)).add((this.modalityTokens as Tensor).select(0, m));
-      }), 1);
+      const tokens = stack(
+        Array.from({ length: modalities }, (_, m) => {
+          const part = latents.narrow(1, m * latentDim, latentDim);
+          return (this.input[m] as Linear)
+            .forward(part)
+            .add(timeEmbedding(m))
+            .add((this.modalityTokens as Tensor).select(0, m));
+        }),
+        1,
+      );
       let x = tokens;
       for (const layer of this.layers) x = layer.forward(x);
       x = this.outputNorm.forward(x);
-      return cat(Array.from({ length: modalities }, (_, m) => (this.output[m] as Linear).forward(x.select(1, m))), 1);
+      return cat(
+        Array.from({ length: modalities }, (_, m) => (this.output[m] as Linear).forward(x.select(1, m))),
+        1,
+      );
     });
   }
 }

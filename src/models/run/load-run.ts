@@ -31,9 +31,14 @@ const CALLS = ['generate', 'caption', 'transcribe', 'translate', 'sample'] as co
 export async function loadRun(dir: string, options: LoadRunOptions = {}): Promise<Run> {
   const recorded = await readRunConfig(dir);
   const recipe = findRecipe(recorded.recipe);
-  if (!recipe) throw new Error(`${dir}/config.json names recipe ${JSON.stringify(recorded.recipe)}, which this mmgen does not know (recipes: ${recipeNames().join(', ')})`);
-  if (options.need && !recipe.capabilities.includes(options.need)) throw refusal(dir, recipe.name, recipe.capabilities, options.need);
-  if ((options.with ?? []).length > 0 && !recipe.ensembles) throw new Error(`${dir} is a ${recipe.name} run; only captioner runs load with others (--with)`);
+  if (!recipe)
+    throw new Error(
+      `${dir}/config.json names recipe ${JSON.stringify(recorded.recipe)}, which this mmgen does not know (recipes: ${recipeNames().join(', ')})`,
+    );
+  if (options.need && !recipe.capabilities.includes(options.need))
+    throw refusal(dir, recipe.name, recipe.capabilities, options.need);
+  if ((options.with ?? []).length > 0 && !recipe.ensembles)
+    throw new Error(`${dir} is a ${recipe.name} run; only captioner runs load with others (--with)`);
   const { config, calls } = await recipe.open(dir, recorded, options);
   const capabilities = CALLS.filter((name) => calls[name] !== undefined);
   const refuse = (capability: Capability) => async (): Promise<never> => {
@@ -55,9 +60,11 @@ export async function loadRun(dir: string, options: LoadRunOptions = {}): Promis
     transcribe: calls.transcribe ?? refuse('transcribe'),
     translate: calls.translate ?? refuse('translate'),
     sample: calls.sample ?? refuse('sample'),
-    describeSampling: calls.describeSampling ?? ((): never => {
-      throw refusal(dir, recipe.name, capabilities, 'sample');
-    }),
+    describeSampling:
+      calls.describeSampling ??
+      ((): never => {
+        throw refusal(dir, recipe.name, capabilities, 'sample');
+      }),
     dispose: () => calls.dispose(),
   };
 }

@@ -43,7 +43,9 @@ export function textToAudioCalls({ model, ...setup }: { model: TextToAudioModel 
           const logMel = model.codec.toLogMel(generated.spectrograms);
           return prompts.map((_, index) => spectrogramToImage(logMel.select(0, index), { input: 'log' }));
         });
-        return generated.clips.map((clip, index) => audioOutput(clip, model.audio.sampleRate, index, seed, prompts[index], pictures[index]));
+        return generated.clips.map((clip, index) =>
+          audioOutput(clip, model.audio.sampleRate, index, seed, prompts[index], pictures[index]),
+        );
       } finally {
         generated.spectrograms.dispose();
       }

@@ -7,7 +7,11 @@ import type { AudioOutput, ImageOutput } from './types.js';
 
 export function imageOutput(image: RawImage, index: number, seed: number, text?: string): ImageOutput {
   return {
-    kind: 'image', index, seed, image, ...(text !== undefined ? { text } : {}),
+    kind: 'image',
+    index,
+    seed,
+    image,
+    ...(text !== undefined ? { text } : {}),
     png: () => encodePng(image),
     bytes: () => encodePng(image),
     extension: 'png',
@@ -17,13 +21,28 @@ export function imageOutput(image: RawImage, index: number, seed: number, text?:
 
 /** Pictures [N, C, S, S] in [-1, 1] (read now; the caller still owns the tensor). */
 export function imageOutputs(images: Tensor, seed: number, texts?: readonly string[]): ImageOutput[] {
-  return tensorToImages(images, { range: 'signed' }).map((image, index) => imageOutput(image, index, seed, texts?.[index]));
+  return tensorToImages(images, { range: 'signed' }).map((image, index) =>
+    imageOutput(image, index, seed, texts?.[index]),
+  );
 }
 
-export function audioOutput(samples: Float32Array, sampleRate: number, index: number, seed: number, text?: string, spectrogram?: RawImage): AudioOutput {
+export function audioOutput(
+  samples: Float32Array,
+  sampleRate: number,
+  index: number,
+  seed: number,
+  text?: string,
+  spectrogram?: RawImage,
+): AudioOutput {
   const wav = (): Buffer => Buffer.from(encodeWav(samples, sampleRate));
   return {
-    kind: 'audio', index, seed, samples, sampleRate, ...(text !== undefined ? { text } : {}), ...(spectrogram ? { spectrogram } : {}),
+    kind: 'audio',
+    index,
+    seed,
+    samples,
+    sampleRate,
+    ...(text !== undefined ? { text } : {}),
+    ...(spectrogram ? { spectrogram } : {}),
     wav,
     bytes: async () => wav(),
     extension: 'wav',

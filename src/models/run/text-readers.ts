@@ -14,10 +14,26 @@ const searchOf = ({ batch: _batch, ...search }: ReadTextOptions): GenerateTextOp
 function linesOf<Value>(reads: readonly Read<Value>[], texts: readonly GeneratedText[], offset: number): TextOutput[] {
   let next = 0;
   return reads.map((read, index): TextOutput => {
-    if ('error' in read) return { kind: 'text', index: offset + index, source: read.source, text: '', logProb: 0, score: 0, error: read.error };
+    if ('error' in read)
+      return {
+        kind: 'text',
+        index: offset + index,
+        source: read.source,
+        text: '',
+        logProb: 0,
+        score: 0,
+        error: read.error,
+      };
     const text = texts[next++];
     if (!text) throw new Error(`no text came back for ${read.source}`);
-    return { kind: 'text', index: offset + index, source: read.source, text: text.text, logProb: text.logProb, score: text.score };
+    return {
+      kind: 'text',
+      index: offset + index,
+      source: read.source,
+      text: text.text,
+      logProb: text.logProb,
+      score: text.score,
+    };
   });
 }
 

@@ -3,9 +3,32 @@ import type { FastifyInstance } from 'fastify';
 import type { ServeContext } from '../context.js';
 
 export function systemRoutes(app: FastifyInstance, context: ServeContext): void {
-  app.get('/health', {
-    schema: { tags: ['system'], summary: 'Liveness: answers while models train', response: { 200: { type: 'object', properties: { status: { type: 'string' }, draining: { type: 'boolean' }, queueDepth: { type: 'integer' }, uptimeSeconds: { type: 'number' } } } } },
-  }, async () => ({ status: context.draining ? 'draining' : 'ok', draining: context.draining, queueDepth: context.queue.depth, uptimeSeconds: (Date.now() - context.startedAt) / 1000 }));
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness: answers while models train',
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              status: { type: 'string' },
+              draining: { type: 'boolean' },
+              queueDepth: { type: 'integer' },
+              uptimeSeconds: { type: 'number' },
+            },
+          },
+        },
+      },
+    },
+    async () => ({
+      status: context.draining ? 'draining' : 'ok',
+      draining: context.draining,
+      queueDepth: context.queue.depth,
+      uptimeSeconds: (Date.now() - context.startedAt) / 1000,
+    }),
+  );
 
   app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
     const counts = context.queue.counts();

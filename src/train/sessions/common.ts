@@ -27,7 +27,9 @@ export interface SessionOptions {
 }
 
 /** What the training loop takes from a session's options: run folder, resume, events, abort, stop step. */
-export function sessionLoopOptions(options: SessionOptions): Pick<TrainOptions, 'runDir' | 'resume' | 'onEvent' | 'signal' | 'stopAfter' | 'processGroup'> {
+export function sessionLoopOptions(
+  options: SessionOptions,
+): Pick<TrainOptions, 'runDir' | 'resume' | 'onEvent' | 'signal' | 'stopAfter' | 'processGroup'> {
   return {
     runDir: options.runDir,
     resume: options.resume ?? false,
@@ -53,13 +55,19 @@ export async function runTokenizer(dataset: Dataset, options: SessionOptions): P
   await mkdir(options.runDir, { recursive: true });
   const tokenizerPath = join(options.runDir, 'tokenizer.json');
   if (options.resume && existsSync(tokenizerPath)) return Tokenizer.load(tokenizerPath);
-  const tokenizer = Tokenizer.fromCorpus(dataset.entries.filter((entry) => entry.split === 'train').map((entry) => entry.text), { level: 'word' });
+  const tokenizer = Tokenizer.fromCorpus(
+    dataset.entries.filter((entry) => entry.split === 'train').map((entry) => entry.text),
+    { level: 'word' },
+  );
   await tokenizer.save(tokenizerPath);
   return tokenizer;
 }
 
 /** What the loop reads of a recipe's training section. */
-type LoopSettings = Pick<RunSettings, 'steps' | 'sampleEvery' | 'checkpointEvery' | 'keepLast' | 'logEvery' | 'timeLimitMinutes'>;
+type LoopSettings = Pick<
+  RunSettings,
+  'steps' | 'sampleEvery' | 'checkpointEvery' | 'keepLast' | 'logEvery' | 'timeLimitMinutes'
+>;
 
 /** The training loop's options from a session's options and a recipe's run settings. */
 export function loopOptions(options: SessionOptions, t: LoopSettings, seed: number, config: object): TrainOptions {
@@ -86,7 +94,11 @@ export interface TrainableModel {
 }
 
 /** A training task that feeds the loader's batches (pictures + captions) to the model, with a resumable cursor. */
-export function batchTask(model: TrainableModel, loader: BatchLoader, sampling: Pick<TrainingTask, 'sample' | 'finish'>): TrainingTask {
+export function batchTask(
+  model: TrainableModel,
+  loader: BatchLoader,
+  sampling: Pick<TrainingTask, 'sample' | 'finish'>,
+): TrainingTask {
   return {
     modules: model.modules,
     optimizers: model.optimizers,
@@ -95,7 +107,8 @@ export function batchTask(model: TrainableModel, loader: BatchLoader, sampling: 
     step: (step) => {
       const batch = loader.next();
       try {
-        if (!batch.images || !batch.tokens || !batch.lengths) throw new Error('the training batch lacks pictures or captions');
+        if (!batch.images || !batch.tokens || !batch.lengths)
+          throw new Error('the training batch lacks pictures or captions');
         return model.trainStep(batch.images, { tokens: batch.tokens, lengths: batch.lengths }, step);
       } finally {
         disposeBatch(batch);
@@ -106,4 +119,3 @@ export function batchTask(model: TrainableModel, loader: BatchLoader, sampling: 
     restoreCursor: (cursor) => loader.restore(cursor as BatchCursor),
   };
 }
-

@@ -26,7 +26,9 @@ interface DiffusionCursor {
 /** The autoencoders (and their latent statistics) of another joint-diffusion run. */
 async function loadAutoencodersFrom(model: JointDiffusion, runDir: string): Promise<void> {
   const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors')).catch((error: Error) => {
-    throw new Error(`training.autoencoder.from: cannot read ${runDir}/model.safetensors (${error.message}); give a trained joint-diffusion run`);
+    throw new Error(
+      `training.autoencoder.from: cannot read ${runDir}/model.safetensors (${error.message}); give a trained joint-diffusion run`,
+    );
   });
   try {
     model.autoencoders.loadStateDict(withPrefix(tensors, 'autoencoders'));
@@ -37,7 +39,12 @@ async function loadAutoencodersFrom(model: JointDiffusion, runDir: string): Prom
 
 /** Rows of the split that have every modality, as standardised latents [N, M·D] in a split the batch loader serves. */
 function latentSplit(model: JointDiffusion, split: LoadedSplit): LoadedSplit {
-  const ordered = new BatchLoader(split, { batchSize: Math.min(256, split.size), shuffle: false, dropLast: false, imagesAsFloat: true });
+  const ordered = new BatchLoader(split, {
+    batchSize: Math.min(256, split.size),
+    shuffle: false,
+    dropLast: false,
+    imagesAsFloat: true,
+  });
   const batches: Batch[] = [...ordered.epochBatches()];
   let all: Tensor | undefined;
   try {
@@ -49,11 +56,18 @@ function latentSplit(model: JointDiffusion, split: LoadedSplit): LoadedSplit {
       return every.toFlatArray();
     });
     const rows = complete.flatMap((value, row) => (value > 0 ? [row] : []));
-    if (rows.length === 0) throw new Error('no training sample has every modality; the score network learns from complete samples');
+    if (rows.length === 0)
+      throw new Error('no training sample has every modality; the score network learns from complete samples');
     const kept = tidy(() => latents.indexSelect(0, tensor(BigInt64Array.from(rows, BigInt))));
     return {
-      dataset: split.dataset, split: split.split, entries: rows.map((row) => split.entries[row] as LoadedSplit['entries'][number]), size: rows.length,
-      images: kept, labels: new Map(), presence: new Map(), dispose: () => kept.dispose(),
+      dataset: split.dataset,
+      split: split.split,
+      entries: rows.map((row) => split.entries[row] as LoadedSplit['entries'][number]),
+      size: rows.length,
+      images: kept,
+      labels: new Map(),
+      presence: new Map(),
+      dispose: () => kept.dispose(),
     };
   } finally {
     all?.dispose();
@@ -61,7 +75,10 @@ function latentSplit(model: JointDiffusion, split: LoadedSplit): LoadedSplit {
   }
 }
 
-export async function trainJointDiffusion(config: JointDiffusionConfig, options: SessionOptions): Promise<{ result: TrainResult; model: JointDiffusion }> {
+export async function trainJointDiffusion(
+  config: JointDiffusionConfig,
+  options: SessionOptions,
+): Promise<{ result: TrainResult; model: JointDiffusion }> {
   const dataset = await readDataset(config.dataset);
   const tokenizer = await runTokenizer(dataset, options);
   const shapes = datasetShapes(dataset, tokenizer);
@@ -74,13 +91,20 @@ export async function trainJointDiffusion(config: JointDiffusionConfig, options:
     if (t.autoencoder.from && !options.resume) await loadAutoencodersFrom(model, t.autoencoder.from);
     split = await loadJointSplit(dataset, model, { split: 'train', limit: t.trainLimit, onData: options.onData });
     const data = split;
-    const loader = new BatchLoader(data, { batchSize: Math.min(t.autoencoder.batchSize, data.size), seed: config.seed, imagesAsFloat: true });
+    const loader = new BatchLoader(data, {
+      batchSize: Math.min(t.autoencoder.batchSize, data.size),
+      seed: config.seed,
+      imagesAsFloat: true,
+    });
     let latentLoader: BatchLoader | undefined;
     let pendingCursor: BatchCursor | undefined;
     const scoreBatches = (): BatchLoader => {
       if (!latentLoader) {
         latents = latentSplit(model, data);
-        latentLoader = new BatchLoader(latents, { batchSize: Math.min(t.score.batchSize, latents.size), seed: config.seed + 3 });
+        latentLoader = new BatchLoader(latents, {
+          batchSize: Math.min(t.score.batchSize, latents.size),
+          seed: config.seed + 3,
+        });
         if (pendingCursor) latentLoader.restore(pendingCursor);
       }
       return latentLoader;
@@ -112,9 +136,17 @@ export async function trainJointDiffusion(config: JointDiffusionConfig, options:
         model.prepareForGeneration();
         const captions = encodeCaptions.batch(tokenizer, prompts);
         try {
-          const output = model.translate({ text: captions }, { to: model.names.filter((name) => name !== 'text'), seed: config.seed + 7 });
+          const output = model.translate(
+            { text: captions },
+            { to: model.names.filter((name) => name !== 'text'), seed: config.seed + 7 },
+          );
           try {
-            const written = await writeJointOutput(join(folder, `step-${String(step).padStart(7, '0')}`), output, model.codec, { seed: config.seed + 7, sources: prompts.map((text) => ({ text })) });
+            const written = await writeJointOutput(
+              join(folder, `step-${String(step).padStart(7, '0')}`),
+              output,
+              model.codec,
+              { seed: config.seed + 7, sources: prompts.map((text) => ({ text })) },
+            );
             return [written.sheet];
           } finally {
             disposeOutput(output);
@@ -130,7 +162,14 @@ export async function trainJointDiffusion(config: JointDiffusionConfig, options:
         pendingCursor = saved.score;
       },
     };
-    const result = await train(task, loopOptions(options, { ...t, steps: model.totalSteps }, config.seed, { ...config, imageShape: shapes.image, audioShape: shapes.audio }));
+    const result = await train(
+      task,
+      loopOptions(options, { ...t, steps: model.totalSteps }, config.seed, {
+        ...config,
+        imageShape: shapes.image,
+        audioShape: shapes.audio,
+      }),
+    );
     model.prepareForGeneration();
     return { result, model };
   } catch (error) {

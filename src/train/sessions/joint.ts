@@ -21,12 +21,15 @@ import { saveSafetensors } from '../../tensor/safetensors.js';
 import { type TrainResult, type TrainingTask, train } from '../loop.js';
 import { type SessionOptions, loopOptions, runTokenizer, samplePrompts } from './common.js';
 
-
 /** The picture and clip formats of a dataset, checked for what a joint run needs. */
 export function datasetShapes(dataset: Dataset, tokenizer: Tokenizer): JointShapes {
   const { image, audio } = dataset.info.modalities;
-  if (!image && !audio) throw new Error(`dataset ${dataset.dir} has only text; a joint recipe needs captions with images, sounds or both (e.g. \`mmgen data build shapes --spoken\`)`);
-  if (image && image.width !== image.height) throw new Error(`a joint recipe needs square images; ${dataset.dir} has ${image.width}×${image.height}`);
+  if (!image && !audio)
+    throw new Error(
+      `dataset ${dataset.dir} has only text; a joint recipe needs captions with images, sounds or both (e.g. \`mmgen data build shapes --spoken\`)`,
+    );
+  if (image && image.width !== image.height)
+    throw new Error(`a joint recipe needs square images; ${dataset.dir} has ${image.width}×${image.height}`);
   return {
     tokenizer,
     ...(image ? { image: { channels: image.channels, size: image.width } } : {}),
@@ -35,7 +38,10 @@ export function datasetShapes(dataset: Dataset, tokenizer: Tokenizer): JointShap
 }
 
 /** A loaded split's rows as the joint model reads them: per modality, its data and presence. */
-export function jointBatchOf(names: readonly ModalityName[], batch: Pick<Batch, 'images' | 'audio' | 'tokens' | 'lengths' | 'presence'>): JointBatch {
+export function jointBatchOf(
+  names: readonly ModalityName[],
+  batch: Pick<Batch, 'images' | 'audio' | 'tokens' | 'lengths' | 'presence'>,
+): JointBatch {
   const data = names.map((name): ModalityData => {
     if (name === 'text') {
       if (!batch.tokens || !batch.lengths) throw new Error('the batch lacks captions');
@@ -54,11 +60,21 @@ export function jointBatchOf(names: readonly ModalityName[], batch: Pick<Batch, 
 }
 
 /** Loads a split for a joint model: images as bytes, clips as spectrograms, captions bos … eos, presence masks. */
-export async function loadJointSplit(dataset: Dataset, model: Pick<JointModel, 'shapes' | 'codec'>, options: { split: 'train' | 'val' | 'test'; limit?: number | undefined; onData?: SessionOptions['onData'] }): Promise<LoadedSplit> {
+export async function loadJointSplit(
+  dataset: Dataset,
+  model: Pick<JointModel, 'shapes' | 'codec'>,
+  options: { split: 'train' | 'val' | 'test'; limit?: number | undefined; onData?: SessionOptions['onData'] },
+): Promise<LoadedSplit> {
   const tokenizer = model.shapes.tokenizer;
   const split = await loadSplit(dataset, {
-    split: options.split, images: 'uint8', audio: true, missing: 'allow',
-    text: { tokenizer: { encode: (text: string) => encodeCaptions.ids(tokenizer, text), padId: tokenizer.padId }, padId: tokenizer.padId },
+    split: options.split,
+    images: 'uint8',
+    audio: true,
+    missing: 'allow',
+    text: {
+      tokenizer: { encode: (text: string) => encodeCaptions.ids(tokenizer, text), padId: tokenizer.padId },
+      padId: tokenizer.padId,
+    },
     ...(options.limit ? { limit: options.limit } : {}),
     ...(options.onData ? { onEvent: options.onData } : {}),
   });
@@ -74,10 +90,20 @@ export async function loadJointSplit(dataset: Dataset, model: Pick<JointModel, '
   // the waveforms are not needed once encoded (a full split is ~1 GB of float samples); disposing twice is harmless
   split.audio.dispose();
   const disposeSplit = split.dispose;
-  return { ...split, audio: spectrograms, dispose: () => { spectrograms.dispose(); disposeSplit(); } };
+  return {
+    ...split,
+    audio: spectrograms,
+    dispose: () => {
+      spectrograms.dispose();
+      disposeSplit();
+    },
+  };
 }
 
-export async function trainJointVae(config: JointVaeConfig, options: SessionOptions): Promise<{ result: TrainResult; model: JointVae }> {
+export async function trainJointVae(
+  config: JointVaeConfig,
+  options: SessionOptions,
+): Promise<{ result: TrainResult; model: JointVae }> {
   const dataset = await readDataset(config.dataset);
   const tokenizer = await runTokenizer(dataset, options);
   const shapes = datasetShapes(dataset, tokenizer);
@@ -89,7 +115,11 @@ export async function trainJointVae(config: JointVaeConfig, options: SessionOpti
   try {
     trainSplit = await loadJointSplit(dataset, model, { split: 'train', limit: t.trainLimit, onData: options.onData });
     const split = trainSplit;
-    const loader = new BatchLoader(split, { batchSize: Math.min(t.batchSize, split.size), seed: config.seed, imagesAsFloat: true });
+    const loader = new BatchLoader(split, {
+      batchSize: Math.min(t.batchSize, split.size),
+      seed: config.seed,
+      imagesAsFloat: true,
+    });
     const prompts = samplePrompts({ entries: split.entries.filter((entry) => entry.text.trim() !== '') }, 8);
     const task: TrainingTask = {
       modules: model.modules,
@@ -108,12 +138,20 @@ export async function trainJointVae(config: JointVaeConfig, options: SessionOpti
         const captions = encodeCaptions.batch(tokenizer, prompts);
         let output;
         try {
-          output = model.translate({ text: captions }, { to: model.names.filter((name) => name !== 'text'), seed: config.seed + 7, temperature: 0 });
+          output = model.translate(
+            { text: captions },
+            { to: model.names.filter((name) => name !== 'text'), seed: config.seed + 7, temperature: 0 },
+          );
         } finally {
           dispose(captions);
         }
         try {
-          const written = await writeJointOutput(join(folder, `step-${String(step).padStart(7, '0')}`), output, model.codec, { seed: config.seed + 7, sources: prompts.map((text) => ({ text })) });
+          const written = await writeJointOutput(
+            join(folder, `step-${String(step).padStart(7, '0')}`),
+            output,
+            model.codec,
+            { seed: config.seed + 7, sources: prompts.map((text) => ({ text })) },
+          );
           return [written.sheet];
         } finally {
           disposeOutput(output);
@@ -122,8 +160,12 @@ export async function trainJointVae(config: JointVaeConfig, options: SessionOpti
       cursor: () => loader.cursor,
       restoreCursor: (cursor) => loader.restore(cursor as BatchCursor),
     };
-    const result = await train(task, loopOptions(options, t, config.seed, { ...config, imageShape: shapes.image, audioShape: shapes.audio }));
-    if (!result.interrupted && result.step >= t.steps) await fitAndSaveSampler(model, split, options.runDir, config.seed);
+    const result = await train(
+      task,
+      loopOptions(options, t, config.seed, { ...config, imageShape: shapes.image, audioShape: shapes.audio }),
+    );
+    if (!result.interrupted && result.step >= t.steps)
+      await fitAndSaveSampler(model, split, options.runDir, config.seed);
     return { result, model };
   } catch (error) {
     model.dispose();
@@ -135,14 +177,22 @@ export async function trainJointVae(config: JointVaeConfig, options: SessionOpti
 
 /** Fits the latent mixture on up to 4096 training rows (in manifest order) and saves it beside the weights. */
 async function fitAndSaveSampler(model: JointVae, split: LoadedSplit, runDir: string, seed: number): Promise<void> {
-  const loader = new BatchLoader(split, { batchSize: Math.min(256, split.size), shuffle: false, dropLast: false, imagesAsFloat: true });
+  const loader = new BatchLoader(split, {
+    batchSize: Math.min(256, split.size),
+    shuffle: false,
+    dropLast: false,
+    imagesAsFloat: true,
+  });
   const batches: Batch[] = [];
   try {
     for (const batch of loader.epochBatches()) {
       batches.push(batch);
       if (batches.length * 256 >= 4096) break;
     }
-    model.fitSampler(batches.map((batch) => jointBatchOf(model.names, batch)), seed + 11);
+    model.fitSampler(
+      batches.map((batch) => jointBatchOf(model.names, batch)),
+      seed + 11,
+    );
   } finally {
     for (const batch of batches) disposeBatch(batch);
   }

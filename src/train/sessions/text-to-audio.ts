@@ -19,10 +19,21 @@ import { type TrainResult, train } from '../loop.js';
 import { type SessionOptions, batchTask, loopOptions, runTokenizer, samplePrompts } from './common.js';
 
 /** A file-name-safe form of a prompt. */
-const slug = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'prompt';
+const slug = (text: string): string =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40) || 'prompt';
 
 /** Writes one WAV per clip and a spectrogram sheet; returns the files. */
-export async function writeSampleSet(folder: string, sheet: string, texts: string[], audio: GeneratedAudio, model: TextToAudioModel): Promise<string[]> {
+export async function writeSampleSet(
+  folder: string,
+  sheet: string,
+  texts: string[],
+  audio: GeneratedAudio,
+  model: TextToAudioModel,
+): Promise<string[]> {
   await mkdir(folder, { recursive: true });
   const files: string[] = [];
   for (const [index, clip] of audio.clips.entries()) {
@@ -37,12 +48,19 @@ export async function writeSampleSet(folder: string, sheet: string, texts: strin
 }
 
 /** Trains a text→audio recipe; `config` is validated by the recipe's schema (a parsed config passes unchanged). */
-export async function trainTextToAudio(recipe: TextToAudioRecipe, config: unknown, options: SessionOptions): Promise<{ result: TrainResult; model: TextToAudioModel }> {
+export async function trainTextToAudio(
+  recipe: TextToAudioRecipe,
+  config: unknown,
+  options: SessionOptions,
+): Promise<{ result: TrainResult; model: TextToAudioModel }> {
   const prepared = recipe.prepare(config);
   const { dataset: datasetPath, seed, training: t } = prepared.config;
   const dataset = await readDataset(datasetPath);
   const audioInfo = dataset.info.modalities.audio;
-  if (!audioInfo) throw new Error(`dataset ${datasetPath} has no audio; a text→audio recipe needs clips with captions (e.g. \`mmgen data build spoken-digits\`)`);
+  if (!audioInfo)
+    throw new Error(
+      `dataset ${datasetPath} has no audio; a text→audio recipe needs clips with captions (e.g. \`mmgen data build spoken-digits\`)`,
+    );
   const audio = { sampleRate: audioInfo.sampleRate, samples: audioInfo.samples };
   const tokenizer = await runTokenizer(dataset, options);
   const textOptions = { tokenizer, padId: tokenizer.padId };
@@ -51,7 +69,14 @@ export async function trainTextToAudio(recipe: TextToAudioRecipe, config: unknow
   const model = prepared.create(tokenizer, audio);
   let trainSplit: LoadedSplit | undefined;
   try {
-    const clips = await loadSplit(dataset, { split: 'train', images: false, audio: true, text: textOptions, ...(t.trainLimit ? { limit: t.trainLimit } : {}), ...(options.onData ? { onEvent: options.onData } : {}) });
+    const clips = await loadSplit(dataset, {
+      split: 'train',
+      images: false,
+      audio: true,
+      text: textOptions,
+      ...(t.trainLimit ? { limit: t.trainLimit } : {}),
+      ...(options.onData ? { onEvent: options.onData } : {}),
+    });
     let encoded;
     let dataRmsDbfs: number;
     try {
@@ -68,9 +93,19 @@ export async function trainTextToAudio(recipe: TextToAudioRecipe, config: unknow
     clips.audio?.dispose();
     const spectrograms = encoded;
     const { audio: _waveforms, ...rest } = clips;
-    trainSplit = { ...rest, images: spectrograms, dispose: () => { clips.dispose(); spectrograms.dispose(); } };
+    trainSplit = {
+      ...rest,
+      images: spectrograms,
+      dispose: () => {
+        clips.dispose();
+        spectrograms.dispose();
+      },
+    };
     // distinct captions of the validation split (train when there is none), as the image session picks them
-    const prompts = samplePrompts({ entries: dataset.entries.filter((entry) => entry.split === (dataset.info.splits.val > 0 ? 'val' : 'train')) }, 10);
+    const prompts = samplePrompts(
+      { entries: dataset.entries.filter((entry) => entry.split === (dataset.info.splits.val > 0 ? 'val' : 'train')) },
+      10,
+    );
     const loader = new BatchLoader(trainSplit, { batchSize: t.batchSize, seed });
     const captions = trainSplit.entries.map((entry) => entry.text);
     const task = batchTask(model, loader, {
@@ -80,8 +115,18 @@ export async function trainTextToAudio(recipe: TextToAudioRecipe, config: unknow
         const generated = model.generate(prompts, seed + 7);
         try {
           const name = `step-${String(step).padStart(7, '0')}`;
-          const files = await writeSampleSet(join(folder, name), join(folder, `${name}.png`), prompts, generated, model);
-          await writeContactSheet(join(folder, 'latest.png'), spectrogramTiles(generated.spectrograms, model.codec, prompts), { columns: 5, tileSize: [128, 128] });
+          const files = await writeSampleSet(
+            join(folder, name),
+            join(folder, `${name}.png`),
+            prompts,
+            generated,
+            model,
+          );
+          await writeContactSheet(
+            join(folder, 'latest.png'),
+            spectrogramTiles(generated.spectrograms, model.codec, prompts),
+            { columns: 5, tileSize: [128, 128] },
+          );
           return files;
         } finally {
           generated.spectrograms.dispose();
@@ -92,7 +137,10 @@ export async function trainTextToAudio(recipe: TextToAudioRecipe, config: unknow
         const level = measureOutputLevel(model, { captions, dataRmsDbfs, step, seed: seed + 11 });
         await writeAudioLevel(options.runDir, level);
         model.outputGainDb = level.gainDb;
-        const short = level.dataRmsDbfs - level.reachedRmsDbfs > 0.05 ? `, which brings them to ${level.reachedRmsDbfs.toFixed(1)} dBFS (their peaks allow no more)` : '';
+        const short =
+          level.dataRmsDbfs - level.reachedRmsDbfs > 0.05
+            ? `, which brings them to ${level.reachedRmsDbfs.toFixed(1)} dBFS (their peaks allow no more)`
+            : '';
         return `output level: the generator's clips are ${level.generatedRmsDbfs.toFixed(1)} dBFS RMS on ${level.clips} training captions, the training clips ${level.dataRmsDbfs.toFixed(1)} dBFS; generation applies up to ${level.gainDb >= 0 ? '+' : ''}${level.gainDb.toFixed(1)} dB${short} (${AUDIO_LEVEL_FILE})`;
       },
     });

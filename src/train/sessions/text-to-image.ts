@@ -15,17 +15,36 @@ import { type SessionOptions, batchTask, loopOptions, runTokenizer, samplePrompt
 export type { SessionOptions } from './common.js';
 
 /** Trains a text→image recipe; `config` is validated by the recipe's schema (a parsed config passes unchanged). */
-export async function trainTextToImage(recipe: TextToImageRecipe, config: unknown, options: SessionOptions): Promise<{ result: TrainResult; model: TextToImageModel }> {
+export async function trainTextToImage(
+  recipe: TextToImageRecipe,
+  config: unknown,
+  options: SessionOptions,
+): Promise<{ result: TrainResult; model: TextToImageModel }> {
   const prepared = recipe.prepare(config);
   const { dataset: datasetPath, seed, training: t } = prepared.config;
   const dataset = await readDataset(datasetPath);
   const imageInfo = dataset.info.modalities.image;
-  if (!imageInfo) throw new Error(`dataset ${datasetPath} has no images; a text→image recipe needs an image dataset (e.g. \`mmgen data build shapes\`)`);
-  if (imageInfo.width !== imageInfo.height) throw new Error(`a text→image recipe needs square images; ${datasetPath} has ${imageInfo.width}×${imageInfo.height}`);
+  if (!imageInfo)
+    throw new Error(
+      `dataset ${datasetPath} has no images; a text→image recipe needs an image dataset (e.g. \`mmgen data build shapes\`)`,
+    );
+  if (imageInfo.width !== imageInfo.height)
+    throw new Error(
+      `a text→image recipe needs square images; ${datasetPath} has ${imageInfo.width}×${imageInfo.height}`,
+    );
   const tokenizer = await runTokenizer(dataset, options);
   const textOptions = { tokenizer, padId: tokenizer.padId };
-  const trainSplit = await loadSplit(dataset, { split: 'train', images: 'uint8', text: textOptions, ...(t.trainLimit ? { limit: t.trainLimit } : {}), ...(options.onData ? { onEvent: options.onData } : {}) });
-  const promptSplit = dataset.info.splits.val > 0 ? await loadSplit(dataset, { split: 'val', images: false, text: textOptions, limit: 400 }) : trainSplit;
+  const trainSplit = await loadSplit(dataset, {
+    split: 'train',
+    images: 'uint8',
+    text: textOptions,
+    ...(t.trainLimit ? { limit: t.trainLimit } : {}),
+    ...(options.onData ? { onEvent: options.onData } : {}),
+  });
+  const promptSplit =
+    dataset.info.splits.val > 0
+      ? await loadSplit(dataset, { split: 'val', images: false, text: textOptions, limit: 400 })
+      : trainSplit;
   const shape = { channels: imageInfo.channels, size: imageInfo.width };
   // seeded initialisation: the same seed gives the same initial weights in any process
   if (!options.resume) manualSeed(seed);

@@ -32,7 +32,11 @@ const withBosEos = (tokenizer: Tokenizer): { encode(text: string): number[]; pad
 });
 
 /** Writes sample texts to samples/step-N.txt and samples/latest.txt; returns the first path. */
-async function writeSampleTexts(folder: string, step: number, samples: { reference: string; text: string; right: boolean }[]): Promise<string> {
+async function writeSampleTexts(
+  folder: string,
+  step: number,
+  samples: { reference: string; text: string; right: boolean }[],
+): Promise<string> {
   const body = `${samples.map((sample) => `${sample.right ? 'right' : 'wrong'}\t${sample.text}\t(reference: ${sample.reference})`).join('\n')}\n`;
   const file = join(folder, `step-${String(step).padStart(7, '0')}.txt`);
   await writeFileAtomic(file, body);
@@ -49,40 +53,58 @@ export interface TextWriterSession<Encoder extends FeatureEncoder> {
   sampleInputs: Tensor;
   sampleReferences: string[];
   seed: number;
-  training: { steps: number; batchSize: number; sampleEvery: number; checkpointEvery: number; keepLast: number; logEvery: number; timeLimitMinutes?: number | undefined };
+  training: {
+    steps: number;
+    batchSize: number;
+    sampleEvery: number;
+    checkpointEvery: number;
+    keepLast: number;
+    logEvery: number;
+    timeLimitMinutes?: number | undefined;
+  };
   /** What goes to config.json. */
   config: object;
 }
 
-async function trainTextWriter<Encoder extends FeatureEncoder>(session: TextWriterSession<Encoder>, options: SessionOptions): Promise<TrainResult> {
+async function trainTextWriter<Encoder extends FeatureEncoder>(
+  session: TextWriterSession<Encoder>,
+  options: SessionOptions,
+): Promise<TrainResult> {
   const { model, trainSplit, training: t } = session;
-  const loader = new BatchLoader(trainSplit, { batchSize: Math.min(t.batchSize, trainSplit.size), seed: session.seed, imagesAsFloat: true });
-  return train({
-    modules: model.modules,
-    optimizers: model.optimizers,
-    generators: model.generators,
-    step: (step) => {
-      const batch = loader.next();
-      try {
-        const inputs = session.inputsOf(batch);
-        if (!inputs || !batch.tokens) throw new Error('the training batch lacks inputs or texts');
-        return model.trainStep(inputs, batch.tokens, step);
-      } finally {
-        disposeBatch(batch);
-      }
+  const loader = new BatchLoader(trainSplit, {
+    batchSize: Math.min(t.batchSize, trainSplit.size),
+    seed: session.seed,
+    imagesAsFloat: true,
+  });
+  return train(
+    {
+      modules: model.modules,
+      optimizers: model.optimizers,
+      generators: model.generators,
+      step: (step) => {
+        const batch = loader.next();
+        try {
+          const inputs = session.inputsOf(batch);
+          if (!inputs || !batch.tokens) throw new Error('the training batch lacks inputs or texts');
+          return model.trainStep(inputs, batch.tokens, step);
+        } finally {
+          disposeBatch(batch);
+        }
+      },
+      sample: async (folder, step) => {
+        const texts = model.write(session.sampleInputs, { beam: 1 });
+        const samples = texts.map((text, index) => {
+          const reference = session.sampleReferences[index] ?? '';
+          return { reference, text: text.text, right: canonicalCaption(text.text) === canonicalCaption(reference) };
+        });
+        options.onEvent?.({ type: 'texts', step, samples });
+        return [await writeSampleTexts(folder, step, samples)];
+      },
+      cursor: () => loader.cursor,
+      restoreCursor: (cursor) => loader.restore(cursor as BatchCursor),
     },
-    sample: async (folder, step) => {
-      const texts = model.write(session.sampleInputs, { beam: 1 });
-      const samples = texts.map((text, index) => {
-        const reference = session.sampleReferences[index] ?? '';
-        return { reference, text: text.text, right: canonicalCaption(text.text) === canonicalCaption(reference) };
-      });
-      options.onEvent?.({ type: 'texts', step, samples });
-      return [await writeSampleTexts(folder, step, samples)];
-    },
-    cursor: () => loader.cursor,
-    restoreCursor: (cursor) => loader.restore(cursor as BatchCursor),
-  }, loopOptions(options, t, session.seed, session.config));
+    loopOptions(options, t, session.seed, session.config),
+  );
 }
 
 export interface TextWriterRecipe<Model extends TextWriter<FeatureEncoder>> {
@@ -98,12 +120,18 @@ export interface TextWriterRecipe<Model extends TextWriter<FeatureEncoder>> {
 }
 
 /** Reads the dataset, builds tokenizer and model (seeded), and trains; the caller disposes the model. */
-export async function trainTextWriterRecipe<Model extends TextWriter<FeatureEncoder>>(recipe: TextWriterRecipe<Model>, options: SessionOptions): Promise<{ result: TrainResult; model: Model }> {
+export async function trainTextWriterRecipe<Model extends TextWriter<FeatureEncoder>>(
+  recipe: TextWriterRecipe<Model>,
+  options: SessionOptions,
+): Promise<{ result: TrainResult; model: Model }> {
   const t = recipe.training;
   const dataset = await readDataset(recipe.dataset);
   await mkdir(options.runDir, { recursive: true });
-  const tokenizer = await runTokenizer(options.runDir, options.resume ?? false, () => dataset.entries.filter((entry) => entry.split === 'train').map((entry) => entry.text));
-  const inputs = recipe.modality === 'image' ? { images: 'uint8' as const, audio: false } : { images: false as const, audio: true };
+  const tokenizer = await runTokenizer(options.runDir, options.resume ?? false, () =>
+    dataset.entries.filter((entry) => entry.split === 'train').map((entry) => entry.text),
+  );
+  const inputs =
+    recipe.modality === 'image' ? { images: 'uint8' as const, audio: false } : { images: false as const, audio: true };
   const { model, config } = (() => {
     if (!options.resume) manualSeed(recipe.seed);
     return recipe.create(dataset, tokenizer);
@@ -111,21 +139,36 @@ export async function trainTextWriterRecipe<Model extends TextWriter<FeatureEnco
   let trainSplit: LoadedSplit | undefined;
   let sampleSplit: LoadedSplit | undefined;
   try {
-    trainSplit = await loadSplit(dataset, { split: 'train', ...inputs, text: { tokenizer: withBosEos(tokenizer) }, ...(t.trainLimit ? { limit: t.trainLimit } : {}), ...(options.onData ? { onEvent: options.onData } : {}) });
-    sampleSplit = await loadSplit(dataset, { split: dataset.info.splits.val > 0 ? 'val' : 'train', ...inputs, ...(recipe.modality === 'image' ? { images: 'float32' as const } : {}), limit: 8 });
+    trainSplit = await loadSplit(dataset, {
+      split: 'train',
+      ...inputs,
+      text: { tokenizer: withBosEos(tokenizer) },
+      ...(t.trainLimit ? { limit: t.trainLimit } : {}),
+      ...(options.onData ? { onEvent: options.onData } : {}),
+    });
+    sampleSplit = await loadSplit(dataset, {
+      split: dataset.info.splits.val > 0 ? 'val' : 'train',
+      ...inputs,
+      ...(recipe.modality === 'image' ? { images: 'float32' as const } : {}),
+      limit: 8,
+    });
     recipe.beforeTraining?.(model, trainSplit);
     const sampleInputs = recipe.modality === 'image' ? sampleSplit.images : sampleSplit.audio;
-    if (!sampleInputs) throw new Error(`${recipe.dataset}: the sample split has no ${recipe.modality === 'image' ? 'images' : 'audio'}`);
-    const result = await trainTextWriter({
-      model,
-      trainSplit,
-      inputsOf: (batch) => (recipe.modality === 'image' ? batch.images : batch.audio),
-      sampleInputs,
-      sampleReferences: sampleSplit.entries.map((entry) => entry.text),
-      seed: recipe.seed,
-      training: t,
-      config,
-    }, options);
+    if (!sampleInputs)
+      throw new Error(`${recipe.dataset}: the sample split has no ${recipe.modality === 'image' ? 'images' : 'audio'}`);
+    const result = await trainTextWriter(
+      {
+        model,
+        trainSplit,
+        inputsOf: (batch) => (recipe.modality === 'image' ? batch.images : batch.audio),
+        sampleInputs,
+        sampleReferences: sampleSplit.entries.map((entry) => entry.text),
+        seed: recipe.seed,
+        training: t,
+        config,
+      },
+      options,
+    );
     return { result, model };
   } catch (error) {
     model.dispose();
