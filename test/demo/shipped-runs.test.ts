@@ -19,10 +19,18 @@ import { loadTranscriberRun } from '../../src/models/transcriber-run.js';
 import { memory } from '../../src/tensor/index.js';
 import { loadJointSplit } from '../../src/train/sessions/joint.js';
 
-// Strict on 20 fresh test rows (chance 3.3 %). Measured at dataset seeds 5 / 6 / 7: T→I 0.9 / 0.85 / 0.9, I→T 0.9 /
-// 0.85 / 0.9, A→T 0.9 each, A→I 0.8 / 0.85 / 0.75, T→A 0.7 / 0.8 / 0.6, I→A 0.6 / 0.5 / 0.5, joint 0.4 each (RESULTS.md,
-// "shipped runs"); the limits leave room for another CPU's rounding.
-const JOINT_THRESHOLDS: Record<string, number> = { 'T→I': 0.7, 'I→T': 0.7, 'A→T': 0.75, 'A→I': 0.6, 'T→A': 0.4, 'I→A': 0.3, joint: 0.2 };
+// Strict on 20 fresh test rows (chance 3.3 %). Measured at dataset seeds 5 / 6 / 7: T→I 0.9 / 0.9 / 1, I→T 0.95 / 1 /
+// 1, A→T 0.95 / 0.95 / 0.9, A→I 0.7 / 0.8 / 0.9, T→A 0.55 / 0.7 / 0.45, I→A 0.65 / 0.55 / 0.55, joint 0.45 each
+// (RESULTS.md, "shipped"); the limits leave room for another CPU's rounding.
+const JOINT_THRESHOLDS: Record<string, number> = {
+  'T→I': 0.7,
+  'I→T': 0.75,
+  'A→T': 0.75,
+  'A→I': 0.5,
+  'T→A': 0.25,
+  'I→A': 0.3,
+  joint: 0.25,
+};
 
 test('the shipped runs score on fresh spoken shapes and spoken digits, without leaks', { timeout: 900_000 }, async () => {
   const root = await mkdtemp(join(tmpdir(), 'mmgen-shipped-'));
