@@ -33,9 +33,9 @@ const tinyCaptioner = {
 async function trainTinyCaptioner(): Promise<string> {
   const dataset = join(out, 'shapes');
   await buildDataset({ builder: 'shapes', out: dataset, seed: 1, options: { level: 2, count: 300 } });
-  const { recipe, config } = resolveConfig({ ...tinyCaptioner, dataset }, 'examples/caption.ts');
+  const { train } = resolveConfig({ ...tinyCaptioner, dataset }, 'examples/caption.ts');
   const log = (step: number, loss = 0) => step % 50 === 0 && console.log(`step ${step}  loss ${loss.toFixed(3)}`);
-  await recipe.train(config, {
+  await train({
     runDir: join(out, 'run'),
     onEvent: (e) => e.type === 'step' && log(e.step, e.losses.loss),
   });

@@ -23,34 +23,27 @@ const steps = values.quick ? 10 : 400;
 const dataset = join(out, 'shapes');
 await buildDataset({ builder: 'shapes', out: dataset, seed: 1, options: { level: 2, count: 400 } });
 
-const { recipe, config } = resolveConfig(
-  {
-    recipe: 'text2image-gan',
-    dataset,
-    seed: 0,
-    model: {
-      noiseDim: 16,
-      textEmbedding: 16,
-      textHidden: 32,
-      conditionDim: 32,
-      generatorChannels: 64,
-      discriminatorChannels: 16,
-    },
-    training: { steps, batchSize: 32, classifierWarmup: Math.min(50, steps), logEvery: 10, sampleEvery: 100000 },
+const tinyGan = {
+  recipe: 'text2image-gan',
+  seed: 0,
+  model: {
+    noiseDim: 16,
+    textEmbedding: 16,
+    textHidden: 32,
+    conditionDim: 32,
+    generatorChannels: 64,
+    discriminatorChannels: 16,
   },
-  'examples/text-to-image.ts',
-);
-await recipe.train(config, {
+  training: { steps, batchSize: 32, classifierWarmup: Math.min(50, steps), logEvery: 10, sampleEvery: 100000 },
+};
+// resolveConfig validates a config as `mmgen train` does (a bad key is an error naming it) and pairs it with its session.
+const { train } = resolveConfig({ ...tinyGan, dataset }, 'examples/text-to-image.ts');
+const say = (losses: Record<string, number>) =>
+  Object.entries(losses).map(([name, value]) => `${name} ${value.toFixed(3)}`);
+await train({
   runDir: join(out, 'run'),
-  onEvent: (event) => {
-    if (event.type === 'step' && event.step % 50 === 0)
-      console.log(
-        `step ${event.step}/${event.total}`,
-        Object.entries(event.losses)
-          .map(([name, value]) => `${name} ${value.toFixed(3)}`)
-          .join('  '),
-      );
-  },
+  onEvent: (event) =>
+    event.type === 'step' && event.step % 50 === 0 && console.log(`step ${event.step}`, ...say(event.losses)),
 });
 
 const run = await loadRun(join(out, 'run'));

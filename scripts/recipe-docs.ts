@@ -4,8 +4,8 @@
 //
 //   node --import tsx scripts/recipe-docs.ts            # rewrites docs/recipes.md
 //   node --import tsx scripts/recipe-docs.ts --check    # exits 1 when docs/recipes.md is out of date
-import { readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { z } from 'zod';
@@ -89,21 +89,42 @@ function collectComments(): KeyComment[] {
   return comments;
 }
 
-/** The comment whose path is the longest tail of `key`, preferring the recipe's own file on a tie; else a note. */
-function describe(key: string[], comments: readonly KeyComment[], recipeFile: string): string {
+/** Files `file` imports from src/, transitively, with their import depth (the file itself at 0). */
+function importDepths(file: string): Map<string, number> {
+  const depths = new Map([[file, 0]]);
+  const queue = [file];
+  for (let current = queue.shift(); current !== undefined; current = queue.shift()) {
+    const source = readFileSync(join(repository, current), 'utf8');
+    for (const [, target = ''] of source.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) {
+      const imported = relative(repository, resolve(repository, dirname(current), `${target}.ts`));
+      if (depths.has(imported) || !existsSync(join(repository, imported))) continue;
+      depths.set(imported, (depths.get(current) ?? 0) + 1);
+      queue.push(imported);
+    }
+  }
+  return depths;
+}
+
+/**
+ * The comment, among the files the recipe's own imports, whose path is the longest tail of `key`; on a tie, the one
+ * nearest the recipe's file (a key name such as `floor` means different things in different schemas); else a note.
+ */
+function describe(key: string[], comments: readonly KeyComment[], depths: ReadonlyMap<string, number>): string {
+  const distance = (comment: KeyComment): number => depths.get(comment.file) ?? 0;
   let best: KeyComment | undefined;
   for (const comment of comments) {
+    if (!depths.has(comment.file)) continue;
     const tail = key.slice(-comment.path.length);
     if (comment.path.length > key.length || tail.join('.') !== comment.path.join('.')) continue;
     const better =
       !best ||
       comment.path.length > best.path.length ||
-      (comment.path.length === best.path.length && comment.file === recipeFile && best.file !== recipeFile);
+      (comment.path.length === best.path.length && distance(comment) < distance(best));
     if (better) best = comment;
   }
   if (best) return best.text;
   const note = noteFor(key);
-  return note ? KEY_NOTES[note] ?? '' : '';
+  return note ? (KEY_NOTES[note] ?? '') : '';
 }
 
 /** The KEY_NOTES key that is the longest tail of `key`. */
@@ -151,19 +172,32 @@ const code = (text: string): string => '`' + text + '`';
 
 export type Row = [key: string, type: string, fallback: string, meaning: string];
 
-function rows(schema: JsonSchema, key: string[], comments: readonly KeyComment[], recipeFile: string): Row[] {
+function rows(
+  schema: JsonSchema,
+  key: string[],
+  comments: readonly KeyComment[],
+  depths: ReadonlyMap<string, number>,
+): Row[] {
   if (!schema.properties) return [];
   return Object.entries(schema.properties).flatMap(([name, child]): Row[] => {
     const path = [...key, name];
-    const meaning = describe(path, comments, recipeFile);
+    const meaning = describe(path, comments, depths);
     if (child.properties) {
       const section: Row[] = meaning ? [[path.join('.'), 'section', '', meaning]] : [];
-      return [...section, ...rows(child, path, comments, recipeFile)];
+      return [...section, ...rows(child, path, comments, depths)];
     }
     const required = child.default === undefined && (schema.required ?? []).includes(name);
-    const fallback = child.default !== undefined ? code(JSON.stringify(child.default)) : required ? 'required' : 'unset';
+    const fallback =
+      child.default !== undefined ? code(JSON.stringify(child.default)) : required ? 'required' : 'unset';
     return [[path.join('.'), typeOf(child), fallback, meaning]];
   });
+}
+
+/** The file that defines a recipe's schema: src/models/captioner.ts, src/models/text-to-image-gan.ts for text2image-gan. */
+function recipeFile(name: string): string {
+  const file = `src/models/${name.replace('2', '-to-')}.ts`;
+  if (!existsSync(join(repository, file))) throw new Error(`recipe ${name}: expected its schema in ${file}`);
+  return file;
 }
 
 /** Every recipe's rows: key, type, default, meaning. */
@@ -171,7 +205,7 @@ export function recipeTables(): { recipe: string; rows: Row[] }[] {
   const comments = collectComments();
   return RECIPES.map((recipe) => {
     const schema = z.toJSONSchema(recipe.schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-    return { recipe: recipe.name, rows: rows(schema, [], comments, `src/models/${recipe.name}.ts`) };
+    return { recipe: recipe.name, rows: rows(schema, [], comments, importDepths(recipeFile(recipe.name))) };
   });
 }
 
@@ -196,11 +230,11 @@ export function recipeDocs(): string {
   return [
     '# Recipe options',
     '',
-    '<!-- Generated by `node --import tsx scripts/recipe-docs.ts` from the recipes\' zod schemas and the doc comments',
+    "<!-- Generated by `node --import tsx scripts/recipe-docs.ts` from the recipes' zod schemas and the doc comments",
     'on their keys; edit those, not this file (a test fails when it is out of date). -->',
     '',
     'Every key a training config (`configs/*.yaml`, or `mmgen train CONFIG --set key=value`) takes, per recipe. A',
-    "config names its `recipe` and its `dataset` (a folder `mmgen data build` wrote); every other key has a default.",
+    'config names its `recipe` and its `dataset` (a folder `mmgen data build` wrote); every other key has a default.',
     'Nested keys are written with dots here and in `--set`; in YAML they are nested sections.',
     '',
     index,

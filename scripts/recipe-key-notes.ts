@@ -18,10 +18,12 @@ export const KEY_NOTES: Readonly<Record<string, string>> = {
   'training.discriminatorLr': "The discriminator's Adam learning rate.",
   'training.beta1': "Adam's β1 for both networks (0, as usual for GANs).",
   'training.beta2': "Adam's β2 for both networks.",
-  'training.mismatchWeight': 'Weight of the matching-aware term: a real image under another sample’s caption counts as fake.',
+  'training.mismatchWeight':
+    'Weight of the matching-aware term: a real image under another sample’s caption counts as fake.',
   'training.classifierLr': "The word classifier's learning rate.",
   'training.diffAugment':
     'DiffAugment policies applied to real and generated images before the discriminator: a comma list of `translation`, `cutout`, `color` (empty = off).',
+  'training.klWarmupSteps': 'β rises linearly from 0 to `training.beta` over these first steps (KL annealing).',
   'training.beta': 'Weight of the KL term at the end of its warm-up (β-VAE; 1 = the ELBO).',
   'training.weightDecay': 'AdamW weight decay.',
   'training.warmupSteps': 'The learning rate rises linearly from 0 over these first steps.',
@@ -38,9 +40,11 @@ export const KEY_NOTES: Readonly<Record<string, string>> = {
   'model.latentDim': 'Width of the latent.',
   'model.textEmbedding': 'Width of the caption encoder’s word embeddings.',
   'model.textHidden': 'Width of the caption encoder’s bidirectional GRU.',
-  'model.conditionDim': 'Width of the caption vector that conditions the generator (conditional batch norm) and the discriminator (projection).',
+  'model.conditionDim':
+    'Width of the caption vector that conditions the generator (conditional batch norm) and the discriminator (projection).',
   'model.generatorChannels': 'Channels of the generator at its lowest resolution (halved at each upsampling).',
-  'model.discriminatorChannels': 'Channels of the discriminator at its highest resolution (doubled at each downsampling).',
+  'model.discriminatorChannels':
+    'Channels of the discriminator at its highest resolution (doubled at each downsampling).',
   'model.encoderChannels': 'Base channels of the image (or spectrogram) encoder.',
   'model.decoderChannels': 'Base channels of the image (or spectrogram) decoder.',
   'model.embeddingDim': 'Width of the decoder’s word embeddings.',
@@ -79,6 +83,7 @@ export const KEY_NOTES: Readonly<Record<string, string>> = {
   'sampling.guidance': 'Classifier-free guidance weight (0 = plain conditional sampling).',
   'sampling.components': 'Gaussians in the mixture fitted on the training posteriors (`sampling.latent: mixture`).',
   'decoding.maxLength': 'Tokens a caption or transcript may have at most.',
-  'decoding.lengthPenalty': 'Beam search ranks by log-probability / ((5 + length) / 6)^α, the GNMT length penalty (0 = none).',
+  'decoding.lengthPenalty':
+    'Beam search ranks by log-probability / ((5 + length) / 6)^α, the GNMT length penalty (0 = none).',
   'decoding.consensusTemperature': 'Temperature of the candidates’ probabilities in consensus reranking.',
 };
