@@ -7,7 +7,8 @@ export const KEY_NOTES: Readonly<Record<string, string>> = {
   seed: 'Seeds weights, batches and noise: the same seed gives the same run on one machine.',
   'training.steps': 'Optimiser steps to train.',
   'training.batchSize': 'Samples per step.',
-  'training.lr': 'Adam learning rate.',
+  'training.lr':
+    'Learning rate (Adam; for captioners and transcribers AdamW’s peak, reached after the warm-up and followed by a cosine decay).',
   'training.emaDecay': 'Decay of the exponential moving average of the weights that generation uses.',
   'training.sampleEvery': 'Steps between sample grids (or sample texts) written to `samples/`.',
   'training.checkpointEvery': 'Steps between checkpoints (`checkpoints/step-N/`, the run folder).',
@@ -26,7 +27,7 @@ export const KEY_NOTES: Readonly<Record<string, string>> = {
   'training.klWarmupSteps': 'β rises linearly from 0 to `training.beta` over these first steps (KL annealing).',
   'training.beta': 'Weight of the KL term at the end of its warm-up (β-VAE; 1 = the ELBO).',
   'training.weightDecay': 'AdamW weight decay.',
-  'training.warmupSteps': 'The learning rate rises linearly from 0 over these first steps.',
+  'training.warmupSteps': 'The learning rate rises linearly from 0 over these first steps, then falls along a cosine.',
   'training.labelSmoothing': 'Label smoothing of the next-word cross-entropy.',
   'training.clipNorm': 'Gradients are clipped to this global norm.',
   'training.autoencoder.steps': 'Steps of the first stage: the per-modality autoencoders.',
