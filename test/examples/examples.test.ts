@@ -62,6 +62,11 @@ test("caption: trains a tiny captioner and captions four test pictures in the da
       assert.ok(vocabulary.has(word), `"${word}" (in "${caption.text}") is a word of the dataset`);
     assert.ok(printed.includes(caption.source), 'each caption is printed with its file');
   }
+  // Given a run folder, it captions with that run instead of training one: the same run, the same captions.
+  const again = join(root, 'caption-again');
+  runExample('caption.ts', [join(out, 'run'), '--out', again]);
+  assert.deepEqual(JSON.parse(await readFile(join(again, 'captions.json'), 'utf8')), captions);
+  assert.ok(!existsSync(join(again, 'shapes')), 'nothing was trained the second time');
 });
 
 test('text-to-sound: the shipped spoken-digits GAN says "three" as 16 kHz WAVs that are not silent', async () => {
@@ -80,6 +85,12 @@ test('text-to-sound: the shipped spoken-digits GAN says "three" as 16 kHz WAVs t
     assert.ok(rms > 0.01, `the clip is not silent (RMS ${rms})`);
     assert.ok(existsSync(join(out, `three-${index}.png`)), 'its spectrogram picture');
   }
+  const again = join(root, 'text-to-sound-again');
+  runExample('text-to-sound.ts', ['three', '--n', '2', '--out', again]);
+  assert.ok(
+    (await readFile(join(again, 'three-0.wav'))).equals(await readFile(join(out, 'three-0.wav'))),
+    'same seed, same bytes',
+  );
 });
 
 test('tensor-nn: the MLP loss falls a hundredfold and the live tensor count stays flat', async () => {
