@@ -4,7 +4,8 @@
 //
 // Loads demo/runs/spoken-digits-gan (an exported text2audio-gan: a log-mel GAN, phase by Griffin-Lim) with
 // loadRun, generates N clips (default 2) of WORD (default "seven"; the run knows zero … nine) and saves them as
-// 16 kHz WAVs, DIR/WORD-0.wav …, with each clip's spectrogram picture beside it. The same seed and N give the same bytes.
+// 16 kHz WAVs, DIR/WORD-0.wav …, with each clip's spectrogram picture beside it. The same seed and N give the
+// same bytes.
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
