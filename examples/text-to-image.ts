@@ -36,7 +36,8 @@ const tinyGan = {
   },
   training: { steps, batchSize: 32, classifierWarmup: Math.min(50, steps), logEvery: 10, sampleEvery: 100000 },
 };
-// resolveConfig validates a config as `mmgen train` does (a bad key is an error naming it) and pairs it with its session.
+// resolveConfig validates a config as `mmgen train` does (a bad key is an error naming it) and pairs it
+// with its training session.
 const { train } = resolveConfig({ ...tinyGan, dataset }, 'examples/text-to-image.ts');
 const say = (losses: Record<string, number>) =>
   Object.entries(losses).map(([name, value]) => `${name} ${value.toFixed(3)}`);

@@ -193,7 +193,7 @@ function rows(
   });
 }
 
-/** The file that defines a recipe's schema: src/models/captioner.ts, src/models/text-to-image-gan.ts for text2image-gan. */
+/** The file that defines a recipe's schema (src/models/text-to-image-gan.ts for text2image-gan). */
 function recipeFile(name: string): string {
   const file = `src/models/${name.replace('2', '-to-')}.ts`;
   if (!existsSync(join(repository, file))) throw new Error(`recipe ${name}: expected its schema in ${file}`);

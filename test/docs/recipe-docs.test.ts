@@ -1,5 +1,6 @@
 // docs/recipes.md is generated from the recipes' schemas (scripts/recipe-docs.ts): it must be current, and every
-// key of every recipe must say what it does (a doc comment on the key in src/, or a note in scripts/recipe-key-notes.ts).
+// key of every recipe must say what it does (a doc comment on the key in src/, or a note in
+// scripts/recipe-key-notes.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
