@@ -11,9 +11,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadRun } from '../src/index.js';
-import { buildDataset } from '../src/data/builders/index.js';
-import { resolveConfig } from '../src/train/recipes.js';
+import { buildDataset, loadRun, resolveConfig } from '../src/index.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -11,9 +11,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadRun } from '../src/index.js';
-import { buildDataset } from '../src/data/builders/index.js';
-import { resolveConfig } from '../src/train/recipes.js';
+import { buildDataset, loadRun, resolveConfig } from '../src/index.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } } });
 const out = values.out ?? (await mkdtemp(join(tmpdir(), 'mmgen-text-to-image-')));

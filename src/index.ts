@@ -4,6 +4,9 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { saveSafetensors, loadSafetensors, saveSafetensorsSync, loadSafetensorsSync } from './tensor/safetensors.js';
 export { averageCheckpoints } from './train/average.js';
+export { resolveConfig } from './train/recipes.js';
+export type { TrainEvent } from './train/events.js';
+export { buildDataset } from './data/builders/index.js';
 export { loadRun, type Run } from './models/run/load-run.js';
 export {
   defineRecipe,
