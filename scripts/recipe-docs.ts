@@ -72,9 +72,9 @@ function collectComments(): KeyComment[] {
     const tree = ts.createSourceFile(file, source, ts.ScriptTarget.ES2022, true);
     const name = relative(repository, file);
     const visit = (node: ts.Node): void => {
-      const isSchemaKey = ts.isPropertyAssignment(node) && /^z\./.test(node.initializer.getText(tree));
+      const isSchemaKey = ts.isPropertyAssignment(node) && /^z\s*\./.test(node.initializer.getText(tree));
       const statement = ts.isVariableStatement(node) ? node.declarationList.declarations[0] : undefined;
-      const isSchemaConst = statement?.initializer !== undefined && /^z\./.test(statement.initializer.getText(tree));
+      const isSchemaConst = statement?.initializer !== undefined && /^z\s*\./.test(statement.initializer.getText(tree));
       const text = isSchemaKey || isSchemaConst ? commentAbove(node, source) : undefined;
       if (text && isSchemaKey) {
         const path = propertyPath(node);
