@@ -1,9 +1,10 @@
-// The server's view of jobs that run elsewhere: records, their events (for SSE with resume) and listeners,
-// and a bounded history. The BullMQ queue fills it from the events its workers send.
+// Job records, their events (for SSE with resume) and listeners, and a bounded history. The in-process queue
+// keeps its jobs here; the BullMQ queue fills it from the events its workers send.
 import type { JobListener } from './queue.js';
 import {
   type JobEvent,
   type JobEventBody,
+  type JobProgress,
   type JobRecord,
   type JobResult,
   type JobState,
@@ -52,12 +53,25 @@ export class JobStore {
     return () => entry.listeners.delete(listener);
   }
 
+  /** An event of a running or queued job; a finished job takes no more. */
   emit(id: string, body: JobEventBody): void {
     const entry = this.entries.get(id);
-    if (!entry || isFinished(entry.record.state)) return;
-    const event: JobEvent = { ...body, id: entry.events.length + 1, job: id, time: new Date().toISOString() };
-    entry.events.push(event);
-    for (const listener of entry.listeners) listener(event);
+    if (entry && !isFinished(entry.record.state)) this.append(id, entry, body);
+  }
+
+  setProgress(id: string, progress: JobProgress): void {
+    const entry = this.entries.get(id);
+    if (entry) entry.record.progress = progress;
+  }
+
+  /** Marks a queued job running. */
+  start(id: string): JobRecord | undefined {
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    entry.record.state = 'running';
+    entry.record.startedAt = new Date().toISOString();
+    this.append(id, entry, { type: 'started' });
+    return entry.record;
   }
 
   finish(
@@ -67,14 +81,21 @@ export class JobStore {
   ): void {
     const entry = this.entries.get(id);
     if (!entry || isFinished(entry.record.state)) return;
-    if (state === 'done') this.emit(id, { type: 'done', result: detail.result ?? { files: [] } });
-    else if (state === 'failed') this.emit(id, { type: 'error', message: detail.error ?? 'failed' });
-    else this.emit(id, { type: 'cancelled', checkpointed: detail.checkpointed ?? false });
+    // the record is final before its last event goes out, so a listener reading it sees the end
     entry.record.state = state;
     entry.record.finishedAt = new Date().toISOString();
     if (detail.result) entry.record.result = detail.result;
     if (detail.error) entry.record.error = detail.error;
+    if (state === 'done') this.append(id, entry, { type: 'done', result: detail.result ?? { files: [] } });
+    else if (state === 'failed') this.append(id, entry, { type: 'error', message: detail.error ?? 'failed' });
+    else this.append(id, entry, { type: 'cancelled', checkpointed: detail.checkpointed ?? false });
     entry.listeners.clear();
+  }
+
+  private append(id: string, entry: Entry, body: JobEventBody): void {
+    const event: JobEvent = { ...body, id: entry.events.length + 1, job: id, time: new Date().toISOString() };
+    entry.events.push(event);
+    for (const listener of entry.listeners) listener(event);
   }
 
   counts(): Record<JobState, number> {

@@ -1,17 +1,9 @@
 // The job queue behind the API. The in-process MemoryJobQueue is the default; a BullMQ queue can replace it
 // by implementing JobQueue (submit, look up, list, cancel, events with resume, take the next job, settle it).
 import { randomUUID } from 'node:crypto';
+import { JobStore } from './job-store.js';
 import type { Prepared } from './worker-protocol.js';
-import {
-  type JobEvent,
-  type JobEventBody,
-  type JobProgress,
-  type JobRecord,
-  type JobResult,
-  type JobSpec,
-  type JobState,
-  isFinished,
-} from './types.js';
+import type { JobEvent, JobEventBody, JobProgress, JobRecord, JobResult, JobSpec, JobState } from './types.js';
 
 export class QueueFullError extends Error {
   constructor(
@@ -68,19 +60,16 @@ export interface MemoryQueueOptions {
   onForget?: (record: JobRecord) => void;
 }
 
-interface Entry {
-  record: JobRecord;
-  prepared?: Prepared;
-  events: JobEvent[];
-  listeners: Set<JobListener>;
-}
-
+/** The in-process queue: records and events in a JobStore, the waiting order and prepared inputs beside it. */
 export class MemoryJobQueue implements JobQueue {
-  private readonly entries = new Map<string, Entry>();
+  private readonly store: JobStore;
   private readonly waiting: string[] = [];
+  private readonly prepared = new Map<string, Prepared>();
   private readonly submitListeners: (() => void)[] = [];
 
-  constructor(private readonly options: MemoryQueueOptions) {}
+  constructor(private readonly options: MemoryQueueOptions) {
+    this.store = new JobStore(options.history, options.onForget);
+  }
 
   get depth(): number {
     return this.waiting.length;
@@ -99,56 +88,42 @@ export class MemoryJobQueue implements JobQueue {
     if (this.waiting.length >= this.options.capacity)
       throw new QueueFullError(this.options.capacity, this.options.retryAfterSeconds);
     const record: JobRecord = { id, spec, state: 'queued', createdAt: new Date().toISOString() };
-    this.entries.set(record.id, { record, prepared, events: [], listeners: new Set() });
-    this.waiting.push(record.id);
-    this.emit(record.id, { type: 'queued', position: this.waiting.length });
-    this.forgetOld();
+    this.store.add(record);
+    this.prepared.set(id, prepared);
+    this.waiting.push(id);
+    this.store.emit(id, { type: 'queued', position: this.waiting.length });
     for (const listener of this.submitListeners) listener();
     return record;
   }
 
   get(id: string): JobRecord | undefined {
-    return this.entries.get(id)?.record;
+    return this.store.get(id);
   }
 
   list(offset: number, limit: number): { jobs: JobRecord[]; total: number } {
-    const all = [...this.entries.values()].map((entry) => entry.record).reverse();
-    return { jobs: all.slice(offset, offset + limit), total: all.length };
+    return this.store.list(offset, limit);
   }
 
   subscribe(id: string, afterId: number, listener: JobListener): () => void {
-    const entry = this.entries.get(id);
-    if (!entry) return () => {};
-    for (const event of entry.events) if (event.id > afterId) listener(event);
-    if (isFinished(entry.record.state)) return () => {};
-    entry.listeners.add(listener);
-    return () => entry.listeners.delete(listener);
+    return this.store.subscribe(id, afterId, listener);
   }
 
   next(accept: (spec: JobSpec) => boolean): { record: JobRecord; prepared: Prepared } | undefined {
-    const position = this.waiting.findIndex((id) => accept(this.entries.get(id)!.record.spec));
+    const position = this.waiting.findIndex((id) => accept(this.store.get(id)!.spec));
     if (position < 0) return undefined;
     const [id] = this.waiting.splice(position, 1) as [string];
-    const entry = this.entries.get(id)!;
-    entry.record.state = 'running';
-    entry.record.startedAt = new Date().toISOString();
-    this.emit(id, { type: 'started' });
-    const prepared = entry.prepared!;
-    delete entry.prepared;
-    return { record: entry.record, prepared };
+    const record = this.store.start(id)!;
+    const prepared = this.prepared.get(id)!;
+    this.prepared.delete(id);
+    return { record, prepared };
   }
 
   emit(id: string, body: JobEventBody): void {
-    const entry = this.entries.get(id);
-    if (!entry) return;
-    const event: JobEvent = { ...body, id: entry.events.length + 1, job: id, time: new Date().toISOString() };
-    entry.events.push(event);
-    for (const listener of entry.listeners) listener(event);
+    this.store.emit(id, body);
   }
 
   setProgress(id: string, progress: JobProgress): void {
-    const entry = this.entries.get(id);
-    if (entry) entry.record.progress = progress;
+    this.store.setProgress(id, progress);
   }
 
   finish(
@@ -156,50 +131,24 @@ export class MemoryJobQueue implements JobQueue {
     state: 'done' | 'failed' | 'cancelled',
     detail: { result?: JobResult; error?: string; checkpointed?: boolean },
   ): void {
-    const entry = this.entries.get(id);
-    if (!entry || isFinished(entry.record.state)) return;
-    entry.record.state = state;
-    entry.record.finishedAt = new Date().toISOString();
-    if (detail.result) entry.record.result = detail.result;
-    if (detail.error) entry.record.error = detail.error;
-    if (state === 'done') this.emit(id, { type: 'done', result: detail.result ?? { files: [] } });
-    else if (state === 'failed') this.emit(id, { type: 'error', message: detail.error ?? 'failed' });
-    else this.emit(id, { type: 'cancelled', checkpointed: detail.checkpointed ?? false });
-    entry.listeners.clear();
+    this.store.finish(id, state, detail);
   }
 
   cancelQueued(id: string): JobState | undefined {
-    const entry = this.entries.get(id);
-    if (!entry) return undefined;
-    const before = entry.record.state;
+    const before = this.store.get(id)?.state;
     if (before === 'queued') {
       this.waiting.splice(this.waiting.indexOf(id), 1);
-      this.finish(id, 'cancelled', {});
+      this.prepared.delete(id);
+      this.store.finish(id, 'cancelled', {});
     }
     return before;
   }
 
   counts(): Record<JobState, number> {
-    const counts: Record<JobState, number> = { queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
-    for (const entry of this.entries.values()) counts[entry.record.state]++;
-    return counts;
+    return this.store.counts();
   }
 
   onSubmit(listener: () => void): void {
     this.submitListeners.push(listener);
-  }
-
-  /** Keeps memory bounded: the oldest finished jobs beyond the history size are dropped. */
-  private forgetOld(): void {
-    let finished = 0;
-    for (const entry of this.entries.values()) if (isFinished(entry.record.state)) finished++;
-    for (const [id, entry] of this.entries) {
-      if (finished <= this.options.history) break;
-      if (isFinished(entry.record.state)) {
-        this.entries.delete(id);
-        this.options.onForget?.(entry.record);
-        finished--;
-      }
-    }
   }
 }
