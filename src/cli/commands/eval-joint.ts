@@ -21,6 +21,7 @@ import type { JointOutput } from '../../models/joint/outputs.js';
 import { Judge } from '../../models/judge.js';
 import { type LoadedTranscriber, loadTranscriberRun } from '../../models/transcriber-run.js';
 import { type Tensor, dispose, tensor, tidy } from '../../tensor/index.js';
+import { clipsToTensor } from '../../modalities/audio/index.js';
 import { loadJointSplit } from '../../train/sessions/joint.js';
 import { integerFlag, numberFlag } from '../flags.js';
 
@@ -209,9 +210,7 @@ export function transcribeClips(
   clips: readonly Float32Array[],
   samples: number,
 ): string[] {
-  const flat = new Float32Array(clips.length * samples);
-  clips.forEach((clip, index) => flat.set(clip.subarray(0, samples), index * samples));
-  const waveforms = tensor(flat, { shape: [clips.length, samples] });
+  const waveforms = clipsToTensor(clips, samples);
   try {
     return transcriber.transcribe(waveforms, { beam: 1 }).map((text) => text.text);
   } finally {

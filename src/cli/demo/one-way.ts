@@ -2,12 +2,12 @@
 // sound → text (a transcriber reading real spoken captions it never heard).
 import type { ManifestEntry } from '../../data/format.js';
 import type { LoadedSplit } from '../../data/loader.js';
-import { magnitudeSpectrogram, spectrogramToImage } from '../../modalities/audio/index.js';
+import { clipsToTensor, magnitudeSpectrogram, spectrogramToImage } from '../../modalities/audio/index.js';
 import type { ContactSheetTile } from '../../modalities/image/index.js';
 import { AudioJudge } from '../../models/audio-judge.js';
 import { loadRun } from '../../models/run/load-run.js';
 import type { AudioOutput } from '../../models/run/types.js';
-import { type Tensor, tensor, tidy } from '../../tensor/index.js';
+import { type Tensor, tidy } from '../../tensor/index.js';
 import { captionsRight, mark, writeClips } from './shipped.js';
 
 export interface ShownTask {
@@ -19,16 +19,9 @@ export interface ShownTask {
   wavs: string[];
 }
 
-/** Clips [N, samples] as one tensor. */
-function stack(clips: readonly Float32Array[], samples: number): Tensor {
-  const flat = new Float32Array(clips.length * samples);
-  clips.forEach((clip, index) => flat.set(clip.subarray(0, samples), index * samples));
-  return tensor(flat, { shape: [clips.length, samples] });
-}
-
 /** Which class the audio judge hears in each clip. */
 function judgeClips(judge: AudioJudge, clips: readonly Float32Array[]): Int32Array {
-  const waveforms = stack(clips, clips[0]?.length ?? 0);
+  const waveforms = clipsToTensor(clips);
   try {
     const output = judge.run(waveforms);
     output.probabilities.dispose();

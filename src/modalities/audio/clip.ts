@@ -1,7 +1,15 @@
 // Bringing any clip to the fixed window a model hears: silence trimmed, centred and padded (or cut evenly).
 // Used at inference (transcribe, translate, eval of WAV files) and by the speech dataset builders alike.
+import { type Tensor, tensor } from '../../tensor/index.js';
 import { resample } from './resample.js';
 import type { WavAudio } from './wav.js';
+
+/** Clips of one length as a batch of waveforms [N, samples] (each cut to `samples`). */
+export function clipsToTensor(clips: readonly Float32Array[], samples = clips[0]?.length ?? 0): Tensor {
+  const flat = new Float32Array(clips.length * samples);
+  clips.forEach((clip, index) => flat.set(clip.subarray(0, samples), index * samples));
+  return tensor(flat, { shape: [clips.length, samples] });
+}
 
 /** Drops leading and trailing samples quieter than `threshold` × the peak (keeping a short margin). */
 export function trimSilence(samples: Float32Array, threshold = 0.02, margin = 160): Float32Array {

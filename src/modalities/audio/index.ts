@@ -47,4 +47,4 @@ export {
   PEAK_CEILING,
   type PowerSum,
 } from './level.js';
-export { trimSilence, centreClip, clipForModel, type ClipShape } from './clip.js';
+export { trimSilence, centreClip, clipForModel, clipsToTensor, type ClipShape } from './clip.js';
