@@ -16,7 +16,7 @@ import type { JointInputs, JointModel, TranslateOptions } from './joint/model.js
 import type { JointBatch } from './joint/objectives.js';
 import { type JointOutput, decodeTargets } from './joint/outputs.js';
 import { type JointShapes, partsConfig } from './joint/part-config.js';
-import type { ModalityData, ModalityName } from './joint/parts.js';
+import { MODALITIES, type ModalityData, type ModalityName } from './joint/parts.js';
 
 const stageSettings = {
   steps: z.number().int().nonnegative(),
@@ -60,6 +60,13 @@ export const jointDiffusionConfig = z.strictObject({
           lr: stageSettings.lr.default(1e-3),
           /** A trained joint-diffusion run whose autoencoders this run reuses (its first stage is skipped). */
           from: z.string().min(1).optional(),
+          /** With `from`: these modalities' autoencoders train afresh in the first stage; the others stay as `from` has them. */
+          retrain: z.array(z.enum(MODALITIES)).default([]),
+        })
+        .refine((stage) => stage.retrain.length === 0 || stage.from !== undefined, {
+          message:
+            'retrain names autoencoders to train afresh beside those of another run: give training.autoencoder.from too',
+          path: ['retrain'],
         })
         .prefault({}),
       score: z
@@ -117,7 +124,11 @@ export class JointDiffusion implements JointModel {
     this.averaged = new LatentDiffusion(diffusionOptions);
     this.averaged.loadStateDict(this.diffusion.stateDict());
     this.ema = new EMA(this.diffusion, { decay: config.training.score.emaDecay, warmup: true });
-    this.autoencoderOptimizer = new Adam(this.autoencoders.parameters(), { lr: config.training.autoencoder.lr });
+    // every autoencoder when none trains here (the optimiser never steps then, and it keeps the checkpoint's layout)
+    const trained = this.trainedAutoencoders;
+    this.autoencoderOptimizer = new Adam(this.autoencoders.parametersOf(trained?.length ? trained : undefined), {
+      lr: config.training.autoencoder.lr,
+    });
     this.scoreOptimizer = new Adam(this.diffusion.parameters(), { lr: config.training.score.lr });
     this.trainingRandom = new Generator(config.seed + 1);
   }
@@ -144,10 +155,15 @@ export class JointDiffusion implements JointModel {
     return { training: this.trainingRandom };
   }
 
-  /** Steps of the first stage (0 when the autoencoders come from another run). */
-  get autoencoderSteps(): number {
+  /** The modalities whose autoencoders the first stage trains (all of them unless they come from another run). */
+  get trainedAutoencoders(): ModalityName[] | undefined {
     const stage = this.config.training.autoencoder;
-    return stage.from ? 0 : stage.steps;
+    return stage.from ? stage.retrain.filter((name) => this.names.includes(name)) : undefined;
+  }
+  /** Steps of the first stage (0 when every autoencoder comes from another run). */
+  get autoencoderSteps(): number {
+    const trained = this.trainedAutoencoders;
+    return trained && trained.length === 0 ? 0 : this.config.training.autoencoder.steps;
   }
   get totalSteps(): number {
     return this.autoencoderSteps + this.config.training.score.steps;
@@ -165,6 +181,7 @@ export class JointDiffusion implements JointModel {
         batch.presence,
         this.config.model.latentNoise,
         this.trainingRandom,
+        this.trainedAutoencoders,
       );
       this.autoencoderOptimizer.zeroGrad();
       loss.backward();

@@ -26,6 +26,8 @@ export const spectrogramConfig = z.strictObject({
   /** ln of the mel magnitude that maps to +1. */
   ceiling: z.number().default(1),
   griffinLimIterations: z.number().int().positive().default(32),
+  /** Frames kept, when not `size` (a square, which the picture networks draw): joint runs' sequence networks take any multiple of 16. */
+  frames: z.number().int().positive().optional(),
 });
 export type SpectrogramConfig = z.output<typeof spectrogramConfig>;
 
@@ -40,7 +42,7 @@ export function makeCodec(spectrogram: SpectrogramConfig, audio: AudioShape): Sp
     nFft: spectrogram.nFft,
     hopLength: spectrogram.hopLength,
     nMels: spectrogram.size,
-    frames: spectrogram.size,
+    frames: spectrogram.frames ?? spectrogram.size,
     floor: spectrogram.floor,
     ceiling: spectrogram.ceiling,
     griffinLimIterations: spectrogram.griffinLimIterations,
@@ -142,7 +144,10 @@ export class SpectrogramModel implements TextToAudioModel {
 }
 
 /** The square one-channel picture the spectrogram network draws. */
-export const spectrogramShape = (spectrogram: SpectrogramConfig): ImageShape => ({
-  channels: 1,
-  size: spectrogram.size,
-});
+export function spectrogramShape(spectrogram: SpectrogramConfig): ImageShape {
+  if (spectrogram.frames !== undefined && spectrogram.frames !== spectrogram.size)
+    throw new Error(
+      `spectrogram.frames (${spectrogram.frames}) must equal spectrogram.size (${spectrogram.size}): this recipe draws square spectrograms; remove frames`,
+    );
+  return { channels: 1, size: spectrogram.size };
+}

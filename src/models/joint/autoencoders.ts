@@ -50,17 +50,63 @@ export class JointAutoencoders extends Module {
     return (this.heads[index] as Linear).forward((this.parts[index] as ModalityPart).encode(data));
   }
 
-  /** The reconstruction loss of a batch: Σ_m presence_m · −log p(x_m | z_m + noise), averaged over rows. */
+  /** The parameters of the named modalities' autoencoders (every modality's when `names` is absent). */
+  parametersOf(names?: readonly ModalityName[]): Tensor[] {
+    if (!names) return this.parameters();
+    return this.parts.flatMap((part, index) =>
+      names.includes(part.name) ? [...part.parameters(), ...(this.heads[index] as Linear).parameters()] : [],
+    );
+  }
+
+  /**
+   * Loads another run's autoencoders (its `autoencoders.*` state) except those of `retrained`, which keep
+   * their fresh weights; when any is retrained, the latent statistics are left unset (the second stage sets
+   * them from the new latents). A kept modality whose weights do not fit this config is an error naming it.
+   */
+  loadReused(state: Map<string, Tensor>, retrained: readonly ModalityName[], source: string): void {
+    const ownedBy = (key: string): ModalityName | undefined =>
+      this.names.find((name) => key.startsWith(`${name}.`) || key.startsWith(`${name}Head.`));
+    const statistics = new Set(['latentMean', 'latentStd', 'statisticsReady']);
+    const kept = new Map(
+      [...state].filter(([key]) => {
+        const owner = ownedBy(key);
+        if (owner) return !retrained.includes(owner);
+        return retrained.length === 0 || !statistics.has(key);
+      }),
+    );
+    const own = this.stateDict();
+    const misfits = new Set<string>();
+    for (const [key, target] of own) {
+      const owner = ownedBy(key);
+      if (owner ? retrained.includes(owner) : retrained.length > 0 && statistics.has(key)) continue;
+      if (kept.get(key)?.shape.join(',') !== target.shape.join(',')) misfits.add(owner ?? key);
+    }
+    for (const key of kept.keys()) if (!own.has(key)) misfits.add(ownedBy(key) ?? key);
+    if (misfits.size > 0) {
+      const modalities = [...misfits].filter((name) => (this.names as string[]).includes(name));
+      throw new Error(
+        `training.autoencoder.from: the ${[...misfits].join(', ')} weights of ${source} do not fit this config` +
+          (modalities.length > 0
+            ? `; train ${modalities.length === 1 ? 'that modality' : 'those modalities'} afresh with training.autoencoder.retrain: [${modalities.join(', ')}]`
+            : '; give a trained joint-diffusion run'),
+      );
+    }
+    this.loadStateDict(kept, { strict: false });
+  }
+
+  /** The reconstruction loss of a batch: Σ_m presence_m · −log p(x_m | z_m + noise), averaged over rows; `only` limits the modalities. */
   reconstructionLoss(
     data: readonly ModalityData[],
     presence: readonly Tensor[],
     noise: number,
     generator: Generator,
+    only?: readonly ModalityName[],
   ): { loss: Tensor; perModality: Record<string, number> } {
     return tidy(() => {
       const perModality: Record<string, number> = {};
       const rows = presence[0]?.shape[0] ?? 1;
       const loss = this.parts.reduce<Tensor>((total, part, index) => {
+        if (only && !only.includes(part.name)) return total;
         const latent = this.encode(index, data[index] as ModalityData);
         const spread = latent.detach().std(0, true).clamp(1e-3);
         const jittered = latent.add(randn(latent.shape, { generator }).mul(spread).mul(noise));

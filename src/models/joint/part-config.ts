@@ -22,7 +22,33 @@ export const partsConfig = z.strictObject({
   /** Width of every encoder's feature vector (before the posterior heads). */
   featureDim: z.number().int().positive().default(256),
   image: z.strictObject(pictureSettings).prefault({}),
-  audio: z.strictObject({ ...pictureSettings, spectrogram: spectrogramConfig.prefault({}) }).prefault({}),
+  audio: z
+    .strictObject({
+      ...pictureSettings,
+      /**
+       * 'picture': the image networks over a square spectrogram; 'sequence': 1-D convolutions along the frames,
+       * the mel bands as channels (spectrogram.size bands, spectrogram.frames frames; the channel settings are
+       * then the widths at full time resolution, doubled per halving).
+       */
+      network: z.enum(['picture', 'sequence']).default('picture'),
+      spectrogram: spectrogramConfig.prefault({}),
+    })
+    .superRefine((audio, context) => {
+      const frames = audio.spectrogram.frames;
+      if (audio.network === 'picture' && frames !== undefined && frames !== audio.spectrogram.size)
+        context.addIssue({
+          code: 'custom',
+          path: ['spectrogram', 'frames'],
+          message: `the picture network draws square spectrograms: frames (${frames}) must equal size (${audio.spectrogram.size}); or set audio.network: sequence`,
+        });
+      if (audio.network === 'sequence' && (frames ?? audio.spectrogram.size) % 16 !== 0)
+        context.addIssue({
+          code: 'custom',
+          path: ['spectrogram', 'frames'],
+          message: `the sequence network halves the frames four times: frames must be a multiple of 16, got ${frames ?? audio.spectrogram.size}`,
+        });
+    })
+    .prefault({}),
   text: z
     .strictObject({
       embeddingDim: z.number().int().positive().default(64),
@@ -77,7 +103,14 @@ export function buildParts(
       });
     }
     const { spectrogram, ...picture } = config.audio;
-    return new PicturePart({ name: 'audio', size: spectrogram.size, channels: 1, ...dims, ...picture });
+    return new PicturePart({
+      name: 'audio',
+      size: spectrogram.size,
+      frames: spectrogram.frames ?? spectrogram.size,
+      channels: 1,
+      ...dims,
+      ...picture,
+    });
   });
   return { names, parts, codec };
 }

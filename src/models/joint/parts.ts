@@ -1,11 +1,13 @@
 // One encoder and one decoder per modality around a latent, for the joint recipes: the image conv
 // encoder and conditional upsampler, the caption encoder and the attention text decoder, and for sound the
-// image networks over the log-mel "picture" of a clip (the spectrogram codec; Griffin-Lim to hear it).
+// image networks over the log-mel "picture" of a clip, or 1-D networks over its frames (the spectrogram
+// codec; Griffin-Lim to hear it).
 // The latent interface is plain: encode → features [B, F]; decode(shared [B, Z], private [B, W]) → data.
 // Nothing here assumes a VAE, so the deterministic autoencoders of joint-diffusion reuse the parts.
 import { crossEntropy, Linear, Module } from '../../nn/index.js';
 import { ConvEncoder } from '../../modalities/image/conv-encoder.js';
 import { ConditionalGenerator, type GeneratorBlock } from '../../modalities/image/conditional-generator.js';
+import { MelSequenceDecoder, MelSequenceEncoder } from '../../modalities/audio/mel-sequence.js';
 import { CaptionEncoder } from '../../modalities/text/caption-encoder.js';
 import { AttentionDecoder } from '../../modalities/text/attention-decoder.js';
 import { type GenerateTextOptions, type GeneratedText, searchText } from '../../modalities/text/generate.js';
@@ -48,8 +50,13 @@ export abstract class ModalityPart extends Module {
 
 export interface PictureOptions {
   name: 'image' | 'audio';
+  /** Square pictures of this side, or (network 'sequence') this many mel bands. */
   size: number;
+  /** Frames of a sequence (network 'sequence' only). */
+  frames?: number;
   channels: number;
+  /** 'picture': 2-D conv encoder and upsampler; 'sequence': 1-D convolutions along a spectrogram's frames. */
+  network?: 'picture' | 'sequence';
   sharedDim: number;
   privateDim: number;
   featureDim: number;
@@ -65,13 +72,33 @@ export interface PictureOptions {
 export class PicturePart extends ModalityPart {
   readonly name: 'image' | 'audio';
   readonly featureDim: number;
-  readonly encoder: ConvEncoder;
-  readonly decoder: ConditionalGenerator;
+  readonly encoder: ConvEncoder | MelSequenceEncoder;
+  readonly decoder: ConditionalGenerator | MelSequenceDecoder;
 
   constructor(private readonly options: PictureOptions) {
     super();
     this.name = options.name;
     this.featureDim = options.featureDim;
+    if (options.network === 'sequence') {
+      const sequence = {
+        mels: options.size,
+        frames: options.frames ?? options.size,
+        baseChannels: options.encoderChannels,
+      };
+      this.encoder = this.registerModule(
+        'encoder',
+        new MelSequenceEncoder({ ...sequence, outputDim: options.featureDim }),
+      );
+      this.decoder = this.registerModule(
+        'decoder',
+        new MelSequenceDecoder({
+          ...sequence,
+          baseChannels: options.decoderChannels,
+          latentDim: options.sharedDim + options.privateDim,
+        }),
+      );
+      return;
+    }
     this.encoder = this.registerModule(
       'encoder',
       new ConvEncoder({
@@ -96,7 +123,7 @@ export class PicturePart extends ModalityPart {
   }
 
   private picture(data: ModalityData): Tensor {
-    if (isTokenBatch(data)) throw new Error(`the ${this.name} part reads pictures [B, C, S, S], not captions`);
+    if (isTokenBatch(data)) throw new Error(`the ${this.name} part reads pictures [B, C, H, W], not captions`);
     return data;
   }
 

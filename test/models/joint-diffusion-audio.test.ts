@@ -1,0 +1,137 @@
+// joint-diffusion's sound on the sequence network (1-D convolutions along a spectrogram's frames, its mel
+// bands as channels), and reusing another run's autoencoders while one modality trains afresh: the first
+// stage then trains only that modality, the others keep their weights exactly, and its loss falls; a kept
+// autoencoder that does not fit the config, or `retrain` without `from`, is a clear error; nothing leaks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildDataset } from '../../src/data/builders/index.js';
+import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
+import { loadJointRun } from '../../src/models/joint-run.js';
+import { disposeOutput } from '../../src/models/joint/outputs.js';
+import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
+import { dispose, memory } from '../../src/tensor/index.js';
+import { loadSafetensors } from '../../src/tensor/safetensors.js';
+
+const root = await mkdtemp(join(tmpdir(), 'mmgen-joint-diffusion-audio-'));
+const dataset = join(root, 'shapes');
+await buildDataset({
+  builder: 'shapes',
+  out: dataset,
+  seed: 2,
+  options: { level: 1, count: 30, spoken: true, val: 0.1, test: 0.1 },
+});
+
+test.after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const sequenceAudio = {
+  network: 'sequence',
+  encoderChannels: 8,
+  decoderChannels: 16,
+  spectrogram: { nFft: 512, hopLength: 256, size: 16, frames: 256 },
+};
+
+function config(
+  overrides: { audio?: Record<string, unknown>; from?: string; retrain?: string[]; steps?: number; seed?: number } = {},
+): JointDiffusionConfig {
+  return jointDiffusionConfig.parse({
+    recipe: 'joint-diffusion',
+    dataset,
+    seed: overrides.seed ?? 0,
+    model: {
+      latentDim: 8,
+      featureDim: 32,
+      image: { encoderChannels: 8, decoderChannels: 32 },
+      audio: overrides.audio ?? { encoderChannels: 8, decoderChannels: 32, spectrogram: { size: 16 } },
+      text: { embeddingDim: 16, hiddenSize: 32, dropout: 0 },
+      score: { width: 64, blocks: 1 },
+    },
+    training: {
+      autoencoder: {
+        steps: overrides.steps ?? 6,
+        batchSize: 6,
+        lr: 3e-3,
+        ...(overrides.from ? { from: overrides.from } : {}),
+        ...(overrides.retrain ? { retrain: overrides.retrain } : {}),
+      },
+      score: { steps: 4, batchSize: 6 },
+      trainLimit: 6,
+      logEvery: 1,
+      sampleEvery: 100000,
+      checkpointEvery: 100000,
+    },
+    sampling: { steps: 4 },
+    decoding: { beam: 1 },
+  });
+}
+
+async function weights(runDir: string): Promise<Map<string, Float32Array>> {
+  const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));
+  const out = new Map([...tensors].map(([key, value]) => [key, Float32Array.from(value.toFlatArray())]));
+  dispose([...tensors.values()]);
+  return out;
+}
+
+test('sound on the sequence network trains beside reused image and text autoencoders, which keep their weights', async () => {
+  const before = memory().tensors;
+  const base = join(root, 'base');
+  (await trainJointDiffusion(config(), { runDir: base })).model.dispose();
+  const reused = join(root, 'reused');
+  const trained = await trainJointDiffusion(
+    config({ audio: sequenceAudio, from: base, retrain: ['audio'], steps: 60 }),
+    { runDir: reused },
+  );
+  trained.model.dispose();
+  const [baseWeights, reusedWeights] = [await weights(base), await weights(reused)];
+  for (const prefix of ['autoencoders.image.', 'autoencoders.imageHead.', 'autoencoders.text.']) {
+    const keys = [...baseWeights.keys()].filter((key) => key.startsWith(prefix));
+    assert.ok(keys.length > 0, prefix);
+    for (const key of keys) assert.deepEqual(reusedWeights.get(key), baseWeights.get(key), `${key} changed`);
+  }
+  assert.ok([...reusedWeights.keys()].some((key) => key.startsWith('autoencoders.audio.decoder.block')));
+  const metrics = (await readFile(join(reused, 'metrics.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, number>);
+  const firstStage = metrics.filter((entry) => entry.reconstruction_audio !== undefined);
+  assert.equal(firstStage.length, 60);
+  assert.ok(
+    firstStage.every((entry) => entry.reconstruction_image === undefined && entry.reconstruction_text === undefined),
+  );
+  const mean = (entries: Record<string, number>[]): number =>
+    entries.reduce((sum, entry) => sum + (entry.reconstruction_audio ?? 0), 0) / entries.length;
+  const [early, late] = [mean(firstStage.slice(0, 5)), mean(firstStage.slice(-5))];
+  assert.ok(late < early * 0.3, `the audio reconstruction loss went from ${early} to ${late}`);
+
+  const model = await loadJointRun(reused);
+  try {
+    const output = model.sample(2, 1);
+    try {
+      assert.deepEqual(output.audio?.spectrograms.shape, [2, 1, 16, 256]);
+      assert.equal(output.audio?.clips[0]?.length, 65536);
+    } finally {
+      disposeOutput(output);
+    }
+  } finally {
+    model.dispose();
+  }
+  assert.equal(memory().tensors, before);
+});
+
+test('a reused autoencoder that does not fit, or retrain without from, is a clear error', async () => {
+  const base = join(root, 'base-misfit');
+  (await trainJointDiffusion(config({ steps: 2 }), { runDir: base })).model.dispose();
+  await assert.rejects(
+    trainJointDiffusion(config({ audio: sequenceAudio, from: base }), { runDir: join(root, 'misfit') }),
+    /the audio weights of .*base-misfit do not fit this config; train that modality afresh with training.autoencoder.retrain: \[audio\]/,
+  );
+  assert.throws(() => config({ retrain: ['audio'] }), /give training.autoencoder.from too/);
+  assert.throws(
+    () => config({ audio: { network: 'picture', spectrogram: { size: 16, frames: 256 } } }),
+    /the picture network draws square spectrograms: frames \(256\) must equal size \(16\); or set audio.network: sequence/,
+  );
+});
