@@ -52,6 +52,25 @@ export function jointReportLines(evaluation: JointEvaluation, context: JointRepo
       `| joint (${joint.modalities.map((name) => LETTER[name]).join('')} agree) | ${pct(joint.strict)} | | ${pct(joint.feats)} | |`,
     );
   }
+  const ceilings = (evaluation.reconstructions ?? []).filter((direction) => direction.scores);
+  if (ceilings.length > 0 || evaluation.codec) {
+    lines.push(
+      '',
+      'Ceilings: each modality from itself (a test row encoded and decoded), and the real clips through the spectrogram codec alone',
+      '',
+      '| reconstruction | Strict | Feats |',
+      '| --- | --- | --- |',
+      ...ceilings.map(
+        (direction) =>
+          `| ${directionName(direction.from, direction.to)} | ${pct(direction.scores?.strict.value)} | ${pct(direction.scores?.feats.value)} |`,
+      ),
+      ...(evaluation.codec
+        ? [
+            `| codec alone (real clips) | ${pct(evaluation.codec.strict.value)} | ${pct(evaluation.codec.feats.value)} |`,
+          ]
+        : []),
+    );
+  }
   const level = context.dataset.builder === 'shapes' ? context.dataset.level : undefined;
   if (level && level >= 1 && level <= 5) {
     const find = (from: string, to: string): number | undefined =>

@@ -32,6 +32,8 @@ export interface JointModelUnderTest {
   ): Promise<JointOutputs>;
   /** Joint samples, decoded into `to`. */
   sample(count: number, seed: number, to: readonly JointModality[]): Promise<JointOutputs>;
+  /** The real clips of test rows through the spectrogram codec alone (log-mel, then Griffin-Lim): no model. */
+  codecRoundTrip?(rows: readonly number[]): Promise<Float32Array[]>;
 }
 
 /** How outputs of each modality are read into attribute value indices. */
@@ -53,6 +55,13 @@ export interface JointEvaluation {
   attributes: Record<string, string[]>;
   rows: number;
   directions: DirectionScore[];
+  /**
+   * Each modality from itself (X→X): a test row encoded and decoded. The ceiling of every direction into
+   * that modality (for joint-diffusion exactly its autoencoder's reconstruction: a held latent comes back unchanged).
+   */
+  reconstructions?: DirectionScore[];
+  /** The real test clips through the spectrogram codec alone: the ceiling of every direction into sound. */
+  codec?: AttributeScores;
   joint?: {
     samples: number;
     modalities: JointModality[];
@@ -83,18 +92,21 @@ export function sourceSubsets(names: readonly JointModality[]): JointModality[][
 }
 
 /** Attribute value indices [attribute → per row] read from outputs of one modality (undefined: no reader). */
+/** Attribute value indices of texts by parsing their words (-1 where a text names none). */
+function attributesOfTexts(texts: readonly string[], attributes: Record<string, string[]>): Map<string, Int32Array> {
+  const parsed = texts.map((text) => parseAttributes(text, attributes));
+  return new Map(
+    Object.keys(attributes).map((name) => [name, Int32Array.from(parsed, (record) => record[name] ?? -1)]),
+  );
+}
+
 async function readAttributes(
   modality: JointModality,
   outputs: JointOutputs,
   attributes: Record<string, string[]>,
   readers: JointReaders,
 ): Promise<Map<string, Int32Array> | undefined> {
-  const fromTexts = (texts: readonly string[]): Map<string, Int32Array> => {
-    const parsed = texts.map((text) => parseAttributes(text, attributes));
-    return new Map(
-      Object.keys(attributes).map((name) => [name, Int32Array.from(parsed, (record) => record[name] ?? -1)]),
-    );
-  };
+  const fromTexts = (texts: readonly string[]): Map<string, Int32Array> => attributesOfTexts(texts, attributes);
   if (modality === 'text') return outputs.text ? fromTexts(outputs.text) : undefined;
   if (modality === 'audio')
     return outputs.audio && readers.audio ? fromTexts(await readers.audio.read(outputs.audio)) : undefined;
@@ -154,17 +166,16 @@ export async function evaluateJoint(options: EvaluateJointOptions): Promise<Join
     name === 'text' ||
     (name === 'image' && readers.image !== undefined) ||
     (name === 'audio' && readers.audio !== undefined);
-  const directions: DirectionScore[] = [];
-  const subsets = sourceSubsets(model.names).filter((subset) => subset.length < model.names.length);
-  const total = subsets.length + 1;
-  for (const [done, from] of subsets.entries()) {
-    options.onProgress?.(done, total, `${from.join('+')} → rest`);
-    const to = model.names.filter((name) => !from.includes(name));
+  const batches = Array.from({ length: Math.ceil(rows / protocol.batchSize) }, (_, index) => {
+    const start = index * protocol.batchSize;
+    return Array.from({ length: Math.min(protocol.batchSize, rows - start) }, (_, offset) => start + offset);
+  });
+  /** Scores of the `to` modalities translated from `from`, over every test row (batch by batch). */
+  const direction = async (from: JointModality[], to: JointModality[]): Promise<DirectionScore[]> => {
     const judged = to.filter(judgeable);
     const read = new Map<JointModality, Map<string, Int32Array>[]>();
-    for (let start = 0; start < rows && judged.length > 0; start += protocol.batchSize) {
-      const batch = Array.from({ length: Math.min(protocol.batchSize, rows - start) }, (_, index) => start + index);
-      const outputs = await model.translate(batch, from, judged, protocol.seed + start);
+    for (const batch of judged.length > 0 ? batches : []) {
+      const outputs = await model.translate(batch, from, judged, protocol.seed + (batch[0] ?? 0));
       try {
         for (const target of judged) {
           const values = await readAttributes(target, outputs, attributes, readers);
@@ -174,19 +185,48 @@ export async function evaluateJoint(options: EvaluateJointOptions): Promise<Join
         outputs.image?.dispose();
       }
     }
-    for (const target of to) {
+    return to.map((target) => {
       const parts = read.get(target);
-      directions.push({
+      return {
         from,
         to: target,
         ...(parts ? { scores: scoreAttributes(concatenate(parts), targets, valueCounts) } : {}),
-      });
-    }
+      };
+    });
+  };
+  const directions: DirectionScore[] = [];
+  const subsets = sourceSubsets(model.names).filter((subset) => subset.length < model.names.length);
+  const total = subsets.length + 2;
+  for (const [done, from] of subsets.entries()) {
+    options.onProgress?.(done, total, `${from.join('+')} → rest`);
+    directions.push(
+      ...(await direction(
+        from,
+        model.names.filter((name) => !from.includes(name)),
+      )),
+    );
   }
-  options.onProgress?.(subsets.length, total, 'joint samples');
+  options.onProgress?.(subsets.length, total, 'reconstructions (each modality from itself)');
+  const reconstructions: DirectionScore[] = [];
+  for (const name of model.names.filter(judgeable)) reconstructions.push(...(await direction([name], [name])));
+  let codec: AttributeScores | undefined;
+  if (model.codecRoundTrip && readers.audio && model.names.includes('audio')) {
+    const heard: string[] = [];
+    for (const batch of batches) heard.push(...(await readers.audio.read(await model.codecRoundTrip(batch))));
+    codec = scoreAttributes(attributesOfTexts(heard, attributes), targets, valueCounts);
+  }
+  options.onProgress?.(subsets.length + 1, total, 'joint samples');
   const joint = await jointCoherence(model, readers, attributes, protocol, model.names.filter(judgeable));
   options.onProgress?.(total, total, 'done');
-  return { attributes, rows, directions, ...(joint ? { joint } : {}), notes };
+  return {
+    attributes,
+    rows,
+    directions,
+    reconstructions,
+    ...(codec ? { codec } : {}),
+    ...(joint ? { joint } : {}),
+    notes,
+  };
 }
 
 /** Joint samples read in every judged modality: the share whose modalities agree on every attribute, and per attribute. */

@@ -73,8 +73,49 @@ test('a translator that reads the truth scores 100 %, one that reads another sam
     lines.some((line) => line.startsWith('| I→T | 100.0 %')),
     lines.join('\n'),
   );
+  // the ceiling rows: text from itself (a reconstruction), here read back exactly
+  assert.deepEqual(
+    truthful.reconstructions?.map((direction) => [direction.from, direction.to, direction.scores?.strict.value]),
+    [[['text'], 'text', 1]],
+  );
+  assert.ok(lines.some((line) => line.startsWith('| T→T | 100.0 %')));
+  assert.equal(shuffled.reconstructions?.[0]?.scores?.strict.value, wrong?.strict.value);
   assert.ok(
     lines.some((line) => line.includes('published best | 8 % | 59 % | 1 %')),
     'the level-3 leaderboard row',
   );
+});
+
+test('the codec ceiling reads the real clips of the test rows through the codec, scored like any direction', async () => {
+  const out = join(root, 'shapes-codec');
+  await buildDataset({ builder: 'shapes', out, seed: 2, options: { level: 3, count: 300 } });
+  const dataset = await readDataset(out);
+  const entries = dataset.entries.filter((entry) => entry.split === 'test');
+  const attributes = captionedAttributes(dataset, entries);
+  assert.ok(attributes);
+  // each "clip" carries its row; a reader that hears the row's caption (or every other row's, wrongly)
+  const evaluation = await evaluateJoint({
+    model: {
+      names: ['text', 'audio'],
+      translate: async (rows) => ({ text: rows.map((row) => entries[row]?.text ?? '') }),
+      sample: async () => ({}),
+      codecRoundTrip: async (rows) => rows.map((row) => Float32Array.of(row)),
+    },
+    readers: {
+      audio: {
+        name: 'rows',
+        read: async (clips) =>
+          clips.map((clip) => {
+            const row = clip[0] ?? 0;
+            return entries[row % 2 === 0 ? row : (row + 1) % entries.length]?.text ?? '';
+          }),
+      },
+    },
+    entries,
+    attributes,
+    rows: 30,
+    batchSize: 8,
+  });
+  const strict = evaluation.codec?.strict.value ?? 0;
+  assert.ok(strict >= 0.5 && strict < 0.8, `half the rows heard right, the rest by chance: ${strict}`);
 });

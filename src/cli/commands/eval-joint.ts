@@ -114,6 +114,21 @@ export async function evaluateJointRun(
         }
       },
       sample: async (count, batchSeed, to) => forEval(model.sample(count, batchSeed, to)),
+      ...(model.codec && split.audio
+        ? {
+            codecRoundTrip: async (batch: readonly number[]) => {
+              const codec = model.codec as NonNullable<JointModel['codec']>;
+              const clips = rowsAsInputs(split, batch, ['audio']).audio as Tensor;
+              const spectrograms = tidy(() => codec.encode(clips));
+              clips.dispose();
+              try {
+                return codec.decode(spectrograms, seed);
+              } finally {
+                spectrograms.dispose();
+              }
+            },
+          }
+        : {}),
     };
     const evaluation = await evaluateJoint({
       model: underTest,
