@@ -26,8 +26,6 @@ export const spectrogramConfig = z.strictObject({
   /** ln of the mel magnitude that maps to +1. */
   ceiling: z.number().default(1),
   griffinLimIterations: z.number().int().positive().default(32),
-  /** Frames kept, when not `size` (a square, which the picture networks draw): joint runs' sequence networks take any multiple of 16. */
-  frames: z.number().int().positive().optional(),
 });
 export type SpectrogramConfig = z.output<typeof spectrogramConfig>;
 
@@ -35,7 +33,11 @@ export type SpectrogramConfig = z.output<typeof spectrogramConfig>;
 export type { AudioShape } from './data-shapes.js';
 import type { AudioShape } from './data-shapes.js';
 
-export function makeCodec(spectrogram: SpectrogramConfig, audio: AudioShape): SpectrogramCodec {
+/** The codec of a config: `size` mel bands and `frames` frames (`size` too, a square, unless given). */
+export function makeCodec(
+  spectrogram: SpectrogramConfig & { frames?: number | undefined },
+  audio: AudioShape,
+): SpectrogramCodec {
   const settings: SpectrogramSettings = {
     sampleRate: audio.sampleRate,
     samples: audio.samples,
@@ -144,10 +146,7 @@ export class SpectrogramModel implements TextToAudioModel {
 }
 
 /** The square one-channel picture the spectrogram network draws. */
-export function spectrogramShape(spectrogram: SpectrogramConfig): ImageShape {
-  if (spectrogram.frames !== undefined && spectrogram.frames !== spectrogram.size)
-    throw new Error(
-      `spectrogram.frames (${spectrogram.frames}) must equal spectrogram.size (${spectrogram.size}): this recipe draws square spectrograms; remove frames`,
-    );
-  return { channels: 1, size: spectrogram.size };
-}
+export const spectrogramShape = (spectrogram: SpectrogramConfig): ImageShape => ({
+  channels: 1,
+  size: spectrogram.size,
+});

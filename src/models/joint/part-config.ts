@@ -31,7 +31,12 @@ export const partsConfig = z.strictObject({
        * then the widths at full time resolution, doubled per halving).
        */
       network: z.enum(['picture', 'sequence']).default('picture'),
-      spectrogram: spectrogramConfig.prefault({}),
+      spectrogram: spectrogramConfig
+        .extend({
+          /** Frames kept, when not `size` (a square, which the picture network draws); the sequence network takes any multiple of 16. */
+          frames: z.number().int().positive().optional(),
+        })
+        .prefault({}),
     })
     .superRefine((audio, context) => {
       const frames = audio.spectrogram.frames;
