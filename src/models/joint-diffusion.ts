@@ -62,11 +62,24 @@ export const jointDiffusionConfig = z.strictObject({
           from: z.string().min(1).optional(),
           /** With `from`: these modalities' autoencoders train afresh in the first stage; the others stay as `from` has them. */
           retrain: z.array(z.enum(MODALITIES)).default([]),
+          /** With `from`: these modalities' autoencoders start from `from`'s weights and train on in the first stage. */
+          tune: z.array(z.enum(MODALITIES)).default([]),
         })
-        .refine((stage) => stage.retrain.length === 0 || stage.from !== undefined, {
-          message:
-            'retrain names autoencoders to train afresh beside those of another run: give training.autoencoder.from too',
-          path: ['retrain'],
+        .superRefine((stage, context) => {
+          for (const key of ['retrain', 'tune'] as const)
+            if (stage[key].length > 0 && stage.from === undefined)
+              context.addIssue({
+                code: 'custom',
+                path: [key],
+                message: `${key} names autoencoders to train beside those of another run: give training.autoencoder.from too`,
+              });
+          const both = stage.retrain.filter((name) => stage.tune.includes(name));
+          if (both.length > 0)
+            context.addIssue({
+              code: 'custom',
+              path: ['tune'],
+              message: `${both.join(', ')} cannot be both retrained afresh and tuned from training.autoencoder.from; name it in one list`,
+            });
         })
         .prefault({}),
       score: z
@@ -158,7 +171,9 @@ export class JointDiffusion implements JointModel {
   /** The modalities whose autoencoders the first stage trains (all of them unless they come from another run). */
   get trainedAutoencoders(): ModalityName[] | undefined {
     const stage = this.config.training.autoencoder;
-    return stage.from ? stage.retrain.filter((name) => this.names.includes(name)) : undefined;
+    return stage.from
+      ? this.names.filter((name) => stage.retrain.includes(name) || stage.tune.includes(name))
+      : undefined;
   }
   /** Steps of the first stage (0 when every autoencoder comes from another run). */
   get autoencoderSteps(): number {

@@ -1,6 +1,6 @@
 // joint-diffusion's sound on the sequence network (1-D convolutions along a spectrogram's frames, its mel
-// bands as channels), and reusing another run's autoencoders while one modality trains afresh: the first
-// stage then trains only that modality, the others keep their weights exactly, and its loss falls; a kept
+// bands as channels), and reusing another run's autoencoders while one modality trains afresh or tunes on: the
+// first stage then trains only that modality, the others keep their weights exactly, and its loss falls; a kept
 // autoencoder that does not fit the config, or `retrain` without `from`, is a clear error; nothing leaks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,7 +36,14 @@ const sequenceAudio = {
 };
 
 function config(
-  overrides: { audio?: Record<string, unknown>; from?: string; retrain?: string[]; steps?: number; seed?: number } = {},
+  overrides: {
+    audio?: Record<string, unknown>;
+    from?: string;
+    retrain?: string[];
+    tune?: string[];
+    steps?: number;
+    seed?: number;
+  } = {},
 ): JointDiffusionConfig {
   return jointDiffusionConfig.parse({
     recipe: 'joint-diffusion',
@@ -57,6 +64,7 @@ function config(
         lr: 3e-3,
         ...(overrides.from ? { from: overrides.from } : {}),
         ...(overrides.retrain ? { retrain: overrides.retrain } : {}),
+        ...(overrides.tune ? { tune: overrides.tune } : {}),
       },
       score: { steps: 4, batchSize: 6 },
       trainLimit: 6,
@@ -119,6 +127,17 @@ test('sound on the sequence network trains beside reused image and text autoenco
   } finally {
     model.dispose();
   }
+  // tuning goes on from the reused weights: the image autoencoder moves a little, the text one not at all
+  const tuned = join(root, 'tuned');
+  (await trainJointDiffusion(config({ from: base, tune: ['image'], steps: 3 }), { runDir: tuned })).model.dispose();
+  const tunedWeights = await weights(tuned);
+  const distance = (a: Float32Array | undefined, b: Float32Array | undefined): number =>
+    Math.max(...(a ?? []).map((value, index) => Math.abs(value - (b?.[index] ?? NaN))));
+  const imageKey = 'autoencoders.image.decoder.output.weight';
+  const moved = distance(tunedWeights.get(imageKey), baseWeights.get(imageKey));
+  assert.ok(moved > 0 && moved < 0.05, `3 tuning steps moved ${imageKey} by ${moved}`);
+  for (const [key, value] of tunedWeights)
+    if (key.startsWith('autoencoders.text.')) assert.deepEqual(value, baseWeights.get(key), `${key} changed`);
   assert.equal(memory().tensors, before);
 });
 
@@ -130,6 +149,10 @@ test('a reused autoencoder that does not fit, or retrain without from, is a clea
     /the audio weights of .*base-misfit do not fit this config; train that modality afresh with training.autoencoder.retrain: \[audio\]/,
   );
   assert.throws(() => config({ retrain: ['audio'] }), /give training.autoencoder.from too/);
+  assert.throws(
+    () => config({ from: base, retrain: ['audio'], tune: ['audio'] }),
+    /audio cannot be both retrained afresh and tuned/,
+  );
   assert.throws(
     () => config({ audio: { network: 'picture', spectrogram: { size: 16, frames: 256 } } }),
     /the picture network draws square spectrograms: frames \(256\) must equal size \(16\); or set audio.network: sequence/,

@@ -59,26 +59,30 @@ export class JointAutoencoders extends Module {
   }
 
   /**
-   * Loads another run's autoencoders (its `autoencoders.*` state) except those of `retrained`, which keep
-   * their fresh weights; when any is retrained, the latent statistics are left unset (the second stage sets
-   * them from the new latents). A kept modality whose weights do not fit this config is an error naming it.
+   * Loads another run's autoencoders (its `autoencoders.*` state) except those of `fresh`, which keep their
+   * new weights. The latent statistics come too only when `keepStatistics` (no autoencoder trains further;
+   * otherwise the second stage sets them from the new latents). A loaded modality whose weights do not fit
+   * this config is an error naming it.
    */
-  loadReused(state: Map<string, Tensor>, retrained: readonly ModalityName[], source: string): void {
+  loadReused(
+    state: Map<string, Tensor>,
+    options: { fresh: readonly ModalityName[]; keepStatistics: boolean },
+    source: string,
+  ): void {
+    const { fresh, keepStatistics } = options;
     const ownedBy = (key: string): ModalityName | undefined =>
       this.names.find((name) => key.startsWith(`${name}.`) || key.startsWith(`${name}Head.`));
     const statistics = new Set(['latentMean', 'latentStd', 'statisticsReady']);
-    const kept = new Map(
-      [...state].filter(([key]) => {
-        const owner = ownedBy(key);
-        if (owner) return !retrained.includes(owner);
-        return retrained.length === 0 || !statistics.has(key);
-      }),
-    );
+    const wanted = (key: string): boolean => {
+      const owner = ownedBy(key);
+      return owner ? !fresh.includes(owner) : keepStatistics || !statistics.has(key);
+    };
+    const kept = new Map([...state].filter(([key]) => wanted(key)));
     const own = this.stateDict();
     const misfits = new Set<string>();
     for (const [key, target] of own) {
       const owner = ownedBy(key);
-      if (owner ? retrained.includes(owner) : retrained.length > 0 && statistics.has(key)) continue;
+      if (!wanted(key)) continue;
       if (kept.get(key)?.shape.join(',') !== target.shape.join(',')) misfits.add(owner ?? key);
     }
     for (const key of kept.keys()) if (!own.has(key)) misfits.add(ownedBy(key) ?? key);

@@ -24,18 +24,19 @@ interface DiffusionCursor {
 }
 
 /** The autoencoders (and their latent statistics) of another joint-diffusion run, but for those the config retrains. */
-async function loadAutoencodersFrom(
-  model: JointDiffusion,
-  runDir: string,
-  retrain: JointDiffusionConfig['training']['autoencoder']['retrain'],
-): Promise<void> {
+async function loadAutoencodersFrom(model: JointDiffusion, runDir: string): Promise<void> {
   const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors')).catch((error: Error) => {
     throw new Error(
       `training.autoencoder.from: cannot read ${runDir}/model.safetensors (${error.message}); give a trained joint-diffusion run`,
     );
   });
   try {
-    model.autoencoders.loadReused(withPrefix(tensors, 'autoencoders'), retrain, runDir);
+    const stage = model.config.training.autoencoder;
+    model.autoencoders.loadReused(
+      withPrefix(tensors, 'autoencoders'),
+      { fresh: stage.retrain, keepStatistics: model.autoencoderSteps === 0 },
+      runDir,
+    );
   } finally {
     dispose([...tensors.values()]);
   }
@@ -92,8 +93,7 @@ export async function trainJointDiffusion(
   let split: LoadedSplit | undefined;
   let latents: LoadedSplit | undefined;
   try {
-    if (t.autoencoder.from && !options.resume)
-      await loadAutoencodersFrom(model, t.autoencoder.from, t.autoencoder.retrain);
+    if (t.autoencoder.from && !options.resume) await loadAutoencodersFrom(model, t.autoencoder.from);
     split = await loadJointSplit(dataset, model, { split: 'train', limit: t.trainLimit, onData: options.onData });
     const data = split;
     const loader = new BatchLoader(data, {
