@@ -7,9 +7,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { buildDataset } from '../../src/data/builders/index.js';
 import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
 import { loadJointRun } from '../../src/models/joint-run.js';
+import { writeJointOutput } from '../../src/models/joint/files.js';
 import { disposeOutput } from '../../src/models/joint/outputs.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
 import { dispose, memory } from '../../src/tensor/index.js';
@@ -121,6 +123,16 @@ test('sound on the sequence network trains beside reused image and text autoenco
     try {
       assert.deepEqual(output.audio?.spectrograms.shape, [2, 1, 16, 256]);
       assert.equal(output.audio?.clips[0]?.length, 65536);
+      // written out: the spectrogram PNG keeps its bands × frames; the sheet stretches it to a square tile
+      const written = await writeJointOutput(join(root, 'written'), { audio: output.audio }, model.codec, { seed: 1 });
+      const spectrogram = await sharp(join(root, 'written', '000-spectrogram.png')).metadata();
+      assert.deepEqual([spectrogram.height, spectrogram.width], [16, 257]);
+      const { data, info } = await sharp(written.sheet).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      let coloured = 0;
+      for (let at = 0; at < data.length; at += info.channels)
+        if (data[at] !== 255 || data[at + 1] !== 255 || data[at + 2] !== 255) coloured++;
+      // two 128×128 tiles of spectrogram colour (a strip would colour 2 × 128 × 8 pixels)
+      assert.ok(coloured > 0.8 * 2 * 128 * 128, `${coloured} coloured pixels on the sheet`);
     } finally {
       disposeOutput(output);
     }
