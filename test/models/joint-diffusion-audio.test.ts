@@ -14,6 +14,9 @@ import { loadJointRun } from '../../src/models/joint-run.js';
 import { writeJointOutput } from '../../src/models/joint/files.js';
 import { disposeOutput } from '../../src/models/joint/outputs.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
+import { loadJointSplit } from '../../src/train/sessions/joint.js';
+import { codecRoundTrip } from '../../src/cli/commands/eval-joint.js';
+import { readDataset } from '../../src/data/format.js';
 import { dispose, memory } from '../../src/tensor/index.js';
 import { loadSafetensors } from '../../src/tensor/safetensors.js';
 
@@ -119,6 +122,21 @@ test('sound on the sequence network trains beside reused image and text autoenco
 
   const model = await loadJointRun(reused);
   try {
+    // the eval's codec ceiling: the split's real log-mels through Griffin-Lim, clips of the dataset's length
+    const split = await loadJointSplit(await readDataset(dataset), model, { split: 'test', limit: 2 });
+    try {
+      const clips = codecRoundTrip(model, split, [0, 1]);
+      assert.deepEqual(
+        clips.map((clip) => clip.length),
+        [65536, 65536],
+      );
+      const loudest = Math.max(
+        ...clips.map((clip) => clip.reduce((peak, value) => Math.max(peak, Math.abs(value)), 0)),
+      );
+      assert.ok(loudest > 0.05, `the decoded speech peaks at ${loudest}`);
+    } finally {
+      split.dispose();
+    }
     const output = model.sample(2, 1);
     try {
       assert.deepEqual(output.audio?.spectrograms.shape, [2, 1, 16, 256]);

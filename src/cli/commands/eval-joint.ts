@@ -49,6 +49,20 @@ export function rowsAsInputs(split: LoadedSplit, rows: readonly number[], from: 
   });
 }
 
+/**
+ * The real clips of test rows through the run's spectrogram codec alone (the joint split holds them as the
+ * codec's spectrograms already): Griffin-Lim of the real log-mels, no model.
+ */
+export function codecRoundTrip(model: JointModel, split: LoadedSplit, rows: readonly number[]): Float32Array[] {
+  if (!model.codec || !split.audio) throw new Error('the codec ceiling needs a run with sound and a split with clips');
+  const spectrograms = rowsAsInputs(split, rows, ['audio']).audio as Tensor;
+  try {
+    return model.codec.decode(spectrograms, 0);
+  } finally {
+    spectrograms.dispose();
+  }
+}
+
 /** A joint output as eval reads it (texts as strings; the spectrograms are freed, the clips kept). */
 function forEval(output: JointOutput): JointOutputs {
   output.audio?.spectrograms.dispose();
@@ -114,21 +128,7 @@ export async function evaluateJointRun(
         }
       },
       sample: async (count, batchSeed, to) => forEval(model.sample(count, batchSeed, to)),
-      ...(model.codec && split.audio
-        ? {
-            codecRoundTrip: async (batch: readonly number[]) => {
-              const codec = model.codec as NonNullable<JointModel['codec']>;
-              const clips = rowsAsInputs(split, batch, ['audio']).audio as Tensor;
-              const spectrograms = tidy(() => codec.encode(clips));
-              clips.dispose();
-              try {
-                return codec.decode(spectrograms, seed);
-              } finally {
-                spectrograms.dispose();
-              }
-            },
-          }
-        : {}),
+      ...(model.codec && split.audio ? { codecRoundTrip: async (batch) => codecRoundTrip(model, split, batch) } : {}),
     };
     const evaluation = await evaluateJoint({
       model: underTest,
