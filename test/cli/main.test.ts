@@ -4,6 +4,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,4 +88,21 @@ test('an --out that is a file, or lies under one, is a clear error naming the pa
     );
     assert.doesNotMatch(result.stderr, /EEXIST|ENOTDIR/);
   }
+});
+
+test('a new run that fails before its first checkpoint leaves no folder; an existing folder is never removed', () => {
+  const dataset = join(root, 'shapes');
+  assert.equal(mmgen('data', 'build', 'shapes', '--level', '1', '--count', '12', '--out', dataset).status, 0);
+  // joint-diffusion writes its tokenizer into the run, then fails to read the autoencoders it was told to reuse
+  const failing = ['--set', `dataset=${dataset}`, '--set', `training.autoencoder.from=${join(root, 'no-run')}`];
+  const fresh = join(root, 'fresh-run');
+  const result = mmgen('train', 'configs/joint-diffusion-shapes.yaml', '--out', fresh, ...failing);
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /training.autoencoder.from: cannot read .*no-run/);
+  assert.ok(!existsSync(fresh), 'the failed run left its folder behind');
+  const existing = join(root, 'existing-run');
+  mkdirSync(existing);
+  writeFileSync(join(existing, 'notes.txt'), 'mine');
+  assert.equal(mmgen('train', 'configs/joint-diffusion-shapes.yaml', '--out', existing, ...failing).status, 1);
+  assert.ok(existsSync(join(existing, 'notes.txt')), 'a folder that existed before keeps what it had');
 });

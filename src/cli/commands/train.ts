@@ -1,6 +1,8 @@
 // `mmgen train CONFIG [--out RUN] [--set key=value...]` and `mmgen train --resume RUN`;
 // `--workers N` trains data-parallel in N local processes, `--rank/--world-size/--master` across hosts.
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyOverrides, readConfigFile } from '../../train/config.js';
 import { resolveConfig } from '../../train/recipes.js';
@@ -79,6 +81,8 @@ export function registerTrain(program: Command): void {
       const progress = quiet ? undefined : trainingProgress();
       const data = quiet ? undefined : dataProgress();
       const interrupt = interruptSignal();
+      // a new run that fails before its first checkpoint (a bad `from`, a missing dataset) leaves no folder behind
+      const newFolder = !flags.resume && group === undefined && !existsSync(runDir);
       try {
         await train({
           runDir,
@@ -88,6 +92,9 @@ export function registerTrain(program: Command): void {
           signal: interrupt.signal,
           ...(group ? { processGroup: group } : {}),
         });
+      } catch (error) {
+        if (newFolder && !existsSync(join(runDir, 'state.json'))) await rm(runDir, { recursive: true, force: true });
+        throw error;
       } finally {
         progress?.stop();
         data?.stop();
