@@ -28,7 +28,8 @@ export const partsConfig = z.strictObject({
       /**
        * 'picture': the image networks over a square spectrogram; 'sequence': 1-D convolutions along the frames,
        * the mel bands as channels (spectrogram.size bands, spectrogram.frames frames; the channel settings are
-       * then the widths at full time resolution, doubled per halving).
+       * then the widths at full time resolution, doubled per halving; `block` and `encoderNorm` are the picture
+       * network's).
        */
       network: z.enum(['picture', 'sequence']).default('picture'),
       spectrogram: spectrogramConfig
