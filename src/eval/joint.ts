@@ -106,10 +106,11 @@ async function readAttributes(
   attributes: Record<string, string[]>,
   readers: JointReaders,
 ): Promise<Map<string, Int32Array> | undefined> {
-  const fromTexts = (texts: readonly string[]): Map<string, Int32Array> => attributesOfTexts(texts, attributes);
-  if (modality === 'text') return outputs.text ? fromTexts(outputs.text) : undefined;
+  if (modality === 'text') return outputs.text ? attributesOfTexts(outputs.text, attributes) : undefined;
   if (modality === 'audio')
-    return outputs.audio && readers.audio ? fromTexts(await readers.audio.read(outputs.audio)) : undefined;
+    return outputs.audio && readers.audio
+      ? attributesOfTexts(await readers.audio.read(outputs.audio), attributes)
+      : undefined;
   if (!outputs.image || !readers.image) return undefined;
   const judged = readers.image.run(outputs.image).predictions;
   const judgeValues = readers.image.info.attributes;

@@ -47,13 +47,12 @@ function config(
     retrain?: string[];
     tune?: string[];
     steps?: number;
-    seed?: number;
   } = {},
 ): JointDiffusionConfig {
   return jointDiffusionConfig.parse({
     recipe: 'joint-diffusion',
     dataset,
-    seed: overrides.seed ?? 0,
+    seed: 0,
     model: {
       latentDim: 8,
       featureDim: 32,

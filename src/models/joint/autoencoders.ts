@@ -80,11 +80,8 @@ export class JointAutoencoders extends Module {
     const kept = new Map([...state].filter(([key]) => wanted(key)));
     const own = this.stateDict();
     const misfits = new Set<string>();
-    for (const [key, target] of own) {
-      const owner = ownedBy(key);
-      if (!wanted(key)) continue;
-      if (kept.get(key)?.shape.join(',') !== target.shape.join(',')) misfits.add(owner ?? key);
-    }
+    for (const [key, target] of own)
+      if (wanted(key) && kept.get(key)?.shape.join(',') !== target.shape.join(',')) misfits.add(ownedBy(key) ?? key);
     for (const key of kept.keys()) if (!own.has(key)) misfits.add(ownedBy(key) ?? key);
     if (misfits.size > 0) {
       const modalities = [...misfits].filter((name) => (this.names as string[]).includes(name));
