@@ -31,16 +31,16 @@ export function directionName(from: readonly string[], to: string): string {
 }
 
 export function jointReportLines(evaluation: JointEvaluation, context: JointReportContext): string[] {
+  const scored = Object.keys(evaluation.attributes).length > 0;
   const lines = [
     `# Joint evaluation of ${context.run} (${context.recipe})`,
     '',
     `Dataset ${context.dataset.name} (${context.dataset.builder}${context.dataset.level ? `, level ${context.dataset.level}` : ''}); ${evaluation.rows} test samples per direction, ` +
-      `latents drawn at temperature ${context.temperature}; attributes scored: ${Object.keys(evaluation.attributes).join(', ')}. ${context.seconds.toFixed(0)} s.`,
+      `latents drawn at temperature ${context.temperature}; attributes scored: ${scored ? Object.keys(evaluation.attributes).join(', ') : 'none'}. ${context.seconds.toFixed(0)} s.`,
     '',
-    '| direction | Strict | chance | Feats | chance |',
-    '| --- | --- | --- | --- | --- |',
+    ...(scored ? ['| direction | Strict | chance | Feats | chance |', '| --- | --- | --- | --- | --- |'] : []),
   ];
-  for (const direction of evaluation.directions) {
+  for (const direction of evaluation.directions.filter((candidate) => scored || candidate.scores)) {
     const scores = direction.scores;
     lines.push(
       `| ${directionName(direction.from, direction.to)} | ${pct(scores?.strict.value)} | ${pct(scores?.strict.chance)} | ${pct(scores?.feats.value)} | ${pct(scores?.feats.chance)} |`,
@@ -50,6 +50,22 @@ export function jointReportLines(evaluation: JointEvaluation, context: JointRepo
     const joint = evaluation.joint;
     lines.push(
       `| joint (${joint.modalities.map((name) => LETTER[name]).join('')} agree) | ${pct(joint.strict)} | | ${pct(joint.feats)} | |`,
+    );
+  }
+  const captioned = [...evaluation.directions, ...(evaluation.reconstructions ?? [])].filter(
+    (direction) => direction.captions,
+  );
+  if (captioned.length > 0) {
+    lines.push(
+      '',
+      "Generated captions against each test sample's references (its caption and alternatives)",
+      '',
+      '| direction | BLEU-4 | CIDEr-D |',
+      '| --- | --- | --- |',
+      ...captioned.map(
+        (direction) =>
+          `| ${directionName(direction.from, direction.to)} | ${direction.captions?.bleu4.toFixed(3)} | ${direction.captions?.ciderD.toFixed(3)} |`,
+      ),
     );
   }
   const ceilings = (evaluation.reconstructions ?? []).filter((direction) => direction.scores);

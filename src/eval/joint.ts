@@ -9,6 +9,8 @@ import type { ManifestEntry } from '../data/format.js';
 import type { Judge } from '../models/judge.js';
 import { type AttributeScores, attributeTargets, scoreAttributes } from './attributes.js';
 import { parseAttributes } from './caption-attributes.js';
+import { ciderD, corpusBleu } from './caption-metrics.js';
+import { referencesOf } from './image-to-text.js';
 
 export type JointModality = 'image' | 'text' | 'audio';
 
@@ -49,6 +51,8 @@ export interface DirectionScore {
   to: JointModality;
   /** Strict/Feats with chance, or undefined when no reader can judge `to`. */
   scores?: AttributeScores;
+  /** Into text: the generated captions against each row's references (caption and alternatives). */
+  captions?: { bleu4: number; ciderD: number };
 }
 
 export interface JointEvaluation {
@@ -145,7 +149,10 @@ export interface EvaluateJointOptions extends Partial<JointProtocol> {
   readers: JointReaders;
   /** The test split's entries, in the order translate() addresses rows. */
   entries: readonly ManifestEntry[];
-  /** The attributes the captions name (scored), with their values. */
+  /**
+   * The attributes the captions name (scored), with their values; none ({}) for a dataset whose captions
+   * name no attribute (emoji): then only captions (BLEU-4, CIDEr-D) are scored.
+   */
   attributes: Record<string, string[]>;
   onProgress?: (done: number, total: number, what: string) => void;
 }
@@ -158,15 +165,20 @@ export async function evaluateJoint(options: EvaluateJointOptions): Promise<Join
   const records = options.entries.slice(0, rows).map((entry) => entry.attributes ?? {});
   const targets = attributeTargets(records, attributes);
   const notes: string[] = [];
-  if (model.names.includes('image') && !readers.image)
+  const scored = Object.keys(attributes).length > 0;
+  if (!scored)
+    notes.push(
+      "the dataset's captions name no attribute a reader can check, so coherence is not scored: captions are scored against their references",
+    );
+  else if (model.names.includes('image') && !readers.image)
     notes.push('images were not judged: train the judge with `mmgen eval train-judge DATASET` (or pass --judge DIR)');
-  if (model.names.includes('audio') && !readers.audio)
+  if (scored && model.names.includes('audio') && !readers.audio)
     notes.push('sounds were not judged: pass --transcriber RUN, a transcriber trained on the same dataset');
   // outputs no reader can judge are not made (a sound costs Griffin-Lim)
   const judgeable = (name: JointModality): boolean =>
     name === 'text' ||
-    (name === 'image' && readers.image !== undefined) ||
-    (name === 'audio' && readers.audio !== undefined);
+    (scored && name === 'image' && readers.image !== undefined) ||
+    (scored && name === 'audio' && readers.audio !== undefined);
   const batches = Array.from({ length: Math.ceil(rows / protocol.batchSize) }, (_, index) => {
     const start = index * protocol.batchSize;
     return Array.from({ length: Math.min(protocol.batchSize, rows - start) }, (_, offset) => start + offset);
@@ -175,10 +187,12 @@ export async function evaluateJoint(options: EvaluateJointOptions): Promise<Join
   const direction = async (from: JointModality[], to: JointModality[]): Promise<DirectionScore[]> => {
     const judged = to.filter(judgeable);
     const read = new Map<JointModality, Map<string, Int32Array>[]>();
+    const texts: string[] = [];
     for (const batch of judged.length > 0 ? batches : []) {
       const outputs = await model.translate(batch, from, judged, protocol.seed + (batch[0] ?? 0));
       try {
-        for (const target of judged) {
+        texts.push(...(outputs.text ?? []));
+        for (const target of scored ? judged : []) {
           const values = await readAttributes(target, outputs, attributes, readers);
           if (values) read.set(target, [...(read.get(target) ?? []), values]);
         }
@@ -192,6 +206,7 @@ export async function evaluateJoint(options: EvaluateJointOptions): Promise<Join
         from,
         to: target,
         ...(parts ? { scores: scoreAttributes(concatenate(parts), targets, valueCounts) } : {}),
+        ...(target === 'text' && texts.length === rows ? { captions: captionScores(texts, options.entries) } : {}),
       };
     });
   };
@@ -211,13 +226,15 @@ export async function evaluateJoint(options: EvaluateJointOptions): Promise<Join
   const reconstructions: DirectionScore[] = [];
   for (const name of model.names.filter(judgeable)) reconstructions.push(...(await direction([name], [name])));
   let codec: AttributeScores | undefined;
-  if (model.codecRoundTrip && readers.audio && model.names.includes('audio')) {
+  if (scored && model.codecRoundTrip && readers.audio && model.names.includes('audio')) {
     const heard: string[] = [];
     for (const batch of batches) heard.push(...(await readers.audio.read(await model.codecRoundTrip(batch))));
     codec = scoreAttributes(attributesOfTexts(heard, attributes), targets, valueCounts);
   }
   options.onProgress?.(subsets.length + 1, total, 'joint samples');
-  const joint = await jointCoherence(model, readers, attributes, protocol, model.names.filter(judgeable));
+  const joint = scored
+    ? await jointCoherence(model, readers, attributes, protocol, model.names.filter(judgeable))
+    : undefined;
   options.onProgress?.(total, total, 'done');
   return {
     attributes,
@@ -228,6 +245,15 @@ export async function evaluateJoint(options: EvaluateJointOptions): Promise<Join
     ...(joint ? { joint } : {}),
     notes,
   };
+}
+
+/** Corpus BLEU-4 and CIDEr-D of generated captions against the references of the rows they came from. */
+function captionScores(texts: readonly string[], entries: readonly ManifestEntry[]): DirectionScore['captions'] {
+  const pairs = texts.map((hypothesis, row) => ({
+    hypothesis,
+    references: referencesOf(entries[row] as ManifestEntry),
+  }));
+  return { bleu4: corpusBleu(pairs).bleu[3], ciderD: ciderD(pairs).score };
 }
 
 /** Joint samples read in every judged modality: the share whose modalities agree on every attribute, and per attribute. */

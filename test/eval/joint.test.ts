@@ -119,3 +119,47 @@ test('the codec ceiling reads the real clips of the test rows through the codec,
   const strict = evaluation.codec?.strict.value ?? 0;
   assert.ok(strict >= 0.5 && strict < 0.8, `half the rows heard right, the rest by chance: ${strict}`);
 });
+
+test('emoji: no caption names an attribute, so captions are scored against their references and nothing else', async () => {
+  const out = join(root, 'emoji');
+  await buildDataset({ builder: 'emoji', out, seed: 3, options: { count: 200 } });
+  const dataset = await readDataset(out);
+  const entries = dataset.entries.filter((entry) => entry.split === 'test');
+  assert.equal(captionedAttributes(dataset, entries), undefined);
+  const asked: JointModality[][] = [];
+  const translator = (offset: number) => ({
+    names: ['image', 'text'] as JointModality[],
+    translate: async (rows: readonly number[], _from: readonly JointModality[], to: readonly JointModality[]) => {
+      asked.push([...to]);
+      return { text: rows.map((row) => entries[(row + offset) % entries.length]?.text ?? '') };
+    },
+    sample: async () => ({}),
+  });
+  const evaluate = (offset: number) =>
+    evaluateJoint({ model: translator(offset), readers: {}, entries, attributes: {}, rows: 20, batchSize: 8 });
+  const truthful = await evaluate(0);
+  const shuffled = await evaluate(5);
+  const captions = (evaluation: typeof truthful) =>
+    evaluation.directions.find((direction) => direction.to === 'text')?.captions;
+  assert.ok((captions(truthful)?.bleu4 ?? 0) > 0.99, `the reference itself: ${captions(truthful)?.bleu4}`);
+  assert.ok((captions(shuffled)?.ciderD ?? 1) < 0.5 * (captions(truthful)?.ciderD ?? 0));
+  assert.equal(truthful.joint, undefined);
+  assert.ok(truthful.directions.every((direction) => direction.scores === undefined));
+  assert.ok(
+    asked.every((targets) => targets.length === 1 && targets[0] === 'text'),
+    'pictures are never made',
+  );
+  assert.match(truthful.notes.join(' '), /name no attribute/);
+  const lines = jointReportLines(truthful, {
+    run: 'r',
+    recipe: 'joint-diffusion',
+    dataset: { name: 'emoji', builder: 'emoji' },
+    temperature: 1,
+    seconds: 1,
+  });
+  assert.ok(
+    lines.some((line) => line.startsWith('| I→T | 1.000 |')),
+    lines.join('\n'),
+  );
+  assert.ok(!lines.some((line) => line.includes('Strict')));
+});

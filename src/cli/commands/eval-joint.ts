@@ -110,11 +110,8 @@ export async function evaluateJointRun(
   const dataset = await readDataset(datasetDir);
   const split = await loadJointSplit(dataset, model, { split: 'test', limit: options.limit });
   try {
-    const attributes = captionedAttributes(dataset, split.entries);
-    if (!attributes)
-      throw new Error(
-        `${dataset.info.name} has no attributes its captions name; joint coherence is scored on judged attributes (shapes, digits, fashion-mnist)`,
-      );
+    // emoji: no caption names an attribute, so only captions and FID are scored
+    const attributes = captionedAttributes(dataset, split.entries) ?? {};
     const rows = Math.min(options.rows, split.size);
     const { judge, transcriber, seed, temperature } = options;
     const underTest: JointModelUnderTest = {
@@ -209,7 +206,7 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
       `${jointReportLines(evaluation, context).join('\n')}\n\nreport: ${paths.markdown} and ${paths.json}\n`,
     );
     const judged = evaluation.directions
-      .filter((direction) => direction.scores)
+      .filter((direction) => direction.scores || direction.captions)
       .map((direction) => directionName(direction.from, direction.to));
     if (judged.length === 0) process.stderr.write('warning: no direction could be judged (see the notes above)\n');
   } finally {
