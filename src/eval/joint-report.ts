@@ -37,8 +37,7 @@ export function jointReportLines(evaluation: JointEvaluation, context: JointRepo
     '',
     `Dataset ${context.dataset.name} (${context.dataset.builder}${context.dataset.level ? `, level ${context.dataset.level}` : ''}); ${evaluation.rows} test samples per direction, ` +
       `latents drawn at temperature ${context.temperature}; attributes scored: ${scored ? Object.keys(evaluation.attributes).join(', ') : 'none'}. ${context.seconds.toFixed(0)} s.`,
-    '',
-    ...(scored ? ['| direction | Strict | chance | Feats | chance |', '| --- | --- | --- | --- | --- |'] : []),
+    ...(scored ? ['', '| direction | Strict | chance | Feats | chance |', '| --- | --- | --- | --- | --- |'] : []),
   ];
   for (const direction of evaluation.directions.filter((candidate) => scored || candidate.scores)) {
     const scores = direction.scores;
