@@ -57,13 +57,13 @@ export function jointReportLines(evaluation: JointEvaluation, context: JointRepo
   if (captioned.length > 0) {
     lines.push(
       '',
-      "Generated captions against each test sample's references (its caption and alternatives)",
+      "Generated captions against each test sample's references (its caption and alternatives); BLEU-4 is near 0 for captions under four words",
       '',
-      '| direction | BLEU-4 | CIDEr-D |',
-      '| --- | --- | --- |',
+      '| direction | BLEU-1 | BLEU-4 | CIDEr-D |',
+      '| --- | --- | --- | --- |',
       ...captioned.map(
         (direction) =>
-          `| ${directionName(direction.from, direction.to)} | ${direction.captions?.bleu4.toFixed(3)} | ${direction.captions?.ciderD.toFixed(3)} |`,
+          `| ${directionName(direction.from, direction.to)} | ${direction.captions?.bleu1.toFixed(3)} | ${direction.captions?.bleu4.toFixed(3)} | ${direction.captions?.ciderD.toFixed(3)} |`,
       ),
     );
   }

@@ -52,7 +52,7 @@ export interface DirectionScore {
   /** Strict/Feats with chance, or undefined when no reader can judge `to`. */
   scores?: AttributeScores;
   /** Into text: the generated captions against each row's references (caption and alternatives). */
-  captions?: { bleu4: number; ciderD: number };
+  captions?: { bleu1: number; bleu4: number; ciderD: number };
 }
 
 export interface JointEvaluation {
@@ -247,13 +247,14 @@ export async function evaluateJoint(options: EvaluateJointOptions): Promise<Join
   };
 }
 
-/** Corpus BLEU-4 and CIDEr-D of generated captions against the references of the rows they came from. */
+/** Corpus BLEU-1, BLEU-4 and CIDEr-D of generated captions against the references of the rows they came from. */
 function captionScores(texts: readonly string[], entries: readonly ManifestEntry[]): DirectionScore['captions'] {
   const pairs = texts.map((hypothesis, row) => ({
     hypothesis,
     references: referencesOf(entries[row] as ManifestEntry),
   }));
-  return { bleu4: corpusBleu(pairs).bleu[3], ciderD: ciderD(pairs).score };
+  const { bleu } = corpusBleu(pairs);
+  return { bleu1: bleu[0], bleu4: bleu[3], ciderD: ciderD(pairs).score };
 }
 
 /** Joint samples read in every judged modality: the share whose modalities agree on every attribute, and per attribute. */
