@@ -14,8 +14,10 @@ const pictureSettings = {
   block: z.enum(['plain', 'residual']).default('plain'),
   /** The encoder's normalisation: group norm reads a single input the same way in training and at inference. */
   encoderNorm: z.enum(['batch', 'group']).default('group'),
-  /** Likelihood weight: log p = −weight · Σ (x − x̂)² over pixels. */
+  /** Likelihood weight: log p = −weight · Σ (x − x̂)² over pixels (Σ |x − x̂| for laplace). */
   weight: z.number().positive().default(1),
+  /** gaussian (squared error) or laplace (absolute error: keeps edges sharper than the squared error's blur). */
+  likelihood: z.enum(['gaussian', 'laplace']).default('gaussian'),
 };
 
 export const partsConfig = z.strictObject({

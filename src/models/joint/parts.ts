@@ -64,8 +64,9 @@ export interface PictureOptions {
   decoderChannels: number;
   block: GeneratorBlock;
   encoderNorm: 'batch' | 'group';
-  /** The Gaussian likelihood's weight: log p = −weight · Σ (x − x̂)². */
+  /** The likelihood's weight: log p = −weight · Σ (x − x̂)² (gaussian) or −weight · Σ |x − x̂| (laplace). */
   weight: number;
+  likelihood?: 'gaussian' | 'laplace';
 }
 
 /** A picture modality (an image, or a clip's log-mel spectrogram): conv encoder and conditional upsampler. */
@@ -138,9 +139,11 @@ export class PicturePart extends ModalityPart {
 
   logLikelihood(shared: Tensor, privateLatent: Tensor, data: ModalityData): Tensor {
     const target = this.picture(data);
-    return tidy(() =>
-      this.decode(shared, privateLatent).sub(target).square().flatten(1).sum(1).mul(-this.options.weight),
-    );
+    return tidy(() => {
+      const error = this.decode(shared, privateLatent).sub(target);
+      const distance = this.options.likelihood === 'laplace' ? error.abs() : error.square();
+      return distance.flatten(1).sum(1).mul(-this.options.weight);
+    });
   }
 
   repeat(data: ModalityData, times: number): ModalityData {
