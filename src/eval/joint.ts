@@ -151,7 +151,7 @@ export interface EvaluateJointOptions extends Partial<JointProtocol> {
   entries: readonly ManifestEntry[];
   /**
    * The attributes the captions name (scored), with their values; none ({}) for a dataset whose captions
-   * name no attribute (emoji): then only captions (BLEU-4, CIDEr-D) are scored.
+   * name no attribute (emoji): then only captions (BLEU-1, BLEU-4, CIDEr-D) are scored.
    */
   attributes: Record<string, string[]>;
   onProgress?: (done: number, total: number, what: string) => void;
