@@ -7,13 +7,28 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDataset } from '../../src/data/builders/index.js';
-import { readDataset } from '../../src/data/format.js';
+import { type ManifestEntry, readDataset } from '../../src/data/format.js';
 import { captionedAttributes } from '../../src/eval/image-to-text.js';
 import { type JointModality, evaluateJoint, sourceSubsets } from '../../src/eval/joint.js';
 import { jointReportLines } from '../../src/eval/joint-report.js';
 
 const root = await mkdtemp(join(tmpdir(), 'mmgen-joint-eval-'));
 test.after(async () => rm(root, { recursive: true, force: true }));
+
+/**
+ * An image+text "run" whose every caption is the test caption `offset` rows on (0: the truth); it records
+ * the targets it is asked for.
+ */
+function captionTranslator(entries: readonly ManifestEntry[], offset: number, asked: JointModality[][]) {
+  return {
+    names: ['image', 'text'] as JointModality[],
+    translate: async (rows: readonly number[], _from: readonly JointModality[], to: readonly JointModality[]) => {
+      asked.push([...to]);
+      return { text: rows.map((row) => entries[(row + offset) % entries.length]?.text ?? '') };
+    },
+    sample: async () => ({}),
+  };
+}
 
 test('every non-empty subset is a source, smallest first', () => {
   assert.deepEqual(sourceSubsets(['image', 'text']), [['image'], ['text'], ['image', 'text']]);
@@ -28,14 +43,7 @@ test('a translator that reads the truth scores 100 %, one that reads another sam
   const attributes = captionedAttributes(dataset, entries);
   assert.ok(attributes, 'shapes captions name their attributes');
   const asked: JointModality[][] = [];
-  const translator = (offset: number) => ({
-    names: ['image', 'text'] as JointModality[],
-    translate: async (rows: readonly number[], _from: readonly JointModality[], to: readonly JointModality[]) => {
-      asked.push([...to]);
-      return { text: rows.map((row) => entries[(row + offset) % entries.length]?.text ?? '') };
-    },
-    sample: async () => ({}),
-  });
+  const translator = (offset: number) => captionTranslator(entries, offset, asked);
   const truthful = await evaluateJoint({
     model: translator(0),
     readers: {},
@@ -127,14 +135,7 @@ test('emoji: no caption names an attribute, so captions are scored against their
   const entries = dataset.entries.filter((entry) => entry.split === 'test');
   assert.equal(captionedAttributes(dataset, entries), undefined);
   const asked: JointModality[][] = [];
-  const translator = (offset: number) => ({
-    names: ['image', 'text'] as JointModality[],
-    translate: async (rows: readonly number[], _from: readonly JointModality[], to: readonly JointModality[]) => {
-      asked.push([...to]);
-      return { text: rows.map((row) => entries[(row + offset) % entries.length]?.text ?? '') };
-    },
-    sample: async () => ({}),
-  });
+  const translator = (offset: number) => captionTranslator(entries, offset, asked);
   const evaluate = (offset: number) =>
     evaluateJoint({ model: translator(offset), readers: {}, entries, attributes: {}, rows: 20, batchSize: 8 });
   const truthful = await evaluate(0);
