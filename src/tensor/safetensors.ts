@@ -5,15 +5,18 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { type DType, dtypeCode } from './dtype.js';
-import { getFloat16, setFloat16 } from '@petamoriken/float16';
+import { INT8_SCALE_SUFFIX, dequantizeRows, int8Eligible, narrow, quantizeRows, widen } from './narrow-storage.js';
 import { native } from './native.js';
 import { Tensor } from './tensor.js';
 
 export type SafetensorsInput = Map<string, Tensor> | Record<string, Tensor>;
 /** `half`: float32 tensors are stored as IEEE half (F16), halving the file; they load back as float32. A tensor
- * with a value beyond half's range (±65504, e.g. a batch-norm running variance) stays float32. */
+ * with a value beyond half's range (±65504, e.g. a batch-norm running variance) stays float32.
+ * `int8`: float32 weight matrices and kernels (2+ dimensions, 1024+ values) are stored as 8-bit integers with a
+ * float32 scale per row in the entry `NAME.int8_scale`, a quarter of the bytes; they load back as float32. */
 export interface SaveOptions {
   half?: boolean;
+  int8?: boolean;
 }
 export interface SafetensorsContent {
   tensors: Map<string, Tensor>;
@@ -38,6 +41,8 @@ const fromFileDtype: Record<string, { dtype: DType; bytes: number }> = {
   // half precision files from the wider ecosystem are widened to float32 on load
   F16: { dtype: 'float32', bytes: 2 },
   BF16: { dtype: 'float32', bytes: 2 },
+  // int8 with per-row scales (SaveOptions.int8) is dequantized to float32 on load
+  I8: { dtype: 'float32', bytes: 1 },
 };
 // The reference implementation refuses headers above 100 MB; so do we (a corrupt length is caught early).
 const maxHeaderBytes = 100_000_000;
@@ -49,18 +54,6 @@ interface Encoded {
 
 function entriesOf(tensors: SafetensorsInput): [string, Tensor][] {
   return tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
-}
-
-/** float32 → IEEE half bytes, or undefined when a finite value lies beyond half's range (the tensor stays float32). */
-function narrow(data: Float32Array): Uint8Array | undefined {
-  const bytes = new Uint8Array(data.length * 2);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < data.length; i++) {
-    const value = data[i] as number;
-    setFloat16(view, i * 2, value, true);
-    if (Number.isFinite(value) && !Number.isFinite(getFloat16(view, i * 2, true))) return undefined;
-  }
-  return bytes;
 }
 
 function encode(
@@ -88,6 +81,18 @@ function encode(
       );
     if (tensor.isDisposed) throw new Error(`cannot save tensor "${name}" to ${path}: it was disposed`);
     const data = tensor.dataSync();
+    if (options.int8 === true && tensor.dtype === 'float32' && int8Eligible(tensor.shape, data as Float32Array)) {
+      const { values, scales } = quantizeRows(data as Float32Array, tensor.shape[0] as number);
+      for (const [entry, dtype, shape, bytes] of [
+        [name, 'I8', tensor.shape, new Uint8Array(values.buffer)],
+        [`${name}${INT8_SCALE_SUFFIX}`, 'F32', [scales.length], new Uint8Array(scales.buffer)],
+      ] as const) {
+        header[entry] = { dtype, shape, data_offsets: [offset, offset + bytes.byteLength] };
+        chunks.push(bytes);
+        offset += bytes.byteLength;
+      }
+      continue;
+    }
     const halved = options.half === true && tensor.dtype === 'float32' ? narrow(data as Float32Array) : undefined;
     const fileDtype = halved ? 'F16' : toFileDtype[tensor.dtype];
     if (fileDtype === undefined)
@@ -177,18 +182,51 @@ function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-/** IEEE half / bfloat16 bit patterns to float32. */
-function widen(bytes: Uint8Array, fileDtype: 'F16' | 'BF16'): Float32Array {
-  const count = bytes.byteLength / 2;
-  const out = new Float32Array(count);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (fileDtype === 'BF16') {
-    const bits = new Uint32Array(out.buffer);
-    for (let i = 0; i < count; i++) bits[i] = view.getUint16(i * 2, true) << 16;
-    return out;
+/** Whether `name` is the scale entry of an int8 tensor in the header (read with that tensor, not on its own). */
+function int8Base(header: Record<string, unknown>, name: string): boolean {
+  const base = header[name.slice(0, -INT8_SCALE_SUFFIX.length)];
+  return isRecord(base) && base.dtype === 'I8';
+}
+
+interface EntryData {
+  dtype: string;
+  dims: number[];
+  bytes: Uint8Array;
+  kind: { dtype: DType; bytes: number };
+}
+
+/** One header entry checked against the file: its dtype, shape and bytes. */
+function entryData(path: string, file: Buffer, dataStart: number, name: string, entry: unknown): EntryData {
+  if (!isRecord(entry)) throw corrupt(path, `entry "${name}" is not an object`);
+  const { dtype, shape, data_offsets: offsets } = entry;
+  if (typeof dtype !== 'string') throw corrupt(path, `tensor "${name}" has no dtype`);
+  const kind = fromFileDtype[dtype];
+  if (kind === undefined) {
+    throw new Error(
+      `${path}: tensor "${name}" has dtype ${dtype}, which mmgen cannot load; supported: ${Object.keys(fromFileDtype).join(', ')}`,
+    );
   }
-  for (let i = 0; i < count; i++) out[i] = getFloat16(view, i * 2, true);
-  return out;
+  if (!Array.isArray(shape) || !shape.every(isCount))
+    throw corrupt(path, `tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
+    throw corrupt(path, `tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
+  }
+  const [begin, end] = offsets as [number, number];
+  const dims = shape as number[];
+  const expected = dims.reduce((a, b) => a * b, 1) * kind.bytes;
+  if (end < begin || end - begin !== expected) {
+    throw corrupt(
+      path,
+      `tensor "${name}" (${dtype} [${dims.join(', ')}]) needs ${expected} bytes but data_offsets [${begin}, ${end}] give ${end - begin}`,
+    );
+  }
+  const dataLength = file.byteLength - dataStart;
+  if (end > dataLength)
+    throw corrupt(
+      path,
+      `tensor "${name}" ends at byte ${end} but the data section has ${dataLength} bytes (truncated file?)`,
+    );
+  return { dtype, dims, bytes: file.subarray(dataStart + begin, dataStart + end), kind };
 }
 
 function decode(path: string, file: Buffer): SafetensorsContent {
@@ -211,7 +249,6 @@ function decode(path: string, file: Buffer): SafetensorsContent {
     throw corrupt(path, `the header is not valid JSON (${(error as Error).message})`);
   }
   if (!isRecord(header)) throw corrupt(path, 'the header is not a JSON object');
-  const dataLength = file.byteLength - dataStart;
   const metadata: Record<string, string> = {};
   const tensors = new Map<string, Tensor>();
   try {
@@ -224,36 +261,22 @@ function decode(path: string, file: Buffer): SafetensorsContent {
         }
         continue;
       }
-      if (!isRecord(entry)) throw corrupt(path, `entry "${name}" is not an object`);
-      const { dtype, shape, data_offsets: offsets } = entry;
-      if (typeof dtype !== 'string') throw corrupt(path, `tensor "${name}" has no dtype`);
-      const kind = fromFileDtype[dtype];
-      if (kind === undefined) {
-        throw new Error(
-          `${path}: tensor "${name}" has dtype ${dtype}, which mmgen cannot load; supported: ${Object.keys(fromFileDtype).join(', ')}`,
-        );
+      if (name.endsWith(INT8_SCALE_SUFFIX) && int8Base(header, name)) continue;
+      const { dtype, dims, bytes, kind } = entryData(path, file, dataStart, name, entry);
+      let data: Uint8Array | Float32Array = bytes;
+      if (dtype === 'F16' || dtype === 'BF16') data = widen(bytes, dtype);
+      if (dtype === 'I8') {
+        const scaleName = `${name}${INT8_SCALE_SUFFIX}`;
+        if (!(scaleName in header))
+          throw new Error(
+            `${path}: int8 tensor "${name}" has no "${scaleName}" entry; mmgen reads int8 weights with a scale per row, as \`mmgen export --int8\` writes them`,
+          );
+        const scale = entryData(path, file, dataStart, scaleName, header[scaleName]);
+        if (scale.dtype !== 'F32' || scale.dims.length !== 1 || scale.dims[0] !== dims[0])
+          throw corrupt(path, `"${scaleName}" must be F32 [${dims[0]}], one scale per row of "${name}"`);
+        const scales = new Float32Array(Uint8Array.from(scale.bytes).buffer); // a copy: the view may be unaligned
+        data = dequantizeRows(bytes, scales);
       }
-      if (!Array.isArray(shape) || !shape.every(isCount))
-        throw corrupt(path, `tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
-      if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
-        throw corrupt(path, `tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
-      }
-      const [begin, end] = offsets as [number, number];
-      const dims = shape as number[];
-      const expected = dims.reduce((a, b) => a * b, 1) * kind.bytes;
-      if (end < begin || end - begin !== expected) {
-        throw corrupt(
-          path,
-          `tensor "${name}" (${dtype} [${dims.join(', ')}]) needs ${expected} bytes but data_offsets [${begin}, ${end}] give ${end - begin}`,
-        );
-      }
-      if (end > dataLength)
-        throw corrupt(
-          path,
-          `tensor "${name}" ends at byte ${end} but the data section has ${dataLength} bytes (truncated file?)`,
-        );
-      const bytes = file.subarray(dataStart + begin, dataStart + end);
-      const data = dtype === 'F16' || dtype === 'BF16' ? widen(bytes, dtype) : bytes;
       tensors.set(name, new Tensor(native().fromTypedArray(data, dims, dtypeCode(kind.dtype))));
     }
   } catch (error) {

@@ -1,5 +1,5 @@
 // Exporting a run for inference: the weights generation reads (each EMA copy stands in for its trained twin),
-// optionally in half precision, and the run's small files (config, tokenizer, eval, audio level, latent
+// optionally in half precision or 8-bit weights, and the run's small files (config, tokenizer, eval, audio level, latent
 // mixture). No optimizer state, checkpoints or samples: it is what a demo ships or a server loads, not a run
 // to resume. Written to a temporary folder and renamed, so a crash never leaves half an export.
 import { existsSync } from 'node:fs';
@@ -11,6 +11,8 @@ import { loadSafetensors, saveSafetensors } from '../tensor/safetensors.js';
 export interface ExportOptions {
   /** Store float32 weights as IEEE half (F16); they load back as float32. */
   half?: boolean;
+  /** Store weight matrices and kernels as int8 with a float32 scale per row; they load back as float32. */
+  int8?: boolean;
 }
 
 export interface ExportResult {
@@ -36,6 +38,8 @@ export async function exportRun(runDir: string, out: string, options: ExportOpti
   if (existsSync(out) && (await readdir(out)).length > 0)
     throw new Error(`--out ${out} already holds files; give a new or empty folder`);
   const { tensors, metadata } = await loadSafetensors(join(runDir, 'model.safetensors'));
+  const half = options.half === true;
+  const int8 = options.int8 === true;
   const temporary = `${resolve(out)}.tmp-${process.pid}`;
   try {
     const kept = new Map([...tensors].filter(([name]) => !tensors.has(`ema.${name}`)));
@@ -44,8 +48,8 @@ export async function exportRun(runDir: string, out: string, options: ExportOpti
     await saveSafetensors(
       join(temporary, 'model.safetensors'),
       kept,
-      { ...metadata, exportedFrom: resolve(runDir), half: String(options.half === true) },
-      { half: options.half === true },
+      { ...metadata, exportedFrom: resolve(runDir), half: String(half), int8: String(int8) },
+      { half, int8 },
     );
     const files: string[] = [];
     for (const name of (await readdir(runDir)).sort()) {
@@ -55,7 +59,7 @@ export async function exportRun(runDir: string, out: string, options: ExportOpti
     }
     await writeFile(
       join(temporary, 'exported.json'),
-      `${JSON.stringify({ exportedFrom: resolve(runDir), half: options.half === true, createdAt: new Date().toISOString() }, null, 2)}\n`,
+      `${JSON.stringify({ exportedFrom: resolve(runDir), half, int8, createdAt: new Date().toISOString() }, null, 2)}\n`,
     );
     await rm(out, { recursive: true, force: true });
     await rename(temporary, out);

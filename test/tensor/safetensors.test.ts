@@ -248,3 +248,64 @@ test('half precision: float32 tensors stored as F16 load back within half roundi
   dispose([weights, steps, big, loaded.tensors, bigLoaded.tensors]);
   assert.equal(memory().tensors, before);
 });
+
+test('int8: weight matrices stored in 8 bits with a scale per row load back within half a step; small tensors stay float', async () => {
+  const before = memory().tensors;
+  // rows of very different magnitude: one scale per row keeps the small rows precise
+  const weights = tensor(
+    Float32Array.from({ length: 64 * 33 }, (_, i) => Math.sin(i * 1.7) * 10 ** ((Math.floor(i / 33) % 4) - 2)),
+    { shape: [64, 33] },
+  );
+  const bias = randn([64]);
+  const zero = tensor(new Float32Array(64 * 32), { shape: [64, 32] });
+  const path = join(directory, 'int8.safetensors');
+  await saveSafetensors(path, { weights, bias, zero }, undefined, { int8: true, half: true });
+  const file = readFileSync(path);
+  const header = JSON.parse(file.toString('utf8', 8, 8 + Number(file.readBigUInt64LE(0)))) as Record<
+    string,
+    { dtype: string; shape: number[] }
+  >;
+  assert.equal(header.weights?.dtype, 'I8');
+  assert.deepEqual(header['weights.int8_scale'], { ...header['weights.int8_scale'], dtype: 'F32', shape: [64] });
+  assert.equal(header.bias?.dtype, 'F16', 'a vector keeps float precision (half here)');
+  // 64×33 int8 + 64 float32 scales, against 64×33×4 bytes as float32
+  assert.ok(file.byteLength < 64 * 33 * 4 * 0.45 + 64 * 32 + 64 * 2 + 2000, `${file.byteLength} bytes`);
+  const loaded = await loadSafetensors(path);
+  assert.deepEqual([...loaded.tensors.keys()].sort(), ['bias', 'weights', 'zero']);
+  const copy = loaded.tensors.get('weights')?.dataSync() as Float32Array;
+  const original = weights.dataSync() as Float32Array;
+  assert.equal(loaded.tensors.get('weights')?.dtype, 'float32');
+  for (let row = 0; row < 64; row++) {
+    const values = original.subarray(row * 33, (row + 1) * 33);
+    const step = Math.max(...values.map(Math.abs)) / 127;
+    for (let column = 0; column < 33; column++) {
+      const error = Math.abs((copy[row * 33 + column] as number) - (values[column] as number));
+      assert.ok(
+        error <= step / 2 + 1e-6 * step,
+        `row ${row} column ${column}: error ${error} > half a step ${step / 2}`,
+      );
+    }
+  }
+  assert.ok((loaded.tensors.get('zero')?.dataSync() as Float32Array).every((value) => value === 0));
+  // an int8 tensor without its scales is refused by name
+  const orphan = join(directory, 'orphan.safetensors');
+  writeFileSync(
+    orphan,
+    handMade({ w: { dtype: 'I8', shape: [2, 2], data_offsets: [0, 4] } }, new Uint8Array([1, 2, 3, 4])),
+  );
+  await assert.rejects(loadSafetensors(orphan), /int8 tensor "w" has no "w.int8_scale" entry.*mmgen export --int8/);
+  const badScale = join(directory, 'bad-scale.safetensors');
+  writeFileSync(
+    badScale,
+    handMade(
+      {
+        w: { dtype: 'I8', shape: [2, 2], data_offsets: [0, 4] },
+        'w.int8_scale': { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+      },
+      new Uint8Array(8),
+    ),
+  );
+  await assert.rejects(loadSafetensors(badScale), /"w.int8_scale" must be F32 \[2\], one scale per row of "w"/);
+  dispose([weights, bias, zero, loaded.tensors]);
+  assert.equal(memory().tensors, before);
+});

@@ -1,6 +1,6 @@
-// Exporting a run for inference: the EMA weights alone (their trained twins left out), full or half precision;
-// the folder loads and generates like the run (the same bytes at full precision, within half rounding at
-// half), holds no training state, cannot be resumed by mistake, and bad requests are clear errors.
+// Exporting a run for inference: the EMA weights alone (their trained twins left out), full or half precision
+// or 8-bit weights; the folder loads and generates like the run (the same bytes at full precision, within
+// rounding at half and int8), holds no training state, cannot be resumed by mistake, and bad requests are clear errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -26,7 +26,7 @@ async function generated(runDir: string): Promise<Float32Array> {
   }
 }
 
-test('export: EMA weights alone, full precision same bytes, half within rounding, no training state, clear errors', async () => {
+test('export: EMA weights alone, full precision same bytes, half and int8 within rounding, no training state, clear errors', async () => {
   const root = await mkdtemp(join(tmpdir(), 'mmgen-export-'));
   try {
     const { runDir } = await trainTinyGanRun(root, {
@@ -39,11 +39,15 @@ test('export: EMA weights alone, full precision same bytes, half within rounding
     const half = join(root, 'half');
     const fullResult = await exportRun(runDir, full);
     const halfResult = await exportRun(runDir, half, { half: true });
+    const eightBit = join(root, 'int8');
+    const eightBitResult = await exportRun(runDir, eightBit, { half: true, int8: true });
     assert.ok(fullResult.dropped > 0, 'the generator trained copies are left to their EMA');
     assert.equal(halfResult.tensors, fullResult.tensors);
     // float weights dominate the file, so half precision nearly halves it
     assert.ok(halfResult.bytes < fullResult.bytes * 0.55, `${halfResult.bytes} vs ${fullResult.bytes}`);
     assert.ok(fullResult.bytes < (await stat(join(runDir, 'model.safetensors'))).size);
+    // and 8-bit weight matrices nearly halve it again
+    assert.ok(eightBitResult.bytes < fullResult.bytes * 0.32, `${eightBitResult.bytes} vs ${fullResult.bytes}`);
     const files = await readdir(half);
     for (const name of ['config.json', 'tokenizer.json', 'model.safetensors', 'exported.json'])
       assert.ok(files.includes(name), name);
@@ -67,6 +71,16 @@ test('export: EMA weights alone, full precision same bytes, half within rounding
     // pixels in [-1, 1]: half-precision weights move them by rounding only
     assert.ok(total / original.length < 0.01, `mean pixel difference ${total / original.length}`);
     assert.ok(worst > 0 && worst < 0.1, `largest pixel difference ${worst}`);
+    // 8-bit weights move them more, but a picture stays the same picture
+    const fromEightBit = await generated(eightBit);
+    let eightBitTotal = 0;
+    for (let i = 0; i < original.length; i++)
+      eightBitTotal += Math.abs((fromEightBit[i] as number) - (original[i] as number));
+    assert.ok(eightBitTotal > total, 'int8 rounds more than half precision');
+    assert.ok(
+      eightBitTotal / original.length < 0.005,
+      `mean pixel difference at int8 ${eightBitTotal / original.length}`,
+    );
     assert.equal(memory().tensors, before);
 
     await assert.rejects(
