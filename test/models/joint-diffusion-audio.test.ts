@@ -1,7 +1,8 @@
 // joint-diffusion's sound on the sequence network (1-D convolutions along a spectrogram's frames, its mel
 // bands as channels), and reusing another run's autoencoders while one modality trains afresh or tunes on: the
 // first stage then trains only that modality, the others keep their weights exactly, and its loss falls; a kept
-// autoencoder that does not fit the config, or `retrain` without `from`, is a clear error; nothing leaks.
+// autoencoder that does not fit the config, or `retrain` without `from`, is a clear error; a run over another run's
+// autoencoders keeps that run's word numbering, whatever its own data; nothing leaks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js
 import { loadJointSplit } from '../../src/train/sessions/joint.js';
 import { codecRoundTrip } from '../../src/cli/commands/eval-joint.js';
 import { readDataset } from '../../src/data/format.js';
+import { Tokenizer } from '../../src/modalities/text/index.js';
 import { dispose, memory } from '../../src/tensor/index.js';
 import { loadSafetensors } from '../../src/tensor/safetensors.js';
 
@@ -186,4 +188,22 @@ test('a reused autoencoder that does not fit, or retrain without from, is a clea
     () => config({ audio: { network: 'picture', spectrogram: { size: 16, frames: 256 } } }),
     /the picture network draws square spectrograms: frames \(256\) must equal size \(16\); or set audio.network: sequence/,
   );
+});
+
+test("a new score network over another run's autoencoders on other data keeps that run's word numbering", async () => {
+  const before = memory().tensors;
+  const base = join(root, 'base-words');
+  (await trainJointDiffusion(config({ steps: 2 }), { runDir: base })).model.dispose();
+  // the same three words, in other proportions: built afresh, this corpus would number them otherwise
+  const other = join(root, 'other-shapes');
+  await buildDataset({ builder: 'shapes', out: other, seed: 9, options: { level: 1, count: 12, spoken: true } });
+  const otherTexts = (await readDataset(other)).entries
+    .filter((entry) => entry.split === 'train')
+    .map((entry) => entry.text);
+  const baseWords = (await Tokenizer.load(join(base, 'tokenizer.json'))).tokens;
+  assert.notDeepEqual(Tokenizer.fromCorpus(otherTexts, { level: 'word' }).tokens, baseWords);
+  const reused = join(root, 'reused-words');
+  (await trainJointDiffusion({ ...config({ from: base }), dataset: other }, { runDir: reused })).model.dispose();
+  assert.deepEqual((await Tokenizer.load(join(reused, 'tokenizer.json'))).tokens, baseWords);
+  assert.equal(memory().tensors, before);
 });

@@ -2,7 +2,8 @@
 // in demo/ (text → image, image → text, text → sound, sound → text, joint samples), each scored now on a freshly
 // built dataset they never saw — written as one sheet to look at and WAVs to play, with the numbers beside
 // them. Then a small joint model trains live for a few minutes with the progress bar, and its samples and
-// numbers go beside the shipped run's.
+// numbers go beside the shipped run's: a new score network (the part of joint-diffusion that fuses the
+// modalities) over the shipped run's autoencoders, so a few minutes are enough to see it work.
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -16,6 +17,8 @@ import type { JointEvaluation } from '../../eval/joint.js';
 import { loadJointRun } from '../../models/joint-run.js';
 import { Judge } from '../../models/judge.js';
 import { loadTranscriberRun } from '../../models/transcriber-run.js';
+import { readRunConfig } from '../../models/run-files.js';
+import type { JsonObject } from '../../train/config.js';
 import { resolveConfig } from '../../train/recipes.js';
 import { loadJointSplit } from '../../train/sessions/joint.js';
 import { dataProgress } from '../data-progress.js';
@@ -202,28 +205,23 @@ export function registerDemo(program: Command): void {
         const liveRun = join(flags.out, 'live-joint');
         if (minutes > 0) {
           say(
-            `3/4 training a small joint model (joint-vae, MMVAE) for ${minutes} minutes on ${datasetDir} (Ctrl-C stops with a checkpoint)`,
+            `3/4 training a joint model's fusion live for ${minutes} minutes on ${datasetDir}: a new score network (joint-diffusion) over the shipped run's autoencoders (Ctrl-C stops with a checkpoint)`,
           );
+          const shipped = await readRunConfig(SHIPPED.joint);
           const { train } = resolveConfig(
             {
-              recipe: 'joint-vae',
+              recipe: 'joint-diffusion',
               dataset: datasetDir,
               seed,
-              model: {
-                mixing: 'moe',
-                latentDim: 32,
-                featureDim: 128,
-                image: { encoderChannels: 16, decoderChannels: 64 },
-                audio: { encoderChannels: 16, decoderChannels: 32, spectrogram: { nFft: 2048, hopLength: 1024 } },
-                text: { embeddingDim: 32, hiddenSize: 96 },
-              },
+              model: shipped.model as JsonObject,
               training: {
-                steps: 100000,
-                batchSize: 32,
+                autoencoder: { from: SHIPPED.joint },
+                score: { steps: 100000 },
                 timeLimitMinutes: minutes,
                 sampleEvery: 100000,
                 checkpointEvery: 500,
               },
+              sampling: shipped.sampling as JsonObject,
             },
             'demo config',
           );

@@ -7,12 +7,12 @@ import { writeFileAtomic } from '../../data/files.js';
 import type { LoadedSplit } from '../../data/loader.js';
 import type { ManifestEntry } from '../../data/format.js';
 import { parseAttributes } from '../../eval/caption-attributes.js';
-import { encodeWav, spectrogramToImage } from '../../modalities/audio/index.js';
-import type { SpectrogramCodec } from '../../modalities/audio/spectrogram-codec.js';
+import { encodeWav } from '../../modalities/audio/index.js';
 import { type ContactSheetTile, tensorToImages } from '../../modalities/image/index.js';
 import type { Judge } from '../../models/judge.js';
 import type { JointModel } from '../../models/joint/model.js';
 import type { JointOutput } from '../../models/joint/outputs.js';
+import { spectrogramTiles } from '../../models/spectrogram-tiles.js';
 import { disposeOutput } from '../../models/joint/outputs.js';
 import { type Tensor, dispose, tidy } from '../../tensor/index.js';
 
@@ -44,15 +44,6 @@ export function picturesRight(judge: Judge, images: Tensor, entries: readonly Ma
   return entries.map((entry, index) =>
     Object.entries(attributes).every(([name, values]) => values[predictions.get(name)?.[index] ?? -1] === entry.attributes?.[name]),
   );
-}
-
-/** One spectrogram picture per row of `spectrograms` [N, 1, S, S], for sheet tiles. */
-export function spectrogramTiles(codec: SpectrogramCodec, spectrograms: Tensor): ReturnType<typeof spectrogramToImage>[] {
-  const count = spectrograms.shape[0] ?? 0;
-  return tidy(() => {
-    const logMel = codec.toLogMel(spectrograms);
-    return Array.from({ length: count }, (_, index) => spectrogramToImage(logMel.select(0, index)));
-  });
 }
 
 /** Writes clips as 16-bit WAVs named `${prefix}-NN.wav`; returns the paths. */
@@ -128,10 +119,8 @@ export async function jointExamples(options: {
         const heard = options.hear(sounds.clips);
         const heardOk = captionsRight(heard, entries, attributes);
         wavs.push(...(await writeClips(options.folder, 'text-to-sound', sounds.clips, sounds.sampleRate)));
-        sections.push({
-          title: `${options.label} text → sound`,
-          tiles: spectrogramTiles(model.codec, sounds.spectrograms).map((image, index) => ({ image, caption: `"${entries[index]?.text}" heard "${heard[index]}" ${mark(heardOk[index] ?? false)}` })),
-        });
+        const captions = entries.map((entry, index) => `"${entry.text}" heard "${heard[index]}" ${mark(heardOk[index] ?? false)}`);
+        sections.push({ title: `${options.label} text → sound`, tiles: await spectrogramTiles(sounds.spectrograms, model.codec, captions) });
       }
     }
     const joint = model.sample(rows.length, seed, model.names);

@@ -3,10 +3,12 @@
 // when the stage starts, from the frozen autoencoders). The checkpoint's step says the stage, so resuming
 // at any step — across the boundary too — continues as an uninterrupted run would. Sample sheets show the
 // autoencoders' reconstructions in the first stage and caption → image/sound translations in the second.
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatchLoader, disposeBatch, type Batch, type BatchCursor } from '../../data/batches.js';
-import { readDataset } from '../../data/format.js';
+import { type Dataset, readDataset } from '../../data/format.js';
 import type { LoadedSplit } from '../../data/loader.js';
+import { Tokenizer } from '../../modalities/text/index.js';
 import { type JointDiffusionConfig, JointDiffusion } from '../../models/joint-diffusion.js';
 import { writeJointOutput } from '../../models/joint/files.js';
 import { encodeCaptions } from '../../models/joint/captions.js';
@@ -40,6 +42,27 @@ async function loadAutoencodersFrom(model: JointDiffusion, runDir: string): Prom
   } finally {
     dispose([...tensors.values()]);
   }
+}
+
+/**
+ * The run's tokenizer. Reusing another run's text autoencoder means reusing its words' numbering too: built
+ * afresh from this dataset, word ids follow this corpus's frequencies and would scramble what the encoder reads.
+ */
+async function jointDiffusionTokenizer(
+  config: JointDiffusionConfig,
+  dataset: Dataset,
+  options: SessionOptions,
+): Promise<Tokenizer> {
+  const stage = config.training.autoencoder;
+  if (options.resume || !stage.from || stage.retrain.includes('text')) return runTokenizer(dataset, options);
+  const tokenizer = await Tokenizer.load(join(stage.from, 'tokenizer.json')).catch((error: Error) => {
+    throw new Error(
+      `training.autoencoder.from: cannot read ${stage.from}/tokenizer.json (${error.message}); give a trained joint-diffusion run`,
+    );
+  });
+  await mkdir(options.runDir, { recursive: true });
+  await tokenizer.save(join(options.runDir, 'tokenizer.json'));
+  return tokenizer;
 }
 
 /** Rows of the split that have every modality, as standardised latents [N, M·D] in a split the batch loader serves. */
@@ -85,7 +108,7 @@ export async function trainJointDiffusion(
   options: SessionOptions,
 ): Promise<{ result: TrainResult; model: JointDiffusion }> {
   const dataset = await readDataset(config.dataset);
-  const tokenizer = await runTokenizer(dataset, options);
+  const tokenizer = await jointDiffusionTokenizer(config, dataset, options);
   const shapes = datasetShapes(dataset, tokenizer);
   const t = config.training;
   if (!options.resume) manualSeed(config.seed);

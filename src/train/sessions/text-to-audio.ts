@@ -41,7 +41,7 @@ export async function writeSampleSet(
     await writeWav(file, clip, model.audio.sampleRate);
     files.push(file);
   }
-  const tiles = spectrogramTiles(audio.spectrograms, model.codec, texts);
+  const tiles = await spectrogramTiles(audio.spectrograms, model.codec, texts);
   await writeContactSheet(sheet, tiles, { columns: 5, tileSize: [128, 128] });
   files.push(sheet);
   return files;
@@ -124,7 +124,7 @@ export async function trainTextToAudio(
           );
           await writeContactSheet(
             join(folder, 'latest.png'),
-            spectrogramTiles(generated.spectrograms, model.codec, prompts),
+            await spectrogramTiles(generated.spectrograms, model.codec, prompts),
             { columns: 5, tileSize: [128, 128] },
           );
           return files;
