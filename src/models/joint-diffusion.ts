@@ -58,7 +58,7 @@ export const jointDiffusionConfig = z.strictObject({
           steps: stageSettings.steps.default(3000),
           batchSize: stageSettings.batchSize.default(32),
           lr: stageSettings.lr.default(1e-3),
-          /** A trained joint-diffusion run whose autoencoders this run reuses (its first stage is skipped unless `retrain` or `tune` names some). */
+          /** A trained joint-diffusion run whose autoencoders this run reuses, with its tokenizer (its first stage is skipped unless `retrain` or `tune` names some; with `retrain: [text]` the tokenizer comes from this dataset). */
           from: z.string().min(1).optional(),
           /** With `from`: these modalities' autoencoders train afresh in the first stage; the others stay as `from` has them. */
           retrain: z.array(z.enum(MODALITIES)).default([]),
