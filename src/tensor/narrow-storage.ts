@@ -61,6 +61,9 @@ export function dequantizeRows(bytes: Uint8Array, scales: Float32Array): Float32
   const values = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const columns = values.length / scales.length;
   const out = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = (values[i] as number) * (scales[Math.floor(i / columns)] as number);
+  for (let row = 0; row < scales.length; row++) {
+    const scale = scales[row] as number;
+    for (let i = row * columns; i < (row + 1) * columns; i++) out[i] = (values[i] as number) * scale;
+  }
   return out;
 }

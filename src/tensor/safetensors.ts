@@ -74,6 +74,11 @@ function encode(
   }
   const chunks: Uint8Array[] = [];
   let offset = 0;
+  const add = (name: string, dtype: string, shape: readonly number[], bytes: Uint8Array): void => {
+    header[name] = { dtype, shape, data_offsets: [offset, offset + bytes.byteLength] };
+    chunks.push(bytes);
+    offset += bytes.byteLength;
+  };
   for (const [name, tensor] of entriesOf(tensors)) {
     if (name === '__metadata__')
       throw new Error(
@@ -83,14 +88,8 @@ function encode(
     const data = tensor.dataSync();
     if (options.int8 === true && tensor.dtype === 'float32' && int8Eligible(tensor.shape, data as Float32Array)) {
       const { values, scales } = quantizeRows(data as Float32Array, tensor.shape[0] as number);
-      for (const [entry, dtype, shape, bytes] of [
-        [name, 'I8', tensor.shape, new Uint8Array(values.buffer)],
-        [`${name}${INT8_SCALE_SUFFIX}`, 'F32', [scales.length], new Uint8Array(scales.buffer)],
-      ] as const) {
-        header[entry] = { dtype, shape, data_offsets: [offset, offset + bytes.byteLength] };
-        chunks.push(bytes);
-        offset += bytes.byteLength;
-      }
+      add(name, 'I8', tensor.shape, new Uint8Array(values.buffer));
+      add(`${name}${INT8_SCALE_SUFFIX}`, 'F32', [scales.length], new Uint8Array(scales.buffer));
       continue;
     }
     const halved = options.half === true && tensor.dtype === 'float32' ? narrow(data as Float32Array) : undefined;
@@ -99,10 +98,7 @@ function encode(
       throw new Error(
         `cannot save tensor "${name}" to ${path}: dtype ${tensor.dtype} has no safetensors equivalent; convert it first`,
       );
-    const bytes = halved ?? new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    header[name] = { dtype: fileDtype, shape: tensor.shape, data_offsets: [offset, offset + bytes.byteLength] };
-    chunks.push(bytes);
-    offset += bytes.byteLength;
+    add(name, fileDtype, tensor.shape, halved ?? new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
   const json = JSON.stringify(header);
   const jsonBytes = Buffer.from(json, 'utf8');

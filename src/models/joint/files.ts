@@ -4,16 +4,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../data/files.js';
-import { spectrogramToImage, writeSpectrogramPng, writeWav } from '../../modalities/audio/index.js';
+import { writeSpectrogramPng, writeWav } from '../../modalities/audio/index.js';
 import type { SpectrogramCodec } from '../../modalities/audio/spectrogram-codec.js';
-import {
-  type ContactSheetTile,
-  resizeImage,
-  tensorToImages,
-  writeContactSheet,
-  writeImage,
-} from '../../modalities/image/index.js';
+import { type ContactSheetTile, tensorToImages, writeContactSheet, writeImage } from '../../modalities/image/index.js';
 import { tidy } from '../../tensor/index.js';
+import { spectrogramTile } from '../spectrogram-tiles.js';
 import type { JointOutput } from './outputs.js';
 
 export interface WriteJointOptions {
@@ -80,9 +75,7 @@ export async function writeJointOutput(
         await writeSpectrogramPng(join(folder, png), picture, { input: 'log' });
         files.push(join(folder, wav), join(folder, png));
         Object.assign(record, { audio: wav, spectrogram: png, sampleRate: output.audio.sampleRate });
-        // few bands and many frames (the sequence network) would be a thin strip: the sheet shows a square
-        const tile = await resizeImage(spectrogramToImage(picture, { input: 'log' }), [128, 128], { fit: 'fill' });
-        tiles.push({ image: tile, caption: image ? '' : caption });
+        tiles.push({ image: await spectrogramTile(picture), caption: image ? '' : caption });
       }
       if (!image && !clip)
         tiles.push({ image: { width: 64, height: 64, channels: 1, data: new Uint8Array(64 * 64) }, caption });
