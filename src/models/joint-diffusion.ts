@@ -58,6 +58,8 @@ export const jointDiffusionConfig = z.strictObject({
           steps: stageSettings.steps.default(3000),
           batchSize: stageSettings.batchSize.default(32),
           lr: stageSettings.lr.default(1e-3),
+          /** Steps for the named modalities' autoencoders in place of `steps` (the stage lasts as long as the longest; a text autoencoder converges in far fewer steps than a picture one). */
+          modalitySteps: z.partialRecord(z.enum(MODALITIES), stageSettings.steps).default({}),
           /** A trained joint-diffusion run whose autoencoders this run reuses, with its tokenizer (its first stage is skipped unless `retrain` or `tune` names some; with `retrain: [text]` the tokenizer comes from this dataset). */
           from: z.string().min(1).optional(),
           /** With `from`: these modalities' autoencoders train afresh in the first stage; the others stay as `from` has them. */
@@ -73,6 +75,16 @@ export const jointDiffusionConfig = z.strictObject({
                 path: [key],
                 message: `${key} names autoencoders to train beside those of another run: give training.autoencoder.from too`,
               });
+          const unchanged = Object.keys(stage.modalitySteps).filter(
+            (name) =>
+              stage.from !== undefined && ![...stage.retrain, ...stage.tune].some((trained) => trained === name),
+          );
+          if (unchanged.length > 0)
+            context.addIssue({
+              code: 'custom',
+              path: ['modalitySteps'],
+              message: `${unchanged.join(', ')} keeps the autoencoder of training.autoencoder.from and trains no steps here; name it in retrain or tune, or drop it from modalitySteps`,
+            });
           const both = stage.retrain.filter((name) => stage.tune.includes(name));
           if (both.length > 0)
             context.addIssue({
@@ -175,10 +187,18 @@ export class JointDiffusion implements JointModel {
       ? this.names.filter((name) => stage.retrain.includes(name) || stage.tune.includes(name))
       : undefined;
   }
-  /** Steps of the first stage (0 when every autoencoder comes from another run). */
+  /** Steps the first stage gives a modality's autoencoder (`modalitySteps`, else `steps`). */
+  autoencoderStepsOf(name: ModalityName): number {
+    const stage = this.config.training.autoencoder;
+    return stage.modalitySteps[name] ?? stage.steps;
+  }
+  /** The autoencoders that train at a step of the first stage: those whose own steps are not yet spent. */
+  autoencodersAt(step: number): ModalityName[] {
+    return (this.trainedAutoencoders ?? this.names).filter((name) => step <= this.autoencoderStepsOf(name));
+  }
+  /** Steps of the first stage: the longest of its autoencoders' (0 when every autoencoder comes from another run). */
   get autoencoderSteps(): number {
-    const trained = this.trainedAutoencoders;
-    return trained && trained.length === 0 ? 0 : this.config.training.autoencoder.steps;
+    return Math.max(0, ...(this.trainedAutoencoders ?? this.names).map((name) => this.autoencoderStepsOf(name)));
   }
   get totalSteps(): number {
     return this.autoencoderSteps + this.config.training.score.steps;
@@ -187,8 +207,8 @@ export class JointDiffusion implements JointModel {
     return step <= this.autoencoderSteps ? 'autoencoder' : 'score';
   }
 
-  /** A step of the first stage: every modality's autoencoder on its own data. */
-  autoencoderStep(batch: JointBatch): Record<string, number> {
+  /** First-stage step `step` (1-based): each autoencoder still training, on its own data. */
+  autoencoderStep(batch: JointBatch, step: number): Record<string, number> {
     this.autoencoders.train();
     return tidy(() => {
       const { loss, perModality } = this.autoencoders.reconstructionLoss(
@@ -196,7 +216,7 @@ export class JointDiffusion implements JointModel {
         batch.presence,
         this.config.model.latentNoise,
         this.trainingRandom,
-        this.trainedAutoencoders,
+        this.autoencodersAt(step),
       );
       this.autoencoderOptimizer.zeroGrad();
       loss.backward();

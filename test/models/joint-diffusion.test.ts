@@ -17,6 +17,7 @@ import { openJointRun } from '../../src/models/joint/open.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
 import { loadJointSplit } from '../../src/train/sessions/joint.js';
 import { type Tensor, dispose, memory, tidy } from '../../src/tensor/index.js';
+import { loadSafetensors } from '../../src/tensor/safetensors.js';
 
 const root = await mkdtemp(join(tmpdir(), 'mmgen-joint-diffusion-'));
 const dataset = join(root, 'shapes');
@@ -27,7 +28,13 @@ test.after(async () => {
 });
 
 function tinyConfig(
-  overrides: { autoencoderSteps?: number; scoreSteps?: number; seed?: number; from?: string } = {},
+  overrides: {
+    autoencoderSteps?: number;
+    scoreSteps?: number;
+    seed?: number;
+    from?: string;
+    modalitySteps?: Record<string, number>;
+  } = {},
 ): JointDiffusionConfig {
   return jointDiffusionConfig.parse({
     recipe: 'joint-diffusion',
@@ -46,6 +53,7 @@ function tinyConfig(
         batchSize: 6,
         lr: 3e-3,
         ...(overrides.from ? { from: overrides.from } : {}),
+        ...(overrides.modalitySteps ? { modalitySteps: overrides.modalitySteps } : {}),
       },
       score: { steps: overrides.scoreSteps ?? 1500, batchSize: 6, lr: 2e-3, emaDecay: 0.99 },
       trainLimit: 6,
@@ -164,6 +172,67 @@ test('exact resume across the stage boundary; the same seed gives the same bytes
     model.dispose();
   }
   assert.equal(memory().tensors, before);
+});
+
+test('modalitySteps: the text autoencoder stops at its own steps while the picture one trains on; resume keeps the bytes', async () => {
+  const before = memory().tensors;
+  const textFirstEvery10 = tinyConfig({ autoencoderSteps: 5, scoreSteps: 2, modalitySteps: { text: 2 } });
+  const textFirst = { ...textFirstEvery10, training: { ...textFirstEvery10.training, logEvery: 1 } };
+  const folders = {
+    short: join(root, 'two-steps'),
+    long: join(root, 'text-two'),
+    resumed: join(root, 'text-two-resumed'),
+  };
+  (
+    await trainJointDiffusion(tinyConfig({ autoencoderSteps: 2, scoreSteps: 0 }), { runDir: folders.short })
+  ).model.dispose();
+  const logged: Record<string, number>[] = [];
+  const { model } = await trainJointDiffusion(textFirst, {
+    runDir: folders.long,
+    onEvent: (event) => event.type === 'step' && logged.push(event.losses),
+  });
+  assert.equal(model.autoencoderSteps, 5);
+  assert.deepEqual(model.autoencodersAt(2), ['image', 'text']);
+  assert.deepEqual(model.autoencodersAt(3), ['image']);
+  model.dispose();
+  assert.deepEqual(
+    logged.slice(0, 5).map((losses) => 'reconstruction_text' in losses),
+    [true, true, false, false, false],
+  );
+  // stopped where only the picture autoencoder still trains, then resumed
+  (await trainJointDiffusion(textFirst, { runDir: folders.resumed, stopAfter: 3 })).model.dispose();
+  (await trainJointDiffusion(textFirst, { runDir: folders.resumed, resume: true })).model.dispose();
+  assert.deepEqual(
+    await readFile(join(folders.resumed, 'model.safetensors')),
+    await readFile(join(folders.long, 'model.safetensors')),
+  );
+  const weights = async (folder: string): Promise<Map<string, Tensor>> =>
+    (await loadSafetensors(join(folder, 'model.safetensors'))).tensors;
+  const [short, long] = [await weights(folders.short), await weights(folders.long)];
+  try {
+    const same = (prefix: string): boolean =>
+      [...short]
+        .filter(([key]) => key.startsWith(prefix))
+        .every(([key, value]) => {
+          const other = long.get(key);
+          return (
+            other !== undefined && value.toFlatArray().every((number, index) => number === other.toFlatArray()[index])
+          );
+        });
+    assert.ok(same('autoencoders.text.') && same('autoencoders.textHead.'), 'text weights as after its 2 steps');
+    assert.ok(!same('autoencoders.image.'), 'the picture autoencoder trained on');
+  } finally {
+    dispose([...short.values(), ...long.values()]);
+  }
+  assert.equal(memory().tensors, before);
+  assert.throws(
+    () =>
+      jointDiffusionConfig.parse({
+        ...textFirst,
+        training: { ...textFirst.training, autoencoder: { ...textFirst.training.autoencoder, from: folders.long } },
+      }),
+    /text keeps the autoencoder of training.autoencoder.from.*name it in retrain or tune/,
+  );
 });
 
 test('a run whose score network never trained says which command trains it', async () => {

@@ -147,7 +147,7 @@ export async function trainJointDiffusion(
         if (model.stageAt(step) === 'autoencoder') {
           const batch = loader.next();
           try {
-            return model.autoencoderStep(jointBatchOf(model.names, batch));
+            return model.autoencoderStep(jointBatchOf(model.names, batch), step);
           } finally {
             disposeBatch(batch);
           }
