@@ -3,121 +3,20 @@
 // score network over the concatenated standardised latents, with a diffusion time per modality, learns how
 // the modalities go together (models/joint/latent-diffusion.ts). Two stages in one run: the autoencoders,
 // then the score network. Any subset is a condition held clean; the rest is sampled by DDIM and decoded.
-import { z } from 'zod';
 import { Adam, EMA } from '../optim/index.js';
 import type { Module } from '../nn/index.js';
 import type { SpectrogramCodec } from '../modalities/audio/spectrogram-codec.js';
 import { Generator, type Tensor, cat, noGrad, randn, tensor, tidy, zeros } from '../tensor/index.js';
-import { decodingConfig } from './text-writer.js';
-import { loopSettings } from './run-settings.js';
 import { JointAutoencoders } from './joint/autoencoders.js';
 import { LatentDiffusion } from './joint/latent-diffusion.js';
 import type { JointInputs, JointModel, TranslateOptions } from './joint/model.js';
 import type { JointBatch } from './joint/objectives.js';
 import { type JointOutput, decodeTargets } from './joint/outputs.js';
-import { type JointShapes, partsConfig } from './joint/part-config.js';
-import { MODALITIES, type ModalityData, type ModalityName } from './joint/parts.js';
+import { type JointDiffusionConfig, autoencoderSource } from './joint/diffusion-config.js';
+import type { JointShapes } from './joint/part-config.js';
+import type { ModalityData, ModalityName } from './joint/parts.js';
 
-const stageSettings = {
-  steps: z.number().int().nonnegative(),
-  batchSize: z.number().int().positive(),
-  lr: z.number().positive(),
-};
-
-export const jointDiffusionConfig = z.strictObject({
-  recipe: z.literal('joint-diffusion'),
-  dataset: z.string().min(1),
-  seed: z.number().int().nonnegative().default(0),
-  model: partsConfig
-    .extend({
-      /** Latent width of every modality's autoencoder. */
-      latentDim: z.number().int().positive().default(32),
-      /** Noise added to latents while training the autoencoders, relative to their batch spread. */
-      latentNoise: z.number().min(0).default(0.1),
-      score: z
-        .strictObject({
-          kind: z.enum(['mlp', 'transformer']).default('mlp'),
-          width: z.number().int().positive().default(512),
-          blocks: z.number().int().positive().default(4),
-          timeFrequencies: z.number().int().positive().default(16),
-          heads: z.number().int().positive().default(4),
-        })
-        .prefault({}),
-      prediction: z.enum(['epsilon', 'v']).default('v'),
-      /** Share of training rows that hold a random subset of modalities clean as the condition. */
-      conditionProbability: z.number().min(0).max(1).default(0.5),
-      /** Share of conditioned rows whose condition is dropped (classifier-free guidance's unconditional score). */
-      dropProbability: z.number().min(0).max(1).default(0.1),
-    })
-    .prefault({}),
-  training: z
-    .strictObject({
-      autoencoder: z
-        .strictObject({
-          ...stageSettings,
-          steps: stageSettings.steps.default(3000),
-          batchSize: stageSettings.batchSize.default(32),
-          lr: stageSettings.lr.default(1e-3),
-          /** Steps for the named modalities' autoencoders in place of `steps` (the stage lasts as long as the longest; a text autoencoder converges in far fewer steps than a picture one). */
-          modalitySteps: z.partialRecord(z.enum(MODALITIES), stageSettings.steps).default({}),
-          /** A trained joint-diffusion run whose autoencoders this run reuses, with its tokenizer (its first stage is skipped unless `retrain` or `tune` names some; with `retrain: [text]` the tokenizer comes from this dataset). */
-          from: z.string().min(1).optional(),
-          /** With `from`: these modalities' autoencoders train afresh in the first stage; the others stay as `from` has them. */
-          retrain: z.array(z.enum(MODALITIES)).default([]),
-          /** With `from`: these modalities' autoencoders start from `from`'s weights and train on in the first stage. */
-          tune: z.array(z.enum(MODALITIES)).default([]),
-        })
-        .superRefine((stage, context) => {
-          for (const key of ['retrain', 'tune'] as const)
-            if (stage[key].length > 0 && stage.from === undefined)
-              context.addIssue({
-                code: 'custom',
-                path: [key],
-                message: `${key} names autoencoders to train beside those of another run: give training.autoencoder.from too`,
-              });
-          const unchanged = Object.keys(stage.modalitySteps).filter(
-            (name) =>
-              stage.from !== undefined && ![...stage.retrain, ...stage.tune].some((trained) => trained === name),
-          );
-          if (unchanged.length > 0)
-            context.addIssue({
-              code: 'custom',
-              path: ['modalitySteps'],
-              message: `${unchanged.join(', ')} keeps the autoencoder of training.autoencoder.from and trains no steps here; name it in retrain or tune, or drop it from modalitySteps`,
-            });
-          const both = stage.retrain.filter((name) => stage.tune.includes(name));
-          if (both.length > 0)
-            context.addIssue({
-              code: 'custom',
-              path: ['tune'],
-              message: `${both.join(', ')} cannot be both retrained afresh and tuned from training.autoencoder.from; name it in one list`,
-            });
-        })
-        .prefault({}),
-      score: z
-        .strictObject({
-          ...stageSettings,
-          steps: stageSettings.steps.default(20000),
-          batchSize: stageSettings.batchSize.default(256),
-          lr: stageSettings.lr.default(1e-3),
-          emaDecay: z.number().min(0).max(1).default(0.999),
-        })
-        .prefault({}),
-      ...loopSettings,
-      sampleEvery: loopSettings.sampleEvery.default(1000),
-      checkpointEvery: loopSettings.checkpointEvery.default(1000),
-      logEvery: loopSettings.logEvery.default(10),
-    })
-    .prefault({}),
-  sampling: z
-    .strictObject({
-      steps: z.number().int().min(1).max(10000).default(50),
-      guidance: z.number().min(0).default(0),
-    })
-    .prefault({}),
-  decoding: decodingConfig,
-});
-export type JointDiffusionConfig = z.output<typeof jointDiffusionConfig>;
+export { type JointDiffusionConfig, jointDiffusionConfig } from './joint/diffusion-config.js';
 
 export type TrainingStage = 'autoencoder' | 'score';
 
@@ -180,11 +79,15 @@ export class JointDiffusion implements JointModel {
     return { training: this.trainingRandom };
   }
 
+  /** The run whose autoencoder a modality reuses, or undefined when it trains afresh here. */
+  autoencoderSource(name: ModalityName): string | undefined {
+    return autoencoderSource(this.config.training.autoencoder, name);
+  }
   /** The modalities whose autoencoders the first stage trains (all of them unless they come from another run). */
   get trainedAutoencoders(): ModalityName[] | undefined {
     const stage = this.config.training.autoencoder;
     return stage.from
-      ? this.names.filter((name) => stage.retrain.includes(name) || stage.tune.includes(name))
+      ? this.names.filter((name) => this.autoencoderSource(name) === undefined || stage.tune.includes(name))
       : undefined;
   }
   /** Steps the first stage gives a modality's autoencoder (`modalitySteps`, else `steps`). */

@@ -45,10 +45,11 @@ const sequenceAudio = {
 function config(
   overrides: {
     audio?: Record<string, unknown>;
-    from?: string;
+    from?: string | Record<string, string>;
     retrain?: string[];
     tune?: string[];
     steps?: number;
+    modalitySteps?: Record<string, number>;
   } = {},
 ): JointDiffusionConfig {
   return jointDiffusionConfig.parse({
@@ -71,6 +72,7 @@ function config(
         ...(overrides.from ? { from: overrides.from } : {}),
         ...(overrides.retrain ? { retrain: overrides.retrain } : {}),
         ...(overrides.tune ? { tune: overrides.tune } : {}),
+        ...(overrides.modalitySteps ? { modalitySteps: overrides.modalitySteps } : {}),
       },
       score: { steps: 4, batchSize: 6 },
       trainLimit: 6,
@@ -188,6 +190,49 @@ test('a reused autoencoder that does not fit, or retrain without from, is a clea
     () => config({ audio: { network: 'picture', spectrogram: { size: 16, frames: 256 } } }),
     /the picture network draws square spectrograms: frames \(256\) must equal size \(16\); or set audio.network: sequence/,
   );
+});
+
+test("autoencoders trained apart, one run per modality, join in one run with the text run's words", async () => {
+  const before = memory().tensors;
+  const pictures = join(root, 'pictures-only');
+  const sounds = join(root, 'sounds-and-words');
+  (await trainJointDiffusion(config({ modalitySteps: { audio: 0, text: 0 } }), { runDir: pictures })).model.dispose();
+  (await trainJointDiffusion(config({ modalitySteps: { image: 0 } }), { runDir: sounds })).model.dispose();
+  const joined = join(root, 'joined');
+  const from = { image: pictures, audio: sounds, text: sounds };
+  const { model } = await trainJointDiffusion(config({ from }), { runDir: joined });
+  assert.equal(model.autoencoderSteps, 0);
+  model.dispose();
+  const [picturesWeights, soundsWeights, joinedWeights] = [
+    await weights(pictures),
+    await weights(sounds),
+    await weights(joined),
+  ];
+  for (const [prefix, source] of [
+    ['autoencoders.image', picturesWeights],
+    ['autoencoders.audio', soundsWeights],
+    ['autoencoders.text', soundsWeights],
+  ] as const) {
+    const keys = [...source.keys()].filter((key) => key.startsWith(prefix));
+    assert.ok(keys.length > 0, prefix);
+    for (const key of keys) assert.deepEqual(joinedWeights.get(key), source.get(key), `${key} is not its source's`);
+  }
+  // each source had untrained autoencoders beside its own; the joined run's latent statistics are its own
+  assert.deepEqual(joinedWeights.get('autoencoders.statisticsReady'), Float32Array.from([1]));
+  assert.notDeepEqual(joinedWeights.get('autoencoders.latentStd'), picturesWeights.get('autoencoders.latentStd'));
+  assert.deepEqual(
+    (await Tokenizer.load(join(joined, 'tokenizer.json'))).tokens,
+    (await Tokenizer.load(join(sounds, 'tokenizer.json'))).tokens,
+  );
+  assert.throws(
+    () => config({ from: { image: pictures }, tune: ['audio'] }),
+    /audio cannot be tuned: training.autoencoder.from names no run for it/,
+  );
+  assert.throws(
+    () => config({ from, modalitySteps: { image: 10 } }),
+    /image keeps the autoencoder of training.autoencoder.from and trains no steps here/,
+  );
+  assert.equal(memory().tensors, before);
 });
 
 test("a new score network over another run's autoencoders on other data keeps that run's word numbering", async () => {

@@ -10,6 +10,8 @@ import { type Dataset, readDataset } from '../../data/format.js';
 import type { LoadedSplit } from '../../data/loader.js';
 import { Tokenizer } from '../../modalities/text/index.js';
 import { type JointDiffusionConfig, JointDiffusion } from '../../models/joint-diffusion.js';
+import { autoencoderSource } from '../../models/joint/diffusion-config.js';
+import type { ModalityName } from '../../models/joint/parts.js';
 import { writeJointOutput } from '../../models/joint/files.js';
 import { encodeCaptions } from '../../models/joint/captions.js';
 import { disposeOutput } from '../../models/joint/outputs.js';
@@ -25,22 +27,30 @@ interface DiffusionCursor {
   score?: BatchCursor | undefined;
 }
 
-/** The autoencoders (and their latent statistics) of another joint-diffusion run, but for those the config retrains. */
-async function loadAutoencodersFrom(model: JointDiffusion, runDir: string): Promise<void> {
-  const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors')).catch((error: Error) => {
-    throw new Error(
-      `training.autoencoder.from: cannot read ${runDir}/model.safetensors (${error.message}); give a trained joint-diffusion run`,
-    );
-  });
-  try {
-    const stage = model.config.training.autoencoder;
-    model.autoencoders.loadReused(
-      withPrefix(tensors, 'autoencoders'),
-      { fresh: stage.retrain, keepStatistics: model.autoencoderSteps === 0 },
-      runDir,
-    );
-  } finally {
-    dispose([...tensors.values()]);
+/**
+ * The autoencoders reused from other runs (`training.autoencoder.from`: one run, or one per modality), each
+ * source's state loaded for the modalities it gives. Latent statistics come too only from a single run whose
+ * autoencoders all stay as they are; otherwise the second stage sets them from the new latents.
+ */
+async function loadAutoencodersFrom(model: JointDiffusion): Promise<void> {
+  const given = new Map<string, ModalityName[]>();
+  for (const name of model.names) {
+    const source = model.autoencoderSource(name);
+    if (source !== undefined) given.set(source, [...(given.get(source) ?? []), name]);
+  }
+  const keepStatistics = model.autoencoderSteps === 0 && typeof model.config.training.autoencoder.from === 'string';
+  for (const [runDir, modalities] of given) {
+    const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors')).catch((error: Error) => {
+      throw new Error(
+        `training.autoencoder.from: cannot read ${runDir}/model.safetensors (${error.message}); give a trained joint-diffusion run`,
+      );
+    });
+    try {
+      const fresh = model.names.filter((name) => !modalities.includes(name));
+      model.autoencoders.loadReused(withPrefix(tensors, 'autoencoders'), { fresh, keepStatistics }, runDir);
+    } finally {
+      dispose([...tensors.values()]);
+    }
   }
 }
 
@@ -53,11 +63,11 @@ async function jointDiffusionTokenizer(
   dataset: Dataset,
   options: SessionOptions,
 ): Promise<Tokenizer> {
-  const stage = config.training.autoencoder;
-  if (options.resume || !stage.from || stage.retrain.includes('text')) return runTokenizer(dataset, options);
-  const tokenizer = await Tokenizer.load(join(stage.from, 'tokenizer.json')).catch((error: Error) => {
+  const source = autoencoderSource(config.training.autoencoder, 'text');
+  if (options.resume || source === undefined) return runTokenizer(dataset, options);
+  const tokenizer = await Tokenizer.load(join(source, 'tokenizer.json')).catch((error: Error) => {
     throw new Error(
-      `training.autoencoder.from: cannot read ${stage.from}/tokenizer.json (${error.message}); give a trained joint-diffusion run`,
+      `training.autoencoder.from: cannot read ${source}/tokenizer.json (${error.message}); give a trained joint-diffusion run`,
     );
   });
   await mkdir(options.runDir, { recursive: true });
@@ -116,7 +126,7 @@ export async function trainJointDiffusion(
   let split: LoadedSplit | undefined;
   let latents: LoadedSplit | undefined;
   try {
-    if (t.autoencoder.from && !options.resume) await loadAutoencodersFrom(model, t.autoencoder.from);
+    if (t.autoencoder.from && !options.resume) await loadAutoencodersFrom(model);
     split = await loadJointSplit(dataset, model, { split: 'train', limit: t.trainLimit, onData: options.onData });
     const data = split;
     const loader = new BatchLoader(data, {

@@ -1,0 +1,126 @@
+// The config of recipe joint-diffusion (models/joint-diffusion.ts): the parts, the score network, the two
+// training stages (with where reused autoencoders come from) and the sampler.
+import { z } from 'zod';
+import { decodingConfig } from '../text-writer.js';
+import { loopSettings } from '../run-settings.js';
+import { partsConfig } from './part-config.js';
+import { MODALITIES, type ModalityName } from './parts.js';
+
+const stageSettings = {
+  steps: z.number().int().nonnegative(),
+  batchSize: z.number().int().positive(),
+  lr: z.number().positive(),
+};
+
+export const jointDiffusionConfig = z.strictObject({
+  recipe: z.literal('joint-diffusion'),
+  dataset: z.string().min(1),
+  seed: z.number().int().nonnegative().default(0),
+  model: partsConfig
+    .extend({
+      /** Latent width of every modality's autoencoder. */
+      latentDim: z.number().int().positive().default(32),
+      /** Noise added to latents while training the autoencoders, relative to their batch spread. */
+      latentNoise: z.number().min(0).default(0.1),
+      score: z
+        .strictObject({
+          kind: z.enum(['mlp', 'transformer']).default('mlp'),
+          width: z.number().int().positive().default(512),
+          blocks: z.number().int().positive().default(4),
+          timeFrequencies: z.number().int().positive().default(16),
+          heads: z.number().int().positive().default(4),
+        })
+        .prefault({}),
+      prediction: z.enum(['epsilon', 'v']).default('v'),
+      /** Share of training rows that hold a random subset of modalities clean as the condition. */
+      conditionProbability: z.number().min(0).max(1).default(0.5),
+      /** Share of conditioned rows whose condition is dropped (classifier-free guidance's unconditional score). */
+      dropProbability: z.number().min(0).max(1).default(0.1),
+    })
+    .prefault({}),
+  training: z
+    .strictObject({
+      autoencoder: z
+        .strictObject({
+          ...stageSettings,
+          steps: stageSettings.steps.default(3000),
+          batchSize: stageSettings.batchSize.default(32),
+          lr: stageSettings.lr.default(1e-3),
+          /** Steps for the named modalities' autoencoders in place of `steps` (the stage lasts as long as the longest; a text autoencoder converges in far fewer steps than a picture one). */
+          modalitySteps: z.partialRecord(z.enum(MODALITIES), stageSettings.steps).default({}),
+          /** A trained joint-diffusion run whose autoencoders this run reuses, with its tokenizer (its first stage is skipped unless `retrain` or `tune` names some; with `retrain: [text]` the tokenizer comes from this dataset); or one run per modality, `{ image: RUN_A, audio: RUN_B, text: RUN_B }`, so autoencoders trained apart (one process per core) join in one run; a modality it does not name trains afresh, and the tokenizer comes with the text autoencoder. */
+          from: z.union([z.string().min(1), z.partialRecord(z.enum(MODALITIES), z.string().min(1))]).optional(),
+          /** With `from`: these modalities' autoencoders train afresh in the first stage; the others stay as `from` has them. */
+          retrain: z.array(z.enum(MODALITIES)).default([]),
+          /** With `from`: these modalities' autoencoders start from `from`'s weights and train on in the first stage. */
+          tune: z.array(z.enum(MODALITIES)).default([]),
+        })
+        .superRefine((stage, context) => {
+          const complain = (path: string, message: string): void =>
+            context.addIssue({ code: 'custom', path: [path], message });
+          for (const key of ['retrain', 'tune'] as const)
+            if (stage[key].length > 0 && stage.from === undefined)
+              complain(
+                key,
+                `${key} names autoencoders to train beside those of another run: give training.autoencoder.from too`,
+              );
+          const both = stage.retrain.filter((name) => stage.tune.includes(name));
+          if (both.length > 0)
+            complain(
+              'tune',
+              `${both.join(', ')} cannot be both retrained afresh and tuned from training.autoencoder.from; name it in one list`,
+            );
+          const unsourced = stage.tune.filter(
+            (name) => stage.from !== undefined && !both.includes(name) && autoencoderSource(stage, name) === undefined,
+          );
+          if (unsourced.length > 0)
+            complain(
+              'tune',
+              `${unsourced.join(', ')} cannot be tuned: training.autoencoder.from names no run for it; add it to from`,
+            );
+          const untrained = (Object.keys(stage.modalitySteps) as ModalityName[]).filter(
+            (name) => autoencoderSource(stage, name) !== undefined && !stage.tune.includes(name),
+          );
+          if (untrained.length > 0)
+            complain(
+              'modalitySteps',
+              `${untrained.join(', ')} keeps the autoencoder of training.autoencoder.from and trains no steps here; name it in retrain or tune, or drop it from modalitySteps`,
+            );
+        })
+        .prefault({}),
+      score: z
+        .strictObject({
+          ...stageSettings,
+          steps: stageSettings.steps.default(20000),
+          batchSize: stageSettings.batchSize.default(256),
+          lr: stageSettings.lr.default(1e-3),
+          emaDecay: z.number().min(0).max(1).default(0.999),
+        })
+        .prefault({}),
+      ...loopSettings,
+      sampleEvery: loopSettings.sampleEvery.default(1000),
+      checkpointEvery: loopSettings.checkpointEvery.default(1000),
+      logEvery: loopSettings.logEvery.default(10),
+    })
+    .prefault({}),
+  sampling: z
+    .strictObject({
+      steps: z.number().int().min(1).max(10000).default(50),
+      guidance: z.number().min(0).default(0),
+    })
+    .prefault({}),
+  decoding: decodingConfig,
+});
+export type JointDiffusionConfig = z.output<typeof jointDiffusionConfig>;
+
+/** The part of `training.autoencoder` that says where reused autoencoders come from. */
+interface AutoencoderSources {
+  from?: string | Partial<Record<ModalityName, string>> | undefined;
+  retrain: readonly ModalityName[];
+}
+
+/** The run whose autoencoder a modality reuses (`training.autoencoder.from`), or undefined when it trains afresh here. */
+export function autoencoderSource(stage: AutoencoderSources, name: ModalityName): string | undefined {
+  if (stage.from === undefined || stage.retrain.includes(name)) return undefined;
+  return typeof stage.from === 'string' ? stage.from : stage.from[name];
+}
