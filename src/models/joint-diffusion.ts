@@ -3,7 +3,7 @@
 // score network over the concatenated standardised latents, with a diffusion time per modality, learns how
 // the modalities go together (models/joint/latent-diffusion.ts). Two stages in one run: the autoencoders,
 // then the score network. Any subset is a condition held clean; the rest is sampled by DDIM and decoded.
-import { Adam, EMA } from '../optim/index.js';
+import { Adam, EMA, cosineSchedule } from '../optim/index.js';
 import type { Module } from '../nn/index.js';
 import type { SpectrogramCodec } from '../modalities/audio/spectrogram-codec.js';
 import { Generator, type Tensor, cat, noGrad, randn, tensor, tidy, zeros } from '../tensor/index.js';
@@ -113,6 +113,11 @@ export class JointDiffusion implements JointModel {
   /** First-stage step `step` (1-based): each autoencoder still training, on its own data. */
   autoencoderStep(batch: JointBatch, step: number): Record<string, number> {
     this.autoencoders.train();
+    // a function of the step alone, so a resumed run continues the schedule exactly
+    const stage = this.config.training.autoencoder;
+    if (stage.schedule === 'cosine')
+      this.autoencoderOptimizer.lr =
+        stage.lr * cosineSchedule({ totalSteps: this.autoencoderSteps, minFactor: 0.1 })(step - 1);
     return tidy(() => {
       const { loss, perModality } = this.autoencoders.reconstructionLoss(
         batch.data,

@@ -235,6 +235,21 @@ test('modalitySteps: the text autoencoder stops at its own steps while the pictu
   );
 });
 
+test("schedule cosine: the autoencoders' learning rate falls to a tenth of lr over the first stage", async () => {
+  const constant = tinyConfig({ autoencoderSteps: 5, scoreSteps: 0 });
+  const cosine = {
+    ...constant,
+    training: { ...constant.training, autoencoder: { ...constant.training.autoencoder, schedule: 'cosine' as const } },
+  };
+  const { model } = await trainJointDiffusion(cosine, { runDir: join(root, 'cosine') });
+  const last = model.autoencoderOptimizer.lr;
+  model.dispose();
+  // the fifth step's rate: step 4 of 5 along the cosine from lr to lr / 10
+  const expected = 3e-3 * (0.1 + 0.45 * (1 + Math.cos((Math.PI * 4) / 5)));
+  assert.ok(Math.abs(last - expected) < 1e-12, `the last rate was ${last}, expected ${expected}`);
+  assert.ok(last < 3e-3 * 0.2 && last > 3e-3 * 0.1);
+});
+
 test('a run whose score network never trained says which command trains it', async () => {
   const partial = join(root, 'first-stage-only');
   (
