@@ -18,6 +18,11 @@ const pictureSettings = {
   weight: z.number().positive().default(1),
   /** gaussian (squared error) or laplace (absolute error: keeps edges sharper than the squared error's blur). */
   likelihood: z.enum(['gaussian', 'laplace']).default('gaussian'),
+  /**
+   * Weight of the same distance again at a quarter of the resolution (4×4 averages, counted per full-size pixel):
+   * it weighs outlines above a texture no latent can keep, whose pixel-level error otherwise drowns them.
+   */
+  coarseWeight: z.number().min(0).default(0),
 };
 
 export const partsConfig = z.strictObject({

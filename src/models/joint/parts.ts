@@ -12,7 +12,7 @@ import { CaptionEncoder } from '../../modalities/text/caption-encoder.js';
 import { AttentionDecoder } from '../../modalities/text/attention-decoder.js';
 import { type GenerateTextOptions, type GeneratedText, searchText } from '../../modalities/text/generate.js';
 import type { Tokenizer } from '../../modalities/text/index.js';
-import { Tensor, cat, noGrad, tidy, zeros } from '../../tensor/index.js';
+import { F, Tensor, cat, noGrad, tidy, zeros } from '../../tensor/index.js';
 
 export const MODALITIES = ['image', 'text', 'audio'] as const;
 export type ModalityName = (typeof MODALITIES)[number];
@@ -67,6 +67,8 @@ export interface PictureOptions {
   /** The likelihood's weight: log p = −weight · Σ (x − x̂)² (gaussian) or −weight · Σ |x − x̂| (laplace). */
   weight: number;
   likelihood?: 'gaussian' | 'laplace';
+  /** Weight of the distance between 4×4 averages, per full-size pixel (0: none). */
+  coarseWeight?: number;
 }
 
 /** A picture modality (an image, or a clip's log-mel spectrogram): conv encoder and conditional upsampler. */
@@ -139,10 +141,15 @@ export class PicturePart extends ModalityPart {
 
   logLikelihood(shared: Tensor, privateLatent: Tensor, data: ModalityData): Tensor {
     const target = this.picture(data);
+    const measure = (error: Tensor): Tensor =>
+      (this.options.likelihood === 'laplace' ? error.abs() : error.square()).flatten(1).sum(1);
     return tidy(() => {
       const error = this.decode(shared, privateLatent).sub(target);
-      const distance = this.options.likelihood === 'laplace' ? error.abs() : error.square();
-      return distance.flatten(1).sum(1).mul(-this.options.weight);
+      const fine = measure(error);
+      const coarseWeight = this.options.coarseWeight ?? 0;
+      // the error's 4×4 averages, each standing for its 16 pixels
+      const distance = coarseWeight > 0 ? fine.add(measure(F.avgPool2d(error, 4)).mul(16 * coarseWeight)) : fine;
+      return distance.mul(-this.options.weight);
     });
   }
 
