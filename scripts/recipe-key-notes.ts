@@ -30,7 +30,8 @@ export const KEY_NOTES: Readonly<Record<string, string>> = {
   'training.warmupSteps': 'The learning rate rises linearly from 0 over these first steps, then falls along a cosine.',
   'training.labelSmoothing': 'Label smoothing of the next-word cross-entropy.',
   'training.clipNorm': 'Gradients are clipped to this global norm.',
-  'training.autoencoder.steps': 'Steps of each autoencoder in the first stage (see `modalitySteps` for one per modality).',
+  'training.autoencoder.steps':
+    'Steps of each autoencoder in the first stage (see `modalitySteps` for one per modality).',
   'training.autoencoder.batchSize': 'Samples per autoencoder step.',
   'training.autoencoder.lr': "The autoencoders' learning rate.",
   'training.score.steps': 'Steps of the second stage: the score network over the autoencoders’ latents.',
