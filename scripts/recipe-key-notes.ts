@@ -83,6 +83,8 @@ export const KEY_NOTES: Readonly<Record<string, string>> = {
   'spectrogram.griffinLimIterations': 'Griffin-Lim iterations that recover phase when a spectrogram becomes sound.',
   'sampling.steps': 'DDIM steps per sample.',
   'sampling.guidance': 'Classifier-free guidance weight (0 = plain conditional sampling).',
+  'sampling.candidates':
+    'Draws per output; the one whose modalities agree best by the score network’s own denoising error is kept (1 = off).',
   'sampling.components': 'Gaussians in the mixture fitted on the training posteriors (`sampling.latent: mixture`).',
   'decoding.maxLength': 'Tokens a caption or transcript may have at most.',
   'decoding.lengthPenalty':

@@ -21,6 +21,8 @@ export interface JointReportContext {
   recipe: string;
   dataset: { name: string; builder: string; level?: number | undefined };
   temperature: number;
+  /** joint-diffusion: draws per output, the best kept (1 = no reranking). */
+  candidates?: number | undefined;
   fid?: ImageMetrics['distribution'] | undefined;
   seconds: number;
 }
@@ -36,7 +38,7 @@ export function jointReportLines(evaluation: JointEvaluation, context: JointRepo
     `# Joint evaluation of ${context.run} (${context.recipe})`,
     '',
     `Dataset ${context.dataset.name} (${context.dataset.builder}${context.dataset.level ? `, level ${context.dataset.level}` : ''}); ${evaluation.rows} test samples per direction, ` +
-      `latents drawn at temperature ${context.temperature}; attributes scored: ${scored ? Object.keys(evaluation.attributes).join(', ') : 'none'}. ${context.seconds.toFixed(0)} s.`,
+      `latents drawn at temperature ${context.temperature}${(context.candidates ?? 1) > 1 ? `, the best of ${context.candidates} draws kept` : ''}; attributes scored: ${scored ? Object.keys(evaluation.attributes).join(', ') : 'none'}. ${context.seconds.toFixed(0)} s.`,
     ...(scored ? ['', '| direction | Strict | chance | Feats | chance |', '| --- | --- | --- | --- | --- |'] : []),
   ];
   for (const direction of evaluation.directions.filter((candidate) => scored || candidate.scores)) {

@@ -6,10 +6,11 @@
 import { Adam, EMA, cosineSchedule } from '../optim/index.js';
 import type { Module } from '../nn/index.js';
 import type { SpectrogramCodec } from '../modalities/audio/spectrogram-codec.js';
-import { Generator, type Tensor, cat, noGrad, randn, tensor, tidy, zeros } from '../tensor/index.js';
+import { Generator, type Tensor, cat, tidy } from '../tensor/index.js';
 import { JointAutoencoders } from './joint/autoencoders.js';
 import { LatentDiffusion } from './joint/latent-diffusion.js';
-import type { JointInputs, JointModel, TranslateOptions } from './joint/model.js';
+import type { JointInputs, JointModel, SampleOptions, TranslateOptions } from './joint/model.js';
+import { conditionalLatents, jointLatents } from './joint/diffusion-sampling.js';
 import type { JointBatch } from './joint/objectives.js';
 import { type JointOutput, decodeTargets } from './joint/outputs.js';
 import { type JointDiffusionConfig, autoencoderSource } from './joint/diffusion-config.js';
@@ -178,36 +179,6 @@ export class JointDiffusion implements JointModel {
     }
   }
 
-  /** Standardised latents [R·n, M·D] sampled with the given modalities held. */
-  private sampleLatents(
-    inputs: JointInputs,
-    rows: number,
-    n: number,
-    options: { steps: number; guidance: number; generator: Generator },
-  ): Tensor {
-    const held = this.names.map((name) => inputs[name] !== undefined);
-    const given = noGrad(() =>
-      tidy(() => {
-        this.autoencoders.eval();
-        const index = tensor(BigInt64Array.from({ length: rows * n }, (_, i) => BigInt(Math.floor(i / n))));
-        const parts = this.names.map((name, m) => {
-          const data = inputs[name];
-          return data === undefined
-            ? zeros([rows * n, this.config.model.latentDim])
-            : this.autoencoders.encode(m, this.autoencoders.parts[m]?.pick(data, index) as ModalityData);
-        });
-        const standardised = this.autoencoders.standardise(cat(parts, 1));
-        // a modality not given has nothing to standardise: its zeros are replaced by noise in the sampler
-        return standardised;
-      }),
-    );
-    try {
-      return this.averaged.sample(given, { held, ...options });
-    } finally {
-      given.dispose();
-    }
-  }
-
   /** Decodes standardised latents into the `to` modalities. */
   private decode(standardised: Tensor, to: readonly ModalityName[], generator: Generator, seed: number): JointOutput {
     const raw = new Map<ModalityName, Tensor>();
@@ -242,9 +213,10 @@ export class JointDiffusion implements JointModel {
     const seed = options.seed ?? 0;
     const generator = new Generator(seed);
     try {
-      const latents = this.sampleLatents(inputs, rows, options.n ?? 1, {
+      const latents = conditionalLatents(this.autoencoders, this.averaged, inputs, rows, options.n ?? 1, {
         steps: options.steps ?? this.config.sampling.steps,
         guidance: options.guidance ?? this.config.sampling.guidance,
+        candidates: options.candidates ?? this.config.sampling.candidates,
         generator,
       });
       try {
@@ -257,25 +229,20 @@ export class JointDiffusion implements JointModel {
     }
   }
 
-  sample(n: number, seed = 0, to: readonly ModalityName[] = this.names): JointOutput {
+  sample(n: number, seed = 0, to: readonly ModalityName[] = this.names, options: SampleOptions = {}): JointOutput {
     this.checkTrained();
     const generator = new Generator(seed);
     try {
-      const start = randn([n, this.names.length * this.config.model.latentDim], { generator });
+      const latents = jointLatents(this.autoencoders, this.averaged, n, {
+        steps: this.config.sampling.steps,
+        guidance: 0,
+        candidates: options.candidates ?? this.config.sampling.candidates,
+        generator,
+      });
       try {
-        const latents = this.averaged.sample(start, {
-          held: this.names.map(() => false),
-          steps: this.config.sampling.steps,
-          guidance: 0,
-          generator,
-        });
-        try {
-          return this.decode(latents, to, generator, seed);
-        } finally {
-          latents.dispose();
-        }
+        return this.decode(latents, to, generator, seed);
       } finally {
-        start.dispose();
+        latents.dispose();
       }
     } finally {
       generator.dispose();
@@ -283,7 +250,8 @@ export class JointDiffusion implements JointModel {
   }
 
   samplingSource(): string {
-    return `the score network (DDIM, ${this.config.sampling.steps} steps)`;
+    const { steps, candidates } = this.config.sampling;
+    return `the score network (DDIM, ${steps} steps${candidates > 1 ? `, the most coherent of ${candidates} draws` : ''})`;
   }
 
   dispose(): void {

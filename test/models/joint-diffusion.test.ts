@@ -166,7 +166,21 @@ test('exact resume across the stage boundary; the same seed gives the same bytes
       /guidance must be a number/,
     );
     assert.throws(() => model.translate(prepared.inputs, { to: ['audio'] }), /cannot produce audio/);
-    for (const output of [a, b, c, d]) disposeOutput(output);
+    // the best of 3 draws per output: still n outputs per row, and the same seed gives the same bytes
+    const e = model.translate(prepared.inputs, { to: ['image', 'text'], n: 2, seed: 5, candidates: 3 });
+    const f = model.translate(prepared.inputs, { to: ['image', 'text'], n: 2, seed: 5, candidates: 3 });
+    const g = model.sample(2, 1, undefined, { candidates: 3 });
+    const h = model.sample(2, 1, undefined, { candidates: 3 });
+    assert.deepEqual(e.image?.shape, [4, 3, 64, 64]);
+    assert.equal(e.text?.length, 4);
+    assert.deepEqual(e.image?.toFlatArray(), f.image?.toFlatArray());
+    assert.deepEqual(g.image?.toFlatArray(), h.image?.toFlatArray());
+    assert.equal(g.text?.length, 2);
+    assert.throws(
+      () => model.translate(prepared.inputs, { to: ['image'], candidates: 0 }),
+      /candidates \(draws per output\) must be a whole number from 1 to 64, got 0/,
+    );
+    for (const output of [a, b, c, d, e, f, g, h]) disposeOutput(output);
     dispose(prepared.inputs);
   } finally {
     model.dispose();

@@ -31,6 +31,7 @@ export interface JointEvalFlags {
   captions: string;
   seed: string;
   temperature?: string;
+  candidates?: string;
   limit?: string;
   data?: string;
 }
@@ -90,6 +91,8 @@ export interface JointRunEvalOptions {
   limit?: number;
   seed: number;
   temperature: number;
+  /** joint-diffusion: draws per output, the best kept (default: the run's sampling.candidates). */
+  candidates?: number;
   /** FID/KID of the text→image pictures (on by default). */
   distribution?: boolean;
   onProgress?: (done: number, total: number, what: string) => void;
@@ -114,17 +117,18 @@ export async function evaluateJointRun(
     const attributes = captionedAttributes(dataset, split.entries) ?? {};
     const rows = Math.min(options.rows, split.size);
     const { judge, transcriber, seed, temperature } = options;
+    const reranking = options.candidates !== undefined ? { candidates: options.candidates } : {};
     const underTest: JointModelUnderTest = {
       names: model.names,
       translate: async (batch, from, to, batchSeed) => {
         const inputs = rowsAsInputs(split, batch, from);
         try {
-          return forEval(model.translate(inputs, { to: [...to], seed: batchSeed, temperature }));
+          return forEval(model.translate(inputs, { to: [...to], seed: batchSeed, temperature, ...reranking }));
         } finally {
           dispose(inputs);
         }
       },
-      sample: async (count, batchSeed, to) => forEval(model.sample(count, batchSeed, to)),
+      sample: async (count, batchSeed, to) => forEval(model.sample(count, batchSeed, to, reranking)),
       ...(model.codec && split.audio ? { codecRoundTrip: async (batch) => codecRoundTrip(model, split, batch) } : {}),
     };
     const evaluation = await evaluateJoint({
@@ -169,6 +173,7 @@ export async function evaluateJointRun(
       recipe: model.recipe,
       dataset: { name: dataset.info.name, builder: dataset.info.builder, level },
       temperature,
+      candidates: options.candidates,
       fid,
       seconds: (performance.now() - started) / 1000,
     };
@@ -199,6 +204,7 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
       ...(flags.limit ? { limit: integerFlag(flags.limit, '--limit') } : {}),
       seed: integerFlag(flags.seed, '--seed', 0),
       temperature: flags.temperature === undefined ? 1 : numberFlag(flags.temperature, '--temperature', 0, 4),
+      ...(flags.candidates ? { candidates: integerFlag(flags.candidates, '--candidates', 1, 64) } : {}),
       onProgress: (done, total, what) => process.stderr.write(`eval ${done}/${total}: ${what}\n`),
     });
     const paths = await writeJointReport(runDir, evaluation, context);

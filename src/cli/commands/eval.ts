@@ -43,6 +43,7 @@ export interface EvalFlags {
   data?: string;
   transcriber?: string;
   temperature?: string;
+  candidates?: string;
   rejection?: string;
   with?: string[];
   judge?: string;
@@ -269,6 +270,10 @@ export function registerEval(program: Command): void {
     .option(
       '--temperature <t>',
       'joint runs: spread of the inferred latents (1 = posterior draws, 0 = means; default 1)',
+    )
+    .option(
+      '--candidates <k>',
+      "joint-diffusion runs: draws per output, the one whose modalities agree best kept (default: the run's sampling.candidates)",
     )
     .option(
       '--captioner <run>',

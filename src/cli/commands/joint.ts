@@ -19,6 +19,7 @@ interface JointFlags {
   temperature: string;
   steps?: string;
   guidance?: string;
+  candidates?: string;
   out?: string;
 }
 
@@ -44,6 +45,7 @@ export async function translateCommand(runDir: string, flags: JointFlags): Promi
   const sampler = {
     ...(flags.steps !== undefined ? { steps: integerFlag(flags.steps, '--steps', 1, 10000) } : {}),
     ...(flags.guidance !== undefined ? { guidance: numberFlag(flags.guidance, '--guidance', 0, 100) } : {}),
+    ...(flags.candidates !== undefined ? { candidates: integerFlag(flags.candidates, '--candidates', 1, 64) } : {}),
   };
   const run = await loadRun(runDir, { need: 'translate' });
   try {
@@ -103,6 +105,10 @@ export function registerJoint(program: Command): void {
     .option(
       '--guidance <weight>',
       "joint-diffusion: classifier-free guidance weight, ≥ 0 (default: the run's sampling.guidance)",
+    )
+    .option(
+      '--candidates <k>',
+      "joint-diffusion: draws per output, 1–64; the one whose modalities agree best is kept (default: the run's sampling.candidates)",
     )
     .option('--out <dir>', 'output folder (default RUN/translated/SEED)')
     .action(async (runDir: string, flags: JointFlags) => translateCommand(runDir, flags));

@@ -5,7 +5,14 @@
 import { Linear, Module } from '../../nn/index.js';
 import { type Generator, type Tensor, cat, noGrad, ones, randn, scalar, tidy, zeros } from '../../tensor/index.js';
 import { type BuiltParts, type JointShapes, type PartsConfig, buildParts } from './part-config.js';
-import { type ModalityData, type ModalityName, type ModalityPart, modalityIndex, noPrivate } from './parts.js';
+import {
+  type ModalityData,
+  type ModalityName,
+  type ModalityPart,
+  PicturePart,
+  modalityIndex,
+  noPrivate,
+} from './parts.js';
 
 export class JointAutoencoders extends Module {
   readonly names: ModalityName[];
@@ -154,6 +161,35 @@ export class JointAutoencoders extends Module {
 
   standardise(raw: Tensor): Tensor {
     return tidy(() => raw.sub(this.latentMean).div(this.latentStd));
+  }
+
+  /**
+   * Standardised latents [B, M·D] with every picture modality (image, sound) not `kept` decoded and encoded
+   * again, in chunks of `chunk` rows: a latent stands for what its decoding shows. Text keeps its latent (its
+   * decoding is a discrete search). Eval mode, no gradients.
+   */
+  reencoded(standardised: Tensor, kept: readonly boolean[], chunk = 256): Tensor {
+    const { latentDim } = this;
+    this.eval();
+    return noGrad(() =>
+      tidy(() => {
+        const rows = standardised.shape[0] ?? 0;
+        const parts = this.parts.map((part, m) => {
+          const own = standardised.narrow(1, m * latentDim, latentDim);
+          if (kept[m] || !(part instanceof PicturePart)) return own;
+          const raw = this.rawOf(standardised, m);
+          const chunks: Tensor[] = [];
+          for (let start = 0; start < rows; start += chunk) {
+            const length = Math.min(chunk, rows - start);
+            chunks.push(this.encode(m, part.decode(raw.narrow(0, start, length), noPrivate(length))));
+          }
+          return cat(chunks, 0)
+            .sub(this.latentMean.narrow(0, m * latentDim, latentDim))
+            .div(this.latentStd.narrow(0, m * latentDim, latentDim));
+        });
+        return cat(parts, 1);
+      }),
+    );
   }
 
   /** Standardised [B, M·D] → raw latent [B, D] of modality m. */

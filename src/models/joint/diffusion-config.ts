@@ -109,6 +109,8 @@ export const jointDiffusionConfig = z.strictObject({
     .strictObject({
       steps: z.number().int().min(1).max(10000).default(50),
       guidance: z.number().min(0).default(0),
+      // draws per output, the one whose modalities agree best (by the score network) kept; 1 = off
+      candidates: z.number().int().min(1).max(64).default(1),
     })
     .prefault({}),
   decoding: decodingConfig,

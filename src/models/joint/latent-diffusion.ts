@@ -5,7 +5,7 @@
 // guidance has an unconditional score. The loss counts only the noised dimensions. Sampling is DDIM, with
 // any subset held at its given latents, which come back unchanged.
 import { Module } from '../../nn/index.js';
-import { type Generator, type Tensor, cat, noGrad, rand, randn, tensor, tidy } from '../../tensor/index.js';
+import { type Generator, type Tensor, cat, noGrad, rand, randn, tensor, tidy, zeros } from '../../tensor/index.js';
 import {
   type Prediction,
   alphaBar,
@@ -93,6 +93,50 @@ export class LatentDiffusion extends Module {
       const loss = squared.sum().div(counted.sum().clamp(1));
       return { loss, score: loss.item() };
     });
+  }
+
+  /**
+   * How badly the network recovers the `noised` modalities of latents [B, M·D] with the others held clean: the
+   * squared error of its noise estimate over those dimensions (`noisedModalities`: one flag per modality), summed over `times`, with the caller's noise
+   * [B, M·D] (candidates for one output share it, so their errors compare). Low = the held modalities explain
+   * the noised ones (a diffusion classifier's score). Eval mode, no gradients.
+   */
+  denoisingError(
+    latents: Tensor,
+    noisedModalities: readonly boolean[],
+    times: readonly number[],
+    noise: Tensor,
+  ): Tensor {
+    const { modalities, prediction } = this.options;
+    if (noisedModalities.length !== modalities)
+      throw new Error(`denoisingError: ${noisedModalities.length} flags for ${modalities} modalities`);
+    const rows = latents.shape[0] ?? 0;
+    const wasTraining = this.training;
+    this.eval();
+    try {
+      return noGrad(() =>
+        tidy(() => {
+          const flags = tensor(
+            Float32Array.from(noisedModalities, (value) => (value ? 1 : 0)),
+            { shape: [1, modalities] },
+          );
+          const counted = this.perDimension(flags);
+          return times.reduce(
+            (total, time) => {
+              const timeRow = flags.mul(time).expand(rows, modalities).contiguous();
+              const alpha = this.perDimension(alphaBarTensor(timeRow));
+              const current = noised(latents, noise, alpha);
+              const output = this.network.forward(current, timeRow);
+              const estimate = estimates(current, output, alpha, prediction).noise;
+              return total.add(estimate.sub(noise).square().mul(counted).sum(1));
+            },
+            zeros([rows]),
+          );
+        }),
+      );
+    } finally {
+      this.train(wasTraining);
+    }
   }
 
   /** DDIM from noise to latents [B, M·D]; the held modalities stay at `given`'s values (the rest of `given` is ignored). */

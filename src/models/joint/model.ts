@@ -18,6 +18,13 @@ export interface TranslateOptions {
   /** joint-diffusion: DDIM steps and classifier-free guidance weight (default: the run's sampling section). */
   steps?: number;
   guidance?: number;
+  /** joint-diffusion: draws per output, the one whose modalities agree best kept (default: sampling.candidates). */
+  candidates?: number;
+}
+
+export interface SampleOptions {
+  /** joint-diffusion: draws per sample, the most coherent kept (default: the run's sampling.candidates). */
+  candidates?: number;
 }
 
 export interface JointModel {
@@ -30,7 +37,7 @@ export interface JointModel {
   /** Any non-empty subset of modalities in → the requested modalities out; the same seed gives the same bytes. */
   translate(inputs: JointInputs, options: TranslateOptions): JointOutput;
   /** n joint samples of every modality (or of `to`: the others are sampled too, but not decoded). */
-  sample(n: number, seed?: number, to?: readonly ModalityName[]): JointOutput;
+  sample(n: number, seed?: number, to?: readonly ModalityName[], options?: SampleOptions): JointOutput;
   /** Where joint samples come from, in words. */
   samplingSource(): string;
   dispose(): void;

@@ -1,0 +1,77 @@
+// Reranking draws by the model's own judgement (no judge, no data): each output is drawn k times and the
+// draw whose modalities agree best is kept. Agreement is the score network's denoising error, as a diffusion
+// classifier reads it (Li et al. 2023, Clark & Jaini 2023): for a translation, how well the drawn modalities
+// recover the given ones when those are noised; for a joint sample, that summed over each modality with the
+// others held. Pictures and sounds are judged by what they decode to (decoded, then encoded again).
+import { type Generator, type Tensor, noGrad, randn, tensor, tidy } from '../../tensor/index.js';
+import type { LatentDiffusion } from './latent-diffusion.js';
+
+/** Diffusion times at which agreement is read (spread over the schedule; the errors are summed). */
+export const AGREEMENT_TIMES: readonly number[] = [0.2, 0.4, 0.6, 0.8];
+
+/** The modality sets noised in turn: the given ones (a translation), or each modality alone (a joint sample). */
+export function agreementSets(held: readonly boolean[]): boolean[][] {
+  if (held.some(Boolean)) return [[...held]];
+  return held.map((_, noised) => held.map((__, m) => m === noised));
+}
+
+/** Draws per output: a whole number from 1 to 64 (an error naming the option otherwise). */
+export function checkCandidates(k: number): number {
+  if (!Number.isInteger(k) || k < 1 || k > 64)
+    throw new Error(`candidates (draws per output) must be a whole number from 1 to 64, got ${k}`);
+  return k;
+}
+
+/** Index of the lowest error in each group of `k` consecutive candidates (the earliest on a tie). */
+export function bestOfGroups(errors: readonly number[], k: number): number[] {
+  checkCandidates(k);
+  if (errors.length % k !== 0) throw new Error(`${errors.length} candidate errors do not split into groups of ${k}`);
+  return Array.from({ length: errors.length / k }, (_, group) => {
+    let best = group * k;
+    for (let index = best + 1; index < (group + 1) * k; index++)
+      if ((errors[index] as number) < (errors[best] as number)) best = index;
+    return best;
+  });
+}
+
+/**
+ * The error [G·k] of every candidate (lower agrees better), read on `judged` [G·k, M·D]: the candidates as
+ * the caller wants them judged (joint-diffusion: pictures and sounds decoded and encoded again).
+ */
+export function disagreement(
+  diffusion: LatentDiffusion,
+  judged: Tensor,
+  held: readonly boolean[],
+  k: number,
+  generator: Generator,
+): number[] {
+  return noGrad(() =>
+    tidy(() => {
+      const [rows = 0, width = 0] = judged.shape;
+      // one noise per output, shared by its k candidates
+      const noise = randn([rows / k, width], { generator }).repeatInterleave(k, 0);
+      const total = agreementSets(held)
+        .map((noised) => diffusion.denoisingError(judged, noised, AGREEMENT_TIMES, noise))
+        .reduce((sum, error) => sum.add(error));
+      return total.toFlatArray();
+    }),
+  );
+}
+
+/** The best of each group of k consecutive candidate latents [G·k, M·D] → [G, M·D], judged on `judged`. */
+export function keepBest(
+  diffusion: LatentDiffusion,
+  candidates: Tensor,
+  judged: Tensor,
+  held: readonly boolean[],
+  k: number,
+  generator: Generator,
+): Tensor {
+  const errors = disagreement(diffusion, judged, held, k, generator);
+  const index = tensor(BigInt64Array.from(bestOfGroups(errors, k), (row) => BigInt(row)));
+  try {
+    return candidates.indexSelect(0, index);
+  } finally {
+    index.dispose();
+  }
+}
