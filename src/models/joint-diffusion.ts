@@ -217,6 +217,7 @@ export class JointDiffusion implements JointModel {
         steps: options.steps ?? this.config.sampling.steps,
         guidance: options.guidance ?? this.config.sampling.guidance,
         candidates: options.candidates ?? this.config.sampling.candidates,
+        to: options.to,
         generator,
       });
       try {
@@ -237,6 +238,7 @@ export class JointDiffusion implements JointModel {
         steps: this.config.sampling.steps,
         guidance: 0,
         candidates: options.candidates ?? this.config.sampling.candidates,
+        to,
         generator,
       });
       try {

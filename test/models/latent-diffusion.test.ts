@@ -183,10 +183,15 @@ test('reranking k draws by the denoising error: more conditional draws land in t
   assert.deepEqual(bestOfGroups([3, 1, 2, 5, 5, 4], 3), [1, 5]);
   assert.deepEqual(bestOfGroups([2, 2], 2), [0], 'a tie keeps the earlier draw');
   assert.throws(() => bestOfGroups([1, 2, 3], 2), /do not split into groups of 2/);
-  assert.deepEqual(agreementSets([true, false]), [[true, false]]);
-  assert.deepEqual(agreementSets([false, false]), [
-    [true, false],
-    [false, true],
+  // image → text and audio: each output held alone, the rest noised, the image's error counted
+  assert.deepEqual(agreementSets([true, false, false], [false, true, true]), [
+    { noised: [true, false, true], counted: [true, false, false] },
+    { noised: [true, true, false], counted: [true, false, false] },
+  ]);
+  // a joint sample: each modality held alone, the error of all the others counted
+  assert.deepEqual(agreementSets([false, false], [true, true]), [
+    { noised: [false, true], counted: [false, true] },
+    { noised: [true, false], counted: [true, false] },
   ]);
   const before = memory().tensors;
   manualSeed(1);
@@ -223,7 +228,7 @@ test('reranking k draws by the denoising error: more conditional draws land in t
         guidance: 0,
         generator,
       });
-      const kept = keepBest(diffusion, draws, draws, [true, false], k, generator);
+      const kept = keepBest(diffusion, draws, draws, { held: [true, false], outputs: [false, true] }, k, generator);
       const values = kept.toFlatArray();
       const given = test.toFlatArray();
       for (let index = 0; index < 2; index++) assert.equal(values[index], given[index], 'the held modality is kept');

@@ -134,6 +134,7 @@ export function registerDemo(program: Command): void {
             onProgress: (done, total, what) => process.stderr.write(`scoring ${label} ${done}/${total}: ${what}\n`),
           });
           const numbers = jointNumbers(evaluation);
+          report.push(`| ${label} (${model.recipe}) | samples from | ${model.samplingSource()} |`);
           for (const [task, score] of numbers)
             report.push(`| ${label} (${model.recipe}) | ${task} | Strict ${score} |`);
           const examples = await jointExamples({
@@ -161,7 +162,7 @@ export function registerDemo(program: Command): void {
             ...examples.sections.map((section) => ({ ...section, score: `Strict ${score(section.title)}` })),
           );
           process.stdout.write(
-            `${numbers.map(([task, value]) => `  ${label} ${task.padEnd(28)} Strict ${value}`).join('\n')}\n`,
+            `  ${label} samples from ${model.samplingSource()}\n${numbers.map(([task, value]) => `  ${label} ${task.padEnd(28)} Strict ${value}`).join('\n')}\n`,
           );
         } finally {
           split.dispose();

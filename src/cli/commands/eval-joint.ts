@@ -15,6 +15,7 @@ import {
   evaluateJoint,
 } from '../../eval/joint.js';
 import { type JointReportContext, directionName, jointReportLines, writeJointReport } from '../../eval/joint-report.js';
+import { JointDiffusion } from '../../models/joint-diffusion.js';
 import { loadJointRun } from '../../models/joint-run.js';
 import type { JointInputs, JointModel } from '../../models/joint/model.js';
 import type { JointOutput } from '../../models/joint/outputs.js';
@@ -173,7 +174,8 @@ export async function evaluateJointRun(
       recipe: model.recipe,
       dataset: { name: dataset.info.name, builder: dataset.info.builder, level },
       temperature,
-      candidates: options.candidates,
+      candidates:
+        options.candidates ?? (model instanceof JointDiffusion ? model.config.sampling.candidates : undefined),
       fid,
       seconds: (performance.now() - started) / 1000,
     };

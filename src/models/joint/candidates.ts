@@ -1,18 +1,32 @@
 // Reranking draws by the model's own judgement (no judge, no data): each output is drawn k times and the
 // draw whose modalities agree best is kept. Agreement is the score network's denoising error, as a diffusion
-// classifier reads it (Li et al. 2023, Clark & Jaini 2023): for a translation, how well the drawn modalities
-// recover the given ones when those are noised; for a joint sample, that summed over each modality with the
-// others held. Pictures and sounds are judged by what they decode to (decoded, then encoded again).
-import { type Generator, type Tensor, noGrad, randn, tensor, tidy } from '../../tensor/index.js';
+// classifier reads it (Li et al. 2023, Clark & Jaini 2023), each output modality judged alone: for a
+// translation, how well it recovers the given modalities when everything else is noised; for a joint sample,
+// how well each modality recovers all the others. Pictures and sounds are judged by what they decode to
+// (decoded, then encoded again).
+import { type Generator, type Tensor, noGrad, randn, tensor, tidy, zeros } from '../../tensor/index.js';
 import type { LatentDiffusion } from './latent-diffusion.js';
 
 /** Diffusion times at which agreement is read (spread over the schedule; the errors are summed). */
 export const AGREEMENT_TIMES: readonly number[] = [0.2, 0.4, 0.6, 0.8];
 
-/** The modality sets noised in turn: the given ones (a translation), or each modality alone (a joint sample). */
-export function agreementSets(held: readonly boolean[]): boolean[][] {
-  if (held.some(Boolean)) return [[...held]];
-  return held.map((_, noised) => held.map((__, m) => m === noised));
+/** One reading of agreement: the modalities noised (the rest held clean) and those whose error counts. */
+export interface AgreementSet {
+  noised: boolean[];
+  counted: boolean[];
+}
+
+/**
+ * The readings summed for a candidate: one per judged output modality, held alone with the rest noised;
+ * a translation counts the error of its given modalities, a joint sample that of all the others.
+ */
+export function agreementSets(held: readonly boolean[], judged: readonly boolean[]): AgreementSet[] {
+  const translation = held.some(Boolean);
+  return judged.flatMap((isJudged, output) => {
+    if (!isJudged || held[output]) return [];
+    const noised = held.map((_, m) => m !== output);
+    return [{ noised, counted: translation ? [...held] : noised }];
+  });
 }
 
 /** Draws per output: a whole number from 1 to 64 (an error naming the option otherwise). */
@@ -41,7 +55,7 @@ export function bestOfGroups(errors: readonly number[], k: number): number[] {
 export function disagreement(
   diffusion: LatentDiffusion,
   judged: Tensor,
-  held: readonly boolean[],
+  modalities: { held: readonly boolean[]; outputs: readonly boolean[] },
   k: number,
   generator: Generator,
 ): number[] {
@@ -50,24 +64,28 @@ export function disagreement(
       const [rows = 0, width = 0] = judged.shape;
       // one noise per output, shared by its k candidates
       const noise = randn([rows / k, width], { generator }).repeatInterleave(k, 0);
-      const total = agreementSets(held)
-        .map((noised) => diffusion.denoisingError(judged, noised, AGREEMENT_TIMES, noise))
-        .reduce((sum, error) => sum.add(error));
+      const total = agreementSets(modalities.held, modalities.outputs).reduce(
+        (sum, set) => sum.add(diffusion.denoisingError(judged, set, AGREEMENT_TIMES, noise)),
+        zeros([rows]),
+      );
       return total.toFlatArray();
     }),
   );
 }
 
-/** The best of each group of k consecutive candidate latents [G·k, M·D] → [G, M·D], judged on `judged`. */
+/**
+ * The best of each group of k consecutive candidate latents [G·k, M·D] → [G, M·D], judged on `judged`; `held`
+ * flags the given modalities, `outputs` the ones asked for (the ones judged).
+ */
 export function keepBest(
   diffusion: LatentDiffusion,
   candidates: Tensor,
   judged: Tensor,
-  held: readonly boolean[],
+  modalities: { held: readonly boolean[]; outputs: readonly boolean[] },
   k: number,
   generator: Generator,
 ): Tensor {
-  const errors = disagreement(diffusion, judged, held, k, generator);
+  const errors = disagreement(diffusion, judged, modalities, k, generator);
   const index = tensor(BigInt64Array.from(bestOfGroups(errors, k), (row) => BigInt(row)));
   try {
     return candidates.indexSelect(0, index);

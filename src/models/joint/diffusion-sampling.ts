@@ -6,13 +6,15 @@ import type { JointAutoencoders } from './autoencoders.js';
 import { checkCandidates, keepBest } from './candidates.js';
 import type { LatentDiffusion } from './latent-diffusion.js';
 import type { JointInputs } from './model.js';
-import type { ModalityData } from './parts.js';
+import type { ModalityData, ModalityName } from './parts.js';
 
 export interface LatentSampling {
   steps: number;
   guidance: number;
   /** Draws per output, the best kept (1 = every draw is an output). */
   candidates: number;
+  /** The modalities asked for: the ones the reranking judges. */
+  to: readonly ModalityName[];
   generator: Generator;
 }
 
@@ -27,8 +29,9 @@ function bestOf(
   if (options.candidates === 1) return draws;
   try {
     const judged = autoencoders.reencoded(draws, held);
+    const outputs = autoencoders.names.map((name) => options.to.includes(name));
     try {
-      return keepBest(diffusion, draws, judged, held, options.candidates, options.generator);
+      return keepBest(diffusion, draws, judged, { held, outputs }, options.candidates, options.generator);
     } finally {
       judged.dispose();
     }

@@ -96,38 +96,40 @@ export class LatentDiffusion extends Module {
   }
 
   /**
-   * How badly the network recovers the `noised` modalities of latents [B, M·D] with the others held clean: the
-   * squared error of its noise estimate over those dimensions (`noisedModalities`: one flag per modality), summed over `times`, with the caller's noise
-   * [B, M·D] (candidates for one output share it, so their errors compare). Low = the held modalities explain
-   * the noised ones (a diffusion classifier's score). Eval mode, no gradients.
+   * How badly the network recovers the `noised` modalities of latents [B, M·D] from the others, held clean: the
+   * squared error of its noise estimate over the `counted` modalities' dimensions (one flag per modality each),
+   * summed over `times`, with the caller's noise [B, M·D] (candidates for one output share it, so their errors
+   * compare). Low = the held modalities explain the counted ones (a diffusion classifier's score). Eval mode.
    */
   denoisingError(
     latents: Tensor,
-    noisedModalities: readonly boolean[],
+    modalities: { noised: readonly boolean[]; counted: readonly boolean[] },
     times: readonly number[],
     noise: Tensor,
   ): Tensor {
-    const { modalities, prediction } = this.options;
-    if (noisedModalities.length !== modalities)
-      throw new Error(`denoisingError: ${noisedModalities.length} flags for ${modalities} modalities`);
+    const count = this.options.modalities;
+    if (modalities.noised.length !== count || modalities.counted.length !== count)
+      throw new Error(`denoisingError: flags for ${modalities.noised.length} modalities, the network has ${count}`);
     const rows = latents.shape[0] ?? 0;
+    const flagsOf = (values: readonly boolean[]): Tensor =>
+      tensor(
+        Float32Array.from(values, (value) => (value ? 1 : 0)),
+        { shape: [1, count] },
+      );
     const wasTraining = this.training;
     this.eval();
     try {
       return noGrad(() =>
         tidy(() => {
-          const flags = tensor(
-            Float32Array.from(noisedModalities, (value) => (value ? 1 : 0)),
-            { shape: [1, modalities] },
-          );
-          const counted = this.perDimension(flags);
+          const noisedFlags = flagsOf(modalities.noised);
+          const counted = this.perDimension(flagsOf(modalities.counted).mul(noisedFlags));
           return times.reduce(
             (total, time) => {
-              const timeRow = flags.mul(time).expand(rows, modalities).contiguous();
+              const timeRow = noisedFlags.mul(time).expand(rows, count).contiguous();
               const alpha = this.perDimension(alphaBarTensor(timeRow));
               const current = noised(latents, noise, alpha);
               const output = this.network.forward(current, timeRow);
-              const estimate = estimates(current, output, alpha, prediction).noise;
+              const estimate = estimates(current, output, alpha, this.options.prediction).noise;
               return total.add(estimate.sub(noise).square().mul(counted).sum(1));
             },
             zeros([rows]),
