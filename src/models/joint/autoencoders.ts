@@ -181,7 +181,8 @@ export class JointAutoencoders extends Module {
           const chunks: Tensor[] = [];
           for (let start = 0; start < rows; start += chunk) {
             const length = Math.min(chunk, rows - start);
-            chunks.push(this.encode(m, part.decode(raw.narrow(0, start, length), noPrivate(length))));
+            // a scope per chunk frees its decoder activations before the next one
+            chunks.push(tidy(() => this.encode(m, part.decode(raw.narrow(0, start, length), noPrivate(length)))));
           }
           return cat(chunks, 0)
             .sub(this.latentMean.narrow(0, m * latentDim, latentDim))
