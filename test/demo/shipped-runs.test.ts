@@ -20,20 +20,21 @@ import { memory } from '../../src/tensor/index.js';
 import { loadJointSplit } from '../../src/train/sessions/joint.js';
 
 // Strict on 20 fresh test rows (chance 3.3 %). Measured at dataset seeds 5 / 6 / 7 (the run exported with --half
-// --int8): T→I 1 / 0.95 / 0.95, I→T 0.95 / 1 / 1, A→T 1 each, A→I 0.9 / 0.95 / 0.95, T→A 1 each, I→A 0.9 / 0.95 /
-// 0.95, IT→A 0.85 / 1 / 0.95, IA→T 1 each, TA→I 1 each, joint 0.85 each (RESULTS.md, "shipped"); the limits
-// leave room for another CPU's rounding.
+// --int8, keeping the best of 8 draws per output, its config's sampling.candidates): T→I 0.95 / 1 / 1, I→T 0.95 / 1
+// / 1, A→T 1 / 1 / 0.95, A→I 0.85 / 1 / 0.9, T→A 1 / 1 / 0.95, I→A 0.8 / 1 / 1, IT→A 1 / 0.95 / 1, IA→T 1 each,
+// TA→I 1 each, joint 1 each (RESULTS.md, "shipped"); the limits leave room for another CPU's rounding (two rows or
+// more under the lowest).
 const JOINT_THRESHOLDS: Record<string, number> = {
   'T→I': 0.8,
   'I→T': 0.8,
   'A→T': 0.85,
   'A→I': 0.75,
   'T→A': 0.85,
-  'I→A': 0.75,
+  'I→A': 0.7,
   'IT→A': 0.7,
   'IA→T': 0.85,
   'TA→I': 0.85,
-  joint: 0.65,
+  joint: 0.85,
 };
 
 test('the shipped runs score on fresh spoken shapes and spoken digits, without leaks', { timeout: 900_000 }, async () => {
