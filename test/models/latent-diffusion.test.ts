@@ -63,38 +63,58 @@ const nearestCluster = (x: number, y: number, centres: number[][]): number => {
   return best;
 };
 
-test('a toy with two linked modalities: conditional samples land in the linked cluster, joint samples cover all four', () => {
-  const before = memory().tensors;
-  manualSeed(3);
-  const generator = new Generator(4);
-  const diffusion = new LatentDiffusion({
-    modalities: 2,
-    latentDim: 2,
-    kind: 'mlp',
-    width: 128,
-    blocks: 3,
-    timeFrequencies: 8,
-    heads: 2,
-    prediction: 'v',
-    conditionProbability: 0.5,
-    dropProbability: 0.1,
-  });
+/** The score network's options for the toy (two modalities of two dimensions). */
+const toyOptions = (
+  kind: 'mlp' | 'transformer',
+  width: number,
+  blocks: number,
+  prediction: 'v' | 'epsilon',
+): ConstructorParameters<typeof LatentDiffusion>[0] => ({
+  modalities: 2,
+  latentDim: 2,
+  kind,
+  width,
+  blocks,
+  timeFrequencies: 8,
+  heads: 2,
+  prediction,
+  conditionProbability: 0.5,
+  dropProbability: 0.1,
+});
+
+/** Trains a score network `steps` steps on `rows` toy rows, `batch` at a time; the toy and each step's score. */
+function trainOnToy(
+  diffusion: LatentDiffusion,
+  generator: Generator,
+  options: { rows: number; steps: number; batch: number },
+): { latents: Tensor; scores: number[] } {
   const adam = new Adam(diffusion.parameters(), { lr: 2e-3 });
-  const { latents } = toy(4096, generator);
-  let first = 0;
-  let last = 0;
-  for (let step = 0; step < 1500; step++) {
-    const value = tidy(() => {
-      const rows = tensor(BigInt64Array.from({ length: 256 }, (_, i) => BigInt((step * 256 + i * 7) % 4096)));
+  const { latents } = toy(options.rows, generator);
+  const { rows: count, batch } = options;
+  const scores = Array.from({ length: options.steps }, (_, step) =>
+    tidy(() => {
+      const rows = tensor(BigInt64Array.from({ length: batch }, (__, i) => BigInt((step * batch + i * 7) % count)));
       const { loss, score } = diffusion.losses(latents.indexSelect(0, rows), generator);
       adam.zeroGrad();
       loss.backward();
       adam.step();
       return score;
-    });
-    if (step < 50) first += value / 50;
-    if (step >= 1450) last += value / 50;
-  }
+    }),
+  );
+  adam.dispose();
+  return { latents, scores };
+}
+
+const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
+
+test('a toy with two linked modalities: conditional samples land in the linked cluster, joint samples cover all four', () => {
+  const before = memory().tensors;
+  manualSeed(3);
+  const generator = new Generator(4);
+  const diffusion = new LatentDiffusion(toyOptions('mlp', 128, 3, 'v'));
+  const { latents, scores } = trainOnToy(diffusion, generator, { rows: 4096, steps: 1500, batch: 256 });
+  const first = mean(scores.slice(0, 50));
+  const last = mean(scores.slice(-50));
   assert.ok(last < first * 0.8, `the denoising loss should fall: ${first.toFixed(3)} → ${last.toFixed(3)}`);
 
   const { latents: test, clusters } = toy(200, generator);
@@ -126,7 +146,6 @@ test('a toy with two linked modalities: conditional samples land in the linked c
   assert.ok(agreeing >= 0.9 * 200, `joint samples link their modalities: ${agreeing} of 200`);
   for (const value of [conditional, joint, latents, test]) value.dispose();
   diffusion.dispose();
-  adam.dispose();
   generator.dispose();
   assert.equal(memory().tensors, before);
 });
@@ -135,36 +154,10 @@ test('the transformer score network (one token per modality) learns the toy too'
   const before = memory().tensors;
   manualSeed(5);
   const generator = new Generator(6);
-  const diffusion = new LatentDiffusion({
-    modalities: 2,
-    latentDim: 2,
-    kind: 'transformer',
-    width: 32,
-    blocks: 2,
-    timeFrequencies: 8,
-    heads: 2,
-    prediction: 'epsilon',
-    conditionProbability: 0.5,
-    dropProbability: 0.1,
-  });
-  const adam = new Adam(diffusion.parameters(), { lr: 2e-3 });
-  const { latents } = toy(1024, generator);
-  const losses: number[] = [];
-  for (let step = 0; step < 300; step++) {
-    losses.push(
-      tidy(() => {
-        const rows = tensor(BigInt64Array.from({ length: 128 }, (_, i) => BigInt((step * 128 + i * 7) % 1024)));
-        const { loss, score } = diffusion.losses(latents.indexSelect(0, rows), generator);
-        adam.zeroGrad();
-        loss.backward();
-        adam.step();
-        return score;
-      }),
-    );
-  }
-  const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
-  const first = mean(losses.slice(0, 30));
-  const last = mean(losses.slice(-30));
+  const diffusion = new LatentDiffusion(toyOptions('transformer', 32, 2, 'epsilon'));
+  const { latents, scores } = trainOnToy(diffusion, generator, { rows: 1024, steps: 300, batch: 128 });
+  const first = mean(scores.slice(0, 30));
+  const last = mean(scores.slice(-30));
   assert.ok(
     last < first * 0.8,
     `the transformer's denoising loss should fall: ${first.toFixed(3)} → ${last.toFixed(3)}`,
@@ -174,7 +167,6 @@ test('the transformer score network (one token per modality) learns the toy too'
   assert.deepEqual(sampled.shape, [8, 4]);
   for (const value of [sampled, given, latents]) value.dispose();
   diffusion.dispose();
-  adam.dispose();
   generator.dispose();
   assert.equal(memory().tensors, before);
 });
@@ -196,29 +188,9 @@ test('reranking k draws by the denoising error: more conditional draws land in t
   const before = memory().tensors;
   manualSeed(1);
   const generator = new Generator(11);
-  const diffusion = new LatentDiffusion({
-    modalities: 2,
-    latentDim: 2,
-    kind: 'mlp',
-    width: 64,
-    blocks: 2,
-    timeFrequencies: 8,
-    heads: 2,
-    prediction: 'v',
-    conditionProbability: 0.5,
-    dropProbability: 0.1,
-  });
-  const adam = new Adam(diffusion.parameters(), { lr: 2e-3 });
-  const { latents } = toy(2048, generator);
+  const diffusion = new LatentDiffusion(toyOptions('mlp', 64, 2, 'v'));
   // a short training leaves the link half-learnt (about 83 % of draws linked), so reranking has room to show
-  for (let step = 0; step < 40; step++)
-    tidy(() => {
-      const rows = tensor(BigInt64Array.from({ length: 128 }, (_, i) => BigInt((step * 128 + i * 7) % 2048)));
-      const { loss } = diffusion.losses(latents.indexSelect(0, rows), generator);
-      adam.zeroGrad();
-      loss.backward();
-      adam.step();
-    });
+  const { latents } = trainOnToy(diffusion, generator, { rows: 2048, steps: 40, batch: 128 });
   const { latents: test, clusters } = toy(200, generator);
   const linkedOf = (k: number): number =>
     tidy(() => {
@@ -244,7 +216,6 @@ test('reranking k draws by the denoising error: more conditional draws land in t
   );
   for (const value of [latents, test]) value.dispose();
   diffusion.dispose();
-  adam.dispose();
   generator.dispose();
   assert.equal(memory().tensors, before);
 });
