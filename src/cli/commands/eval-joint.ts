@@ -206,7 +206,7 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
       ...(flags.limit ? { limit: integerFlag(flags.limit, '--limit') } : {}),
       seed: integerFlag(flags.seed, '--seed', 0),
       temperature: flags.temperature === undefined ? 1 : numberFlag(flags.temperature, '--temperature', 0, 4),
-      ...(flags.candidates ? { candidates: integerFlag(flags.candidates, '--candidates', 1, 64) } : {}),
+      ...(flags.candidates !== undefined ? { candidates: integerFlag(flags.candidates, '--candidates', 1, 64) } : {}),
       onProgress: (done, total, what) => process.stderr.write(`eval ${done}/${total}: ${what}\n`),
     });
     const paths = await writeJointReport(runDir, evaluation, context);

@@ -55,6 +55,14 @@ export class LatentDiffusion extends Module {
     return values.repeatInterleave(this.options.latentDim, 1);
   }
 
+  /** One flag per modality as a row [1, M] (1 = true). */
+  private flags(values: readonly boolean[]): Tensor {
+    return tensor(
+      Float32Array.from(values, (value) => (value ? 1 : 0)),
+      { shape: [1, this.options.modalities] },
+    );
+  }
+
   /** Random non-empty proper subsets [B, M] (1 = held clean), from the generator. */
   private randomSubsets(rows: number, generator: Generator): Tensor {
     const count = this.options.modalities;
@@ -111,18 +119,13 @@ export class LatentDiffusion extends Module {
     if (modalities.noised.length !== count || modalities.counted.length !== count)
       throw new Error(`denoisingError: flags for ${modalities.noised.length} modalities, the network has ${count}`);
     const rows = latents.shape[0] ?? 0;
-    const flagsOf = (values: readonly boolean[]): Tensor =>
-      tensor(
-        Float32Array.from(values, (value) => (value ? 1 : 0)),
-        { shape: [1, count] },
-      );
     const wasTraining = this.training;
     this.eval();
     try {
       return noGrad(() =>
         tidy(() => {
-          const noisedFlags = flagsOf(modalities.noised);
-          const counted = this.perDimension(flagsOf(modalities.counted).mul(noisedFlags));
+          const noisedFlags = this.flags(modalities.noised);
+          const counted = this.perDimension(this.flags(modalities.counted).mul(noisedFlags));
           return times.reduce(
             (total, time) => {
               const timeRow = noisedFlags.mul(time).expand(rows, count).contiguous();
@@ -154,10 +157,7 @@ export class LatentDiffusion extends Module {
     this.eval();
     try {
       return noGrad(() => {
-        const heldFlags = tensor(
-          Float32Array.from(options.held, (held) => (held ? 1 : 0)),
-          { shape: [1, modalities] },
-        );
+        const heldFlags = this.flags(options.held);
         const heldDims = this.perDimension(heldFlags);
         const free = heldDims.rsub(1);
         let current = tidy(() =>
