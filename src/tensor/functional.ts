@@ -119,6 +119,10 @@ export function interpolate(x: Tensor, o: InterpolateOptions): Tensor {
   );
 }
 
+/** [N, C·r², H, W] → [N, C, H·r, W·r]: each group of r² channels becomes an r×r block of pixels. */
+export const pixelShuffle = (x: Tensor, factor: number): Tensor =>
+  new Tensor(native().pixelShuffle(handleOf(x), factor));
+
 export const softmax = (x: Tensor, dim = -1): Tensor => x.softmax(dim);
 export const logSoftmax = (x: Tensor, dim = -1): Tensor => x.logSoftmax(dim);
 /** Uses libtorch's default generator (seed with manualSeed). */

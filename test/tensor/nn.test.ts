@@ -67,6 +67,25 @@ test('max and average pooling, 1-D and 2-D, with stride and padding', () => {
   });
 });
 
+test('pixel shuffle: each group of r² channels becomes an r×r block, in row-major order', () => {
+  noLeak(() => {
+    // channels 0..3 of one pixel hold 0, 1, 2, 3 (+ 10 at the second pixel): they land as [[0, 1], [2, 3]]
+    const input = tensor([[[[0, 10]], [[1, 11]], [[2, 12]], [[3, 13]]]]);
+    expectTensor(
+      F.pixelShuffle(input, 2),
+      [
+        [
+          [
+            [0, 1, 10, 11],
+            [2, 3, 12, 13],
+          ],
+        ],
+      ],
+      { shape: [1, 1, 2, 4] },
+    );
+  });
+});
+
 test('interpolate: nearest and bilinear (align corners off and on), linear', () => {
   noLeak(() => {
     const small = tensor([

@@ -1,4 +1,7 @@
 // Conditional image generator: noise + condition → linear → 4×4 feature map → upsampling blocks → 3×3 conv → tanh.
+// With `subpixel`, the last doubling is no block: the output conv runs at half size with 4× the channels,
+// rearranged into 2×2 pixels (sub-pixel convolution, Shi et al. 2016); the full-size block costs as much as all
+// the others together.
 // Two block kinds: `plain` (nearest ×2, 3×3 conv, conditional batch norm, ReLU; DCGAN-sized) and `residual`
 // (BigGAN's up-block: CBN, ReLU, ×2, conv, CBN, ReLU, conv, plus a 1×1 shortcut), which draws crisper edges
 // for the same step budget. Conditional normalisation at every resolution is what lets small GANs follow the prompt.
@@ -82,6 +85,8 @@ export interface ConditionalGeneratorOptions {
   baseChannels?: number;
   minChannels?: number;
   block?: GeneratorBlock;
+  /** Draw the last doubling by a sub-pixel convolution instead of an upsampling block. */
+  subpixel?: boolean;
 }
 
 export class ConditionalGenerator extends Module {
@@ -93,10 +98,12 @@ export class ConditionalGenerator extends Module {
   /** Residual blocks end un-normalised, so they get a final batch norm + ReLU before the output conv. */
   private readonly outputNorm: BatchNorm2d | undefined;
   private readonly output: Conv2d;
+  private readonly subpixel: boolean;
 
   constructor(options: ConditionalGeneratorOptions) {
     super();
-    const steps = resolutionSteps(options.imageSize);
+    this.subpixel = options.subpixel ?? false;
+    const steps = resolutionSteps(options.imageSize) - (this.subpixel ? 1 : 0);
     this.noiseDim = options.noiseDim;
     this.imageSize = options.imageSize;
     this.baseChannels = options.baseChannels ?? 256;
@@ -112,7 +119,8 @@ export class ConditionalGenerator extends Module {
       channels = next;
     }
     this.outputNorm = residual ? this.registerModule('outputNorm', new BatchNorm2d(channels)) : undefined;
-    this.output = this.registerModule('output', new Conv2d(channels, options.channels, 3, { padding: 1 }));
+    const outputChannels = options.channels * (this.subpixel ? 4 : 1);
+    this.output = this.registerModule('output', new Conv2d(channels, outputChannels, 3, { padding: 1 }));
   }
 
   /** noise [B, noiseDim], condition [B, conditionDim] → images [B, C, S, S] in [-1, 1]. */
@@ -124,6 +132,7 @@ export class ConditionalGenerator extends Module {
     x = x.reshape(-1, this.baseChannels, 4, 4);
     for (const block of this.blocks) x = block.forward(x, latent);
     if (this.outputNorm) x = this.outputNorm.forward(x).relu();
-    return cropToSize(this.output.forward(x).tanh(), this.imageSize);
+    const output = this.output.forward(x);
+    return cropToSize((this.subpixel ? F.pixelShuffle(output, 2) : output).tanh(), this.imageSize);
   }
 }

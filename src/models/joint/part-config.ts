@@ -12,6 +12,11 @@ const pictureSettings = {
   /** Channels at 4×4 in the decoder; halved per upsampling. */
   decoderChannels: z.number().int().positive().default(256),
   block: z.enum(['plain', 'residual']).default('plain'),
+  /**
+   * The decoder's last doubling as a sub-pixel convolution (a 3×3 conv at half size to 4× the channels,
+   * rearranged into 2×2 pixels) instead of a block at full size: about half the decoder's cost.
+   */
+  subpixel: z.boolean().default(false),
   /** The encoder's normalisation: group norm reads a single input the same way in training and at inference. */
   encoderNorm: z.enum(['batch', 'group']).default('group'),
   /** Likelihood weight: log p = −weight · Σ (x − x̂)² over pixels (Σ |x − x̂| for laplace). */
@@ -35,8 +40,8 @@ export const partsConfig = z.strictObject({
       /**
        * 'picture': the image networks over a square spectrogram; 'sequence': 1-D convolutions along the frames,
        * the mel bands as channels (spectrogram.size bands, spectrogram.frames frames; the channel settings are
-       * then the widths at full time resolution, doubled per halving; `block` and `encoderNorm` are the picture
-       * network's).
+       * then the widths at full time resolution, doubled per halving; `block`, `subpixel` and `encoderNorm` are
+       * the picture network's).
        */
       network: z.enum(['picture', 'sequence']).default('picture'),
       spectrogram: spectrogramConfig

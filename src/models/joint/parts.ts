@@ -63,6 +63,8 @@ export interface PictureOptions {
   encoderChannels: number;
   decoderChannels: number;
   block: GeneratorBlock;
+  /** The decoder's last doubling by a sub-pixel convolution. */
+  subpixel?: boolean;
   encoderNorm: 'batch' | 'group';
   /** The likelihood's weight: log p = −weight · Σ (x − x̂)² (gaussian) or −weight · Σ |x − x̂| (laplace). */
   weight: number;
@@ -121,6 +123,7 @@ export class PicturePart extends ModalityPart {
         channels: options.channels,
         baseChannels: options.decoderChannels,
         block: options.block,
+        subpixel: options.subpixel ?? false,
       }),
     );
   }
