@@ -39,7 +39,9 @@ export function jointReportLines(evaluation: JointEvaluation, context: JointRepo
     '',
     `Dataset ${context.dataset.name} (${context.dataset.builder}${context.dataset.level ? `, level ${context.dataset.level}` : ''}); ${evaluation.rows} test samples per direction, ` +
       `latents drawn at temperature ${context.temperature}${(context.candidates ?? 1) > 1 ? `, the best of ${context.candidates} draws kept` : ''}; attributes scored: ${scored ? Object.keys(evaluation.attributes).join(', ') : 'none'}. ${context.seconds.toFixed(0)} s.`,
-    ...(scored ? ['', '| direction | Strict | chance | Feats | chance |', '| --- | --- | --- | --- | --- |'] : []),
+    ...(scored && evaluation.directions.length > 0
+      ? ['', '| direction | Strict | chance | Feats | chance |', '| --- | --- | --- | --- | --- |']
+      : []),
   ];
   for (const direction of evaluation.directions.filter((candidate) => scored || candidate.scores)) {
     const scores = direction.scores;
@@ -89,7 +91,7 @@ export function jointReportLines(evaluation: JointEvaluation, context: JointRepo
     );
   }
   const level = context.dataset.builder === 'shapes' ? context.dataset.level : undefined;
-  if (level && level >= 1 && level <= 5) {
+  if (level && level >= 1 && level <= 5 && evaluation.directions.length > 0) {
     const find = (from: string, to: string): number | undefined =>
       evaluation.directions.find((d) => d.from.length === 1 && d.from[0] === from && d.to === to)?.scores?.strict.value;
     lines.push(

@@ -34,6 +34,8 @@ export interface JointModelUnderTest {
   ): Promise<JointOutputs>;
   /** Joint samples, decoded into `to`. */
   sample(count: number, seed: number, to: readonly JointModality[]): Promise<JointOutputs>;
+  /** Only each modality from itself can be made (a first stage without its score network): no other direction, no joint samples. */
+  reconstructsOnly?: boolean;
   /** The real clips of test rows through the spectrogram codec alone (log-mel, then Griffin-Lim): no model. */
   codecRoundTrip?(rows: readonly number[]): Promise<Float32Array[]>;
 }
@@ -211,7 +213,13 @@ export async function evaluateJoint(options: EvaluateJointOptions): Promise<Join
     });
   };
   const directions: DirectionScore[] = [];
-  const subsets = sourceSubsets(model.names).filter((subset) => subset.length < model.names.length);
+  if (model.reconstructsOnly)
+    notes.push(
+      "this run's score network never trained: only each modality from itself (its autoencoder's ceiling) is measured",
+    );
+  const subsets = model.reconstructsOnly
+    ? []
+    : sourceSubsets(model.names).filter((subset) => subset.length < model.names.length);
   const total = subsets.length + 2;
   for (const [done, from] of subsets.entries()) {
     options.onProgress?.(done, total, `${from.join('+')} → rest`);
@@ -232,9 +240,10 @@ export async function evaluateJoint(options: EvaluateJointOptions): Promise<Join
     codec = scoreAttributes(attributesOfTexts(heard, attributes), targets, valueCounts);
   }
   options.onProgress?.(subsets.length + 1, total, 'joint samples');
-  const joint = scored
-    ? await jointCoherence(model, readers, attributes, protocol, model.names.filter(judgeable))
-    : undefined;
+  const joint =
+    scored && !model.reconstructsOnly
+      ? await jointCoherence(model, readers, attributes, protocol, model.names.filter(judgeable))
+      : undefined;
   options.onProgress?.(total, total, 'done');
   return {
     attributes,

@@ -10,7 +10,7 @@ import { Generator, type Tensor, cat, tidy } from '../tensor/index.js';
 import { JointAutoencoders } from './joint/autoencoders.js';
 import { LatentDiffusion } from './joint/latent-diffusion.js';
 import type { JointInputs, JointModel, SampleOptions, TranslateOptions } from './joint/model.js';
-import { conditionalLatents, jointLatents } from './joint/diffusion-sampling.js';
+import { conditionalLatents, givenLatents, jointLatents } from './joint/diffusion-sampling.js';
 import type { JointBatch } from './joint/objectives.js';
 import { type JointOutput, decodeTargets } from './joint/outputs.js';
 import { type JointDiffusionConfig, autoencoderSource } from './joint/diffusion-config.js';
@@ -58,6 +58,9 @@ export class JointDiffusion implements JointModel {
     this.trainingRandom = new Generator(config.seed + 1);
   }
 
+  get reconstructsOnly(): boolean {
+    return !this.autoencoders.hasStatistics;
+  }
   get names(): ModalityName[] {
     return this.autoencoders.names;
   }
@@ -200,7 +203,6 @@ export class JointDiffusion implements JointModel {
   }
 
   translate(inputs: JointInputs, options: TranslateOptions): JointOutput {
-    this.checkTrained();
     const given = this.names.filter((name) => inputs[name] !== undefined);
     if (given.length === 0) throw new Error(`give at least one input (this run reads ${this.names.join(', ')})`);
     for (const name of options.to)
@@ -208,18 +210,23 @@ export class JointDiffusion implements JointModel {
         throw new Error(
           `this run cannot produce ${name} (its modalities: ${this.names.join(', ')}); choose --to from ${this.names.join(', ')}`,
         );
+    // every output given: a round trip through its autoencoder, which needs no score network
+    const reconstruction = options.to.every((name) => inputs[name] !== undefined);
+    if (!reconstruction) this.checkTrained();
     const first = inputs[given[0] as ModalityName] as ModalityData;
     const rows = ('tokens' in first ? first.tokens : first).shape[0] ?? 0;
     const seed = options.seed ?? 0;
     const generator = new Generator(seed);
     try {
-      const latents = conditionalLatents(this.autoencoders, this.averaged, inputs, rows, options.n ?? 1, {
-        steps: options.steps ?? this.config.sampling.steps,
-        guidance: options.guidance ?? this.config.sampling.guidance,
-        candidates: options.candidates ?? this.config.sampling.candidates,
-        to: options.to,
-        generator,
-      });
+      const latents = reconstruction
+        ? givenLatents(this.autoencoders, inputs, rows, options.n ?? 1)
+        : conditionalLatents(this.autoencoders, this.averaged, inputs, rows, options.n ?? 1, {
+            steps: options.steps ?? this.config.sampling.steps,
+            guidance: options.guidance ?? this.config.sampling.guidance,
+            candidates: options.candidates ?? this.config.sampling.candidates,
+            to: options.to,
+            generator,
+          });
       try {
         return this.decode(latents, options.to, generator, seed);
       } finally {

@@ -101,6 +101,8 @@ export class JointVae implements JointModel {
     this.trainingRandom = new Generator(config.seed + 1);
   }
 
+  readonly reconstructsOnly = false;
+
   get names(): ModalityName[] {
     return this.network.names;
   }

@@ -9,14 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDataset } from '../../src/data/builders/index.js';
 import { readDataset } from '../../src/data/format.js';
-import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
+import {
+  type JointDiffusion,
+  type JointDiffusionConfig,
+  jointDiffusionConfig,
+} from '../../src/models/joint-diffusion.js';
 import { loadJointRun } from '../../src/models/joint-run.js';
 import { prepareJointInputs } from '../../src/models/joint/inputs.js';
 import { disposeOutput } from '../../src/models/joint/outputs.js';
 import { openJointRun } from '../../src/models/joint/open.js';
+import { PicturePart } from '../../src/models/joint/parts.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
 import { loadJointSplit } from '../../src/train/sessions/joint.js';
-import { type Tensor, dispose, memory, tidy } from '../../src/tensor/index.js';
+import { type Tensor, dispose, memory, tidy, zeros } from '../../src/tensor/index.js';
+import { evaluateJointRun, rowsAsInputs } from '../../src/cli/commands/eval-joint.js';
 import { loadSafetensors } from '../../src/tensor/safetensors.js';
 
 const root = await mkdtemp(join(tmpdir(), 'mmgen-joint-diffusion-'));
@@ -264,15 +270,51 @@ test("schedule cosine: the autoencoders' learning rate falls to a tenth of lr ov
   assert.ok(last < 3e-3 * 0.2 && last > 3e-3 * 0.1);
 });
 
-test('a run whose score network never trained says which command trains it', async () => {
+test('a run whose score network never trained says which command trains it; it still reconstructs, and eval measures its ceilings alone', async () => {
   const partial = join(root, 'first-stage-only');
   (
     await trainJointDiffusion(tinyConfig({ autoencoderSteps: 4, scoreSteps: 10 }), { runDir: partial, stopAfter: 3 })
   ).model.dispose();
-  const model = await loadJointRun(partial);
+  const model = (await loadJointRun(partial)) as JointDiffusion;
+  const split = await loadJointSplit(await readDataset(dataset), model, { split: 'test' });
+  const inputs = rowsAsInputs(split, [0, 1], ['image', 'text']);
   try {
+    assert.equal(model.reconstructsOnly, true);
     assert.throws(() => model.sample(1, 0), /score network never trained.*mmgen train --resume/);
+    assert.throws(
+      () => model.translate({ text: inputs.text }, { to: ['image'] }),
+      /score network never trained.*mmgen train --resume/,
+    );
+    // each modality from itself is its autoencoder's round trip
+    const back = model.translate(inputs, { to: ['image', 'text'], seed: 1 });
+    const direct = tidy(() =>
+      (model.autoencoders.part('image') as PicturePart).decode(
+        model.autoencoders.encode(0, inputs.image as Tensor),
+        zeros([2, 0]),
+      ),
+    );
+    const difference = tidy(() => (back.image as Tensor).sub(direct).abs().max().item());
+    assert.ok(difference < 1e-5, `the round trip differs from encode → decode by ${difference}`);
+    assert.equal(back.text?.length, 2);
+    disposeOutput(back);
+    direct.dispose();
+    const { evaluation } = await evaluateJointRun(partial, model, {
+      rows: 3,
+      seed: 0,
+      temperature: 1,
+      distribution: false,
+    });
+    assert.equal(evaluation.directions.length, 0);
+    assert.equal(evaluation.joint, undefined);
+    assert.deepEqual(
+      evaluation.reconstructions?.map((direction) => direction.to),
+      ['text'],
+      'without a judge only the captions are read',
+    );
+    assert.ok(evaluation.notes.some((note) => /score network never trained/.test(note)));
   } finally {
+    dispose(inputs);
+    split.dispose();
     model.dispose();
   }
 });

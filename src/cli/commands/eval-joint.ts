@@ -121,6 +121,7 @@ export async function evaluateJointRun(
     const reranking = options.candidates !== undefined ? { candidates: options.candidates } : {};
     const underTest: JointModelUnderTest = {
       names: model.names,
+      reconstructsOnly: model.reconstructsOnly,
       translate: async (batch, from, to, batchSeed) => {
         const inputs = rowsAsInputs(split, batch, from);
         try {
@@ -153,7 +154,7 @@ export async function evaluateJointRun(
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     let fid;
-    if (judge && model.names.includes('image') && options.distribution !== false) {
+    if (judge && model.names.includes('image') && options.distribution !== false && !model.reconstructsOnly) {
       const images = (
         await underTest.translate(
           Array.from({ length: rows }, (_, row) => row),

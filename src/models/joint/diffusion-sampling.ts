@@ -40,18 +40,14 @@ function bestOf(
   }
 }
 
-/** Standardised latents [R·n, M·D] (row-major: row 0's n draws first) with the given modalities held. */
-export function conditionalLatents(
+/** Standardised latents [R·draws, M·D] of the given modalities (each row repeated `draws` times); zeros for the others. */
+export function givenLatents(
   autoencoders: JointAutoencoders,
-  diffusion: LatentDiffusion,
   inputs: JointInputs,
   rows: number,
-  n: number,
-  options: LatentSampling,
+  draws: number,
 ): Tensor {
-  const held = autoencoders.names.map((name) => inputs[name] !== undefined);
-  const draws = n * checkCandidates(options.candidates);
-  const given = noGrad(() =>
+  return noGrad(() =>
     tidy(() => {
       autoencoders.eval();
       const index = tensor(BigInt64Array.from({ length: rows * draws }, (_, i) => BigInt(Math.floor(i / draws))));
@@ -65,6 +61,19 @@ export function conditionalLatents(
       return autoencoders.standardise(cat(parts, 1));
     }),
   );
+}
+
+/** Standardised latents [R·n, M·D] (row-major: row 0's n draws first) with the given modalities held. */
+export function conditionalLatents(
+  autoencoders: JointAutoencoders,
+  diffusion: LatentDiffusion,
+  inputs: JointInputs,
+  rows: number,
+  n: number,
+  options: LatentSampling,
+): Tensor {
+  const held = autoencoders.names.map((name) => inputs[name] !== undefined);
+  const given = givenLatents(autoencoders, inputs, rows, n * checkCandidates(options.candidates));
   try {
     return bestOf(autoencoders, diffusion, diffusion.sample(given, { held, ...options }), held, options);
   } finally {

@@ -34,6 +34,11 @@ export interface JointModel {
   readonly codec: SpectrogramCodec | undefined;
   /** The dataset the run was trained on. */
   readonly dataset: string;
+  /**
+   * True while the run can only give each modality back from itself (a joint-diffusion run whose score network
+   * has not trained): eval then measures the autoencoders' ceilings alone.
+   */
+  readonly reconstructsOnly: boolean;
   /** Any non-empty subset of modalities in → the requested modalities out; the same seed gives the same bytes. */
   translate(inputs: JointInputs, options: TranslateOptions): JointOutput;
   /** n joint samples of every modality (or of `to`: the others are sampled too, but not decoded). */
