@@ -214,7 +214,7 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
     process.stdout.write(
       `${jointReportLines(evaluation, context).join('\n')}\n\nreport: ${paths.markdown} and ${paths.json}\n`,
     );
-    const judged = evaluation.directions
+    const judged = [...evaluation.directions, ...(evaluation.reconstructions ?? [])]
       .filter((direction) => direction.scores || direction.captions)
       .map((direction) => directionName(direction.from, direction.to));
     if (judged.length === 0) process.stderr.write('warning: no direction could be judged (see the notes above)\n');
