@@ -23,6 +23,8 @@ export interface JointReportContext {
   temperature: number;
   /** joint-diffusion: draws per output, the best kept (1 = no reranking). */
   candidates?: number | undefined;
+  /** joint-diffusion: the classifier-free guidance weight of translations. */
+  guidance?: number | undefined;
   fid?: ImageMetrics['distribution'] | undefined;
   seconds: number;
 }
@@ -38,7 +40,7 @@ export function jointReportLines(evaluation: JointEvaluation, context: JointRepo
     `# Joint evaluation of ${context.run} (${context.recipe})`,
     '',
     `Dataset ${context.dataset.name} (${context.dataset.builder}${context.dataset.level ? `, level ${context.dataset.level}` : ''}); ${evaluation.rows} test samples per direction, ` +
-      `latents drawn at temperature ${context.temperature}${(context.candidates ?? 1) > 1 ? `, the best of ${context.candidates} draws kept` : ''}; attributes scored: ${scored ? Object.keys(evaluation.attributes).join(', ') : 'none'}. ${context.seconds.toFixed(0)} s.`,
+      `latents drawn at temperature ${context.temperature}${context.guidance !== undefined ? `, guidance ${context.guidance}` : ''}${(context.candidates ?? 1) > 1 ? `, the best of ${context.candidates} draws kept` : ''}; attributes scored: ${scored ? Object.keys(evaluation.attributes).join(', ') : 'none'}. ${context.seconds.toFixed(0)} s.`,
     ...(scored && evaluation.directions.length > 0
       ? ['', '| direction | Strict | chance | Feats | chance |', '| --- | --- | --- | --- | --- |']
       : []),

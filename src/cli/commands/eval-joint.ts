@@ -33,6 +33,7 @@ export interface JointEvalFlags {
   seed: string;
   temperature?: string;
   candidates?: string;
+  guidance?: string;
   limit?: string;
   data?: string;
 }
@@ -94,6 +95,8 @@ export interface JointRunEvalOptions {
   temperature: number;
   /** joint-diffusion: draws per output, the best kept (default: the run's sampling.candidates). */
   candidates?: number;
+  /** joint-diffusion: classifier-free guidance weight (default: the run's sampling.guidance). */
+  guidance?: number;
   /** FID/KID of the text→image pictures (on by default). */
   distribution?: boolean;
   onProgress?: (done: number, total: number, what: string) => void;
@@ -119,13 +122,16 @@ export async function evaluateJointRun(
     const rows = Math.min(options.rows, split.size);
     const { judge, transcriber, seed, temperature } = options;
     const reranking = options.candidates !== undefined ? { candidates: options.candidates } : {};
+    const guidance = options.guidance !== undefined ? { guidance: options.guidance } : {};
     const underTest: JointModelUnderTest = {
       names: model.names,
       reconstructsOnly: model.reconstructsOnly,
       translate: async (batch, from, to, batchSeed) => {
         const inputs = rowsAsInputs(split, batch, from);
         try {
-          return forEval(model.translate(inputs, { to: [...to], seed: batchSeed, temperature, ...reranking }));
+          return forEval(
+            model.translate(inputs, { to: [...to], seed: batchSeed, temperature, ...reranking, ...guidance }),
+          );
         } finally {
           dispose(inputs);
         }
@@ -177,6 +183,7 @@ export async function evaluateJointRun(
       temperature,
       candidates:
         options.candidates ?? (model instanceof JointDiffusion ? model.config.sampling.candidates : undefined),
+      guidance: options.guidance ?? (model instanceof JointDiffusion ? model.config.sampling.guidance : undefined),
       fid,
       seconds: (performance.now() - started) / 1000,
     };
@@ -208,6 +215,7 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
       seed: integerFlag(flags.seed, '--seed', 0),
       temperature: flags.temperature === undefined ? 1 : numberFlag(flags.temperature, '--temperature', 0, 4),
       ...(flags.candidates !== undefined ? { candidates: integerFlag(flags.candidates, '--candidates', 1, 64) } : {}),
+      ...(flags.guidance !== undefined ? { guidance: numberFlag(flags.guidance, '--guidance', 0, 100) } : {}),
       onProgress: (done, total, what) => process.stderr.write(`eval ${done}/${total}: ${what}\n`),
     });
     const paths = await writeJointReport(runDir, evaluation, context);

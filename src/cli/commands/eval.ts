@@ -44,6 +44,7 @@ export interface EvalFlags {
   transcriber?: string;
   temperature?: string;
   candidates?: string;
+  guidance?: string;
   rejection?: string;
   with?: string[];
   judge?: string;
@@ -274,6 +275,10 @@ export function registerEval(program: Command): void {
     .option(
       '--candidates <k>',
       "joint-diffusion runs: draws per output, the one whose modalities agree best kept (default: the run's sampling.candidates)",
+    )
+    .option(
+      '--guidance <weight>',
+      "joint-diffusion runs: classifier-free guidance weight, ≥ 0 (default: the run's sampling.guidance)",
     )
     .option(
       '--captioner <run>',
