@@ -90,6 +90,16 @@ test('an --out that is a file, or lies under one, is a clear error naming the pa
   }
 });
 
+test("eval's joint-diffusion settings are checked before any work: a guidance that is not a number, zero candidates", () => {
+  const shipped = 'demo/runs/joint-shapes-l3';
+  const guidance = mmgen('eval', shipped, '--guidance', 'lots');
+  assert.equal(guidance.status, 1);
+  assert.match(guidance.stderr, /--guidance must be a number from 0 to 100, got "lots"/);
+  const candidates = mmgen('eval', shipped, '--candidates', '0');
+  assert.equal(candidates.status, 1);
+  assert.match(candidates.stderr, /--candidates must be an integer from 1 to 64, got "0"/);
+});
+
 test('a new run that fails before its first checkpoint leaves no folder; an existing folder is never removed', () => {
   const dataset = join(root, 'shapes');
   assert.equal(mmgen('data', 'build', 'shapes', '--level', '1', '--count', '12', '--out', dataset).status, 0);
