@@ -10,7 +10,7 @@ import { Generator, type Tensor, cat, tidy } from '../tensor/index.js';
 import { JointAutoencoders } from './joint/autoencoders.js';
 import { LatentDiffusion } from './joint/latent-diffusion.js';
 import type { JointInputs, JointModel, SampleOptions, TranslateOptions } from './joint/model.js';
-import { conditionalLatents, givenLatents, jointLatents } from './joint/diffusion-sampling.js';
+import { checkSampling, conditionalLatents, givenLatents, jointLatents } from './joint/diffusion-sampling.js';
 import type { JointBatch } from './joint/objectives.js';
 import { type JointOutput, decodeTargets } from './joint/outputs.js';
 import { type JointDiffusionConfig, autoencoderSource } from './joint/diffusion-config.js';
@@ -218,12 +218,16 @@ export class JointDiffusion implements JointModel {
     const seed = options.seed ?? 0;
     const generator = new Generator(seed);
     try {
+      const sampling = {
+        steps: options.steps ?? this.config.sampling.steps,
+        guidance: options.guidance ?? this.config.sampling.guidance,
+        candidates: options.candidates ?? this.config.sampling.candidates,
+      };
+      checkSampling(sampling);
       const latents = reconstruction
         ? givenLatents(this.autoencoders, inputs, rows, options.n ?? 1)
         : conditionalLatents(this.autoencoders, this.averaged, inputs, rows, options.n ?? 1, {
-            steps: options.steps ?? this.config.sampling.steps,
-            guidance: options.guidance ?? this.config.sampling.guidance,
-            candidates: options.candidates ?? this.config.sampling.candidates,
+            ...sampling,
             to: options.to,
             generator,
           });

@@ -296,6 +296,8 @@ test('a run whose score network never trained says which command trains it; it s
     const difference = tidy(() => (back.image as Tensor).sub(direct).abs().max().item());
     assert.ok(difference < 1e-5, `the round trip differs from encode → decode by ${difference}`);
     assert.equal(back.text?.length, 2);
+    // a bad sampler setting is an error even where no sampling runs
+    assert.throws(() => model.translate(inputs, { to: ['image'], steps: 0 }), /sampler steps must be an integer/);
     disposeOutput(back);
     direct.dispose();
     const { evaluation } = await evaluateJointRun(partial, model, {

@@ -4,6 +4,7 @@
 import { type Generator, type Tensor, cat, noGrad, randn, tensor, tidy, zeros } from '../../tensor/index.js';
 import type { JointAutoencoders } from './autoencoders.js';
 import { checkCandidates, keepBest } from './candidates.js';
+import { checkGuidance, samplerTimes } from './diffusion.js';
 import type { LatentDiffusion } from './latent-diffusion.js';
 import type { JointInputs } from './model.js';
 import type { ModalityData, ModalityName } from './parts.js';
@@ -16,6 +17,13 @@ export interface LatentSampling {
   /** The modalities asked for: the ones the reranking judges. */
   to: readonly ModalityName[];
   generator: Generator;
+}
+
+/** Raises a bad sampler setting even where no sampling runs (a round trip), so it is never silently ignored. */
+export function checkSampling(options: Pick<LatentSampling, 'steps' | 'guidance' | 'candidates'>): void {
+  samplerTimes(options.steps);
+  checkGuidance(options.guidance);
+  checkCandidates(options.candidates);
 }
 
 /** The best of each group of `candidates` consecutive draws; frees the draws. */

@@ -73,3 +73,9 @@ export function samplerTimes(steps: number): number[] {
     throw new Error(`sampler steps must be an integer from 1 to 10000, got ${steps}`);
   return Array.from({ length: steps + 1 }, (_, index) => 1 - index / steps);
 }
+
+/** A classifier-free guidance weight: a finite number ≥ 0 (1 is plain conditional sampling). */
+export function checkGuidance(guidance: number): number {
+  if (!(Number.isFinite(guidance) && guidance >= 0)) throw new Error(`guidance must be a number ≥ 0, got ${guidance}`);
+  return guidance;
+}

@@ -10,6 +10,7 @@ import {
   type Prediction,
   alphaBar,
   alphaBarTensor,
+  checkGuidance,
   ddimStep,
   estimates,
   noised,
@@ -149,8 +150,7 @@ export class LatentDiffusion extends Module {
     const { modalities, prediction } = this.options;
     if (options.held.length !== modalities)
       throw new Error(`sample: ${options.held.length} held flags for ${modalities} modalities`);
-    if (!(Number.isFinite(options.guidance) && options.guidance >= 0))
-      throw new Error(`guidance must be a number ≥ 0, got ${options.guidance}`);
+    checkGuidance(options.guidance);
     const times = samplerTimes(options.steps);
     const rows = given.shape[0] ?? 0;
     const wasTraining = this.training;
