@@ -20,6 +20,8 @@ export interface JointReportContext {
   run: string;
   recipe: string;
   dataset: { name: string; builder: string; level?: number | undefined };
+  /** The split translated (test unless asked; val reports go to eval-val.*). */
+  split?: 'test' | 'val' | undefined;
   temperature: number;
   /** joint-diffusion: draws per output, the best kept (1 = no reranking). */
   candidates?: number | undefined;
@@ -39,7 +41,7 @@ export function jointReportLines(evaluation: JointEvaluation, context: JointRepo
   const lines = [
     `# Joint evaluation of ${context.run} (${context.recipe})`,
     '',
-    `Dataset ${context.dataset.name} (${context.dataset.builder}${context.dataset.level ? `, level ${context.dataset.level}` : ''}); ${evaluation.rows} test samples per direction, ` +
+    `Dataset ${context.dataset.name} (${context.dataset.builder}${context.dataset.level ? `, level ${context.dataset.level}` : ''}); ${evaluation.rows} ${context.split ?? 'test'} samples per direction, ` +
       `latents drawn at temperature ${context.temperature}${context.guidance !== undefined ? `, guidance ${context.guidance}` : ''}${(context.candidates ?? 1) > 1 ? `, the best of ${context.candidates} draws kept` : ''}; attributes scored: ${scored ? Object.keys(evaluation.attributes).join(', ') : 'none'}. ${context.seconds.toFixed(0)} s.`,
     ...(scored && evaluation.directions.length > 0
       ? ['', '| direction | Strict | chance | Feats | chance |', '| --- | --- | --- | --- | --- |']
@@ -122,8 +124,9 @@ export async function writeJointReport(
   evaluation: JointEvaluation,
   context: JointReportContext,
 ): Promise<{ json: string; markdown: string }> {
-  const json = join(runDir, 'eval.json');
-  const markdown = join(runDir, 'eval.md');
+  const suffix = context.split === 'val' ? '-val' : '';
+  const json = join(runDir, `eval${suffix}.json`);
+  const markdown = join(runDir, `eval${suffix}.md`);
   await writeFileAtomic(json, `${JSON.stringify({ ...context, evaluation }, null, 2)}\n`);
   await writeFileAtomic(markdown, `${jointReportLines(evaluation, context).join('\n')}\n`);
   return { json, markdown };

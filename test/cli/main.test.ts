@@ -90,7 +90,7 @@ test('an --out that is a file, or lies under one, is a clear error naming the pa
   }
 });
 
-test("eval's joint-diffusion settings are checked before any work: a guidance that is not a number, zero candidates", () => {
+test("eval's joint settings are checked before any work: a guidance that is not a number, zero candidates, a split other than test or val", () => {
   const shipped = 'demo/runs/joint-shapes-l3';
   const guidance = mmgen('eval', shipped, '--guidance', 'lots');
   assert.equal(guidance.status, 1);
@@ -98,6 +98,9 @@ test("eval's joint-diffusion settings are checked before any work: a guidance th
   const candidates = mmgen('eval', shipped, '--candidates', '0');
   assert.equal(candidates.status, 1);
   assert.match(candidates.stderr, /--candidates must be an integer from 1 to 64, got "0"/);
+  const split = mmgen('eval', shipped, '--split', 'train');
+  assert.equal(split.status, 1);
+  assert.match(split.stderr, /--split must be test or val, got "train"/);
 });
 
 test('a new run that fails before its first checkpoint leaves no folder; an existing folder is never removed', () => {

@@ -23,6 +23,7 @@ import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js
 import { loadJointSplit } from '../../src/train/sessions/joint.js';
 import { type Tensor, dispose, memory, tidy, zeros } from '../../src/tensor/index.js';
 import { evaluateJointRun, rowsAsInputs } from '../../src/cli/commands/eval-joint.js';
+import { writeJointReport } from '../../src/eval/joint-report.js';
 import { loadSafetensors } from '../../src/tensor/safetensors.js';
 
 const root = await mkdtemp(join(tmpdir(), 'mmgen-joint-diffusion-'));
@@ -314,6 +315,17 @@ test('a run whose score network never trained says which command trains it; it s
       'without a judge only the captions are read',
     );
     assert.ok(evaluation.notes.some((note) => /score network never trained/.test(note)));
+    // the validation split, for choosing sampling settings without looking at test, reports beside the test one
+    const validation = await evaluateJointRun(partial, model, {
+      rows: 3,
+      seed: 0,
+      temperature: 1,
+      distribution: false,
+      split: 'val',
+    });
+    const written = await writeJointReport(partial, validation.evaluation, validation.context);
+    assert.equal(written.markdown, join(partial, 'eval-val.md'));
+    assert.match(await readFile(written.markdown, 'utf8'), /3 val samples per direction/);
   } finally {
     dispose(inputs);
     split.dispose();

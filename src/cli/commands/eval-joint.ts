@@ -34,6 +34,7 @@ export interface JointEvalFlags {
   temperature?: string;
   candidates?: string;
   guidance?: string;
+  split?: string;
   limit?: string;
   data?: string;
 }
@@ -89,7 +90,9 @@ export interface JointRunEvalOptions {
   rows: number;
   /** Joint samples drawn (default 250). */
   samples?: number;
-  /** Only the first N test samples of the dataset. */
+  /** The split translated: test (default), or val to choose sampling settings without looking at test. */
+  split?: 'test' | 'val';
+  /** Only the first N samples of the split. */
   limit?: number;
   seed: number;
   temperature: number;
@@ -115,7 +118,7 @@ export async function evaluateJointRun(
       `${runDir} was trained on ${datasetDir}, which does not exist here; rebuild it with \`mmgen data build\` at that path`,
     );
   const dataset = await readDataset(datasetDir);
-  const split = await loadJointSplit(dataset, model, { split: 'test', limit: options.limit });
+  const split = await loadJointSplit(dataset, model, { split: options.split ?? 'test', limit: options.limit });
   try {
     // emoji: no caption names an attribute, so only captions and FID are scored
     const attributes = captionedAttributes(dataset, split.entries) ?? {};
@@ -180,6 +183,7 @@ export async function evaluateJointRun(
       run: runDir,
       recipe: model.recipe,
       dataset: { name: dataset.info.name, builder: dataset.info.builder, level },
+      split: options.split ?? 'test',
       temperature,
       candidates:
         options.candidates ?? (model instanceof JointDiffusion ? model.config.sampling.candidates : undefined),
@@ -194,6 +198,8 @@ export async function evaluateJointRun(
 }
 
 export async function runJointEval(runDir: string, flags: JointEvalFlags): Promise<void> {
+  if (flags.split !== undefined && flags.split !== 'test' && flags.split !== 'val')
+    throw new Error(`--split must be test or val, got "${flags.split}"`);
   const model: JointModel = await loadJointRun(runDir);
   let judge: Judge | undefined;
   let transcriber: LoadedTranscriber['model'] | undefined;
@@ -216,6 +222,7 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
       temperature: flags.temperature === undefined ? 1 : numberFlag(flags.temperature, '--temperature', 0, 4),
       ...(flags.candidates !== undefined ? { candidates: integerFlag(flags.candidates, '--candidates', 1, 64) } : {}),
       ...(flags.guidance !== undefined ? { guidance: numberFlag(flags.guidance, '--guidance', 0, 100) } : {}),
+      ...(flags.split === 'val' ? { split: 'val' as const } : {}),
       onProgress: (done, total, what) => process.stderr.write(`eval ${done}/${total}: ${what}\n`),
     });
     const paths = await writeJointReport(runDir, evaluation, context);

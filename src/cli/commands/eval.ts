@@ -309,7 +309,7 @@ export function registerEval(program: Command): void {
     .option('--limit <count>', 'captioners/transcribers: only the first N test samples')
     .option(
       '--split <name>',
-      'captioners: score the test split (default) or val, to choose decoding settings without looking at test; val writes eval-val.md/json',
+      'captioners and joint runs: score the test split (default) or val, to choose decoding or sampling settings without looking at test; val writes eval-val.md/json',
     );
   consensusOptions(command, 'captioners/transcribers: ').action(async (runDir: string, flags: EvalFlags) =>
     runEval(runDir, flags),
