@@ -23,6 +23,12 @@ export function numberFlag(value: string, flag: string, minimum: number, maximum
   throw new Error(`${flag} must be a number from ${minimum} to ${maximum}, got "${value}"`);
 }
 
+/** `--split`: the split an eval scores, test or val (undefined = test); anything else names the flag. */
+export function splitFlag(value: string | undefined): 'test' | 'val' | undefined {
+  if (value === undefined || value === 'test' || value === 'val') return value;
+  throw new Error(`--split must be test or val, got "${value}"`);
+}
+
 /** `--rejection F`: the share of draws a GAN's discriminator rejects (undefined = the run's setting). */
 export const rejectionFlag = (value: string | undefined): { rejection?: number } =>
   value === undefined ? {} : { rejection: numberFlag(value, '--rejection', 0, 0.9) };

@@ -8,7 +8,7 @@ import { type FeatureSpace, evaluateImageToText } from '../../eval/image-to-text
 import { captionRows, writeCaptionReport } from '../../eval/image-to-text-report.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
-import { integerFlag } from '../flags.js';
+import { integerFlag, splitFlag } from '../flags.js';
 import { type SearchFlags, describeSearch, searchOptions } from '../search-flags.js';
 
 export interface CaptionEvalFlags extends SearchFlags {
@@ -22,9 +22,7 @@ export interface CaptionEvalFlags extends SearchFlags {
 export async function runCaptionEval(runDir: string, flags: CaptionEvalFlags): Promise<void> {
   const started = performance.now();
   const search = searchOptions(flags);
-  const split = flags.split;
-  if (split !== undefined && split !== 'test' && split !== 'val')
-    throw new Error(`--split must be test or val, got "${split}"`);
+  const split = splitFlag(flags.split);
   const others = flags.with ?? [];
   const { ensemble, first: run } = await loadCaptionerEnsemble(runDir, others);
   let judge: Judge | undefined;

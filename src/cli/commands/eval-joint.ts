@@ -24,7 +24,7 @@ import { type LoadedTranscriber, loadTranscriberRun } from '../../models/transcr
 import { type Tensor, dispose, tensor, tidy } from '../../tensor/index.js';
 import { clipsToTensor } from '../../modalities/audio/index.js';
 import { loadJointSplit } from '../../train/sessions/joint.js';
-import { integerFlag, numberFlag } from '../flags.js';
+import { integerFlag, numberFlag, splitFlag } from '../flags.js';
 
 export interface JointEvalFlags {
   judge?: string;
@@ -198,8 +198,7 @@ export async function evaluateJointRun(
 }
 
 export async function runJointEval(runDir: string, flags: JointEvalFlags): Promise<void> {
-  if (flags.split !== undefined && flags.split !== 'test' && flags.split !== 'val')
-    throw new Error(`--split must be test or val, got "${flags.split}"`);
+  const split = splitFlag(flags.split);
   const model: JointModel = await loadJointRun(runDir);
   let judge: Judge | undefined;
   let transcriber: LoadedTranscriber['model'] | undefined;
@@ -222,7 +221,7 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
       temperature: flags.temperature === undefined ? 1 : numberFlag(flags.temperature, '--temperature', 0, 4),
       ...(flags.candidates !== undefined ? { candidates: integerFlag(flags.candidates, '--candidates', 1, 64) } : {}),
       ...(flags.guidance !== undefined ? { guidance: numberFlag(flags.guidance, '--guidance', 0, 100) } : {}),
-      ...(flags.split === 'val' ? { split: 'val' as const } : {}),
+      ...(split ? { split } : {}),
       onProgress: (done, total, what) => process.stderr.write(`eval ${done}/${total}: ${what}\n`),
     });
     const paths = await writeJointReport(runDir, evaluation, context);
