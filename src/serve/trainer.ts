@@ -1,8 +1,8 @@
 // One training job in its own child process (`mmgen train` logic), its typed events turned into job events.
 import { relative } from 'node:path';
-import { forkModule } from './child.js';
+import { forkTrainer } from '../train/fork.js';
 import type { JobEventBody, JobProgress, JobResult, ResultFile } from './types.js';
-import type { FromTrainer, TrainOrder } from './worker-protocol.js';
+import type { FromTrainer, TrainOrder } from '../train/child-protocol.js';
 
 export interface TrainingHandle {
   /** Asks training to stop: it writes a checkpoint, then the job ends as cancelled. */
@@ -27,7 +27,7 @@ export function startTraining(
   runId: string,
   callbacks: TrainingCallbacks,
 ): TrainingHandle {
-  const child = forkModule('train-main');
+  const child = forkTrainer();
   let lastSample: ResultFile[] = [];
   let failure: string | undefined;
   let interrupted = false;

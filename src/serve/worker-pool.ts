@@ -2,7 +2,7 @@
 // open, so model work never blocks the server's event loop. One job per worker at a time; a job that is
 // cancelled or runs past its time limit ends its worker, and a fresh one takes its place.
 import type { ChildProcess } from 'node:child_process';
-import { forkModule } from './child.js';
+import { forkWorker } from './child.js';
 import type { FromWorker, WorkerJob, WorkerOutput } from './worker-protocol.js';
 
 interface Pending {
@@ -93,7 +93,7 @@ export class WorkerPool {
   }
 
   private start(): Worker {
-    const worker: Worker = { process: forkModule('worker-main'), runs: new Set() };
+    const worker: Worker = { process: forkWorker(), runs: new Set() };
     worker.process.on('message', (message: FromWorker) => {
       const pending = worker.pending;
       if (message.type === 'ready' || !pending || pending.job.id !== message.id) return;

@@ -1,6 +1,8 @@
 // Messages between the server and its model worker processes.
 import type { Modality } from '../models/run/types.js';
-import type { TrainEvent } from '../train/events.js';
+import type { TrainOrder } from '../train/child-protocol.js';
+
+export type { TrainOrder } from '../train/child-protocol.js';
 
 /** An inference job as a worker runs it: every path absolute and already checked by the server. */
 export interface WorkerJob {
@@ -39,20 +41,6 @@ export type FromWorker =
   | { type: 'ready'; pid: number }
   | { type: 'result'; id: string; output: WorkerOutput }
   | { type: 'error'; id: string; message: string };
-
-/** A training job as its child process runs it. */
-export interface TrainOrder {
-  config: Record<string, unknown>;
-  runDir: string;
-  resume: boolean;
-}
-
-export type ToTrainer = { type: 'train'; order: TrainOrder } | { type: 'stop' };
-export type FromTrainer =
-  | { type: 'event'; event: TrainEvent }
-  | { type: 'data'; message: string; done: number; total: number }
-  | { type: 'finished'; interrupted: boolean }
-  | { type: 'error'; message: string };
 
 /** A job's spec turned into what runs it (paths resolved and checked); the queue carries it beside the spec. */
 export type Prepared =

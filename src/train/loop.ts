@@ -183,7 +183,7 @@ async function saveCheckpoint(task: TrainingTask, options: TrainOptions, step: n
  * Writes config.json; a resume rewrites it over the old one's keys, so settings changed with `--set`
  * (more steps, another loss weight) are what the run folder says it was trained with from then on.
  */
-async function recordConfig(runDir: string, config: unknown, resume: boolean): Promise<void> {
+export async function recordConfig(runDir: string, config: unknown, resume: boolean): Promise<void> {
   const path = join(runDir, 'config.json');
   const existing = resume ? await readFile(path, 'utf8').catch(() => undefined) : undefined;
   const previous: unknown = existing === undefined ? {} : JSON.parse(existing);

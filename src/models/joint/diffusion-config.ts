@@ -56,6 +56,8 @@ export const jointDiffusionConfig = z.strictObject({
           retrain: z.array(z.enum(MODALITIES)).default([]),
           /** With `from`: these modalities' autoencoders start from `from`'s weights and train on in the first stage. */
           tune: z.array(z.enum(MODALITIES)).default([]),
+          /** The autoencoders in groups trained at once, one child process per group (a core each), e.g. `[[image], [audio, text]]`: each group a run of its own in RUN/autoencoders/GROUP, joined into this run as `from` joins runs; every modality of the dataset in one group. Empty: all in this process, one after another in each step. */
+          processes: z.array(z.array(z.enum(MODALITIES)).min(1)).default([]),
         })
         .superRefine((stage, context) => {
           const complain = (path: string, message: string): void =>
@@ -66,6 +68,15 @@ export const jointDiffusionConfig = z.strictObject({
                 key,
                 `${key} names autoencoders to train beside those of another run: give training.autoencoder.from too`,
               );
+          if (stage.processes.length > 0 && stage.from !== undefined)
+            complain(
+              'processes',
+              'processes trains the autoencoders afresh in child processes; drop training.autoencoder.from, or drop processes to reuse its autoencoders',
+            );
+          const grouped = stage.processes.flat();
+          const twice = MODALITIES.filter((name) => grouped.filter((other) => other === name).length > 1);
+          if (twice.length > 0)
+            complain('processes', `${twice.join(', ')} is in more than one group; name each modality in one group`);
           const both = stage.retrain.filter((name) => stage.tune.includes(name));
           if (both.length > 0)
             complain(

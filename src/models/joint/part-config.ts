@@ -89,7 +89,7 @@ export interface JointShapes {
 }
 
 /** The modalities of a run, in the fixed order image, text, audio (bit m of a subset is modality m). */
-export function runModalities(shapes: JointShapes): ModalityName[] {
+export function runModalities(shapes: { image?: unknown; audio?: unknown }): ModalityName[] {
   return [...(shapes.image ? (['image'] as const) : []), 'text', ...(shapes.audio ? (['audio'] as const) : [])];
 }
 

@@ -3,6 +3,7 @@
 // when the stage starts, from the frozen autoencoders). The checkpoint's step says the stage, so resuming
 // at any step — across the boundary too — continues as an uninterrupted run would. Sample sheets show the
 // autoencoders' reconstructions in the first stage and caption → image/sound translations in the second.
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatchLoader, disposeBatch, type Batch, type BatchCursor } from '../../data/batches.js';
@@ -18,8 +19,9 @@ import { disposeOutput } from '../../models/joint/outputs.js';
 import { withPrefix } from '../../models/run-files.js';
 import { type Tensor, dispose, manualSeed, tensor, tidy } from '../../tensor/index.js';
 import { loadSafetensors } from '../../tensor/safetensors.js';
-import { type TrainResult, type TrainingTask, train } from '../loop.js';
-import { datasetShapes, jointBatchOf, loadJointSplit } from './joint.js';
+import { type TrainResult, type TrainingTask, recordConfig, train } from '../loop.js';
+import { autoencoderGroups, joinedConfig, trainGroups } from './autoencoders-apart.js';
+import { datasetModalities, datasetShapes, jointBatchOf, loadJointSplit } from './joint.js';
 import { type SessionOptions, loopOptions, runTokenizer, samplePrompts } from './common.js';
 
 interface DiffusionCursor {
@@ -117,6 +119,48 @@ export async function trainJointDiffusion(
   config: JointDiffusionConfig,
   options: SessionOptions,
 ): Promise<{ result: TrainResult; model: JointDiffusion }> {
+  if (config.training.autoencoder.processes.length > 0) return trainAutoencodersApart(config, options);
+  return trainStages(config, options, config);
+}
+
+/**
+ * `training.autoencoder.processes`: the groups of autoencoders train at once in child processes (until done, or
+ * a stop: then the model returned is untrained), then this run joins them and trains the score network. Its
+ * config.json keeps `processes`, so a resume before the score network's first checkpoint goes on with the groups.
+ */
+async function trainAutoencodersApart(
+  config: JointDiffusionConfig,
+  options: SessionOptions,
+): Promise<{ result: TrainResult; model: JointDiffusion }> {
+  if (options.processGroup)
+    throw new Error(
+      'training.autoencoder.processes trains in child processes of its own; it cannot be combined with data-parallel training (--workers, --rank): drop one',
+    );
+  const dataset = await readDataset(config.dataset);
+  const groups = autoencoderGroups(config, datasetModalities(dataset), options.runDir);
+  const joined = joinedConfig(config, groups);
+  const started = (options.resume ?? false) && existsSync(join(options.runDir, 'state.json'));
+  if (!started) {
+    await mkdir(options.runDir, { recursive: true });
+    await recordConfig(options.runDir, config, options.resume ?? false);
+    const apart = await trainGroups(config, groups, options.runDir, options.onEvent ?? (() => {}), options.signal);
+    if (apart.interrupted) {
+      options.onEvent?.({ type: 'interrupted', step: apart.step, path: options.runDir });
+      const untrained = new JointDiffusion(joined, datasetShapes(dataset, await runTokenizer(dataset, options)));
+      return {
+        result: { step: apart.step, interrupted: true, runDir: options.runDir, lastLosses: apart.lastLosses },
+        model: untrained,
+      };
+    }
+  }
+  return trainStages(joined, { ...options, resume: started }, config);
+}
+
+async function trainStages(
+  config: JointDiffusionConfig,
+  options: SessionOptions,
+  recorded: JointDiffusionConfig,
+): Promise<{ result: TrainResult; model: JointDiffusion }> {
   const dataset = await readDataset(config.dataset);
   const tokenizer = await jointDiffusionTokenizer(config, dataset, options);
   const shapes = datasetShapes(dataset, tokenizer);
@@ -203,7 +247,7 @@ export async function trainJointDiffusion(
     const result = await train(
       task,
       loopOptions(options, { ...t, steps: model.totalSteps }, config.seed, {
-        ...config,
+        ...recorded,
         imageShape: shapes.image,
         audioShape: shapes.audio,
       }),

@@ -12,7 +12,7 @@ import { writeJointOutput } from '../../models/joint/files.js';
 import { LATENT_MIXTURE_FILE } from '../../models/joint-run.js';
 import type { JointBatch } from '../../models/joint/objectives.js';
 import { disposeOutput } from '../../models/joint/outputs.js';
-import type { JointShapes } from '../../models/joint/part-config.js';
+import { type JointShapes, runModalities } from '../../models/joint/part-config.js';
 import type { JointModel } from '../../models/joint/model.js';
 import type { ModalityData, ModalityName } from '../../models/joint/parts.js';
 import { encodeCaptions } from '../../models/joint/captions.js';
@@ -35,6 +35,11 @@ export function datasetShapes(dataset: Dataset, tokenizer: Tokenizer): JointShap
     ...(image ? { image: { channels: image.channels, size: image.width } } : {}),
     ...(audio ? { audio: { sampleRate: audio.sampleRate, samples: audio.samples } } : {}),
   };
+}
+
+/** The modalities a joint run over the dataset has, in the model's order: captions, and pictures or sounds. */
+export function datasetModalities(dataset: Dataset): ModalityName[] {
+  return runModalities(dataset.info.modalities);
 }
 
 /** A loaded split's rows as the joint model reads them: per modality, its data and presence. */

@@ -1,7 +1,8 @@
-// A training child process: `mmgen train` logic for one server job, its typed events sent to the server.
+// A training child process: `mmgen train` logic for one order (a server job, or a group of autoencoders
+// trained apart), its typed events sent to the process that forked it.
 // A stop message (or SIGINT) interrupts training, which writes a checkpoint first.
-import { resolveConfig } from '../train/recipes.js';
-import type { FromTrainer, ToTrainer } from './worker-protocol.js';
+import { resolveConfig } from './recipes.js';
+import type { FromTrainer, ToTrainer } from './child-protocol.js';
 
 const stop = new AbortController();
 
