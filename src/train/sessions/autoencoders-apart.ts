@@ -129,8 +129,9 @@ class CombinedProgress {
   get total(): number {
     return [...this.totals.values()].reduce((sum, entry) => sum + entry.total, 0);
   }
-  get losses(): Record<string, number> {
-    return Object.assign({}, ...[...this.latest.values()].map((event) => event.losses)) as Record<string, number>;
+  /** Every group's latest losses (or smoothed losses) in one record: their names say the modality. */
+  merged(key: 'losses' | 'smoothed'): Record<string, number> {
+    return Object.fromEntries([...this.latest.values()].flatMap((event) => Object.entries(event[key])));
   }
   update(group: string, event: Extract<TrainEvent, { type: 'step' }>): void {
     this.latest.set(group, event);
@@ -144,11 +145,8 @@ class CombinedProgress {
       type: 'step',
       step: this.step,
       total: this.total,
-      losses: this.losses,
-      smoothed: Object.assign({}, ...[...this.latest.values()].map((latest) => latest.smoothed)) as Record<
-        string,
-        number
-      >,
+      losses: this.merged('losses'),
+      smoothed: this.merged('smoothed'),
       stepsPerSecond: running.reduce((sum, [, latest]) => sum + latest.stepsPerSecond, 0),
       ...(etas.every((eta) => eta !== undefined) ? { etaSeconds: Math.max(0, ...etas) } : {}),
     });
@@ -219,5 +217,5 @@ export async function trainGroups(
   const errors = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as Error] : []));
   if (errors.length > 0) throw new Error(errors.map((error) => error.message).join('; '));
   const interrupted = outcomes.some((outcome) => outcome.status === 'fulfilled' && outcome.value.interrupted);
-  return { interrupted, step: progress.step, lastLosses: progress.losses };
+  return { interrupted, step: progress.step, lastLosses: progress.merged('losses') };
 }
