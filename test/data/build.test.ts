@@ -117,8 +117,9 @@ test('Ctrl-C during `mmgen data build` exits 130 and removes the partial dataset
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    // wait until the build has started writing images into its staging folder
-    for (let i = 0; i < 200; i++) {
+    // wait until the build has started writing images into its staging folder (a loaded machine can take a
+    // minute to start it; before its handler is installed, SIGINT would kill it outright)
+    for (let i = 0; i < 1200; i++) {
       const staging = (await readdir(folder)).find((name) => name.startsWith(stagingPrefix(join(folder, 'big'))));
       if (staging && existsSync(join(folder, staging, 'images'))) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
