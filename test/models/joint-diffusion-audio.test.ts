@@ -5,11 +5,9 @@
 // autoencoders keeps that run's word numbering, whatever its own data; nothing leaks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { buildDataset } from '../../src/data/builders/index.js';
 import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
 import { loadJointRun } from '../../src/models/joint-run.js';
 import { writeJointOutput } from '../../src/models/joint/files.js';
@@ -20,20 +18,11 @@ import { codecRoundTrip } from '../../src/cli/commands/eval-joint.js';
 import { readDataset } from '../../src/data/format.js';
 import { Tokenizer } from '../../src/modalities/text/index.js';
 import { dispose, memory } from '../../src/tensor/index.js';
+import { buildDataset } from '../../src/data/builders/index.js';
 import { loadSafetensors } from '../../src/tensor/safetensors.js';
+import { tinySpokenShapes } from './spoken-shapes.js';
 
-const root = await mkdtemp(join(tmpdir(), 'mmgen-joint-diffusion-audio-'));
-const dataset = join(root, 'shapes');
-await buildDataset({
-  builder: 'shapes',
-  out: dataset,
-  seed: 2,
-  options: { level: 1, count: 30, spoken: true, val: 0.1, test: 0.1 },
-});
-
-test.after(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const { root, dataset } = await tinySpokenShapes('mmgen-joint-diffusion-audio-');
 
 const sequenceAudio = {
   network: 'sequence',

@@ -6,27 +6,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildDataset } from '../../src/data/builders/index.js';
 import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
 import { resolveConfig } from '../../src/train/recipes.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
 import { memory } from '../../src/tensor/index.js';
+import { tinySpokenShapes } from './spoken-shapes.js';
 
-const root = await mkdtemp(join(tmpdir(), 'mmgen-joint-processes-'));
-const dataset = join(root, 'shapes');
-await buildDataset({
-  builder: 'shapes',
-  out: dataset,
-  seed: 2,
-  options: { level: 1, count: 30, spoken: true, val: 0.1, test: 0.1 },
-});
-
-test.after(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const { root, dataset } = await tinySpokenShapes('mmgen-joint-processes-');
 
 const STEPS = { image: 40, audio: 12, text: 8 };
 

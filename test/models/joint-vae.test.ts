@@ -3,10 +3,8 @@
 // seed gives the same bytes; samples without audio or text still train; bad inputs get clear errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile, cp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile, cp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildDataset } from '../../src/data/builders/index.js';
 import { readDataset } from '../../src/data/format.js';
 import { jointVaeConfig, type JointVaeConfig } from '../../src/models/joint-vae.js';
 import { loadJointVaeRun } from '../../src/models/joint-run.js';
@@ -14,19 +12,9 @@ import { prepareJointInputs } from '../../src/models/joint/inputs.js';
 import { disposeOutput } from '../../src/models/joint/outputs.js';
 import { loadJointSplit, trainJointVae } from '../../src/train/sessions/joint.js';
 import { type Tensor, dispose, memory, tidy } from '../../src/tensor/index.js';
+import { tinySpokenShapes } from './spoken-shapes.js';
 
-const root = await mkdtemp(join(tmpdir(), 'mmgen-joint-'));
-const dataset = join(root, 'shapes');
-await buildDataset({
-  builder: 'shapes',
-  out: dataset,
-  seed: 2,
-  options: { level: 1, count: 30, spoken: true, val: 0.1, test: 0.1 },
-});
-
-test.after(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const { root, dataset } = await tinySpokenShapes('mmgen-joint-');
 
 function tinyConfig(
   overrides: {
