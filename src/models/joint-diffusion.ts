@@ -155,9 +155,14 @@ export class JointDiffusion implements JointModel {
     }
   }
 
-  /** A step of the second stage on standardised latents [B, M·D]. */
-  scoreStep(latents: Tensor): Record<string, number> {
+  /** Step `step` of the run (1-based; the second stage's steps follow the first's) on standardised latents [B, M·D]. */
+  scoreStep(latents: Tensor, step: number): Record<string, number> {
     this.diffusion.train();
+    // a function of the step alone, as in the first stage
+    const stage = this.config.training.score;
+    if (stage.schedule === 'cosine')
+      this.scoreOptimizer.lr =
+        stage.lr * cosineSchedule({ totalSteps: stage.steps, minFactor: 0.1 })(step - this.autoencoderSteps - 1);
     const score = tidy(() => {
       const losses = this.diffusion.losses(latents, this.trainingRandom);
       this.scoreOptimizer.zeroGrad();

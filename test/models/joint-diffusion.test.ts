@@ -271,6 +271,20 @@ test("schedule cosine: the autoencoders' learning rate falls to a tenth of lr ov
   assert.ok(last < 3e-3 * 0.2 && last > 3e-3 * 0.1);
 });
 
+test("training.score.schedule cosine: the score network's learning rate falls to a tenth of lr over the second stage", async () => {
+  const constant = tinyConfig({ autoencoderSteps: 2, scoreSteps: 5 });
+  const cosine = {
+    ...constant,
+    training: { ...constant.training, score: { ...constant.training.score, schedule: 'cosine' as const } },
+  };
+  const { model } = await trainJointDiffusion(cosine, { runDir: join(root, 'score-cosine') });
+  const last = model.scoreOptimizer.lr;
+  model.dispose();
+  // the second stage's fifth step: step 4 of 5 along the cosine from lr to lr / 10, whatever the first stage's length
+  const expected = 2e-3 * (0.1 + 0.45 * (1 + Math.cos((Math.PI * 4) / 5)));
+  assert.ok(Math.abs(last - expected) < 1e-12, `the last rate was ${last}, expected ${expected}`);
+});
+
 test('a run whose score network never trained says which command trains it; it still reconstructs, and eval measures its ceilings alone', async () => {
   const partial = join(root, 'first-stage-only');
   (

@@ -208,7 +208,7 @@ async function trainStages(
         }
         const batch = scoreBatches().next();
         try {
-          return model.scoreStep(batch.images as Tensor);
+          return model.scoreStep(batch.images as Tensor, step);
         } finally {
           disposeBatch(batch);
         }
