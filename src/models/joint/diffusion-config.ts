@@ -11,7 +11,6 @@ const stageSettings = {
   batchSize: z.number().int().positive(),
   lr: z.number().positive(),
 };
-const stageSchedule = z.enum(['constant', 'cosine']).default('constant');
 
 export const jointDiffusionConfig = z.strictObject({
   recipe: z.literal('joint-diffusion'),
@@ -50,7 +49,7 @@ export const jointDiffusionConfig = z.strictObject({
           /** Steps for the named modalities' autoencoders in place of `steps` (the stage lasts as long as the longest; a text autoencoder converges in far fewer steps than a picture one). */
           modalitySteps: z.partialRecord(z.enum(MODALITIES), stageSettings.steps).default({}),
           /** `cosine`: the learning rate falls along half a cosine to a tenth of `lr` over the stage (tuning at a lower rate, within the run); `constant` keeps it. */
-          schedule: stageSchedule,
+          schedule: z.enum(['constant', 'cosine']).default('constant'),
           /** A trained joint-diffusion run whose autoencoders this run reuses, with its tokenizer (its first stage is skipped unless `retrain` or `tune` names some; with `retrain: [text]` the tokenizer comes from this dataset); or one run per modality, `{ image: RUN_A, audio: RUN_B, text: RUN_B }`, so autoencoders trained apart (one process per core) join in one run; a modality it does not name trains afresh, and the tokenizer comes with the text autoencoder. */
           from: z.union([z.string().min(1), z.partialRecord(z.enum(MODALITIES), z.string().min(1))]).optional(),
           /** With `from`: these modalities' autoencoders train afresh in the first stage; the others stay as `from` has them. */
@@ -110,7 +109,7 @@ export const jointDiffusionConfig = z.strictObject({
           lr: stageSettings.lr.default(1e-3),
           emaDecay: z.number().min(0).max(1).default(0.999),
           /** `cosine`: the learning rate falls along half a cosine to a tenth of `lr` over the stage; `constant` keeps it. */
-          schedule: stageSchedule,
+          schedule: z.enum(['constant', 'cosine']).default('constant'),
         })
         .prefault({}),
       ...loopSettings,
