@@ -8,6 +8,14 @@ export interface AttributeAccuracy {
   chance: number;
   values: number;
   correct: number;
+  /** The wrong reads, commonest first: the asked value index, the value read (-1: none read) and how often. */
+  misses: AttributeMiss[];
+}
+
+export interface AttributeMiss {
+  target: number;
+  predicted: number;
+  count: number;
 }
 
 export interface AttributeScores {
@@ -59,13 +67,29 @@ export function scoreAttributes(
     const predicted = predictions.get(name) as ArrayLike<number>;
     const target = targets.get(name) as ArrayLike<number>;
     let correct = 0;
+    const missCounts = new Map<string, AttributeMiss>();
     for (let i = 0; i < total; i++) {
-      if (predicted[i] === target[i]) correct++;
-      else allRight[i] = 0;
+      if (predicted[i] === target[i]) {
+        correct++;
+        continue;
+      }
+      allRight[i] = 0;
+      const miss = {
+        target: target[i] as number,
+        predicted: (predicted[i] as number) < 0 ? -1 : (predicted[i] as number),
+      };
+      const key = `${miss.target}:${miss.predicted}`;
+      const counted = missCounts.get(key) ?? { ...miss, count: 0 };
+      counted.count++;
+      missCounts.set(key, counted);
     }
     rightCount += correct;
     const values = valueCounts[name] as number;
-    attributes[name] = { accuracy: correct / total, chance: 1 / values, values, correct };
+    // commonest first; ties by asked, then read value, so the order never depends on the rows' order
+    const misses = [...missCounts.values()].sort(
+      (a, b) => b.count - a.count || a.target - b.target || a.predicted - b.predicted,
+    );
+    attributes[name] = { accuracy: correct / total, chance: 1 / values, values, correct, misses };
   }
   const strict = allRight.reduce((sum, right) => sum + right, 0) / total;
   const chances = names.map((name) => 1 / (valueCounts[name] as number));

@@ -36,6 +36,29 @@ export function directionName(from: readonly string[], to: string): string {
   return `${from.map((name) => LETTER[name] ?? name).join('')}→${LETTER[to] ?? to}`;
 }
 
+/** How many of a direction's commonest misses the report names. */
+const MISSES_SHOWN = 3;
+
+/** What each direction got wrong, commonest first ("shape square → ellipse 35"), so a shortfall names its cause. */
+export function missLines(evaluation: JointEvaluation): string[] {
+  const directions = [...evaluation.directions, ...(evaluation.reconstructions ?? [])];
+  const lines = directions.flatMap((direction) => {
+    const misses = Object.entries(direction.scores?.attributes ?? {})
+      .flatMap(([name, accuracy]) => accuracy.misses.map((miss) => ({ name, ...miss })))
+      .sort((a, b) => b.count - a.count)
+      .slice(0, MISSES_SHOWN);
+    if (misses.length === 0) return [];
+    const named = misses.map((miss) => {
+      const values = evaluation.attributes[miss.name] ?? [];
+      const read = miss.predicted < 0 ? 'none' : (values[miss.predicted] ?? String(miss.predicted));
+      return `${miss.name} ${values[miss.target] ?? miss.target} → ${read} ${miss.count}`;
+    });
+    const ceiling = direction.from.length === 1 && direction.from[0] === direction.to ? ' (ceiling)' : '';
+    return [`- ${directionName(direction.from, direction.to)}${ceiling}: ${named.join(', ')}`];
+  });
+  return lines.length > 0 ? ['', 'Commonest misses (the value asked → the value read, rows)', '', ...lines] : [];
+}
+
 export function jointReportLines(evaluation: JointEvaluation, context: JointReportContext): string[] {
   const scored = Object.keys(evaluation.attributes).length > 0;
   const lines = [
@@ -59,6 +82,7 @@ export function jointReportLines(evaluation: JointEvaluation, context: JointRepo
       `| joint (${joint.modalities.map((name) => LETTER[name]).join('')} agree) | ${pct(joint.strict)} | | ${pct(joint.feats)} | |`,
     );
   }
+  lines.push(...missLines(evaluation));
   const captioned = [...evaluation.directions, ...(evaluation.reconstructions ?? [])].filter(
     (direction) => direction.captions,
   );

@@ -36,6 +36,21 @@ test('Strict, Feats and chance levels on hand-made predictions', () => {
   close(scores.attributes.shape?.accuracy ?? -1, 4 / 5, 'shape accuracy');
   close(scores.attributes.colour?.chance ?? -1, 1 / 5, 'colour chance');
   assert.equal(scores.attributes.position?.correct, 4);
+  // each wrong read, by the value asked and the value read
+  assert.deepEqual(scores.attributes.shape?.misses, [{ target: 0, predicted: 2, count: 1 }]);
+  assert.deepEqual(scores.attributes.colour?.misses, [{ target: 4, predicted: 0, count: 1 }]);
+  const repeated = scoreAttributes(new Map([['shape', [1, 1, -1, 1, 2]]]), new Map([['shape', [0, 0, 0, 2, 2]]]), {
+    shape: 3,
+  });
+  assert.deepEqual(
+    repeated.attributes.shape?.misses,
+    [
+      { target: 0, predicted: 1, count: 2 },
+      { target: 0, predicted: -1, count: 1 },
+      { target: 2, predicted: 1, count: 1 },
+    ],
+    'commonest first, then by the value asked and the value read (-1: none read)',
+  );
 });
 
 test('a perfect and a hopeless generator score 1 and 0', () => {

@@ -10,7 +10,7 @@ import { buildDataset } from '../../src/data/builders/index.js';
 import { type ManifestEntry, readDataset } from '../../src/data/format.js';
 import { captionedAttributes } from '../../src/eval/image-to-text.js';
 import { type JointModality, evaluateJoint, sourceSubsets } from '../../src/eval/joint.js';
-import { jointReportLines } from '../../src/eval/joint-report.js';
+import { jointReportLines, missLines } from '../../src/eval/joint-report.js';
 
 const root = await mkdtemp(join(tmpdir(), 'mmgen-joint-eval-'));
 test.after(async () => rm(root, { recursive: true, force: true }));
@@ -91,6 +91,28 @@ test('a translator that reads the truth scores 100 %, one that reads another sam
   assert.ok(
     lines.some((line) => line.includes('published best | 8 % | 59 % | 1 %')),
     'the level-3 leaderboard row',
+  );
+  // a reader of the truth misses nothing, so the report names no misses
+  assert.ok(!lines.some((line) => line.startsWith('Commonest misses')), lines.join('\n'));
+  // another sample's captions miss: the report names the commonest, as the scores count them
+  const missed = missLines(shuffled);
+  const counted = Object.entries(wrong?.attributes ?? {})
+    .flatMap(([name, accuracy]) => accuracy.misses.map((miss) => ({ name, ...miss })))
+    .sort((a, b) => b.count - a.count)[0];
+  assert.ok(counted, 'the shuffled reader has misses');
+  const values = attributes[counted.name] ?? [];
+  const wrongRows = Object.values(wrong?.attributes ?? {}).reduce((sum, accuracy) => sum + 40 - accuracy.correct, 0);
+  const missTotal = Object.values(wrong?.attributes ?? {}).reduce(
+    (sum, accuracy) => sum + accuracy.misses.reduce((rows, miss) => rows + miss.count, 0),
+    0,
+  );
+  assert.equal(missTotal, wrongRows, 'every wrong read is counted once among the misses');
+  const toTextLine = missed.find((line) => line.startsWith('- I→T: '));
+  assert.ok(
+    toTextLine?.startsWith(
+      `- I→T: ${counted.name} ${values[counted.target]} → ${values[counted.predicted] ?? 'none'} ${counted.count}`,
+    ),
+    missed.join('\n'),
   );
 });
 
