@@ -39,7 +39,7 @@ export function directionName(from: readonly string[], to: string): string {
 /** How many of a direction's commonest misses the report names. */
 const MISSES_SHOWN = 3;
 
-/** What each direction got wrong, commonest first ("shape square → ellipse 35"), so a shortfall names its cause. */
+/** What each direction got wrong, commonest first ("shape square → heart 9"), so a shortfall names its cause. */
 export function missLines(evaluation: JointEvaluation): string[] {
   const directions = [...evaluation.directions, ...(evaluation.reconstructions ?? [])];
   const lines = directions.flatMap((direction) => {

@@ -21,6 +21,16 @@ export { type JointDiffusionConfig, jointDiffusionConfig } from './joint/diffusi
 
 export type TrainingStage = 'autoencoder' | 'score';
 
+/**
+ * A stage's learning rate at its step `index` (0-based) of `steps`: `lr`, or with `schedule: cosine` half a cosine
+ * down to a tenth of it. A function of the step alone, so a resumed run continues the schedule exactly.
+ */
+function stageRate(stage: { lr: number; schedule: 'constant' | 'cosine' }, steps: number, index: number): number {
+  return stage.schedule === 'cosine'
+    ? stage.lr * cosineSchedule({ totalSteps: steps, minFactor: 0.1 })(index)
+    : stage.lr;
+}
+
 export class JointDiffusion implements JointModel {
   readonly recipe = 'joint-diffusion' as const;
   readonly autoencoders: JointAutoencoders;
@@ -117,11 +127,7 @@ export class JointDiffusion implements JointModel {
   /** First-stage step `step` (1-based): each autoencoder still training, on its own data. */
   autoencoderStep(batch: JointBatch, step: number): Record<string, number> {
     this.autoencoders.train();
-    // a function of the step alone, so a resumed run continues the schedule exactly
-    const stage = this.config.training.autoencoder;
-    if (stage.schedule === 'cosine')
-      this.autoencoderOptimizer.lr =
-        stage.lr * cosineSchedule({ totalSteps: this.autoencoderSteps, minFactor: 0.1 })(step - 1);
+    this.autoencoderOptimizer.lr = stageRate(this.config.training.autoencoder, this.autoencoderSteps, step - 1);
     return tidy(() => {
       const { loss, perModality } = this.autoencoders.reconstructionLoss(
         batch.data,
@@ -158,11 +164,8 @@ export class JointDiffusion implements JointModel {
   /** Step `step` of the run (1-based; the second stage's steps follow the first's) on standardised latents [B, M·D]. */
   scoreStep(latents: Tensor, step: number): Record<string, number> {
     this.diffusion.train();
-    // a function of the step alone, as in the first stage
     const stage = this.config.training.score;
-    if (stage.schedule === 'cosine')
-      this.scoreOptimizer.lr =
-        stage.lr * cosineSchedule({ totalSteps: stage.steps, minFactor: 0.1 })(step - this.autoencoderSteps - 1);
+    this.scoreOptimizer.lr = stageRate(stage, stage.steps, step - this.autoencoderSteps - 1);
     const score = tidy(() => {
       const losses = this.diffusion.losses(latents, this.trainingRandom);
       this.scoreOptimizer.zeroGrad();

@@ -256,34 +256,26 @@ test('modalitySteps: the text autoencoder stops at its own steps while the pictu
   );
 });
 
-test("schedule cosine: the autoencoders' learning rate falls to a tenth of lr over the first stage", async () => {
-  const constant = tinyConfig({ autoencoderSteps: 5, scoreSteps: 0 });
-  const cosine = {
-    ...constant,
-    training: { ...constant.training, autoencoder: { ...constant.training.autoencoder, schedule: 'cosine' as const } },
-  };
-  const { model } = await trainJointDiffusion(cosine, { runDir: join(root, 'cosine') });
-  const last = model.autoencoderOptimizer.lr;
-  model.dispose();
-  // the fifth step's rate: step 4 of 5 along the cosine from lr to lr / 10
-  const expected = 3e-3 * (0.1 + 0.45 * (1 + Math.cos((Math.PI * 4) / 5)));
-  assert.ok(Math.abs(last - expected) < 1e-12, `the last rate was ${last}, expected ${expected}`);
-  assert.ok(last < 3e-3 * 0.2 && last > 3e-3 * 0.1);
-});
-
-test("training.score.schedule cosine: the score network's learning rate falls to a tenth of lr over the second stage", async () => {
-  const constant = tinyConfig({ autoencoderSteps: 2, scoreSteps: 5 });
-  const cosine = {
-    ...constant,
-    training: { ...constant.training, score: { ...constant.training.score, schedule: 'cosine' as const } },
-  };
-  const { model } = await trainJointDiffusion(cosine, { runDir: join(root, 'score-cosine') });
-  const last = model.scoreOptimizer.lr;
-  model.dispose();
-  // the second stage's fifth step: step 4 of 5 along the cosine from lr to lr / 10, whatever the first stage's length
-  const expected = 2e-3 * (0.1 + 0.45 * (1 + Math.cos((Math.PI * 4) / 5)));
-  assert.ok(Math.abs(last - expected) < 1e-12, `the last rate was ${last}, expected ${expected}`);
-});
+// Each stage's cosine schedule: the rate of its fifth (last) step, step 4 of 5 along the cosine from lr to lr / 10,
+// whatever the other stage's length.
+for (const stage of ['autoencoder', 'score'] as const) {
+  test(`training.${stage}.schedule cosine: the ${stage} stage's learning rate falls to a tenth of lr over it`, async () => {
+    const constant = tinyConfig(
+      stage === 'autoencoder' ? { autoencoderSteps: 5, scoreSteps: 0 } : { autoencoderSteps: 2, scoreSteps: 5 },
+    );
+    const cosine = {
+      ...constant,
+      training: { ...constant.training, [stage]: { ...constant.training[stage], schedule: 'cosine' as const } },
+    };
+    const { model } = await trainJointDiffusion(cosine, { runDir: join(root, `${stage}-cosine`) });
+    const last = (stage === 'autoencoder' ? model.autoencoderOptimizer : model.scoreOptimizer).lr;
+    model.dispose();
+    const lr = constant.training[stage].lr;
+    const expected = lr * (0.1 + 0.45 * (1 + Math.cos((Math.PI * 4) / 5)));
+    assert.ok(Math.abs(last - expected) < 1e-12, `the last rate was ${last}, expected ${expected}`);
+    assert.ok(last < lr * 0.2 && last > lr * 0.1);
+  });
+}
 
 test('a run whose score network never trained says which command trains it; it still reconstructs, and eval measures its ceilings alone', async () => {
   const partial = join(root, 'first-stage-only');

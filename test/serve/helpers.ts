@@ -8,6 +8,7 @@ import { buildDataset } from '../../src/data/builders/index.js';
 import { resolveConfig } from '../../src/train/recipes.js';
 import { type Server, type ServeOptions, startServer } from '../../src/serve/server.js';
 import { tinyToneDataset } from '../models/audio-helpers.js';
+import { buildTinySpokenShapes } from '../models/spoken-shapes.js';
 
 export interface ServeFixture {
   root: string;
@@ -119,12 +120,7 @@ export async function trainServeRuns(which: { audio?: boolean; joint?: boolean }
   }
   if (which.joint) {
     const spoken = join(dataDir, 'spoken-shapes');
-    await buildDataset({
-      builder: 'shapes',
-      out: spoken,
-      seed: 2,
-      options: { level: 1, count: 30, spoken: true, val: 0.1, test: 0.1 },
-    });
+    await buildTinySpokenShapes(spoken);
     await train(
       {
         recipe: 'joint-vae',
