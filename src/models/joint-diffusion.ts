@@ -8,6 +8,7 @@ import type { Module } from '../nn/index.js';
 import type { SpectrogramCodec } from '../modalities/audio/spectrogram-codec.js';
 import { Generator, type Tensor, cat, tidy } from '../tensor/index.js';
 import { JointAutoencoders } from './joint/autoencoders.js';
+import { PictureAdversary } from './joint/adversarial.js';
 import { LatentDiffusion } from './joint/latent-diffusion.js';
 import type { JointInputs, JointModel, SampleOptions, TranslateOptions } from './joint/model.js';
 import { checkSampling, conditionalLatents, givenLatents, jointLatents } from './joint/diffusion-sampling.js';
@@ -15,7 +16,7 @@ import type { JointBatch } from './joint/objectives.js';
 import { type JointOutput, decodeTargets } from './joint/outputs.js';
 import { type JointDiffusionConfig, autoencoderSource } from './joint/diffusion-config.js';
 import type { JointShapes } from './joint/part-config.js';
-import type { ModalityData, ModalityName } from './joint/parts.js';
+import { type ModalityData, type ModalityName, PicturePart } from './joint/parts.js';
 
 export { type JointDiffusionConfig, jointDiffusionConfig } from './joint/diffusion-config.js';
 
@@ -40,6 +41,8 @@ export class JointDiffusion implements JointModel {
   readonly autoencoderOptimizer: Adam;
   readonly scoreOptimizer: Adam;
   readonly trainingRandom: Generator;
+  /** The picture autoencoder's critic, when `training.autoencoder.adversarial` is on and it trains here. */
+  readonly adversary: PictureAdversary | undefined;
 
   constructor(
     readonly config: JointDiffusionConfig,
@@ -66,6 +69,12 @@ export class JointDiffusion implements JointModel {
     });
     this.scoreOptimizer = new Adam(this.diffusion.parameters(), { lr: config.training.score.lr });
     this.trainingRandom = new Generator(config.seed + 1);
+    const adversarial = config.training.autoencoder.adversarial;
+    const image = this.names.includes('image') ? this.autoencoders.part('image') : undefined;
+    this.adversary =
+      adversarial.weight > 0 && image instanceof PicturePart && this.trainsHere('image')
+        ? new PictureAdversary(adversarial, shapes.image?.channels ?? 3)
+        : undefined;
   }
 
   get reconstructsOnly(): boolean {
@@ -81,10 +90,12 @@ export class JointDiffusion implements JointModel {
     return this.config.dataset;
   }
   get modules(): Record<string, Module> {
-    return { autoencoders: this.autoencoders, diffusion: this.diffusion };
+    const critic: Record<string, Module> = this.adversary ? { critic: this.adversary.discriminator } : {};
+    return { autoencoders: this.autoencoders, diffusion: this.diffusion, ...critic };
   }
   get optimizers(): Record<string, Adam> {
-    return { autoencoder: this.autoencoderOptimizer, score: this.scoreOptimizer };
+    const critic: Record<string, Adam> = this.adversary ? { critic: this.adversary.optimizer } : {};
+    return { autoencoder: this.autoencoderOptimizer, score: this.scoreOptimizer, ...critic };
   }
   get emas(): Record<string, EMA> {
     return { diffusion: this.ema };
@@ -103,6 +114,10 @@ export class JointDiffusion implements JointModel {
     return stage.from
       ? this.names.filter((name) => this.autoencoderSource(name) === undefined || stage.tune.includes(name))
       : undefined;
+  }
+  /** Whether the first stage trains a modality's autoencoder for at least one step. */
+  trainsHere(name: ModalityName): boolean {
+    return (this.trainedAutoencoders ?? this.names).includes(name) && this.autoencoderStepsOf(name) > 0;
   }
   /** Steps the first stage gives a modality's autoencoder (`modalitySteps`, else `steps`). */
   autoencoderStepsOf(name: ModalityName): number {
@@ -128,18 +143,33 @@ export class JointDiffusion implements JointModel {
   autoencoderStep(batch: JointBatch, step: number): Record<string, number> {
     this.autoencoders.train();
     this.autoencoderOptimizer.lr = stageRate(this.config.training.autoencoder, this.autoencoderSteps, step - 1);
+    const training = this.autoencodersAt(step);
+    const adversary = this.adversary?.activeAt(step) && training.includes('image') ? this.adversary : undefined;
     return tidy(() => {
-      const { loss, perModality } = this.autoencoders.reconstructionLoss(
+      const { loss, perModality, pictures } = this.autoencoders.reconstructionLoss(
         batch.data,
         batch.presence,
         this.config.model.latentNoise,
         this.trainingRandom,
-        this.autoencodersAt(step),
+        { only: training, atPixels: adversary ? ['image'] : [] },
       );
       this.autoencoderOptimizer.zeroGrad();
       loss.backward();
-      this.autoencoderOptimizer.step();
-      return Object.fromEntries(Object.entries(perModality).map(([name, value]) => [`reconstruction_${name}`, value]));
+      const losses = Object.fromEntries(
+        Object.entries(perModality).map(([name, value]) => [`reconstruction_${name}`, value]),
+      );
+      const image = pictures.get('image');
+      if (adversary && image) {
+        const index = this.autoencoders.indexOf('image');
+        const presence = batch.presence[index] as Tensor;
+        const term = adversary.generatorGradient(image.decoded, image.pixels.grad as Tensor, presence);
+        image.decoded.backward(term.gradient);
+        this.autoencoderOptimizer.step();
+        losses.critic = adversary.criticStep(batch.data[index] as Tensor, image.decoded, presence);
+        losses.adversarial = term.adversarial;
+        losses.balance = term.balance;
+      } else this.autoencoderOptimizer.step();
+      return losses;
     });
   }
 
@@ -281,5 +311,6 @@ export class JointDiffusion implements JointModel {
     this.autoencoderOptimizer.dispose();
     this.scoreOptimizer.dispose();
     this.trainingRandom.dispose();
+    this.adversary?.dispose();
   }
 }

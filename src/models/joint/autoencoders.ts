@@ -14,6 +14,12 @@ import {
   noPrivate,
 } from './parts.js';
 
+/** A picture modality's decoded batch (with its graph) and a detached copy the loss is measured on. */
+export interface DecodedPictures {
+  decoded: Tensor;
+  pixels: Tensor;
+}
+
 export class JointAutoencoders extends Module {
   readonly names: ModalityName[];
   readonly parts: ModalityPart[];
@@ -102,33 +108,46 @@ export class JointAutoencoders extends Module {
     this.loadStateDict(kept, { strict: false });
   }
 
-  /** The reconstruction loss of a batch: Σ_m presence_m · −log p(x_m | z_m + noise), averaged over rows; `only` limits the modalities. */
+  /**
+   * The reconstruction loss of a batch: Σ_m presence_m · −log p(x_m | z_m + noise), averaged over rows; `only`
+   * limits the modalities. Each picture modality in `atPixels` is measured on a detached copy of its decoded
+   * pictures, so `loss.backward()` stops at their pixels and leaves their gradient in `pixels.grad`; the caller
+   * adds to it and sends it on with `decoded.backward(gradient)`.
+   */
   reconstructionLoss(
     data: readonly ModalityData[],
     presence: readonly Tensor[],
     noise: number,
     generator: Generator,
-    only?: readonly ModalityName[],
-  ): { loss: Tensor; perModality: Record<string, number> } {
+    options: { only?: readonly ModalityName[]; atPixels?: readonly ModalityName[] } = {},
+  ): { loss: Tensor; perModality: Record<string, number>; pictures: Map<ModalityName, DecodedPictures> } {
+    const { only, atPixels = [] } = options;
     return tidy(() => {
       const perModality: Record<string, number> = {};
+      const pictures = new Map<ModalityName, DecodedPictures>();
       const rows = presence[0]?.shape[0] ?? 1;
       const loss = this.parts.reduce<Tensor>((total, part, index) => {
         if (only && !only.includes(part.name)) return total;
-        const latent = this.encode(index, data[index] as ModalityData);
+        const own = data[index] as ModalityData;
+        const latent = this.encode(index, own);
         const spread = latent.detach().std(0, true).clamp(1e-3);
         const jittered = latent.add(randn(latent.shape, { generator }).mul(spread).mul(noise));
-        const logLikelihood = part
-          .logLikelihood(jittered, noPrivate(rows), data[index] as ModalityData)
-          .mul(presence[index] as Tensor);
+        let logLikelihood: Tensor;
+        if (part instanceof PicturePart && atPixels.includes(part.name)) {
+          const decoded = part.decode(jittered, noPrivate(rows));
+          const pixels = decoded.detach().requiresGrad_();
+          pictures.set(part.name, { decoded, pixels });
+          logLikelihood = part.logLikelihoodOf(pixels, own);
+        } else logLikelihood = part.logLikelihood(jittered, noPrivate(rows), own);
         const value = logLikelihood
+          .mul(presence[index] as Tensor)
           .sum()
           .div((presence[index] as Tensor).sum().clamp(1))
           .neg();
         perModality[part.name] = value.item();
         return total.add(value);
       }, scalar(0));
-      return { loss, perModality };
+      return { loss, perModality, pictures };
     });
   }
 

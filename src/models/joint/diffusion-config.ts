@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { decodingConfig } from '../text-writer.js';
 import { loopSettings } from '../run-settings.js';
+import { adversarialConfig } from './adversarial.js';
 import { partsConfig } from './part-config.js';
 import { MODALITIES, type ModalityName } from './parts.js';
 
@@ -58,6 +59,8 @@ export const jointDiffusionConfig = z.strictObject({
           tune: z.array(z.enum(MODALITIES)).default([]),
           /** The autoencoders in groups trained at once, one child process per group (a core each), e.g. `[[image], [audio, text]]`: each group a run of its own in RUN/autoencoders/GROUP, joined into this run as `from` joins runs; every modality of the dataset in one group. Empty: all in this process, one after another in each step. */
           processes: z.array(z.array(z.enum(MODALITIES)).min(1)).default([]),
+          /** A patch critic for the picture autoencoder (image only), so its pictures are drawn sharp, not as the mean of what a latent could be: the latent-diffusion autoencoders' adversarial term. */
+          adversarial: adversarialConfig,
         })
         .superRefine((stage, context) => {
           const complain = (path: string, message: string): void =>

@@ -143,11 +143,16 @@ export class PicturePart extends ModalityPart {
   }
 
   logLikelihood(shared: Tensor, privateLatent: Tensor, data: ModalityData): Tensor {
+    return tidy(() => this.logLikelihoodOf(this.decode(shared, privateLatent), data));
+  }
+
+  /** Per-row log-likelihood [B] of data given decoded pictures [B, C, S, S]. */
+  logLikelihoodOf(decoded: Tensor, data: ModalityData): Tensor {
     const target = this.picture(data);
     const measure = (error: Tensor): Tensor =>
       (this.options.likelihood === 'laplace' ? error.abs() : error.square()).flatten(1).sum(1);
     return tidy(() => {
-      const error = this.decode(shared, privateLatent).sub(target);
+      const error = decoded.sub(target);
       const fine = measure(error);
       const coarseWeight = this.options.coarseWeight ?? 0;
       // the error's 4×4 averages, each standing for its 16 pixels
