@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { buildDataset } from '../../src/data/builders/index.js';
 import { PatchDiscriminator } from '../../src/modalities/image/patch-discriminator.js';
 import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
-import { PictureAdversary, adversarialConfig } from '../../src/models/joint/adversarial.js';
+import { PictureAdversary } from '../../src/models/joint/adversarial.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
 import { Generator, memory, ones, randn, tidy } from '../../src/tensor/index.js';
 import { loadSafetensors } from '../../src/tensor/safetensors.js';
@@ -56,7 +56,7 @@ test('the patch critic gives one logit per patch, and the adversarial gradient i
   const before = memory().tensors;
   const generator = new Generator(4);
   const critic = new PatchDiscriminator({ channels: 3, baseChannels: 8, halvings: 2 });
-  const adversary = new PictureAdversary(adversarialConfig.parse({ weight: 0.3, channels: 8 }), 3);
+  const adversary = new PictureAdversary({ weight: 0.3, start: 0, channels: 8, halvings: 2, lr: 2e-4 }, 3);
   tidy(() => {
     assert.deepEqual(critic.forward(randn([2, 3, 64, 64], { generator })).shape, [2, 1, 14, 14]);
     assert.deepEqual(critic.forward(randn([2, 3, 32, 32], { generator })).shape, [2, 1, 6, 6]);

@@ -4,25 +4,13 @@
 // with round corners; the critic calls round corners fake. The term is balanced against the reconstruction
 // adaptively, at the decoded pixels: weight · ‖∂reconstruction/∂x̂‖ / ‖∂adversarial/∂x̂‖ (Esser et al. measure
 // it at the decoder's last layer; at the pixels it costs one critic pass, not a second decoder backward).
-import { z } from 'zod';
 import { PatchDiscriminator } from '../../modalities/image/patch-discriminator.js';
 import { Adam } from '../../optim/index.js';
 import { type Tensor, noGrad, tidy } from '../../tensor/index.js';
+import type { JointDiffusionConfig } from './diffusion-config.js';
 
-export const adversarialConfig = z
-  .strictObject({
-    /** The adversarial term's weight after the adaptive balance (0: off, no critic). */
-    weight: z.number().min(0).default(0),
-    /** The first-stage step after which the critic trains and its term counts (the likelihood alone draws the outline first). */
-    start: z.number().int().nonnegative().default(0),
-    /** The critic's channels after its first convolution. */
-    channels: z.number().int().positive().default(32),
-    /** The critic's halvings of the resolution: each patch logit sees about 6·2^halvings pixels across. */
-    halvings: z.number().int().min(1).max(4).default(2),
-    lr: z.number().positive().default(2e-4),
-  })
-  .prefault({});
-export type AdversarialConfig = z.output<typeof adversarialConfig>;
+/** `training.autoencoder.adversarial`. */
+export type AdversarialConfig = JointDiffusionConfig['training']['autoencoder']['adversarial'];
 
 /** Mean over each row's patch logits [B, 1, h, w] → [B]. */
 function rowMeans(logits: Tensor): Tensor {

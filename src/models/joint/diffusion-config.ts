@@ -3,7 +3,6 @@
 import { z } from 'zod';
 import { decodingConfig } from '../text-writer.js';
 import { loopSettings } from '../run-settings.js';
-import { adversarialConfig } from './adversarial.js';
 import { partsConfig } from './part-config.js';
 import { MODALITIES, type ModalityName } from './parts.js';
 
@@ -60,7 +59,20 @@ export const jointDiffusionConfig = z.strictObject({
           /** The autoencoders in groups trained at once, one child process per group (a core each), e.g. `[[image], [audio, text]]`: each group a run of its own in RUN/autoencoders/GROUP, joined into this run as `from` joins runs; every modality of the dataset in one group. Empty: all in this process, one after another in each step. */
           processes: z.array(z.array(z.enum(MODALITIES)).min(1)).default([]),
           /** A patch critic for the picture autoencoder (image only), so its pictures are drawn sharp, not as the mean of what a latent could be: the latent-diffusion autoencoders' adversarial term. */
-          adversarial: adversarialConfig,
+          adversarial: z
+            .strictObject({
+              /** The adversarial term's weight after the adaptive balance (0: off, no critic). */
+              weight: z.number().min(0).default(0),
+              /** The first-stage step after which the critic trains and its term counts (the likelihood alone draws the outline first). */
+              start: z.number().int().nonnegative().default(0),
+              /** The critic's channels after its first convolution. */
+              channels: z.number().int().positive().default(32),
+              /** The critic's halvings of the resolution: each patch logit sees about 6·2^halvings pixels across. */
+              halvings: z.number().int().min(1).max(4).default(2),
+              /** The critic's learning rate (Adam, β1 0.5). */
+              lr: z.number().positive().default(2e-4),
+            })
+            .prefault({}),
         })
         .superRefine((stage, context) => {
           const complain = (path: string, message: string): void =>
