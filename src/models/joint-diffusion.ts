@@ -3,7 +3,7 @@
 // score network over the concatenated standardised latents, with a diffusion time per modality, learns how
 // the modalities go together (models/joint/latent-diffusion.ts). Two stages in one run: the autoencoders,
 // then the score network. Any subset is a condition held clean; the rest is sampled by DDIM and decoded.
-import { Adam, EMA, cosineSchedule } from '../optim/index.js';
+import { Adam, EMA, stageRate } from '../optim/index.js';
 import type { Module } from '../nn/index.js';
 import type { SpectrogramCodec } from '../modalities/audio/spectrogram-codec.js';
 import { Generator, type Tensor, cat, tidy } from '../tensor/index.js';
@@ -21,16 +21,6 @@ import { type ModalityData, type ModalityName, PicturePart } from './joint/parts
 export { type JointDiffusionConfig, jointDiffusionConfig } from './joint/diffusion-config.js';
 
 export type TrainingStage = 'autoencoder' | 'score';
-
-/**
- * A stage's learning rate at its step `index` (0-based) of `steps`: `lr`, or with `schedule: cosine` half a cosine
- * down to a tenth of it. A function of the step alone, so a resumed run continues the schedule exactly.
- */
-function stageRate(stage: { lr: number; schedule: 'constant' | 'cosine' }, steps: number, index: number): number {
-  return stage.schedule === 'cosine'
-    ? stage.lr * cosineSchedule({ totalSteps: steps, minFactor: 0.1 })(index)
-    : stage.lr;
-}
 
 export class JointDiffusion implements JointModel {
   readonly recipe = 'joint-diffusion' as const;

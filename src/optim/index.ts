@@ -10,6 +10,7 @@ export {
   linearWarmup,
   linearDecay,
   cosineSchedule,
+  stageRate,
   LRScheduler,
 } from './schedule.js';
 export { EMA, type EmaModule, type EmaOptions } from './ema.js';

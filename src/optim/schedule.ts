@@ -115,3 +115,17 @@ export class LRScheduler {
     this.optimizer.lr = this.baseLr * factor;
   }
 }
+
+/**
+ * A training stage's learning rate at its step `index` (0-based) of `steps`: `lr`, or with `schedule: cosine` half
+ * a cosine down to a tenth of it. A function of the step alone, so a resumed run continues the schedule exactly.
+ */
+export function stageRate(
+  stage: { lr: number; schedule: 'constant' | 'cosine' },
+  steps: number,
+  index: number,
+): number {
+  return stage.schedule === 'cosine'
+    ? stage.lr * cosineSchedule({ totalSteps: steps, minFactor: 0.1 })(index)
+    : stage.lr;
+}
