@@ -35,10 +35,11 @@ const image = diffusion.names.indexOf('image');
 const rows = split.entries.flatMap((entry, row) => (entry.text.trim() === caption ? [row] : []));
 if (rows.length === 0) throw new Error(`no training row has the caption "${caption}"`);
 const prepared = await prepareJointInputs(diffusion, { text: Array<string>(draws).fill(caption) });
-const { steps, guidance } = diffusion.config.sampling;
+const { steps, guidance, eta } = diffusion.config.sampling;
 const drawn = conditionalLatents(diffusion.autoencoders, diffusion.averaged, prepared.inputs, draws, 1, {
   steps,
   guidance,
+  eta,
   candidates: 1,
   to: ['image'],
   generator: new Generator(7),

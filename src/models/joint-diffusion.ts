@@ -249,6 +249,7 @@ export class JointDiffusion implements JointModel {
       const sampling = {
         steps: options.steps ?? this.config.sampling.steps,
         guidance: options.guidance ?? this.config.sampling.guidance,
+        eta: options.eta ?? this.config.sampling.eta,
         candidates: options.candidates ?? this.config.sampling.candidates,
       };
       checkSampling(sampling);
@@ -276,6 +277,7 @@ export class JointDiffusion implements JointModel {
       const latents = jointLatents(this.autoencoders, this.averaged, n, {
         steps: this.config.sampling.steps,
         guidance: 0,
+        eta: this.config.sampling.eta,
         candidates: options.candidates ?? this.config.sampling.candidates,
         to,
         generator,

@@ -132,6 +132,17 @@ test('a toy with two linked modalities: conditional samples land in the linked c
     `conditional samples in the linked cluster: ${linked} of ${clusters.length}`,
   );
 
+  // DDPM's ancestral steps (η = 1) land in the linked cluster too, the held modality unchanged
+  const ancestral = diffusion.sample(test, { held: [true, false], steps: 50, guidance: 0, eta: 1, generator });
+  const drawn = ancestral.toFlatArray();
+  let ancestralLinked = 0;
+  clusters.forEach((cluster, row) => {
+    assert.equal(drawn[row * 4], given[row * 4]);
+    if (nearestCluster(drawn[row * 4 + 2] as number, drawn[row * 4 + 3] as number, B) === cluster) ancestralLinked++;
+  });
+  assert.ok(ancestralLinked >= 0.95 * clusters.length, `η = 1: ${ancestralLinked} of ${clusters.length} linked`);
+  assert.notDeepEqual(drawn, out, 'η = 1 draws other latents than DDIM');
+
   const joint = diffusion.sample(test, { held: [false, false], steps: 50, guidance: 0, generator });
   const values = joint.toFlatArray();
   const seen = new Set<number>();
@@ -144,7 +155,7 @@ test('a toy with two linked modalities: conditional samples land in the linked c
   }
   assert.equal(seen.size, 4, 'joint samples cover all four clusters');
   assert.ok(agreeing >= 0.9 * 200, `joint samples link their modalities: ${agreeing} of 200`);
-  for (const value of [conditional, joint, latents, test]) value.dispose();
+  for (const value of [conditional, ancestral, joint, latents, test]) value.dispose();
   diffusion.dispose();
   generator.dispose();
   assert.equal(memory().tensors, before);

@@ -137,6 +137,8 @@ export const jointDiffusionConfig = z.strictObject({
     .strictObject({
       steps: z.number().int().min(1).max(10000).default(50),
       guidance: z.number().min(0).default(0),
+      /** DDIM's stochasticity η: 0 deterministic, 1 fresh noise each step as DDPM's ancestral sampler (it corrects a score network's errors as it goes, Karras et al. 2022). */
+      eta: z.number().min(0).max(1).default(0),
       // draws per output, the one whose modalities agree best (by the score network) kept; 1 = off
       candidates: z.number().int().min(1).max(64).default(1),
     })

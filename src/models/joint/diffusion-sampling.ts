@@ -12,6 +12,8 @@ import type { ModalityData, ModalityName } from './parts.js';
 export interface LatentSampling {
   steps: number;
   guidance: number;
+  /** DDIM's stochasticity η (0 deterministic). */
+  eta: number;
   /** Draws per output, the best kept (1 = every draw is an output). */
   candidates: number;
   /** The modalities asked for: the ones the reranking judges. */
@@ -20,9 +22,11 @@ export interface LatentSampling {
 }
 
 /** Raises a bad sampler setting even where no sampling runs (a round trip), so it is never silently ignored. */
-export function checkSampling(options: Pick<LatentSampling, 'steps' | 'guidance' | 'candidates'>): void {
+export function checkSampling(options: Pick<LatentSampling, 'steps' | 'guidance' | 'eta' | 'candidates'>): void {
   samplerTimes(options.steps);
   checkGuidance(options.guidance);
+  if (!(options.eta >= 0 && options.eta <= 1))
+    throw new Error(`eta (the sampler's stochasticity) must be a number from 0 to 1, got ${options.eta}`);
   checkCandidates(options.candidates);
 }
 

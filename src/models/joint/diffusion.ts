@@ -67,6 +67,31 @@ export function ddimStep(clean: Tensor, noise: Tensor, nextAlpha: Tensor): Tenso
   return tidy(() => clean.mul(nextAlpha.sqrt()).add(noise.mul(nextAlpha.rsub(1).sqrt())));
 }
 
+/**
+ * The noise of a DDIM step from ᾱ_t to ᾱ_s with stochasticity η (Song et al. 2021, eq. 16):
+ * σ = η √((1−ᾱ_s)/(1−ᾱ_t)) √(1−ᾱ_t/ᾱ_s). η = 0 is DDIM, η = 1 DDPM's ancestral step.
+ */
+export function ddimSigma(alpha: number, nextAlpha: number, eta: number): number {
+  if (eta === 0 || nextAlpha >= 1) return 0;
+  return eta * Math.sqrt((1 - nextAlpha) / (1 - alpha)) * Math.sqrt(Math.max(0, 1 - alpha / nextAlpha));
+}
+
+/** A DDIM step with fresh noise z of spread σ: x_s = √ᾱ_s x̂₀ + √(1−ᾱ_s−σ²) ε̂ + σ z. */
+export function stochasticDdimStep(
+  clean: Tensor,
+  noise: Tensor,
+  nextAlpha: number,
+  sigma: number,
+  fresh: Tensor,
+): Tensor {
+  return tidy(() =>
+    clean
+      .mul(Math.sqrt(nextAlpha))
+      .add(noise.mul(Math.sqrt(Math.max(0, 1 - nextAlpha - sigma * sigma))))
+      .add(fresh.mul(sigma)),
+  );
+}
+
 /** The times a DDIM sampler visits, from 1 down to 0, `steps` + 1 values. */
 export function samplerTimes(steps: number): number[] {
   if (!Number.isInteger(steps) || steps < 1 || steps > 10000)

@@ -12,6 +12,8 @@ import {
   alphaBarTensor,
   checkGuidance,
   ddimStep,
+  ddimSigma,
+  stochasticDdimStep,
   estimates,
   noised,
   samplerTimes,
@@ -40,6 +42,8 @@ export interface SampleOptions {
   steps: number;
   /** Classifier-free guidance weight w: (1 + w)·conditional − w·unconditional (0 = off). */
   guidance: number;
+  /** DDIM's stochasticity η: 0 deterministic, 1 ancestral (fresh noise each step). */
+  eta?: number;
   generator: Generator;
 }
 
@@ -181,7 +185,19 @@ export class LatentDiffusion extends Module {
                 output = output.mul(1 + options.guidance).sub(unconditional.mul(options.guidance));
               }
               const { clean, noise } = estimates(current, output, alpha, prediction);
-              const updated = next <= 0 ? clean : ddimStep(clean, noise, tensor([alphaBar(next)]));
+              const sigma = ddimSigma(alphaBar(now), alphaBar(next), options.eta ?? 0);
+              const updated =
+                next <= 0
+                  ? clean
+                  : sigma > 0
+                    ? stochasticDdimStep(
+                        clean,
+                        noise,
+                        alphaBar(next),
+                        sigma,
+                        randn(given.shape, { generator: options.generator }),
+                      )
+                    : ddimStep(clean, noise, tensor([alphaBar(next)]));
               return updated.mul(free).add(given.mul(heldDims));
             });
             current.dispose();
