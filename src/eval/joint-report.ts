@@ -27,6 +27,8 @@ export interface JointReportContext {
   candidates?: number | undefined;
   /** joint-diffusion: the classifier-free guidance weight of translations. */
   guidance?: number | undefined;
+  /** joint-diffusion: the sampler's stochasticity η. */
+  eta?: number | undefined;
   fid?: ImageMetrics['distribution'] | undefined;
   seconds: number;
 }
@@ -65,7 +67,7 @@ export function jointReportLines(evaluation: JointEvaluation, context: JointRepo
     `# Joint evaluation of ${context.run} (${context.recipe})`,
     '',
     `Dataset ${context.dataset.name} (${context.dataset.builder}${context.dataset.level ? `, level ${context.dataset.level}` : ''}); ${evaluation.rows} ${context.split ?? 'test'} samples per direction, ` +
-      `latents drawn at temperature ${context.temperature}${context.guidance !== undefined ? `, guidance ${context.guidance}` : ''}${(context.candidates ?? 1) > 1 ? `, the best of ${context.candidates} draws kept` : ''}; attributes scored: ${scored ? Object.keys(evaluation.attributes).join(', ') : 'none'}. ${context.seconds.toFixed(0)} s.`,
+      `latents drawn at temperature ${context.temperature}${context.guidance !== undefined ? `, guidance ${context.guidance}` : ''}${context.eta ? `, η ${context.eta}` : ''}${(context.candidates ?? 1) > 1 ? `, the best of ${context.candidates} draws kept` : ''}; attributes scored: ${scored ? Object.keys(evaluation.attributes).join(', ') : 'none'}. ${context.seconds.toFixed(0)} s.`,
     ...(scored && evaluation.directions.length > 0
       ? ['', '| direction | Strict | chance | Feats | chance |', '| --- | --- | --- | --- | --- |']
       : []),

@@ -272,13 +272,17 @@ export class JointDiffusion implements JointModel {
 
   sample(n: number, seed = 0, to: readonly ModalityName[] = this.names, options: SampleOptions = {}): JointOutput {
     this.checkTrained();
+    const sampling = {
+      steps: this.config.sampling.steps,
+      guidance: 0,
+      eta: options.eta ?? this.config.sampling.eta,
+      candidates: options.candidates ?? this.config.sampling.candidates,
+    };
+    checkSampling(sampling);
     const generator = new Generator(seed);
     try {
       const latents = jointLatents(this.autoencoders, this.averaged, n, {
-        steps: this.config.sampling.steps,
-        guidance: 0,
-        eta: this.config.sampling.eta,
-        candidates: options.candidates ?? this.config.sampling.candidates,
+        ...sampling,
         to,
         generator,
       });

@@ -173,6 +173,16 @@ test('exact resume across the stage boundary; the same seed gives the same bytes
       /guidance must be a number/,
     );
     assert.throws(() => model.translate(prepared.inputs, { to: ['audio'] }), /cannot produce audio/);
+    assert.throws(
+      () => model.translate(prepared.inputs, { to: ['image'], eta: 1.5 }),
+      /eta \(the sampler's stochasticity\) must be a number from 0 to 1, got 1.5/,
+    );
+    assert.throws(() => model.sample(2, 1, undefined, { eta: -1 }), /from 0 to 1, got -1/);
+    // fresh noise at every step (η = 1): still the same bytes for the same seed, other bytes than DDIM's
+    const ancestral = [0, 1].map(() => model.translate(prepared.inputs, { to: ['image'], n: 2, seed: 5, eta: 1 }));
+    assert.deepEqual(ancestral[0]?.image?.toFlatArray(), ancestral[1]?.image?.toFlatArray());
+    assert.notDeepEqual(ancestral[0]?.image?.toFlatArray(), a.image?.toFlatArray());
+    for (const output of ancestral) disposeOutput(output);
     // the best of 3 draws per output: still n outputs per row, and the same seed gives the same bytes
     const e = model.translate(prepared.inputs, { to: ['image', 'text'], n: 2, seed: 5, candidates: 3 });
     const f = model.translate(prepared.inputs, { to: ['image', 'text'], n: 2, seed: 5, candidates: 3 });

@@ -34,6 +34,7 @@ export interface JointEvalFlags {
   temperature?: string;
   candidates?: string;
   guidance?: string;
+  eta?: string;
   split?: string;
   limit?: string;
   data?: string;
@@ -100,6 +101,8 @@ export interface JointRunEvalOptions {
   candidates?: number;
   /** joint-diffusion: classifier-free guidance weight (default: the run's sampling.guidance). */
   guidance?: number;
+  /** joint-diffusion: the sampler's stochasticity η (default: the run's sampling.eta). */
+  eta?: number;
   /** FID/KID of the text→image pictures (on by default). */
   distribution?: boolean;
   onProgress?: (done: number, total: number, what: string) => void;
@@ -125,7 +128,10 @@ export async function evaluateJointRun(
     const rows = Math.min(options.rows, split.size);
     const { judge, transcriber, seed, temperature } = options;
     const reranking = options.candidates !== undefined ? { candidates: options.candidates } : {};
-    const guidance = options.guidance !== undefined ? { guidance: options.guidance } : {};
+    const guidance = {
+      ...(options.guidance !== undefined ? { guidance: options.guidance } : {}),
+      ...(options.eta !== undefined ? { eta: options.eta } : {}),
+    };
     const underTest: JointModelUnderTest = {
       names: model.names,
       reconstructsOnly: model.reconstructsOnly,
@@ -139,7 +145,13 @@ export async function evaluateJointRun(
           dispose(inputs);
         }
       },
-      sample: async (count, batchSeed, to) => forEval(model.sample(count, batchSeed, to, reranking)),
+      sample: async (count, batchSeed, to) =>
+        forEval(
+          model.sample(count, batchSeed, to, {
+            ...reranking,
+            ...(options.eta !== undefined ? { eta: options.eta } : {}),
+          }),
+        ),
       ...(model.codec && split.audio ? { codecRoundTrip: async (batch) => codecRoundTrip(model, split, batch) } : {}),
     };
     const evaluation = await evaluateJoint({
@@ -188,6 +200,7 @@ export async function evaluateJointRun(
       candidates:
         options.candidates ?? (model instanceof JointDiffusion ? model.config.sampling.candidates : undefined),
       guidance: options.guidance ?? (model instanceof JointDiffusion ? model.config.sampling.guidance : undefined),
+      eta: options.eta ?? (model instanceof JointDiffusion ? model.config.sampling.eta : undefined),
       fid,
       seconds: (performance.now() - started) / 1000,
     };
@@ -221,6 +234,7 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
       temperature: flags.temperature === undefined ? 1 : numberFlag(flags.temperature, '--temperature', 0, 4),
       ...(flags.candidates !== undefined ? { candidates: integerFlag(flags.candidates, '--candidates', 1, 64) } : {}),
       ...(flags.guidance !== undefined ? { guidance: numberFlag(flags.guidance, '--guidance', 0, 100) } : {}),
+      ...(flags.eta !== undefined ? { eta: numberFlag(flags.eta, '--eta', 0, 1) } : {}),
       ...(split ? { split } : {}),
       onProgress: (done, total, what) => process.stderr.write(`eval ${done}/${total}: ${what}\n`),
     });

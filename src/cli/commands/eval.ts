@@ -45,6 +45,7 @@ export interface EvalFlags {
   temperature?: string;
   candidates?: string;
   guidance?: string;
+  eta?: string;
   rejection?: string;
   with?: string[];
   judge?: string;
@@ -279,6 +280,10 @@ export function registerEval(program: Command): void {
     .option(
       '--guidance <weight>',
       "joint-diffusion runs: classifier-free guidance weight, ≥ 0 (default: the run's sampling.guidance)",
+    )
+    .option(
+      '--eta <eta>',
+      "joint-diffusion runs: the sampler's stochasticity, 0 (DDIM) to 1 (fresh noise each step) (default: the run's sampling.eta)",
     )
     .option(
       '--captioner <run>',

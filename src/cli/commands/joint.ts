@@ -19,6 +19,7 @@ interface JointFlags {
   temperature: string;
   steps?: string;
   guidance?: string;
+  eta?: string;
   candidates?: string;
   out?: string;
 }
@@ -45,6 +46,7 @@ export async function translateCommand(runDir: string, flags: JointFlags): Promi
   const sampler = {
     ...(flags.steps !== undefined ? { steps: integerFlag(flags.steps, '--steps', 1, 10000) } : {}),
     ...(flags.guidance !== undefined ? { guidance: numberFlag(flags.guidance, '--guidance', 0, 100) } : {}),
+    ...(flags.eta !== undefined ? { eta: numberFlag(flags.eta, '--eta', 0, 1) } : {}),
     ...(flags.candidates !== undefined ? { candidates: integerFlag(flags.candidates, '--candidates', 1, 64) } : {}),
   };
   const run = await loadRun(runDir, { need: 'translate' });
@@ -105,6 +107,10 @@ export function registerJoint(program: Command): void {
     .option(
       '--guidance <weight>',
       "joint-diffusion: classifier-free guidance weight, ≥ 0 (default: the run's sampling.guidance)",
+    )
+    .option(
+      '--eta <eta>',
+      "joint-diffusion: the sampler's stochasticity, 0 (DDIM) to 1 (fresh noise each step) (default: the run's sampling.eta)",
     )
     .option(
       '--candidates <k>',

@@ -27,6 +27,8 @@ export interface TranslateOptions {
 export interface SampleOptions {
   /** joint-diffusion: draws per sample, the most coherent kept (default: the run's sampling.candidates). */
   candidates?: number;
+  /** joint-diffusion: DDIM's stochasticity η, 0 to 1 (default: the run's sampling.eta). */
+  eta?: number;
 }
 
 export interface JointModel {

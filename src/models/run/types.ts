@@ -89,6 +89,8 @@ export interface TranslateOptions {
   /** joint-diffusion: DDIM steps and guidance weight (default: the run's sampling section). */
   steps?: number;
   guidance?: number;
+  /** joint-diffusion: DDIM's stochasticity η, 0 to 1 (default: sampling.eta). */
+  eta?: number;
   /** joint-diffusion: draws per output, the one whose modalities agree best kept (default: sampling.candidates). */
   candidates?: number;
 }
