@@ -1,21 +1,30 @@
 // Seconds per training step of a joint config's image autoencoder (encode → decode → squared error → backward
-// → Adam, batch 32 of 64×64×3, one thread), with the decoder's last doubling a block at full size and a
-// sub-pixel convolution, timed in turns in one process so both see the same machine.
+// → Adam, batch 32 of 64×64×3, one thread), variants timed in turns in one process so all see the same machine.
+// Without CRITICS: the decoder's last doubling a block at full size against a sub-pixel convolution. With
+// CRITICS (widths, e.g. 8,16,32): the config's autoencoder alone against it with the adversarial term's patch
+// critic at each width (training.autoencoder.adversarial: the probe at the decoded pixels, the decoder's
+// backward from there, the critic's own step).
 //
-//   node --import tsx scripts/autoencoder-step.ts [CONFIG=configs/joint-diffusion-shapes.yaml]
+//   node --import tsx scripts/autoencoder-step.ts [CONFIG=configs/joint-diffusion-shapes.yaml] [CRITICS]
 import { readConfigFile } from '../src/train/config.js';
 import { jointDiffusionConfig } from '../src/models/joint-diffusion.js';
+import { PictureAdversary } from '../src/models/joint/adversarial.js';
 import { PicturePart, noPrivate } from '../src/models/joint/parts.js';
 import { Linear } from '../src/nn/index.js';
 import { Adam } from '../src/optim/index.js';
-import { Generator, randn, setNumThreads, tidy } from '../src/tensor/index.js';
+import { Generator, ones, randn, setNumThreads, tidy } from '../src/tensor/index.js';
 
 const config = jointDiffusionConfig.parse(
   await readConfigFile(process.argv[2] ?? 'configs/joint-diffusion-shapes.yaml'),
 );
+const critics = process.argv[3]?.split(',').map(Number);
 const { latentDim, featureDim, image } = config.model;
+const batch = 32;
 setNumThreads(1);
-const variants = [false, true].map((subpixel) => {
+const settings = critics
+  ? [0, ...critics].map((width) => ({ name: width > 0 ? `critic ${width}` : 'alone', subpixel: image.subpixel, width }))
+  : [false, true].map((subpixel) => ({ name: subpixel ? 'sub-pixel' : 'full-size', subpixel, width: 0 }));
+const variants = settings.map(({ name, subpixel, width }) => {
   const part = new PicturePart({
     name: 'image',
     size: 64,
@@ -28,27 +37,44 @@ const variants = [false, true].map((subpixel) => {
   });
   const head = new Linear(featureDim, latentDim);
   const optimizer = new Adam([...part.parameters(), ...head.parameters()], { lr: 1e-3 });
-  return { name: subpixel ? 'sub-pixel' : 'full-size', part, head, optimizer, seconds: 0 };
+  const adversarial = { ...config.training.autoencoder.adversarial, weight: 0.5, channels: width };
+  const adversary = width > 0 ? new PictureAdversary(adversarial, 3) : undefined;
+  return { name, part, head, optimizer, adversary, seconds: 0 };
 });
-const pictures = randn([32, 3, 64, 64], { generator: new Generator(0) }).tanh();
+const pictures = randn([batch, 3, 64, 64], { generator: new Generator(0) }).tanh();
+const presence = ones([batch]);
 const rounds = 6;
-const stepsPerRound = 4;
+const stepsPerRound = 3;
 for (let round = 0; round < rounds; round++)
   for (const variant of variants) {
     const started = performance.now();
     for (let step = 0; step < stepsPerRound; step++)
       tidy(() => {
         const latent = variant.head.forward(variant.part.encode(pictures));
-        const loss = variant.part.logLikelihood(latent, noPrivate(32), pictures).sum().neg();
+        const decoded = variant.part.decode(latent, noPrivate(batch));
         variant.optimizer.zeroGrad();
-        loss.backward();
+        if (!variant.adversary) variant.part.logLikelihoodOf(decoded, pictures).sum().neg().backward();
+        else {
+          const pixels = decoded.detach().requiresGrad_();
+          variant.part.logLikelihoodOf(pixels, pictures).sum().neg().backward();
+          const term = variant.adversary.generatorGradient(pixels, pixels.grad ?? pixels.mul(0), presence);
+          decoded.backward(term.gradient);
+          variant.adversary.criticStep(pictures, decoded, presence);
+        }
         variant.optimizer.step();
       });
     // the first round warms up
     if (round > 0) variant.seconds += (performance.now() - started) / 1000 / stepsPerRound / (rounds - 1);
   }
-const [full, subpixel] = variants as [(typeof variants)[0], (typeof variants)[0]];
-process.stdout.write(
-  `seconds per step: full-size ${full.seconds.toFixed(3)}, sub-pixel ${subpixel.seconds.toFixed(3)}; ` +
-    `the sub-pixel step is ${(full.seconds / subpixel.seconds).toFixed(2)}× cheaper\n`,
-);
+const [first] = variants;
+if (!critics) {
+  const [full, subpixel] = variants;
+  process.stdout.write(
+    `seconds per step: full-size ${full?.seconds.toFixed(3)}, sub-pixel ${subpixel?.seconds.toFixed(3)}; ` +
+      `the sub-pixel step is ${((full?.seconds ?? 0) / (subpixel?.seconds ?? 1)).toFixed(2)}× cheaper\n`,
+  );
+} else
+  for (const variant of variants)
+    process.stdout.write(
+      `${variant.name}: ${variant.seconds.toFixed(3)} s per step (${(variant.seconds / (first?.seconds ?? 1)).toFixed(2)}× the autoencoder alone)\n`,
+    );
