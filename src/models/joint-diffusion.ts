@@ -16,7 +16,7 @@ import type { JointBatch } from './joint/objectives.js';
 import { type JointOutput, decodeTargets } from './joint/outputs.js';
 import { type JointDiffusionConfig, autoencoderSource } from './joint/diffusion-config.js';
 import type { JointShapes } from './joint/part-config.js';
-import { type ModalityData, type ModalityName, PicturePart } from './joint/parts.js';
+import type { ModalityData, ModalityName } from './joint/parts.js';
 
 export { type JointDiffusionConfig, jointDiffusionConfig } from './joint/diffusion-config.js';
 
@@ -60,10 +60,9 @@ export class JointDiffusion implements JointModel {
     this.scoreOptimizer = new Adam(this.diffusion.parameters(), { lr: config.training.score.lr });
     this.trainingRandom = new Generator(config.seed + 1);
     const adversarial = config.training.autoencoder.adversarial;
-    const image = this.names.includes('image') ? this.autoencoders.part('image') : undefined;
     this.adversary =
-      adversarial.weight > 0 && image instanceof PicturePart && this.trainsHere('image')
-        ? new PictureAdversary(adversarial, shapes.image?.channels ?? 3)
+      adversarial.weight > 0 && shapes.image && this.trainsHere('image')
+        ? new PictureAdversary(adversarial, shapes.image.channels)
         : undefined;
   }
 

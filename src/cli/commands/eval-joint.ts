@@ -128,10 +128,8 @@ export async function evaluateJointRun(
     const rows = Math.min(options.rows, split.size);
     const { judge, transcriber, seed, temperature } = options;
     const reranking = options.candidates !== undefined ? { candidates: options.candidates } : {};
-    const guidance = {
-      ...(options.guidance !== undefined ? { guidance: options.guidance } : {}),
-      ...(options.eta !== undefined ? { eta: options.eta } : {}),
-    };
+    const guidance = options.guidance !== undefined ? { guidance: options.guidance } : {};
+    const stochasticity = options.eta !== undefined ? { eta: options.eta } : {};
     const underTest: JointModelUnderTest = {
       names: model.names,
       reconstructsOnly: model.reconstructsOnly,
@@ -139,19 +137,21 @@ export async function evaluateJointRun(
         const inputs = rowsAsInputs(split, batch, from);
         try {
           return forEval(
-            model.translate(inputs, { to: [...to], seed: batchSeed, temperature, ...reranking, ...guidance }),
+            model.translate(inputs, {
+              to: [...to],
+              seed: batchSeed,
+              temperature,
+              ...reranking,
+              ...guidance,
+              ...stochasticity,
+            }),
           );
         } finally {
           dispose(inputs);
         }
       },
       sample: async (count, batchSeed, to) =>
-        forEval(
-          model.sample(count, batchSeed, to, {
-            ...reranking,
-            ...(options.eta !== undefined ? { eta: options.eta } : {}),
-          }),
-        ),
+        forEval(model.sample(count, batchSeed, to, { ...reranking, ...stochasticity })),
       ...(model.codec && split.audio ? { codecRoundTrip: async (batch) => codecRoundTrip(model, split, batch) } : {}),
     };
     const evaluation = await evaluateJoint({

@@ -62,11 +62,6 @@ export function estimates(
   });
 }
 
-/** One deterministic DDIM step from ᾱ_t to ᾱ_s (s < t): x_s = √ᾱ_s x̂₀ + √(1−ᾱ_s) ε̂. */
-export function ddimStep(clean: Tensor, noise: Tensor, nextAlpha: Tensor): Tensor {
-  return tidy(() => clean.mul(nextAlpha.sqrt()).add(noise.mul(nextAlpha.rsub(1).sqrt())));
-}
-
 /**
  * The noise of a DDIM step from ᾱ_t to ᾱ_s with stochasticity η (Song et al. 2021, eq. 16):
  * σ = η √((1−ᾱ_s)/(1−ᾱ_t)) √(1−ᾱ_t/ᾱ_s). η = 0 is DDIM, η = 1 DDPM's ancestral step.
@@ -76,20 +71,29 @@ export function ddimSigma(alpha: number, nextAlpha: number, eta: number): number
   return eta * Math.sqrt((1 - nextAlpha) / (1 - alpha)) * Math.sqrt(Math.max(0, 1 - alpha / nextAlpha));
 }
 
-/** A DDIM step with fresh noise z of spread σ: x_s = √ᾱ_s x̂₀ + √(1−ᾱ_s−σ²) ε̂ + σ z. */
-export function stochasticDdimStep(
+/**
+ * One DDIM step from ᾱ_t to ᾱ_s (s < t): x_s = √ᾱ_s x̂₀ + √(1−ᾱ_s−σ²) ε̂ + σ z, with `fresh` noise z of spread σ;
+ * without it σ = 0, the deterministic step.
+ */
+export function ddimStep(
   clean: Tensor,
   noise: Tensor,
-  nextAlpha: number,
-  sigma: number,
-  fresh: Tensor,
+  nextAlpha: Tensor,
+  fresh?: { sigma: number; noise: Tensor },
 ): Tensor {
-  return tidy(() =>
-    clean
-      .mul(Math.sqrt(nextAlpha))
-      .add(noise.mul(Math.sqrt(Math.max(0, 1 - nextAlpha - sigma * sigma))))
-      .add(fresh.mul(sigma)),
-  );
+  const sigma = fresh?.sigma ?? 0;
+  return tidy(() => {
+    const step = clean.mul(nextAlpha.sqrt()).add(
+      noise.mul(
+        nextAlpha
+          .rsub(1)
+          .sub(sigma * sigma)
+          .clamp(0)
+          .sqrt(),
+      ),
+    );
+    return fresh ? step.add(fresh.noise.mul(sigma)) : step;
+  });
 }
 
 /** The times a DDIM sampler visits, from 1 down to 0, `steps` + 1 values. */

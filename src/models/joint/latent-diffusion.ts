@@ -13,7 +13,6 @@ import {
   checkGuidance,
   ddimStep,
   ddimSigma,
-  stochasticDdimStep,
   estimates,
   noised,
   samplerTimes,
@@ -185,19 +184,11 @@ export class LatentDiffusion extends Module {
                 output = output.mul(1 + options.guidance).sub(unconditional.mul(options.guidance));
               }
               const { clean, noise } = estimates(current, output, alpha, prediction);
-              const sigma = ddimSigma(alphaBar(now), alphaBar(next), options.eta ?? 0);
-              const updated =
-                next <= 0
-                  ? clean
-                  : sigma > 0
-                    ? stochasticDdimStep(
-                        clean,
-                        noise,
-                        alphaBar(next),
-                        sigma,
-                        randn(given.shape, { generator: options.generator }),
-                      )
-                    : ddimStep(clean, noise, tensor([alphaBar(next)]));
+              const nextAlpha = alphaBar(next);
+              const sigma = ddimSigma(alphaBar(now), nextAlpha, options.eta ?? 0);
+              const fresh =
+                sigma > 0 ? { sigma, noise: randn(given.shape, { generator: options.generator }) } : undefined;
+              const updated = next <= 0 ? clean : ddimStep(clean, noise, tensor([nextAlpha]), fresh);
               return updated.mul(free).add(given.mul(heldDims));
             });
             current.dispose();
