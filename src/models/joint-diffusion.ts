@@ -39,7 +39,7 @@ export class JointDiffusion implements JointModel {
     readonly shapes: JointShapes,
   ) {
     const m = config.model;
-    this.autoencoders = new JointAutoencoders(m, shapes, m.latentDim);
+    this.autoencoders = new JointAutoencoders(m, shapes, m.latentDim, m.imageGrid);
     const diffusionOptions = {
       modalities: this.autoencoders.names.length,
       latentDim: m.latentDim,

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConditionalGenerator } from '../../src/modalities/image/conditional-generator.js';
+import { ConvEncoder } from '../../src/modalities/image/conv-encoder.js';
 import { LabelClassifier } from '../../src/modalities/image/label-classifier.js';
 import { ProjectionDiscriminator, groupSizeFor } from '../../src/modalities/image/projection-discriminator.js';
 import { Adam } from '../../src/optim/index.js';
@@ -103,6 +104,70 @@ test('generators: a sub-pixel last doubling learns to draw given pictures (its s
     targets.dispose();
     optimizer.dispose();
     generator.dispose();
+  });
+});
+
+test('a grid latent is spatial: a change in one corner of the picture moves only nearby cells, and a change of one cell redraws nearby pixels, not far ones', async () => {
+  await withoutLeaks(() => {
+    manualSeed(4);
+    for (const grid of [4, 8]) {
+      const cells = grid * grid;
+      // batch norm in eval mode: every pixel normalised alone, so a receptive field is all that links them
+      const encoder = new ConvEncoder({
+        imageSize: 64,
+        channels: 3,
+        outputDim: 2 * cells,
+        normalization: 'batch',
+        grid,
+      });
+      const decoder = new ConditionalGenerator({
+        noiseDim: 0,
+        conditionDim: 2 * cells,
+        imageSize: 64,
+        channels: 3,
+        baseChannels: 32,
+        block: 'residual',
+        subpixel: true,
+        inputGrid: grid,
+      });
+      encoder.eval();
+      decoder.eval();
+      noGrad(() =>
+        tidy(() => {
+          const picture = randn([1, 3, 64, 64]);
+          const cornered = picture.clone();
+          cornered.narrow(2, 0, 4).narrow(3, 0, 4).fill_(1);
+          // channel-major cells [c, G, G]: the first and last cell of channel 0
+          const latents = encoder.forward(cat([picture, cornered], 0)).reshape(2, 2, grid, grid);
+          assert.deepEqual(latents.shape, [2, 2, grid, grid]);
+          const moved = latents.select(0, 0).sub(latents.select(0, 1)).abs();
+          assert.ok(moved.select(1, 0).select(1, 0).max().item() > 1e-3, 'the corner cell moves');
+          assert.equal(
+            moved
+              .select(1, grid - 1)
+              .select(1, grid - 1)
+              .max()
+              .item(),
+            0,
+            'the far cell stays',
+          );
+
+          const latent = randn([1, 2 * cells]);
+          const changed = latent.clone();
+          changed.narrow(1, 0, 1).fill_(5);
+          const drawn = decoder.forward(zeros([2, 0]), cat([latent, changed], 0));
+          assert.deepEqual(drawn.shape, [2, 3, 64, 64]);
+          const redrawn = drawn.select(0, 0).sub(drawn.select(0, 1)).abs();
+          const corner = (start: number): number => redrawn.narrow(1, start, 8).narrow(2, start, 8).max().item();
+          assert.ok(corner(0) > 1e-4, 'pixels by the changed cell are redrawn');
+          // a 4×4 grid's receptive fields reach across 64 pixels, if only just; an 8×8 grid's do not
+          if (grid === 8) assert.equal(corner(56), 0, 'pixels far from it stay');
+          else assert.ok(corner(56) < corner(0) / 100, `far pixels barely move: ${corner(56)} against ${corner(0)}`);
+        }),
+      );
+      encoder.dispose();
+      decoder.dispose();
+    }
   });
 });
 

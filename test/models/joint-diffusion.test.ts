@@ -41,6 +41,7 @@ function tinyConfig(
     seed?: number;
     from?: string;
     modalitySteps?: Record<string, number>;
+    imageGrid?: number;
   } = {},
 ): JointDiffusionConfig {
   return jointDiffusionConfig.parse({
@@ -48,7 +49,9 @@ function tinyConfig(
     dataset,
     seed: overrides.seed ?? 0,
     model: {
-      latentDim: 8,
+      // a 4×4 grid of one channel per cell
+      latentDim: overrides.imageGrid ? 16 : 8,
+      ...(overrides.imageGrid ? { imageGrid: overrides.imageGrid } : {}),
       featureDim: 32,
       image: { encoderChannels: 8, decoderChannels: 32 },
       text: { embeddingDim: 16, hiddenSize: 32, dropout: 0 },
@@ -81,50 +84,56 @@ function nearest(queries: Tensor, bank: Tensor): number[] {
   });
 }
 
-test('a tiny joint-diffusion overfits six shapes: the caption is read from the picture and the picture drawn from the caption', async () => {
-  const before = memory().tensors;
-  const runDir = join(root, 'run');
-  const losses: Record<string, number>[] = [];
-  const { model } = await trainJointDiffusion(tinyConfig(), {
-    runDir,
-    onEvent: (event) => event.type === 'step' && losses.push(event.losses),
-  });
-  const autoencoder = losses.filter((entry) => entry.reconstruction_image !== undefined && entry.score === undefined);
-  const score = losses.filter((entry) => entry.score !== undefined);
-  assert.ok(
-    (autoencoder.at(-1)?.reconstruction_image ?? 0) < (autoencoder[0]?.reconstruction_image ?? 0) * 0.5,
-    'the image autoencoder learns',
-  );
-  assert.ok(
-    (score.at(-1)?.score ?? 0) < (score[0]?.score ?? 0) * 0.8,
-    `the score loss falls: ${score[0]?.score} → ${score.at(-1)?.score}`,
-  );
+for (const imageGrid of [undefined, 4]) {
+  const latent = imageGrid ? `a ${imageGrid}×${imageGrid} grid picture latent` : 'a vector picture latent';
+  test(`a tiny joint-diffusion with ${latent} overfits six shapes: the caption is read from the picture and the picture drawn from the caption`, async () => {
+    const before = memory().tensors;
+    const runDir = join(root, imageGrid ? `run-grid${imageGrid}` : 'run');
+    const losses: Record<string, number>[] = [];
+    const { model } = await trainJointDiffusion(tinyConfig(imageGrid ? { imageGrid } : {}), {
+      runDir,
+      onEvent: (event) => event.type === 'step' && losses.push(event.losses),
+    });
+    const autoencoder = losses.filter((entry) => entry.reconstruction_image !== undefined && entry.score === undefined);
+    const score = losses.filter((entry) => entry.score !== undefined);
+    assert.ok(
+      (autoencoder.at(-1)?.reconstruction_image ?? 0) < (autoencoder[0]?.reconstruction_image ?? 0) * 0.5,
+      'the image autoencoder learns',
+    );
+    assert.ok(
+      (score.at(-1)?.score ?? 0) < (score[0]?.score ?? 0) * 0.8,
+      `the score loss falls: ${score[0]?.score} → ${score.at(-1)?.score}`,
+    );
 
-  const split = await loadJointSplit(await readDataset(dataset), model, { split: 'train', limit: 6 });
-  try {
-    const captions = split.entries.map((entry) => entry.text);
-    const images = tidy(() => (split.images as Tensor).float().div(127.5).sub(1));
-    const text = { tokens: split.tokens as Tensor, lengths: split.lengths as Tensor };
-    const toImage = model.translate({ text }, { to: ['image'], seed: 3 });
-    const toText = model.translate({ image: images }, { to: ['text'], seed: 3 });
+    const split = await loadJointSplit(await readDataset(dataset), model, { split: 'train', limit: 6 });
     try {
-      const found = nearest(toImage.image as Tensor, images);
-      const drawn = captions.filter((caption, row) => captions[found[row] as number] === caption).length;
-      const read = captions.filter((caption, row) => toText.text?.[row]?.text === caption).length;
-      // three captions: chance is a third
-      assert.ok(drawn >= 5, `pictures drawn from captions nearest a picture of that caption: ${drawn} of 6`);
-      assert.ok(read >= 5, `captions read from pictures: ${read} of 6 (${toText.text?.map((t) => t.text).join(', ')})`);
+      const captions = split.entries.map((entry) => entry.text);
+      const images = tidy(() => (split.images as Tensor).float().div(127.5).sub(1));
+      const text = { tokens: split.tokens as Tensor, lengths: split.lengths as Tensor };
+      const toImage = model.translate({ text }, { to: ['image'], seed: 3 });
+      const toText = model.translate({ image: images }, { to: ['text'], seed: 3 });
+      try {
+        const found = nearest(toImage.image as Tensor, images);
+        const drawn = captions.filter((caption, row) => captions[found[row] as number] === caption).length;
+        const read = captions.filter((caption, row) => toText.text?.[row]?.text === caption).length;
+        // three captions: chance is a third
+        assert.ok(drawn >= 5, `pictures drawn from captions nearest a picture of that caption: ${drawn} of 6`);
+        assert.ok(
+          read >= 5,
+          `captions read from pictures: ${read} of 6 (${toText.text?.map((t) => t.text).join(', ')})`,
+        );
+      } finally {
+        disposeOutput(toImage);
+        disposeOutput(toText);
+        images.dispose();
+      }
     } finally {
-      disposeOutput(toImage);
-      disposeOutput(toText);
-      images.dispose();
+      split.dispose();
+      model.dispose();
     }
-  } finally {
-    split.dispose();
-    model.dispose();
-  }
-  assert.equal(memory().tensors, before);
-});
+    assert.equal(memory().tensors, before);
+  });
+}
 
 test('exact resume across the stage boundary; the same seed gives the same bytes', async () => {
   const config = tinyConfig({ autoencoderSteps: 6, scoreSteps: 6 });

@@ -6,7 +6,7 @@
 // (BigGAN's up-block: CBN, ReLU, ×2, conv, CBN, ReLU, conv, plus a 1×1 shortcut), which draws crisper edges
 // for the same step budget. Conditional normalisation at every resolution is what lets small GANs follow the prompt.
 import { BatchNorm2d, Conv2d, Linear, Module } from '../../nn/index.js';
-import { type Tensor, F, cat } from '../../tensor/index.js';
+import { type Tensor, F, cat, ones } from '../../tensor/index.js';
 import { cropToSize, resolutionSteps } from './working-size.js';
 
 /** Batch norm without its own affine; scale and shift are predicted from the condition (FiLM). */
@@ -87,13 +87,19 @@ export interface ConditionalGeneratorOptions {
   block?: GeneratorBlock;
   /** Draw the last doubling by a sub-pixel convolution instead of an upsampling block. */
   subpixel?: boolean;
+  /**
+   * Read the condition as a grid of this side (conditionDim / grid² channels per cell, channel-major) and start
+   * from it by a 3×3 conv, in place of a linear layer from the whole vector (no noise then): a spatial latent.
+   */
+  inputGrid?: number;
 }
 
 export class ConditionalGenerator extends Module {
   readonly noiseDim: number;
   readonly imageSize: number;
   private readonly baseChannels: number;
-  private readonly input: Linear;
+  private readonly grid: number;
+  private readonly input: Linear | Conv2d;
   private readonly blocks: UpBlock[] = [];
   /** Residual blocks end un-normalised, so they get a final batch norm + ReLU before the output conv. */
   private readonly outputNorm: BatchNorm2d | undefined;
@@ -103,18 +109,37 @@ export class ConditionalGenerator extends Module {
   constructor(options: ConditionalGeneratorOptions) {
     super();
     this.subpixel = options.subpixel ?? false;
-    const steps = resolutionSteps(options.imageSize) - (this.subpixel ? 1 : 0);
+    this.grid = options.inputGrid ?? 4;
+    const steps = resolutionSteps(options.imageSize) - (this.subpixel ? 1 : 0) - Math.log2(this.grid / 4);
+    if (options.inputGrid !== undefined) {
+      const cells = this.grid * this.grid;
+      if (!Number.isInteger(Math.log2(this.grid / 4)) || this.grid < 4 || steps < 0)
+        throw new Error(`ConditionalGenerator: inputGrid ${this.grid} must be a power of two from 4 to the image size`);
+      if (options.noiseDim !== 0 || options.conditionDim % cells !== 0)
+        throw new Error(
+          `ConditionalGenerator: a grid input takes no noise and a condition of a multiple of ${cells} values (got noise ${options.noiseDim}, condition ${options.conditionDim})`,
+        );
+    }
     this.noiseDim = options.noiseDim;
     this.imageSize = options.imageSize;
     this.baseChannels = options.baseChannels ?? 256;
     const minChannels = options.minChannels ?? 16;
     const residual = options.block === 'residual';
     const latent = options.noiseDim + options.conditionDim;
-    this.input = this.registerModule('input', new Linear(latent, this.baseChannels * 16));
+    // a grid is drawn locally: its blocks' normalisation reads a constant, not the whole latent
+    const blockCondition = options.inputGrid === undefined ? latent : 1;
+    this.input = this.registerModule(
+      'input',
+      options.inputGrid === undefined
+        ? new Linear(latent, this.baseChannels * 16)
+        : new Conv2d(latent / (this.grid * this.grid), this.baseChannels, 3, { padding: 1 }),
+    );
     let channels = this.baseChannels;
     for (let i = 0; i < steps; i++) {
       const next = Math.max(minChannels, channels >> 1);
-      const block = residual ? new ResidualUpBlock(channels, next, latent) : new PlainUpBlock(channels, next, latent);
+      const block = residual
+        ? new ResidualUpBlock(channels, next, blockCondition)
+        : new PlainUpBlock(channels, next, blockCondition);
       this.blocks.push(this.registerModule(`block${i}`, block));
       channels = next;
     }
@@ -127,10 +152,15 @@ export class ConditionalGenerator extends Module {
   forward(noise: Tensor, condition: Tensor): Tensor {
     const latent = cat([noise, condition], 1);
     // a residual stack starts from the raw projection (its first block normalises); a plain one from its ReLU
-    let x = this.input.forward(latent);
+    const { grid } = this;
+    const rows = latent.shape[0] ?? 0;
+    let x =
+      this.input instanceof Linear
+        ? this.input.forward(latent).reshape(-1, this.baseChannels, 4, 4)
+        : this.input.forward(latent.reshape(rows, (latent.shape[1] ?? 0) / (grid * grid), grid, grid));
     if (!this.outputNorm) x = x.relu();
-    x = x.reshape(-1, this.baseChannels, 4, 4);
-    for (const block of this.blocks) x = block.forward(x, latent);
+    const blockCondition = this.input instanceof Linear ? latent : ones([rows, 1]);
+    for (const block of this.blocks) x = block.forward(x, blockCondition);
     if (this.outputNorm) x = this.outputNorm.forward(x).relu();
     const output = this.output.forward(x);
     return cropToSize((this.subpixel ? F.pixelShuffle(output, 2) : output).tanh(), this.imageSize);

@@ -1,5 +1,7 @@
 // Convolutional image encoder: stride-2 conv blocks (conv, batch norm, LeakyReLU) down to 4×4, then a
-// linear layer to a feature vector. Shared by the VAE encoder, captioners and judges.
+// linear layer to a feature vector. Shared by the VAE encoder, captioners and judges. With `grid`, it stops
+// at a grid of that side and a 1×1 conv gives each cell its own few channels, flattened: a spatial latent,
+// where what is drawn at a place is read from that place.
 import { BatchNorm2d, Conv2d, GroupNorm, Linear, Module } from '../../nn/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import { padToWorkingSize, resolutionSteps } from './working-size.js';
@@ -15,17 +17,27 @@ export interface ConvEncoderOptions {
    * training and in evaluation — what a joint model's encoders need when they are read alone at inference.
    */
   normalization?: 'batch' | 'group';
+  /** Stop at a grid of this side (a power of two ≥ 4) and end in a 1×1 conv to outputDim / grid² channels per cell. */
+  grid?: number;
 }
 
 export class ConvEncoder extends Module {
   readonly outputDim: number;
   private readonly convs: Conv2d[] = [];
   private readonly norms: (BatchNorm2d | GroupNorm)[] = [];
-  private readonly output: Linear;
+  private readonly output: Linear | Conv2d;
 
   constructor(options: ConvEncoderOptions) {
     super();
-    const steps = resolutionSteps(options.imageSize);
+    const grid = options.grid ?? 4;
+    const gridSteps = Math.log2(grid / 4);
+    const steps = resolutionSteps(options.imageSize) - gridSteps;
+    if (!Number.isInteger(gridSteps) || gridSteps < 0 || steps < 1)
+      throw new Error(
+        `ConvEncoder: grid ${grid} must be a power of two from 4 to half the working size of ${options.imageSize}-pixel images`,
+      );
+    if (options.grid !== undefined && options.outputDim % (grid * grid) !== 0)
+      throw new Error(`ConvEncoder: outputDim ${options.outputDim} must be a multiple of grid² (${grid * grid})`);
     const maxChannels = options.maxChannels ?? 256;
     let inChannels = options.channels;
     let channels = options.baseChannels ?? 32;
@@ -38,15 +50,20 @@ export class ConvEncoder extends Module {
       channels = Math.min(maxChannels, channels * 2);
     }
     this.outputDim = options.outputDim;
-    this.output = this.registerModule('output', new Linear(inChannels * 16, options.outputDim));
+    this.output = this.registerModule(
+      'output',
+      options.grid === undefined
+        ? new Linear(inChannels * 16, options.outputDim)
+        : new Conv2d(inChannels, options.outputDim / (grid * grid), 1),
+    );
   }
 
-  /** images [B, C, S, S] → features [B, outputDim]. */
+  /** images [B, C, S, S] → features [B, outputDim] (with a grid: cells [B, c, G, G] flattened channel-major). */
   forward(images: Tensor): Tensor {
     let x = padToWorkingSize(images);
     this.convs.forEach((conv, i) => {
       x = (this.norms[i] as BatchNorm2d | GroupNorm).forward(conv.forward(x)).leakyRelu(0.2);
     });
-    return this.output.forward(x.flatten(1));
+    return this.output instanceof Linear ? this.output.forward(x.flatten(1)) : this.output.forward(x).flatten(1);
   }
 }

@@ -1,5 +1,6 @@
 // joint-diffusion's first stage: a deterministic autoencoder per modality, from joint-vae's parts (the same
-// encoders and decoders), each with a linear head from its features to a latent of D dimensions. While
+// encoders and decoders), each with a linear head from its features to a latent of D dimensions (or, for
+// the image with `imageGrid`, a spatial latent the conv encoder ends in). While
 // training, latents get a little noise (relative to their batch spread) so the decoders tolerate the
 // sampler's error. The latent statistics that standardise them for the second stage live here too.
 import { Linear, Module } from '../../nn/index.js';
@@ -27,21 +28,22 @@ export class JointAutoencoders extends Module {
   readonly latentDim: number;
   /** Width of a private latent: autoencoders have none. */
   readonly privateDim = 0;
-  private readonly heads: Linear[];
+  /** Features → latent per modality; none for a part that encodes its latent itself (a spatial grid). */
+  private readonly heads: (Linear | undefined)[];
   /** Per-dimension mean and std of the training latents [M·D], set once when the second stage starts. */
   readonly latentMean: Tensor;
   readonly latentStd: Tensor;
   private readonly statisticsReady: Tensor;
 
-  constructor(config: PartsConfig, shapes: JointShapes, latentDim: number) {
+  constructor(config: PartsConfig, shapes: JointShapes, latentDim: number, imageGrid?: number) {
     super();
-    const built = buildParts(config, shapes, latentDim, 0);
+    const built = buildParts(config, shapes, latentDim, 0, imageGrid);
     this.names = built.names;
     this.codec = built.codec;
     this.latentDim = latentDim;
     this.parts = built.parts.map((part) => this.registerModule(part.name, part));
     this.heads = built.parts.map((part) =>
-      this.registerModule(`${part.name}Head`, new Linear(part.featureDim, latentDim)),
+      part.encodesLatent ? undefined : this.registerModule(`${part.name}Head`, new Linear(part.featureDim, latentDim)),
     );
     const width = this.names.length * latentDim;
     this.latentMean = this.registerBuffer('latentMean', zeros([width]));
@@ -60,14 +62,16 @@ export class JointAutoencoders extends Module {
 
   /** Raw latent [B, D] of modality m. */
   encode(index: number, data: ModalityData): Tensor {
-    return (this.heads[index] as Linear).forward((this.parts[index] as ModalityPart).encode(data));
+    const features = (this.parts[index] as ModalityPart).encode(data);
+    const head = this.heads[index];
+    return head ? head.forward(features) : features;
   }
 
   /** The parameters of the named modalities' autoencoders (every modality's when `names` is absent). */
   parametersOf(names?: readonly ModalityName[]): Tensor[] {
     if (!names) return this.parameters();
     return this.parts.flatMap((part, index) =>
-      names.includes(part.name) ? [...part.parameters(), ...(this.heads[index] as Linear).parameters()] : [],
+      names.includes(part.name) ? [...part.parameters(), ...(this.heads[index]?.parameters() ?? [])] : [],
     );
   }
 

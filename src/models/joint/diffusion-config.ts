@@ -20,6 +20,8 @@ export const jointDiffusionConfig = z.strictObject({
     .extend({
       /** Latent width of every modality's autoencoder. */
       latentDim: z.number().int().positive().default(32),
+      /** The image's latent as a grid of this side (latentDim / side² channels per cell; the encoder ends and the decoder starts there), so a corner is a local feature of the latent; absent: one vector from a linear head. */
+      imageGrid: z.union([z.literal(4), z.literal(8), z.literal(16)]).optional(),
       /** Noise added to latents while training the autoencoders, relative to their batch spread. */
       latentNoise: z.number().min(0).default(0.1),
       score: z
@@ -36,6 +38,15 @@ export const jointDiffusionConfig = z.strictObject({
       conditionProbability: z.number().min(0).max(1).default(0.5),
       /** Share of conditioned rows whose condition is dropped (classifier-free guidance's unconditional score). */
       dropProbability: z.number().min(0).max(1).default(0.1),
+    })
+    .superRefine((model, context) => {
+      const grid = model.imageGrid;
+      if (grid !== undefined && model.latentDim % (grid * grid) !== 0)
+        context.addIssue({
+          code: 'custom',
+          path: ['imageGrid'],
+          message: `a ${grid}×${grid} grid needs latentDim to be a multiple of ${grid * grid} (channels per cell); latentDim is ${model.latentDim}`,
+        });
     })
     .prefault({}),
   training: z

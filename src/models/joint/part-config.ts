@@ -99,12 +99,16 @@ export interface BuiltParts {
   codec: SpectrogramCodec | undefined;
 }
 
-/** One part per modality of the run, decoding from a shared latent of sharedDim and a private one of privateDim. */
+/**
+ * One part per modality of the run, decoding from a shared latent of sharedDim and a private one of privateDim;
+ * with `imageGrid`, the image's latent is a spatial grid of that side (joint-diffusion's autoencoders).
+ */
 export function buildParts(
   config: PartsConfig,
   shapes: JointShapes,
   sharedDim: number,
   privateDim: number,
+  imageGrid?: number,
 ): BuiltParts {
   const names = runModalities(shapes);
   const codec = shapes.audio ? makeCodec(config.audio.spectrogram, shapes.audio) : undefined;
@@ -118,6 +122,7 @@ export function buildParts(
         channels: shapes.image.channels,
         ...dims,
         ...config.image,
+        ...(imageGrid === undefined ? {} : { grid: imageGrid }),
       });
     }
     const { spectrogram, ...picture } = config.audio;

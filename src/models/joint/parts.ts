@@ -46,6 +46,10 @@ export abstract class ModalityPart extends Module {
   abstract repeat(data: ModalityData, times: number): ModalityData;
   /** Rows of the data picked by index (int64 [R]). */
   abstract pick(data: ModalityData, rows: Tensor): ModalityData;
+  /** Whether `encode` already gives the latent (a spatial grid), so an autoencoder puts no head after it. */
+  get encodesLatent(): boolean {
+    return false;
+  }
 }
 
 export interface PictureOptions {
@@ -71,6 +75,11 @@ export interface PictureOptions {
   likelihood?: 'gaussian' | 'laplace';
   /** Weight of the distance between 4×4 averages, per full-size pixel (0: none). */
   coarseWeight?: number;
+  /**
+   * A spatial latent (network 'picture', no private latent): the encoder ends in a grid of this side and the
+   * decoder starts from it, sharedDim / grid² channels per cell; `encode` then gives the latent itself.
+   */
+  grid?: number;
 }
 
 /** A picture modality (an image, or a clip's log-mel spectrogram): conv encoder and conditional upsampler. */
@@ -104,14 +113,17 @@ export class PicturePart extends ModalityPart {
       );
       return;
     }
+    const grid = options.grid;
+    if (grid !== undefined) this.featureDim = options.sharedDim;
     this.encoder = this.registerModule(
       'encoder',
       new ConvEncoder({
         imageSize: options.size,
         channels: options.channels,
-        outputDim: options.featureDim,
+        outputDim: this.featureDim,
         baseChannels: options.encoderChannels,
         normalization: options.encoderNorm,
+        ...(grid === undefined ? {} : { grid }),
       }),
     );
     this.decoder = this.registerModule(
@@ -124,8 +136,13 @@ export class PicturePart extends ModalityPart {
         baseChannels: options.decoderChannels,
         block: options.block,
         subpixel: options.subpixel ?? false,
+        ...(grid === undefined ? {} : { inputGrid: grid }),
       }),
     );
+  }
+
+  override get encodesLatent(): boolean {
+    return this.options.grid !== undefined && this.options.network !== 'sequence';
   }
 
   private picture(data: ModalityData): Tensor {
@@ -134,7 +151,8 @@ export class PicturePart extends ModalityPart {
   }
 
   encode(data: ModalityData): Tensor {
-    return this.encoder.forward(this.picture(data)).leakyRelu(0.2);
+    const features = this.encoder.forward(this.picture(data));
+    return this.encodesLatent ? features : features.leakyRelu(0.2);
   }
 
   /** Pictures [B, C, S, S] in [-1, 1]. */
