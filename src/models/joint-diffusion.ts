@@ -43,6 +43,8 @@ export class JointDiffusion implements JointModel {
     const diffusionOptions = {
       modalities: this.autoencoders.names.length,
       latentDim: m.latentDim,
+      // a grid picture latent: one transformer token per cell
+      tokens: this.autoencoders.names.map((name) => (name === 'image' && m.imageGrid ? m.imageGrid ** 2 : 1)),
       ...m.score,
       prediction: m.prediction,
       conditionProbability: m.conditionProbability,

@@ -161,26 +161,32 @@ test('a toy with two linked modalities: conditional samples land in the linked c
   assert.equal(memory().tensors, before);
 });
 
-test('the transformer score network (one token per modality) learns the toy too', () => {
-  const before = memory().tensors;
-  manualSeed(5);
-  const generator = new Generator(6);
-  const diffusion = new LatentDiffusion(toyOptions('transformer', 32, 2, 'epsilon'));
-  const { latents, scores } = trainOnToy(diffusion, generator, { rows: 1024, steps: 300, batch: 128 });
-  const first = mean(scores.slice(0, 30));
-  const last = mean(scores.slice(-30));
-  assert.ok(
-    last < first * 0.8,
-    `the transformer's denoising loss should fall: ${first.toFixed(3)} → ${last.toFixed(3)}`,
-  );
-  const given = latents.narrow(0, 0, 8);
-  const sampled = diffusion.sample(given, { held: [true, false], steps: 10, guidance: 1, generator });
-  assert.deepEqual(sampled.shape, [8, 4]);
-  for (const value of [sampled, given, latents]) value.dispose();
-  diffusion.dispose();
-  generator.dispose();
-  assert.equal(memory().tensors, before);
-});
+for (const tokens of [
+  [1, 1],
+  [2, 1],
+]) {
+  const reading = tokens[0] === 1 ? 'one token per modality' : 'the first modality as two one-value cells';
+  test(`the transformer score network (${reading}) learns the toy too`, () => {
+    const before = memory().tensors;
+    manualSeed(5);
+    const generator = new Generator(6);
+    const diffusion = new LatentDiffusion({ ...toyOptions('transformer', 32, 2, 'epsilon'), tokens });
+    const { latents, scores } = trainOnToy(diffusion, generator, { rows: 1024, steps: 300, batch: 128 });
+    const first = mean(scores.slice(0, 30));
+    const last = mean(scores.slice(-30));
+    assert.ok(
+      last < first * 0.8,
+      `the transformer's denoising loss should fall: ${first.toFixed(3)} → ${last.toFixed(3)}`,
+    );
+    const given = latents.narrow(0, 0, 8);
+    const sampled = diffusion.sample(given, { held: [true, false], steps: 10, guidance: 1, generator });
+    assert.deepEqual(sampled.shape, [8, 4]);
+    for (const value of [sampled, given, latents]) value.dispose();
+    diffusion.dispose();
+    generator.dispose();
+    assert.equal(memory().tensors, before);
+  });
+}
 
 test('reranking k draws by the denoising error: more conditional draws land in the linked cluster', () => {
   assert.deepEqual(bestOfGroups([3, 1, 2, 5, 5, 4], 3), [1, 5]);

@@ -1,12 +1,16 @@
 // The score network of joint-diffusion over the concatenated latents of M modalities (D each), with one
 // diffusion time per modality and its own time embedding. Two shapes: an MLP with residual blocks (every
-// block sees every time), or a small transformer with one token per modality (Bounoua et al. use both).
-import { LayerNorm, Linear, Module, TransformerEncoderLayer } from '../../nn/index.js';
-import { type Tensor, arange, cat, stack, tidy, zeros } from '../../tensor/index.js';
+// block sees every time), or a small transformer with one token per modality (Bounoua et al. use both). A
+// modality whose latent is a grid of cells (a spatial picture latent) gives the transformer a token per
+// cell, each with its place's embedding, as a diffusion transformer reads patches.
+import { LayerNorm, Linear, Module, TransformerEncoderLayer, normal_ } from '../../nn/index.js';
+import { type Tensor, arange, cat, empty, tidy, zeros } from '../../tensor/index.js';
 
 export interface ScoreNetworkOptions {
   modalities: number;
   latentDim: number;
+  /** Tokens per modality (default 1 each): a grid latent of c channels × T cells (channel-major) gives T tokens of c. */
+  tokens?: readonly number[];
   kind: 'mlp' | 'transformer';
   width: number;
   blocks: number;
@@ -56,10 +60,16 @@ export class ScoreNetwork extends Module {
   private readonly outputNorm: LayerNorm;
   private readonly output: Linear[];
   private readonly modalityTokens: Tensor | undefined;
+  /** Per modality with more than one token: each token's place [T, width]. */
+  private readonly places: (Tensor | undefined)[] = [];
+  private readonly tokens: readonly number[];
 
   constructor(private readonly options: ScoreNetworkOptions) {
     super();
     const { modalities, latentDim, width, blocks, kind, timeFrequencies } = options;
+    this.tokens = options.tokens ?? Array.from({ length: modalities }, () => 1);
+    if (this.tokens.length !== modalities || this.tokens.some((count) => count < 1 || latentDim % count !== 0))
+      throw new Error(`ScoreNetwork: tokens [${this.tokens.join(', ')}] must give each of ${modalities} modalities a divisor of ${latentDim}`);
     const timeWidth = width;
     this.timeEmbeddings = Array.from({ length: modalities }, (_, m) =>
       this.registerModule(`time${m}`, new Linear(2 * timeFrequencies, timeWidth)),
@@ -74,8 +84,12 @@ export class ScoreNetwork extends Module {
       this.modalityTokens = undefined;
     } else {
       this.timeMix = undefined;
+      const tokenWidth = (m: number): number => latentDim / (this.tokens[m] as number);
       this.input = Array.from({ length: modalities }, (_, m) =>
-        this.registerModule(`input${m}`, new Linear(latentDim, width)),
+        this.registerModule(`input${m}`, new Linear(tokenWidth(m), width)),
+      );
+      this.places = this.tokens.map((count, m) =>
+        count > 1 ? this.registerParameter(`places${m}`, normal_(empty([count, width]), 0, 0.02)) : undefined,
       );
       for (let b = 0; b < blocks; b++) {
         this.layers.push(
@@ -93,7 +107,7 @@ export class ScoreNetwork extends Module {
       }
       this.outputNorm = this.registerModule('outputNorm', new LayerNorm(width));
       this.output = Array.from({ length: modalities }, (_, m) =>
-        this.registerModule(`output${m}`, new Linear(width, latentDim)),
+        this.registerModule(`output${m}`, new Linear(width, tokenWidth(m))),
       );
       this.modalityTokens = this.registerParameter('modalityTokens', zeros([modalities, width]));
     }
@@ -118,21 +132,35 @@ export class ScoreNetwork extends Module {
         for (const block of this.blocks) x = block.forward(x, time);
         return (this.output[0] as Linear).forward(this.outputNorm.forward(x).silu());
       }
-      const tokens = stack(
+      const rows = latents.shape[0] ?? 0;
+      const tokens = cat(
         Array.from({ length: modalities }, (_, m) => {
-          const part = latents.narrow(1, m * latentDim, latentDim);
-          return (this.input[m] as Linear)
+          const count = this.tokens[m] as number;
+          // [B, c·T] channel-major → [B, T, c]: one token per cell
+          const part = latents
+            .narrow(1, m * latentDim, latentDim)
+            .reshape(rows, latentDim / count, count)
+            .transpose(1, 2);
+          const token = (this.input[m] as Linear)
             .forward(part)
-            .add(timeEmbedding(m))
+            .add(timeEmbedding(m).unsqueeze(1))
             .add((this.modalityTokens as Tensor).select(0, m));
+          const place = this.places[m];
+          return place ? token.add(place) : token;
         }),
         1,
       );
       let x = tokens;
       for (const layer of this.layers) x = layer.forward(x);
       x = this.outputNorm.forward(x);
+      let start = 0;
       return cat(
-        Array.from({ length: modalities }, (_, m) => (this.output[m] as Linear).forward(x.select(1, m))),
+        Array.from({ length: modalities }, (_, m) => {
+          const count = this.tokens[m] as number;
+          const own = x.narrow(1, start, count);
+          start += count;
+          return (this.output[m] as Linear).forward(own).transpose(1, 2).reshape(rows, latentDim);
+        }),
         1,
       );
     });
