@@ -69,7 +69,9 @@ export class ScoreNetwork extends Module {
     const { modalities, latentDim, width, blocks, kind, timeFrequencies } = options;
     this.tokens = options.tokens ?? Array.from({ length: modalities }, () => 1);
     if (this.tokens.length !== modalities || this.tokens.some((count) => count < 1 || latentDim % count !== 0))
-      throw new Error(`ScoreNetwork: tokens [${this.tokens.join(', ')}] must give each of ${modalities} modalities a divisor of ${latentDim}`);
+      throw new Error(
+        `ScoreNetwork: tokens [${this.tokens.join(', ')}] must give each of ${modalities} modalities a divisor of ${latentDim}`,
+      );
     const timeWidth = width;
     this.timeEmbeddings = Array.from({ length: modalities }, (_, m) =>
       this.registerModule(`time${m}`, new Linear(2 * timeFrequencies, timeWidth)),
