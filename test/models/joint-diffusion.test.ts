@@ -87,6 +87,11 @@ function nearest(queries: Tensor, bank: Tensor): number[] {
 for (const imageGrid of [undefined, 4]) {
   const latent = imageGrid ? `a ${imageGrid}×${imageGrid} grid picture latent` : 'a vector picture latent';
   test(`a tiny joint-diffusion with ${latent} overfits six shapes: the caption is read from the picture and the picture drawn from the caption`, async () => {
+    if (imageGrid)
+      assert.throws(
+        () => jointDiffusionConfig.parse({ ...tinyConfig({ imageGrid }), model: { latentDim: 8, imageGrid } }),
+        /a 4×4 grid needs latentDim to be a multiple of 16/,
+      );
     const before = memory().tensors;
     const runDir = join(root, imageGrid ? `run-grid${imageGrid}` : 'run');
     const losses: Record<string, number>[] = [];
