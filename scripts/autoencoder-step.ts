@@ -3,9 +3,10 @@
 // Without CRITICS: the decoder's last doubling a block at full size against a sub-pixel convolution. With
 // CRITICS (widths, e.g. 8,16,32): the config's autoencoder alone against it with the adversarial term's patch
 // critic at each width (training.autoencoder.adversarial: the probe at the decoded pixels, the decoder's
-// backward from there, the critic's own step).
+// backward from there, the critic's own step). With `grid`: the config's vector latent against a 4×4 grid
+// latent (model.imageGrid: 4).
 //
-//   node --import tsx scripts/autoencoder-step.ts [CONFIG=configs/joint-diffusion-shapes.yaml] [CRITICS]
+//   node --import tsx scripts/autoencoder-step.ts [CONFIG=configs/joint-diffusion-shapes.yaml] [CRITICS | grid]
 import { readConfigFile } from '../src/train/config.js';
 import { jointDiffusionConfig } from '../src/models/joint-diffusion.js';
 import { PictureAdversary } from '../src/models/joint/adversarial.js';
@@ -17,14 +18,24 @@ import { Generator, ones, randn, setNumThreads, tidy } from '../src/tensor/index
 const config = jointDiffusionConfig.parse(
   await readConfigFile(process.argv[2] ?? 'configs/joint-diffusion-shapes.yaml'),
 );
-const critics = process.argv[3]?.split(',').map(Number);
+const gridMode = process.argv[3] === 'grid';
+const critics = gridMode ? undefined : process.argv[3]?.split(',').map(Number);
 const { latentDim, featureDim, image } = config.model;
 const batch = 32;
 setNumThreads(1);
-const settings = critics
-  ? [0, ...critics].map((width) => ({ name: width > 0 ? `critic ${width}` : 'alone', subpixel: image.subpixel, width }))
-  : [false, true].map((subpixel) => ({ name: subpixel ? 'sub-pixel' : 'full-size', subpixel, width: 0 }));
-const variants = settings.map(({ name, subpixel, width }) => {
+const settings: { name: string; subpixel: boolean; width: number; grid?: number }[] = gridMode
+  ? [
+      { name: 'vector latent', subpixel: image.subpixel, width: 0 },
+      { name: '4×4 grid latent', subpixel: image.subpixel, width: 0, grid: 4 },
+    ]
+  : critics
+    ? [0, ...critics].map((width) => ({
+        name: width > 0 ? `critic ${width}` : 'autoencoder alone',
+        subpixel: image.subpixel,
+        width,
+      }))
+    : [false, true].map((subpixel) => ({ name: subpixel ? 'sub-pixel' : 'full-size', subpixel, width: 0 }));
+const variants = settings.map(({ name, subpixel, width, grid }) => {
   const part = new PicturePart({
     name: 'image',
     size: 64,
@@ -34,9 +45,10 @@ const variants = settings.map(({ name, subpixel, width }) => {
     featureDim,
     ...image,
     subpixel,
+    ...(grid === undefined ? {} : { grid }),
   });
-  const head = new Linear(featureDim, latentDim);
-  const optimizer = new Adam([...part.parameters(), ...head.parameters()], { lr: 1e-3 });
+  const head = part.encodesLatent ? undefined : new Linear(featureDim, latentDim);
+  const optimizer = new Adam([...part.parameters(), ...(head?.parameters() ?? [])], { lr: 1e-3 });
   const adversarial = { ...config.training.autoencoder.adversarial, weight: 0.5, channels: width };
   const adversary = width > 0 ? new PictureAdversary(adversarial, 3) : undefined;
   return { name, part, head, optimizer, adversary, seconds: 0 };
@@ -50,7 +62,8 @@ for (let round = 0; round < rounds; round++)
     const started = performance.now();
     for (let step = 0; step < stepsPerRound; step++)
       tidy(() => {
-        const latent = variant.head.forward(variant.part.encode(pictures));
+        const features = variant.part.encode(pictures);
+        const latent = variant.head ? variant.head.forward(features) : features;
         const decoded = variant.part.decode(latent, noPrivate(batch));
         variant.optimizer.zeroGrad();
         if (!variant.adversary) variant.part.logLikelihoodOf(decoded, pictures).sum().neg().backward();
@@ -67,7 +80,7 @@ for (let round = 0; round < rounds; round++)
     if (round > 0) variant.seconds += (performance.now() - started) / 1000 / stepsPerRound / (rounds - 1);
   }
 const [first] = variants;
-if (!critics) {
+if (!critics && !gridMode) {
   const [full, subpixel] = variants;
   process.stdout.write(
     `seconds per step: full-size ${full?.seconds.toFixed(3)}, sub-pixel ${subpixel?.seconds.toFixed(3)}; ` +
@@ -76,5 +89,5 @@ if (!critics) {
 } else
   for (const variant of variants)
     process.stdout.write(
-      `${variant.name}: ${variant.seconds.toFixed(3)} s per step (${(variant.seconds / (first?.seconds ?? 1)).toFixed(2)}× the autoencoder alone)\n`,
+      `${variant.name}: ${variant.seconds.toFixed(3)} s per step (${(variant.seconds / (first?.seconds ?? 1)).toFixed(2)}× the ${first?.name})\n`,
     );
