@@ -19,6 +19,8 @@ import { prepareJointInputs } from '../../src/models/joint/inputs.js';
 import { disposeOutput } from '../../src/models/joint/outputs.js';
 import { openJointRun } from '../../src/models/joint/open.js';
 import { PicturePart } from '../../src/models/joint/parts.js';
+import { JointAutoencoders } from '../../src/models/joint/autoencoders.js';
+import { Tokenizer } from '../../src/modalities/text/index.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
 import { loadJointSplit } from '../../src/train/sessions/joint.js';
 import { type Tensor, dispose, memory, tidy, zeros } from '../../src/tensor/index.js';
@@ -92,6 +94,14 @@ for (const imageGrid of [undefined, 4]) {
         () => jointDiffusionConfig.parse({ ...tinyConfig({ imageGrid }), model: { latentDim: 8, imageGrid } }),
         /a 4×4 grid needs latentDim to be a multiple of 16/,
       );
+    if (imageGrid) {
+      const tokenizer = Tokenizer.fromCorpus(['red square'], { level: 'word' });
+      const config = tinyConfig({ imageGrid });
+      assert.throws(
+        () => new JointAutoencoders(config.model, { image: { size: 16, channels: 3 }, tokenizer }, 16, 16),
+        /model.imageGrid 16 is too fine for 16-pixel pictures .*use at most 8/,
+      );
+    }
     const before = memory().tensors;
     const runDir = join(root, imageGrid ? `run-grid${imageGrid}` : 'run');
     const losses: Record<string, number>[] = [];

@@ -5,6 +5,7 @@ import type { Tokenizer } from '../../modalities/text/index.js';
 import type { SpectrogramCodec } from '../../modalities/audio/spectrogram-codec.js';
 import { spectrogramConfig, makeCodec, type AudioShape } from '../text-to-audio.js';
 import type { ImageShape } from '../data-shapes.js';
+import { workingSize } from '../../modalities/image/working-size.js';
 import { type ModalityName, type ModalityPart, PicturePart, TextPart } from './parts.js';
 
 const pictureSettings = {
@@ -116,6 +117,11 @@ export function buildParts(
     const dims = { sharedDim, privateDim, featureDim: config.featureDim };
     if (name === 'text') return new TextPart({ tokenizer: shapes.tokenizer, ...dims, ...config.text });
     if (name === 'image' && shapes.image) {
+      const largest = workingSize(shapes.image.size) / 2;
+      if (imageGrid !== undefined && imageGrid > largest)
+        throw new Error(
+          `model.imageGrid ${imageGrid} is too fine for ${shapes.image.size}-pixel pictures (the encoder halves them at least once): use at most ${largest}`,
+        );
       return new PicturePart({
         name,
         size: shapes.image.size,
