@@ -7,8 +7,7 @@
 //   node --import tsx scripts/latent-spread.ts RUN "small square" [DRAWS=200] [DIRECTIONS=24]
 import { readDataset } from '../src/data/format.js';
 import { BatchLoader } from '../src/data/batches.js';
-import { type JointDiffusion } from '../src/models/joint-diffusion.js';
-import { loadJointRun } from '../src/models/joint-run.js';
+import { loadJointDiffusionRun } from '../src/models/joint-run.js';
 import { conditionalLatents } from '../src/models/joint/diffusion-sampling.js';
 import { prepareJointInputs } from '../src/models/joint/inputs.js';
 import { jointBatchOf, loadJointSplit } from '../src/train/sessions/joint.js';
@@ -19,9 +18,7 @@ const [run, caption, drawsArgument, directionsArgument] = process.argv.slice(2);
 if (!run || !caption) throw new Error('usage: scripts/latent-spread.ts RUN CAPTION [DRAWS] [DIRECTIONS]');
 const draws = Number(drawsArgument ?? 200);
 const shown = Number(directionsArgument ?? 24);
-const model = await loadJointRun(run);
-if (model.recipe !== 'joint-diffusion') throw new Error(`${run} is a ${model.recipe} run; give a joint-diffusion run`);
-const diffusion = model as JointDiffusion;
+const diffusion = await loadJointDiffusionRun(run);
 const split = await loadJointSplit(await readDataset(diffusion.config.dataset), diffusion, { split: 'train' });
 const loader = new BatchLoader(split, { batchSize: 200, seed: 0, imagesAsFloat: true, shuffle: false });
 const batches = Math.ceil(split.size / 200);

@@ -4,8 +4,7 @@
 //
 //   node --import tsx scripts/round-trips.ts RUN "small square" [DRAWS=200] [TRIPS=3] [ETA=0]
 import { join } from 'node:path';
-import { type JointDiffusion } from '../src/models/joint-diffusion.js';
-import { loadJointRun } from '../src/models/joint-run.js';
+import { loadJointDiffusionRun } from '../src/models/joint-run.js';
 import { conditionalLatents } from '../src/models/joint/diffusion-sampling.js';
 import { prepareJointInputs } from '../src/models/joint/inputs.js';
 import { PicturePart, noPrivate } from '../src/models/joint/parts.js';
@@ -16,9 +15,7 @@ const [run, caption, drawsArgument, tripsArgument, etaArgument] = process.argv.s
 if (!run || !caption) throw new Error('usage: scripts/round-trips.ts RUN CAPTION [DRAWS] [TRIPS] [ETA]');
 const draws = Number(drawsArgument ?? 200);
 const trips = Number(tripsArgument ?? 3);
-const model = await loadJointRun(run);
-if (model.recipe !== 'joint-diffusion') throw new Error(`${run} is a ${model.recipe} run; give a joint-diffusion run`);
-const diffusion = model as JointDiffusion;
+const diffusion = await loadJointDiffusionRun(run);
 const judge = await Judge.load(join(diffusion.config.dataset, 'judge'));
 const { autoencoders } = diffusion;
 const image = autoencoders.indexOf('image');

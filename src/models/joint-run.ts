@@ -44,6 +44,8 @@ async function loadWith<Config, Model extends JointModel>(
   create: (config: Config, shapes: JointShapes) => Model,
   fill: (model: Model, weights: Map<string, Tensor>) => Promise<void> | void,
 ): Promise<Model> {
+  if (raw.recipe !== recipe.name)
+    throw new Error(`${runDir} is a "${String(raw.recipe)}" run; give a ${recipe.name} run`);
   const { mmgenVersion: _version, imageShape: _image, audioShape: _audio, ...rest } = raw;
   const config = parseRunConfig(runDir, recipe, rest);
   const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
@@ -62,7 +64,11 @@ async function loadWith<Config, Model extends JointModel>(
   }
 }
 
-function loadJointDiffusionRun(runDir: string, raw: Record<string, unknown>): Promise<JointDiffusion> {
+export async function loadJointDiffusionRun(
+  runDir: string,
+  recorded?: Record<string, unknown>,
+): Promise<JointDiffusion> {
+  const raw = recorded ?? (await readRunConfig(runDir));
   return loadWith(
     runDir,
     raw,
