@@ -14,13 +14,12 @@ import type { JointInputs, JointModel, SampleOptions, TranslateOptions } from '.
 import { checkSampling, conditionalLatents, givenLatents, jointLatents } from './joint/diffusion-sampling.js';
 import type { JointBatch } from './joint/objectives.js';
 import { type JointOutput, decodeTargets } from './joint/outputs.js';
-import { type JointDiffusionConfig, autoencoderSource } from './joint/diffusion-config.js';
+import type { JointDiffusionConfig } from './joint/diffusion-config.js';
+import { StagePlan } from './joint/stage-plan.js';
 import type { JointShapes } from './joint/part-config.js';
 import type { ModalityData, ModalityName } from './joint/parts.js';
 
 export { type JointDiffusionConfig, jointDiffusionConfig } from './joint/diffusion-config.js';
-
-export type TrainingStage = 'autoencoder' | 'score';
 
 export class JointDiffusion implements JointModel {
   readonly recipe = 'joint-diffusion' as const;
@@ -31,6 +30,8 @@ export class JointDiffusion implements JointModel {
   readonly autoencoderOptimizer: Adam;
   readonly scoreOptimizer: Adam;
   readonly trainingRandom: Generator;
+  /** Which autoencoders the first stage trains and for how many steps; where the score network's stage begins. */
+  readonly plan: StagePlan;
   /** The picture autoencoder's critic, when `training.autoencoder.adversarial` is on and it trains here. */
   readonly adversary: PictureAdversary | undefined;
 
@@ -40,6 +41,7 @@ export class JointDiffusion implements JointModel {
   ) {
     const m = config.model;
     this.autoencoders = new JointAutoencoders(m, shapes, m.latentDim, m.imageGrid);
+    this.plan = new StagePlan(config.training, this.autoencoders.names);
     const diffusionOptions = {
       modalities: this.autoencoders.names.length,
       latentDim: m.latentDim,
@@ -55,7 +57,7 @@ export class JointDiffusion implements JointModel {
     this.averaged.loadStateDict(this.diffusion.stateDict());
     this.ema = new EMA(this.diffusion, { decay: config.training.score.emaDecay, warmup: true });
     // every autoencoder when none trains here (the optimiser never steps then, and it keeps the checkpoint's layout)
-    const trained = this.trainedAutoencoders;
+    const trained = this.plan.trainedAutoencoders;
     this.autoencoderOptimizer = new Adam(this.autoencoders.parametersOf(trained?.length ? trained : undefined), {
       lr: config.training.autoencoder.lr,
     });
@@ -63,7 +65,7 @@ export class JointDiffusion implements JointModel {
     this.trainingRandom = new Generator(config.seed + 1);
     const adversarial = config.training.autoencoder.adversarial;
     this.adversary =
-      adversarial.weight > 0 && shapes.image && this.trainsHere('image')
+      adversarial.weight > 0 && shapes.image && this.plan.trainsHere('image')
         ? new PictureAdversary(adversarial, shapes.image.channels)
         : undefined;
   }
@@ -95,46 +97,11 @@ export class JointDiffusion implements JointModel {
     return { training: this.trainingRandom };
   }
 
-  /** The run whose autoencoder a modality reuses, or undefined when it trains afresh here. */
-  autoencoderSource(name: ModalityName): string | undefined {
-    return autoencoderSource(this.config.training.autoencoder, name);
-  }
-  /** The modalities whose autoencoders the first stage trains (all of them unless they come from another run). */
-  get trainedAutoencoders(): ModalityName[] | undefined {
-    const stage = this.config.training.autoencoder;
-    return stage.from
-      ? this.names.filter((name) => this.autoencoderSource(name) === undefined || stage.tune.includes(name))
-      : undefined;
-  }
-  /** Whether the first stage trains a modality's autoencoder for at least one step. */
-  trainsHere(name: ModalityName): boolean {
-    return (this.trainedAutoencoders ?? this.names).includes(name) && this.autoencoderStepsOf(name) > 0;
-  }
-  /** Steps the first stage gives a modality's autoencoder (`modalitySteps`, else `steps`). */
-  autoencoderStepsOf(name: ModalityName): number {
-    const stage = this.config.training.autoencoder;
-    return stage.modalitySteps[name] ?? stage.steps;
-  }
-  /** The autoencoders that train at a step of the first stage: those whose own steps are not yet spent. */
-  autoencodersAt(step: number): ModalityName[] {
-    return (this.trainedAutoencoders ?? this.names).filter((name) => step <= this.autoencoderStepsOf(name));
-  }
-  /** Steps of the first stage: the longest of its autoencoders' (0 when every autoencoder comes from another run). */
-  get autoencoderSteps(): number {
-    return Math.max(0, ...(this.trainedAutoencoders ?? this.names).map((name) => this.autoencoderStepsOf(name)));
-  }
-  get totalSteps(): number {
-    return this.autoencoderSteps + this.config.training.score.steps;
-  }
-  stageAt(step: number): TrainingStage {
-    return step <= this.autoencoderSteps ? 'autoencoder' : 'score';
-  }
-
   /** First-stage step `step` (1-based): each autoencoder still training, on its own data. */
   autoencoderStep(batch: JointBatch, step: number): Record<string, number> {
     this.autoencoders.train();
-    this.autoencoderOptimizer.lr = stageRate(this.config.training.autoencoder, this.autoencoderSteps, step - 1);
-    const training = this.autoencodersAt(step);
+    this.autoencoderOptimizer.lr = stageRate(this.config.training.autoencoder, this.plan.autoencoderSteps, step - 1);
+    const training = this.plan.autoencodersAt(step);
     const adversary = this.adversary?.activeAt(step) && training.includes('image') ? this.adversary : undefined;
     return tidy(() => {
       const { loss, perModality, pictures } = this.autoencoders.reconstructionLoss(
@@ -186,7 +153,7 @@ export class JointDiffusion implements JointModel {
   scoreStep(latents: Tensor, step: number): Record<string, number> {
     this.diffusion.train();
     const stage = this.config.training.score;
-    this.scoreOptimizer.lr = stageRate(stage, stage.steps, step - this.autoencoderSteps - 1);
+    this.scoreOptimizer.lr = stageRate(stage, stage.steps, step - this.plan.autoencoderSteps - 1);
     const score = tidy(() => {
       const losses = this.diffusion.losses(latents, this.trainingRandom);
       this.scoreOptimizer.zeroGrad();

@@ -190,7 +190,7 @@ test("autoencoders trained apart, one run per modality, join in one run with the
   const joined = join(root, 'joined');
   const from = { image: pictures, audio: sounds, text: sounds };
   const { model } = await trainJointDiffusion(config({ from }), { runDir: joined });
-  assert.equal(model.autoencoderSteps, 0);
+  assert.equal(model.plan.autoencoderSteps, 0);
   model.dispose();
   const [picturesWeights, soundsWeights, joinedWeights] = [
     await weights(pictures),

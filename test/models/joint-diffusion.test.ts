@@ -86,22 +86,22 @@ function nearest(queries: Tensor, bank: Tensor): number[] {
   });
 }
 
+test('a grid picture latent is refused when latentDim does not split over its cells or the grid is finer than the picture allows', () => {
+  assert.throws(
+    () => jointDiffusionConfig.parse({ ...tinyConfig({ imageGrid: 4 }), model: { latentDim: 8, imageGrid: 4 } }),
+    /a 4×4 grid needs latentDim to be a multiple of 16/,
+  );
+  const tokenizer = Tokenizer.fromCorpus(['red square'], { level: 'word' });
+  const config = tinyConfig({ imageGrid: 4 });
+  assert.throws(
+    () => new JointAutoencoders(config.model, { image: { size: 16, channels: 3 }, tokenizer }, 16, 16),
+    /model.imageGrid 16 is too fine for 16-pixel pictures .*use at most 8/,
+  );
+});
+
 for (const imageGrid of [undefined, 4]) {
   const latent = imageGrid ? `a ${imageGrid}×${imageGrid} grid picture latent` : 'a vector picture latent';
   test(`a tiny joint-diffusion with ${latent} overfits six shapes: the caption is read from the picture and the picture drawn from the caption`, async () => {
-    if (imageGrid)
-      assert.throws(
-        () => jointDiffusionConfig.parse({ ...tinyConfig({ imageGrid }), model: { latentDim: 8, imageGrid } }),
-        /a 4×4 grid needs latentDim to be a multiple of 16/,
-      );
-    if (imageGrid) {
-      const tokenizer = Tokenizer.fromCorpus(['red square'], { level: 'word' });
-      const config = tinyConfig({ imageGrid });
-      assert.throws(
-        () => new JointAutoencoders(config.model, { image: { size: 16, channels: 3 }, tokenizer }, 16, 16),
-        /model.imageGrid 16 is too fine for 16-pixel pictures .*use at most 8/,
-      );
-    }
     const before = memory().tensors;
     const runDir = join(root, imageGrid ? `run-grid${imageGrid}` : 'run');
     const losses: Record<string, number>[] = [];
@@ -246,9 +246,9 @@ test('modalitySteps: the text autoencoder stops at its own steps while the pictu
     runDir: folders.long,
     onEvent: (event) => event.type === 'step' && logged.push(event.losses),
   });
-  assert.equal(model.autoencoderSteps, 5);
-  assert.deepEqual(model.autoencodersAt(2), ['image', 'text']);
-  assert.deepEqual(model.autoencodersAt(3), ['image']);
+  assert.equal(model.plan.autoencoderSteps, 5);
+  assert.deepEqual(model.plan.autoencodersAt(2), ['image', 'text']);
+  assert.deepEqual(model.plan.autoencodersAt(3), ['image']);
   model.dispose();
   assert.deepEqual(
     logged.slice(0, 5).map((losses) => 'reconstruction_text' in losses),

@@ -37,10 +37,11 @@ interface DiffusionCursor {
 async function loadAutoencodersFrom(model: JointDiffusion): Promise<void> {
   const given = new Map<string, ModalityName[]>();
   for (const name of model.names) {
-    const source = model.autoencoderSource(name);
+    const source = model.plan.autoencoderSource(name);
     if (source !== undefined) given.set(source, [...(given.get(source) ?? []), name]);
   }
-  const keepStatistics = model.autoencoderSteps === 0 && typeof model.config.training.autoencoder.from === 'string';
+  const keepStatistics =
+    model.plan.autoencoderSteps === 0 && typeof model.config.training.autoencoder.from === 'string';
   for (const [runDir, modalities] of given) {
     const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors')).catch((error: Error) => {
       throw new Error(
@@ -198,7 +199,7 @@ async function trainStages(
       emas: model.emas,
       generators: model.generators,
       step: (step: number) => {
-        if (model.stageAt(step) === 'autoencoder') {
+        if (model.plan.stageAt(step) === 'autoencoder') {
           const batch = loader.next();
           try {
             return model.autoencoderStep(jointBatchOf(model.names, batch), step);
@@ -214,7 +215,7 @@ async function trainStages(
         }
       },
       sample: async (folder: string, step: number) => {
-        if (model.stageAt(step) === 'autoencoder') return [];
+        if (model.plan.stageAt(step) === 'autoencoder') return [];
         model.prepareForGeneration();
         const captions = encodeCaptions.batch(tokenizer, prompts);
         try {
@@ -246,7 +247,7 @@ async function trainStages(
     };
     const result = await train(
       task,
-      loopOptions(options, { ...t, steps: model.totalSteps }, config.seed, {
+      loopOptions(options, { ...t, steps: model.plan.totalSteps }, config.seed, {
         ...recorded,
         imageShape: shapes.image,
         audioShape: shapes.audio,
