@@ -5,19 +5,14 @@
 // real images (after a short warm-up alone), tells the generator which caption words its images fail to show
 // (AC-GAN); without it the generator got size and colour right but drew one blob for every shape. A twin
 // classifier trained on generated images (TAC-GAN) cancels AC-GAN's pull toward over-typical pictures.
-import { z } from 'zod';
 import { Module } from '../nn/index.js';
 import { Adam, EMA, type Schedule, linearDecay } from '../optim/index.js';
-import { CaptionEncoder } from '../modalities/text/caption-encoder.js';
 import { Tokenizer } from '../modalities/text/index.js';
-import { ProjectionDiscriminator, groupSizeFor } from '../modalities/image/projection-discriminator.js';
+import { groupSizeFor } from '../modalities/image/projection-discriminator.js';
 import { LabelClassifier } from '../modalities/image/label-classifier.js';
 import { type AugmentPolicy, diffAugment, parseAugmentPolicy } from '../modalities/image/diff-augment.js';
-import { Generator, type Tensor, arange, cat, dispose, noGrad, randn, tidy, zeros } from '../tensor/index.js';
-import { bceWithLogits } from '../nn/index.js';
+import { Generator, type Tensor, cat, dispose, noGrad, randn, tidy } from '../tensor/index.js';
 import type { TextBatch } from './prompts.js';
-import { TextConditionedGenerator } from './text-conditioned.js';
-import { runSettings } from './run-settings.js';
 import { type ImageShape, type TextToImageModel, generateFromPrompts } from './text-to-image.js';
 import { loadTrainedAndAveraged, withPrefix } from './run-files.js';
 import {
@@ -28,193 +23,11 @@ import {
   discriminatorCritic,
   generateWithRejection,
 } from './rejection-sampling.js';
+import type { TextToImageGanConfig } from './text-to-image-gan/config.js';
+import { DiscriminatorNetwork, GeneratorNetwork, wordClassifier } from './text-to-image-gan/networks.js';
+import { bagOfWords, mismatchMask, modeSeekingLoss, pairedCaptions, wordLossOf } from './text-to-image-gan/losses.js';
 
-export const textToImageGanConfig = z.strictObject({
-  recipe: z.literal('text2image-gan'),
-  dataset: z.string().min(1),
-  seed: z.number().int().nonnegative().default(0),
-  model: z
-    .strictObject({
-      noiseDim: z.number().int().positive().default(64),
-      textEmbedding: z.number().int().positive().default(64),
-      textHidden: z.number().int().positive().default(128),
-      conditionDim: z.number().int().positive().default(128),
-      generatorChannels: z.number().int().positive().default(256),
-      discriminatorChannels: z.number().int().positive().default(32),
-      /** `residual` (BigGAN up-blocks, two convs per resolution) or `plain` (one conv per resolution, DCGAN-sized). */
-      generatorBlock: z.enum(['residual', 'plain']).default('plain'),
-      /** The generator's channel floor at the high resolutions, where shapes get their edges. */
-      generatorMinChannels: z.number().int().positive().default(16),
-      /** Group size of the discriminator's minibatch-std channel, against one-picture-per-caption collapse (0 = off). */
-      minibatchStd: z.number().int().min(0).default(4),
-      /**
-       * Base channels of the word classifier, a network of its own trained on real images to name a caption's
-       * words (0 = the discriminator's spectral-norm word head instead, which learns them far more slowly).
-       */
-      classifierChannels: z.number().int().min(0).default(16),
-    })
-    .prefault({}),
-  training: z
-    .strictObject({
-      generatorLr: z.number().positive().default(2e-4),
-      discriminatorLr: z.number().positive().default(2e-4),
-      beta1: z.number().min(0).max(1).default(0),
-      beta2: z.number().min(0).max(1).default(0.9),
-      mismatchWeight: z.number().min(0).default(0.5),
-      /** Weight of the auxiliary loss: a classifier learns which words a real image's caption has, G is judged by it (AC-GAN). */
-      wordWeight: z.number().min(0).default(1),
-      /**
-       * TAC-GAN: a twin word classifier learns the words of generated images and the generator also pays
-       * minus its loss, so it matches each caption's variety of real pictures instead of drawing only the
-       * most recognisable ones (AC-GAN alone does; Gong et al. 2019). Needs model.classifierChannels > 0.
-       */
-      twinClassifier: z.boolean().default(false),
-      classifierLr: z.number().positive().default(2e-3),
-      /** First steps that train only the word classifier, so the generator's first steps already get shape-aware gradients. */
-      classifierWarmup: z.number().int().min(0).default(300),
-      /**
-       * Weight of the mode-seeking term (MSGAN): the generator pays 1 / (image distance / noise distance) for two
-       * noises under one caption, so it cannot draw one picture per caption (0 = off).
-       */
-      modeSeekingWeight: z.number().min(0).default(0),
-      diffAugment: z.string().default('translation'),
-      /**
-       * The last N steps lower both learning rates in a straight line towards 0 (0 = constant). Fashion-MNIST's
-       * FID fell from 1.73 to 1.44 in 925 steps resumed at a quarter of the rate.
-       */
-      lrDecaySteps: z.number().int().min(0).default(0),
-      ...runSettings,
-    })
-    .prefault({}),
-  /** How a loaded run generates (training's sample grids always use every draw). */
-  generation: z
-    .strictObject({
-      /**
-       * Discriminator rejection sampling: the share of generated images (measured on training captions) that the
-       * discriminator scores too low, and that are drawn again (0 = off). It helps a generator with broken modes
-       * (Fashion-MNIST at 19581 steps: FID 1.44 → 1.10 at 0.1) and costs a good one a little (1.06 → 1.13), so it is opt-in.
-       */
-      rejection: z.number().min(0).max(0.9).default(0),
-      /** Redraws per image at most; the best-scored draw is kept after that. */
-      rounds: z.number().int().positive().default(10),
-      /** Training captions the rejection threshold is measured on, each time a run is loaded. */
-      calibrationImages: z.number().int().positive().default(1000),
-    })
-    .prefault({}),
-});
-export type TextToImageGanConfig = z.output<typeof textToImageGanConfig>;
-
-/** Caption encoder + conditional generator: tokens and noise to images. */
-export class GeneratorNetwork extends TextConditionedGenerator {
-  constructor(config: TextToImageGanConfig, vocabularySize: number, shape: ImageShape) {
-    const m = config.model;
-    super({
-      vocabularySize,
-      textEmbedding: m.textEmbedding,
-      textHidden: m.textHidden,
-      conditionDim: m.conditionDim,
-      latentDim: m.noiseDim,
-      channels: m.generatorChannels,
-      shape,
-      block: m.generatorBlock,
-      minChannels: m.generatorMinChannels,
-    });
-  }
-}
-
-/** Caption encoder + projection discriminator. */
-export class DiscriminatorNetwork extends Module {
-  readonly text: CaptionEncoder;
-  readonly image: ProjectionDiscriminator;
-  constructor(config: TextToImageGanConfig, vocabularySize: number, shape: ImageShape) {
-    super();
-    const m = config.model;
-    this.text = this.registerModule(
-      'text',
-      new CaptionEncoder({
-        vocabularySize,
-        embeddingDim: m.textEmbedding,
-        hiddenSize: m.textHidden,
-        outputDim: m.conditionDim,
-      }),
-    );
-    const auxiliaryClasses = config.training.wordWeight > 0 && m.classifierChannels === 0 ? vocabularySize : 0;
-    this.image = this.registerModule(
-      'image',
-      new ProjectionDiscriminator({
-        imageSize: shape.size,
-        channels: shape.channels,
-        conditionDim: m.conditionDim,
-        baseChannels: m.discriminatorChannels,
-        auxiliaryClasses,
-        minibatchStdGroup: m.minibatchStd,
-      }),
-    );
-  }
-  forward(images: Tensor, condition: Tensor): Tensor {
-    return this.image.forward(images, condition);
-  }
-}
-
-/** Multi-hot [B, vocabulary] of the words in each caption (padding excluded). */
-function bagOfWords(tokens: Tensor, vocabularySize: number, padId: number): Tensor {
-  return tidy(() => {
-    const [batch = 0] = tokens.shape;
-    const present = zeros([batch, vocabularySize]).scatter(1, tokens, 1);
-    return present.mul(arange(vocabularySize).ne(padId).float().unsqueeze(0));
-  });
-}
-
-/**
- * Binary cross-entropy summed over the vocabulary, averaged over the batch: each word weighs as much as an
- * AC-GAN class does (a mean over a vocabulary of V words would dilute every word's gradient V-fold).
- */
-function wordLossOf(logits: Tensor, words: Tensor): Tensor {
-  return bceWithLogits(logits, words, { reduction: 'sum' }).div(logits.shape[0] ?? 1);
-}
-
-/**
- * The generator's batch for the mode-seeking term: the first half of the captions twice, so row i and row
- * i + B/2 share a caption and differ only in their noise.
- */
-function pairedCaptions(text: TextBatch, words: Tensor | undefined): { text: TextBatch; words: Tensor | undefined } {
-  const half = Math.max(1, Math.floor((text.tokens.shape[0] ?? 0) / 2));
-  const twice = (x: Tensor): Tensor =>
-    tidy(() => {
-      const first = x.narrow(0, 0, half);
-      return cat([first, first], 0);
-    });
-  return {
-    text: { tokens: twice(text.tokens), lengths: twice(text.lengths) },
-    words: words ? twice(words) : undefined,
-  };
-}
-
-/** MSGAN's term: 1 / (mean |image1 − image2| / mean |noise1 − noise2|) over the pairs (row i, row i + B/2). */
-function modeSeekingLoss(images: Tensor, noise: Tensor): Tensor {
-  const half = Math.floor((images.shape[0] ?? 0) / 2);
-  const imageDistance = images
-    .narrow(0, 0, half)
-    .sub(images.narrow(0, half, half))
-    .abs()
-    .mean();
-  const noiseDistance = noise
-    .narrow(0, 0, half)
-    .sub(noise.narrow(0, half, half))
-    .abs()
-    .mean();
-  return imageDistance.div(noiseDistance).add(1e-5).reciprocal();
-}
-
-/** Rows whose caption differs from the caption they are paired with after rolling by one. */
-function mismatchMask(tokens: Tensor): Tensor {
-  return tidy(() =>
-    tokens
-      .ne(tokens.roll([1], [0]))
-      .any(1)
-      .float(),
-  );
-}
+export { textToImageGanConfig, type TextToImageGanConfig } from './text-to-image-gan/config.js';
 
 export class TextToImageGan implements TextToImageModel {
   readonly generator: GeneratorNetwork;
@@ -263,20 +76,10 @@ export class TextToImageGan implements TextToImageModel {
     this.trainingRandom = new Generator(config.seed + 1);
     this.rateSchedule = linearDecay({ totalSteps: t.steps, decaySteps: t.lrDecaySteps });
     if (config.model.classifierChannels > 0 && t.wordWeight > 0) {
-      this.classifier = new LabelClassifier({
-        imageSize: shape.size,
-        channels: shape.channels,
-        labels: tokenizer.vocabularySize,
-        baseChannels: config.model.classifierChannels,
-      });
+      this.classifier = wordClassifier(config, tokenizer.vocabularySize, shape);
       this.classifierOptimizer = new Adam(this.classifier, { lr: t.classifierLr });
       if (t.twinClassifier) {
-        this.twin = new LabelClassifier({
-          imageSize: shape.size,
-          channels: shape.channels,
-          labels: tokenizer.vocabularySize,
-          baseChannels: config.model.classifierChannels,
-        });
+        this.twin = wordClassifier(config, tokenizer.vocabularySize, shape);
         this.twinOptimizer = new Adam(this.twin, { lr: t.classifierLr });
       }
     }
