@@ -1,16 +1,16 @@
 // `mmgen eval RUN`: judges a text→image run (attribute accuracy with chance, FID/KID with the
 // real-vs-real floor) and writes RUN/eval.json, RUN/eval.md and a grid of test captions; text→audio,
 // captioner and transcriber runs go to their own eval-*.ts.
-// `mmgen eval train-judge DATASET`: trains the judge that eval uses, on the dataset's real images.
+// `mmgen eval train-judge DATASET` (eval-train-judge.ts) trains the judge that eval uses.
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Tensor, noGrad } from '../../tensor/index.js';
 import { tensorToImages, writeContactSheet } from '../../modalities/image/index.js';
 import { Judge } from '../../models/judge.js';
 import { runJointEval } from './eval-joint.js';
-import { DEFAULT_JUDGE_STEPS, trainJudge } from '../../models/judge-train.js';
+import { defaultJudgeDir, runTrainJudge } from './eval-train-judge.js';
+import { DEFAULT_JUDGE_STEPS } from '../../models/judge-train.js';
 import { loadTextToImageRun } from '../../models/text-to-image-recipes.js';
 import {
   type CaptionResult,
@@ -25,8 +25,8 @@ import {
 import { keepKnownWords } from '../../models/prompts.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
-import { type TrainJudgeFlags, judgeTrainingSettings, withJudgeProgress } from '../judge-progress.js';
-import { isAudioDataset, runAudioEval, runJudgeWavs, runTrainAudioJudge } from './eval-audio.js';
+import type { TrainJudgeFlags } from '../judge-progress.js';
+import { runAudioEval, runJudgeWavs } from './eval-audio.js';
 import { findRecipe } from '../../models/recipes.js';
 import type { Capability } from '../../models/run/types.js';
 import { DEFAULT_AUDIO_JUDGE_STEPS } from '../../models/audio-judge-train.js';
@@ -37,7 +37,6 @@ import type { Captioner } from '../../models/captioner.js';
 import { runTranscriberEval } from './eval-transcriber.js';
 import { consensusOptions } from '../search-flags.js';
 import { REJECTION_HELP, collect, integerFlag, percent, rejectionFlag } from '../flags.js';
-import { checkOutputFolder } from '../output-folder.js';
 
 export interface EvalFlags {
   data?: string;
@@ -64,65 +63,12 @@ export interface EvalFlags {
   split?: string;
 }
 
-/** The default judge folder of a dataset. */
-export const defaultJudgeDir = (datasetDir: string): string => join(datasetDir, 'judge');
-
 function printTable(rows: { metric: string; value: string; reference: string }[]): void {
   const width = (key: 'metric' | 'value') => Math.max(...rows.map((row) => row[key].length));
   const metricWidth = width('metric');
   const valueWidth = width('value');
   for (const row of rows)
     process.stdout.write(`  ${row.metric.padEnd(metricWidth)}  ${row.value.padStart(valueWidth)}   ${row.reference}\n`);
-}
-
-export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags): Promise<void> {
-  if (flags.out !== undefined) await checkOutputFolder(flags.out);
-  if (await isAudioDataset(datasetDir)) return runTrainAudioJudge(datasetDir, flags, defaultJudgeDir(datasetDir));
-  const out = flags.out ?? defaultJudgeDir(datasetDir);
-  const settings = judgeTrainingSettings(flags, DEFAULT_JUDGE_STEPS);
-  const result = await withJudgeProgress((onEvent, signal) =>
-    trainJudge({
-      dataset: datasetDir,
-      ...settings,
-      ...(flags.attributes !== undefined
-        ? {
-            attributes: flags.attributes
-              .split(',')
-              .map((name) => name.trim())
-              .filter((name) => name !== ''),
-          }
-        : {}),
-      onEvent,
-      signal,
-    }),
-  );
-  const { judge } = result;
-  try {
-    await mkdir(out, { recursive: true });
-    await judge.save(out);
-    const info = judge.info;
-    process.stdout.write(
-      `judge trained in ${result.seconds.toFixed(0)} s (${info.training.steps} steps on ${info.training.trainSamples} images); saved to ${out}\n`,
-    );
-    process.stdout.write(
-      `held-out accuracy on ${info.evaluation.samples} real ${info.evaluation.split} images (trusted at ≥ ${percent(info.threshold)}):\n`,
-    );
-    const nameWidth = Math.max(...judge.attributeNames.map((name) => name.length));
-    for (const name of judge.attributeNames) {
-      const trusted = info.trusted[name] === true;
-      process.stdout.write(
-        `  ${name.padEnd(nameWidth)}  ${percent(info.accuracy[name] ?? 0).padStart(7)}  ${trusted ? 'trusted' : 'NOT TRUSTED'}\n`,
-      );
-    }
-    const untrusted = judge.untrusted();
-    if (untrusted.length > 0) {
-      process.stderr.write(
-        `warning: ${untrusted.join(', ')} below ${percent(info.threshold)}; eval will flag these verdicts. Train longer (e.g. --steps ${settings.steps * 2}).\n`,
-      );
-    }
-  } finally {
-    judge.dispose();
-  }
 }
 
 export async function runEval(runDir: string, flags: EvalFlags): Promise<void> {
