@@ -88,3 +88,47 @@ export class StepRate {
     return Math.abs(older - newer) <= this.tolerance * Math.max(older, newer);
   }
 }
+
+/** A training step's progress: its loss, the loss smoothed over recent steps, the rate and, once known, the ETA. */
+export interface StepEvent {
+  type: 'step';
+  step: number;
+  total: number;
+  loss: number;
+  smoothedLoss: number;
+  stepsPerSecond: number;
+  etaSeconds?: number;
+}
+
+/** Turns each step's loss into a StepEvent every `every` steps and at the last one. */
+export class StepLog {
+  private smoothed: number | undefined;
+  private readonly rate = new StepRate();
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly total: number,
+    private readonly every: number,
+    private readonly emit: (event: StepEvent) => void,
+  ) {}
+
+  record(step: number, loss: number): void {
+    this.smoothed = this.smoothed === undefined ? loss : 0.95 * this.smoothed + 0.05 * loss;
+    this.rate.record(step);
+    if (step % this.every !== 0 && step !== this.total) return;
+    const eta = this.rate.eta(this.total);
+    // before the window holds two records, the average since the loop started
+    const perSecond = Number.isFinite(this.rate.perSecond)
+      ? this.rate.perSecond
+      : step / Math.max(1e-9, (performance.now() - this.started) / 1000);
+    this.emit({
+      type: 'step',
+      step,
+      total: this.total,
+      loss,
+      smoothedLoss: this.smoothed,
+      stepsPerSecond: perSecond,
+      ...(eta !== undefined ? { etaSeconds: eta } : {}),
+    });
+  }
+}

@@ -7,7 +7,7 @@ import { Adam, LRScheduler, cosineSchedule } from '../optim/index.js';
 import { BatchLoader, disposeBatch } from '../data/batches.js';
 import { type Dataset, type Split, mmgenVersion, readDataset } from '../data/format.js';
 import { type LoadedSplit, loadSplit } from '../data/loader.js';
-import { StepRate } from '../data/step-rate.js';
+import { StepLog } from '../data/step-rate.js';
 import { Generator } from '../tensor/index.js';
 import type { JudgeEvent } from './judge-train.js';
 import {
@@ -139,9 +139,7 @@ export async function trainAudioJudge(
     const model = network;
     const adam = optimizer;
     const maxShift = Math.floor(audioInfo.sampleRate / 10);
-    let smoothed: number | undefined;
-    const loopStarted = performance.now();
-    const rate = new StepRate();
+    const log = new StepLog(steps, logEvery, emit);
     for (let step = 1; step <= steps; step++) {
       if (options.signal?.aborted)
         throw options.signal.reason instanceof Error
@@ -168,23 +166,7 @@ export async function trainAudioJudge(
           return total.item();
         });
         scheduler.step();
-        smoothed = smoothed === undefined ? loss : 0.95 * smoothed + 0.05 * loss;
-        rate.record(step);
-        if (step % logEvery === 0 || step === steps) {
-          const eta = rate.eta(steps);
-          const perSecond = Number.isFinite(rate.perSecond)
-            ? rate.perSecond
-            : step / Math.max(1e-9, (performance.now() - loopStarted) / 1000);
-          emit({
-            type: 'step',
-            step,
-            total: steps,
-            loss,
-            smoothedLoss: smoothed,
-            stepsPerSecond: perSecond,
-            ...(eta !== undefined ? { etaSeconds: eta } : {}),
-          });
-        }
+        log.record(step, loss);
       } finally {
         disposeBatch(batch);
       }

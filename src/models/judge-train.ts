@@ -8,7 +8,7 @@ import type { DataEvent } from '../data/events.js';
 import { type Dataset, type DatasetInfo, type Split, mmgenVersion, readDataset } from '../data/format.js';
 import { type LoadedSplit, loadSplit } from '../data/loader.js';
 import { Random } from '../data/random.js';
-import { StepRate } from '../data/step-rate.js';
+import { type StepEvent, StepLog } from '../data/step-rate.js';
 import { augmentBatch, judgeAugmentation } from './judge-augment.js';
 import {
   DEFAULT_FEATURES,
@@ -23,17 +23,7 @@ import {
 } from './judge.js';
 
 export type JudgeEvent =
-  | DataEvent
-  | {
-      type: 'step';
-      step: number;
-      total: number;
-      loss: number;
-      smoothedLoss: number;
-      stepsPerSecond: number;
-      etaSeconds?: number;
-    }
-  | { type: 'evaluated'; split: Split; samples: number; accuracy: Record<string, number> };
+  DataEvent | StepEvent | { type: 'evaluated'; split: Split; samples: number; accuracy: Record<string, number> };
 
 export interface TrainJudgeOptions {
   /** A dataset folder or an already read dataset. */
@@ -191,9 +181,7 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
     const adam = optimizer;
     const augmentation = judgeAugmentation(info.builder);
     const augmentRandom = new Random(seed).fork('judge-augment');
-    let smoothed: number | undefined;
-    const loopStarted = performance.now();
-    const rate = new StepRate();
+    const log = new StepLog(steps, logEvery, emit);
     for (let step = 1; step <= steps; step++) {
       if (options.signal?.aborted)
         throw options.signal.reason instanceof Error
@@ -220,23 +208,7 @@ export async function trainJudge(options: TrainJudgeOptions): Promise<TrainJudge
         disposeBatch(batch);
       }
       scheduler.step();
-      smoothed = smoothed === undefined ? loss : 0.95 * smoothed + 0.05 * loss;
-      rate.record(step);
-      if (step % logEvery === 0 || step === steps) {
-        const eta = rate.eta(steps);
-        const perSecond = Number.isFinite(rate.perSecond)
-          ? rate.perSecond
-          : step / Math.max(1e-9, (performance.now() - loopStarted) / 1000);
-        emit({
-          type: 'step',
-          step,
-          total: steps,
-          loss,
-          smoothedLoss: smoothed,
-          stepsPerSecond: perSecond,
-          ...(eta !== undefined ? { etaSeconds: eta } : {}),
-        });
-      }
+      log.record(step, loss);
       // yield between steps so SIGINT and progress rendering get their turn
       await new Promise<void>((resolve) => setImmediate(resolve));
     }

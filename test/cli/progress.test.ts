@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { StepRate } from '../../src/data/step-rate.js';
+import { type StepEvent, StepLog, StepRate } from '../../src/data/step-rate.js';
 import { LineThrottle, formatSeconds } from '../../src/cli/line-throttle.js';
 import { trainingProgress } from '../../src/cli/progress.js';
 import { dataProgress } from '../../src/cli/data-progress.js';
@@ -50,6 +50,20 @@ test('StepRate: a steady rate settles after the settle time; a short job never g
   for (let step = 0; step < 50; step++) short.record(step, step * 0.05);
   assert.equal(short.eta(60), undefined);
   assert.ok(Math.abs(short.perSecond - 20) < 1e-6);
+});
+
+test('StepLog: an event every N steps and at the last, with the loss smoothed over recent steps', () => {
+  const events: StepEvent[] = [];
+  const log = new StepLog(7, 3, (event) => events.push(event));
+  for (let step = 1; step <= 7; step++) log.record(step, step === 1 ? 10 : 0);
+  assert.deepEqual(
+    events.map((event) => event.step),
+    [3, 6, 7],
+  );
+  assert.ok(events.every((event) => event.total === 7 && event.loss === 0 && event.stepsPerSecond > 0));
+  // 10 then zeros: the smoothed loss decays by 0.95 a step and never reaches the raw loss
+  assert.ok(Math.abs((events[0] as StepEvent).smoothedLoss - 10 * 0.95 ** 2) < 1e-9);
+  assert.ok(Math.abs((events[2] as StepEvent).smoothedLoss - 10 * 0.95 ** 6) < 1e-9);
 });
 
 test('LineThrottle: a line every 5 % of a fast job, every 10 s of a slow one, and always the last', () => {
