@@ -1,5 +1,6 @@
-// What `eval train-judge` shares between image and audio judges: its flags, and progress with Ctrl-C (a
-// data bar per loading phase, closed when training starts so lines come out in order, then the training bar).
+// What `eval train-judge` shares between image and audio judges: its flags, progress with Ctrl-C (a data bar
+// per loading phase, closed when training starts so lines come out in order, then the training bar), and saving.
+import { mkdir } from 'node:fs/promises';
 import type { JudgeEvent } from '../models/judge-train.js';
 import { dataProgress } from './data-progress.js';
 import { integerFlag } from './flags.js';
@@ -60,5 +61,36 @@ export async function withJudgeProgress<T>(
     progress.stop();
     data?.stop();
     interrupt.release();
+  }
+}
+
+/** What saving and reporting need of a trained judge, image or audio. */
+interface TrainedJudge {
+  info: { training: { steps: number; trainSamples: number } };
+  save(dir: string): Promise<void>;
+  dispose(): void;
+}
+
+/**
+ * Saves a trained judge to `out`, says how long it trained and where it is, then prints its held-out accuracy
+ * with `report`; the judge is freed either way.
+ */
+export async function saveTrainedJudge<Judge extends TrainedJudge>(
+  trained: { judge: Judge; seconds: number },
+  out: string,
+  kind: { name: string; samples: string },
+  report: (judge: Judge) => void,
+): Promise<void> {
+  const { judge } = trained;
+  try {
+    await mkdir(out, { recursive: true });
+    await judge.save(out);
+    const { steps, trainSamples } = judge.info.training;
+    process.stdout.write(
+      `${kind.name} trained in ${trained.seconds.toFixed(0)} s (${steps} steps on ${trainSamples} ${kind.samples}); saved to ${out}\n`,
+    );
+    report(judge);
+  } finally {
+    judge.dispose();
   }
 }

@@ -1,6 +1,5 @@
 // The audio side of `mmgen eval`: training the audio judge (`eval train-judge` on an audio dataset),
 // judging a text→audio run (`eval RUN`), and judging a folder of the user's WAVs (`eval wavs`).
-import { mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readDataset } from '../../data/format.js';
@@ -18,7 +17,7 @@ import {
 import { readClips } from '../../eval/audio-files.js';
 import { dataProgress } from '../data-progress.js';
 import { interruptSignal } from '../progress.js';
-import { type TrainJudgeFlags, judgeTrainingSettings, withJudgeProgress } from '../judge-progress.js';
+import { type TrainJudgeFlags, judgeTrainingSettings, saveTrainedJudge, withJudgeProgress } from '../judge-progress.js';
 import { integerFlag, percent, rejectionFlag } from '../flags.js';
 
 /** Whether a dataset is judged by the audio judge: it has clips and no images. */
@@ -44,14 +43,8 @@ export async function runTrainAudioJudge(
       signal,
     }),
   );
-  const { judge } = result;
-  try {
-    await mkdir(out, { recursive: true });
-    await judge.save(out);
+  await saveTrainedJudge(result, out, { name: 'audio judge', samples: 'clips' }, (judge) => {
     const info = judge.info;
-    process.stdout.write(
-      `audio judge trained in ${result.seconds.toFixed(0)} s (${info.training.steps} steps on ${info.training.trainSamples} clips); saved to ${out}\n`,
-    );
     process.stdout.write(
       `held-out ${info.attribute} accuracy on ${info.evaluation.samples} real ${info.evaluation.split} clips: ${percent(info.accuracy)} (${info.trusted ? 'trusted' : 'NOT TRUSTED'}, needs ≥ ${percent(info.threshold)})\n`,
     );
@@ -59,9 +52,7 @@ export async function runTrainAudioJudge(
       process.stderr.write(
         `warning: the judge is below ${percent(info.threshold)}; eval will flag its verdicts. Train longer (e.g. --steps ${settings.steps * 2}).\n`,
       );
-  } finally {
-    judge.dispose();
-  }
+  });
 }
 
 export interface AudioEvalFlags {

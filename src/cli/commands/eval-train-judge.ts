@@ -1,9 +1,8 @@
 // `mmgen eval train-judge DATASET`: trains the judge that `mmgen eval` scores a dataset's runs with (an image judge,
 // or an audio one for a dataset of sounds) and prints its held-out accuracy per attribute.
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_JUDGE_STEPS, trainJudge } from '../../models/judge-train.js';
-import { type TrainJudgeFlags, judgeTrainingSettings, withJudgeProgress } from '../judge-progress.js';
+import { type TrainJudgeFlags, judgeTrainingSettings, saveTrainedJudge, withJudgeProgress } from '../judge-progress.js';
 import { isAudioDataset, runTrainAudioJudge } from './eval-audio.js';
 import { percent } from '../flags.js';
 import { checkOutputFolder } from '../output-folder.js';
@@ -32,14 +31,8 @@ export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags):
       signal,
     }),
   );
-  const { judge } = result;
-  try {
-    await mkdir(out, { recursive: true });
-    await judge.save(out);
+  await saveTrainedJudge(result, out, { name: 'judge', samples: 'images' }, (judge) => {
     const info = judge.info;
-    process.stdout.write(
-      `judge trained in ${result.seconds.toFixed(0)} s (${info.training.steps} steps on ${info.training.trainSamples} images); saved to ${out}\n`,
-    );
     process.stdout.write(
       `held-out accuracy on ${info.evaluation.samples} real ${info.evaluation.split} images (trusted at ≥ ${percent(info.threshold)}):\n`,
     );
@@ -56,7 +49,5 @@ export async function runTrainJudge(datasetDir: string, flags: TrainJudgeFlags):
         `warning: ${untrusted.join(', ')} below ${percent(info.threshold)}; eval will flag these verdicts. Train longer (e.g. --steps ${settings.steps * 2}).\n`,
       );
     }
-  } finally {
-    judge.dispose();
-  }
+  });
 }
