@@ -16,6 +16,7 @@ import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js
 import { loadJointSplit } from '../../src/train/sessions/joint.js';
 import { codecRoundTrip } from '../../src/cli/commands/eval-joint.js';
 import { readDataset } from '../../src/data/format.js';
+import type { DataEvent } from '../../src/data/events.js';
 import { Tokenizer } from '../../src/modalities/text/index.js';
 import { dispose, memory } from '../../src/tensor/index.js';
 import { buildDataset } from '../../src/data/builders/index.js';
@@ -39,6 +40,7 @@ function config(
     tune?: string[];
     steps?: number;
     modalitySteps?: Record<string, number>;
+    scoreSteps?: number;
   } = {},
 ): JointDiffusionConfig {
   return jointDiffusionConfig.parse({
@@ -63,7 +65,7 @@ function config(
         ...(overrides.tune ? { tune: overrides.tune } : {}),
         ...(overrides.modalitySteps ? { modalitySteps: overrides.modalitySteps } : {}),
       },
-      score: { steps: 4, batchSize: 6 },
+      score: { steps: overrides.scoreSteps ?? 4, batchSize: 6 },
       trainLimit: 6,
       logEvery: 1,
       sampleEvery: 100000,
@@ -185,8 +187,17 @@ test("autoencoders trained apart, one run per modality, join in one run with the
   const before = memory().tensors;
   const pictures = join(root, 'pictures-only');
   const sounds = join(root, 'sounds-and-words');
-  (await trainJointDiffusion(config({ modalitySteps: { audio: 0, text: 0 } }), { runDir: pictures })).model.dispose();
-  (await trainJointDiffusion(config({ modalitySteps: { image: 0 } }), { runDir: sounds })).model.dispose();
+  // a run with no score stage reads only the modalities its autoencoders train on
+  const read = { pictures: new Set<string>(), sounds: new Set<string>() };
+  const reading = (into: Set<string>) => (event: DataEvent) => {
+    if (event.type === 'progress') into.add(event.message);
+  };
+  const apart = (modalitySteps: Record<string, number>) => config({ modalitySteps, scoreSteps: 0 });
+  const picturesOnly = { runDir: pictures, onData: reading(read.pictures) };
+  (await trainJointDiffusion(apart({ audio: 0, text: 0 }), picturesOnly)).model.dispose();
+  (await trainJointDiffusion(apart({ image: 0 }), { runDir: sounds, onData: reading(read.sounds) })).model.dispose();
+  assert.deepEqual([...read.pictures].sort(), ['reading train images']);
+  assert.deepEqual([...read.sounds].sort(), ['reading train audio']);
   const joined = join(root, 'joined');
   const from = { image: pictures, audio: sounds, text: sounds };
   const { model } = await trainJointDiffusion(config({ from }), { runDir: joined });

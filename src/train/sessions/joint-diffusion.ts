@@ -172,7 +172,15 @@ async function trainStages(
   let latents: LoadedSplit | undefined;
   try {
     if (t.autoencoder.from && !options.resume) await loadAutoencodersFrom(model);
-    split = await loadJointSplit(dataset, model, { split: 'train', limit: t.trainLimit, onData: options.onData });
+    // a run with no score stage (a process of `processes`) reads only what its autoencoders train on
+    const unread =
+      t.score.steps > 0 ? [] : model.names.filter((name) => name !== 'text' && !model.plan.trainsHere(name));
+    split = await loadJointSplit(dataset, model, {
+      split: 'train',
+      limit: t.trainLimit,
+      onData: options.onData,
+      unread,
+    });
     const data = split;
     const loader = new BatchLoader(data, {
       batchSize: Math.min(t.autoencoder.batchSize, data.size),
@@ -202,7 +210,8 @@ async function trainStages(
         if (model.plan.stageAt(step) === 'autoencoder') {
           const batch = loader.next();
           try {
-            return model.autoencoderStep(jointBatchOf(model.names, batch), step);
+            // tidy: frees the unread modalities' placeholders
+            return tidy(() => model.autoencoderStep(jointBatchOf(model.names, batch, unread), step));
           } finally {
             disposeBatch(batch);
           }

@@ -16,7 +16,7 @@ import { type JointShapes, runModalities } from '../../models/joint/part-config.
 import type { JointModel } from '../../models/joint/model.js';
 import type { ModalityData, ModalityName } from '../../models/joint/parts.js';
 import { encodeCaptions } from '../../models/joint/captions.js';
-import { type Tensor, dispose, manualSeed } from '../../tensor/index.js';
+import { type Tensor, dispose, manualSeed, zeros } from '../../tensor/index.js';
 import { saveSafetensors } from '../../tensor/safetensors.js';
 import { type TrainResult, type TrainingTask, train } from '../loop.js';
 import { type SessionOptions, loopOptions, runTokenizer, samplePrompts } from './common.js';
@@ -42,12 +42,18 @@ export function datasetModalities(dataset: Dataset): ModalityName[] {
   return runModalities(dataset.info.modalities);
 }
 
-/** A loaded split's rows as the joint model reads them: per modality, its data and presence. */
+/**
+ * A loaded split's rows as the joint model reads them: per modality, its data and presence. A modality in
+ * `unread` (one the split was loaded without) is absent from every row: zero presence, and no data to read.
+ */
 export function jointBatchOf(
   names: readonly ModalityName[],
   batch: Pick<Batch, 'images' | 'audio' | 'tokens' | 'lengths' | 'presence'>,
+  unread: readonly ModalityName[] = [],
 ): JointBatch {
+  const rows = batch.tokens?.shape[0] ?? batch.images?.shape[0] ?? batch.audio?.shape[0] ?? 0;
   const data = names.map((name): ModalityData => {
+    if (unread.includes(name)) return zeros([rows, 0]);
     if (name === 'text') {
       if (!batch.tokens || !batch.lengths) throw new Error('the batch lacks captions');
       return { tokens: batch.tokens, lengths: batch.lengths };
@@ -57,6 +63,7 @@ export function jointBatchOf(
     return pictures;
   });
   const presence = names.map((name) => {
+    if (unread.includes(name)) return zeros([rows]);
     const mask = batch.presence.get(name);
     if (!mask) throw new Error(`the batch has no presence mask for ${name}`);
     return mask;
@@ -64,17 +71,27 @@ export function jointBatchOf(
   return { data, presence };
 }
 
-/** Loads a split for a joint model: images as bytes, clips as spectrograms, captions bos … eos, presence masks. */
+/**
+ * Loads a split for a joint model: images as bytes, clips as spectrograms, captions bos … eos, presence masks.
+ * `unread` skips pictures or clips a caller does not need (a process training only the other autoencoders):
+ * reading 8000 clips costs minutes and gigabytes of waveforms.
+ */
 export async function loadJointSplit(
   dataset: Dataset,
   model: Pick<JointModel, 'shapes' | 'codec'>,
-  options: { split: 'train' | 'val' | 'test'; limit?: number | undefined; onData?: SessionOptions['onData'] },
+  options: {
+    split: 'train' | 'val' | 'test';
+    limit?: number | undefined;
+    onData?: SessionOptions['onData'];
+    unread?: readonly ModalityName[];
+  },
 ): Promise<LoadedSplit> {
   const tokenizer = model.shapes.tokenizer;
+  const unread = options.unread ?? [];
   const split = await loadSplit(dataset, {
     split: options.split,
-    images: 'uint8',
-    audio: true,
+    images: unread.includes('image') ? false : 'uint8',
+    audio: !unread.includes('audio'),
     missing: 'allow',
     text: {
       tokenizer: { encode: (text: string) => encodeCaptions.ids(tokenizer, text), padId: tokenizer.padId },
