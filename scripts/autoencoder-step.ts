@@ -4,9 +4,10 @@
 // CRITICS (widths, e.g. 8,16,32): the config's autoencoder alone against it with the adversarial term's patch
 // critic at each width (training.autoencoder.adversarial: the probe at the decoded pixels, the decoder's
 // backward from there, the critic's own step). With `grid`: the config's vector latent against a 4×4 grid
-// latent (model.imageGrid: 4).
+// latent (model.imageGrid: 4). With `encoder`: the config's encoder width against twice and four times it
+// (model.image.encoderChannels).
 //
-//   node --import tsx scripts/autoencoder-step.ts [CONFIG=configs/joint-diffusion-shapes.yaml] [CRITICS | grid]
+//   node --import tsx scripts/autoencoder-step.ts [CONFIG=configs/joint-diffusion-shapes.yaml] [CRITICS | grid | encoder]
 import { readConfigFile } from '../src/train/config.js';
 import { jointDiffusionConfig } from '../src/models/joint-diffusion.js';
 import { PictureAdversary } from '../src/models/joint/adversarial.js';
@@ -19,23 +20,32 @@ const config = jointDiffusionConfig.parse(
   await readConfigFile(process.argv[2] ?? 'configs/joint-diffusion-shapes.yaml'),
 );
 const gridMode = process.argv[3] === 'grid';
-const critics = gridMode ? undefined : process.argv[3]?.split(',').map(Number);
+const encoderMode = process.argv[3] === 'encoder';
+const critics = gridMode || encoderMode ? undefined : process.argv[3]?.split(',').map(Number);
 const { latentDim, featureDim, image } = config.model;
 const batch = 32;
 setNumThreads(1);
-const settings: { name: string; subpixel: boolean; width: number; grid?: number }[] = gridMode
-  ? [
-      { name: 'vector latent', subpixel: image.subpixel, width: 0 },
-      { name: '4×4 grid latent', subpixel: image.subpixel, width: 0, grid: 4 },
-    ]
-  : critics
-    ? [0, ...critics].map((width) => ({
-        name: width > 0 ? `critic ${width}` : 'autoencoder alone',
+const settings: { name: string; subpixel: boolean; width: number; grid?: number; encoderChannels?: number }[] =
+  encoderMode
+    ? [1, 2, 4].map((times) => ({
+        name: `encoder ${image.encoderChannels * times} channels`,
         subpixel: image.subpixel,
-        width,
+        width: 0,
+        encoderChannels: image.encoderChannels * times,
       }))
-    : [false, true].map((subpixel) => ({ name: subpixel ? 'sub-pixel' : 'full-size', subpixel, width: 0 }));
-const variants = settings.map(({ name, subpixel, width, grid }) => {
+    : gridMode
+      ? [
+          { name: 'vector latent', subpixel: image.subpixel, width: 0 },
+          { name: '4×4 grid latent', subpixel: image.subpixel, width: 0, grid: 4 },
+        ]
+      : critics
+        ? [0, ...critics].map((width) => ({
+            name: width > 0 ? `critic ${width}` : 'autoencoder alone',
+            subpixel: image.subpixel,
+            width,
+          }))
+        : [false, true].map((subpixel) => ({ name: subpixel ? 'sub-pixel' : 'full-size', subpixel, width: 0 }));
+const variants = settings.map(({ name, subpixel, width, grid, encoderChannels }) => {
   const part = new PicturePart({
     name: 'image',
     size: 64,
@@ -46,6 +56,7 @@ const variants = settings.map(({ name, subpixel, width, grid }) => {
     ...image,
     subpixel,
     ...(grid === undefined ? {} : { grid }),
+    ...(encoderChannels === undefined ? {} : { encoderChannels }),
   });
   const head = part.encodesLatent ? undefined : new Linear(featureDim, latentDim);
   const optimizer = new Adam([...part.parameters(), ...(head?.parameters() ?? [])], { lr: 1e-3 });
@@ -80,7 +91,7 @@ for (let round = 0; round < rounds; round++)
     if (round > 0) variant.seconds += (performance.now() - started) / 1000 / stepsPerRound / (rounds - 1);
   }
 const [first] = variants;
-if (!critics && !gridMode) {
+if (!critics && !gridMode && !encoderMode) {
   const [full, subpixel] = variants;
   process.stdout.write(
     `seconds per step: full-size ${full?.seconds.toFixed(3)}, sub-pixel ${subpixel?.seconds.toFixed(3)}; ` +
