@@ -25,26 +25,42 @@ const critics = gridMode || encoderMode ? undefined : process.argv[3]?.split(','
 const { latentDim, featureDim, image } = config.model;
 const batch = 32;
 setNumThreads(1);
-const settings: { name: string; subpixel: boolean; width: number; grid?: number; encoderChannels?: number }[] =
-  encoderMode
-    ? [1, 2, 4].map((times) => ({
-        name: `encoder ${image.encoderChannels * times} channels`,
-        subpixel: image.subpixel,
-        width: 0,
-        encoderChannels: image.encoderChannels * times,
-      }))
-    : gridMode
-      ? [
-          { name: 'vector latent', subpixel: image.subpixel, width: 0 },
-          { name: '4×4 grid latent', subpixel: image.subpixel, width: 0, grid: 4 },
-        ]
-      : critics
-        ? [0, ...critics].map((width) => ({
-            name: width > 0 ? `critic ${width}` : 'autoencoder alone',
-            subpixel: image.subpixel,
-            width,
-          }))
-        : [false, true].map((subpixel) => ({ name: subpixel ? 'sub-pixel' : 'full-size', subpixel, width: 0 }));
+interface Setting {
+  name: string;
+  subpixel: boolean;
+  width: number;
+  grid?: number;
+  encoderChannels?: number;
+}
+
+/** The variants the mode compares; the others are measured against the first. */
+function variantSettings(): Setting[] {
+  const subpixel = image.subpixel;
+  if (encoderMode)
+    return [1, 2, 4].map((times) => ({
+      name: `encoder ${image.encoderChannels * times} channels`,
+      subpixel,
+      width: 0,
+      encoderChannels: image.encoderChannels * times,
+    }));
+  if (gridMode)
+    return [
+      { name: 'vector latent', subpixel, width: 0 },
+      { name: '4×4 grid latent', subpixel, width: 0, grid: 4 },
+    ];
+  if (critics)
+    return [0, ...critics].map((width) => ({
+      name: width > 0 ? `critic ${width}` : 'autoencoder alone',
+      subpixel,
+      width,
+    }));
+  return [false, true].map((atSubpixel) => ({
+    name: atSubpixel ? 'sub-pixel' : 'full-size',
+    subpixel: atSubpixel,
+    width: 0,
+  }));
+}
+const settings = variantSettings();
 const variants = settings.map(({ name, subpixel, width, grid, encoderChannels }) => {
   const part = new PicturePart({
     name: 'image',
