@@ -40,7 +40,13 @@ export class JointDiffusion implements JointModel {
     readonly shapes: JointShapes,
   ) {
     const m = config.model;
-    this.autoencoders = new JointAutoencoders(m, shapes, m.latentDim, m.imageGrid);
+    this.autoencoders = new JointAutoencoders(m, shapes, m.latentDim, m.imageGrid, {
+      captionWords: config.training.autoencoder.captionWords > 0,
+    });
+    if (config.training.autoencoder.captionWords > 0 && !this.autoencoders.names.includes('text'))
+      throw new Error(
+        `training.autoencoder.captionWords: the dataset ${config.dataset} has no captions for the latents to predict; set it to 0`,
+      );
     this.plan = new StagePlan(config.training, this.autoencoders.names);
     const diffusionOptions = {
       modalities: this.autoencoders.names.length,
@@ -109,12 +115,19 @@ export class JointDiffusion implements JointModel {
         batch.presence,
         this.config.model.latentNoise,
         this.trainingRandom,
-        { only: training, atPixels: adversary ? ['image'] : [] },
+        {
+          only: training,
+          atPixels: adversary ? ['image'] : [],
+          captionWords: this.config.training.autoencoder.captionWords,
+        },
       );
       this.autoencoderOptimizer.zeroGrad();
       loss.backward();
       const losses = Object.fromEntries(
-        Object.entries(perModality).map(([name, value]) => [`reconstruction_${name}`, value]),
+        Object.entries(perModality).map(([name, value]) => [
+          name.startsWith('words_') ? name : `reconstruction_${name}`,
+          value,
+        ]),
       );
       const image = pictures.get('image');
       if (adversary && image) {

@@ -6,11 +6,13 @@
 import { Linear, Module } from '../../nn/index.js';
 import { type Generator, type Tensor, cat, noGrad, ones, randn, scalar, tidy, zeros } from '../../tensor/index.js';
 import { type BuiltParts, type JointShapes, type PartsConfig, buildParts } from './part-config.js';
+import { captionWordsHead, captionWordsLoss, isCaptionWordsKey } from './caption-words.js';
 import {
   type ModalityData,
   type ModalityName,
   type ModalityPart,
   PicturePart,
+  type TokenBatch,
   modalityIndex,
   noPrivate,
 } from './parts.js';
@@ -30,12 +32,20 @@ export class JointAutoencoders extends Module {
   readonly privateDim = 0;
   /** Features → latent per modality; none for a part that encodes its latent itself (a spatial grid). */
   private readonly heads: (Linear | undefined)[];
+  /** Latent → caption words per picture or sound modality, with `captionWords` (models/joint/caption-words.ts). */
+  private readonly wordHeads: (Linear | undefined)[];
   /** Per-dimension mean and std of the training latents [M·D], set once when the second stage starts. */
   readonly latentMean: Tensor;
   readonly latentStd: Tensor;
   private readonly statisticsReady: Tensor;
 
-  constructor(config: PartsConfig, shapes: JointShapes, latentDim: number, imageGrid?: number) {
+  constructor(
+    config: PartsConfig,
+    shapes: JointShapes,
+    latentDim: number,
+    imageGrid?: number,
+    options: { captionWords?: boolean } = {},
+  ) {
     super();
     const built = buildParts(config, shapes, latentDim, 0, imageGrid);
     this.names = built.names;
@@ -44,6 +54,15 @@ export class JointAutoencoders extends Module {
     this.parts = built.parts.map((part) => this.registerModule(part.name, part));
     this.heads = built.parts.map((part) =>
       part.encodesLatent ? undefined : this.registerModule(`${part.name}Head`, new Linear(part.featureDim, latentDim)),
+    );
+    const captioned = options.captionWords === true && this.names.includes('text');
+    this.wordHeads = built.parts.map((part) =>
+      captioned && part.name !== 'text'
+        ? this.registerModule(
+            `${part.name}Words`,
+            captionWordsHead(latentDim, shapes.tokenizer.vocabularySize),
+          )
+        : undefined,
     );
     const width = this.names.length * latentDim;
     this.latentMean = this.registerBuffer('latentMean', zeros([width]));
@@ -71,7 +90,13 @@ export class JointAutoencoders extends Module {
   parametersOf(names?: readonly ModalityName[]): Tensor[] {
     if (!names) return this.parameters();
     return this.parts.flatMap((part, index) =>
-      names.includes(part.name) ? [...part.parameters(), ...(this.heads[index]?.parameters() ?? [])] : [],
+      names.includes(part.name)
+        ? [
+            ...part.parameters(),
+            ...(this.heads[index]?.parameters() ?? []),
+            ...(this.wordHeads[index]?.parameters() ?? []),
+          ]
+        : [],
     );
   }
 
@@ -88,17 +113,21 @@ export class JointAutoencoders extends Module {
   ): void {
     const { fresh, keepStatistics } = options;
     const ownedBy = (key: string): ModalityName | undefined =>
-      this.names.find((name) => key.startsWith(`${name}.`) || key.startsWith(`${name}Head.`));
+      this.names.find((name) => ['.', 'Head.', 'Words.'].some((suffix) => key.startsWith(`${name}${suffix}`)));
     const statistics = new Set(['latentMean', 'latentStd', 'statisticsReady']);
     const wanted = (key: string): boolean => {
       const owner = ownedBy(key);
       return owner ? !fresh.includes(owner) : keepStatistics || !statistics.has(key);
     };
-    const kept = new Map([...state].filter(([key]) => wanted(key)));
     const own = this.stateDict();
+    // caption-words heads only train encoders: a source's are dropped where this run has none, and a head this
+    // run has that the source lacks starts afresh
+    const kept = new Map([...state].filter(([key]) => wanted(key) && (own.has(key) || !isCaptionWordsKey(key))));
     const misfits = new Set<string>();
-    for (const [key, target] of own)
-      if (wanted(key) && kept.get(key)?.shape.join(',') !== target.shape.join(',')) misfits.add(ownedBy(key) ?? key);
+    for (const [key, target] of own) {
+      if (!wanted(key) || (isCaptionWordsKey(key) && !kept.has(key))) continue;
+      if (kept.get(key)?.shape.join(',') !== target.shape.join(',')) misfits.add(ownedBy(key) ?? key);
+    }
     for (const key of kept.keys()) if (!own.has(key)) misfits.add(ownedBy(key) ?? key);
     if (misfits.size > 0) {
       const modalities = [...misfits].filter((name) => (this.names as string[]).includes(name));
@@ -116,16 +145,18 @@ export class JointAutoencoders extends Module {
    * The reconstruction loss of a batch: Σ_m presence_m · −log p(x_m | z_m + noise), averaged over rows; `only`
    * limits the modalities. Each picture modality in `atPixels` is measured on a detached copy of its decoded
    * pictures, so `loss.backward()` stops at their pixels and leaves their gradient in `pixels.grad`; the caller
-   * adds to it and sends it on with `decoded.backward(gradient)`.
+   * adds to it and sends it on with `decoded.backward(gradient)`. With `captionWords` (a weight), each latent
+   * with a caption-words head also predicts its row's caption words (`words_<modality>` in `perModality`).
    */
   reconstructionLoss(
     data: readonly ModalityData[],
     presence: readonly Tensor[],
     noise: number,
     generator: Generator,
-    options: { only?: readonly ModalityName[]; atPixels?: readonly ModalityName[] } = {},
+    options: { only?: readonly ModalityName[]; atPixels?: readonly ModalityName[]; captionWords?: number } = {},
   ): { loss: Tensor; perModality: Record<string, number>; pictures: Map<ModalityName, DecodedPictures> } {
-    const { only, atPixels = [] } = options;
+    const { only, atPixels = [], captionWords = 0 } = options;
+    const text = this.names.indexOf('text');
     return tidy(() => {
       const perModality: Record<string, number> = {};
       const pictures = new Map<ModalityName, DecodedPictures>();
@@ -149,7 +180,12 @@ export class JointAutoencoders extends Module {
           .div((presence[index] as Tensor).sum().clamp(1))
           .neg();
         perModality[part.name] = value.item();
-        return total.add(value);
+        const wordHead = this.wordHeads[index];
+        if (!wordHead || captionWords === 0) return total.add(value);
+        const both = (presence[index] as Tensor).mul(presence[text] as Tensor);
+        const words = captionWordsLoss(wordHead, latent, data[text] as TokenBatch, both);
+        perModality[`words_${part.name}`] = words.item();
+        return total.add(value).add(words.mul(captionWords));
       }, scalar(0));
       return { loss, perModality, pictures };
     });

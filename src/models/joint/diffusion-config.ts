@@ -69,6 +69,8 @@ export const jointDiffusionConfig = z.strictObject({
           tune: z.array(z.enum(MODALITIES)).default([]),
           /** The autoencoders in groups trained at once, one child process per group (a core each), e.g. `[[image], [audio, text]]`: each group a run of its own in RUN/autoencoders/GROUP, joined into this run as `from` joins runs; every modality of the dataset in one group. Empty: all in this process, one after another in each step. */
           processes: z.array(z.array(z.enum(MODALITIES)).min(1)).default([]),
+          /** Weight of a term that has each picture and sound latent predict which words its row's caption holds (a linear head, binary cross-entropy; rows with a caption only), so what captions tell apart stays in the latent even where it is a few pixels (a small shape's outline under a textured background). The head trains the encoder only; 0: off. */
+          captionWords: z.number().min(0).default(0),
           /** A patch critic for the picture autoencoder (image only), so its pictures are drawn sharp, not as the mean of what a latent could be: the latent-diffusion autoencoders' adversarial term. */
           adversarial: z
             .strictObject({
