@@ -43,10 +43,6 @@ export class JointDiffusion implements JointModel {
     this.autoencoders = new JointAutoencoders(m, shapes, m.latentDim, m.imageGrid, {
       captionWords: config.training.autoencoder.captionWords > 0,
     });
-    if (config.training.autoencoder.captionWords > 0 && !this.autoencoders.names.includes('text'))
-      throw new Error(
-        `training.autoencoder.captionWords: the dataset ${config.dataset} has no captions for the latents to predict; set it to 0`,
-      );
     this.plan = new StagePlan(config.training, this.autoencoders.names);
     const diffusionOptions = {
       modalities: this.autoencoders.names.length,

@@ -58,10 +58,7 @@ export class JointAutoencoders extends Module {
     const captioned = options.captionWords === true && this.names.includes('text');
     this.wordHeads = built.parts.map((part) =>
       captioned && part.name !== 'text'
-        ? this.registerModule(
-            `${part.name}Words`,
-            captionWordsHead(latentDim, shapes.tokenizer.vocabularySize),
-          )
+        ? this.registerModule(`${part.name}Words`, captionWordsHead(latentDim, shapes.tokenizer.vocabularySize))
         : undefined,
     );
     const width = this.names.length * latentDim;
