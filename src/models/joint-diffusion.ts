@@ -8,6 +8,7 @@ import type { Module } from '../nn/index.js';
 import type { SpectrogramCodec } from '../modalities/audio/spectrogram-codec.js';
 import { Generator, type Tensor, cat, tidy } from '../tensor/index.js';
 import { JointAutoencoders } from './joint/autoencoders.js';
+import { redrawnWordsGradient } from './joint/caption-words.js';
 import { PictureAdversary } from './joint/adversarial.js';
 import { LatentDiffusion } from './joint/latent-diffusion.js';
 import type { JointInputs, JointModel, SampleOptions, TranslateOptions } from './joint/model.js';
@@ -17,7 +18,7 @@ import { type JointOutput, decodeTargets } from './joint/outputs.js';
 import type { JointDiffusionConfig } from './joint/diffusion-config.js';
 import { StagePlan } from './joint/stage-plan.js';
 import type { JointShapes } from './joint/part-config.js';
-import type { ModalityData, ModalityName } from './joint/parts.js';
+import type { ModalityData, ModalityName, TokenBatch } from './joint/parts.js';
 
 export { type JointDiffusionConfig, jointDiffusionConfig } from './joint/diffusion-config.js';
 
@@ -105,6 +106,8 @@ export class JointDiffusion implements JointModel {
     this.autoencoderOptimizer.lr = stageRate(this.config.training.autoencoder, this.plan.autoencoderSteps, step - 1);
     const training = this.plan.autoencodersAt(step);
     const adversary = this.adversary?.activeAt(step) && training.includes('image') ? this.adversary : undefined;
+    const redrawn = this.config.training.autoencoder.redrawnWords;
+    const redraws = redrawn.weight > 0 && step > redrawn.start && training.includes('image');
     return tidy(() => {
       const { loss, perModality, pictures } = this.autoencoders.reconstructionLoss(
         batch.data,
@@ -113,7 +116,7 @@ export class JointDiffusion implements JointModel {
         this.trainingRandom,
         {
           only: training,
-          atPixels: adversary ? ['image'] : [],
+          atPixels: adversary || redraws ? ['image'] : [],
           captionWords: this.config.training.autoencoder.captionWords,
         },
       );
@@ -126,16 +129,32 @@ export class JointDiffusion implements JointModel {
         ]),
       );
       const image = pictures.get('image');
-      if (adversary && image) {
-        const index = this.autoencoders.indexOf('image');
-        const presence = batch.presence[index] as Tensor;
-        const term = adversary.generatorGradient(image.decoded, image.pixels.grad as Tensor, presence);
-        image.decoded.backward(term.gradient);
+      if (!image) {
         this.autoencoderOptimizer.step();
-        losses.critic = adversary.criticStep(batch.data[index] as Tensor, image.decoded, presence);
+        return losses;
+      }
+      // the picture's gradient stopped at its pixels; the pixel-level terms add to it before it goes on
+      const index = this.autoencoders.indexOf('image');
+      const presence = batch.presence[index] as Tensor;
+      let gradient = image.pixels.grad as Tensor;
+      if (redraws) {
+        const text = this.autoencoders.indexOf('text');
+        const captions = batch.data[text] as TokenBatch;
+        const both = presence.mul(batch.presence[text] as Tensor);
+        const wordsOf = (pixels: Tensor): Tensor => this.autoencoders.heldCaptionWords(index, pixels, captions, both);
+        const term = redrawnWordsGradient(wordsOf, image.decoded, gradient, redrawn.weight);
+        gradient = term.gradient;
+        losses.redrawn_words = term.redrawn;
+      }
+      if (adversary) {
+        const term = adversary.generatorGradient(image.decoded, gradient, presence);
+        gradient = term.gradient;
         losses.adversarial = term.adversarial;
         losses.balance = term.balance;
-      } else this.autoencoderOptimizer.step();
+      }
+      image.decoded.backward(gradient);
+      this.autoencoderOptimizer.step();
+      if (adversary) losses.critic = adversary.criticStep(batch.data[index] as Tensor, image.decoded, presence);
       return losses;
     });
   }

@@ -188,6 +188,22 @@ export class JointAutoencoders extends Module {
     });
   }
 
+  /**
+   * The caption-words loss of pictures of modality `index` encoded with its weights held (no gradient reaches
+   * them; the pixels' own does): the redrawn-words term (models/joint/caption-words.ts).
+   */
+  heldCaptionWords(index: number, pixels: Tensor, captions: TokenBatch, presence: Tensor): Tensor {
+    const head = this.wordHeads[index];
+    if (!head) throw new Error('training.autoencoder.redrawnWords needs training.autoencoder.captionWords above 0');
+    const held = this.parametersOf([this.names[index] as ModalityName]).filter((parameter) => parameter.requiresGrad);
+    held.forEach((parameter) => parameter.requiresGrad_(false));
+    try {
+      return captionWordsLoss(head, this.encode(index, pixels), captions, presence);
+    } finally {
+      held.forEach((parameter) => parameter.requiresGrad_(true));
+    }
+  }
+
   get hasStatistics(): boolean {
     return this.statisticsReady.item() > 0;
   }

@@ -27,3 +27,36 @@ export function captionWordsLoss(head: Linear, latent: Tensor, captions: TokenBa
     return perRow.mul(presence).sum().div(presence.sum().clamp(1));
   });
 }
+
+/** The redrawn-words term's gradient at the decoded pixels, added to the reconstruction's. */
+export interface RedrawnWordsGradient {
+  gradient: Tensor;
+  /** The term itself: the caption-words loss of the decoded pictures encoded again. */
+  redrawn: number;
+  /** The scale that makes the term's gradient as large as the reconstruction's before `weight`. */
+  balance: number;
+}
+
+/**
+ * training.autoencoder.redrawnWords: the decoded pictures, encoded again by the picture encoder (its weights
+ * held: `wordsOf` reads them without a graph to them), must predict their caption's words too. The latent
+ * knows a small shape's class where squared error still draws it as a round blob (the mean over its unknown
+ * tilt); this asks the decoder for a picture that reads as that class. Its gradient at the pixels is scaled to
+ * `weight` times the reconstruction's, as the adversarial term's is.
+ */
+export function redrawnWordsGradient(
+  wordsOf: (pixels: Tensor) => Tensor,
+  decoded: Tensor,
+  reconstructionGradient: Tensor,
+  weight: number,
+): RedrawnWordsGradient {
+  return tidy(() => {
+    const pixels = decoded.detach().requiresGrad_();
+    const loss = wordsOf(pixels);
+    loss.backward();
+    const wordsGradient = pixels.grad as Tensor;
+    const balance = reconstructionGradient.norm().div(wordsGradient.norm().add(1e-8)).clamp(0, 1e4).item();
+    const gradient = reconstructionGradient.add(wordsGradient.mul(balance * weight));
+    return { gradient, redrawn: loss.item(), balance };
+  });
+}

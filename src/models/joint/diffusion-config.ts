@@ -71,6 +71,15 @@ export const jointDiffusionConfig = z.strictObject({
           processes: z.array(z.array(z.enum(MODALITIES)).min(1)).default([]),
           /** Weight of a term that has each picture and sound latent predict which words its row's caption holds (a linear head, binary cross-entropy; rows with a caption only), so what captions tell apart stays in the latent even where it is a few pixels (a small shape's outline under a textured background). The head trains the encoder only; 0: off. */
           captionWords: z.number().min(0).default(0),
+          /** With captionWords: the decoded picture, encoded again (the encoder's weights held), must predict its caption's words too, so the decoder draws what tells the captions apart (a small ellipse as an ellipse, not the round mean of its unknown tilts). */
+          redrawnWords: z
+            .strictObject({
+              /** The term's gradient at the decoded pixels, as a share of the reconstruction's (0: off). */
+              weight: z.number().min(0).default(0),
+              /** The first-stage step after which it counts (the encoder and its caption-words head learn first). */
+              start: z.number().int().nonnegative().default(1000),
+            })
+            .prefault({}),
           /** A patch critic for the picture autoencoder (image only), so its pictures are drawn sharp, not as the mean of what a latent could be: the latent-diffusion autoencoders' adversarial term. */
           adversarial: z
             .strictObject({
@@ -105,6 +114,11 @@ export const jointDiffusionConfig = z.strictObject({
           const twice = MODALITIES.filter((name) => grouped.filter((other) => other === name).length > 1);
           if (twice.length > 0)
             complain('processes', `${twice.join(', ')} is in more than one group; name each modality in one group`);
+          if (stage.redrawnWords.weight > 0 && stage.captionWords === 0)
+            complain(
+              'redrawnWords',
+              'redrawnWords reads decoded pictures with the caption-words head: set training.autoencoder.captionWords above 0 too',
+            );
           const both = stage.retrain.filter((name) => stage.tune.includes(name));
           if (both.length > 0)
             complain(
