@@ -121,7 +121,8 @@ export class JointDiffusion implements JointModel {
         },
       );
       this.autoencoderOptimizer.zeroGrad();
-      loss.backward();
+      // the caption-words term reaches the encoder too, whose graph the pictures' own backward walks again
+      loss.backward(undefined, { retainGraph: pictures.size > 0 });
       const losses = Object.fromEntries(
         Object.entries(perModality).map(([name, value]) => [
           name.startsWith('words_') ? name : `reconstruction_${name}`,
