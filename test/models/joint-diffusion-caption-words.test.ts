@@ -1,7 +1,8 @@
 // training.autoencoder.captionWords: the picture latent also predicts its caption's words through a head that
 // only trains the encoder. The term falls as the autoencoder trains; a run without it reuses such a run's
 // autoencoders (the head dropped, the encoder's weights as trained), and a run with it tunes an autoencoder
-// trained without it (a fresh head); nothing leaks.
+// trained without it (a fresh head). With redrawnWords, decoded pictures encoded again (the encoder's weights
+// held) predict their caption's words too; nothing leaks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,7 +11,9 @@ import { join } from 'node:path';
 import { buildDataset } from '../../src/data/builders/index.js';
 import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
-import { type Tensor, dispose, memory } from '../../src/tensor/index.js';
+import { JointAutoencoders } from '../../src/models/joint/autoencoders.js';
+import { Tokenizer } from '../../src/modalities/text/index.js';
+import { Generator, type Tensor, dispose, memory, rand, tensor, tidy } from '../../src/tensor/index.js';
 import { loadSafetensors } from '../../src/tensor/safetensors.js';
 
 const root = await mkdtemp(join(tmpdir(), 'mmgen-caption-words-'));
@@ -111,5 +114,49 @@ test('a run without the term reuses autoencoders trained with it (head dropped);
   } finally {
     dispose([source, reusedWeights, plainWeights, tunedWeights].flatMap((weights) => [...weights.values()]));
   }
+  assert.equal(memory().tensors, before);
+});
+
+test('the redrawn-words term reaches the pixels and holds the encoder and its head', () => {
+  const before = memory().tensors;
+  const tokenizer = Tokenizer.fromCorpus(['red square', 'blue heart'], { level: 'word' });
+  const { model } = config({ captionWords: 1 });
+  const autoencoders = new JointAutoencoders(model, { image: { size: 16, channels: 3 }, tokenizer }, 8, undefined, {
+    captionWords: true,
+  });
+  const image = autoencoders.indexOf('image');
+  tidy(() => {
+    const pixels = rand([2, 3, 16, 16], { generator: new Generator(0) }).requiresGrad_();
+    const encoded = tokenizer.encodeBatch(['red square', 'blue heart'], { addBos: true, addEos: true });
+    const captions = { tokens: encoded.ids, lengths: tensor(BigInt64Array.from(encoded.lengths, BigInt)) };
+    autoencoders.heldCaptionWords(image, pixels, captions, tensor([1, 1])).backward();
+    assert.ok((pixels.grad?.abs().sum().item() ?? 0) > 0, 'the pixels get a gradient');
+    const held = autoencoders.parametersOf(['image']);
+    assert.ok(held.length > 0);
+    assert.ok(
+      held.every((parameter) => parameter.requiresGrad && (parameter.grad?.abs().sum().item() ?? 0) === 0),
+      "the encoder's and the head's weights get none, and train again afterwards",
+    );
+  });
+  autoencoders.dispose();
+  assert.equal(memory().tensors, before);
+  assert.throws(
+    () => config({ redrawnWords: { weight: 0.5 } }),
+    /redrawnWords reads decoded pictures with the caption-words head: set training.autoencoder.captionWords/,
+  );
+});
+
+test('with redrawnWords the decoded pictures learn to read as their captions after its start', async () => {
+  const before = memory().tensors;
+  const logged: { step: number; losses: Record<string, number> }[] = [];
+  const { model } = await trainJointDiffusion(config({ captionWords: 10, redrawnWords: { weight: 0.5, start: 100 } }), {
+    runDir: join(root, 'redrawn'),
+    onEvent: (event) => event.type === 'step' && logged.push({ step: event.step, losses: event.losses }),
+  });
+  model.dispose();
+  const redrawn = logged.filter(({ losses }) => losses.redrawn_words !== undefined);
+  assert.ok(redrawn.length > 0 && redrawn.every(({ step }) => step > 100), 'the term counts after its start only');
+  const [first, last] = [redrawn[0]?.losses.redrawn_words ?? 0, redrawn.at(-1)?.losses.redrawn_words ?? Infinity];
+  assert.ok(last < first * 0.5, `redrawn_words ${first} → ${last}`);
   assert.equal(memory().tensors, before);
 });
