@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { buildDataset } from '../../src/data/builders/index.js';
 import { PatchDiscriminator } from '../../src/modalities/image/patch-discriminator.js';
 import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
+import { tinyJointDiffusion } from './tiny-joint-diffusion.js';
 import { PictureAdversary } from '../../src/models/joint/adversarial.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
 import { Generator, memory, ones, randn, tidy } from '../../src/tensor/index.js';
@@ -23,32 +24,12 @@ test.after(async () => {
 });
 
 function adversarialRun(seed: number, steps: number): JointDiffusionConfig {
-  return jointDiffusionConfig.parse({
-    recipe: 'joint-diffusion',
-    dataset,
+  return tinyJointDiffusion(dataset, {
     seed,
-    model: {
-      latentDim: 8,
-      featureDim: 32,
-      image: { encoderChannels: 8, decoderChannels: 32 },
-      text: { embeddingDim: 16, hiddenSize: 32, dropout: 0 },
-      score: { width: 64, blocks: 1 },
-    },
-    training: {
-      autoencoder: {
-        steps,
-        batchSize: 8,
-        lr: 3e-3,
-        adversarial: { weight: 0.5, start: 3, channels: 16, lr: 2e-3 },
-      },
-      score: { steps: 2, batchSize: 8 },
-      trainLimit: 16,
-      logEvery: 1,
-      sampleEvery: 100000,
-      checkpointEvery: 100000,
-    },
-    sampling: { steps: 5 },
-    decoding: { beam: 1 },
+    autoencoder: { steps, batchSize: 8, lr: 3e-3, adversarial: { weight: 0.5, start: 3, channels: 16, lr: 2e-3 } },
+    score: { steps: 2, batchSize: 8 },
+    trainLimit: 16,
+    logEvery: 1,
   });
 }
 

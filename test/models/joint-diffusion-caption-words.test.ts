@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDataset } from '../../src/data/builders/index.js';
-import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
+import { type JointDiffusionConfig } from '../../src/models/joint-diffusion.js';
+import { tinyJointDiffusion } from './tiny-joint-diffusion.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
 import { JointAutoencoders } from '../../src/models/joint/autoencoders.js';
 import { Tokenizer } from '../../src/modalities/text/index.js';
@@ -25,27 +26,12 @@ test.after(async () => {
 });
 
 function config(autoencoder: Record<string, unknown>, scoreSteps = 0, seed = 0): JointDiffusionConfig {
-  return jointDiffusionConfig.parse({
-    recipe: 'joint-diffusion',
-    dataset,
+  return tinyJointDiffusion(dataset, {
     seed,
-    model: {
-      latentDim: 8,
-      featureDim: 32,
-      image: { encoderChannels: 8, decoderChannels: 32 },
-      text: { embeddingDim: 16, hiddenSize: 32, dropout: 0 },
-      score: { width: 64, blocks: 1 },
-    },
-    training: {
-      autoencoder: { steps: 300, batchSize: 6, lr: 3e-3, ...autoencoder },
-      score: { steps: scoreSteps, batchSize: 6 },
-      trainLimit: 6,
-      logEvery: 10,
-      sampleEvery: 100000,
-      checkpointEvery: 100000,
-    },
-    sampling: { steps: 5 },
-    decoding: { beam: 1 },
+    autoencoder: { steps: 300, batchSize: 6, lr: 3e-3, ...autoencoder },
+    score: { steps: scoreSteps, batchSize: 6 },
+    trainLimit: 6,
+    logEvery: 10,
   });
 }
 

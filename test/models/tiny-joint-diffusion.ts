@@ -1,0 +1,37 @@
+// A tiny joint-diffusion config over a pictures-and-captions dataset, for tests of the first stage's terms
+// (the adversarial and caption-words ones): narrow parts, a one-block score network, no samples or checkpoints.
+import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
+
+export interface TinyStages {
+  seed?: number;
+  /** training.autoencoder (steps, batchSize, lr and any term). */
+  autoencoder: Record<string, unknown>;
+  score: { steps: number; batchSize: number };
+  trainLimit: number;
+  logEvery: number;
+}
+
+export function tinyJointDiffusion(dataset: string, stages: TinyStages): JointDiffusionConfig {
+  return jointDiffusionConfig.parse({
+    recipe: 'joint-diffusion',
+    dataset,
+    seed: stages.seed ?? 0,
+    model: {
+      latentDim: 8,
+      featureDim: 32,
+      image: { encoderChannels: 8, decoderChannels: 32 },
+      text: { embeddingDim: 16, hiddenSize: 32, dropout: 0 },
+      score: { width: 64, blocks: 1 },
+    },
+    training: {
+      autoencoder: stages.autoencoder,
+      score: stages.score,
+      trainLimit: stages.trainLimit,
+      logEvery: stages.logEvery,
+      sampleEvery: 100000,
+      checkpointEvery: 100000,
+    },
+    sampling: { steps: 5 },
+    decoding: { beam: 1 },
+  });
+}
