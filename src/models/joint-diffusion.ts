@@ -109,7 +109,7 @@ export class JointDiffusion implements JointModel {
     const redrawn = this.config.training.autoencoder.redrawnWords;
     const redraws = redrawn.weight > 0 && step > redrawn.start && training.includes('image');
     return tidy(() => {
-      const { loss, perModality, pictures } = this.autoencoders.reconstructionLoss(
+      const { loss, perModality, words, pictures } = this.autoencoders.reconstructionLoss(
         batch.data,
         batch.presence,
         this.config.model.latentNoise,
@@ -122,13 +122,11 @@ export class JointDiffusion implements JointModel {
       );
       this.autoencoderOptimizer.zeroGrad();
       // the caption-words term reaches the encoder too, whose graph the pictures' own backward walks again
-      loss.backward(undefined, { retainGraph: pictures.size > 0 });
-      const losses = Object.fromEntries(
-        Object.entries(perModality).map(([name, value]) => [
-          name.startsWith('words_') ? name : `reconstruction_${name}`,
-          value,
-        ]),
-      );
+      loss.backward(undefined, { retainGraph: pictures.size > 0 && Object.keys(words).length > 0 });
+      const losses = Object.fromEntries([
+        ...Object.entries(perModality).map(([name, value]) => [`reconstruction_${name}`, value]),
+        ...Object.entries(words).map(([name, value]) => [`words_${name}`, value]),
+      ]);
       const image = pictures.get('image');
       if (!image) {
         this.autoencoderOptimizer.step();

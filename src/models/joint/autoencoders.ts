@@ -6,7 +6,7 @@
 import { Linear, Module } from '../../nn/index.js';
 import { type Generator, type Tensor, cat, noGrad, ones, randn, scalar, tidy, zeros } from '../../tensor/index.js';
 import { type BuiltParts, type JointShapes, type PartsConfig, buildParts } from './part-config.js';
-import { captionWordsHead, captionWordsLoss, isCaptionWordsKey } from './caption-words.js';
+import { captionWordsLoss, isCaptionWordsKey } from './caption-words.js';
 import {
   type ModalityData,
   type ModalityName,
@@ -58,7 +58,7 @@ export class JointAutoencoders extends Module {
     const captioned = options.captionWords === true && this.names.includes('text');
     this.wordHeads = built.parts.map((part) =>
       captioned && part.name !== 'text'
-        ? this.registerModule(`${part.name}Words`, captionWordsHead(latentDim, shapes.tokenizer.vocabularySize))
+        ? this.registerModule(`${part.name}Words`, new Linear(latentDim, shapes.tokenizer.vocabularySize))
         : undefined,
     );
     const width = this.names.length * latentDim;
@@ -143,7 +143,7 @@ export class JointAutoencoders extends Module {
    * limits the modalities. Each picture modality in `atPixels` is measured on a detached copy of its decoded
    * pictures, so `loss.backward()` stops at their pixels and leaves their gradient in `pixels.grad`; the caller
    * adds to it and sends it on with `decoded.backward(gradient)`. With `captionWords` (a weight), each latent
-   * with a caption-words head also predicts its row's caption words (`words_<modality>` in `perModality`).
+   * with a caption-words head also predicts its row's caption words (that term per modality in `words`).
    */
   reconstructionLoss(
     data: readonly ModalityData[],
@@ -151,11 +151,17 @@ export class JointAutoencoders extends Module {
     noise: number,
     generator: Generator,
     options: { only?: readonly ModalityName[]; atPixels?: readonly ModalityName[]; captionWords?: number } = {},
-  ): { loss: Tensor; perModality: Record<string, number>; pictures: Map<ModalityName, DecodedPictures> } {
+  ): {
+    loss: Tensor;
+    perModality: Record<string, number>;
+    words: Record<string, number>;
+    pictures: Map<ModalityName, DecodedPictures>;
+  } {
     const { only, atPixels = [], captionWords = 0 } = options;
     const text = this.names.indexOf('text');
     return tidy(() => {
       const perModality: Record<string, number> = {};
+      const words: Record<string, number> = {};
       const pictures = new Map<ModalityName, DecodedPictures>();
       const rows = presence[0]?.shape[0] ?? 1;
       const loss = this.parts.reduce<Tensor>((total, part, index) => {
@@ -180,11 +186,11 @@ export class JointAutoencoders extends Module {
         const wordHead = this.wordHeads[index];
         if (!wordHead || captionWords === 0) return total.add(value);
         const both = (presence[index] as Tensor).mul(presence[text] as Tensor);
-        const words = captionWordsLoss(wordHead, latent, data[text] as TokenBatch, both);
-        perModality[`words_${part.name}`] = words.item();
-        return total.add(value).add(words.mul(captionWords));
+        const term = captionWordsLoss(wordHead, latent, data[text] as TokenBatch, both);
+        words[part.name] = term.item();
+        return total.add(value).add(term.mul(captionWords));
       }, scalar(0));
-      return { loss, perModality, pictures };
+      return { loss, perModality, words, pictures };
     });
   }
 

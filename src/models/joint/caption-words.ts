@@ -3,14 +3,9 @@
 // cross-entropy. The reconstruction error alone keeps in a latent what covers many pixels; a small shape's
 // outline is a few pixels under a textured background, so two shapes the caption tells apart can share a
 // latent. The head only trains the encoder: inference never reads it.
-import { Linear, bceWithLogits } from '../../nn/index.js';
+import { type Linear, bceWithLogits } from '../../nn/index.js';
 import { type Tensor, tidy, zeros } from '../../tensor/index.js';
 import type { TokenBatch } from './parts.js';
-
-/** The head of a modality's latent [B, D] → one logit per vocabulary word. */
-export function captionWordsHead(latentDim: number, vocabularySize: number): Linear {
-  return new Linear(latentDim, vocabularySize);
-}
 
 /** A state key of a caption-words head (`imageWords.weight`): training-only weights a reusing run may drop. */
 export const isCaptionWordsKey = (key: string): boolean => /^[a-z]+Words\./.test(key);
