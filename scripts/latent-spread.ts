@@ -38,6 +38,7 @@ const drawn = conditionalLatents(diffusion.autoencoders, diffusion.averaged, pre
   guidance,
   eta,
   candidates: 1,
+  captionWords: false,
   to: ['image'],
   generator: new Generator(7),
 });

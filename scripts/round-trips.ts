@@ -28,6 +28,7 @@ const latents = conditionalLatents(autoencoders, diffusion.averaged, prepared.in
   guidance,
   eta: Number(etaArgument ?? 0),
   candidates: 1,
+  captionWords: false,
   to: ['image'],
   generator: new Generator(7),
 });

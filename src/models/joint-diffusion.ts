@@ -246,6 +246,7 @@ export class JointDiffusion implements JointModel {
         guidance: options.guidance ?? this.config.sampling.guidance,
         eta: options.eta ?? this.config.sampling.eta,
         candidates: options.candidates ?? this.config.sampling.candidates,
+        captionWords: this.config.sampling.captionWords,
       };
       checkSampling(sampling);
       const latents = reconstruction
@@ -272,6 +273,7 @@ export class JointDiffusion implements JointModel {
       guidance: 0,
       eta: options.eta ?? this.config.sampling.eta,
       candidates: options.candidates ?? this.config.sampling.candidates,
+      captionWords: this.config.sampling.captionWords,
     };
     checkSampling(sampling);
     const generator = new Generator(seed);
@@ -292,8 +294,9 @@ export class JointDiffusion implements JointModel {
   }
 
   samplingSource(): string {
-    const { steps, candidates } = this.config.sampling;
-    return `the score network (DDIM, ${steps} steps${candidates > 1 ? `, the most coherent of ${candidates} draws` : ''})`;
+    const { steps, candidates, captionWords } = this.config.sampling;
+    const words = captionWords && this.autoencoders.readsWords ? ' by the score network and the caption words' : '';
+    return `the score network (DDIM, ${steps} steps${candidates > 1 ? `, the most coherent of ${candidates} draws${words}` : ''})`;
   }
 
   dispose(): void {

@@ -6,7 +6,7 @@
 import { Linear, Module } from '../../nn/index.js';
 import { type Generator, type Tensor, cat, noGrad, ones, randn, scalar, tidy, zeros } from '../../tensor/index.js';
 import { type BuiltParts, type JointShapes, type PartsConfig, buildParts } from './part-config.js';
-import { captionWordsLoss, isCaptionWordsKey } from './caption-words.js';
+import { type WordsView, captionWordsLoss, isCaptionWordsKey, multiHotWords } from './caption-words.js';
 import {
   type ModalityData,
   type ModalityName,
@@ -74,6 +74,30 @@ export class JointAutoencoders extends Module {
 
   part(name: ModalityName): ModalityPart {
     return this.parts[this.indexOf(name)] as ModalityPart;
+  }
+
+  /** Whether picture or sound latents here have caption-words heads (`training.autoencoder.captionWords`). */
+  get readsWords(): boolean {
+    return this.wordHeads.some(Boolean);
+  }
+
+  /**
+   * Each modality's caption words on standardised latents [B, M·D]: a head's reading where one exists, the
+   * given caption's words for text when `captions` come, undefined elsewhere. No gradients.
+   */
+  wordViews(standardised: Tensor, captions?: TokenBatch): (WordsView | undefined)[] {
+    return noGrad(() =>
+      this.names.map((name, m) => {
+        const head = this.wordHeads[m];
+        if (head) {
+          const logits = tidy(() => head.forward(this.rawOf(standardised, m)));
+          return { logits, words: logits.sigmoid() };
+        }
+        return name === 'text' && captions && this.readsWords
+          ? { words: multiHotWords(captions, (this.wordHeads.find(Boolean) as Linear).outFeatures) }
+          : undefined;
+      }),
+    );
   }
 
   /** Raw latent [B, D] of modality m. */

@@ -3,7 +3,9 @@
 // classifier reads it (Li et al. 2023, Clark & Jaini 2023), each output modality judged alone: for a
 // translation, how well it recovers the given modalities when everything else is noised; for a joint sample,
 // how well each modality recovers all the others. Pictures and sounds are judged by what they decode to
-// (decoded, then encoded again).
+// (decoded, then encoded again). Where the caption-words heads also read the draws (caption-words.ts), a
+// draw's rank by that disagreement is added to its rank by the denoising error: two scales that do not
+// compare, so ranks, not sums.
 import { type Generator, type Tensor, noGrad, randn, tensor, tidy, zeros } from '../../tensor/index.js';
 import type { LatentDiffusion } from './latent-diffusion.js';
 
@@ -49,6 +51,30 @@ export function bestOfGroups(errors: readonly number[], k: number): number[] {
 }
 
 /**
+ * One score per candidate [G·k] from several error lists (lower agrees better): within each group of k, the sum
+ * of its ranks in every list (0 = lowest error), ties broken by its rank in the first list.
+ */
+export function rankSum(lists: readonly (readonly number[])[], k: number): number[] {
+  const [first = [], ...others] = lists;
+  if (others.length === 0) return [...first];
+  if (lists.some((list) => list.length !== first.length))
+    throw new Error(`error lists of ${lists.map((list) => list.length).join(' and ')} candidates do not line up`);
+  const ranks = lists.map((list) => {
+    const rank = new Array<number>(list.length).fill(0);
+    for (let start = 0; start < list.length; start += k) {
+      const order = Array.from({ length: k }, (_, offset) => start + offset);
+      order.sort((a, b) => (list[a] as number) - (list[b] as number) || a - b);
+      order.forEach((index, position) => (rank[index] = position));
+    }
+    return rank;
+  });
+  return first.map((_, index) => {
+    const total = ranks.reduce((sum, rank) => sum + (rank[index] as number), 0);
+    return total * k + (ranks[0]?.[index] as number);
+  });
+}
+
+/**
  * The error [G·k] of every candidate (lower agrees better), read on `judged` [G·k, M·D]: the candidates as
  * the caller wants them judged (joint-diffusion: pictures and sounds decoded and encoded again).
  */
@@ -75,7 +101,8 @@ export function disagreement(
 
 /**
  * The best of each group of k consecutive candidate latents [G·k, M·D] → [G, M·D], judged on `judged`; `held`
- * flags the given modalities, `outputs` the ones asked for (the ones judged).
+ * flags the given modalities, `outputs` the ones asked for (the ones judged). `alsoJudged` are further errors
+ * per candidate (the caption words' disagreement), combined with the denoising error by rank.
  */
 export function keepBest(
   diffusion: LatentDiffusion,
@@ -84,8 +111,9 @@ export function keepBest(
   modalities: { held: readonly boolean[]; outputs: readonly boolean[] },
   k: number,
   generator: Generator,
+  alsoJudged: readonly (readonly number[])[] = [],
 ): Tensor {
-  const errors = disagreement(diffusion, judged, modalities, k, generator);
+  const errors = rankSum([disagreement(diffusion, judged, modalities, k, generator), ...alsoJudged], k);
   const index = tensor(BigInt64Array.from(bestOfGroups(errors, k), (row) => BigInt(row)));
   try {
     return candidates.indexSelect(0, index);

@@ -2,7 +2,8 @@
 // sound latent also predicts which words its row's caption holds, through a linear head, by binary
 // cross-entropy. The reconstruction error alone keeps in a latent what covers many pixels; a small shape's
 // outline is a few pixels under a textured background, so two shapes the caption tells apart can share a
-// latent. The head only trains the encoder: inference never reads it.
+// latent. In sampling, the heads read each draw's modalities, so the draws whose words agree are kept
+// (`sampling.captionWords`, with candidates above 1).
 import { type Linear, bceWithLogits } from '../../nn/index.js';
 import { type Tensor, tidy, zeros } from '../../tensor/index.js';
 import type { TokenBatch } from './parts.js';
@@ -17,10 +18,50 @@ export const isCaptionWordsKey = (key: string): boolean => /^[a-z]+Words\./.test
 export function captionWordsLoss(head: Linear, latent: Tensor, captions: TokenBatch, presence: Tensor): Tensor {
   return tidy(() => {
     const logits = head.forward(latent);
-    const words = zeros(logits.shape).scatter(1, captions.tokens, 1);
+    const words = multiHotWords(captions, head.outFeatures);
     const perRow = bceWithLogits(logits, words, { reduction: 'none' }).sum(1);
     return perRow.mul(presence).sum().div(presence.sum().clamp(1));
   });
+}
+
+/** A caption's tokens as a multi-hot row of the vocabulary [B, V]. */
+export function multiHotWords(captions: TokenBatch, vocabularySize: number): Tensor {
+  return tidy(() => zeros([captions.tokens.shape[0] ?? 0, vocabularySize]).scatter(1, captions.tokens, 1));
+}
+
+/** One modality's caption words in sampling: a head's logits with their probabilities, or a given caption's words. */
+export interface WordsView {
+  /** [B, V], from a caption-words head; absent for a given caption. */
+  logits?: Tensor;
+  /** [B, V] probabilities of each word. */
+  words: Tensor;
+}
+
+/**
+ * Per draw [B], how far the words read from each output with a head are from every other modality's: Σ over
+ * those pairs of BCE(output's logits, other's words) summed over the vocabulary. A translation compares each
+ * output with its given modalities, a joint sample with all other outputs (as the denoising agreement does).
+ * Undefined when no pair has words on both sides.
+ */
+export function wordsDisagreement(
+  views: readonly (WordsView | undefined)[],
+  held: readonly boolean[],
+  outputs: readonly boolean[],
+): Tensor | undefined {
+  const translation = held.some(Boolean);
+  const pairs = views.flatMap((output, o) => {
+    const logits = output?.logits;
+    if (!logits || !outputs[o] || held[o]) return [];
+    return views.flatMap((source, s) =>
+      source && s !== o && (translation ? held[s] : outputs[s]) ? [{ logits, source }] : [],
+    );
+  });
+  if (pairs.length === 0) return undefined;
+  return tidy(() =>
+    pairs
+      .map(({ logits, source }) => bceWithLogits(logits, source.words, { reduction: 'none' }).sum(1))
+      .reduce((sum, term) => sum.add(term)),
+  );
 }
 
 /** The redrawn-words term's gradient at the decoded pixels, added to the reconstruction's. */

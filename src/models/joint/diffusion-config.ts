@@ -168,6 +168,8 @@ export const jointDiffusionConfig = z.strictObject({
       eta: z.number().min(0).max(1).default(0),
       // draws per output, the one whose modalities agree best (by the score network) kept; 1 = off
       candidates: z.number().int().min(1).max(64).default(1),
+      /** With candidates: the draws are ranked also by how well the words their caption-words heads read agree (a run trained with training.autoencoder.captionWords). */
+      captionWords: z.boolean().default(true),
     })
     .prefault({}),
   decoding: decodingConfig,

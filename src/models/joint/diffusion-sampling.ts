@@ -1,13 +1,14 @@
 // Sampling joint-diffusion's standardised latents: the given modalities encoded and held, the rest drawn by
 // DDIM; with reranking, k draws per output and the one whose modalities agree best kept (candidates.ts),
-// its pictures and sounds judged by what they decode to.
+// its pictures and sounds judged by what they decode to, and by the words their caption-words heads read.
 import { type Generator, type Tensor, cat, noGrad, randn, tensor, tidy, zeros } from '../../tensor/index.js';
 import type { JointAutoencoders } from './autoencoders.js';
 import { checkCandidates, keepBest } from './candidates.js';
+import { wordsDisagreement } from './caption-words.js';
 import { checkGuidance, samplerTimes } from './diffusion.js';
 import type { LatentDiffusion } from './latent-diffusion.js';
 import type { JointInputs } from './model.js';
-import type { ModalityData, ModalityName } from './parts.js';
+import type { ModalityData, ModalityName, TokenBatch } from './parts.js';
 
 export interface LatentSampling {
   steps: number;
@@ -16,6 +17,8 @@ export interface LatentSampling {
   eta: number;
   /** Draws per output, the best kept (1 = every draw is an output). */
   candidates: number;
+  /** Rerank draws also by the words their caption-words heads read (where the run has them). */
+  captionWords: boolean;
   /** The modalities asked for: the ones the reranking judges. */
   to: readonly ModalityName[];
   generator: Generator;
@@ -30,26 +33,54 @@ export function checkSampling(options: Pick<LatentSampling, 'steps' | 'guidance'
   checkCandidates(options.candidates);
 }
 
-/** The best of each group of `candidates` consecutive draws; frees the draws. */
+/** Per draw, how far its caption words are from its sources' (caption-words.ts); none without heads. */
+function wordsErrors(
+  autoencoders: JointAutoencoders,
+  judged: Tensor,
+  modalities: { held: readonly boolean[]; outputs: readonly boolean[] },
+  captions: TokenBatch | undefined,
+): number[][] {
+  if (!autoencoders.readsWords) return [];
+  const views = autoencoders.wordViews(judged, captions);
+  try {
+    const errors = wordsDisagreement(views, modalities.held, modalities.outputs);
+    try {
+      return errors ? [errors.toFlatArray()] : [];
+    } finally {
+      errors?.dispose();
+    }
+  } finally {
+    for (const view of views) for (const tensor of [view?.logits, view?.words]) tensor?.dispose();
+  }
+}
+
+/** The best of each group of `candidates` consecutive draws; frees the draws. `captions`: a given caption per draw. */
 function bestOf(
   autoencoders: JointAutoencoders,
   diffusion: LatentDiffusion,
   draws: Tensor,
   held: readonly boolean[],
   options: LatentSampling,
+  captions?: TokenBatch,
 ): Tensor {
   if (options.candidates === 1) return draws;
   try {
     const judged = autoencoders.reencoded(draws, held);
-    const outputs = autoencoders.names.map((name) => options.to.includes(name));
+    const modalities = { held, outputs: autoencoders.names.map((name) => options.to.includes(name)) };
     try {
-      return keepBest(diffusion, draws, judged, { held, outputs }, options.candidates, options.generator);
+      const words = options.captionWords ? wordsErrors(autoencoders, judged, modalities, captions) : [];
+      return keepBest(diffusion, draws, judged, modalities, options.candidates, options.generator, words);
     } finally {
       judged.dispose();
     }
   } finally {
     draws.dispose();
   }
+}
+
+/** Row indices [R·draws] repeating each of `rows` rows `draws` times (row 0's draws first). */
+function repeatedRows(rows: number, draws: number): Tensor {
+  return tensor(BigInt64Array.from({ length: rows * draws }, (_, i) => BigInt(Math.floor(i / draws))));
 }
 
 /** Standardised latents [R·draws, M·D] of the given modalities (each row repeated `draws` times); zeros for the others. */
@@ -62,7 +93,7 @@ export function givenLatents(
   return noGrad(() =>
     tidy(() => {
       autoencoders.eval();
-      const index = tensor(BigInt64Array.from({ length: rows * draws }, (_, i) => BigInt(Math.floor(i / draws))));
+      const index = repeatedRows(rows, draws);
       const parts = autoencoders.names.map((name, m) => {
         const data = inputs[name];
         // a modality not given has nothing to encode: the sampler replaces its zeros by noise
@@ -75,6 +106,24 @@ export function givenLatents(
   );
 }
 
+/** The given caption repeated per draw, when the reranking reads words; undefined otherwise. */
+function givenCaptions(
+  autoencoders: JointAutoencoders,
+  inputs: JointInputs,
+  rows: number,
+  draws: number,
+  options: LatentSampling,
+): TokenBatch | undefined {
+  const text = inputs.text;
+  if (!text || options.candidates === 1 || !options.captionWords || !autoencoders.readsWords) return undefined;
+  const index = repeatedRows(rows, draws);
+  try {
+    return autoencoders.part('text').pick(text, index) as TokenBatch;
+  } finally {
+    index.dispose();
+  }
+}
+
 /** Standardised latents [R·n, M·D] (row-major: row 0's n draws first) with the given modalities held. */
 export function conditionalLatents(
   autoencoders: JointAutoencoders,
@@ -85,11 +134,15 @@ export function conditionalLatents(
   options: LatentSampling,
 ): Tensor {
   const held = autoencoders.names.map((name) => inputs[name] !== undefined);
-  const given = givenLatents(autoencoders, inputs, rows, n * checkCandidates(options.candidates));
+  const draws = n * checkCandidates(options.candidates);
+  const given = givenLatents(autoencoders, inputs, rows, draws);
+  const captions = givenCaptions(autoencoders, inputs, rows, draws, options);
   try {
-    return bestOf(autoencoders, diffusion, diffusion.sample(given, { held, ...options }), held, options);
+    return bestOf(autoencoders, diffusion, diffusion.sample(given, { held, ...options }), held, options, captions);
   } finally {
     given.dispose();
+    captions?.tokens.dispose();
+    captions?.lengths.dispose();
   }
 }
 
