@@ -25,6 +25,8 @@ export interface JointReportContext {
   temperature: number;
   /** joint-diffusion: draws per output, the best kept (1 = no reranking). */
   candidates?: number | undefined;
+  /** joint-diffusion: the draws were ranked also by the caption words their heads read. */
+  captionWords?: boolean | undefined;
   /** joint-diffusion: the classifier-free guidance weight of translations. */
   guidance?: number | undefined;
   /** joint-diffusion: the sampler's stochasticity η. */
@@ -67,7 +69,7 @@ export function jointReportLines(evaluation: JointEvaluation, context: JointRepo
     `# Joint evaluation of ${context.run} (${context.recipe})`,
     '',
     `Dataset ${context.dataset.name} (${context.dataset.builder}${context.dataset.level ? `, level ${context.dataset.level}` : ''}); ${evaluation.rows} ${context.split ?? 'test'} samples per direction, ` +
-      `latents drawn at temperature ${context.temperature}${context.guidance !== undefined ? `, guidance ${context.guidance}` : ''}${context.eta ? `, η ${context.eta}` : ''}${(context.candidates ?? 1) > 1 ? `, the best of ${context.candidates} draws kept` : ''}; attributes scored: ${scored ? Object.keys(evaluation.attributes).join(', ') : 'none'}. ${context.seconds.toFixed(0)} s.`,
+      `latents drawn at temperature ${context.temperature}${context.guidance !== undefined ? `, guidance ${context.guidance}` : ''}${context.eta ? `, η ${context.eta}` : ''}${(context.candidates ?? 1) > 1 ? `, the best of ${context.candidates} draws kept${context.captionWords ? ' (ranked by the score network and the caption words)' : ''}` : ''}; attributes scored: ${scored ? Object.keys(evaluation.attributes).join(', ') : 'none'}. ${context.seconds.toFixed(0)} s.`,
     ...(scored && evaluation.directions.length > 0
       ? ['', '| direction | Strict | chance | Feats | chance |', '| --- | --- | --- | --- | --- |']
       : []),

@@ -246,7 +246,7 @@ export class JointDiffusion implements JointModel {
         guidance: options.guidance ?? this.config.sampling.guidance,
         eta: options.eta ?? this.config.sampling.eta,
         candidates: options.candidates ?? this.config.sampling.candidates,
-        captionWords: this.config.sampling.captionWords,
+        captionWords: options.captionWords ?? this.config.sampling.captionWords,
       };
       checkSampling(sampling);
       const latents = reconstruction
@@ -273,7 +273,7 @@ export class JointDiffusion implements JointModel {
       guidance: 0,
       eta: options.eta ?? this.config.sampling.eta,
       candidates: options.candidates ?? this.config.sampling.candidates,
-      captionWords: this.config.sampling.captionWords,
+      captionWords: options.captionWords ?? this.config.sampling.captionWords,
     };
     checkSampling(sampling);
     const generator = new Generator(seed);

@@ -33,6 +33,8 @@ export interface JointEvalFlags {
   seed: string;
   temperature?: string;
   candidates?: string;
+  /** false with --no-caption-words. */
+  captionWords?: boolean;
   guidance?: string;
   eta?: string;
   split?: string;
@@ -99,6 +101,8 @@ export interface JointRunEvalOptions {
   temperature: number;
   /** joint-diffusion: draws per output, the best kept (default: the run's sampling.candidates). */
   candidates?: number;
+  /** joint-diffusion: rank draws also by the caption words their heads read (default: the run's sampling.captionWords). */
+  captionWords?: boolean;
   /** joint-diffusion: classifier-free guidance weight (default: the run's sampling.guidance). */
   guidance?: number;
   /** joint-diffusion: the sampler's stochasticity η (default: the run's sampling.eta). */
@@ -127,7 +131,10 @@ export async function evaluateJointRun(
     const attributes = captionedAttributes(dataset, split.entries) ?? {};
     const rows = Math.min(options.rows, split.size);
     const { judge, transcriber, seed, temperature } = options;
-    const reranking = options.candidates !== undefined ? { candidates: options.candidates } : {};
+    const reranking = {
+      ...(options.candidates !== undefined ? { candidates: options.candidates } : {}),
+      ...(options.captionWords !== undefined ? { captionWords: options.captionWords } : {}),
+    };
     const guidance = options.guidance !== undefined ? { guidance: options.guidance } : {};
     const stochasticity = options.eta !== undefined ? { eta: options.eta } : {};
     const underTest: JointModelUnderTest = {
@@ -199,6 +206,10 @@ export async function evaluateJointRun(
       temperature,
       candidates:
         options.candidates ?? (model instanceof JointDiffusion ? model.config.sampling.candidates : undefined),
+      captionWords:
+        model instanceof JointDiffusion &&
+        model.autoencoders.readsWords &&
+        (options.captionWords ?? model.config.sampling.captionWords),
       guidance: options.guidance ?? (model instanceof JointDiffusion ? model.config.sampling.guidance : undefined),
       eta: options.eta ?? (model instanceof JointDiffusion ? model.config.sampling.eta : undefined),
       fid,
@@ -233,6 +244,7 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
       seed: integerFlag(flags.seed, '--seed', 0),
       temperature: flags.temperature === undefined ? 1 : numberFlag(flags.temperature, '--temperature', 0, 4),
       ...(flags.candidates !== undefined ? { candidates: integerFlag(flags.candidates, '--candidates', 1, 64) } : {}),
+      ...(flags.captionWords === false ? { captionWords: false } : {}),
       ...(flags.guidance !== undefined ? { guidance: numberFlag(flags.guidance, '--guidance', 0, 100) } : {}),
       ...(flags.eta !== undefined ? { eta: numberFlag(flags.eta, '--eta', 0, 1) } : {}),
       ...(split ? { split } : {}),

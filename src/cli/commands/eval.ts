@@ -43,6 +43,7 @@ export interface EvalFlags {
   transcriber?: string;
   temperature?: string;
   candidates?: string;
+  captionWords?: boolean;
   guidance?: string;
   eta?: string;
   rejection?: string;
@@ -222,6 +223,10 @@ export function registerEval(program: Command): void {
     .option(
       '--candidates <k>',
       "joint-diffusion runs: draws per output, the one whose modalities agree best kept (default: the run's sampling.candidates)",
+    )
+    .option(
+      '--no-caption-words',
+      "joint-diffusion runs: rank draws by the score network alone, not also by the caption words their heads read (default: the run's sampling.captionWords)",
     )
     .option(
       '--guidance <weight>',

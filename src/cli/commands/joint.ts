@@ -21,6 +21,8 @@ interface JointFlags {
   guidance?: string;
   eta?: string;
   candidates?: string;
+  /** false with --no-caption-words. */
+  captionWords?: boolean;
   out?: string;
 }
 
@@ -48,6 +50,7 @@ export async function translateCommand(runDir: string, flags: JointFlags): Promi
     ...(flags.guidance !== undefined ? { guidance: numberFlag(flags.guidance, '--guidance', 0, 100) } : {}),
     ...(flags.eta !== undefined ? { eta: numberFlag(flags.eta, '--eta', 0, 1) } : {}),
     ...(flags.candidates !== undefined ? { candidates: integerFlag(flags.candidates, '--candidates', 1, 64) } : {}),
+    ...(flags.captionWords === false ? { captionWords: false } : {}),
   };
   const run = await loadRun(runDir, { need: 'translate' });
   try {
@@ -115,6 +118,10 @@ export function registerJoint(program: Command): void {
     .option(
       '--candidates <k>',
       "joint-diffusion: draws per output, 1–64; the one whose modalities agree best is kept (default: the run's sampling.candidates)",
+    )
+    .option(
+      '--no-caption-words',
+      "joint-diffusion: rank draws by the score network alone, not also by the caption words their heads read (default: the run's sampling.captionWords)",
     )
     .option('--out <dir>', 'output folder (default RUN/translated/SEED)')
     .action(async (runDir: string, flags: JointFlags) => translateCommand(runDir, flags));

@@ -22,11 +22,15 @@ export interface TranslateOptions {
   eta?: number;
   /** joint-diffusion: draws per output, the one whose modalities agree best kept (default: sampling.candidates). */
   candidates?: number;
+  /** joint-diffusion: rank draws also by the words the caption-words heads read (default: sampling.captionWords). */
+  captionWords?: boolean;
 }
 
 export interface SampleOptions {
   /** joint-diffusion: draws per sample, the most coherent kept (default: the run's sampling.candidates). */
   candidates?: number;
+  /** joint-diffusion: rank draws also by the words the caption-words heads read (default: sampling.captionWords). */
+  captionWords?: boolean;
   /** joint-diffusion: DDIM's stochasticity η, 0 to 1 (default: the run's sampling.eta). */
   eta?: number;
 }

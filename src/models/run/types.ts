@@ -93,6 +93,8 @@ export interface TranslateOptions {
   eta?: number;
   /** joint-diffusion: draws per output, the one whose modalities agree best kept (default: sampling.candidates). */
   candidates?: number;
+  /** joint-diffusion: rank draws also by the words the caption-words heads read (default: sampling.captionWords). */
+  captionWords?: boolean;
 }
 
 export interface JointResult {
