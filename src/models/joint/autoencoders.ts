@@ -141,8 +141,8 @@ export class JointAutoencoders extends Module {
       return owner ? !fresh.includes(owner) : keepStatistics || !statistics.has(key);
     };
     const own = this.stateDict();
-    // caption-words heads only train encoders: a source's are dropped where this run has none, and a head this
-    // run has that the source lacks starts afresh
+    // caption-words heads are optional (they train the encoder and rank draws): a source's are dropped where
+    // this run has none, and a head this run has that the source lacks starts afresh
     const kept = new Map([...state].filter(([key]) => wanted(key) && (own.has(key) || !isCaptionWordsKey(key))));
     const misfits = new Set<string>();
     for (const [key, target] of own) {

@@ -8,7 +8,7 @@ import { type Linear, bceWithLogits } from '../../nn/index.js';
 import { type Tensor, tidy, zeros } from '../../tensor/index.js';
 import type { TokenBatch } from './parts.js';
 
-/** A state key of a caption-words head (`imageWords.weight`): training-only weights a reusing run may drop. */
+/** A state key of a caption-words head (`imageWords.weight`): optional weights a reusing run may drop. */
 export const isCaptionWordsKey = (key: string): boolean => /^[a-z]+Words\./.test(key);
 
 /**
