@@ -7,7 +7,7 @@
 // classifier trained on generated images (TAC-GAN) cancels AC-GAN's pull toward over-typical pictures.
 import { Module } from '../nn/index.js';
 import { Adam, EMA, type Schedule, linearDecay } from '../optim/index.js';
-import { Tokenizer } from '../modalities/text/index.js';
+import { Tokenizer, bagOfWords } from '../modalities/text/index.js';
 import { groupSizeFor } from '../modalities/image/projection-discriminator.js';
 import { LabelClassifier } from '../modalities/image/label-classifier.js';
 import { type AugmentPolicy, diffAugment, parseAugmentPolicy } from '../modalities/image/diff-augment.js';
@@ -25,7 +25,7 @@ import {
 } from './rejection-sampling.js';
 import type { TextToImageGanConfig } from './text-to-image-gan/config.js';
 import { DiscriminatorNetwork, GeneratorNetwork, wordClassifier } from './text-to-image-gan/networks.js';
-import { bagOfWords, mismatchMask, modeSeekingLoss, pairedCaptions, wordLossOf } from './text-to-image-gan/losses.js';
+import { mismatchMask, modeSeekingLoss, pairedCaptions, wordLossOf } from './text-to-image-gan/losses.js';
 
 export { textToImageGanConfig, type TextToImageGanConfig } from './text-to-image-gan/config.js';
 

@@ -37,6 +37,7 @@ export {
   type BeamSettings,
   type SampleSettings,
 } from './decoding.js';
+export { bagOfWords } from './bag-of-words.js';
 export {
   consensusChoice,
   sentenceBleu,

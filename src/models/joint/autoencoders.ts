@@ -6,7 +6,8 @@
 import { Linear, Module } from '../../nn/index.js';
 import { type Generator, type Tensor, cat, noGrad, ones, randn, scalar, tidy, zeros } from '../../tensor/index.js';
 import { type BuiltParts, type JointShapes, type PartsConfig, buildParts } from './part-config.js';
-import { type WordsView, captionWordsLoss, isCaptionWordsKey, multiHotWords } from './caption-words.js';
+import { bagOfWords } from '../../modalities/text/index.js';
+import { type WordsView, captionWordsLoss, isCaptionWordsKey } from './caption-words.js';
 import {
   type ModalityData,
   type ModalityName,
@@ -94,7 +95,7 @@ export class JointAutoencoders extends Module {
           return { logits, words: logits.sigmoid() };
         }
         return name === 'text' && captions && this.readsWords
-          ? { words: multiHotWords(captions, (this.wordHeads.find(Boolean) as Linear).outFeatures) }
+          ? { words: bagOfWords(captions.tokens, (this.wordHeads.find(Boolean) as Linear).outFeatures) }
           : undefined;
       }),
     );

@@ -5,7 +5,8 @@
 // latent. In sampling, the heads read each draw's modalities, so the draws whose words agree are kept
 // (`sampling.captionWords`, with candidates above 1).
 import { type Linear, bceWithLogits } from '../../nn/index.js';
-import { type Tensor, tidy, zeros } from '../../tensor/index.js';
+import { bagOfWords } from '../../modalities/text/index.js';
+import { type Tensor, tidy } from '../../tensor/index.js';
 import type { TokenBatch } from './parts.js';
 
 /** A state key of a caption-words head (`imageWords.weight`): optional weights a reusing run may drop. */
@@ -18,15 +19,11 @@ export const isCaptionWordsKey = (key: string): boolean => /^[a-z]+Words\./.test
 export function captionWordsLoss(head: Linear, latent: Tensor, captions: TokenBatch, presence: Tensor): Tensor {
   return tidy(() => {
     const logits = head.forward(latent);
-    const words = multiHotWords(captions, head.outFeatures);
+    // the start, end and padding tokens count too: constant, or a length cue
+    const words = bagOfWords(captions.tokens, head.outFeatures);
     const perRow = bceWithLogits(logits, words, { reduction: 'none' }).sum(1);
     return perRow.mul(presence).sum().div(presence.sum().clamp(1));
   });
-}
-
-/** A caption's tokens as a multi-hot row of the vocabulary [B, V]. */
-export function multiHotWords(captions: TokenBatch, vocabularySize: number): Tensor {
-  return tidy(() => zeros([captions.tokens.shape[0] ?? 0, vocabularySize]).scatter(1, captions.tokens, 1));
 }
 
 /** One modality's caption words in sampling: a head's logits with their probabilities, or a given caption's words. */

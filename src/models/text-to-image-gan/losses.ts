@@ -1,16 +1,8 @@
 // text2image-gan's loss terms and batch helpers: the caption words an image should show, the mode-seeking pairs,
 // and which rows a rolled caption mismatches.
-import { type Tensor, arange, cat, tidy, zeros } from '../../tensor/index.js';
+import { type Tensor, cat, tidy } from '../../tensor/index.js';
 import { bceWithLogits } from '../../nn/index.js';
 import type { TextBatch } from '../prompts.js';
-
-export function bagOfWords(tokens: Tensor, vocabularySize: number, padId: number): Tensor {
-  return tidy(() => {
-    const [batch = 0] = tokens.shape;
-    const present = zeros([batch, vocabularySize]).scatter(1, tokens, 1);
-    return present.mul(arange(vocabularySize).ne(padId).float().unsqueeze(0));
-  });
-}
 
 /**
  * Binary cross-entropy summed over the vocabulary, averaged over the batch: each word weighs as much as an
