@@ -1,7 +1,8 @@
 // sampling.captionWords: with several draws per output, a run trained with caption-words heads ranks its draws
 // also by how well the words the heads read agree with the given caption (or, for a joint sample, with each
-// other). The disagreement against its closed form, the rank combination on a known case, and a tiny run whose
-// text→image draws, so ranked, read closer to their captions than when ranked by the denoising error alone.
+// other; a caption drawn from a picture is written out and read by the picture's head). The disagreement
+// against its closed form, the rank combination on a known case, and a tiny run whose text→image draws and
+// image→text captions, so ranked, agree with their sources' words more than when ranked by the denoising error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,9 +13,11 @@ import { wordsDisagreement } from '../../src/models/joint/caption-words.js';
 import { bestOfGroups, rankSum } from '../../src/models/joint/candidates.js';
 import { conditionalLatents } from '../../src/models/joint/diffusion-sampling.js';
 import { prepareJointInputs } from '../../src/models/joint/inputs.js';
+import { loadJointSplit } from '../../src/train/sessions/joint.js';
+import { readDataset } from '../../src/data/format.js';
 import type { TokenBatch } from '../../src/models/joint/parts.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
-import { Generator, dispose, memory, tensor } from '../../src/tensor/index.js';
+import { Generator, type Tensor, dispose, memory, tensor, tidy } from '../../src/tensor/index.js';
 import { tinyJointDiffusion } from './tiny-joint-diffusion.js';
 
 const root = await mkdtemp(join(tmpdir(), 'mmgen-words-reranking-'));
@@ -49,9 +52,21 @@ test('the words disagreement is the binary cross-entropy of each output against 
     [2, -1],
   ].map((row) => row.reduce((sum, logit) => sum + bce(logit, sigmoid(1)) + bce(1, sigmoid(logit)), 0));
   joint?.toFlatArray().forEach((value, row) => assert.ok(Math.abs(value - (expected[row] ?? 0)) < 1e-5));
-  assert.equal(wordsDisagreement(views, [true, false, false], [false, true, false]), undefined, 'text has no head');
+  // image → text: the written caption's words read by the given picture's head
+  const written = wordsDisagreement(views, [true, false, false], [false, true, false]);
+  assert.deepEqual(
+    written?.toFlatArray().map((value) => value.toFixed(5)),
+    [bce(0, 1) + bce(0, 0), bce(2, 0) + bce(-1, 1)].map((value) => value.toFixed(5)),
+  );
+  // a joint sample of picture and caption counts the pair once, from the picture's side
+  const jointText = wordsDisagreement(views, [false, false, false], [true, true, false]);
+  assert.deepEqual(jointText?.toFlatArray(), translated?.toFlatArray());
+  const unread = [{ words: views[1]?.words as Tensor }, undefined, undefined];
+  assert.equal(wordsDisagreement(unread, [false, true, false], [true, false, false]), undefined, 'no head reads');
   dispose(
-    [translated, joint, imageLogits, audioLogits, ...views.flatMap((view) => [view.words])].flatMap((t) => t ?? []),
+    [translated, joint, written, jointText, imageLogits, audioLogits, ...views.flatMap((view) => [view.words])].flatMap(
+      (t) => t ?? [],
+    ),
   );
   assert.equal(memory().tensors, before);
 });
@@ -72,7 +87,7 @@ test('ranks, not errors, are summed: the best draw of each group is best on both
 });
 
 for (const seed of [0, 1, 2]) {
-  test(`seed ${seed}: text→image draws ranked by the caption words read closer to their captions`, async () => {
+  test(`seed ${seed}: text→image and image→text draws ranked by the caption words agree closer with their sources`, async () => {
     const before = memory().tensors;
     const config = tinyJointDiffusion(dataset, {
       seed,
@@ -109,10 +124,39 @@ for (const seed of [0, 1, 2]) {
     };
     const [ranked, plain] = [readError(true), readError(false)];
     dispose([text.tokens, text.lengths]);
-    model.dispose();
     assert.ok(
       ranked < plain * 0.95,
       `words disagreement of the kept draws: ${ranked} with the words, ${plain} without`,
+    );
+
+    // image → text: each draw's caption is written out and read by the given picture's head
+    const split = await loadJointSplit(await readDataset(dataset), model, { split: 'train', limit: 24 });
+    const images = tidy(() => (split.images as Tensor).float().div(127.5).sub(1));
+    const pictureHeld = model.names.map((name) => name === 'image');
+    const textOut = model.names.map((name) => name === 'text');
+    const writtenError = (captionWords: boolean): number => {
+      const latents = conditionalLatents(model.autoencoders, model.averaged, { image: images }, 24, 1, {
+        steps: 5,
+        guidance: 0,
+        eta: 0,
+        candidates: 8,
+        captionWords,
+        to: ['text'],
+        generator: new Generator(11),
+      });
+      const views = model.autoencoders.wordViews(latents, undefined, true);
+      const error = wordsDisagreement(views, pictureHeld, textOut);
+      const values = error?.toFlatArray() ?? [];
+      dispose([latents, error, ...views.flatMap((view) => [view?.logits, view?.words])].flatMap((t) => t ?? []));
+      return values.reduce((sum, value) => sum + value, 0) / values.length;
+    };
+    const [writtenRanked, writtenPlain] = [writtenError(true), writtenError(false)];
+    images.dispose();
+    split.dispose();
+    model.dispose();
+    assert.ok(
+      writtenRanked < writtenPlain * 0.9,
+      `the kept captions' words as their pictures read them: ${writtenRanked} with the words, ${writtenPlain} without`,
     );
     assert.equal(memory().tensors, before);
   });

@@ -1,9 +1,11 @@
 // A picture part's likelihood: gaussian is −weight · Σ (x − x̂)², laplace −weight · Σ |x − x̂|, per row; coarseWeight adds the
-// distance of 4×4 averages.
+// distance of 4×4 averages, chromaWeight the distance of the error's colour part.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PicturePart, noPrivate } from '../../src/models/joint/parts.js';
-import { manualSeed, memory, noGrad, randn, tidy } from '../../src/tensor/index.js';
+import { buildParts, partsConfig } from '../../src/models/joint/part-config.js';
+import { Tokenizer } from '../../src/modalities/text/index.js';
+import { cat, full, manualSeed, memory, noGrad, randn, tidy, zeros } from '../../src/tensor/index.js';
 
 test('the image likelihood is the weighted squared (gaussian) or absolute (laplace) error of the decoded picture', () => {
   const before = memory().tensors;
@@ -84,4 +86,48 @@ test('coarseWeight adds the distance of 4×4 averages, each counted for its 16 p
   actual.forEach((value, row) => assert.ok(value < (expected[row + 3] ?? 0) - 1e-3, `row ${row} has a coarse term`));
   part.dispose();
   assert.equal(memory().tensors, before);
+});
+
+test('chromaWeight adds the error less its mean over the channels: a grey error has none', () => {
+  const before = memory().tensors;
+  const part = new PicturePart({
+    name: 'image',
+    size: 16,
+    channels: 3,
+    sharedDim: 4,
+    privateDim: 0,
+    featureDim: 8,
+    encoderChannels: 4,
+    decoderChannels: 8,
+    block: 'plain',
+    encoderNorm: 'group',
+    weight: 0.5,
+    chromaWeight: 4,
+  });
+  const [grey, red] = tidy(() => {
+    const target = randn([1, 3, 4, 4]).tanh();
+    // every pixel off by 0.3 in each channel; then by 0.3 in red alone
+    const greyError = part.logLikelihoodOf(target.add(0.3), target).toFlatArray();
+    const redShift = cat([full([1, 1, 4, 4], 0.3), zeros([1, 2, 4, 4])], 1);
+    const redError = part.logLikelihoodOf(target.add(redShift), target).toFlatArray();
+    return [Number(greyError[0]), Number(redError[0])];
+  });
+  assert.ok(Math.abs(grey - -0.5 * 16 * 3 * 0.09) < 1e-4, `grey: ${grey}`);
+  // red alone: squared error 0.09 per pixel; less the mean 0.1 it is (0.2, −0.1, −0.1), squares summing to 0.06
+  assert.ok(Math.abs(red - -0.5 * 16 * (0.09 + 4 * 0.06)) < 1e-4, `red: ${red}`);
+  part.dispose();
+  assert.equal(memory().tensors, before);
+});
+
+test('chromaWeight is refused where there is no colour to weigh', () => {
+  const tokenizer = Tokenizer.fromCorpus(['a square'], { level: 'word' });
+  assert.throws(
+    () => partsConfig.parse({ audio: { chromaWeight: 1 } }),
+    /spectrogram has one channel[\s\S]*audio\.chromaWeight at 0/,
+  );
+  const grey = partsConfig.parse({ image: { chromaWeight: 1 } });
+  assert.throws(
+    () => buildParts(grey, { image: { size: 16, channels: 1 }, tokenizer }, 4, 0),
+    /chromaWeight weighs colour, and this dataset's pictures have 1 channel/,
+  );
 });

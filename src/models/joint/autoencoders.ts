@@ -7,12 +7,13 @@ import { Linear, Module } from '../../nn/index.js';
 import { type Generator, type Tensor, cat, noGrad, ones, randn, scalar, tidy, zeros } from '../../tensor/index.js';
 import { type BuiltParts, type JointShapes, type PartsConfig, buildParts } from './part-config.js';
 import { bagOfWords } from '../../modalities/text/index.js';
-import { type WordsView, captionWordsLoss, isCaptionWordsKey } from './caption-words.js';
+import { type WordsView, captionWordsLoss, isCaptionWordsKey, writtenWords } from './caption-words.js';
 import {
   type ModalityData,
   type ModalityName,
   type ModalityPart,
   PicturePart,
+  TextPart,
   type TokenBatch,
   modalityIndex,
   noPrivate,
@@ -83,10 +84,12 @@ export class JointAutoencoders extends Module {
   }
 
   /**
-   * Each modality's caption words on standardised latents [B, M·D]: a head's reading where one exists, the
-   * given caption's words for text when `captions` come, undefined elsewhere. No gradients.
+   * Each modality's caption words on standardised latents [B, M·D]: a head's reading where one exists; for
+   * text, the given caption's words when `captions` come, else with `writeText` the words of the caption its
+   * latent decodes to (greedy); undefined elsewhere. No gradients.
    */
-  wordViews(standardised: Tensor, captions?: TokenBatch): (WordsView | undefined)[] {
+  wordViews(standardised: Tensor, captions?: TokenBatch, writeText = false): (WordsView | undefined)[] {
+    const vocabularySize = this.wordHeads.find(Boolean)?.outFeatures;
     return noGrad(() =>
       this.names.map((name, m) => {
         const head = this.wordHeads[m];
@@ -94,9 +97,19 @@ export class JointAutoencoders extends Module {
           const logits = tidy(() => head.forward(this.rawOf(standardised, m)));
           return { logits, words: logits.sigmoid() };
         }
-        return name === 'text' && captions && this.readsWords
-          ? { words: bagOfWords(captions.tokens, (this.wordHeads.find(Boolean) as Linear).outFeatures) }
-          : undefined;
+        if (name !== 'text' || vocabularySize === undefined) return undefined;
+        if (captions) return { words: bagOfWords(captions.tokens, vocabularySize) };
+        if (!writeText) return undefined;
+        const part = this.parts[m];
+        if (!(part instanceof TextPart)) return undefined;
+        const raw = this.rawOf(standardised, m);
+        const none = noPrivate(raw.shape[0] ?? 0);
+        try {
+          return { words: writtenWords(part.write(raw, none), part.tokenizer, vocabularySize) };
+        } finally {
+          raw.dispose();
+          none.dispose();
+        }
       }),
     );
   }

@@ -5,8 +5,8 @@
 // latent. In sampling, the heads read each draw's modalities, so the draws whose words agree are kept
 // (`sampling.captionWords`, with candidates above 1).
 import { type Linear, bceWithLogits } from '../../nn/index.js';
-import { bagOfWords } from '../../modalities/text/index.js';
-import { type Tensor, tidy } from '../../tensor/index.js';
+import { type GeneratedText, type Tokenizer, bagOfWords } from '../../modalities/text/index.js';
+import { type Tensor, tensor, tidy } from '../../tensor/index.js';
 import type { TokenBatch } from './parts.js';
 
 /** A state key of a caption-words head (`imageWords.weight`): optional weights a reusing run may drop. */
@@ -35,10 +35,27 @@ export interface WordsView {
 }
 
 /**
- * Per draw [B], how far the words read from each output with a head are from every other modality's: Σ over
- * those pairs of BCE(output's logits, other's words) summed over the vocabulary. A translation compares each
- * output with its given modalities, a joint sample with all other outputs (as the denoising agreement does).
- * Undefined when no pair has words on both sides.
+ * The words of captions a text latent decodes to, as the heads were trained to read them: multi-hot rows
+ * [B, V] of bos, the caption's tokens and eos (no padding: written captions are not batched).
+ */
+export function writtenWords(
+  captions: readonly GeneratedText[],
+  tokenizer: Pick<Tokenizer, 'bosId' | 'eosId'>,
+  vocabularySize: number,
+): Tensor {
+  const rows = new Float32Array(captions.length * vocabularySize);
+  captions.forEach((caption, row) => {
+    for (const id of [tokenizer.bosId, ...caption.tokens, tokenizer.eosId]) rows[row * vocabularySize + id] = 1;
+  });
+  return tensor(rows, { shape: [captions.length, vocabularySize] });
+}
+
+/**
+ * Per draw [B], how far the words read from each output are from every other modality's: Σ over pairs of
+ * BCE(logits, words) summed over the vocabulary. A translation compares each output with its given modalities,
+ * a joint sample with all other outputs (as the denoising agreement does). An output with a head is read by
+ * it; a written caption (words, no head) is read by its given modalities' heads. Undefined when no pair has
+ * a head on one side and words on the other.
  */
 export function wordsDisagreement(
   views: readonly (WordsView | undefined)[],
@@ -47,16 +64,18 @@ export function wordsDisagreement(
 ): Tensor | undefined {
   const translation = held.some(Boolean);
   const pairs = views.flatMap((output, o) => {
-    const logits = output?.logits;
-    if (!logits || !outputs[o] || held[o]) return [];
-    return views.flatMap((source, s) =>
-      source && s !== o && (translation ? held[s] : outputs[s]) ? [{ logits, source }] : [],
-    );
+    if (!output || !outputs[o] || held[o]) return [];
+    return views.flatMap((source, s) => {
+      if (!source || s === o || !(translation ? held[s] : outputs[s])) return [];
+      if (output.logits) return [{ logits: output.logits, words: source.words }];
+      // a joint sample's other output already reads this caption from its own side
+      return translation && source.logits ? [{ logits: source.logits, words: output.words }] : [];
+    });
   });
   if (pairs.length === 0) return undefined;
   return tidy(() =>
     pairs
-      .map(({ logits, source }) => bceWithLogits(logits, source.words, { reduction: 'none' }).sum(1))
+      .map(({ logits, words }) => bceWithLogits(logits, words, { reduction: 'none' }).sum(1))
       .reduce((sum, term) => sum.add(term)),
   );
 }

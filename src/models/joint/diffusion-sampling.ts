@@ -41,7 +41,10 @@ function wordsErrors(
   captions: TokenBatch | undefined,
 ): number[][] {
   if (!autoencoders.readsWords) return [];
-  const views = autoencoders.wordViews(judged, captions);
+  const text = autoencoders.names.indexOf('text');
+  // a caption drawn from given pictures or sounds is written out, so their heads can read it
+  const writeText = text >= 0 && modalities.outputs[text] === true && modalities.held.some(Boolean);
+  const views = autoencoders.wordViews(judged, captions, writeText);
   try {
     const errors = wordsDisagreement(views, modalities.held, modalities.outputs);
     try {

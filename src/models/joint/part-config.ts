@@ -29,6 +29,11 @@ const pictureSettings = {
    * it weighs outlines above a texture no latent can keep, whose pixel-level error otherwise drowns them.
    */
   coarseWeight: z.number().min(0).default(0),
+  /**
+   * Weight of the error's colour part again (each pixel's error less its mean over the channels; colour pictures
+   * only): a grey texture no latent can keep has none, so a coloured object's outline is no longer drowned by it.
+   */
+  chromaWeight: z.number().min(0).default(0),
 };
 
 export const partsConfig = z.strictObject({
@@ -65,6 +70,12 @@ export const partsConfig = z.strictObject({
           code: 'custom',
           path: ['spectrogram', 'frames'],
           message: `the sequence network halves the frames four times: frames must be a multiple of 16, got ${frames ?? audio.spectrogram.size}`,
+        });
+      if (audio.chromaWeight > 0)
+        context.addIssue({
+          code: 'custom',
+          path: ['chromaWeight'],
+          message: 'a spectrogram has one channel and so no colour to weigh: leave audio.chromaWeight at 0',
         });
     })
     .prefault({}),
@@ -121,6 +132,10 @@ export function buildParts(
       if (imageGrid !== undefined && imageGrid > largest)
         throw new Error(
           `model.imageGrid ${imageGrid} is too fine for ${shapes.image.size}-pixel pictures (the encoder halves them at least once): use at most ${largest}`,
+        );
+      if (config.image.chromaWeight > 0 && shapes.image.channels < 3)
+        throw new Error(
+          `model.image.chromaWeight weighs colour, and this dataset's pictures have ${shapes.image.channels} channel: leave it at 0`,
         );
       return new PicturePart({
         name,

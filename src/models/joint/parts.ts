@@ -75,6 +75,8 @@ export interface PictureOptions {
   likelihood?: 'gaussian' | 'laplace';
   /** Weight of the distance between 4×4 averages, per full-size pixel (0: none). */
   coarseWeight?: number;
+  /** Weight of the error's colour part (less its mean over the channels), per pixel (0: none). */
+  chromaWeight?: number;
   /**
    * A spatial latent (network 'picture', no private latent): the encoder ends in a grid of this side and the
    * decoder starts from it, sharedDim / grid² channels per cell; `encode` then gives the latent itself.
@@ -173,8 +175,11 @@ export class PicturePart extends ModalityPart {
       const error = decoded.sub(target);
       const fine = measure(error);
       const coarseWeight = this.options.coarseWeight ?? 0;
+      const chromaWeight = this.options.chromaWeight ?? 0;
       // the error's 4×4 averages, each standing for its 16 pixels
-      const distance = coarseWeight > 0 ? fine.add(measure(F.avgPool2d(error, 4)).mul(16 * coarseWeight)) : fine;
+      const coarse = coarseWeight > 0 ? fine.add(measure(F.avgPool2d(error, 4)).mul(16 * coarseWeight)) : fine;
+      const distance =
+        chromaWeight > 0 ? coarse.add(measure(error.sub(error.mean(1, true))).mul(chromaWeight)) : coarse;
       return distance.mul(-this.options.weight);
     });
   }
@@ -208,12 +213,14 @@ export class TextPart extends ModalityPart {
   readonly featureDim: number;
   readonly encoder: CaptionEncoder;
   readonly decoder: AttentionDecoder;
+  readonly tokenizer: Tokenizer;
   private readonly memory: Linear;
   private readonly memoryDim: number;
 
   constructor(private readonly options: TextPartOptions) {
     super();
     const { tokenizer } = options;
+    this.tokenizer = tokenizer;
     this.featureDim = options.featureDim;
     this.memoryDim = options.hiddenSize;
     this.encoder = this.registerModule(
