@@ -12,6 +12,7 @@ import { buildDataset } from '../../src/data/builders/index.js';
 import { wordsDisagreement } from '../../src/models/joint/caption-words.js';
 import { bestOfGroups, rankSum } from '../../src/models/joint/candidates.js';
 import { conditionalLatents } from '../../src/models/joint/diffusion-sampling.js';
+import { wordViews } from '../../src/models/joint/word-views.js';
 import { prepareJointInputs } from '../../src/models/joint/inputs.js';
 import { loadJointSplit } from '../../src/train/sessions/joint.js';
 import { readDataset } from '../../src/data/format.js';
@@ -113,7 +114,7 @@ for (const seed of [0, 1, 2]) {
         generator: new Generator(11),
       });
       const judged = model.autoencoders.reencoded(latents, held);
-      const views = model.autoencoders.wordViews(judged, text);
+      const views = wordViews(model.autoencoders, judged, text);
       const error = wordsDisagreement(views, held, outputs);
       const values = error?.toFlatArray() ?? [];
       const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
@@ -144,7 +145,7 @@ for (const seed of [0, 1, 2]) {
         to: ['text'],
         generator: new Generator(11),
       });
-      const views = model.autoencoders.wordViews(latents, undefined, true);
+      const views = wordViews(model.autoencoders, latents, undefined, true);
       const error = wordsDisagreement(views, pictureHeld, textOut);
       const values = error?.toFlatArray() ?? [];
       dispose([latents, error, ...views.flatMap((view) => [view?.logits, view?.words])].flatMap((t) => t ?? []));

@@ -6,14 +6,12 @@
 import { Linear, Module } from '../../nn/index.js';
 import { type Generator, type Tensor, cat, noGrad, ones, randn, scalar, tidy, zeros } from '../../tensor/index.js';
 import { type BuiltParts, type JointShapes, type PartsConfig, buildParts } from './part-config.js';
-import { bagOfWords } from '../../modalities/text/index.js';
-import { type WordsView, captionWordsLoss, isCaptionWordsKey, writtenWords } from './caption-words.js';
+import { captionWordsLoss, isCaptionWordsKey } from './caption-words.js';
 import {
   type ModalityData,
   type ModalityName,
   type ModalityPart,
   PicturePart,
-  TextPart,
   type TokenBatch,
   modalityIndex,
   noPrivate,
@@ -83,35 +81,9 @@ export class JointAutoencoders extends Module {
     return this.wordHeads.some(Boolean);
   }
 
-  /**
-   * Each modality's caption words on standardised latents [B, M·D]: a head's reading where one exists; for
-   * text, the given caption's words when `captions` come, else with `writeText` the words of the caption its
-   * latent decodes to (greedy); undefined elsewhere. No gradients.
-   */
-  wordViews(standardised: Tensor, captions?: TokenBatch, writeText = false): (WordsView | undefined)[] {
-    const vocabularySize = this.wordHeads.find(Boolean)?.outFeatures;
-    return noGrad(() =>
-      this.names.map((name, m) => {
-        const head = this.wordHeads[m];
-        if (head) {
-          const logits = tidy(() => head.forward(this.rawOf(standardised, m)));
-          return { logits, words: logits.sigmoid() };
-        }
-        if (name !== 'text' || vocabularySize === undefined) return undefined;
-        if (captions) return { words: bagOfWords(captions.tokens, vocabularySize) };
-        if (!writeText) return undefined;
-        const part = this.parts[m];
-        if (!(part instanceof TextPart)) return undefined;
-        const raw = this.rawOf(standardised, m);
-        const none = noPrivate(raw.shape[0] ?? 0);
-        try {
-          return { words: writtenWords(part.write(raw, none), part.tokenizer, vocabularySize) };
-        } finally {
-          raw.dispose();
-          none.dispose();
-        }
-      }),
-    );
+  /** Modality m's caption-words head, where it has one. */
+  wordHead(index: number): Linear | undefined {
+    return this.wordHeads[index];
   }
 
   /** Raw latent [B, D] of modality m. */

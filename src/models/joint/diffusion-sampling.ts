@@ -5,6 +5,7 @@ import { type Generator, type Tensor, cat, noGrad, randn, tensor, tidy, zeros } 
 import type { JointAutoencoders } from './autoencoders.js';
 import { checkCandidates, keepBest } from './candidates.js';
 import { wordsDisagreement } from './caption-words.js';
+import { wordViews } from './word-views.js';
 import { checkGuidance, samplerTimes } from './diffusion.js';
 import type { LatentDiffusion } from './latent-diffusion.js';
 import type { JointInputs } from './model.js';
@@ -44,7 +45,7 @@ function wordsErrors(
   const text = autoencoders.names.indexOf('text');
   // a caption drawn from given pictures or sounds is written out, so their heads can read it
   const writeText = text >= 0 && modalities.outputs[text] === true && modalities.held.some(Boolean);
-  const views = autoencoders.wordViews(judged, captions, writeText);
+  const views = wordViews(autoencoders, judged, captions, writeText);
   try {
     const errors = wordsDisagreement(views, modalities.held, modalities.outputs);
     try {
