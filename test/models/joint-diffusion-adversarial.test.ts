@@ -37,7 +37,7 @@ test('the patch critic gives one logit per patch, and the adversarial gradient i
   const before = memory().tensors;
   const generator = new Generator(4);
   const critic = new PatchDiscriminator({ channels: 3, baseChannels: 8, halvings: 2 });
-  const adversary = new PictureAdversary({ weight: 0.3, start: 0, channels: 8, halvings: 2, lr: 2e-4 }, 3);
+  const adversary = new PictureAdversary({ weight: 0.3, start: 0, channels: 8, halvings: 2, lr: 2e-4, sees: 'all' }, 3);
   tidy(() => {
     assert.deepEqual(critic.forward(randn([2, 3, 64, 64], { generator })).shape, [2, 1, 14, 14]);
     assert.deepEqual(critic.forward(randn([2, 3, 32, 32], { generator })).shape, [2, 1, 6, 6]);
@@ -54,6 +54,34 @@ test('the patch critic gives one logit per patch, and the adversarial gradient i
   });
   critic.dispose();
   adversary.dispose();
+  generator.dispose();
+  assert.equal(memory().tensors, before);
+});
+
+test('a critic that sees colour only sends no grey gradient: it cannot ask for a texture, only for colour', () => {
+  const before = memory().tensors;
+  const generator = new Generator(5);
+  const settings = { weight: 1, start: 0, channels: 8, halvings: 2, lr: 2e-4 };
+  const colour = new PictureAdversary({ ...settings, sees: 'colour' }, 3);
+  const all = new PictureAdversary({ ...settings, sees: 'all' }, 3);
+  tidy(() => {
+    const decoded = randn([2, 3, 32, 32], { generator });
+    const reconstruction = randn([2, 3, 32, 32], { generator }).mul(0.01);
+    // the adversarial part of each gradient, averaged over the channels: its grey part
+    const grey = (adversary: PictureAdversary): number =>
+      adversary
+        .generatorGradient(decoded, reconstruction, ones([2]))
+        .gradient.sub(reconstruction)
+        .mean(1)
+        .abs()
+        .max()
+        .item();
+    assert.ok(grey(colour) < 1e-6, `grey part of the colour critic's gradient: ${grey(colour)}`);
+    assert.ok(grey(all) > 1e-4, `a critic that sees everything has one: ${grey(all)}`);
+  });
+  assert.throws(() => new PictureAdversary({ ...settings, sees: 'colour' }, 1), /sees: colour.*1 channel/);
+  colour.dispose();
+  all.dispose();
   generator.dispose();
   assert.equal(memory().tensors, before);
 });

@@ -17,6 +17,11 @@ function rowMeans(logits: Tensor): Tensor {
   return logits.flatten(1).mean(1);
 }
 
+/** Pictures as the critic sees them: with `sees: colour`, each pixel less its mean over the channels. */
+function seen(pictures: Tensor, sees: AdversarialConfig['sees']): Tensor {
+  return sees === 'colour' ? pictures.sub(pictures.mean(1, true)) : pictures;
+}
+
 /** The mean of per-row values [B] over the rows present. */
 function presentMean(values: Tensor, presence: Tensor): Tensor {
   return values.mul(presence).sum().div(presence.sum().clamp(1));
@@ -39,6 +44,10 @@ export class PictureAdversary {
     readonly settings: AdversarialConfig,
     channels: number,
   ) {
+    if (settings.sees === 'colour' && channels < 3)
+      throw new Error(
+        `training.autoencoder.adversarial.sees: colour needs colour pictures, and these have ${channels} channel: use sees: all`,
+      );
     this.discriminator = new PatchDiscriminator({
       channels,
       baseChannels: settings.channels,
@@ -61,7 +70,8 @@ export class PictureAdversary {
     this.discriminator.train();
     return tidy(() => {
       const pixels = decoded.detach().requiresGrad_();
-      const adversarial = presentMean(rowMeans(this.discriminator.forward(pixels)), presence).neg();
+      const critique = this.discriminator.forward(seen(pixels, this.settings.sees));
+      const adversarial = presentMean(rowMeans(critique), presence).neg();
       adversarial.backward();
       const adversarialGradient = pixels.grad as Tensor;
       const balance = noGrad(() =>
@@ -76,8 +86,8 @@ export class PictureAdversary {
   criticStep(real: Tensor, decoded: Tensor, presence: Tensor): number {
     this.discriminator.train();
     return tidy(() => {
-      const fake = decoded.detach();
-      const realLoss = rowMeans(this.discriminator.forward(real).neg().add(1).relu());
+      const fake = seen(decoded.detach(), this.settings.sees);
+      const realLoss = rowMeans(this.discriminator.forward(seen(real, this.settings.sees)).neg().add(1).relu());
       const fakeLoss = rowMeans(this.discriminator.forward(fake).add(1).relu());
       const loss = presentMean(realLoss.add(fakeLoss), presence);
       this.optimizer.zeroGrad();

@@ -93,6 +93,8 @@ export const jointDiffusionConfig = z.strictObject({
               halvings: z.number().int().min(1).max(4).default(2),
               /** The critic's learning rate (Adam, β1 0.5). */
               lr: z.number().positive().default(2e-4),
+              /** What the critic sees: every channel, or only the colour part (each pixel less its mean over the channels), where a grey texture no latent keeps cannot be its cue. */
+              sees: z.enum(['all', 'colour']).default('all'),
             })
             .prefault({}),
         })
