@@ -7,22 +7,24 @@ import { buildParts, partsConfig } from '../../src/models/joint/part-config.js';
 import { Tokenizer } from '../../src/modalities/text/index.js';
 import { cat, full, manualSeed, memory, noGrad, randn, tidy, zeros } from '../../src/tensor/index.js';
 
+// a tiny picture part: 16-pixel grey pictures, weight 0.5
+const options = {
+  name: 'image' as const,
+  size: 16,
+  channels: 1,
+  sharedDim: 4,
+  privateDim: 0,
+  featureDim: 8,
+  encoderChannels: 4,
+  decoderChannels: 8,
+  block: 'plain' as const,
+  encoderNorm: 'group' as const,
+  weight: 0.5,
+};
+
 test('the image likelihood is the weighted squared (gaussian) or absolute (laplace) error of the decoded picture', () => {
   const before = memory().tensors;
   manualSeed(3);
-  const options = {
-    name: 'image' as const,
-    size: 16,
-    channels: 1,
-    sharedDim: 4,
-    privateDim: 0,
-    featureDim: 8,
-    encoderChannels: 4,
-    decoderChannels: 8,
-    block: 'plain' as const,
-    encoderNorm: 'group' as const,
-    weight: 0.5,
-  };
   for (const likelihood of ['gaussian', 'laplace'] as const) {
     const part = new PicturePart({ ...options, likelihood });
     part.eval();
@@ -48,20 +50,7 @@ test('the image likelihood is the weighted squared (gaussian) or absolute (lapla
 test('coarseWeight adds the distance of 4×4 averages, each counted for its 16 pixels', () => {
   const before = memory().tensors;
   manualSeed(4);
-  const part = new PicturePart({
-    name: 'image',
-    size: 16,
-    channels: 1,
-    sharedDim: 4,
-    privateDim: 0,
-    featureDim: 8,
-    encoderChannels: 4,
-    decoderChannels: 8,
-    block: 'plain',
-    encoderNorm: 'group',
-    weight: 0.5,
-    coarseWeight: 2,
-  });
+  const part = new PicturePart({ ...options, coarseWeight: 2 });
   part.eval();
   const [expected, actual] = noGrad(() =>
     tidy(() => {
@@ -90,20 +79,7 @@ test('coarseWeight adds the distance of 4×4 averages, each counted for its 16 p
 
 test('chromaWeight adds the error less its mean over the channels: a grey error has none', () => {
   const before = memory().tensors;
-  const part = new PicturePart({
-    name: 'image',
-    size: 16,
-    channels: 3,
-    sharedDim: 4,
-    privateDim: 0,
-    featureDim: 8,
-    encoderChannels: 4,
-    decoderChannels: 8,
-    block: 'plain',
-    encoderNorm: 'group',
-    weight: 0.5,
-    chromaWeight: 4,
-  });
+  const part = new PicturePart({ ...options, channels: 3, chromaWeight: 4 });
   const [grey, red] = tidy(() => {
     const target = randn([1, 3, 4, 4]).tanh();
     // every pixel off by 0.3 in each channel; then by 0.3 in red alone
