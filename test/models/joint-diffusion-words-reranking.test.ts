@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDataset } from '../../src/data/builders/index.js';
-import { wordsDisagreement } from '../../src/models/joint/caption-words.js';
+import { wordsDisagreement, writtenWords } from '../../src/models/joint/caption-words.js';
 import { bestOfGroups, rankSum } from '../../src/models/joint/candidates.js';
 import { conditionalLatents } from '../../src/models/joint/diffusion-sampling.js';
 import { wordViews } from '../../src/models/joint/word-views.js';
@@ -69,6 +69,23 @@ test('the words disagreement is the binary cross-entropy of each output against 
       (t) => t ?? [],
     ),
   );
+  assert.equal(memory().tensors, before);
+});
+
+test('a written caption is the multi-hot row of bos, its tokens and eos; padding is no word', () => {
+  const before = memory().tensors;
+  const written = { text: '', logProb: 0, score: 0, finished: true };
+  const ids = { bosId: 1, eosId: 2, padId: 0 };
+  const words = writtenWords(
+    [
+      { ...written, tokens: [4, 5, 4] },
+      { ...written, tokens: [] },
+    ],
+    ids,
+    6,
+  );
+  assert.deepEqual(Array.from(words.toFlatArray()), [0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0, 0]);
+  words.dispose();
   assert.equal(memory().tensors, before);
 });
 

@@ -5,7 +5,7 @@
 // latent. In sampling, the heads read each draw's modalities, so the draws whose words agree are kept
 // (`sampling.captionWords`, with candidates above 1).
 import { type Linear, bceWithLogits } from '../../nn/index.js';
-import { type GeneratedText, type Tokenizer, bagOfWords } from '../../modalities/text/index.js';
+import { type GeneratedText, bagOfWords } from '../../modalities/text/index.js';
 import { type Tensor, tensor, tidy } from '../../tensor/index.js';
 import type { TokenBatch } from './parts.js';
 
@@ -36,18 +36,23 @@ export interface WordsView {
 
 /**
  * The words of captions a text latent decodes to, as the heads were trained to read them: multi-hot rows
- * [B, V] of bos, the caption's tokens and eos (no padding: written captions are not batched).
+ * [B, V] of bos, the caption's tokens and eos (padding, which only batching adds, counts as no word).
  */
 export function writtenWords(
   captions: readonly GeneratedText[],
-  tokenizer: Pick<Tokenizer, 'bosId' | 'eosId'>,
+  tokenizer: { bosId: number; eosId: number; padId: number },
   vocabularySize: number,
 ): Tensor {
-  const rows = new Float32Array(captions.length * vocabularySize);
-  captions.forEach((caption, row) => {
-    for (const id of [tokenizer.bosId, ...caption.tokens, tokenizer.eosId]) rows[row * vocabularySize + id] = 1;
-  });
-  return tensor(rows, { shape: [captions.length, vocabularySize] });
+  const rows = captions.map((caption) => [tokenizer.bosId, ...caption.tokens, tokenizer.eosId]);
+  const width = Math.max(...rows.map((row) => row.length));
+  const flat = new BigInt64Array(rows.length * width).fill(BigInt(tokenizer.padId));
+  rows.forEach((row, index) => row.forEach((id, column) => (flat[index * width + column] = BigInt(id))));
+  const tokens = tensor(flat, { shape: [rows.length, width] });
+  try {
+    return bagOfWords(tokens, vocabularySize, tokenizer.padId);
+  } finally {
+    tokens.dispose();
+  }
 }
 
 /**

@@ -213,14 +213,12 @@ export class TextPart extends ModalityPart {
   readonly featureDim: number;
   readonly encoder: CaptionEncoder;
   readonly decoder: AttentionDecoder;
-  readonly tokenizer: Tokenizer;
   private readonly memory: Linear;
   private readonly memoryDim: number;
 
   constructor(private readonly options: TextPartOptions) {
     super();
     const { tokenizer } = options;
-    this.tokenizer = tokenizer;
     this.featureDim = options.featureDim;
     this.memoryDim = options.hiddenSize;
     this.encoder = this.registerModule(
@@ -280,6 +278,10 @@ export class TextPart extends ModalityPart {
       });
       return perToken.sum(1).mul(-this.options.weight);
     });
+  }
+
+  get tokenizer(): Tokenizer {
+    return this.options.tokenizer;
   }
 
   /** One text per latent row (eval mode, no gradients): greedy, beam or seeded sampling. */
