@@ -5,9 +5,10 @@
 // critic at each width (training.autoencoder.adversarial: the probe at the decoded pixels, the decoder's
 // backward from there, the critic's own step). With `grid`: the config's vector latent against a 4×4 grid
 // latent (model.imageGrid: 4). With `encoder`: the config's encoder width against twice and four times it
-// (model.image.encoderChannels).
+// (model.image.encoderChannels). With `coordinates`: the config's decoder against the same with coordinate
+// channels (model.image.coordinates).
 //
-//   node --import tsx scripts/autoencoder-step.ts [CONFIG=configs/joint-diffusion-shapes.yaml] [CRITICS | grid | encoder]
+//   node --import tsx scripts/autoencoder-step.ts [CONFIG=configs/joint-diffusion-shapes.yaml] [CRITICS | grid | encoder | coordinates]
 import { readConfigFile } from '../src/train/config.js';
 import { jointDiffusionConfig } from '../src/models/joint-diffusion.js';
 import { PictureAdversary } from '../src/models/joint/adversarial.js';
@@ -21,7 +22,8 @@ const config = jointDiffusionConfig.parse(
 );
 const gridMode = process.argv[3] === 'grid';
 const encoderMode = process.argv[3] === 'encoder';
-const critics = gridMode || encoderMode ? undefined : process.argv[3]?.split(',').map(Number);
+const coordinatesMode = process.argv[3] === 'coordinates';
+const critics = gridMode || encoderMode || coordinatesMode ? undefined : process.argv[3]?.split(',').map(Number);
 const { latentDim, featureDim, image } = config.model;
 const batch = 32;
 setNumThreads(1);
@@ -31,6 +33,7 @@ interface Setting {
   width: number;
   grid?: number;
   encoderChannels?: number;
+  coordinates?: boolean;
 }
 
 /** The variants the mode compares; the others are measured against the first. */
@@ -42,6 +45,13 @@ function variantSettings(): Setting[] {
       subpixel,
       width: 0,
       encoderChannels: image.encoderChannels * times,
+    }));
+  if (coordinatesMode)
+    return [false, true].map((coordinates) => ({
+      name: coordinates ? 'decoder with coordinates' : 'decoder without coordinates',
+      subpixel,
+      width: 0,
+      coordinates,
     }));
   if (gridMode)
     return [
@@ -61,7 +71,7 @@ function variantSettings(): Setting[] {
   }));
 }
 const settings = variantSettings();
-const variants = settings.map(({ name, subpixel, width, grid, encoderChannels }) => {
+const variants = settings.map(({ name, subpixel, width, grid, encoderChannels, coordinates }) => {
   const part = new PicturePart({
     name: 'image',
     size: 64,
@@ -73,6 +83,7 @@ const variants = settings.map(({ name, subpixel, width, grid, encoderChannels })
     subpixel,
     ...(grid === undefined ? {} : { grid }),
     ...(encoderChannels === undefined ? {} : { encoderChannels }),
+    ...(coordinates === undefined ? {} : { coordinates }),
   });
   const head = part.encodesLatent ? undefined : new Linear(featureDim, latentDim);
   const optimizer = new Adam([...part.parameters(), ...(head?.parameters() ?? [])], { lr: 1e-3 });
@@ -107,7 +118,7 @@ for (let round = 0; round < rounds; round++)
     if (round > 0) variant.seconds += (performance.now() - started) / 1000 / stepsPerRound / (rounds - 1);
   }
 const [first] = variants;
-if (!critics && !gridMode && !encoderMode) {
+if (!critics && !gridMode && !encoderMode && !coordinatesMode) {
   const [full, subpixel] = variants;
   process.stdout.write(
     `seconds per step: full-size ${full?.seconds.toFixed(3)}, sub-pixel ${subpixel?.seconds.toFixed(3)}; ` +

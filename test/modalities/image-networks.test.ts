@@ -3,7 +3,7 @@
 // learns to name what an image shows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConditionalGenerator } from '../../src/modalities/image/conditional-generator.js';
+import { ConditionalGenerator, withCoordinates } from '../../src/modalities/image/conditional-generator.js';
 import { ConvEncoder } from '../../src/modalities/image/conv-encoder.js';
 import { LabelClassifier } from '../../src/modalities/image/label-classifier.js';
 import { ProjectionDiscriminator, groupSizeFor } from '../../src/modalities/image/projection-discriminator.js';
@@ -20,13 +20,33 @@ test('group sizes divide the batch, so reals and fakes sharing one call never sh
   assert.equal(groupSizeFor(8, 0), 1);
 });
 
-test('generators: residual and plain blocks, with or without a sub-pixel last doubling, give [B, C, S, S] in [-1, 1], also at a size that is not a power of two', async () => {
+test('coordinate channels: two more channels, each pixel’s column and row from −1 to 1, the same for every row of the batch', async () => {
+  await withoutLeaks(() => {
+    const placed = tidy(() => withCoordinates(zeros([2, 3, 4, 5])));
+    assert.deepEqual(placed.shape, [2, 5, 4, 5]);
+    const values = placed.toFlatArray();
+    const at = (row: number, channel: number, y: number, x: number): number =>
+      values[((row * 5 + channel) * 4 + y) * 5 + x] as number;
+    assert.equal(at(1, 3, 2, 0), -1, 'column 0 is −1');
+    assert.equal(at(1, 3, 0, 4), 1, 'the last column is 1');
+    assert.equal(at(0, 3, 3, 2), 0, 'the middle column is 0');
+    assert.equal(at(0, 4, 0, 3), -1, 'row 0 is −1');
+    assert.equal(at(1, 4, 3, 1), 1, 'the last row is 1');
+    assert.ok(Math.abs(at(1, 4, 1, 1) + 1 / 3) < 1e-6, 'row 1 of 4 is −1/3');
+    assert.equal(at(0, 0, 2, 2), 0, 'the input channels are kept');
+    placed.dispose();
+  });
+});
+
+test('generators: residual and plain blocks, with or without a sub-pixel last doubling or coordinate channels, give [B, C, S, S] in [-1, 1], also at a size that is not a power of two', async () => {
   await withoutLeaks(() => {
     manualSeed(1);
-    for (const [block, subpixel] of [
-      ['residual', false],
-      ['plain', false],
-      ['residual', true],
+    for (const [block, subpixel, coordinates] of [
+      ['residual', false, false],
+      ['plain', false, false],
+      ['residual', true, false],
+      ['residual', true, true],
+      ['plain', false, true],
     ] as const) {
       for (const [size, channels] of [
         [32, 3],
@@ -34,6 +54,7 @@ test('generators: residual and plain blocks, with or without a sub-pixel last do
       ] as const) {
         const generator = new ConditionalGenerator({
           subpixel,
+          coordinates,
           noiseDim: 8,
           conditionDim: 4,
           imageSize: size,

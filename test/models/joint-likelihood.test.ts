@@ -107,3 +107,12 @@ test('chromaWeight is refused where there is no colour to weigh', () => {
     /chromaWeight weighs colour, and this dataset's pictures have 1 channel/,
   );
 });
+
+test('coordinate channels are refused for a sound drawn along frames, and taken by a picture decoder', () => {
+  assert.throws(
+    () => partsConfig.parse({ audio: { network: 'sequence', coordinates: true } }),
+    /sequence network draws along frames[\s\S]*audio\.network: picture/,
+  );
+  assert.equal(partsConfig.parse({ audio: { network: 'picture', coordinates: true } }).audio.coordinates, true);
+  assert.equal(partsConfig.parse({ image: { coordinates: true } }).image.coordinates, true);
+});

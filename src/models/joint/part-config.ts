@@ -18,6 +18,8 @@ const pictureSettings = {
    * rearranged into 2×2 pixels) instead of a block at full size: about half the decoder's cost.
    */
   subpixel: z.boolean().default(false),
+  /** Each decoder conv also reads every pixel's coordinates (CoordConv), so it knows where it draws an outline. */
+  coordinates: z.boolean().default(false),
   /** The encoder's normalisation: group norm reads a single input the same way in training and at inference. */
   encoderNorm: z.enum(['batch', 'group']).default('group'),
   /** Likelihood weight: log p = −weight · Σ (x − x̂)² over pixels (Σ |x − x̂| for laplace). */
@@ -70,6 +72,13 @@ export const partsConfig = z.strictObject({
           code: 'custom',
           path: ['spectrogram', 'frames'],
           message: `the sequence network halves the frames four times: frames must be a multiple of 16, got ${frames ?? audio.spectrogram.size}`,
+        });
+      if (audio.network === 'sequence' && audio.coordinates)
+        context.addIssue({
+          code: 'custom',
+          path: ['coordinates'],
+          message:
+            'the sequence network draws along frames, not a 2-D picture: set audio.coordinates only with audio.network: picture',
         });
       if (audio.chromaWeight > 0)
         context.addIssue({

@@ -69,6 +69,8 @@ export interface PictureOptions {
   block: GeneratorBlock;
   /** The decoder's last doubling by a sub-pixel convolution. */
   subpixel?: boolean;
+  /** The decoder's convs also read each pixel's coordinates (picture network only). */
+  coordinates?: boolean;
   encoderNorm: 'batch' | 'group';
   /** The likelihood's weight: log p = −weight · Σ (x − x̂)² (gaussian) or −weight · Σ |x − x̂| (laplace). */
   weight: number;
@@ -138,6 +140,7 @@ export class PicturePart extends ModalityPart {
         baseChannels: options.decoderChannels,
         block: options.block,
         subpixel: options.subpixel ?? false,
+        coordinates: options.coordinates ?? false,
         ...(grid === undefined ? {} : { inputGrid: grid }),
       }),
     );
