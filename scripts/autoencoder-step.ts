@@ -6,9 +6,10 @@
 // backward from there, the critic's own step). With `grid`: the config's vector latent against a 4×4 grid
 // latent (model.imageGrid: 4). With `encoder`: the config's encoder width against twice and four times it
 // (model.image.encoderChannels). With `coordinates`: the config's decoder against the same with coordinate
-// channels (model.image.coordinates).
+// channels (model.image.coordinates). With `broadcast=SIDE,CHANNELS`: against a decoder that starts from the
+// latent broadcast over a SIDE × SIDE grid of CHANNELS channels (model.image.broadcast, decoderChannels).
 //
-//   node --import tsx scripts/autoencoder-step.ts [CONFIG=configs/joint-diffusion-shapes.yaml] [CRITICS | grid | encoder | coordinates]
+//   node --import tsx scripts/autoencoder-step.ts [CONFIG=configs/joint-diffusion-shapes.yaml] [CRITICS | grid | encoder | coordinates | broadcast=SIDE,CHANNELS]
 import { readConfigFile } from '../src/train/config.js';
 import { jointDiffusionConfig } from '../src/models/joint-diffusion.js';
 import { PictureAdversary } from '../src/models/joint/adversarial.js';
@@ -23,7 +24,11 @@ const config = jointDiffusionConfig.parse(
 const gridMode = process.argv[3] === 'grid';
 const encoderMode = process.argv[3] === 'encoder';
 const coordinatesMode = process.argv[3] === 'coordinates';
-const critics = gridMode || encoderMode || coordinatesMode ? undefined : process.argv[3]?.split(',').map(Number);
+const broadcastMode = process.argv[3]?.startsWith('broadcast=')
+  ? process.argv[3].slice(10).split(',').map(Number)
+  : undefined;
+const critics =
+  gridMode || encoderMode || coordinatesMode || broadcastMode ? undefined : process.argv[3]?.split(',').map(Number);
 const { latentDim, featureDim, image } = config.model;
 const batch = 32;
 setNumThreads(1);
@@ -34,6 +39,8 @@ interface Setting {
   grid?: number;
   encoderChannels?: number;
   coordinates?: boolean;
+  broadcast?: number;
+  decoderChannels?: number;
 }
 
 /** The variants the mode compares; the others are measured against the first. */
@@ -46,6 +53,20 @@ function variantSettings(): Setting[] {
       width: 0,
       encoderChannels: image.encoderChannels * times,
     }));
+  if (broadcastMode) {
+    const [side = 16, channels = 64] = broadcastMode;
+    return [
+      { name: 'config decoder', subpixel, width: 0 },
+      {
+        name: `broadcast ${side}×${side}×${channels}`,
+        subpixel,
+        width: 0,
+        broadcast: side,
+        decoderChannels: channels,
+        coordinates: true,
+      },
+    ];
+  }
   if (coordinatesMode)
     return [false, true].map((coordinates) => ({
       name: coordinates ? 'decoder with coordinates' : 'decoder without coordinates',
@@ -71,26 +92,30 @@ function variantSettings(): Setting[] {
   }));
 }
 const settings = variantSettings();
-const variants = settings.map(({ name, subpixel, width, grid, encoderChannels, coordinates }) => {
-  const part = new PicturePart({
-    name: 'image',
-    size: 64,
-    channels: 3,
-    sharedDim: latentDim,
-    privateDim: 0,
-    featureDim,
-    ...image,
-    subpixel,
-    ...(grid === undefined ? {} : { grid }),
-    ...(encoderChannels === undefined ? {} : { encoderChannels }),
-    ...(coordinates === undefined ? {} : { coordinates }),
-  });
-  const head = part.encodesLatent ? undefined : new Linear(featureDim, latentDim);
-  const optimizer = new Adam([...part.parameters(), ...(head?.parameters() ?? [])], { lr: 1e-3 });
-  const adversarial = { ...config.training.autoencoder.adversarial, weight: 0.5, channels: width };
-  const adversary = width > 0 ? new PictureAdversary(adversarial, 3) : undefined;
-  return { name, part, head, optimizer, adversary, seconds: 0 };
-});
+const variants = settings.map(
+  ({ name, subpixel, width, grid, encoderChannels, coordinates, broadcast, decoderChannels }) => {
+    const part = new PicturePart({
+      name: 'image',
+      size: 64,
+      channels: 3,
+      sharedDim: latentDim,
+      privateDim: 0,
+      featureDim,
+      ...image,
+      subpixel,
+      ...(grid === undefined ? {} : { grid }),
+      ...(encoderChannels === undefined ? {} : { encoderChannels }),
+      ...(coordinates === undefined ? {} : { coordinates }),
+      ...(broadcast === undefined ? {} : { broadcast }),
+      ...(decoderChannels === undefined ? {} : { decoderChannels }),
+    });
+    const head = part.encodesLatent ? undefined : new Linear(featureDim, latentDim);
+    const optimizer = new Adam([...part.parameters(), ...(head?.parameters() ?? [])], { lr: 1e-3 });
+    const adversarial = { ...config.training.autoencoder.adversarial, weight: 0.5, channels: width };
+    const adversary = width > 0 ? new PictureAdversary(adversarial, 3) : undefined;
+    return { name, part, head, optimizer, adversary, seconds: 0 };
+  },
+);
 const pictures = randn([batch, 3, 64, 64], { generator: new Generator(0) }).tanh();
 const presence = ones([batch]);
 const rounds = 6;
@@ -118,7 +143,7 @@ for (let round = 0; round < rounds; round++)
     if (round > 0) variant.seconds += (performance.now() - started) / 1000 / stepsPerRound / (rounds - 1);
   }
 const [first] = variants;
-if (!critics && !gridMode && !encoderMode && !coordinatesMode) {
+if (!critics && !gridMode && !encoderMode && !coordinatesMode && !broadcastMode) {
   const [full, subpixel] = variants;
   process.stdout.write(
     `seconds per step: full-size ${full?.seconds.toFixed(3)}, sub-pixel ${subpixel?.seconds.toFixed(3)}; ` +

@@ -38,15 +38,17 @@ test('coordinate channels: two more channels, each pixel’s column and row from
   });
 });
 
-test('generators: residual and plain blocks, with or without a sub-pixel last doubling or coordinate channels, give [B, C, S, S] in [-1, 1], also at a size that is not a power of two', async () => {
+test('generators: residual and plain blocks, with or without a sub-pixel last doubling, coordinate channels or a broadcast start, give [B, C, S, S] in [-1, 1], also at a size that is not a power of two', async () => {
   await withoutLeaks(() => {
     manualSeed(1);
-    for (const [block, subpixel, coordinates] of [
-      ['residual', false, false],
-      ['plain', false, false],
-      ['residual', true, false],
-      ['residual', true, true],
-      ['plain', false, true],
+    for (const [block, subpixel, coordinates, broadcast] of [
+      ['residual', false, false, undefined],
+      ['plain', false, false, undefined],
+      ['residual', true, false, undefined],
+      ['residual', true, true, undefined],
+      ['plain', false, true, undefined],
+      ['residual', true, true, 8],
+      ['residual', false, false, 4],
     ] as const) {
       for (const [size, channels] of [
         [32, 3],
@@ -55,6 +57,7 @@ test('generators: residual and plain blocks, with or without a sub-pixel last do
         const generator = new ConditionalGenerator({
           subpixel,
           coordinates,
+          ...(broadcast === undefined ? {} : { broadcast }),
           noiseDim: 8,
           conditionDim: 4,
           imageSize: size,

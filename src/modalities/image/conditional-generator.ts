@@ -5,106 +5,14 @@
 // Two block kinds: `plain` (nearest ×2, 3×3 conv, conditional batch norm, ReLU; DCGAN-sized) and `residual`
 // (BigGAN's up-block: CBN, ReLU, ×2, conv, CBN, ReLU, conv, plus a 1×1 shortcut), which draws crisper edges
 // for the same step budget. Conditional normalisation at every resolution is what lets small GANs follow the prompt.
-// With `coordinates`, every conv after an upsampling also reads two channels holding each pixel's x and y
-// (CoordConv, Liu et al. 2018): a translation-equivariant conv otherwise has to carry where it is drawing, and
-// a small shape's outline at a place and tilt given only by the latent comes out as a round blob.
+// With `coordinates`, every conv after an upsampling also reads each pixel's x and y (CoordConv).
 import { BatchNorm2d, Conv2d, Linear, Module } from '../../nn/index.js';
-import { type Tensor, F, cat, ones, tensor } from '../../tensor/index.js';
+import { type Tensor, F, cat, ones } from '../../tensor/index.js';
+import { BroadcastStart } from './broadcast-start.js';
+import { PlainUpBlock, ResidualUpBlock, type UpBlock, extra, placed } from './generator-blocks.js';
+
+export { ConditionalBatchNorm, withCoordinates } from './generator-blocks.js';
 import { cropToSize, resolutionSteps } from './working-size.js';
-
-/** Batch norm without its own affine; scale and shift are predicted from the condition (FiLM). */
-export class ConditionalBatchNorm extends Module {
-  private readonly norm: BatchNorm2d;
-  private readonly scale: Linear;
-  private readonly shift: Linear;
-
-  constructor(channels: number, conditionDim: number) {
-    super();
-    this.norm = this.registerModule('norm', new BatchNorm2d(channels, { affine: false }));
-    this.scale = this.registerModule('scale', new Linear(conditionDim, channels));
-    this.shift = this.registerModule('shift', new Linear(conditionDim, channels));
-  }
-
-  forward(x: Tensor, condition: Tensor): Tensor {
-    const gamma = this.scale.forward(condition).add(1).unsqueeze(2).unsqueeze(3);
-    const beta = this.shift.forward(condition).unsqueeze(2).unsqueeze(3);
-    return this.norm.forward(x).mul(gamma).add(beta);
-  }
-}
-
-const upsample = (x: Tensor): Tensor => F.interpolate(x, { scaleFactor: 2, mode: 'nearest' });
-
-/** x [B, C, H, W] with two channels more: each pixel's column and row, from −1 to 1. */
-export function withCoordinates(x: Tensor): Tensor {
-  const [rows = 0, , height = 1, width = 1] = x.shape;
-  const ramp = new Float32Array(2 * height * width);
-  for (let y = 0; y < height; y++)
-    for (let column = 0; column < width; column++) {
-      ramp[y * width + column] = width === 1 ? 0 : (2 * column) / (width - 1) - 1;
-      ramp[height * width + y * width + column] = height === 1 ? 0 : (2 * y) / (height - 1) - 1;
-    }
-  const coordinates = tensor(ramp, { shape: [1, 2, height, width] }).expand(rows, 2, height, width);
-  return cat([x, coordinates], 1);
-}
-
-/** The input of a conv that may read the pixel coordinates too. */
-const placed = (x: Tensor, coordinates: boolean): Tensor => (coordinates ? withCoordinates(x) : x);
-const extra = (coordinates: boolean): number => (coordinates ? 2 : 0);
-
-interface UpBlock extends Module {
-  forward(x: Tensor, condition: Tensor): Tensor;
-}
-
-class PlainUpBlock extends Module implements UpBlock {
-  private readonly conv: Conv2d;
-  private readonly norm: ConditionalBatchNorm;
-
-  constructor(
-    inChannels: number,
-    outChannels: number,
-    conditionDim: number,
-    private readonly coordinates = false,
-  ) {
-    super();
-    const reads = inChannels + extra(coordinates);
-    this.conv = this.registerModule('conv', new Conv2d(reads, outChannels, 3, { padding: 1 }));
-    this.norm = this.registerModule('norm', new ConditionalBatchNorm(outChannels, conditionDim));
-  }
-
-  forward(x: Tensor, condition: Tensor): Tensor {
-    return this.norm.forward(this.conv.forward(placed(upsample(x), this.coordinates)), condition).relu();
-  }
-}
-
-class ResidualUpBlock extends Module implements UpBlock {
-  private readonly norm1: ConditionalBatchNorm;
-  private readonly conv1: Conv2d;
-  private readonly norm2: ConditionalBatchNorm;
-  private readonly conv2: Conv2d;
-  private readonly shortcut: Conv2d;
-
-  constructor(
-    inChannels: number,
-    outChannels: number,
-    conditionDim: number,
-    private readonly coordinates = false,
-  ) {
-    super();
-    const reads = inChannels + extra(coordinates);
-    this.norm1 = this.registerModule('norm1', new ConditionalBatchNorm(inChannels, conditionDim));
-    this.conv1 = this.registerModule('conv1', new Conv2d(reads, outChannels, 3, { padding: 1 }));
-    this.norm2 = this.registerModule('norm2', new ConditionalBatchNorm(outChannels, conditionDim));
-    this.conv2 = this.registerModule('conv2', new Conv2d(outChannels, outChannels, 3, { padding: 1 }));
-    this.shortcut = this.registerModule('shortcut', new Conv2d(inChannels, outChannels, 1));
-  }
-
-  forward(x: Tensor, condition: Tensor): Tensor {
-    const hidden = this.conv1.forward(placed(upsample(this.norm1.forward(x, condition).relu()), this.coordinates));
-    const residual = this.conv2.forward(this.norm2.forward(hidden, condition).relu());
-    // the shortcut's 1×1 conv runs before upsampling: the same result at a quarter of the cost
-    return residual.add(upsample(this.shortcut.forward(x)));
-  }
-}
 
 export type GeneratorBlock = 'plain' | 'residual';
 
@@ -126,14 +34,23 @@ export interface ConditionalGeneratorOptions {
   inputGrid?: number;
   /** Every conv after an upsampling, and the output conv, also read each pixel's coordinates (CoordConv). */
   coordinates?: boolean;
+  /**
+   * Start from the latent broadcast over a grid of this side with each cell's coordinates, refined by
+   * BROADCAST_BLOCKS residual blocks at that size (broadcast-start.ts), in place of a linear map to 4×4; the
+   * channels there are `baseChannels`.
+   */
+  broadcast?: number;
 }
+
+/** Residual blocks at the broadcast grid's own size before the first doubling. */
+export const BROADCAST_BLOCKS = 2;
 
 export class ConditionalGenerator extends Module {
   readonly noiseDim: number;
   readonly imageSize: number;
   private readonly baseChannels: number;
   private readonly grid: number;
-  private readonly input: Linear | Conv2d;
+  private readonly input: Linear | Conv2d | BroadcastStart;
   private readonly blocks: UpBlock[] = [];
   /** Residual blocks end un-normalised, so they get a final batch norm + ReLU before the output conv. */
   private readonly outputNorm: BatchNorm2d | undefined;
@@ -145,8 +62,14 @@ export class ConditionalGenerator extends Module {
     super();
     this.subpixel = options.subpixel ?? false;
     this.coordinates = options.coordinates ?? false;
-    this.grid = options.inputGrid ?? 4;
+    if (options.broadcast !== undefined && options.inputGrid !== undefined)
+      throw new Error('ConditionalGenerator: broadcast and inputGrid both choose where drawing starts; give one');
+    this.grid = options.inputGrid ?? options.broadcast ?? 4;
     const steps = resolutionSteps(options.imageSize) - (this.subpixel ? 1 : 0) - Math.log2(this.grid / 4);
+    if (options.broadcast !== undefined && (!Number.isInteger(Math.log2(this.grid / 4)) || this.grid < 4 || steps < 0))
+      throw new Error(
+        `ConditionalGenerator: broadcast ${this.grid} must be a power of two from 4 to ${options.imageSize}${this.subpixel ? ' / 2 (sub-pixel)' : ''}`,
+      );
     if (options.inputGrid !== undefined) {
       const cells = this.grid * this.grid;
       if (!Number.isInteger(Math.log2(this.grid / 4)) || this.grid < 4 || steps < 0)
@@ -166,9 +89,11 @@ export class ConditionalGenerator extends Module {
     const blockCondition = options.inputGrid === undefined ? latent : 1;
     this.input = this.registerModule(
       'input',
-      options.inputGrid === undefined
-        ? new Linear(latent, this.baseChannels * 16)
-        : new Conv2d(latent / (this.grid * this.grid), this.baseChannels, 3, { padding: 1 }),
+      options.broadcast !== undefined
+        ? new BroadcastStart(latent, this.baseChannels, this.grid, BROADCAST_BLOCKS, this.coordinates)
+        : options.inputGrid === undefined
+          ? new Linear(latent, this.baseChannels * 16)
+          : new Conv2d(latent / (this.grid * this.grid), this.baseChannels, 3, { padding: 1 }),
     );
     let channels = this.baseChannels;
     for (let i = 0; i < steps; i++) {
@@ -194,9 +119,11 @@ export class ConditionalGenerator extends Module {
     let x =
       this.input instanceof Linear
         ? this.input.forward(latent).reshape(-1, this.baseChannels, 4, 4)
-        : this.input.forward(latent.reshape(rows, (latent.shape[1] ?? 0) / (grid * grid), grid, grid));
+        : this.input instanceof BroadcastStart
+          ? this.input.forward(latent)
+          : this.input.forward(latent.reshape(rows, (latent.shape[1] ?? 0) / (grid * grid), grid, grid));
     if (!this.outputNorm) x = x.relu();
-    const blockCondition = this.input instanceof Linear ? latent : ones([rows, 1]);
+    const blockCondition = this.input instanceof Conv2d ? ones([rows, 1]) : latent;
     for (const block of this.blocks) x = block.forward(x, blockCondition);
     if (this.outputNorm) x = this.outputNorm.forward(x).relu();
     const output = this.output.forward(placed(x, this.coordinates));

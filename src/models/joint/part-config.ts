@@ -20,6 +20,12 @@ const pictureSettings = {
   subpixel: z.boolean().default(false),
   /** Each decoder conv also reads every pixel's coordinates (CoordConv), so it knows where it draws an outline. */
   coordinates: z.boolean().default(false),
+  /**
+   * The decoder starts from the latent broadcast over a grid of this side beside each cell's coordinates, refined
+   * there by residual blocks (a spatial broadcast decoder), in place of a linear map to 4×4; `decoderChannels` are
+   * then the channels at that grid. Absent: the linear start.
+   */
+  broadcast: z.union([z.literal(8), z.literal(16), z.literal(32)]).optional(),
   /** The encoder's normalisation: group norm reads a single input the same way in training and at inference. */
   encoderNorm: z.enum(['batch', 'group']).default('group'),
   /** Likelihood weight: log p = −weight · Σ (x − x̂)² over pixels (Σ |x − x̂| for laplace). */
@@ -72,6 +78,13 @@ export const partsConfig = z.strictObject({
           code: 'custom',
           path: ['spectrogram', 'frames'],
           message: `the sequence network halves the frames four times: frames must be a multiple of 16, got ${frames ?? audio.spectrogram.size}`,
+        });
+      if (audio.network === 'sequence' && audio.broadcast !== undefined)
+        context.addIssue({
+          code: 'custom',
+          path: ['broadcast'],
+          message:
+            'the sequence network draws along frames, not a 2-D picture: set audio.broadcast only with audio.network: picture',
         });
       if (audio.network === 'sequence' && audio.coordinates)
         context.addIssue({
@@ -141,6 +154,10 @@ export function buildParts(
       if (imageGrid !== undefined && imageGrid > largest)
         throw new Error(
           `model.imageGrid ${imageGrid} is too fine for ${shapes.image.size}-pixel pictures (the encoder halves them at least once): use at most ${largest}`,
+        );
+      if (imageGrid !== undefined && config.image.broadcast !== undefined)
+        throw new Error(
+          'model.imageGrid and model.image.broadcast both choose where the picture decoder starts: give one of them',
         );
       if (config.image.chromaWeight > 0 && shapes.image.channels < 3)
         throw new Error(

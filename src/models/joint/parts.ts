@@ -71,6 +71,8 @@ export interface PictureOptions {
   subpixel?: boolean;
   /** The decoder's convs also read each pixel's coordinates (picture network only). */
   coordinates?: boolean;
+  /** The decoder starts from the latent broadcast over a grid of this side (picture network only). */
+  broadcast?: number | undefined;
   encoderNorm: 'batch' | 'group';
   /** The likelihood's weight: log p = −weight · Σ (x − x̂)² (gaussian) or −weight · Σ |x − x̂| (laplace). */
   weight: number;
@@ -141,6 +143,7 @@ export class PicturePart extends ModalityPart {
         block: options.block,
         subpixel: options.subpixel ?? false,
         coordinates: options.coordinates ?? false,
+        ...(options.broadcast === undefined ? {} : { broadcast: options.broadcast }),
         ...(grid === undefined ? {} : { inputGrid: grid }),
       }),
     );
