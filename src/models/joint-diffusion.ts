@@ -43,6 +43,7 @@ export class JointDiffusion implements JointModel {
     const m = config.model;
     this.autoencoders = new JointAutoencoders(m, shapes, m.latentDim, m.imageGrid, {
       captionWords: config.training.autoencoder.captionWords > 0,
+      colourMoments: config.training.autoencoder.colourMoments > 0,
     });
     this.plan = new StagePlan(config.training, this.autoencoders.names);
     const diffusionOptions = {
@@ -109,7 +110,7 @@ export class JointDiffusion implements JointModel {
     const redrawn = this.config.training.autoencoder.redrawnWords;
     const redraws = redrawn.weight > 0 && step > redrawn.start && training.includes('image');
     return tidy(() => {
-      const { loss, perModality, words, pictures } = this.autoencoders.reconstructionLoss(
+      const { loss, perModality, words, moments, pictures } = this.autoencoders.reconstructionLoss(
         batch.data,
         batch.presence,
         this.config.model.latentNoise,
@@ -118,14 +119,17 @@ export class JointDiffusion implements JointModel {
           only: training,
           atPixels: adversary || redraws ? ['image'] : [],
           captionWords: this.config.training.autoencoder.captionWords,
+          colourMoments: this.config.training.autoencoder.colourMoments,
         },
       );
       this.autoencoderOptimizer.zeroGrad();
       // the caption-words term reaches the encoder too, whose graph the pictures' own backward walks again
-      loss.backward(undefined, { retainGraph: pictures.size > 0 && Object.keys(words).length > 0 });
+      const encoderTerms = Object.keys(words).length + Object.keys(moments).length;
+      loss.backward(undefined, { retainGraph: pictures.size > 0 && encoderTerms > 0 });
       const losses = Object.fromEntries([
         ...Object.entries(perModality).map(([name, value]) => [`reconstruction_${name}`, value]),
         ...Object.entries(words).map(([name, value]) => [`words_${name}`, value]),
+        ...Object.entries(moments).map(([name, value]) => [`moments_${name}`, value]),
       ]);
       const image = pictures.get('image');
       if (!image) {

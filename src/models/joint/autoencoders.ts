@@ -7,6 +7,7 @@ import { Linear, Module } from '../../nn/index.js';
 import { type Generator, type Tensor, cat, noGrad, ones, randn, scalar, tidy, zeros } from '../../tensor/index.js';
 import { type BuiltParts, type JointShapes, type PartsConfig, buildParts } from './part-config.js';
 import { captionWordsLoss, isCaptionWordsKey } from './caption-words.js';
+import { COLOUR_MOMENTS, colourMomentsLoss } from './colour-moments-term.js';
 import {
   type ModalityData,
   type ModalityName,
@@ -34,6 +35,8 @@ export class JointAutoencoders extends Module {
   private readonly heads: (Linear | undefined)[];
   /** Latent → caption words per picture or sound modality, with `captionWords` (models/joint/caption-words.ts). */
   private readonly wordHeads: (Linear | undefined)[];
+  /** Latent → the picture's colour moments, with `colourMoments` (models/joint/colour-moments-term.ts). */
+  private readonly momentHeads: (Linear | undefined)[];
   /** Per-dimension mean and std of the training latents [M·D], set once when the second stage starts. */
   readonly latentMean: Tensor;
   readonly latentStd: Tensor;
@@ -44,7 +47,7 @@ export class JointAutoencoders extends Module {
     shapes: JointShapes,
     latentDim: number,
     imageGrid?: number,
-    options: { captionWords?: boolean } = {},
+    options: { captionWords?: boolean; colourMoments?: boolean } = {},
   ) {
     super();
     const built = buildParts(config, shapes, latentDim, 0, imageGrid);
@@ -59,6 +62,15 @@ export class JointAutoencoders extends Module {
     this.wordHeads = built.parts.map((part) =>
       captioned && part.name !== 'text'
         ? this.registerModule(`${part.name}Words`, new Linear(latentDim, shapes.tokenizer.vocabularySize))
+        : undefined,
+    );
+    if (options.colourMoments === true && (shapes.image?.channels ?? 0) < 3)
+      throw new Error(
+        `training.autoencoder.colourMoments weighs a picture's colour, and this dataset has ${shapes.image ? `${shapes.image.channels}-channel pictures` : 'no pictures'}: leave it at 0`,
+      );
+    this.momentHeads = built.parts.map((part) =>
+      options.colourMoments === true && part.name === 'image'
+        ? this.registerModule(`${part.name}Moments`, new Linear(latentDim, COLOUR_MOMENTS))
         : undefined,
     );
     const width = this.names.length * latentDim;
@@ -102,6 +114,7 @@ export class JointAutoencoders extends Module {
             ...part.parameters(),
             ...(this.heads[index]?.parameters() ?? []),
             ...(this.wordHeads[index]?.parameters() ?? []),
+            ...(this.momentHeads[index]?.parameters() ?? []),
           ]
         : [],
     );
@@ -120,19 +133,22 @@ export class JointAutoencoders extends Module {
   ): void {
     const { fresh, keepStatistics } = options;
     const ownedBy = (key: string): ModalityName | undefined =>
-      this.names.find((name) => ['.', 'Head.', 'Words.'].some((suffix) => key.startsWith(`${name}${suffix}`)));
+      this.names.find((name) =>
+        ['.', 'Head.', 'Words.', 'Moments.'].some((suffix) => key.startsWith(`${name}${suffix}`)),
+      );
     const statistics = new Set(['latentMean', 'latentStd', 'statisticsReady']);
     const wanted = (key: string): boolean => {
       const owner = ownedBy(key);
       return owner ? !fresh.includes(owner) : keepStatistics || !statistics.has(key);
     };
     const own = this.stateDict();
-    // caption-words heads are optional (they train the encoder and rank draws): a source's are dropped where
+    // caption-words and moments heads are optional (they train the encoder and rank draws): a source's are dropped where
     // this run has none, and a head this run has that the source lacks starts afresh
-    const kept = new Map([...state].filter(([key]) => wanted(key) && (own.has(key) || !isCaptionWordsKey(key))));
+    const optional = (key: string): boolean => isCaptionWordsKey(key) || key.includes('Moments.');
+    const kept = new Map([...state].filter(([key]) => wanted(key) && (own.has(key) || !optional(key))));
     const misfits = new Set<string>();
     for (const [key, target] of own) {
-      if (!wanted(key) || (isCaptionWordsKey(key) && !kept.has(key))) continue;
+      if (!wanted(key) || (optional(key) && !kept.has(key))) continue;
       if (kept.get(key)?.shape.join(',') !== target.shape.join(',')) misfits.add(ownedBy(key) ?? key);
     }
     for (const key of kept.keys()) if (!own.has(key)) misfits.add(ownedBy(key) ?? key);
@@ -160,18 +176,25 @@ export class JointAutoencoders extends Module {
     presence: readonly Tensor[],
     noise: number,
     generator: Generator,
-    options: { only?: readonly ModalityName[]; atPixels?: readonly ModalityName[]; captionWords?: number } = {},
+    options: {
+      only?: readonly ModalityName[];
+      atPixels?: readonly ModalityName[];
+      captionWords?: number;
+      colourMoments?: number;
+    } = {},
   ): {
     loss: Tensor;
     perModality: Record<string, number>;
     words: Record<string, number>;
+    moments: Record<string, number>;
     pictures: Map<ModalityName, DecodedPictures>;
   } {
-    const { only, atPixels = [], captionWords = 0 } = options;
+    const { only, atPixels = [], captionWords = 0, colourMoments = 0 } = options;
     const text = this.names.indexOf('text');
     return tidy(() => {
       const perModality: Record<string, number> = {};
       const words: Record<string, number> = {};
+      const moments: Record<string, number> = {};
       const pictures = new Map<ModalityName, DecodedPictures>();
       const rows = presence[0]?.shape[0] ?? 1;
       const loss = this.parts.reduce<Tensor>((total, part, index) => {
@@ -193,14 +216,21 @@ export class JointAutoencoders extends Module {
           .div((presence[index] as Tensor).sum().clamp(1))
           .neg();
         perModality[part.name] = value.item();
+        let sum = total.add(value);
+        const momentHead = this.momentHeads[index];
+        if (momentHead && colourMoments > 0) {
+          const term = colourMomentsLoss(momentHead, latent, own as Tensor, presence[index] as Tensor);
+          moments[part.name] = term.item();
+          sum = sum.add(term.mul(colourMoments));
+        }
         const wordHead = this.wordHeads[index];
-        if (!wordHead || captionWords === 0) return total.add(value);
+        if (!wordHead || captionWords === 0) return sum;
         const both = (presence[index] as Tensor).mul(presence[text] as Tensor);
         const term = captionWordsLoss(wordHead, latent, data[text] as TokenBatch, both);
         words[part.name] = term.item();
-        return total.add(value).add(term.mul(captionWords));
+        return sum.add(term.mul(captionWords));
       }, scalar(0));
-      return { loss, perModality, words, pictures };
+      return { loss, perModality, words, moments, pictures };
     });
   }
 

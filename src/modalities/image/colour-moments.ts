@@ -1,0 +1,62 @@
+// The geometry of a picture's coloured part as a few numbers: each pixel weighs by the size of its colour part
+// (its value less its mean over the channels, so a grey background weighs nothing); about that mass's centre,
+// with z = u + iv a pixel's place, the complex moments c_pq = Σ w z^p z̄^q of orders 2–4 with p ≠ q, each
+// divided by c_11^((p+q)/2) so they do not depend on the object's size. A k-fold symmetric shape turned by θ
+// turns c_pq by (p − q)θ: c_20 holds an ellipse's tilt, c_40 and c_31 a square's, c_21 and c_30 a heart's.
+// Squared error counts a small object's outline by its few pixels; these count it as much as a big one's.
+import { type Tensor, noGrad, stack, tensor, tidy } from '../../tensor/index.js';
+
+/** The (p, q) of the moments kept, in output order (each as its real and imaginary part). */
+export const MOMENT_ORDERS = [
+  [2, 0],
+  [2, 1],
+  [3, 0],
+  [3, 1],
+  [4, 0],
+] as const;
+
+/** Width of `colourMoments`' rows. */
+export const COLOUR_MOMENTS = 2 * MOMENT_ORDERS.length;
+
+/** Pixel places from −1 to 1: columns [1, H, W] and rows [1, H, W]. */
+function places(height: number, width: number): [Tensor, Tensor] {
+  const columns = new Float32Array(height * width);
+  const rows = new Float32Array(height * width);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      columns[y * width + x] = width === 1 ? 0 : (2 * x) / (width - 1) - 1;
+      rows[y * width + x] = height === 1 ? 0 : (2 * y) / (height - 1) - 1;
+    }
+  return [tensor(columns, { shape: [1, height, width] }), tensor(rows, { shape: [1, height, width] })];
+}
+
+/** Pictures [B, C ≥ 3, H, W] → their colour part's size-free moments [B, COLOUR_MOMENTS] (no gradient). */
+export function colourMoments(pictures: Tensor): Tensor {
+  const [, channels = 0, height = 1, width = 1] = pictures.shape;
+  if (channels < 3) throw new Error(`colourMoments weighs colour: pictures need 3 channels, these have ${channels}`);
+  return noGrad(() =>
+    tidy(() => {
+      const colour = pictures.sub(pictures.mean(1, true));
+      const mass = colour.square().sum(1).sqrt().add(1e-6);
+      const weights = mass.div(mass.sum([1, 2], true));
+      const [columns, rows] = places(height, width);
+      const u = columns.sub(weights.mul(columns).sum([1, 2], true));
+      const v = rows.sub(weights.mul(rows).sum([1, 2], true));
+      const spread = weights.mul(u.square().add(v.square())).sum([1, 2]).clamp(1e-8);
+      // z^p z̄^q = |z|^(2q) z^(p−q): the powers of z by repeated complex products
+      const radius2 = u.square().add(v.square());
+      const powers: [Tensor, Tensor][] = [[u.mul(0).add(1), u.mul(0)]];
+      for (let k = 1; k <= 4; k++) {
+        const [re, im] = powers[k - 1] as [Tensor, Tensor];
+        powers.push([re.mul(u).sub(im.mul(v)), re.mul(v).add(im.mul(u))]);
+      }
+      const parts = MOMENT_ORDERS.flatMap(([p, q]) => {
+        const [re, im] = powers[p - q] as [Tensor, Tensor];
+        const scale = spread.pow((p + q) / 2);
+        const around = q === 0 ? weights : weights.mul(radius2.pow(q));
+        return [around.mul(re).sum([1, 2]).div(scale), around.mul(im).sum([1, 2]).div(scale)];
+      });
+      return stack(parts, 1);
+    }),
+  );
+}
