@@ -7,7 +7,7 @@ import { Linear, Module } from '../../nn/index.js';
 import { type Generator, type Tensor, cat, noGrad, ones, randn, scalar, tidy, zeros } from '../../tensor/index.js';
 import { type BuiltParts, type JointShapes, type PartsConfig, buildParts } from './part-config.js';
 import { captionWordsLoss, isCaptionWordsKey } from './caption-words.js';
-import { COLOUR_MOMENTS, colourMomentsLoss } from './colour-moments-term.js';
+import { MomentsHead, colourMomentsLoss } from './colour-moments-term.js';
 import {
   type ModalityData,
   type ModalityName,
@@ -36,7 +36,7 @@ export class JointAutoencoders extends Module {
   /** Latent → caption words per picture or sound modality, with `captionWords` (models/joint/caption-words.ts). */
   private readonly wordHeads: (Linear | undefined)[];
   /** Latent → the picture's colour moments, with `colourMoments` (models/joint/colour-moments-term.ts). */
-  private readonly momentHeads: (Linear | undefined)[];
+  private readonly momentHeads: (MomentsHead | undefined)[];
   /** Per-dimension mean and std of the training latents [M·D], set once when the second stage starts. */
   readonly latentMean: Tensor;
   readonly latentStd: Tensor;
@@ -70,7 +70,7 @@ export class JointAutoencoders extends Module {
       );
     this.momentHeads = built.parts.map((part) =>
       options.colourMoments === true && part.name === 'image'
-        ? this.registerModule(`${part.name}Moments`, new Linear(latentDim, COLOUR_MOMENTS))
+        ? this.registerModule(`${part.name}Moments`, new MomentsHead(latentDim))
         : undefined,
     );
     const width = this.names.length * latentDim;

@@ -71,7 +71,7 @@ export const jointDiffusionConfig = z.strictObject({
           processes: z.array(z.array(z.enum(MODALITIES)).min(1)).default([]),
           /** Weight of a term that has each picture and sound latent predict which words its row's caption holds (a linear head, binary cross-entropy; rows with a caption only), so what captions tell apart stays in the latent even where it is a few pixels (a small shape's outline under a textured background). The head trains the encoder only; 0: off. */
           captionWords: z.number().min(0).default(0),
-          /** Weight of a term that has the picture latent predict its picture's size-free colour moments (models/joint/colour-moments-term.ts: a linear head, squared error of each moment over its batch spread), so a small shape's tilt, a few pixels, stays in the latent as a big one's does. The head trains the encoder only; colour pictures only; 0: off. */
+          /** Weight of a term that has the picture latent predict its picture's size-free colour moments (models/joint/colour-moments-term.ts: a head of one hidden layer, squared error of each moment over its batch spread), so a small shape's tilt, a few pixels, stays in the latent as a big one's does. The head trains the encoder only; colour pictures only; 0: off. */
           colourMoments: z.number().min(0).default(0),
           /** With captionWords: the decoded picture, encoded again (the encoder's weights held), must predict its caption's words too, so the decoder draws what tells the captions apart (a small ellipse as an ellipse, not the round mean of its unknown tilts). */
           redrawnWords: z
