@@ -4,8 +4,9 @@
 // place, size and tilt can be drawn at that grid's resolution, where a linear map to 4×4 has to carry them in
 // its channels through every doubling.
 import { Conv2d, Linear, Module } from '../../nn/index.js';
-import { type Tensor, zeros } from '../../tensor/index.js';
-import { ResidualUpBlock, withCoordinates } from './generator-blocks.js';
+import type { Tensor } from '../../tensor/index.js';
+import { ResidualUpBlock } from './generator-blocks.js';
+import { pixelPlaces } from './tensor.js';
 
 export class BroadcastStart extends Module {
   /** The latent's part of every cell's features (a 1×1 conv over the broadcast latent, computed once per row). */
@@ -32,7 +33,7 @@ export class BroadcastStart extends Module {
 
   /** latent [B, L] → features [B, channels, side, side]. */
   forward(latent: Tensor): Tensor {
-    const place = this.fromPlace.forward(withCoordinates(zeros([1, 0, this.side, this.side])));
+    const place = this.fromPlace.forward(pixelPlaces(this.side, this.side));
     let features = this.fromLatent.forward(latent).unsqueeze(2).unsqueeze(3).add(place);
     for (const block of this.blocks) features = block.forward(features, latent);
     return features;

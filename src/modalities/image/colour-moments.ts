@@ -4,7 +4,8 @@
 // divided by c_11^((p+q)/2) so they do not depend on the object's size. A k-fold symmetric shape turned by θ
 // turns c_pq by (p − q)θ: c_20 holds an ellipse's tilt, c_40 and c_31 a square's, c_21 and c_30 a heart's.
 // Squared error counts a small object's outline by its few pixels; these count it as much as a big one's.
-import { type Tensor, noGrad, stack, tensor, tidy } from '../../tensor/index.js';
+import { type Tensor, noGrad, stack, tidy } from '../../tensor/index.js';
+import { pixelPlaces } from './tensor.js';
 
 /** The (p, q) of the moments kept, in output order (each as its real and imaginary part). */
 export const MOMENT_ORDERS = [
@@ -18,18 +19,6 @@ export const MOMENT_ORDERS = [
 /** Width of `colourMoments`' rows. */
 export const COLOUR_MOMENTS = 2 * MOMENT_ORDERS.length;
 
-/** Pixel places from −1 to 1: columns [1, H, W] and rows [1, H, W]. */
-function places(height: number, width: number): [Tensor, Tensor] {
-  const columns = new Float32Array(height * width);
-  const rows = new Float32Array(height * width);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      columns[y * width + x] = width === 1 ? 0 : (2 * x) / (width - 1) - 1;
-      rows[y * width + x] = height === 1 ? 0 : (2 * y) / (height - 1) - 1;
-    }
-  return [tensor(columns, { shape: [1, height, width] }), tensor(rows, { shape: [1, height, width] })];
-}
-
 /** Pictures [B, C ≥ 3, H, W] → their colour part's size-free moments [B, COLOUR_MOMENTS] (no gradient). */
 export function colourMoments(pictures: Tensor): Tensor {
   const [, channels = 0, height = 1, width = 1] = pictures.shape;
@@ -39,7 +28,8 @@ export function colourMoments(pictures: Tensor): Tensor {
       const colour = pictures.sub(pictures.mean(1, true));
       const mass = colour.square().sum(1).sqrt().add(1e-6);
       const weights = mass.div(mass.sum([1, 2], true));
-      const [columns, rows] = places(height, width);
+      const places = pixelPlaces(height, width);
+      const [columns, rows] = [places.select(1, 0), places.select(1, 1)];
       const u = columns.sub(weights.mul(columns).sum([1, 2], true));
       const v = rows.sub(weights.mul(rows).sum([1, 2], true));
       const spread = weights.mul(u.square().add(v.square())).sum([1, 2]).clamp(1e-8);

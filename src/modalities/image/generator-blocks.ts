@@ -3,7 +3,8 @@
 // two channels holding each pixel's x and y (CoordConv, Liu et al. 2018), so where it draws need not be carried
 // in its features.
 import { BatchNorm2d, Conv2d, Linear, Module } from '../../nn/index.js';
-import { type Tensor, F, cat, tensor } from '../../tensor/index.js';
+import { type Tensor, F, cat } from '../../tensor/index.js';
+import { pixelPlaces } from './tensor.js';
 
 /** Batch norm without its own affine; scale and shift are predicted from the condition (FiLM). */
 export class ConditionalBatchNorm extends Module {
@@ -30,14 +31,7 @@ export const upsample = (x: Tensor): Tensor => F.interpolate(x, { scaleFactor: 2
 /** x [B, C, H, W] with two channels more: each pixel's column and row, from −1 to 1. */
 export function withCoordinates(x: Tensor): Tensor {
   const [rows = 0, , height = 1, width = 1] = x.shape;
-  const ramp = new Float32Array(2 * height * width);
-  for (let y = 0; y < height; y++)
-    for (let column = 0; column < width; column++) {
-      ramp[y * width + column] = width === 1 ? 0 : (2 * column) / (width - 1) - 1;
-      ramp[height * width + y * width + column] = height === 1 ? 0 : (2 * y) / (height - 1) - 1;
-    }
-  const coordinates = tensor(ramp, { shape: [1, 2, height, width] }).expand(rows, 2, height, width);
-  return cat([x, coordinates], 1);
+  return cat([x, pixelPlaces(height, width).expand(rows, 2, height, width)], 1);
 }
 
 /** The input of a conv that may read the pixel coordinates too. */

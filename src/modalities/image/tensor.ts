@@ -123,3 +123,14 @@ export function tensorToImages(batch: Tensor, options: RangeOptions = {}): RawIm
   const size = channels * height * width;
   return Array.from({ length: count }, (_, index) => chwToImage(values, index * size, checked, height, width, range));
 }
+
+/** Each pixel's place from −1 to 1: [1, 2, H, W], its column in channel 0 and its row in channel 1. */
+export function pixelPlaces(height: number, width: number): Tensor {
+  const places = new Float32Array(2 * height * width);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      places[y * width + x] = width === 1 ? 0 : (2 * x) / (width - 1) - 1;
+      places[height * width + y * width + x] = height === 1 ? 0 : (2 * y) / (height - 1) - 1;
+    }
+  return tensor(places, { shape: [1, 2, height, width] });
+}
