@@ -10,9 +10,9 @@ import { BatchNorm2d, Conv2d, Linear, Module } from '../../nn/index.js';
 import { type Tensor, F, cat, ones } from '../../tensor/index.js';
 import { BroadcastStart } from './broadcast-start.js';
 import { PlainUpBlock, ResidualUpBlock, type UpBlock, extra, placed } from './generator-blocks.js';
+import { cropToSize, resolutionSteps } from './working-size.js';
 
 export { ConditionalBatchNorm, withCoordinates } from './generator-blocks.js';
-import { cropToSize, resolutionSteps } from './working-size.js';
 
 export type GeneratorBlock = 'plain' | 'residual';
 
