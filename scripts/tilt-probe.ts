@@ -7,25 +7,20 @@
 //
 //   node --import tsx scripts/tilt-probe.ts RUN [STEPS=3000]
 import { readDataset } from '../src/data/format.js';
-import { BatchLoader } from '../src/data/batches.js';
 import { Random } from '../src/data/random.js';
 import { sampleSpec } from '../src/data/builders/shapes.js';
 import { loadGimpTextures } from '../src/data/builders/textures.js';
 import type { BuildContext } from '../src/data/builders/common.js';
 import { loadJointDiffusionRun } from '../src/models/joint-run.js';
-import { jointBatchOf, loadJointSplit } from '../src/train/sessions/joint.js';
-import { Linear, Module, mseLoss } from '../src/nn/index.js';
-import { Adam } from '../src/optim/index.js';
-import { type Tensor, cat, noGrad, setNumThreads, tensor, tidy } from '../src/tensor/index.js';
+import { mseLoss } from '../src/nn/index.js';
+import { setNumThreads, tensor } from '../src/tensor/index.js';
+import { fitProbe, splitLatents } from './latent-probing.js';
 
 const [run, stepsArgument = '3000'] = process.argv.slice(2);
 if (!run) throw new Error('usage: scripts/tilt-probe.ts RUN [STEPS]');
 setNumThreads(1);
 const diffusion = await loadJointDiffusionRun(run);
 const dataset = await readDataset(diffusion.config.dataset);
-const index = diffusion.names.indexOf('image');
-const unread = diffusion.names.filter((name) => name !== 'image' && name !== 'text');
-diffusion.autoencoders.eval();
 if (dataset.info.builder !== 'shapes' || dataset.info.options.textures !== 'gimp')
   throw new Error(
     `${diffusion.config.dataset} is not a shapes dataset with GIMP textures; the probe redraws their tilts`,
@@ -42,57 +37,30 @@ interface Row {
   target: [number, number];
 }
 
-/** Latents [N, D] of a split's pictures, and each row's shape, size and tilt target. */
-async function latentsOf(split: 'train' | 'test'): Promise<{ latents: Tensor; rows: Row[] }> {
-  const data = await loadJointSplit(dataset, diffusion, { split, unread });
-  const loader = new BatchLoader(data, { batchSize: 200, seed: 0, imagesAsFloat: true, shuffle: false });
-  const parts: Tensor[] = [];
-  for (let batch = 0; batch < Math.ceil(data.size / 200); batch++) {
-    const rows = jointBatchOf(diffusion.names, loader.next(), unread);
-    parts.push(noGrad(() => diffusion.autoencoders.encode(index, rows.data[index] as Tensor)));
-  }
-  const rows = data.entries.map((entry): Row => {
+/** Each entry's shape, size and tilt target (cos kθ, sin kθ), its rotation drawn again as the builder drew it. */
+const rowsOf = (entries: Awaited<ReturnType<typeof splitLatents>>['entries']): Row[] =>
+  entries.map((entry): Row => {
     const attributes = (entry.attributes ?? {}) as Record<string, string>;
     const { shape = 'square', size = 'big' } = attributes;
     const rotation = sampleSpec(attributes, context, Number(entry.id.split('-').at(-1)), textures).rotation;
     const symmetry = SYMMETRY[shape] ?? 1;
     return { shape, size, symmetry, target: [Math.cos(symmetry * rotation), Math.sin(symmetry * rotation)] };
   });
-  const latents = cat(parts, 0).narrow(0, 0, data.size);
-  data.dispose();
-  return { latents, rows };
-}
 
-class Probe extends Module {
-  private readonly hidden = this.registerModule('hidden', new Linear(diffusion.autoencoders.latentDim, 512));
-  private readonly inner = this.registerModule('inner', new Linear(512, 512));
-  private readonly output = this.registerModule('output', new Linear(512, 2));
-  forward(latents: Tensor): Tensor {
-    return this.output.forward(this.inner.forward(this.hidden.forward(latents).relu()).relu());
-  }
-}
-const train = await latentsOf('train');
-const test = await latentsOf('test');
-const mean = train.latents.mean(0);
-const spread = train.latents.std(0).add(1e-6);
-const [trainInputs, testInputs] = [train, test].map(({ latents }) => latents.sub(mean).div(spread)) as [Tensor, Tensor];
-const targets = tensor(Float32Array.from(train.rows.flatMap((row) => row.target))).reshape(train.rows.length, 2);
-const probe = new Probe();
-const optimizer = new Adam(probe.parameters(), { lr: 1e-3 });
-let state = 1;
-const pick = (): bigint =>
-  BigInt(Math.floor(((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648) * train.rows.length));
-for (let step = 0; step < Number(stepsArgument); step++)
-  tidy(() => {
-    const picked = tensor(BigInt64Array.from({ length: 256 }, pick));
-    const loss = mseLoss(probe.forward(trainInputs.indexSelect(0, picked)), targets.indexSelect(0, picked));
-    optimizer.zeroGrad();
-    loss.backward();
-    optimizer.step();
-  });
-const predicted = noGrad(() => tidy(() => probe.forward(testInputs))).toFlatArray();
+const train = await splitLatents(diffusion, dataset, 'image', 'train');
+const test = await splitLatents(diffusion, dataset, 'image', 'test');
+const trainRows = rowsOf(train.entries);
+const testRows = rowsOf(test.entries);
+const predicted = fitProbe({
+  train: train.latents,
+  test: test.latents,
+  targets: tensor(Float32Array.from(trainRows.flatMap((row) => row.target))).reshape(trainRows.length, 2),
+  outputs: 2,
+  loss: mseLoss,
+  steps: Number(stepsArgument),
+}).toFlatArray();
 const groups = new Map<string, number[]>();
-test.rows.forEach((row, r) => {
+testRows.forEach((row, r) => {
   const angle = Math.atan2(predicted[2 * r + 1] ?? 0, predicted[2 * r] ?? 0);
   let difference = Math.abs(angle - Math.atan2(row.target[1], row.target[0]));
   if (difference > Math.PI) difference = 2 * Math.PI - difference;
