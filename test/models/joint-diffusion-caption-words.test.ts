@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDataset } from '../../src/data/builders/index.js';
 import { type JointDiffusionConfig } from '../../src/models/joint-diffusion.js';
-import { tinyJointDiffusion } from './tiny-joint-diffusion.js';
+import { tinyJointDiffusion, trainedTerm } from './tiny-joint-diffusion.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
 import { JointAutoencoders } from '../../src/models/joint/autoencoders.js';
 import { Tokenizer } from '../../src/modalities/text/index.js';
@@ -47,13 +47,7 @@ function equal(a: Tensor | undefined, b: Tensor | undefined): boolean {
 for (const seed of [0, 1, 2]) {
   test(`seed ${seed}: the caption-words term falls below a quarter as the picture autoencoder learns its six captions`, async () => {
     const before = memory().tensors;
-    const logged: Record<string, number>[] = [];
-    const { model } = await trainJointDiffusion(config({ captionWords: 10 }, 0, seed), {
-      runDir: join(root, `words-${seed}`),
-      onEvent: (event) => event.type === 'step' && logged.push(event.losses),
-    });
-    model.dispose();
-    const words = logged.map((losses) => losses.words_image).filter((value) => value !== undefined);
+    const words = await trainedTerm(config({ captionWords: 10 }, 0, seed), join(root, `words-${seed}`), 'words_image');
     assert.ok(words.length >= 10, 'the term is logged at every log step');
     const [first, last] = [words[0] ?? 0, words.at(-1) ?? Infinity];
     assert.ok(last < first * 0.25, `words_image ${first} → ${last}`);

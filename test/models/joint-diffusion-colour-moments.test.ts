@@ -10,12 +10,11 @@ import { join } from 'node:path';
 import { buildDataset } from '../../src/data/builders/index.js';
 import { type ShapeName, renderShape } from '../../src/data/builders/shapes-render.js';
 import { colourMoments } from '../../src/modalities/image/colour-moments.js';
-import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
 import { JointAutoencoders } from '../../src/models/joint/autoencoders.js';
 import { partsConfig } from '../../src/models/joint/part-config.js';
 import { Tokenizer } from '../../src/modalities/text/index.js';
 import { dispose, memory, tensor } from '../../src/tensor/index.js';
-import { tinyJointDiffusion } from './tiny-joint-diffusion.js';
+import { tinyJointDiffusion, trainedTerm } from './tiny-joint-diffusion.js';
 
 const root = await mkdtemp(join(tmpdir(), 'mmgen-colour-moments-'));
 const colour = join(root, 'shapes-l3');
@@ -103,13 +102,7 @@ function config(dataset: string, seed: number) {
 for (const seed of [0, 1, 2]) {
   test(`seed ${seed}: the colour-moments term falls below a third as a picture autoencoder learns six pictures`, async () => {
     const before = memory().tensors;
-    const logged: Record<string, number>[] = [];
-    const { model } = await trainJointDiffusion(config(colour, seed), {
-      runDir: join(root, `moments-${seed}`),
-      onEvent: (event) => event.type === 'step' && logged.push(event.losses),
-    });
-    model.dispose();
-    const moments = logged.map((losses) => losses.moments_image).filter((value) => value !== undefined);
+    const moments = await trainedTerm(config(colour, seed), join(root, `moments-${seed}`), 'moments_image');
     assert.ok(moments.length >= 10, 'the term is logged at every log step');
     const [first, last] = [moments[0] ?? 0, moments.at(-1) ?? Infinity];
     assert.ok(last < first / 3, `moments_image ${first} → ${last}`);

@@ -1,6 +1,7 @@
 // A tiny joint-diffusion config over a pictures-and-captions dataset, for tests of the first stage's terms
 // (the adversarial and caption-words ones): narrow parts, a one-block score network, no samples or checkpoints.
 import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
+import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
 
 export interface TinyStages {
   seed?: number;
@@ -34,4 +35,15 @@ export function tinyJointDiffusion(dataset: string, stages: TinyStages): JointDi
     sampling: { steps: 5 },
     decoding: { beam: 1 },
   });
+}
+
+/** Trains a run and returns one logged loss at every log step (the model disposed). */
+export async function trainedTerm(config: JointDiffusionConfig, runDir: string, term: string): Promise<number[]> {
+  const logged: Record<string, number>[] = [];
+  const { model } = await trainJointDiffusion(config, {
+    runDir,
+    onEvent: (event) => event.type === 'step' && logged.push(event.losses),
+  });
+  model.dispose();
+  return logged.map((losses) => losses[term]).filter((value) => value !== undefined);
 }
