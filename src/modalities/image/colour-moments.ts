@@ -32,9 +32,9 @@ export function colourMoments(pictures: Tensor): Tensor {
       const [columns, rows] = [places.select(1, 0), places.select(1, 1)];
       const u = columns.sub(weights.mul(columns).sum([1, 2], true));
       const v = rows.sub(weights.mul(rows).sum([1, 2], true));
-      const spread = weights.mul(u.square().add(v.square())).sum([1, 2]).clamp(1e-8);
-      // z^p z̄^q = |z|^(2q) z^(p−q): the powers of z by repeated complex products
       const radius2 = u.square().add(v.square());
+      const spread = weights.mul(radius2).sum([1, 2]).clamp(1e-8);
+      // z^p z̄^q = |z|^(2q) z^(p−q): the powers of z by repeated complex products
       const powers: [Tensor, Tensor][] = [[u.mul(0).add(1), u.mul(0)]];
       for (let k = 1; k <= 4; k++) {
         const [re, im] = powers[k - 1] as [Tensor, Tensor];
