@@ -7,9 +7,10 @@
 // latent (model.imageGrid: 4). With `encoder`: the config's encoder width against twice and four times it
 // (model.image.encoderChannels). With `coordinates`: the config's decoder against the same with coordinate
 // channels (model.image.coordinates). With `broadcast=SIDE,CHANNELS`: against a decoder that starts from the
-// latent broadcast over a SIDE × SIDE grid of CHANNELS channels (model.image.broadcast, decoderChannels).
+// latent broadcast over a SIDE × SIDE grid of CHANNELS channels (model.image.broadcast, decoderChannels). With
+// `floor=N,…`: against decoders whose channels never halve below each N (model.image.decoderMinChannels).
 //
-//   node --import tsx scripts/autoencoder-step.ts [CONFIG=configs/joint-diffusion-shapes.yaml] [CRITICS | grid | encoder | coordinates | broadcast=SIDE,CHANNELS]
+//   node --import tsx scripts/autoencoder-step.ts [CONFIG=configs/joint-diffusion-shapes.yaml] [CRITICS | grid | encoder | coordinates | broadcast=SIDE,CHANNELS | floor=N,…]
 import { readConfigFile } from '../src/train/config.js';
 import { jointDiffusionConfig } from '../src/models/joint-diffusion.js';
 import { PictureAdversary } from '../src/models/joint/adversarial.js';
@@ -27,8 +28,11 @@ const coordinatesMode = process.argv[3] === 'coordinates';
 const broadcastMode = process.argv[3]?.startsWith('broadcast=')
   ? process.argv[3].slice(10).split(',').map(Number)
   : undefined;
+const floorMode = process.argv[3]?.startsWith('floor=') ? process.argv[3].slice(6).split(',').map(Number) : undefined;
 const critics =
-  gridMode || encoderMode || coordinatesMode || broadcastMode ? undefined : process.argv[3]?.split(',').map(Number);
+  gridMode || encoderMode || coordinatesMode || broadcastMode || floorMode
+    ? undefined
+    : process.argv[3]?.split(',').map(Number);
 const { latentDim, featureDim, image } = config.model;
 const batch = 32;
 setNumThreads(1);
@@ -41,6 +45,7 @@ interface Setting {
   coordinates?: boolean;
   broadcast?: number;
   decoderChannels?: number;
+  decoderMinChannels?: number;
 }
 
 /** The variants the mode compares; the others are measured against the first. */
@@ -67,6 +72,16 @@ function variantSettings(): Setting[] {
       },
     ];
   }
+  if (floorMode)
+    return [
+      { name: 'config decoder', subpixel, width: 0 },
+      ...floorMode.map((floor) => ({
+        name: `decoder floor ${floor}`,
+        subpixel,
+        width: 0,
+        decoderMinChannels: floor,
+      })),
+    ];
   if (coordinatesMode)
     return [false, true].map((coordinates) => ({
       name: coordinates ? 'decoder with coordinates' : 'decoder without coordinates',
@@ -93,7 +108,7 @@ function variantSettings(): Setting[] {
 }
 const settings = variantSettings();
 const variants = settings.map(
-  ({ name, subpixel, width, grid, encoderChannels, coordinates, broadcast, decoderChannels }) => {
+  ({ name, subpixel, width, grid, encoderChannels, coordinates, broadcast, decoderChannels, decoderMinChannels }) => {
     const part = new PicturePart({
       name: 'image',
       size: 64,
@@ -108,6 +123,7 @@ const variants = settings.map(
       ...(coordinates === undefined ? {} : { coordinates }),
       ...(broadcast === undefined ? {} : { broadcast }),
       ...(decoderChannels === undefined ? {} : { decoderChannels }),
+      ...(decoderMinChannels === undefined ? {} : { decoderMinChannels }),
     });
     const head = part.encodesLatent ? undefined : new Linear(featureDim, latentDim);
     const optimizer = new Adam([...part.parameters(), ...(head?.parameters() ?? [])], { lr: 1e-3 });
@@ -143,7 +159,7 @@ for (let round = 0; round < rounds; round++)
     if (round > 0) variant.seconds += (performance.now() - started) / 1000 / stepsPerRound / (rounds - 1);
   }
 const [first] = variants;
-if (!critics && !gridMode && !encoderMode && !coordinatesMode && !broadcastMode) {
+if (!critics && !gridMode && !encoderMode && !coordinatesMode && !broadcastMode && !floorMode) {
   const [full, subpixel] = variants;
   process.stdout.write(
     `seconds per step: full-size ${full?.seconds.toFixed(3)}, sub-pixel ${subpixel?.seconds.toFixed(3)}; ` +

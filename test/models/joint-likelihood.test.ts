@@ -116,3 +116,27 @@ test('coordinate channels are refused for a sound drawn along frames, and taken 
   assert.equal(partsConfig.parse({ audio: { network: 'picture', coordinates: true } }).audio.coordinates, true);
   assert.equal(partsConfig.parse({ image: { coordinates: true } }).image.coordinates, true);
 });
+
+test('the picture decoder keeps at least decoderMinChannels at its finest level; refused for a sound drawn along frames', () => {
+  assert.throws(
+    () => partsConfig.parse({ audio: { network: 'sequence', decoderMinChannels: 48 } }),
+    /sequence network doubles its widths[\s\S]*audio\.network: picture/,
+  );
+  const tokenizer = Tokenizer.fromCorpus(['a square'], { level: 'word' });
+  const finest = (decoderMinChannels: number | undefined): number[] => {
+    const config = partsConfig.parse({
+      image: { decoderChannels: 64, ...(decoderMinChannels ? { decoderMinChannels } : {}) },
+    });
+    const { parts } = buildParts(config, { image: { size: 32, channels: 3 }, tokenizer }, 4, 0);
+    const [picture] = parts;
+    assert.ok(picture instanceof PicturePart);
+    const output = picture.namedParameters().find(([name]) => name === 'decoder.output.weight');
+    assert.ok(output, 'the decoder has an output convolution');
+    const shape = output[1].shape;
+    parts.forEach((part) => part.dispose());
+    return shape;
+  };
+  // 64 channels at 4×4, halved at 8, 16 and 32: 8 at 32×32 under the default floor of 16 is 16
+  assert.deepEqual(finest(undefined), [3, 16, 3, 3]);
+  assert.deepEqual(finest(24), [3, 24, 3, 3]);
+});

@@ -12,6 +12,11 @@ const pictureSettings = {
   encoderChannels: z.number().int().positive().default(32),
   /** Channels at 4×4 in the decoder; halved per upsampling. */
   decoderChannels: z.number().int().positive().default(256),
+  /**
+   * The decoder's channels are never halved below this: its finest levels draw the outlines (a small shape's
+   * corners, a heart's cleft), and halving leaves them the fewest channels.
+   */
+  decoderMinChannels: z.number().int().positive().default(16),
   block: z.enum(['plain', 'residual']).default('plain'),
   /**
    * The decoder's last doubling as a sub-pixel convolution (a 3×3 conv at half size to 4× the channels,
@@ -92,6 +97,13 @@ export const partsConfig = z.strictObject({
           path: ['coordinates'],
           message:
             'the sequence network draws along frames, not a 2-D picture: set audio.coordinates only with audio.network: picture',
+        });
+      if (audio.network === 'sequence' && audio.decoderMinChannels !== 16)
+        context.addIssue({
+          code: 'custom',
+          path: ['decoderMinChannels'],
+          message:
+            'the sequence network doubles its widths along frames and has no floor: set audio.decoderMinChannels only with audio.network: picture',
         });
       if (audio.chromaWeight > 0)
         context.addIssue({
