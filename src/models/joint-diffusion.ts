@@ -120,6 +120,7 @@ export class JointDiffusion implements JointModel {
           atPixels: adversary || redraws ? ['image'] : [],
           captionWords: this.config.training.autoencoder.captionWords,
           colourMoments: this.config.training.autoencoder.colourMoments,
+          momentsSaturation: this.config.training.autoencoder.momentsSaturation,
         },
       );
       this.autoencoderOptimizer.zeroGrad();

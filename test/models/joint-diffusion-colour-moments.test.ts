@@ -1,7 +1,8 @@
 // training.autoencoder.colourMoments: the picture latent also predicts its picture's size-free colour moments.
 // The moments turn with the shape (an ellipse's c_20 by twice its tilt, a square's c_40 by four times), do not
-// change with its size or with a grey background, and are refused for grey pictures; the term falls as a tiny
-// picture autoencoder learns; nothing leaks.
+// change with its size or with a grey background, and are refused for grey pictures; with saturated weights a
+// textured heart's one-fold moment turns with it; the term falls as a tiny picture autoencoder learns; nothing
+// leaks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDataset } from '../../src/data/builders/index.js';
 import { type ShapeName, renderShape } from '../../src/data/builders/shapes-render.js';
+import { type Texture, noiseTexture } from '../../src/data/builders/textures.js';
+import { Random } from '../../src/data/random.js';
 import { colourMoments } from '../../src/modalities/image/colour-moments.js';
 import { JointAutoencoders } from '../../src/models/joint/autoencoders.js';
 import { partsConfig } from '../../src/models/joint/part-config.js';
@@ -29,8 +32,14 @@ test.after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** The moments [10] of one red shape on a flat grey background, 64×64. */
-function momentsOf(shape: ShapeName, rotation: number, halfSize = 15, backgroundGrey = 200): number[] {
+/** The moments [10] of one red shape (flat, or shaded by `texture`) on a flat grey background, 64×64. */
+function momentsOf(
+  shape: ShapeName,
+  rotation: number,
+  halfSize = 15,
+  backgroundGrey = 200,
+  { texture, saturation = 0 }: { texture?: Texture; saturation?: number } = {},
+): number[] {
   const image = renderShape(
     {
       shape,
@@ -38,7 +47,7 @@ function momentsOf(shape: ShapeName, rotation: number, halfSize = 15, background
       rotation,
       centreX: 30,
       centreY: 34,
-      fill: { colour: [192, 64, 0] },
+      fill: { colour: [192, 64, 0], ...(texture ? { texture } : {}) },
       background: { kind: 'black' },
     },
     64,
@@ -52,7 +61,7 @@ function momentsOf(shape: ShapeName, rotation: number, halfSize = 15, background
       pixels[channel * 4096 + pixel] = (covered ? value : backgroundGrey) / 127.5 - 1;
     }
   const picture = tensor(pixels, { shape: [1, 3, 64, 64] });
-  const moments = colourMoments(picture);
+  const moments = colourMoments(picture, saturation);
   const values = moments.toFlatArray();
   dispose([picture, moments]);
   return values;
@@ -60,6 +69,32 @@ function momentsOf(shape: ShapeName, rotation: number, halfSize = 15, background
 
 const angleOf = (values: number[], index: number): number => Math.atan2(values[index + 1] ?? 0, values[index] ?? 0);
 const turn = (angle: number): number => Math.atan2(Math.sin(angle), Math.cos(angle));
+
+test('a textured heart’s one-fold moment c_21 turns with its tilt when the weights saturate (a mask of the shape), not when they follow the texture', () => {
+  const before = memory().tensors;
+  const texture = noiseTexture(new Random(5));
+  const worstError = (saturation: number, halfSize: number): number => {
+    const options = { texture, saturation };
+    const start = momentsOf('heart', 0.2, halfSize, 200, options);
+    return Math.max(
+      ...[0.9, 1.6, 2.3, 3.0].map((rotation) =>
+        Math.abs(
+          turn(angleOf(momentsOf('heart', rotation, halfSize, 200, options), 2) - angleOf(start, 2) + (rotation - 0.2)),
+        ),
+      ),
+    );
+  };
+  for (const halfSize of [7.5, 15]) {
+    const masked = worstError(0.2, halfSize);
+    const textured = worstError(0, halfSize);
+    assert.ok(masked < 0.25, `half size ${halfSize}: the masked c_21 is off the tilt by ${masked} rad`);
+    assert.ok(
+      textured > 4 * masked,
+      `half size ${halfSize}: texture-weighted ${textured} rad against masked ${masked}`,
+    );
+  }
+  assert.equal(memory().tensors, before);
+});
 
 test('colour moments turn with the shape: an ellipse’s c_20 by twice its tilt, a square’s c_40 by four times', () => {
   const before = memory().tensors;
@@ -89,10 +124,10 @@ test('colour moments do not depend on the shape’s size or a grey background, a
   greyPictures.dispose();
 });
 
-function config(dataset: string, seed: number) {
+function config(dataset: string, seed: number, momentsSaturation = 0) {
   return tinyJointDiffusion(dataset, {
     seed,
-    autoencoder: { steps: 150, batchSize: 6, lr: 3e-3, colourMoments: 10 },
+    autoencoder: { steps: 150, batchSize: 6, lr: 3e-3, colourMoments: 10, momentsSaturation },
     score: { steps: 0, batchSize: 6 },
     trainLimit: 6,
     logEvery: 10,
@@ -109,6 +144,14 @@ for (const seed of [0, 1, 2]) {
     assert.equal(memory().tensors, before);
   });
 }
+
+test('with saturated weights (the moments of the shape’s mask) the term falls below a third too', async () => {
+  const before = memory().tensors;
+  const moments = await trainedTerm(config(colour, 0, 0.2), join(root, 'moments-saturated'), 'moments_image');
+  const [first, last] = [moments[0] ?? 0, moments.at(-1) ?? Infinity];
+  assert.ok(last < first / 3, `moments_image ${first} → ${last}`);
+  assert.equal(memory().tensors, before);
+});
 
 test('colour moments over grey pictures are refused, naming the setting', () => {
   const tokenizer = Tokenizer.fromCorpus(['a square'], { level: 'word' });

@@ -4,6 +4,8 @@
 // divided by c_11^((p+q)/2) so they do not depend on the object's size. A k-fold symmetric shape turned by θ
 // turns c_pq by (p − q)θ: c_20 holds an ellipse's tilt, c_40 and c_31 a square's, c_21 and c_30 a heart's.
 // Squared error counts a small object's outline by its few pixels; these count it as much as a big one's.
+// With a saturation s, a pixel weighs min(colour part / s, 1): the coloured shape as a mask, so a texture
+// inside it does not move the moments (a textured heart's c_21, its one-fold tilt, is mostly that texture).
 import { type Tensor, noGrad, stack, tidy } from '../../tensor/index.js';
 import { pixelPlaces } from './tensor.js';
 
@@ -19,14 +21,18 @@ export const MOMENT_ORDERS = [
 /** Width of `colourMoments`' rows. */
 export const COLOUR_MOMENTS = 2 * MOMENT_ORDERS.length;
 
-/** Pictures [B, C ≥ 3, H, W] → their colour part's size-free moments [B, COLOUR_MOMENTS] (no gradient). */
-export function colourMoments(pictures: Tensor): Tensor {
+/**
+ * Pictures [B, C ≥ 3, H, W] → their colour part's size-free moments [B, COLOUR_MOMENTS] (no gradient); with
+ * `saturation` > 0 each pixel's weight stops growing at that colour part (pixel values in [-1, 1]).
+ */
+export function colourMoments(pictures: Tensor, saturation = 0): Tensor {
   const [, channels = 0, height = 1, width = 1] = pictures.shape;
   if (channels < 3) throw new Error(`colourMoments weighs colour: pictures need 3 channels, these have ${channels}`);
   return noGrad(() =>
     tidy(() => {
       const colour = pictures.sub(pictures.mean(1, true));
-      const mass = colour.square().sum(1).sqrt().add(1e-6);
+      const part = colour.square().sum(1).sqrt();
+      const mass = (saturation > 0 ? part.div(saturation).clamp(0, 1) : part).add(1e-6);
       const weights = mass.div(mass.sum([1, 2], true));
       const places = pixelPlaces(height, width);
       const [columns, rows] = [places.select(1, 0), places.select(1, 1)];

@@ -150,6 +150,7 @@ export class JointAutoencoders extends Module {
       atPixels?: readonly ModalityName[];
       captionWords?: number;
       colourMoments?: number;
+      momentsSaturation?: number;
     } = {},
   ): {
     loss: Tensor;
@@ -158,7 +159,7 @@ export class JointAutoencoders extends Module {
     moments: Record<string, number>;
     pictures: Map<ModalityName, DecodedPictures>;
   } {
-    const { only, atPixels = [], captionWords = 0, colourMoments = 0 } = options;
+    const { only, atPixels = [], captionWords = 0, colourMoments = 0, momentsSaturation = 0 } = options;
     const text = this.names.indexOf('text');
     return tidy(() => {
       const perModality: Record<string, number> = {};
@@ -188,7 +189,13 @@ export class JointAutoencoders extends Module {
         let sum = total.add(value);
         const momentHead = this.momentHeads[index];
         if (momentHead && colourMoments > 0) {
-          const term = colourMomentsLoss(momentHead, latent, own as Tensor, presence[index] as Tensor);
+          const term = colourMomentsLoss(
+            momentHead,
+            latent,
+            own as Tensor,
+            presence[index] as Tensor,
+            momentsSaturation,
+          );
           moments[part.name] = term.item();
           sum = sum.add(term.mul(colourMoments));
         }

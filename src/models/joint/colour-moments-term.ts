@@ -30,9 +30,15 @@ export class MomentsHead extends Module {
  * Mean over rows with a picture of Σ_moments ((head(latent) − moment) / its spread in the batch)²: each moment
  * counts alike, whatever its scale (a heart's one-fold moments vary ten times less than a square's).
  */
-export function colourMomentsLoss(head: MomentsHead, latent: Tensor, pictures: Tensor, presence: Tensor): Tensor {
+export function colourMomentsLoss(
+  head: MomentsHead,
+  latent: Tensor,
+  pictures: Tensor,
+  presence: Tensor,
+  saturation = 0,
+): Tensor {
   return tidy(() => {
-    const targets = colourMoments(pictures);
+    const targets = colourMoments(pictures, saturation);
     const spread = targets.std(0, true).add(1e-3).detach();
     const perRow = head.forward(latent).sub(targets).div(spread).square().sum(1);
     return perRow.mul(presence).sum().div(presence.sum().clamp(1));

@@ -73,6 +73,8 @@ export const jointDiffusionConfig = z.strictObject({
           captionWords: z.number().min(0).default(0),
           /** Weight of a term that has the picture latent predict its picture's size-free colour moments (models/joint/colour-moments-term.ts: a head of one hidden layer, squared error of each moment over its batch spread), so a small shape's tilt, a few pixels, stays in the latent as a big one's does. The head trains the encoder only; colour pictures only; 0: off. */
           colourMoments: z.number().min(0).default(0),
+          /** With colourMoments: each pixel weighs min(its colour part / this, 1) in the moments, a mask of the coloured shape, so a texture inside the shape does not move them (0: the colour part itself). */
+          momentsSaturation: z.number().min(0).max(2).default(0),
           /** With captionWords: the decoded picture, encoded again (the encoder's weights held), must predict its caption's words too, so the decoder draws what tells the captions apart (a small ellipse as an ellipse, not the round mean of its unknown tilts). */
           redrawnWords: z
             .strictObject({
