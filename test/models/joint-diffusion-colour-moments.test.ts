@@ -14,6 +14,7 @@ import { type Texture, noiseTexture } from '../../src/data/builders/textures.js'
 import { Random } from '../../src/data/random.js';
 import { colourMoments } from '../../src/modalities/image/colour-moments.js';
 import { JointAutoencoders } from '../../src/models/joint/autoencoders.js';
+import { jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
 import { partsConfig } from '../../src/models/joint/part-config.js';
 import { Tokenizer } from '../../src/modalities/text/index.js';
 import { dispose, memory, tensor } from '../../src/tensor/index.js';
@@ -153,7 +154,11 @@ test('with saturated weights (the moments of the shape’s mask) the term falls 
   assert.equal(memory().tensors, before);
 });
 
-test('colour moments over grey pictures are refused, naming the setting', () => {
+test('colour moments over grey pictures are refused, naming the setting, and so is a saturation without the term', () => {
+  assert.throws(
+    () => jointDiffusionConfig.parse({ dataset: 'd', training: { autoencoder: { momentsSaturation: 0.2 } } }),
+    /momentsSaturation shapes the colour-moments term, which is off: set training\.autoencoder\.colourMoments too/,
+  );
   const tokenizer = Tokenizer.fromCorpus(['a square'], { level: 'word' });
   assert.throws(
     () =>

@@ -111,6 +111,11 @@ export const jointDiffusionConfig = z.strictObject({
                 key,
                 `${key} names autoencoders to train beside those of another run: give training.autoencoder.from too`,
               );
+          if (stage.momentsSaturation > 0 && stage.colourMoments === 0)
+            complain(
+              'momentsSaturation',
+              'momentsSaturation shapes the colour-moments term, which is off: set training.autoencoder.colourMoments too, or drop momentsSaturation',
+            );
           if (stage.processes.length > 0 && stage.from !== undefined)
             complain(
               'processes',
