@@ -45,6 +45,9 @@ export interface ConditionalGeneratorOptions {
 /** Residual blocks at the broadcast grid's own size before the first doubling. */
 export const BROADCAST_BLOCKS = 2;
 
+/** The fewest channels the generator halves down to when `minChannels` is not given. */
+export const DEFAULT_MIN_CHANNELS = 16;
+
 export class ConditionalGenerator extends Module {
   readonly noiseDim: number;
   readonly imageSize: number;
@@ -82,7 +85,7 @@ export class ConditionalGenerator extends Module {
     this.noiseDim = options.noiseDim;
     this.imageSize = options.imageSize;
     this.baseChannels = options.baseChannels ?? 256;
-    const minChannels = options.minChannels ?? 16;
+    const minChannels = options.minChannels ?? DEFAULT_MIN_CHANNELS;
     const residual = options.block === 'residual';
     const latent = options.noiseDim + options.conditionDim;
     // a grid is drawn locally: its blocks' normalisation reads a constant, not the whole latent

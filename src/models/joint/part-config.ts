@@ -6,6 +6,7 @@ import type { SpectrogramCodec } from '../../modalities/audio/spectrogram-codec.
 import { spectrogramConfig, makeCodec, type AudioShape } from '../text-to-audio.js';
 import type { ImageShape } from '../data-shapes.js';
 import { workingSize } from '../../modalities/image/working-size.js';
+import { DEFAULT_MIN_CHANNELS } from '../../modalities/image/conditional-generator.js';
 import { type ModalityName, type ModalityPart, PicturePart, TextPart } from './parts.js';
 
 const pictureSettings = {
@@ -14,9 +15,9 @@ const pictureSettings = {
   decoderChannels: z.number().int().positive().default(256),
   /**
    * The decoder's channels are never halved below this: its finest levels draw the outlines (a small shape's
-   * corners, a heart's cleft), and halving leaves them the fewest channels.
+   * corners, a heart's cleft), and halving leaves them the fewest channels. Absent: the decoder's own floor, 16 channels.
    */
-  decoderMinChannels: z.number().int().positive().default(16),
+  decoderMinChannels: z.number().int().positive().optional(),
   block: z.enum(['plain', 'residual']).default('plain'),
   /**
    * The decoder's last doubling as a sub-pixel convolution (a 3×3 conv at half size to 4× the channels,
@@ -98,7 +99,11 @@ export const partsConfig = z.strictObject({
           message:
             'the sequence network draws along frames, not a 2-D picture: set audio.coordinates only with audio.network: picture',
         });
-      if (audio.network === 'sequence' && audio.decoderMinChannels !== 16)
+      if (
+        audio.network === 'sequence' &&
+        audio.decoderMinChannels !== undefined &&
+        audio.decoderMinChannels !== DEFAULT_MIN_CHANNELS
+      )
         context.addIssue({
           code: 'custom',
           path: ['decoderMinChannels'],

@@ -66,8 +66,8 @@ export interface PictureOptions {
   featureDim: number;
   encoderChannels: number;
   decoderChannels: number;
-  /** The fewest channels the picture decoder halves down to (default 16). */
-  decoderMinChannels?: number;
+  /** The fewest channels the picture decoder halves down to (absent: the decoder's own floor). */
+  decoderMinChannels?: number | undefined;
   block: GeneratorBlock;
   /** The decoder's last doubling by a sub-pixel convolution. */
   subpixel?: boolean;
@@ -142,7 +142,7 @@ export class PicturePart extends ModalityPart {
         imageSize: options.size,
         channels: options.channels,
         baseChannels: options.decoderChannels,
-        minChannels: options.decoderMinChannels ?? 16,
+        ...(options.decoderMinChannels === undefined ? {} : { minChannels: options.decoderMinChannels }),
         block: options.block,
         subpixel: options.subpixel ?? false,
         coordinates: options.coordinates ?? false,
