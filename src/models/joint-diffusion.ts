@@ -62,9 +62,10 @@ export class JointDiffusion implements JointModel {
     this.ema = new EMA(this.diffusion, { decay: config.training.score.emaDecay, warmup: true });
     // every autoencoder when none trains here (the optimiser never steps then, and it keeps the checkpoint's layout)
     const trained = this.plan.trainedAutoencoders;
-    this.autoencoderOptimizer = new Adam(this.autoencoders.parametersOf(trained?.length ? trained : undefined), {
-      lr: config.training.autoencoder.lr,
-    });
+    const learning = config.training.autoencoder.decodersOnly
+      ? this.autoencoders.holdEncoders(trained ?? [])
+      : this.autoencoders.parametersOf(trained?.length ? trained : undefined);
+    this.autoencoderOptimizer = new Adam(learning, { lr: config.training.autoencoder.lr });
     this.scoreOptimizer = new Adam(this.diffusion.parameters(), { lr: config.training.score.lr });
     this.trainingRandom = new Generator(config.seed + 1);
     const adversarial = config.training.autoencoder.adversarial;
@@ -107,7 +108,8 @@ export class JointDiffusion implements JointModel {
     this.autoencoderOptimizer.lr = stageRate(this.config.training.autoencoder, this.plan.autoencoderSteps, step - 1);
     const training = this.plan.autoencodersAt(step);
     const adversary = this.adversary?.activeAt(step) && training.includes('image') ? this.adversary : undefined;
-    const redrawn = this.config.training.autoencoder.redrawnWords;
+    const stage = this.config.training.autoencoder;
+    const redrawn = stage.redrawnWords;
     const redraws = redrawn.weight > 0 && step > redrawn.start && training.includes('image');
     return tidy(() => {
       const { loss, perModality, words, moments, pictures } = this.autoencoders.reconstructionLoss(
@@ -118,9 +120,10 @@ export class JointDiffusion implements JointModel {
         {
           only: training,
           atPixels: adversary || redraws ? ['image'] : [],
-          captionWords: this.config.training.autoencoder.captionWords,
-          colourMoments: this.config.training.autoencoder.colourMoments,
-          momentsSaturation: this.config.training.autoencoder.momentsSaturation,
+          // the heads' terms train the encoders, which decodersOnly holds
+          captionWords: stage.decodersOnly ? 0 : stage.captionWords,
+          colourMoments: stage.decodersOnly ? 0 : stage.colourMoments,
+          momentsSaturation: stage.momentsSaturation,
         },
       );
       this.autoencoderOptimizer.zeroGrad();

@@ -1,7 +1,9 @@
 // Convolutional image encoder: stride-2 conv blocks (conv, batch norm, LeakyReLU) down to 4×4, then a
 // linear layer to a feature vector. Shared by the VAE encoder, captioners and judges. With `grid`, it stops
 // at a grid of that side and a 1×1 conv gives each cell its own few channels, flattened: a spatial latent,
-// where what is drawn at a place is read from that place.
+// where what is drawn at a place is read from that place. With `depth` > 1, each resolution also has depth − 1
+// residual 3×3 convs at its own size: one strided conv per level sees a heart's point and lobes only in its
+// last layers, so a latent kept which corner is the point only loosely.
 import { BatchNorm2d, Conv2d, GroupNorm, Linear, Module } from '../../nn/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import { padToWorkingSize, resolutionSteps } from './working-size.js';
@@ -19,12 +21,16 @@ export interface ConvEncoderOptions {
   normalization?: 'batch' | 'group';
   /** Stop at a grid of this side (a power of two ≥ 4) and end in a 1×1 conv to outputDim / grid² channels per cell. */
   grid?: number;
+  /** Conv blocks per resolution (default 1): the first strides, the others refine at that size, residually. */
+  depth?: number;
 }
 
 export class ConvEncoder extends Module {
   readonly outputDim: number;
   private readonly convs: Conv2d[] = [];
   private readonly norms: (BatchNorm2d | GroupNorm)[] = [];
+  /** Per resolution, its refining convs and their norms (empty at depth 1). */
+  private readonly refiners: { conv: Conv2d; norm: BatchNorm2d | GroupNorm }[][] = [];
   private readonly output: Linear | Conv2d;
 
   constructor(options: ConvEncoderOptions) {
@@ -38,14 +44,24 @@ export class ConvEncoder extends Module {
       );
     if (options.grid !== undefined && options.outputDim % (grid * grid) !== 0)
       throw new Error(`ConvEncoder: outputDim ${options.outputDim} must be a multiple of grid² (${grid * grid})`);
+    const depth = options.depth ?? 1;
+    if (!Number.isInteger(depth) || depth < 1 || depth > 4)
+      throw new Error(`ConvEncoder: depth ${depth} must be a whole number from 1 to 4`);
     const maxChannels = options.maxChannels ?? 256;
+    const normOf = (width: number): BatchNorm2d | GroupNorm =>
+      options.normalization === 'group' ? new GroupNorm(Math.min(8, width), width) : new BatchNorm2d(width);
     let inChannels = options.channels;
     let channels = options.baseChannels ?? 32;
     for (let i = 0; i < steps; i++) {
       this.convs.push(this.registerModule(`conv${i}`, new Conv2d(inChannels, channels, 4, { stride: 2, padding: 1 })));
-      const norm =
-        options.normalization === 'group' ? new GroupNorm(Math.min(8, channels), channels) : new BatchNorm2d(channels);
-      this.norms.push(this.registerModule(`norm${i}`, norm));
+      this.norms.push(this.registerModule(`norm${i}`, normOf(channels)));
+      const refiners = [];
+      for (let extra = 1; extra < depth; extra++)
+        refiners.push({
+          conv: this.registerModule(`refine${i}_${extra}`, new Conv2d(channels, channels, 3, { padding: 1 })),
+          norm: this.registerModule(`refineNorm${i}_${extra}`, normOf(channels)),
+        });
+      this.refiners.push(refiners);
       inChannels = channels;
       channels = Math.min(maxChannels, channels * 2);
     }
@@ -63,6 +79,8 @@ export class ConvEncoder extends Module {
     let x = padToWorkingSize(images);
     this.convs.forEach((conv, i) => {
       x = (this.norms[i] as BatchNorm2d | GroupNorm).forward(conv.forward(x)).leakyRelu(0.2);
+      for (const refiner of this.refiners[i] ?? [])
+        x = x.add(refiner.norm.forward(refiner.conv.forward(x)).leakyRelu(0.2));
     });
     return this.output instanceof Linear ? this.output.forward(x.flatten(1)) : this.output.forward(x).flatten(1);
   }

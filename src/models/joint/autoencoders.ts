@@ -42,6 +42,8 @@ export class JointAutoencoders extends Module {
   readonly latentMean: Tensor;
   readonly latentStd: Tensor;
   private readonly statisticsReady: Tensor;
+  /** Encoders `holdEncoders` holds: they stay in evaluation mode, so a normalisation's running statistics stay too. */
+  private readonly heldEncoders: Module[] = [];
 
   constructor(
     config: PartsConfig,
@@ -119,6 +121,32 @@ export class JointAutoencoders extends Module {
           ]
         : [],
     );
+  }
+
+  override train(mode = true): this {
+    super.train(mode);
+    for (const encoder of this.heldEncoders) encoder.eval();
+    return this;
+  }
+
+  /**
+   * Holds the encoding side of the named modalities (encoder, latent head, caption-words and moments heads: no
+   * gradient reaches them) and gives the parameters still learning there, their decoders'.
+   */
+  holdEncoders(names: readonly ModalityName[]): Tensor[] {
+    return this.parts.flatMap((part, index) => {
+      if (!names.includes(part.name)) return [];
+      const encoder = new Set(part.encoder.parameters());
+      const encoding = [
+        ...encoder,
+        ...(this.heads[index]?.parameters() ?? []),
+        ...(this.wordHeads[index]?.parameters() ?? []),
+        ...(this.momentHeads[index]?.parameters() ?? []),
+      ];
+      encoding.forEach((parameter) => parameter.requiresGrad_(false));
+      this.heldEncoders.push(part.encoder.eval());
+      return part.parameters().filter((parameter) => !encoder.has(parameter));
+    });
   }
 
   /**

@@ -67,6 +67,8 @@ export const jointDiffusionConfig = z.strictObject({
           retrain: z.array(z.enum(MODALITIES)).default([]),
           /** With `from`: these modalities' autoencoders start from `from`'s weights and train on in the first stage. */
           tune: z.array(z.enum(MODALITIES)).default([]),
+          /** With `tune`: only the tuned autoencoders' decoders learn. Their encoders and heads keep `from`'s weights, so its latents, its statistics and a score network trained on them still hold (a picture decoder tuned with a new critic, say). */
+          decodersOnly: z.boolean().default(false),
           /** The autoencoders in groups trained at once, one child process per group (a core each), e.g. `[[image], [audio, text]]`: each group a run of its own in RUN/autoencoders/GROUP, joined into this run as `from` joins runs; every modality of the dataset in one group. Empty: all in this process, one after another in each step. */
           processes: z.array(z.array(z.enum(MODALITIES)).min(1)).default([]),
           /** Weight of a term that has each picture and sound latent predict which words its row's caption holds (a linear head, binary cross-entropy; rows with a caption only), so what captions tell apart stays in the latent even where it is a few pixels (a small shape's outline under a textured background). The head trains the encoder only; 0: off. */
@@ -111,6 +113,16 @@ export const jointDiffusionConfig = z.strictObject({
                 key,
                 `${key} names autoencoders to train beside those of another run: give training.autoencoder.from too`,
               );
+          if (stage.decodersOnly && stage.tune.length === 0)
+            complain(
+              'decodersOnly',
+              'decodersOnly tunes decoders over the encoders of training.autoencoder.from: name the modalities to tune in training.autoencoder.tune',
+            );
+          if (stage.decodersOnly && stage.retrain.length > 0)
+            complain(
+              'decodersOnly',
+              `decodersOnly keeps every encoder, and retrain trains ${stage.retrain.join(', ')} afresh; drop one of them`,
+            );
           if (stage.momentsSaturation > 0 && stage.colourMoments === 0)
             complain(
               'momentsSaturation',

@@ -11,6 +11,11 @@ import { type ModalityName, type ModalityPart, PicturePart, TextPart } from './p
 
 const pictureSettings = {
   encoderChannels: z.number().int().positive().default(32),
+  /**
+   * Conv blocks per resolution of the picture encoder (1–4): the first halves the picture, the others refine at
+   * that size, residually. One per level sees a heart's point and its lobes together only in its last layers.
+   */
+  encoderDepth: z.number().int().min(1).max(4).default(1),
   /** Channels at 4×4 in the decoder; halved per upsampling. */
   decoderChannels: z.number().int().positive().default(256),
   /**
@@ -109,6 +114,13 @@ export const partsConfig = z.strictObject({
           path: ['decoderMinChannels'],
           message:
             'the sequence network doubles its widths along frames and has no floor: set audio.decoderMinChannels only with audio.network: picture',
+        });
+      if (audio.network === 'sequence' && audio.encoderDepth !== 1)
+        context.addIssue({
+          code: 'custom',
+          path: ['encoderDepth'],
+          message:
+            'the sequence network has its own encoder along frames: set audio.encoderDepth only with audio.network: picture',
         });
       if (audio.chromaWeight > 0)
         context.addIssue({

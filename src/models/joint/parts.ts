@@ -38,6 +38,8 @@ export const isTokenBatch = (data: ModalityData): data is TokenBatch => !(data i
 export abstract class ModalityPart extends Module {
   abstract readonly name: ModalityName;
   abstract readonly featureDim: number;
+  /** The network `encode` runs (the rest of the part decodes). */
+  abstract readonly encoder: Module;
   /** Data → features [B, featureDim]. */
   abstract encode(data: ModalityData): Tensor;
   /** Per-row log-likelihood [B] of data under the decoder at (shared, private) latents (scaled by the config's weight). */
@@ -65,6 +67,8 @@ export interface PictureOptions {
   privateDim: number;
   featureDim: number;
   encoderChannels: number;
+  /** Conv blocks per resolution of the picture encoder (absent: one). */
+  encoderDepth?: number;
   decoderChannels: number;
   /** The fewest channels the picture decoder halves down to (absent: the decoder's own floor). */
   decoderMinChannels?: number | undefined;
@@ -131,6 +135,7 @@ export class PicturePart extends ModalityPart {
         outputDim: this.featureDim,
         baseChannels: options.encoderChannels,
         normalization: options.encoderNorm,
+        depth: options.encoderDepth ?? 1,
         ...(grid === undefined ? {} : { grid }),
       }),
     );

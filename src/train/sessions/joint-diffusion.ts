@@ -32,7 +32,8 @@ interface DiffusionCursor {
 /**
  * The autoencoders reused from other runs (`training.autoencoder.from`: one run, or one per modality), each
  * source's state loaded for the modalities it gives. Latent statistics come too only from a single run whose
- * autoencoders all stay as they are; otherwise the second stage sets them from the new latents.
+ * encoders all stay as they are (no autoencoder trains, or only decoders do); otherwise the second stage sets
+ * them from the new latents.
  */
 async function loadAutoencodersFrom(model: JointDiffusion): Promise<void> {
   const given = new Map<string, ModalityName[]>();
@@ -40,8 +41,8 @@ async function loadAutoencodersFrom(model: JointDiffusion): Promise<void> {
     const source = model.plan.autoencoderSource(name);
     if (source !== undefined) given.set(source, [...(given.get(source) ?? []), name]);
   }
-  const keepStatistics =
-    model.plan.autoencoderSteps === 0 && typeof model.config.training.autoencoder.from === 'string';
+  const stage = model.config.training.autoencoder;
+  const keepStatistics = (model.plan.autoencoderSteps === 0 || stage.decodersOnly) && typeof stage.from === 'string';
   for (const [runDir, modalities] of given) {
     const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors')).catch((error: Error) => {
       throw new Error(

@@ -1,0 +1,131 @@
+// training.autoencoder.decodersOnly: tuning a reused run's picture decoder while its encoder, its heads and
+// its latent statistics keep their weights exactly (so a score network trained on its latents still fits), the
+// decoder's reconstruction improving; the settings it cannot go with are refused; nothing leaks. Also the picture
+// encoder's depth: refining convs per resolution, refused for a sound on the sequence network.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
+import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
+import { ConvEncoder } from '../../src/modalities/image/conv-encoder.js';
+import { dispose, memory, noGrad, randn, tidy } from '../../src/tensor/index.js';
+import { loadSafetensors } from '../../src/tensor/safetensors.js';
+import { tinySpokenShapes } from './spoken-shapes.js';
+
+const { root, dataset } = await tinySpokenShapes('mmgen-joint-diffusion-decoders-only-');
+
+function config(autoencoder: Record<string, unknown>, overrides: { scoreSteps?: number; seed?: number } = {}) {
+  return jointDiffusionConfig.parse({
+    recipe: 'joint-diffusion',
+    dataset,
+    seed: overrides.seed ?? 0,
+    model: {
+      latentDim: 8,
+      featureDim: 32,
+      image: { encoderChannels: 8, decoderChannels: 32, encoderDepth: 2 },
+      audio: { encoderChannels: 8, decoderChannels: 32, spectrogram: { size: 16 } },
+      text: { embeddingDim: 16, hiddenSize: 32, dropout: 0 },
+      score: { width: 64, blocks: 1 },
+    },
+    training: {
+      autoencoder: { steps: 6, batchSize: 6, lr: 3e-3, captionWords: 1, colourMoments: 1, ...autoencoder },
+      score: { steps: overrides.scoreSteps ?? 4, batchSize: 6 },
+      trainLimit: 6,
+      logEvery: 1,
+      sampleEvery: 100000,
+      checkpointEvery: 100000,
+    },
+    sampling: { steps: 4 },
+    decoding: { beam: 1 },
+  }) satisfies JointDiffusionConfig;
+}
+
+async function weights(runDir: string): Promise<Map<string, Float32Array>> {
+  const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));
+  const out = new Map([...tensors].map(([key, value]) => [key, Float32Array.from(value.toFlatArray())]));
+  dispose([...tensors.values()]);
+  return out;
+}
+
+const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
+
+for (const seed of [0, 1, 2]) {
+  test(`decodersOnly (seed ${seed}): the picture decoder learns, its encoder, heads and statistics keep their weights`, async () => {
+    const before = memory().tensors;
+    const base = join(root, `base-${seed}`);
+    (await trainJointDiffusion(config({}, { seed }), { runDir: base })).model.dispose();
+    const tuned = join(root, `tuned-${seed}`);
+    const tuning = config({ from: base, tune: ['image'], decodersOnly: true, steps: 40 }, { seed, scoreSteps: 0 });
+    (await trainJointDiffusion(tuning, { runDir: tuned })).model.dispose();
+    const [baseWeights, tunedWeights] = [await weights(base), await weights(tuned)];
+    const held = [...baseWeights.keys()].filter(
+      (key) =>
+        key.startsWith('autoencoders.image.encoder.') ||
+        /^autoencoders\.image(Head|Words|Moments)\./.test(key) ||
+        key.startsWith('autoencoders.text.') ||
+        key.startsWith('autoencoders.latent') ||
+        key === 'autoencoders.statisticsReady',
+    );
+    assert.ok(
+      held.some((key) => key.includes('refine0_1')),
+      'the encoder has its refining convs',
+    );
+    assert.ok(
+      held.some((key) => key.startsWith('autoencoders.imageMoments.')),
+      'the moments head is kept',
+    );
+    for (const key of held) assert.deepEqual(tunedWeights.get(key), baseWeights.get(key), `${key} changed`);
+    const decoderKey = 'autoencoders.image.decoder.output.weight';
+    const moved = Math.max(
+      ...(tunedWeights.get(decoderKey) ?? []).map((value, index) =>
+        Math.abs(value - (baseWeights.get(decoderKey)?.[index] ?? NaN)),
+      ),
+    );
+    assert.ok(moved > 1e-4, `the decoder moved by ${moved}`);
+    const metrics = (await readFile(join(tuned, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, number>)
+      .filter((entry) => entry.reconstruction_image !== undefined);
+    assert.equal(metrics.length, 40);
+    assert.ok(metrics.every((entry) => entry.words_image === undefined && entry.moments_image === undefined));
+    const losses = metrics.map((entry) => entry.reconstruction_image ?? NaN);
+    const [early, late] = [mean(losses.slice(0, 5)), mean(losses.slice(-5))];
+    assert.ok(late < early * 0.8, `the picture's reconstruction loss went from ${early} to ${late}`);
+    assert.equal(memory().tensors, before);
+  });
+}
+
+test('decodersOnly without tune, or beside retrain, is refused with the fix', () => {
+  assert.throws(() => config({ decodersOnly: true }), /name the modalities to tune in training.autoencoder.tune/);
+  assert.throws(
+    () => config({ from: root, tune: ['image'], retrain: ['audio'], decodersOnly: true }),
+    /decodersOnly keeps every encoder, and retrain trains audio afresh; drop one of them/,
+  );
+});
+
+test("the picture encoder's depth refines each resolution; a sequence sound refuses it", () => {
+  const before = memory().tensors;
+  const shallow = new ConvEncoder({ imageSize: 32, channels: 3, outputDim: 16, normalization: 'group' });
+  const deep = new ConvEncoder({ imageSize: 32, channels: 3, outputDim: 16, normalization: 'group', depth: 3 });
+  // three resolutions (32 → 16 → 8 → 4), two refining convs with their norms at each
+  assert.equal(deep.parameters().length - shallow.parameters().length, 3 * 2 * 4);
+  noGrad(() => tidy(() => assert.deepEqual(deep.forward(randn([2, 3, 32, 32])).shape, [2, 16])));
+  shallow.dispose();
+  deep.dispose();
+  assert.throws(
+    () => new ConvEncoder({ imageSize: 32, channels: 3, outputDim: 16, depth: 5 }),
+    /depth 5 must be a whole number from 1 to 4/,
+  );
+  assert.throws(
+    () =>
+      jointDiffusionConfig.parse({
+        recipe: 'joint-diffusion',
+        dataset,
+        model: { audio: { network: 'sequence', encoderDepth: 2, spectrogram: { size: 16, frames: 256 } } },
+      }),
+    /set audio.encoderDepth only with audio.network: picture/,
+  );
+  assert.equal(memory().tensors, before);
+});
