@@ -1,7 +1,8 @@
 // training.autoencoder.decodersOnly: tuning a reused run's picture decoder while its encoder, its heads and
 // its latent statistics keep their weights exactly (so a score network trained on its latents still fits), the
 // decoder's reconstruction improving; the settings it cannot go with are refused; nothing leaks. Also the picture
-// encoder's depth: refining convs per resolution, refused for a sound on the sequence network.
+// encoder's depth (refining convs per resolution) and its colour part (a second copy of the picture less its
+// grey), each refused where it cannot apply.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -105,7 +106,7 @@ test('decodersOnly without tune, or beside retrain, is refused with the fix', ()
   );
 });
 
-test("the picture encoder's depth refines each resolution; a sequence sound refuses it", () => {
+test("the picture encoder's depth refines each resolution and its colour part doubles what it reads; a sound refuses both", () => {
   const before = memory().tensors;
   const shallow = new ConvEncoder({ imageSize: 32, channels: 3, outputDim: 16, normalization: 'group' });
   const deep = new ConvEncoder({ imageSize: 32, channels: 3, outputDim: 16, normalization: 'group', depth: 3 });
@@ -114,6 +115,24 @@ test("the picture encoder's depth refines each resolution; a sequence sound refu
   noGrad(() => tidy(() => assert.deepEqual(deep.forward(randn([2, 3, 32, 32])).shape, [2, 16])));
   shallow.dispose();
   deep.dispose();
+  const coloured = new ConvEncoder({ imageSize: 32, channels: 3, outputDim: 16, colourPart: true });
+  const firstWeight = coloured.stateDict().get('conv0.weight');
+  assert.deepEqual(firstWeight?.shape, [32, 6, 4, 4]);
+  // a grey picture's colour part is zero: what the second copy's weights see changes nothing
+  noGrad(() =>
+    tidy(() => {
+      const grey = randn([2, 1, 32, 32]).expand(2, 3, 32, 32).contiguous();
+      const before = coloured.forward(grey).toFlatArray();
+      firstWeight?.narrow(1, 3, 3).fill_(5);
+      const after = coloured.forward(grey).toFlatArray();
+      assert.ok(before.every((value, index) => Math.abs(value - (after[index] ?? NaN)) < 1e-5));
+    }),
+  );
+  coloured.dispose();
+  assert.throws(
+    () => new ConvEncoder({ imageSize: 32, channels: 1, outputDim: 16, colourPart: true }),
+    /colourPart needs colour pictures, and these have 1 channel/,
+  );
   assert.throws(
     () => new ConvEncoder({ imageSize: 32, channels: 3, outputDim: 16, depth: 5 }),
     /depth 5 must be a whole number from 1 to 4/,
@@ -126,6 +145,10 @@ test("the picture encoder's depth refines each resolution; a sequence sound refu
         model: { audio: { network: 'sequence', encoderDepth: 2, spectrogram: { size: 16, frames: 256 } } },
       }),
     /set audio.encoderDepth only with audio.network: picture/,
+  );
+  assert.throws(
+    () => jointDiffusionConfig.parse({ recipe: 'joint-diffusion', dataset, model: { audio: { encoderColour: true } } }),
+    /a spectrogram has one channel and so no colour part: leave audio.encoderColour false/,
   );
   assert.equal(memory().tensors, before);
 });

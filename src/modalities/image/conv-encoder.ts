@@ -5,7 +5,7 @@
 // residual 3×3 convs at its own size: one strided conv per level sees a heart's point and lobes only in its
 // last layers, so a latent kept which corner is the point only loosely.
 import { BatchNorm2d, Conv2d, GroupNorm, Linear, Module } from '../../nn/index.js';
-import type { Tensor } from '../../tensor/index.js';
+import { type Tensor, cat } from '../../tensor/index.js';
 import { padToWorkingSize, resolutionSteps } from './working-size.js';
 
 export interface ConvEncoderOptions {
@@ -23,10 +23,16 @@ export interface ConvEncoderOptions {
   grid?: number;
   /** Conv blocks per resolution (default 1): the first strides, the others refine at that size, residually. */
   depth?: number;
+  /**
+   * Also read each pixel's colour part (its value less its mean over the channels; 3+ channels): a grey texture
+   * has none, so a coloured shape's outline stands out of it, and the shape's geometry is learned far sooner.
+   */
+  colourPart?: boolean;
 }
 
 export class ConvEncoder extends Module {
   readonly outputDim: number;
+  private readonly colourPart: boolean;
   private readonly convs: Conv2d[] = [];
   private readonly norms: (BatchNorm2d | GroupNorm)[] = [];
   /** Per resolution, its refining convs and their norms (empty at depth 1). */
@@ -50,7 +56,10 @@ export class ConvEncoder extends Module {
     const maxChannels = options.maxChannels ?? 256;
     const normOf = (width: number): BatchNorm2d | GroupNorm =>
       options.normalization === 'group' ? new GroupNorm(Math.min(8, width), width) : new BatchNorm2d(width);
-    let inChannels = options.channels;
+    if (options.colourPart && options.channels < 3)
+      throw new Error(`ConvEncoder: colourPart needs colour pictures, and these have ${options.channels} channel`);
+    this.colourPart = options.colourPart ?? false;
+    let inChannels = this.colourPart ? 2 * options.channels : options.channels;
     let channels = options.baseChannels ?? 32;
     for (let i = 0; i < steps; i++) {
       this.convs.push(this.registerModule(`conv${i}`, new Conv2d(inChannels, channels, 4, { stride: 2, padding: 1 })));
@@ -76,7 +85,7 @@ export class ConvEncoder extends Module {
 
   /** images [B, C, S, S] → features [B, outputDim] (with a grid: cells [B, c, G, G] flattened channel-major). */
   forward(images: Tensor): Tensor {
-    let x = padToWorkingSize(images);
+    let x = padToWorkingSize(this.colourPart ? cat([images, images.sub(images.mean(1, true))], 1) : images);
     this.convs.forEach((conv, i) => {
       x = (this.norms[i] as BatchNorm2d | GroupNorm).forward(conv.forward(x)).leakyRelu(0.2);
       for (const refiner of this.refiners[i] ?? [])

@@ -16,6 +16,12 @@ const pictureSettings = {
    * that size, residually. One per level sees a heart's point and its lobes together only in its last layers.
    */
   encoderDepth: z.number().int().min(1).max(4).default(1),
+  /**
+   * The picture encoder also reads each pixel's colour part (less its mean over the channels; colour pictures):
+   * a grey texture has none, so a coloured shape's outline stands out and its geometry (a heart's point) is
+   * learned far sooner.
+   */
+  encoderColour: z.boolean().default(false),
   /** Channels at 4×4 in the decoder; halved per upsampling. */
   decoderChannels: z.number().int().positive().default(256),
   /**
@@ -115,6 +121,12 @@ export const partsConfig = z.strictObject({
           message:
             'the sequence network doubles its widths along frames and has no floor: set audio.decoderMinChannels only with audio.network: picture',
         });
+      if (audio.encoderColour)
+        context.addIssue({
+          code: 'custom',
+          path: ['encoderColour'],
+          message: 'a spectrogram has one channel and so no colour part: leave audio.encoderColour false',
+        });
       if (audio.network === 'sequence' && audio.encoderDepth !== 1)
         context.addIssue({
           code: 'custom',
@@ -187,6 +199,10 @@ export function buildParts(
       if (imageGrid !== undefined && config.image.broadcast !== undefined)
         throw new Error(
           'model.imageGrid and model.image.broadcast both choose where the picture decoder starts: give one of them',
+        );
+      if (config.image.encoderColour && shapes.image.channels < 3)
+        throw new Error(
+          `model.image.encoderColour reads colour, and this dataset's pictures have ${shapes.image.channels} channel: leave it false`,
         );
       if (config.image.chromaWeight > 0 && shapes.image.channels < 3)
         throw new Error(

@@ -69,6 +69,8 @@ export interface PictureOptions {
   encoderChannels: number;
   /** Conv blocks per resolution of the picture encoder (absent: one). */
   encoderDepth?: number;
+  /** The picture encoder also reads each pixel's colour part. */
+  encoderColour?: boolean;
   decoderChannels: number;
   /** The fewest channels the picture decoder halves down to (absent: the decoder's own floor). */
   decoderMinChannels?: number | undefined;
@@ -136,6 +138,7 @@ export class PicturePart extends ModalityPart {
         baseChannels: options.encoderChannels,
         normalization: options.encoderNorm,
         depth: options.encoderDepth ?? 1,
+        colourPart: options.encoderColour ?? false,
         ...(grid === undefined ? {} : { grid }),
       }),
     );
