@@ -1,8 +1,8 @@
 // training.autoencoder.decodersOnly: tuning a reused run's picture decoder while its encoder, its heads and
 // its latent statistics keep their weights exactly (so a score network trained on its latents still fits), the
 // decoder's reconstruction improving; the settings it cannot go with are refused; nothing leaks. Also the picture
-// encoder's depth (refining convs per resolution) and its colour part (a second copy of the picture less its
-// grey), each refused where it cannot apply.
+// encoder's depth (refining convs per resolution) and its colour part (the picture less its grey) beside the
+// pixels or beside their coarse grey (where a texture's grain is gone), each refused where it cannot apply.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
 import { ConvEncoder } from '../../src/modalities/image/conv-encoder.js';
-import { dispose, memory, noGrad, randn, tidy } from '../../src/tensor/index.js';
+import { dispose, memory, noGrad, randn, tensor, tidy } from '../../src/tensor/index.js';
 import { loadSafetensors } from '../../src/tensor/safetensors.js';
 import { tinySpokenShapes } from './spoken-shapes.js';
 
@@ -106,7 +106,7 @@ test('decodersOnly without tune, or beside retrain, is refused with the fix', ()
   );
 });
 
-test("the picture encoder's depth refines each resolution and its colour part doubles what it reads; a sound refuses both", () => {
+test("the picture encoder's depth refines each resolution; it reads the colour part beside the pixels or their coarse grey; a sound refuses them", () => {
   const before = memory().tensors;
   const shallow = new ConvEncoder({ imageSize: 32, channels: 3, outputDim: 16, normalization: 'group' });
   const deep = new ConvEncoder({ imageSize: 32, channels: 3, outputDim: 16, normalization: 'group', depth: 3 });
@@ -129,6 +129,25 @@ test("the picture encoder's depth refines each resolution and its colour part do
     }),
   );
   coloured.dispose();
+  // beside the coarse grey, a texture that keeps each 8×8 cell's mean changes nothing the encoder reads
+  const coarse = new ConvEncoder({ imageSize: 32, channels: 3, outputDim: 16, colourPart: true, coarseGrey: 8 });
+  assert.deepEqual(coarse.stateDict().get('conv0.weight')?.shape, [32, 4, 4, 4]);
+  noGrad(() =>
+    tidy(() => {
+      const picture = randn([1, 3, 32, 32]);
+      const checks = Float32Array.from({ length: 32 * 32 }, (_, at) =>
+        ((at % 32) + Math.floor(at / 32)) % 2 ? 0.3 : -0.3,
+      );
+      const textured = picture.add(tensor(checks).reshape(1, 1, 32, 32));
+      const [plain, rough] = [coarse.forward(picture).toFlatArray(), coarse.forward(textured).toFlatArray()];
+      assert.ok(plain.every((value, index) => Math.abs(value - (rough[index] ?? NaN)) < 1e-4));
+      const full = new ConvEncoder({ imageSize: 32, channels: 3, outputDim: 16, colourPart: true });
+      const [fullPlain, fullRough] = [full.forward(picture).toFlatArray(), full.forward(textured).toFlatArray()];
+      assert.ok(fullPlain.some((value, index) => Math.abs(value - (fullRough[index] ?? NaN)) > 1e-3));
+      full.dispose();
+    }),
+  );
+  coarse.dispose();
   assert.throws(
     () => new ConvEncoder({ imageSize: 32, channels: 1, outputDim: 16, colourPart: true }),
     /colourPart needs colour pictures, and these have 1 channel/,
@@ -149,6 +168,11 @@ test("the picture encoder's depth refines each resolution and its colour part do
   assert.throws(
     () => jointDiffusionConfig.parse({ recipe: 'joint-diffusion', dataset, model: { audio: { encoderColour: true } } }),
     /a spectrogram has one channel and so no colour part: leave audio.encoderColour false/,
+  );
+  assert.throws(
+    () =>
+      jointDiffusionConfig.parse({ recipe: 'joint-diffusion', dataset, model: { image: { encoderGrey: 'coarse' } } }),
+    /encoderGrey: coarse is the grey beside the colour part: set model.image.encoderColour: true/,
   );
   assert.equal(memory().tensors, before);
 });

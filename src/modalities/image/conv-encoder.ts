@@ -5,7 +5,7 @@
 // residual 3×3 convs at its own size: one strided conv per level sees a heart's point and lobes only in its
 // last layers, so a latent kept which corner is the point only loosely.
 import { BatchNorm2d, Conv2d, GroupNorm, Linear, Module } from '../../nn/index.js';
-import { type Tensor, cat } from '../../tensor/index.js';
+import { F, type Tensor, cat } from '../../tensor/index.js';
 import { padToWorkingSize, resolutionSteps } from './working-size.js';
 
 export interface ConvEncoderOptions {
@@ -28,11 +28,17 @@ export interface ConvEncoderOptions {
    * has none, so a coloured shape's outline stands out of it, and the shape's geometry is learned far sooner.
    */
   colourPart?: boolean;
+  /**
+   * With colourPart: the grey beside it is each cell of this side's average (one channel), in place of the pixels
+   * themselves: the background's light or dark stays, the grey texture that slows learning a shape's geometry goes.
+   */
+  coarseGrey?: number;
 }
 
 export class ConvEncoder extends Module {
   readonly outputDim: number;
   private readonly colourPart: boolean;
+  private readonly coarseGrey: number | undefined;
   private readonly convs: Conv2d[] = [];
   private readonly norms: (BatchNorm2d | GroupNorm)[] = [];
   /** Per resolution, its refining convs and their norms (empty at depth 1). */
@@ -58,8 +64,15 @@ export class ConvEncoder extends Module {
       options.normalization === 'group' ? new GroupNorm(Math.min(8, width), width) : new BatchNorm2d(width);
     if (options.colourPart && options.channels < 3)
       throw new Error(`ConvEncoder: colourPart needs colour pictures, and these have ${options.channels} channel`);
+    if (
+      options.coarseGrey !== undefined &&
+      !(options.colourPart && Number.isInteger(options.coarseGrey) && options.coarseGrey >= 2)
+    )
+      throw new Error(`ConvEncoder: coarseGrey (${options.coarseGrey}) is a cell side of 2 or more, beside colourPart`);
     this.colourPart = options.colourPart ?? false;
-    let inChannels = this.colourPart ? 2 * options.channels : options.channels;
+    this.coarseGrey = options.coarseGrey;
+    const read = this.coarseGrey === undefined ? options.channels : 1;
+    let inChannels = this.colourPart ? options.channels + read : options.channels;
     let channels = options.baseChannels ?? 32;
     for (let i = 0; i < steps; i++) {
       this.convs.push(this.registerModule(`conv${i}`, new Conv2d(inChannels, channels, 4, { stride: 2, padding: 1 })));
@@ -83,9 +96,19 @@ export class ConvEncoder extends Module {
     );
   }
 
+  /** Pictures [B, C, H, W] → their colour part beside the pictures, or beside their coarse grey. */
+  private withColourPart(images: Tensor): Tensor {
+    const grey = images.mean(1, true);
+    const colour = images.sub(grey);
+    if (this.coarseGrey === undefined) return cat([images, colour], 1);
+    const [, , height = 1, width = 1] = images.shape;
+    const cells = F.avgPool2d(grey, this.coarseGrey, { padding: 0 });
+    return cat([colour, F.interpolate(cells, { size: [height, width], mode: 'nearest' })], 1);
+  }
+
   /** images [B, C, S, S] → features [B, outputDim] (with a grid: cells [B, c, G, G] flattened channel-major). */
   forward(images: Tensor): Tensor {
-    let x = padToWorkingSize(this.colourPart ? cat([images, images.sub(images.mean(1, true))], 1) : images);
+    let x = padToWorkingSize(this.colourPart ? this.withColourPart(images) : images);
     this.convs.forEach((conv, i) => {
       x = (this.norms[i] as BatchNorm2d | GroupNorm).forward(conv.forward(x)).leakyRelu(0.2);
       for (const refiner of this.refiners[i] ?? [])

@@ -22,6 +22,12 @@ const pictureSettings = {
    * learned far sooner.
    */
   encoderColour: z.boolean().default(false),
+  /**
+   * With encoderColour, the grey the encoder reads beside the colour part: `full`, the pixels themselves; `coarse`,
+   * each 8×8 cell's average grey, so a background's light or dark stays and its texture, which slows learning a
+   * shape's geometry, goes.
+   */
+  encoderGrey: z.enum(['full', 'coarse']).default('full'),
   /** Channels at 4×4 in the decoder; halved per upsampling. */
   decoderChannels: z.number().int().positive().default(256),
   /**
@@ -64,7 +70,18 @@ const pictureSettings = {
 export const partsConfig = z.strictObject({
   /** Width of every encoder's feature vector (before the posterior heads). */
   featureDim: z.number().int().positive().default(256),
-  image: z.strictObject(pictureSettings).prefault({}),
+  image: z
+    .strictObject(pictureSettings)
+    .superRefine((image, context) => {
+      if (image.encoderGrey === 'coarse' && !image.encoderColour)
+        context.addIssue({
+          code: 'custom',
+          path: ['encoderGrey'],
+          message:
+            "encoderGrey: coarse is the grey beside the colour part: set model.image.encoderColour: true, or leave encoderGrey at 'full'",
+        });
+    })
+    .prefault({}),
   audio: z
     .strictObject({
       ...pictureSettings,
@@ -121,11 +138,12 @@ export const partsConfig = z.strictObject({
           message:
             'the sequence network doubles its widths along frames and has no floor: set audio.decoderMinChannels only with audio.network: picture',
         });
-      if (audio.encoderColour)
+      if (audio.encoderColour || audio.encoderGrey !== 'full')
         context.addIssue({
           code: 'custom',
           path: ['encoderColour'],
-          message: 'a spectrogram has one channel and so no colour part: leave audio.encoderColour false',
+          message:
+            "a spectrogram has one channel and so no colour part: leave audio.encoderColour false and audio.encoderGrey 'full'",
         });
       if (audio.network === 'sequence' && audio.encoderDepth !== 1)
         context.addIssue({

@@ -71,6 +71,8 @@ export interface PictureOptions {
   encoderDepth?: number;
   /** The picture encoder also reads each pixel's colour part. */
   encoderColour?: boolean;
+  /** With encoderColour: beside it the pixels (`full`) or each 8×8 cell's average grey (`coarse`). */
+  encoderGrey?: 'full' | 'coarse';
   decoderChannels: number;
   /** The fewest channels the picture decoder halves down to (absent: the decoder's own floor). */
   decoderMinChannels?: number | undefined;
@@ -95,6 +97,9 @@ export interface PictureOptions {
    */
   grid?: number;
 }
+
+/** The cell side of `encoderGrey: coarse`'s average grey. */
+const COARSE_GREY_CELL = 8;
 
 /** A picture modality (an image, or a clip's log-mel spectrogram): conv encoder and conditional upsampler. */
 export class PicturePart extends ModalityPart {
@@ -139,6 +144,7 @@ export class PicturePart extends ModalityPart {
         normalization: options.encoderNorm,
         depth: options.encoderDepth ?? 1,
         colourPart: options.encoderColour ?? false,
+        ...(options.encoderGrey === 'coarse' ? { coarseGrey: COARSE_GREY_CELL } : {}),
         ...(grid === undefined ? {} : { grid }),
       }),
     );
