@@ -3,10 +3,11 @@
 // (modalities/image/colour-moments.ts, each over its batch spread, as the colour-moments term asks) and nothing
 // else; every 2000 steps the test pictures' R² is printed per moment and shape: c_20 on ellipses (their tilt),
 // c_40 on squares, c_30 and c_21 on hearts (c_21 tells a heart's point from its lobes). The encoder reads the
-// pixels, or (`colour`) each pixel's colour part too, as `model.image.encoderColour` has it. Seeded: the same
-// arguments print the same numbers on one machine.
+// pixels; or (`colour`) each pixel's colour part beside them, as `model.image.encoderColour` has it; or (`coarse`)
+// the colour part beside each 8×8 cell's grey, as `encoderGrey: coarse` adds. Seeded: the same arguments print
+// the same numbers on one machine.
 //
-//   node --import tsx scripts/encoder-moments.ts DATASET [pixels|colour] [STEPS=8000] [SATURATION=0.2] [DEPTH=1]
+//   node --import tsx scripts/encoder-moments.ts DATASET [pixels|colour|coarse] [STEPS=8000] [SATURATION=0.2] [DEPTH=1]
 import { BatchLoader } from '../src/data/batches.js';
 import { readDataset } from '../src/data/format.js';
 import { loadSplit } from '../src/data/loader.js';
@@ -18,8 +19,8 @@ import { type Tensor, manualSeed, noGrad, setNumThreads, tidy } from '../src/ten
 
 const [source, input = 'pixels', stepsArgument = '8000', saturationArgument = '0.2', depthArgument = '1'] =
   process.argv.slice(2);
-if (!source || (input !== 'pixels' && input !== 'colour'))
-  throw new Error('usage: scripts/encoder-moments.ts DATASET [pixels|colour] [STEPS] [SATURATION] [DEPTH]');
+if (!source || !['pixels', 'colour', 'coarse'].includes(input))
+  throw new Error('usage: scripts/encoder-moments.ts DATASET [pixels|colour|coarse] [STEPS] [SATURATION] [DEPTH]');
 const [steps, saturation, depth] = [Number(stepsArgument), Number(saturationArgument), Number(depthArgument)];
 setNumThreads(1);
 manualSeed(0);
@@ -44,7 +45,8 @@ const encoder = new ConvEncoder({
   outputDim: 256,
   normalization: 'group',
   depth,
-  colourPart: input === 'colour',
+  colourPart: input !== 'pixels',
+  ...(input === 'coarse' ? { coarseGrey: 8 } : {}),
 });
 const hidden = new Linear(256, 256);
 const output = new Linear(256, 10);
