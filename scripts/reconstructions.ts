@@ -1,8 +1,9 @@
 // A sheet of a joint-diffusion run's picture autoencoder at work: the first 24 test pictures of one size
-// (shapes datasets: small or big), each over its reconstruction (encode → decode), 6 a row, at twice the size.
-// What a person sees of the outlines, where the judge's I→I only says whether they read right.
+// (shapes datasets: small, big or any) and, if named, one shape, each over its reconstruction (encode → decode),
+// 6 a row, at twice the size. What a person sees of the outlines, where the judge's I→I only says whether they
+// read right.
 //
-//   node --import tsx scripts/reconstructions.ts RUN OUT.png [SIZE=small]
+//   node --import tsx scripts/reconstructions.ts RUN OUT.png [SIZE=small|big|any] [SHAPE]
 import sharp from 'sharp';
 import { readDataset } from '../src/data/format.js';
 import { BatchLoader } from '../src/data/batches.js';
@@ -11,8 +12,8 @@ import { PicturePart, noPrivate } from '../src/models/joint/parts.js';
 import { jointBatchOf, loadJointSplit } from '../src/train/sessions/joint.js';
 import { type Tensor, noGrad, setNumThreads, tidy } from '../src/tensor/index.js';
 
-const [run, out, sizeWanted = 'small'] = process.argv.slice(2);
-if (!run || !out) throw new Error('usage: scripts/reconstructions.ts RUN OUT.png [SIZE]');
+const [run, out, sizeWanted = 'small', shapeWanted] = process.argv.slice(2);
+if (!run || !out) throw new Error('usage: scripts/reconstructions.ts RUN OUT.png [SIZE] [SHAPE]');
 setNumThreads(1);
 const diffusion = await loadJointDiffusionRun(run);
 const dataset = await readDataset(diffusion.config.dataset);
@@ -25,9 +26,13 @@ const loader = new BatchLoader(data, { batchSize: 200, seed: 0, imagesAsFloat: t
 const images = jointBatchOf(diffusion.names, loader.next(), unread).data[index] as Tensor;
 const picked = data.entries
   .map((entry, row) => ({ entry, row }))
-  .filter(({ entry }) => entry.attributes?.size === sizeWanted)
+  .filter(({ entry }) => sizeWanted === 'any' || entry.attributes?.size === sizeWanted)
+  .filter(({ entry }) => shapeWanted === undefined || entry.attributes?.shape === shapeWanted)
   .slice(0, 24);
-if (picked.length === 0) throw new Error(`no test picture of size ${sizeWanted} among the first 200`);
+if (picked.length === 0)
+  throw new Error(
+    `no test picture of size ${sizeWanted}${shapeWanted ? ` and shape ${shapeWanted}` : ''} among the first 200`,
+  );
 const part = diffusion.autoencoders.part('image');
 if (!(part instanceof PicturePart)) throw new Error(`${run}'s image part is not a picture autoencoder`);
 const rows = images.shape[0] ?? 0;
