@@ -101,6 +101,11 @@ export class JointAutoencoders extends Module {
     return this.wordHeads[index];
   }
 
+  /** Modality m's colour-moments head, where it has one. */
+  momentsHead(index: number): MomentsHead | undefined {
+    return this.momentHeads[index];
+  }
+
   /** Raw latent [B, D] of modality m. */
   encode(index: number, data: ModalityData): Tensor {
     const features = (this.parts[index] as ModalityPart).encode(data);
