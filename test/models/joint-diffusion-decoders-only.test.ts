@@ -7,40 +7,26 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type JointDiffusionConfig, jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
+import { jointDiffusionConfig } from '../../src/models/joint-diffusion.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
 import { ConvEncoder } from '../../src/modalities/image/conv-encoder.js';
 import { dispose, memory, noGrad, randn, tensor, tidy } from '../../src/tensor/index.js';
 import { loadSafetensors } from '../../src/tensor/safetensors.js';
 import { tinySpokenShapes } from './spoken-shapes.js';
+import { tinyJointDiffusion } from './tiny-joint-diffusion.js';
 
 const { root, dataset } = await tinySpokenShapes('mmgen-joint-diffusion-decoders-only-');
 
-function config(autoencoder: Record<string, unknown>, overrides: { scoreSteps?: number; seed?: number } = {}) {
-  return jointDiffusionConfig.parse({
-    recipe: 'joint-diffusion',
-    dataset,
+const config = (autoencoder: Record<string, unknown>, overrides: { scoreSteps?: number; seed?: number } = {}) =>
+  tinyJointDiffusion(dataset, {
     seed: overrides.seed ?? 0,
-    model: {
-      latentDim: 8,
-      featureDim: 32,
-      image: { encoderChannels: 8, decoderChannels: 32, encoderDepth: 2 },
-      audio: { encoderChannels: 8, decoderChannels: 32, spectrogram: { size: 16 } },
-      text: { embeddingDim: 16, hiddenSize: 32, dropout: 0 },
-      score: { width: 64, blocks: 1 },
-    },
-    training: {
-      autoencoder: { steps: 6, batchSize: 6, lr: 3e-3, captionWords: 1, colourMoments: 1, ...autoencoder },
-      score: { steps: overrides.scoreSteps ?? 4, batchSize: 6 },
-      trainLimit: 6,
-      logEvery: 1,
-      sampleEvery: 100000,
-      checkpointEvery: 100000,
-    },
-    sampling: { steps: 4 },
-    decoding: { beam: 1 },
-  }) satisfies JointDiffusionConfig;
-}
+    image: { encoderChannels: 8, decoderChannels: 32, encoderDepth: 2 },
+    audio: { encoderChannels: 8, decoderChannels: 32, spectrogram: { size: 16 } },
+    autoencoder: { steps: 6, batchSize: 6, lr: 3e-3, captionWords: 1, colourMoments: 1, ...autoencoder },
+    score: { steps: overrides.scoreSteps ?? 4, batchSize: 6 },
+    trainLimit: 6,
+    logEvery: 1,
+  });
 
 async function weights(runDir: string): Promise<Map<string, Float32Array>> {
   const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));

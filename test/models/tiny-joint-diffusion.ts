@@ -10,6 +10,9 @@ export interface TinyStages {
   score: { steps: number; batchSize: number };
   trainLimit: number;
   logEvery: number;
+  /** model.image and model.audio settings in place of the narrow defaults (a spoken dataset needs audio's). */
+  image?: Record<string, unknown>;
+  audio?: Record<string, unknown>;
 }
 
 export function tinyJointDiffusion(dataset: string, stages: TinyStages): JointDiffusionConfig {
@@ -20,7 +23,8 @@ export function tinyJointDiffusion(dataset: string, stages: TinyStages): JointDi
     model: {
       latentDim: 8,
       featureDim: 32,
-      image: { encoderChannels: 8, decoderChannels: 32 },
+      image: stages.image ?? { encoderChannels: 8, decoderChannels: 32 },
+      ...(stages.audio ? { audio: stages.audio } : {}),
       text: { embeddingDim: 16, hiddenSize: 32, dropout: 0 },
       score: { width: 64, blocks: 1 },
     },
