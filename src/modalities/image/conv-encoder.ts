@@ -2,8 +2,8 @@
 // linear layer to a feature vector. Shared by the VAE encoder, captioners and judges. With `grid`, it stops
 // at a grid of that side and a 1×1 conv gives each cell its own few channels, flattened: a spatial latent,
 // where what is drawn at a place is read from that place. With `depth` > 1, each resolution also has depth − 1
-// residual 3×3 convs at its own size: one strided conv per level sees a heart's point and lobes only in its
-// last layers, so a latent kept which corner is the point only loosely.
+// residual 3×3 convs at its own size. With `colourPart`, it reads each pixel's colour part too, beside the
+// pixels or beside a coarse grey (scripts/encoder-moments.ts measures how soon each learns a shape's geometry).
 import { BatchNorm2d, Conv2d, GroupNorm, Linear, Module } from '../../nn/index.js';
 import { F, type Tensor, cat } from '../../tensor/index.js';
 import { padToWorkingSize, resolutionSteps } from './working-size.js';
@@ -25,7 +25,7 @@ export interface ConvEncoderOptions {
   depth?: number;
   /**
    * Also read each pixel's colour part (its value less its mean over the channels; 3+ channels): a grey texture
-   * has none, so a coloured shape's outline stands out of it, and the shape's geometry is learned far sooner.
+   * has none, so a coloured shape's outline stands out of it.
    */
   colourPart?: boolean;
   /**

@@ -13,19 +13,19 @@ const pictureSettings = {
   encoderChannels: z.number().int().positive().default(32),
   /**
    * Conv blocks per resolution of the picture encoder (1–4): the first halves the picture, the others refine at
-   * that size, residually. One per level sees a heart's point and its lobes together only in its last layers.
+   * that size, residually.
    */
   encoderDepth: z.number().int().min(1).max(4).default(1),
   /**
    * The picture encoder also reads each pixel's colour part (less its mean over the channels; colour pictures):
-   * a grey texture has none, so a coloured shape's outline stands out and its geometry (a heart's point) is
-   * learned far sooner.
+   * a grey texture has none, so a coloured shape's outline stands out of it (with the moments of the shape's
+   * mask, its latent came to keep a heart's point: RESULTS.md).
    */
   encoderColour: z.boolean().default(false),
   /**
    * With encoderColour, the grey the encoder reads beside the colour part: `full`, the pixels themselves; `coarse`,
-   * each 8×8 cell's average grey, so a background's light or dark stays and its texture, which slows learning a
-   * shape's geometry, goes.
+   * each 8×8 cell's average grey, so a background's light or dark stays and its texture's grain, which slows
+   * learning a shape's geometry (scripts/encoder-moments.ts), goes.
    */
   encoderGrey: z.enum(['full', 'coarse']).default('full'),
   /** Channels at 4×4 in the decoder; halved per upsampling. */
