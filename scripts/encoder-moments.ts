@@ -11,11 +11,12 @@
 import { BatchLoader } from '../src/data/batches.js';
 import { readDataset } from '../src/data/format.js';
 import { loadSplit } from '../src/data/loader.js';
-import { colourMoments } from '../src/modalities/image/colour-moments.js';
+import { COLOUR_MOMENTS, colourMoments } from '../src/modalities/image/colour-moments.js';
 import { ConvEncoder } from '../src/modalities/image/conv-encoder.js';
 import { Linear } from '../src/nn/index.js';
 import { Adam } from '../src/optim/index.js';
 import { type Tensor, manualSeed, noGrad, setNumThreads, tidy } from '../src/tensor/index.js';
+import { SHAPE_MOMENTS, momentRSquared } from './moment-reading.js';
 
 const [source, input = 'pixels', stepsArgument = '8000', saturationArgument = '0.2', depthArgument = '1'] =
   process.argv.slice(2);
@@ -49,34 +50,13 @@ const encoder = new ConvEncoder({
   ...(input === 'coarse' ? { coarseGrey: 8 } : {}),
 });
 const hidden = new Linear(256, 256);
-const output = new Linear(256, 10);
+const output = new Linear(256, COLOUR_MOMENTS);
 const predict = (pictures: Tensor): Tensor =>
   output.forward(hidden.forward(encoder.forward(pictures).leakyRelu(0.2)).leakyRelu(0.2));
 const optimizer = new Adam([...encoder.parameters(), ...hidden.parameters(), ...output.parameters()], { lr: 3e-4 });
 
-// (moment, its first column, the shape it is read on)
-const READ: [string, number, string][] = [
-  ['c20', 0, 'ellipse'],
-  ['c40', 8, 'square'],
-  ['c30', 4, 'heart'],
-  ['c21', 2, 'heart'],
-];
 const targets = colourMoments(testPictures, saturation).toFlatArray();
-
-/** R² of a moment's two parts over the test rows of one shape. */
-function rSquared(predicted: Float32Array, column: number, shape: string): number {
-  const rows = shapes.flatMap((name, row) => (name === shape ? [row] : []));
-  let [residual, total] = [0, 0];
-  for (const part of [column, column + 1]) {
-    const mean = rows.reduce((sum, row) => sum + (targets[row * 10 + part] ?? 0), 0) / rows.length;
-    for (const row of rows) {
-      const target = targets[row * 10 + part] ?? 0;
-      residual += ((predicted[row * 10 + part] ?? 0) - target) ** 2;
-      total += (target - mean) ** 2;
-    }
-  }
-  return 1 - residual / total;
-}
+const rowsOf = (shape: string): number[] => shapes.flatMap((name, row) => (name === shape ? [row] : []));
 
 process.stdout.write(
   `${source}: a fresh encoder reading ${input}, depth ${depth}, moments at saturation ${saturation}\n`,
@@ -95,9 +75,10 @@ for (let step = 1; step <= steps; step++) {
   });
   since++;
   if (step % 2000 !== 0 && step !== steps) continue;
-  const predicted = Float32Array.from(noGrad(() => tidy(() => predict(testPictures).toFlatArray())));
-  const read = READ.map(
-    ([name, column, shape]) => `${name} (${shape}s) ${rSquared(predicted, column, shape).toFixed(2)}`,
+  const predicted = noGrad(() => tidy(() => predict(testPictures).toFlatArray()));
+  const read = SHAPE_MOMENTS.map(
+    ([name, column, shape]) =>
+      `${name} (${shape}s) ${momentRSquared(predicted, targets, rowsOf(shape), column).toFixed(2)}`,
   );
   process.stdout.write(`step ${step}: loss ${(loss / since).toFixed(3)}, test R² ${read.join(', ')}\n`);
   [loss, since] = [0, 0];

@@ -102,7 +102,7 @@ export class ConvEncoder extends Module {
     const colour = images.sub(grey);
     if (this.coarseGrey === undefined) return cat([images, colour], 1);
     const [, , height = 1, width = 1] = images.shape;
-    const cells = F.avgPool2d(grey, this.coarseGrey, { padding: 0 });
+    const cells = F.avgPool2d(grey, this.coarseGrey);
     return cat([colour, F.interpolate(cells, { size: [height, width], mode: 'nearest' })], 1);
   }
 
