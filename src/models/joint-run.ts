@@ -13,6 +13,26 @@ import { type JointDiffusionConfig, JointDiffusion, jointDiffusionConfig } from 
 import type { JointModel } from './joint/model.js';
 
 export const LATENT_MIXTURE_FILE = 'latent-mixture.safetensors';
+/** Where a joint-vae run over held autoencoders (`model.autoencoders`) keeps their joint-diffusion run's config. */
+export const AUTOENCODERS_CONFIG_FILE = 'autoencoders.json';
+
+/**
+ * A joint-diffusion run's config, validated: from `file` (default: the run's config.json); `setting` names the
+ * config key that gave the run, for errors.
+ */
+export async function jointDiffusionConfigOf(
+  runDir: string,
+  setting: string,
+  file = 'config.json',
+): Promise<JointDiffusionConfig> {
+  const raw = await readRunConfig(runDir, file);
+  if (raw.recipe !== 'joint-diffusion')
+    throw new Error(
+      `${setting}: ${runDir} is a "${String(raw.recipe)}" run; give a trained joint-diffusion run, whose autoencoders the VAE reads`,
+    );
+  const { mmgenVersion: _version, imageShape: _image, audioShape: _audio, ...rest } = raw;
+  return parseRunConfig(runDir, { name: 'joint-diffusion', schema: jointDiffusionConfig }, rest);
+}
 
 /** A joint run's data formats, as training recorded them in config.json. */
 function recordedShapes(runDir: string, raw: Record<string, unknown>, tokenizer: Tokenizer): JointShapes {
@@ -41,7 +61,7 @@ async function loadWith<Config, Model extends JointModel>(
   runDir: string,
   raw: Record<string, unknown>,
   recipe: { name: string; schema: z.ZodType<Config> },
-  create: (config: Config, shapes: JointShapes) => Model,
+  create: (config: Config, shapes: JointShapes, source: JointDiffusionConfig | undefined) => Model,
   fill: (model: Model, weights: Map<string, Tensor>) => Promise<void> | void,
 ): Promise<Model> {
   if (raw.recipe !== recipe.name)
@@ -49,7 +69,11 @@ async function loadWith<Config, Model extends JointModel>(
   const { mmgenVersion: _version, imageShape: _image, audioShape: _audio, ...rest } = raw;
   const config = parseRunConfig(runDir, recipe, rest);
   const tokenizer = await Tokenizer.load(join(runDir, 'tokenizer.json'));
-  const model = create(config, recordedShapes(runDir, raw, tokenizer));
+  // a joint-vae over held autoencoders: their joint-diffusion run's config, copied into this run
+  const source = (config as { model?: { autoencoders?: unknown } }).model?.autoencoders
+    ? await jointDiffusionConfigOf(runDir, 'model.autoencoders', AUTOENCODERS_CONFIG_FILE)
+    : undefined;
+  const model = create(config, recordedShapes(runDir, raw, tokenizer), source);
   try {
     const { tensors } = await loadSafetensors(join(runDir, 'model.safetensors'));
     try {
@@ -87,9 +111,10 @@ export async function loadJointVaeRun(runDir: string, recorded?: Record<string, 
     runDir,
     raw,
     { name: 'joint-vae', schema: jointVaeConfig },
-    (config: JointVaeConfig, shapes) => new JointVae(config, shapes),
+    (config: JointVaeConfig, shapes, source) => new JointVae(config, shapes, source),
     async (model, weights) => {
       model.network.loadStateDict(withPrefix(weights, 'network'));
+      model.autoencoders?.loadStateDict(withPrefix(weights, 'autoencoders'));
       const mixture = join(runDir, LATENT_MIXTURE_FILE);
       if (!existsSync(mixture)) return;
       const { tensors: sampler } = await loadSafetensors(mixture);

@@ -10,6 +10,7 @@ import {
   Generator,
   Tensor,
   cat,
+  dispose,
   multinomial,
   noGrad,
   ones,
@@ -27,6 +28,9 @@ import { MixtureSampler } from './joint/latent-sampler.js';
 import { type JointBatch, type JointLosses, jointLoss } from './joint/objectives.js';
 import { type JointShapes, partsConfig } from './joint/part-config.js';
 import { type JointOutput, decodeTargets } from './joint/outputs.js';
+import type { JointAutoencoders } from './joint/autoencoders.js';
+import type { JointDiffusionConfig } from './joint/diffusion-config.js';
+import { drawFromShared, heldAutoencoders, latentInputs } from './joint/held-autoencoders.js';
 import type { ModalityData, ModalityName } from './joint/parts.js';
 import type { JointInputs, JointModel, TranslateOptions } from './joint/model.js';
 import type { SpectrogramCodec } from '../modalities/audio/spectrogram-codec.js';
@@ -47,6 +51,21 @@ export const jointVaeConfig = z
         samples: z.number().int().min(1).max(64).default(4),
         /** poe: random subsets trained per step besides the full set and each single modality. */
         poeSubsets: z.number().int().nonnegative().default(1),
+        /**
+         * Over a trained joint-diffusion run's autoencoders, held: each modality's part is an MLP that reads and
+         * predicts that autoencoder's standardised latent, so the VAE learns how the modalities go together
+         * and the autoencoders draw them. The run's picture, sound and caption settings then come from `run`
+         * (copied into this run beside its tokenizer); the ones here are not used.
+         */
+        autoencoders: z
+          .strictObject({
+            run: z.string().min(1),
+            /** Width of each modality's MLP encoder and decoder. */
+            hidden: z.number().int().positive().default(512),
+            /** log p = −weight · Σ (x − x̂)² over a latent's dimensions (0.5: a unit-variance Gaussian). */
+            weight: z.number().positive().default(0.5),
+          })
+          .optional(),
       })
       .prefault({}),
     training: z
@@ -90,12 +109,28 @@ export class JointVae implements JointModel {
   /** Fitted on the training posteriors when training ends (saved as latent-mixture.safetensors). */
   readonly sampler: MixtureSampler;
 
+  /** With `model.autoencoders`: that run's autoencoders, held (models/joint/held-autoencoders.ts). */
+  readonly autoencoders: JointAutoencoders | undefined;
+
+  /** `source`: with `model.autoencoders`, the config of the joint-diffusion run they come from. */
   constructor(
     readonly config: JointVaeConfig,
     readonly shapes: JointShapes,
+    source?: JointDiffusionConfig,
   ) {
     const m = config.model;
-    this.network = new JointNetwork({ parts: m, sharedDim: m.latentDim, privateDim: m.privateDim }, shapes);
+    if (m.autoencoders && !source)
+      throw new Error(`model.autoencoders: the config of ${m.autoencoders.run} is needed to build its autoencoders`);
+    this.autoencoders = m.autoencoders && source ? heldAutoencoders(source, shapes) : undefined;
+    const held = this.autoencoders;
+    const latents =
+      m.autoencoders && held
+        ? { latentDim: held.latentDim, hidden: m.autoencoders.hidden, weight: m.autoencoders.weight, codec: held.codec }
+        : undefined;
+    this.network = new JointNetwork(
+      { parts: m, sharedDim: m.latentDim, privateDim: m.privateDim, ...(latents ? { latents } : {}) },
+      shapes,
+    );
     this.sampler = new MixtureSampler(config.sampling.components, m.latentDim);
     this.optimizer = new Adam(this.network.parameters(), { lr: config.training.lr });
     this.trainingRandom = new Generator(config.seed + 1);
@@ -118,7 +153,7 @@ export class JointVae implements JointModel {
       : 'the prior';
   }
   get modules(): Record<string, Module> {
-    return { network: this.network };
+    return { network: this.network, ...(this.autoencoders ? { autoencoders: this.autoencoders } : {}) };
   }
   get optimizers(): Record<string, Adam> {
     return { joint: this.optimizer };
@@ -248,21 +283,17 @@ export class JointVae implements JointModel {
   translate(inputs: JointInputs, options: TranslateOptions): JointOutput {
     const n = options.n ?? 1;
     const generator = new Generator(options.seed ?? 0);
+    const held = this.autoencoders;
+    const read = held ? latentInputs(held, inputs) : inputs;
     try {
-      const shared = this.inferShared(inputs, n, generator, options.temperature ?? 1);
+      const shared = this.inferShared(read, n, generator, options.temperature ?? 1);
       try {
-        return decodeTargets(
-          this.network,
-          () => shared,
-          options.to,
-          generator,
-          this.config.decoding,
-          options.seed ?? 0,
-        );
+        return this.decodeShared(shared, options.to, generator, options.seed ?? 0);
       } finally {
         shared.dispose();
       }
     } finally {
+      if (read !== inputs) dispose(Object.values(read));
       generator.dispose();
     }
   }
@@ -276,7 +307,7 @@ export class JointVae implements JointModel {
         ? this.sampler.sample(n, generator)
         : randn([n, this.network.sharedDim], { generator });
       try {
-        return decodeTargets(this.network, () => shared, to, generator, this.config.decoding, seed);
+        return this.decodeShared(shared, to, generator, seed);
       } finally {
         shared.dispose();
       }
@@ -285,7 +316,16 @@ export class JointVae implements JointModel {
     }
   }
 
+  /** The `to` modalities from shared latents: by the parts' decoders, or through the held autoencoders'. */
+  private decodeShared(shared: Tensor, to: readonly ModalityName[], generator: Generator, seed: number): JointOutput {
+    const { decoding } = this.config;
+    return this.autoencoders
+      ? drawFromShared(this.network, this.autoencoders, shared, to, generator, decoding, seed)
+      : decodeTargets(this.network, () => shared, to, generator, decoding, seed);
+  }
+
   dispose(): void {
+    this.autoencoders?.dispose();
     this.network.dispose();
     this.sampler.dispose();
     this.optimizer.dispose();

@@ -6,12 +6,12 @@ import type { Module } from '../nn/index.js';
 import type { Tensor } from '../tensor/index.js';
 
 /** Reads a run's config.json; a clear error when the folder is not a run. */
-export async function readRunConfig(runDir: string): Promise<Record<string, unknown>> {
+export async function readRunConfig(runDir: string, file = 'config.json'): Promise<Record<string, unknown>> {
   try {
-    return JSON.parse(await readFile(join(runDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    return JSON.parse(await readFile(join(runDir, file), 'utf8')) as Record<string, unknown>;
   } catch (error) {
     throw new Error(
-      `${runDir} is not a readable mmgen run (config.json: ${(error as Error).message}); train one with \`mmgen train CONFIG --out ${runDir}\``,
+      `${runDir} is not a readable mmgen run (${file}: ${(error as Error).message}); train one with \`mmgen train CONFIG --out ${runDir}\``,
       { cause: error },
     );
   }

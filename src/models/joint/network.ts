@@ -4,13 +4,19 @@
 import { Linear, Module } from '../../nn/index.js';
 import { type Tensor, zeros } from '../../tensor/index.js';
 import type { Gaussian } from './experts.js';
-import { type BuiltParts, type JointShapes, type PartsConfig, buildParts } from './part-config.js';
+import { type BuiltParts, type JointShapes, type PartsConfig, buildParts, runModalities } from './part-config.js';
+import { LatentPart } from './latent-part.js';
 import { type ModalityData, type ModalityName, type ModalityPart, modalityIndex } from './parts.js';
 
 export interface JointNetworkOptions {
   parts: PartsConfig;
   sharedDim: number;
   privateDim: number;
+  /**
+   * Over held autoencoders: each modality's part reads and predicts that autoencoder's latent (LatentPart) in
+   * place of the pictures, captions and sounds; `codec` is the autoencoders' own.
+   */
+  latents?: { latentDim: number; hidden: number; weight: number; codec: BuiltParts['codec'] };
 }
 
 /** One modality's posterior: its expert over the shared latent and, with private latents, its own. */
@@ -31,7 +37,24 @@ export class JointNetwork extends Module {
 
   constructor(options: JointNetworkOptions, shapes: JointShapes) {
     super();
-    const built = buildParts(options.parts, shapes, options.sharedDim, options.privateDim);
+    const { latents } = options;
+    const built: BuiltParts = latents
+      ? {
+          names: runModalities(shapes),
+          codec: latents.codec,
+          parts: runModalities(shapes).map(
+            (name) =>
+              new LatentPart({
+                name,
+                latentDim: latents.latentDim,
+                hidden: latents.hidden,
+                sharedDim: options.sharedDim,
+                privateDim: options.privateDim,
+                weight: latents.weight,
+              }),
+          ),
+        }
+      : buildParts(options.parts, shapes, options.sharedDim, options.privateDim);
     this.names = built.names;
     this.codec = built.codec;
     this.sharedDim = options.sharedDim;

@@ -29,6 +29,15 @@ export function disposeOutput(output: JointOutput): void {
   output.audio?.spectrograms.dispose();
 }
 
+/** Refuses a modality the run does not have, naming the ones it has. */
+export function checkTargets(names: readonly ModalityName[], to: readonly ModalityName[]): void {
+  for (const name of to)
+    if (!names.includes(name))
+      throw new Error(
+        `this run cannot produce ${name} (its modalities: ${names.join(', ')}); choose --to from ${names.join(', ')}`,
+      );
+}
+
 /**
  * Decodes the `to` modalities from their latents: `latents(name)` is the latent [N, Z] a modality decodes
  * from (joint-vae: the shared one for all; joint-diffusion: each its own), owned by the caller.
@@ -41,11 +50,7 @@ export function decodeTargets(
   decoding: GenerateTextOptions,
   seed: number,
 ): JointOutput {
-  for (const name of to)
-    if (!network.names.includes(name))
-      throw new Error(
-        `this run cannot produce ${name} (its modalities: ${network.names.join(', ')}); choose --to from ${network.names.join(', ')}`,
-      );
+  checkTargets(network.names, to);
   network.eval();
   const output: JointOutput = {};
   try {

@@ -63,6 +63,21 @@ export async function runTokenizer(dataset: Dataset, options: SessionOptions): P
   return tokenizer;
 }
 
+/**
+ * Another run's tokenizer, copied into this run: reusing a run's text encoder means reusing its words'
+ * numbering (`setting` names the config key that asked, for the error).
+ */
+export async function copiedTokenizer(source: string, setting: string, options: SessionOptions): Promise<Tokenizer> {
+  const tokenizer = await Tokenizer.load(join(source, 'tokenizer.json')).catch((error: Error) => {
+    throw new Error(
+      `${setting}: cannot read ${source}/tokenizer.json (${error.message}); give a trained joint-diffusion run`,
+    );
+  });
+  await mkdir(options.runDir, { recursive: true });
+  await tokenizer.save(join(options.runDir, 'tokenizer.json'));
+  return tokenizer;
+}
+
 /** What the loop reads of a recipe's training section. */
 type LoopSettings = Pick<
   RunSettings,

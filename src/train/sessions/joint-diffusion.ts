@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { BatchLoader, disposeBatch, type Batch, type BatchCursor } from '../../data/batches.js';
 import { type Dataset, readDataset } from '../../data/format.js';
 import type { LoadedSplit } from '../../data/loader.js';
-import { Tokenizer } from '../../modalities/text/index.js';
+import type { Tokenizer } from '../../modalities/text/index.js';
 import { type JointDiffusionConfig, JointDiffusion } from '../../models/joint-diffusion.js';
 import { autoencoderSource } from '../../models/joint/diffusion-config.js';
 import type { ModalityName } from '../../models/joint/parts.js';
@@ -22,7 +22,7 @@ import { loadSafetensors } from '../../tensor/safetensors.js';
 import { type TrainResult, type TrainingTask, recordConfig, train } from '../loop.js';
 import { autoencoderGroups, joinedConfig, trainGroups } from './autoencoders-apart.js';
 import { datasetModalities, datasetShapes, jointBatchOf, loadJointSplit } from './joint.js';
-import { type SessionOptions, loopOptions, runTokenizer, samplePrompts } from './common.js';
+import { type SessionOptions, copiedTokenizer, loopOptions, runTokenizer, samplePrompts } from './common.js';
 
 interface DiffusionCursor {
   autoencoder: BatchCursor;
@@ -69,14 +69,7 @@ async function jointDiffusionTokenizer(
 ): Promise<Tokenizer> {
   const source = autoencoderSource(config.training.autoencoder, 'text');
   if (options.resume || source === undefined) return runTokenizer(dataset, options);
-  const tokenizer = await Tokenizer.load(join(source, 'tokenizer.json')).catch((error: Error) => {
-    throw new Error(
-      `training.autoencoder.from: cannot read ${source}/tokenizer.json (${error.message}); give a trained joint-diffusion run`,
-    );
-  });
-  await mkdir(options.runDir, { recursive: true });
-  await tokenizer.save(join(options.runDir, 'tokenizer.json'));
-  return tokenizer;
+  return copiedTokenizer(source, 'training.autoencoder.from', options);
 }
 
 /** Rows of the split that have every modality, as standardised latents [N, M·D] in a split the batch loader serves. */

@@ -16,10 +16,11 @@ import { type JointShapes, runModalities } from '../../models/joint/part-config.
 import type { JointModel } from '../../models/joint/model.js';
 import type { ModalityData, ModalityName } from '../../models/joint/parts.js';
 import { encodeCaptions } from '../../models/joint/captions.js';
-import { type Tensor, dispose, manualSeed, zeros } from '../../tensor/index.js';
+import { type Tensor, dispose, manualSeed, tidy, zeros } from '../../tensor/index.js';
 import { saveSafetensors } from '../../tensor/safetensors.js';
 import { type TrainResult, type TrainingTask, train } from '../loop.js';
-import { type SessionOptions, loopOptions, runTokenizer, samplePrompts } from './common.js';
+import { type SessionOptions, copiedTokenizer, loopOptions, runTokenizer, samplePrompts } from './common.js';
+import { heldConfig, latentJointBatch, latentTrainingSplit, loadHeldWeights } from './held-autoencoders.js';
 
 /** The picture and clip formats of a dataset, checked for what a joint run needs. */
 export function datasetShapes(dataset: Dataset, tokenizer: Tokenizer): JointShapes {
@@ -127,20 +128,36 @@ export async function trainJointVae(
   options: SessionOptions,
 ): Promise<{ result: TrainResult; model: JointVae }> {
   const dataset = await readDataset(config.dataset);
-  const tokenizer = await runTokenizer(dataset, options);
+  const held = config.model.autoencoders;
+  const resume = options.resume ?? false;
+  const source = held ? await heldConfig(options.runDir, held.run, resume) : undefined;
+  // over held autoencoders, their run's words' numbering (a fresh tokenizer would scramble what they read)
+  const tokenizer =
+    held && !resume
+      ? await copiedTokenizer(held.run, 'model.autoencoders.run', options)
+      : await runTokenizer(dataset, options);
   const shapes = datasetShapes(dataset, tokenizer);
   const t = config.training;
   // seeded initialisation: the same seed gives the same initial weights in any process
-  if (!options.resume) manualSeed(config.seed);
-  const model = new JointVae(config, shapes);
+  if (!resume) manualSeed(config.seed);
+  const model = new JointVae(config, shapes, source);
   let trainSplit: LoadedSplit | undefined;
   try {
+    if (held && model.autoencoders && !resume) await loadHeldWeights(model.autoencoders, held.run);
     trainSplit = await loadJointSplit(dataset, model, { split: 'train', limit: t.trainLimit, onData: options.onData });
+    if (model.autoencoders) {
+      // the VAE reads latents: the split is encoded once, and its pictures and clips are not needed after
+      const latents = latentTrainingSplit(model.autoencoders, trainSplit);
+      trainSplit.dispose();
+      trainSplit = latents;
+    }
     const split = trainSplit;
+    const batchOf = (batch: Batch): JointBatch =>
+      model.autoencoders ? latentJointBatch(model.names, batch) : jointBatchOf(model.names, batch);
     const loader = new BatchLoader(split, {
       batchSize: Math.min(t.batchSize, split.size),
       seed: config.seed,
-      imagesAsFloat: true,
+      imagesAsFloat: !model.autoencoders,
     });
     const prompts = samplePrompts({ entries: split.entries.filter((entry) => entry.text.trim() !== '') }, 8);
     const task: TrainingTask = {
@@ -150,7 +167,8 @@ export async function trainJointVae(
       step: (step: number) => {
         const batch = loader.next();
         try {
-          return model.trainStep(jointBatchOf(model.names, batch), step);
+          // tidy: frees the latent split's per-modality views
+          return tidy(() => model.trainStep(batchOf(batch), step));
         } finally {
           disposeBatch(batch);
         }
@@ -187,7 +205,7 @@ export async function trainJointVae(
       loopOptions(options, t, config.seed, { ...config, imageShape: shapes.image, audioShape: shapes.audio }),
     );
     if (!result.interrupted && result.step >= t.steps)
-      await fitAndSaveSampler(model, split, options.runDir, config.seed);
+      await fitAndSaveSampler(model, split, batchOf, options.runDir, config.seed);
     return { result, model };
   } catch (error) {
     model.dispose();
@@ -198,12 +216,18 @@ export async function trainJointVae(
 }
 
 /** Fits the latent mixture on up to 4096 training rows (in manifest order) and saves it beside the weights. */
-async function fitAndSaveSampler(model: JointVae, split: LoadedSplit, runDir: string, seed: number): Promise<void> {
+async function fitAndSaveSampler(
+  model: JointVae,
+  split: LoadedSplit,
+  batchOf: (batch: Batch) => JointBatch,
+  runDir: string,
+  seed: number,
+): Promise<void> {
   const loader = new BatchLoader(split, {
     batchSize: Math.min(256, split.size),
     shuffle: false,
     dropLast: false,
-    imagesAsFloat: true,
+    imagesAsFloat: !model.autoencoders,
   });
   const batches: Batch[] = [];
   try {
@@ -211,10 +235,13 @@ async function fitAndSaveSampler(model: JointVae, split: LoadedSplit, runDir: st
       batches.push(batch);
       if (batches.length * 256 >= 4096) break;
     }
-    model.fitSampler(
-      batches.map((batch) => jointBatchOf(model.names, batch)),
-      seed + 11,
-    );
+    const jointBatches = batches.map((batch) => batchOf(batch));
+    try {
+      model.fitSampler(jointBatches, seed + 11);
+    } finally {
+      // the latent split's per-modality views (a data batch's own tensors go with it below)
+      if (model.autoencoders) dispose(jointBatches.flatMap((batch) => batch.data as Tensor[]));
+    }
   } finally {
     for (const batch of batches) disposeBatch(batch);
   }

@@ -1,0 +1,127 @@
+// joint-vae over another run's autoencoders (`model.autoencoders`): a trained joint-diffusion run's
+// per-modality autoencoders and latent statistics, held (no gradient, evaluation mode). They turn pictures,
+// captions and sounds into standardised latents the VAE reads, and draw the latents the VAE gives back.
+import type { GenerateTextOptions } from '../../modalities/text/generate.js';
+import { type Generator, type Tensor, noGrad, randn, tidy } from '../../tensor/index.js';
+import { JointAutoencoders } from './autoencoders.js';
+import type { JointDiffusionConfig } from './diffusion-config.js';
+import type { JointBatch } from './objectives.js';
+import { type JointOutput, checkTargets, decodeTargets } from './outputs.js';
+import type { JointShapes } from './part-config.js';
+import type { JointInputs } from './model.js';
+import type { JointNetwork } from './network.js';
+import { LatentPart } from './latent-part.js';
+import type { ModalityData, ModalityName } from './parts.js';
+
+/** Builds a joint-diffusion run's autoencoders as its config has them, with every weight held. */
+export function heldAutoencoders(source: JointDiffusionConfig, shapes: JointShapes): JointAutoencoders {
+  const m = source.model;
+  const autoencoders = new JointAutoencoders(m, shapes, m.latentDim, m.imageGrid, {
+    captionWords: source.training.autoencoder.captionWords > 0,
+    colourMoments: source.training.autoencoder.colourMoments > 0,
+  });
+  for (const parameter of autoencoders.parameters()) parameter.requiresGrad_(false);
+  return autoencoders.eval();
+}
+
+/** Standardised latent [B, D] of modality `name`'s data. */
+export function standardisedLatent(autoencoders: JointAutoencoders, name: ModalityName, data: ModalityData): Tensor {
+  const index = autoencoders.indexOf(name);
+  const { latentDim } = autoencoders;
+  autoencoders.eval();
+  return noGrad(() =>
+    tidy(() =>
+      autoencoders
+        .encode(index, data)
+        .sub(autoencoders.latentMean.narrow(0, index * latentDim, latentDim))
+        .div(autoencoders.latentStd.narrow(0, index * latentDim, latentDim)),
+    ),
+  );
+}
+
+/** A batch of data as the VAE reads it: each modality's standardised latent, the presence masks as they are. */
+export function latentBatch(autoencoders: JointAutoencoders, batch: JointBatch): JointBatch {
+  return {
+    data: autoencoders.names.map((name, index) =>
+      standardisedLatent(autoencoders, name, batch.data[index] as ModalityData),
+    ),
+    presence: batch.presence,
+  };
+}
+
+/** Draws the `to` modalities from standardised latents [N, D] per modality (owned by the caller). */
+export function drawLatents(
+  autoencoders: JointAutoencoders,
+  latents: (name: ModalityName) => Tensor,
+  to: readonly ModalityName[],
+  generator: Generator,
+  decoding: GenerateTextOptions,
+  seed: number,
+): JointOutput {
+  checkTargets(autoencoders.names, to);
+  const raw = new Map<ModalityName, Tensor>();
+  try {
+    for (const name of to) {
+      const index = autoencoders.indexOf(name);
+      const { latentDim } = autoencoders;
+      raw.set(
+        name,
+        tidy(() =>
+          latents(name)
+            .mul(autoencoders.latentStd.narrow(0, index * latentDim, latentDim))
+            .add(autoencoders.latentMean.narrow(0, index * latentDim, latentDim)),
+        ),
+      );
+    }
+    return decodeTargets(autoencoders, (name) => raw.get(name) as Tensor, to, generator, decoding, seed);
+  } finally {
+    for (const tensor of raw.values()) tensor.dispose();
+  }
+}
+
+/** Translation inputs as the VAE reads them: each given modality's standardised latent (owned by the caller). */
+export function latentInputs(autoencoders: JointAutoencoders, inputs: JointInputs): JointInputs {
+  const read: JointInputs = {};
+  try {
+    for (const name of autoencoders.names) {
+      const data = inputs[name];
+      if (data !== undefined) read[name] = standardisedLatent(autoencoders, name, data);
+    }
+    return read;
+  } catch (error) {
+    for (const value of Object.values(read)) if (value && 'dispose' in value) value.dispose();
+    throw error;
+  }
+}
+
+/**
+ * The `to` modalities from shared latents [N, Z]: each part's decoder gives its mean latent (a private latent,
+ * where the run has them, drawn from its prior), which the held autoencoders draw.
+ */
+export function drawFromShared(
+  network: JointNetwork,
+  autoencoders: JointAutoencoders,
+  shared: Tensor,
+  to: readonly ModalityName[],
+  generator: Generator,
+  decoding: GenerateTextOptions,
+  seed: number,
+): JointOutput {
+  checkTargets(network.names, to);
+  network.eval();
+  const means = new Map<ModalityName, Tensor>();
+  try {
+    for (const name of to) {
+      const part = network.part(name);
+      if (!(part instanceof LatentPart)) throw new Error(`the ${name} part does not read an autoencoder's latent`);
+      const rows = shared.shape[0] ?? 0;
+      means.set(
+        name,
+        noGrad(() => tidy(() => part.mean(shared, randn([rows, network.privateDim], { generator })))),
+      );
+    }
+    return drawLatents(autoencoders, (name) => means.get(name) as Tensor, to, generator, decoding, seed);
+  } finally {
+    for (const tensor of means.values()) tensor.dispose();
+  }
+}
