@@ -3,7 +3,6 @@
 // modality; `model.mixing` says how the joint posterior is formed from the modalities' experts (poe, mopoe,
 // moe, mmvae+; models/joint/objectives.ts). From any subset of modalities it infers z and decodes the rest;
 // from the prior, or a Gaussian mixture fitted on the aggregate posterior, it samples all of them together.
-import { z } from 'zod';
 import { Adam } from '../optim/index.js';
 import type { Module } from '../nn/index.js';
 import {
@@ -20,14 +19,14 @@ import {
   tensor,
   tidy,
 } from '../tensor/index.js';
-import { decodingConfig } from './text-writer.js';
-import { loopSettings } from './run-settings.js';
 import { productOfExperts, selectRows } from './joint/experts.js';
 import { JointNetwork } from './joint/network.js';
 import { MixtureSampler } from './joint/latent-sampler.js';
 import { type JointBatch, type JointLosses, jointLoss } from './joint/objectives.js';
-import { type JointShapes, partsConfig } from './joint/part-config.js';
+import type { JointShapes } from './joint/part-config.js';
+import type { JointVaeConfig } from './joint/vae-config.js';
 import { type JointOutput, decodeTargets } from './joint/outputs.js';
+import { captionBatch } from './joint/captions.js';
 import type { JointAutoencoders } from './joint/autoencoders.js';
 import type { JointDiffusionConfig } from './joint/diffusion-config.js';
 import { drawFromShared, heldAutoencoders, latentInputs } from './joint/held-autoencoders.js';
@@ -35,69 +34,7 @@ import type { ModalityData, ModalityName } from './joint/parts.js';
 import type { JointInputs, JointModel, TranslateOptions } from './joint/model.js';
 import type { SpectrogramCodec } from '../modalities/audio/spectrogram-codec.js';
 
-export const jointVaeConfig = z
-  .strictObject({
-    recipe: z.literal('joint-vae'),
-    dataset: z.string().min(1),
-    seed: z.number().int().nonnegative().default(0),
-    model: partsConfig
-      .extend({
-        mixing: z.enum(['poe', 'mopoe', 'moe', 'mmvae+']).default('mopoe'),
-        latentDim: z.number().int().positive().default(32),
-        /** Private latent per modality (MMVAE+ / DMVAE style); 0 = shared latent only. mmvae+ needs it. */
-        privateDim: z.number().int().nonnegative().default(0),
-        /** moe and mmvae+: the ELBO (one draw), or the IWAE bound with DReG's or the plain gradient over `samples` draws. */
-        estimator: z.enum(['elbo', 'iwae', 'dreg']).default('elbo'),
-        samples: z.number().int().min(1).max(64).default(4),
-        /** poe: random subsets trained per step besides the full set and each single modality. */
-        poeSubsets: z.number().int().nonnegative().default(1),
-        /**
-         * Over a trained joint-diffusion run's autoencoders, held: each modality's part is an MLP that reads and
-         * predicts that autoencoder's standardised latent, so the VAE learns how the modalities go together
-         * and the autoencoders draw them. The run's picture, sound and caption settings then come from `run`
-         * (copied into this run beside its tokenizer); the ones here are not used.
-         */
-        autoencoders: z
-          .strictObject({
-            run: z.string().min(1),
-            /** Width of each modality's MLP encoder and decoder. */
-            hidden: z.number().int().positive().default(512),
-            /** log p = −weight · Σ (x − x̂)² over a latent's dimensions (0.5: a unit-variance Gaussian). */
-            weight: z.number().positive().default(0.5),
-          })
-          .optional(),
-      })
-      .prefault({}),
-    training: z
-      .strictObject({
-        steps: z.number().int().positive().default(3000),
-        batchSize: z.number().int().positive().default(32),
-        lr: z.number().positive().default(1e-3),
-        beta: z.number().min(0).default(1),
-        /** β rises linearly from 0 over these steps (KL annealing). */
-        klWarmupSteps: z.number().int().nonnegative().default(500),
-        ...loopSettings,
-      })
-      .prefault({}),
-    sampling: z
-      .strictObject({
-        /** Joint samples from the prior, or from a diagonal Gaussian mixture fitted on the training posteriors after training. */
-        latent: z.enum(['prior', 'mixture']).default('mixture'),
-        components: z.number().int().positive().default(16),
-      })
-      .prefault({}),
-    decoding: decodingConfig,
-  })
-  .superRefine((config, context) => {
-    if (config.model.mixing === 'mmvae+' && config.model.privateDim === 0) {
-      context.addIssue({
-        code: 'custom',
-        path: ['model', 'privateDim'],
-        message: 'mixing "mmvae+" needs private latents: set model.privateDim (e.g. 16)',
-      });
-    }
-  });
-export type JointVaeConfig = z.output<typeof jointVaeConfig>;
+export { type JointVaeConfig, jointVaeConfig } from './joint/vae-config.js';
 
 export type { JointInputs, TranslateOptions };
 
@@ -298,8 +235,26 @@ export class JointVae implements JointModel {
     }
   }
 
-  /** n joint samples of every modality, from the fitted mixture when configured (and fitted), else the prior. */
+  /**
+   * n joint samples of every modality (or of `to`), from the fitted mixture when configured (and fitted), else
+   * the prior; with `sampling.through: text`, a caption is sampled so and the rest translated from it.
+   */
   sample(n: number, seed = 0, to: readonly ModalityName[] = this.names): JointOutput {
+    if (this.config.sampling.through === 'none') return this.sampleLatents(n, seed, to);
+    const captions = this.sampleLatents(n, seed, ['text']).text ?? [];
+    const rest = to.filter((name) => name !== 'text');
+    const written = to.includes('text') ? { text: captions } : {};
+    if (rest.length === 0) return written;
+    const tokens = captionBatch(this.shapes.tokenizer, captions);
+    try {
+      return { ...this.translate({ text: tokens }, { to: rest, seed: seed + 1 }), ...written };
+    } finally {
+      dispose(tokens);
+    }
+  }
+
+  /** n joint samples of `to` decoded from shared latents drawn from the mixture or the prior. */
+  private sampleLatents(n: number, seed: number, to: readonly ModalityName[]): JointOutput {
     const generator = new Generator(seed);
     try {
       const fromMixture = this.config.sampling.latent === 'mixture' && this.sampler.isFitted;

@@ -2,7 +2,7 @@
 // per-modality autoencoders and latent statistics, held (no gradient, evaluation mode). They turn pictures,
 // captions and sounds into standardised latents the VAE reads, and draw the latents the VAE gives back.
 import type { GenerateTextOptions } from '../../modalities/text/generate.js';
-import { type Generator, type Tensor, noGrad, randn, tidy } from '../../tensor/index.js';
+import { type Generator, type Tensor, dispose, noGrad, randn, tidy } from '../../tensor/index.js';
 import { JointAutoencoders } from './autoencoders.js';
 import type { JointDiffusionConfig } from './diffusion-config.js';
 import type { JointBatch } from './objectives.js';
@@ -109,12 +109,12 @@ export function drawFromShared(
 ): JointOutput {
   checkTargets(network.names, to);
   network.eval();
+  const rows = shared.shape[0] ?? 0;
   const means = new Map<ModalityName, Tensor>();
   try {
     for (const name of to) {
       const part = network.part(name);
       if (!(part instanceof LatentPart)) throw new Error(`the ${name} part does not read an autoencoder's latent`);
-      const rows = shared.shape[0] ?? 0;
       means.set(
         name,
         noGrad(() => tidy(() => part.mean(shared, randn([rows, network.privateDim], { generator })))),
@@ -122,6 +122,6 @@ export function drawFromShared(
     }
     return drawLatents(autoencoders, (name) => means.get(name) as Tensor, to, generator, decoding, seed);
   } finally {
-    for (const tensor of means.values()) tensor.dispose();
+    dispose([...means.values()]);
   }
 }
