@@ -223,7 +223,7 @@ export class JointVae implements JointModel {
     const held = this.autoencoders;
     const read = held ? latentInputs(held, inputs) : inputs;
     try {
-      const shared = this.inferShared(read, n, generator, options.temperature ?? 1);
+      const shared = this.inferShared(read, n, generator, options.temperature ?? this.config.sampling.temperature);
       try {
         return this.decodeShared(shared, options.to, generator, options.seed ?? 0);
       } finally {

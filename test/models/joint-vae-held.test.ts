@@ -44,13 +44,13 @@ const source = join(root, 'autoencoders');
   )
 ).model.dispose();
 
-function heldConfig(run: string, seed = 0, steps = 600): JointVaeConfig {
+function heldConfig(run: string, seed = 0, steps = 600, temperature = 1): JointVaeConfig {
   return jointVaeConfig.parse({
     recipe: 'joint-vae',
     dataset,
     seed,
     model: { mixing: 'moe', latentDim: 8, autoencoders: { run, hidden: 64 } },
-    sampling: { through: 'text' },
+    sampling: { through: 'text', temperature },
     training: {
       steps,
       batchSize: 6,
@@ -163,7 +163,8 @@ test('a run over held autoencoders loads and translates with its source gone; th
   const copy = join(root, 'autoencoders-copy');
   await cp(source, copy, { recursive: true });
   const runDir = join(root, 'held-alone');
-  (await trainJointVae(heldConfig(copy, 0, 40), { runDir })).model.dispose();
+  // the run's temperature 0: translation takes the posterior's mean unless asked for draws
+  (await trainJointVae(heldConfig(copy, 0, 40, 0), { runDir })).model.dispose();
   await rm(copy, { recursive: true });
   const model = await loadJointVaeRun(runDir);
   try {
@@ -182,6 +183,19 @@ test('a run over held autoencoders loads and translates with its source gone; th
         }
       };
       assert.deepEqual(bytes(), bytes());
+      const pictures = (temperature?: number): number[][] => {
+        const output = model.translate(
+          { text },
+          { to: ['image'], n: 2, seed: 5, ...(temperature ? { temperature } : {}) },
+        );
+        const rows = [0, 1].map((row) => tidy(() => [...(output.image as Tensor).narrow(0, row, 1).toFlatArray()]));
+        disposeOutput(output);
+        return rows;
+      };
+      const [first, second] = pictures();
+      assert.deepEqual(first, second, "at the run's temperature 0 a row's two draws are its mean");
+      const [drawn, redrawn] = pictures(1);
+      assert.notDeepEqual(drawn, redrawn, 'at temperature 1 they are draws');
       const sampled = model.sample(3, 2);
       assert.equal(sampled.text?.length, 3);
       disposeOutput(sampled);

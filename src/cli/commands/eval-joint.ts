@@ -16,6 +16,7 @@ import {
 } from '../../eval/joint.js';
 import { type JointReportContext, directionName, jointReportLines, writeJointReport } from '../../eval/joint-report.js';
 import { JointDiffusion } from '../../models/joint-diffusion.js';
+import { JointVae } from '../../models/joint-vae.js';
 import { loadJointRun } from '../../models/joint-run.js';
 import type { JointInputs, JointModel } from '../../models/joint/model.js';
 import type { JointOutput } from '../../models/joint/outputs.js';
@@ -98,7 +99,8 @@ export interface JointRunEvalOptions {
   /** Only the first N samples of the split. */
   limit?: number;
   seed: number;
-  temperature: number;
+  /** joint-vae: the inferred latents' spread (default: the run's sampling.temperature). */
+  temperature?: number | undefined;
   /** joint-diffusion: draws per output, the best kept (default: the run's sampling.candidates). */
   candidates?: number;
   /** joint-diffusion: rank draws also by the caption words their heads read (default: the run's sampling.captionWords). */
@@ -147,7 +149,7 @@ export async function evaluateJointRun(
             model.translate(inputs, {
               to: [...to],
               seed: batchSeed,
-              temperature,
+              ...(temperature !== undefined ? { temperature } : {}),
               ...reranking,
               ...guidance,
               ...stochasticity,
@@ -203,7 +205,7 @@ export async function evaluateJointRun(
       recipe: model.recipe,
       dataset: { name: dataset.info.name, builder: dataset.info.builder, level },
       split: options.split ?? 'test',
-      temperature,
+      temperature: temperature ?? (model instanceof JointVae ? model.config.sampling.temperature : 1),
       candidates:
         options.candidates ?? (model instanceof JointDiffusion ? model.config.sampling.candidates : undefined),
       captionWords:
@@ -242,7 +244,7 @@ export async function runJointEval(runDir: string, flags: JointEvalFlags): Promi
       rows: integerFlag(flags.captions, '--captions', 1),
       ...(flags.limit ? { limit: integerFlag(flags.limit, '--limit') } : {}),
       seed: integerFlag(flags.seed, '--seed', 0),
-      temperature: flags.temperature === undefined ? 1 : numberFlag(flags.temperature, '--temperature', 0, 4),
+      temperature: flags.temperature === undefined ? undefined : numberFlag(flags.temperature, '--temperature', 0, 4),
       ...(flags.candidates !== undefined ? { candidates: integerFlag(flags.candidates, '--candidates', 1, 64) } : {}),
       ...(flags.captionWords === false ? { captionWords: false } : {}),
       ...(flags.guidance !== undefined ? { guidance: numberFlag(flags.guidance, '--guidance', 0, 100) } : {}),

@@ -218,7 +218,7 @@ export function registerEval(program: Command): void {
     )
     .option(
       '--temperature <t>',
-      'joint runs: spread of the inferred latents (1 = posterior draws, 0 = means; default 1)',
+      "joint-vae runs: spread of the inferred latents (1 = posterior draws, 0 = means; default: the run's sampling.temperature)",
     )
     .option(
       '--candidates <k>',

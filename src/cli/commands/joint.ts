@@ -16,7 +16,7 @@ interface JointFlags {
   to?: string;
   n: string;
   seed: string;
-  temperature: string;
+  temperature?: string;
   steps?: string;
   guidance?: string;
   eta?: string;
@@ -43,7 +43,8 @@ export function targetsFlag(value: string): ModalityName[] {
 export async function translateCommand(runDir: string, flags: JointFlags): Promise<void> {
   const n = integerFlag(flags.n, '--n', 1, 256);
   const seed = integerFlag(flags.seed, '--seed', 0);
-  const temperature = numberFlag(flags.temperature, '--temperature', 0, 4);
+  const temperature =
+    flags.temperature === undefined ? {} : { temperature: numberFlag(flags.temperature, '--temperature', 0, 4) };
   if (flags.out !== undefined) await checkOutputFolder(flags.out);
   const sampler = {
     ...(flags.steps !== undefined ? { steps: integerFlag(flags.steps, '--steps', 1, 10000) } : {}),
@@ -58,7 +59,7 @@ export async function translateCommand(runDir: string, flags: JointFlags): Promi
     const to = flags.to ? targetsFlag(flags.to) : run.modalities.outputs.filter((name) => !given.includes(name));
     const result = await run.translate(
       { text: flags.text, image: flags.image, audio: flags.audio },
-      { to, n, seed, temperature, ...sampler, skipUnreadable: true },
+      { to, n, seed, ...temperature, ...sampler, skipUnreadable: true },
     );
     for (const failure of result.failures) process.stderr.write(`skipped ${failure.source}: ${failure.error}\n`);
     const folder = flags.out ?? join(runDir, 'translated', String(seed));
@@ -103,8 +104,7 @@ export function registerJoint(program: Command): void {
     .option('--seed <seed>', 'random seed (the same seed gives the same bytes)', '0')
     .option(
       '--temperature <t>',
-      'joint-vae: spread of the inferred latent: 1 draws from the posterior, 0 takes its mean',
-      '1',
+      "joint-vae: spread of the inferred latent: 1 draws from the posterior, 0 takes its mean (default: the run's sampling.temperature)",
     )
     .option('--steps <count>', "joint-diffusion: DDIM steps (default: the run's sampling.steps)")
     .option(

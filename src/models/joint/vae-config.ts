@@ -60,6 +60,11 @@ export const jointVaeConfig = z
          * `none` decodes every modality from the one latent.
          */
         through: z.enum(['none', 'text']).default('none'),
+        /**
+         * Translation's spread of the inferred latent when none is asked for: 1 draws from the posterior, 0 takes
+         * its mean; between, a reduced temperature (as Glow's and NVAE's) trades variety for agreement.
+         */
+        temperature: z.number().min(0).max(4).default(1),
       })
       .prefault({}),
     decoding: decodingConfig,
