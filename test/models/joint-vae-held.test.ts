@@ -1,7 +1,7 @@
 // joint-vae over a joint-diffusion run's autoencoders (`model.autoencoders`): the VAE learns on their latents
 // (its loss falls at three seeds, from each modality's latent it predicts the latents of the same sample's
 // other modalities, and joint samples through a caption go with it), the autoencoders stay exactly as their run has them, the run loads and translates with
-// its source gone, the same seed gives the same bytes, a run that is not joint-diffusion is refused; nothing
+// its source gone, it resumes exactly, the same seed gives the same bytes, a run that is not joint-diffusion is refused; nothing
 // leaks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -218,4 +218,15 @@ test('model.autoencoders naming a run that is not joint-diffusion, or no run, is
     trainJointVae(heldConfig(join(root, 'nowhere')), { runDir: join(root, 'refused-2') }),
     /not a readable mmgen run .*train one with/,
   );
+});
+
+test('over held autoencoders, exact resume: 20 steps, stop, 20 more give the bytes of 40 uninterrupted steps', async () => {
+  const config = heldConfig(source, 0, 40);
+  const straight = join(root, 'held-straight');
+  const resumed = join(root, 'held-resumed');
+  (await trainJointVae(config, { runDir: straight })).model.dispose();
+  (await trainJointVae(config, { runDir: resumed, stopAfter: 20 })).model.dispose();
+  (await trainJointVae(config, { runDir: resumed, resume: true })).model.dispose();
+  for (const file of ['model.safetensors', 'latent-mixture.safetensors'])
+    assert.deepEqual(await readFile(join(resumed, file)), await readFile(join(straight, file)), file);
 });

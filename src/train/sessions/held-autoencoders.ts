@@ -16,7 +16,6 @@ import { withPrefix } from '../../models/run-files.js';
 import { type Tensor, cat, dispose, tidy } from '../../tensor/index.js';
 import { loadSafetensors } from '../../tensor/safetensors.js';
 import { writeFileAtomic } from '../../data/files.js';
-import { jointBatchOf } from './joint.js';
 
 /**
  * The held autoencoders' config for a run: its own copy when resuming, else the source run's, copied into the
@@ -50,20 +49,23 @@ export async function loadHeldWeights(autoencoders: JointAutoencoders, source: s
  * presence masks. Latent statistics the source run never set (its score network never trained) are set here
  * from these rows.
  */
-export function latentTrainingSplit(autoencoders: JointAutoencoders, split: LoadedSplit): LoadedSplit {
+export function latentTrainingSplit(
+  autoencoders: JointAutoencoders,
+  split: LoadedSplit,
+  batchOf: (batch: Batch) => JointBatch,
+): LoadedSplit {
   const ordered = new BatchLoader(split, {
     batchSize: Math.min(256, split.size),
     shuffle: false,
     dropLast: false,
     imagesAsFloat: true,
   });
-  const names = autoencoders.names;
   const encodeSplit = (): Tensor => {
     const chunks: Tensor[] = [];
     try {
       for (const batch of ordered.epochBatches()) {
         try {
-          chunks.push(tidy(() => cat(latentBatch(autoencoders, jointBatchOf(names, batch)).data as Tensor[], 1)));
+          chunks.push(tidy(() => cat(latentBatch(autoencoders, batchOf(batch)).data as Tensor[], 1)));
         } finally {
           disposeBatch(batch);
         }

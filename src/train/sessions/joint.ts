@@ -145,27 +145,36 @@ export async function trainJointVae(
   try {
     if (held && model.autoencoders && !resume) await loadHeldWeights(model.autoencoders, held.run);
     trainSplit = await loadJointSplit(dataset, model, { split: 'train', limit: t.trainLimit, onData: options.onData });
-    if (model.autoencoders) {
-      // the VAE reads latents: the split is encoded once, and its pictures and clips are not needed after
-      const latents = latentTrainingSplit(model.autoencoders, trainSplit);
-      trainSplit.dispose();
-      trainSplit = latents;
-    }
-    const split = trainSplit;
     const batchOf = (batch: Batch): JointBatch =>
       model.autoencoders ? latentJointBatch(model.names, batch) : jointBatchOf(model.names, batch);
-    const loader = new BatchLoader(split, {
-      batchSize: Math.min(t.batchSize, split.size),
-      seed: config.seed,
-      imagesAsFloat: !model.autoencoders,
-    });
-    const prompts = samplePrompts({ entries: split.entries.filter((entry) => entry.text.trim() !== '') }, 8);
+    let loader: BatchLoader | undefined;
+    let pendingCursor: BatchCursor | undefined;
+    // built at the first step, after a resume has restored the weights: over held autoencoders the split is
+    // encoded into latents once, and its pictures and clips are not needed after
+    const batches = (): BatchLoader => {
+      if (loader) return loader;
+      const held = model.autoencoders;
+      if (held && trainSplit) {
+        const latents = latentTrainingSplit(held, trainSplit, (batch) => jointBatchOf(model.names, batch));
+        trainSplit.dispose();
+        trainSplit = latents;
+      }
+      const split = trainSplit as LoadedSplit;
+      loader = new BatchLoader(split, {
+        batchSize: Math.min(t.batchSize, split.size),
+        seed: config.seed,
+        imagesAsFloat: !held,
+      });
+      if (pendingCursor) loader.restore(pendingCursor);
+      return loader;
+    };
+    const prompts = samplePrompts({ entries: trainSplit.entries.filter((entry) => entry.text.trim() !== '') }, 8);
     const task: TrainingTask = {
       modules: model.modules,
       optimizers: model.optimizers,
       generators: model.generators,
       step: (step: number) => {
-        const batch = loader.next();
+        const batch = batches().next();
         try {
           // tidy: frees the latent split's per-modality views
           return tidy(() => model.trainStep(batchOf(batch), step));
@@ -197,15 +206,20 @@ export async function trainJointVae(
           disposeOutput(output);
         }
       },
-      cursor: () => loader.cursor,
-      restoreCursor: (cursor) => loader.restore(cursor as BatchCursor),
+      cursor: () => loader?.cursor ?? pendingCursor,
+      restoreCursor: (cursor) => {
+        pendingCursor = cursor as BatchCursor;
+        loader?.restore(pendingCursor);
+      },
     };
     const result = await train(
       task,
       loopOptions(options, t, config.seed, { ...config, imageShape: shapes.image, audioShape: shapes.audio }),
     );
-    if (!result.interrupted && result.step >= t.steps)
-      await fitAndSaveSampler(model, split, batchOf, options.runDir, config.seed);
+    if (!result.interrupted && result.step >= t.steps) {
+      batches();
+      await fitAndSaveSampler(model, trainSplit as LoadedSplit, batchOf, options.runDir, config.seed);
+    }
     return { result, model };
   } catch (error) {
     model.dispose();
