@@ -29,6 +29,7 @@ export const jointVaeConfig = z
          */
         autoencoders: z
           .strictObject({
+            /** The trained joint-diffusion run whose autoencoders (and latent statistics) the VAE reads. */
             run: z.string().min(1),
             /** Width of each modality's MLP encoder and decoder. */
             hidden: z.number().int().positive().default(512),
