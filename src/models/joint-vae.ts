@@ -85,9 +85,13 @@ export class JointVae implements JointModel {
     return this.config.dataset;
   }
   samplingSource(): string {
-    return this.config.sampling.latent === 'mixture' && this.sampler.isFitted
-      ? 'the latent mixture fitted on the training posteriors'
-      : 'the prior';
+    const source =
+      this.config.sampling.latent === 'mixture' && this.sampler.isFitted
+        ? 'the latent mixture fitted on the training posteriors'
+        : 'the prior';
+    return this.config.sampling.through === 'text'
+      ? `${source} (a caption first, the rest translated from it)`
+      : source;
   }
   get modules(): Record<string, Module> {
     return { network: this.network, ...(this.autoencoders ? { autoencoders: this.autoencoders } : {}) };
