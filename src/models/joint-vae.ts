@@ -3,6 +3,8 @@
 // modality; `model.mixing` says how the joint posterior is formed from the modalities' experts (poe, mopoe,
 // moe, mmvae+; models/joint/objectives.ts). From any subset of modalities it infers z and decodes the rest;
 // from the prior, or a Gaussian mixture fitted on the aggregate posterior, it samples all of them together.
+// With `model.autoencoders` the parts read and predict a joint-diffusion run's held autoencoders' latents
+// (models/joint/latent-part.ts, held-autoencoders.ts), and those autoencoders draw the outputs.
 import { Adam } from '../optim/index.js';
 import type { Module } from '../nn/index.js';
 import {
