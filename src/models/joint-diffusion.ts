@@ -41,10 +41,7 @@ export class JointDiffusion implements JointModel {
     readonly shapes: JointShapes,
   ) {
     const m = config.model;
-    this.autoencoders = new JointAutoencoders(m, shapes, m.latentDim, m.imageGrid, {
-      captionWords: config.training.autoencoder.captionWords > 0,
-      colourMoments: config.training.autoencoder.colourMoments > 0,
-    });
+    this.autoencoders = JointAutoencoders.of(config, shapes);
     this.plan = new StagePlan(config.training, this.autoencoders.names);
     const diffusionOptions = {
       modalities: this.autoencoders.names.length,

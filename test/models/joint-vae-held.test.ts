@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { readDataset } from '../../src/data/format.js';
 import { jointVaeConfig, type JointVaeConfig } from '../../src/models/joint-vae.js';
 import { loadJointVaeRun } from '../../src/models/joint-run.js';
-import { latentBatch } from '../../src/models/joint/held-autoencoders.js';
+import { standardisedLatent } from '../../src/models/joint/held-autoencoders.js';
 import { LatentPart } from '../../src/models/joint/latent-part.js';
-import { noPrivate } from '../../src/models/joint/parts.js';
+import { type ModalityData, noPrivate } from '../../src/models/joint/parts.js';
 import { disposeOutput } from '../../src/models/joint/outputs.js';
 import { trainJointDiffusion } from '../../src/train/sessions/joint-diffusion.js';
 import { jointBatchOf, loadJointSplit, trainJointVae } from '../../src/train/sessions/joint.js';
@@ -95,7 +95,10 @@ for (const seed of [0, 1, 2]) {
       const autoencoders = model.autoencoders;
       assert.ok(autoencoders);
       const images = tidy(() => (split.images as Tensor).float().div(127.5).sub(1));
-      const latents = latentBatch(autoencoders, { ...jointBatchOf(model.names, { ...split, images }) });
+      const { data } = jointBatchOf(model.names, { ...split, images });
+      const latents = model.names.map((name, index) =>
+        standardisedLatent(autoencoders, name, data[index] as ModalityData),
+      );
       images.dispose();
       const captions = split.entries.map((entry) => entry.text);
       try {
@@ -109,10 +112,10 @@ for (const seed of [0, 1, 2]) {
             if (from === to) continue;
             const found = noGrad(() =>
               tidy(() => {
-                const shared = network.posterior(from, latents.data[from] as Tensor).shared.mean;
+                const shared = network.posterior(from, latents[from] as Tensor).shared.mean;
                 const part = network.part(target) as LatentPart;
                 const predicted = part.mean(shared, noPrivate(6));
-                const bank = latents.data[to] as Tensor;
+                const bank = latents[to] as Tensor;
                 const centroids = stack(
                   distinct.map((caption) =>
                     bank.indexSelect(0, tensor(BigInt64Array.from(rowsOf(captions, caption), BigInt))).mean(0),
@@ -147,7 +150,7 @@ for (const seed of [0, 1, 2]) {
           disposeOutput(sampled);
         }
       } finally {
-        dispose(latents.data as Tensor[]);
+        dispose(latents);
       }
       assert.deepEqual(await weights(runDir, 'autoencoders.'), await weights(source, 'autoencoders.'));
     } finally {

@@ -6,6 +6,7 @@
 import { Linear, Module } from '../../nn/index.js';
 import { type Generator, type Tensor, cat, noGrad, ones, randn, scalar, tidy, zeros } from '../../tensor/index.js';
 import { type BuiltParts, type JointShapes, type PartsConfig, buildParts } from './part-config.js';
+import type { JointDiffusionConfig } from './diffusion-config.js';
 import { captionWordsLoss } from './caption-words.js';
 import { loadReusedState } from './reuse.js';
 import { MomentsHead, colourMomentsLoss } from './colour-moments-term.js';
@@ -80,6 +81,15 @@ export class JointAutoencoders extends Module {
     this.latentMean = this.registerBuffer('latentMean', zeros([width]));
     this.latentStd = this.registerBuffer('latentStd', ones([width]));
     this.statisticsReady = this.registerBuffer('statisticsReady', zeros([1]));
+  }
+
+  /** The autoencoders a joint-diffusion config builds (its parts, latent and heads). */
+  static of(config: JointDiffusionConfig, shapes: JointShapes): JointAutoencoders {
+    const m = config.model;
+    return new JointAutoencoders(m, shapes, m.latentDim, m.imageGrid, {
+      captionWords: config.training.autoencoder.captionWords > 0,
+      colourMoments: config.training.autoencoder.colourMoments > 0,
+    });
   }
 
   /** Index of a modality in the run's order (its bit in subset masks). */

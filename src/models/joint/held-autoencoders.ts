@@ -5,7 +5,6 @@ import type { GenerateTextOptions } from '../../modalities/text/generate.js';
 import { type Generator, type Tensor, dispose, noGrad, randn, tidy } from '../../tensor/index.js';
 import { JointAutoencoders } from './autoencoders.js';
 import type { JointDiffusionConfig } from './diffusion-config.js';
-import type { JointBatch } from './objectives.js';
 import { type JointOutput, checkTargets, decodeTargets } from './outputs.js';
 import type { JointShapes } from './part-config.js';
 import type { JointInputs } from './model.js';
@@ -15,42 +14,34 @@ import type { ModalityData, ModalityName } from './parts.js';
 
 /** Builds a joint-diffusion run's autoencoders as its config has them, with every weight held. */
 export function heldAutoencoders(source: JointDiffusionConfig, shapes: JointShapes): JointAutoencoders {
-  const m = source.model;
-  const autoencoders = new JointAutoencoders(m, shapes, m.latentDim, m.imageGrid, {
-    captionWords: source.training.autoencoder.captionWords > 0,
-    colourMoments: source.training.autoencoder.colourMoments > 0,
-  });
+  const autoencoders = JointAutoencoders.of(source, shapes);
   for (const parameter of autoencoders.parameters()) parameter.requiresGrad_(false);
   return autoencoders.eval();
+}
+
+/** Modality m's slice [D] of the latent statistics. */
+function statisticsOf(autoencoders: JointAutoencoders, index: number): { mean: Tensor; std: Tensor } {
+  const { latentDim } = autoencoders;
+  return {
+    mean: autoencoders.latentMean.narrow(0, index * latentDim, latentDim),
+    std: autoencoders.latentStd.narrow(0, index * latentDim, latentDim),
+  };
 }
 
 /** Standardised latent [B, D] of modality `name`'s data. */
 export function standardisedLatent(autoencoders: JointAutoencoders, name: ModalityName, data: ModalityData): Tensor {
   const index = autoencoders.indexOf(name);
-  const { latentDim } = autoencoders;
   autoencoders.eval();
   return noGrad(() =>
-    tidy(() =>
-      autoencoders
-        .encode(index, data)
-        .sub(autoencoders.latentMean.narrow(0, index * latentDim, latentDim))
-        .div(autoencoders.latentStd.narrow(0, index * latentDim, latentDim)),
-    ),
+    tidy(() => {
+      const { mean, std } = statisticsOf(autoencoders, index);
+      return autoencoders.encode(index, data).sub(mean).div(std);
+    }),
   );
 }
 
-/** A batch of data as the VAE reads it: each modality's standardised latent, the presence masks as they are. */
-export function latentBatch(autoencoders: JointAutoencoders, batch: JointBatch): JointBatch {
-  return {
-    data: autoencoders.names.map((name, index) =>
-      standardisedLatent(autoencoders, name, batch.data[index] as ModalityData),
-    ),
-    presence: batch.presence,
-  };
-}
-
 /** Draws the `to` modalities from standardised latents [N, D] per modality (owned by the caller). */
-export function drawLatents(
+function drawLatents(
   autoencoders: JointAutoencoders,
   latents: (name: ModalityName) => Tensor,
   to: readonly ModalityName[],
@@ -58,24 +49,19 @@ export function drawLatents(
   decoding: GenerateTextOptions,
   seed: number,
 ): JointOutput {
-  checkTargets(autoencoders.names, to);
   const raw = new Map<ModalityName, Tensor>();
   try {
-    for (const name of to) {
-      const index = autoencoders.indexOf(name);
-      const { latentDim } = autoencoders;
+    for (const name of to)
       raw.set(
         name,
-        tidy(() =>
-          latents(name)
-            .mul(autoencoders.latentStd.narrow(0, index * latentDim, latentDim))
-            .add(autoencoders.latentMean.narrow(0, index * latentDim, latentDim)),
-        ),
+        tidy(() => {
+          const { mean, std } = statisticsOf(autoencoders, autoencoders.indexOf(name));
+          return latents(name).mul(std).add(mean);
+        }),
       );
-    }
     return decodeTargets(autoencoders, (name) => raw.get(name) as Tensor, to, generator, decoding, seed);
   } finally {
-    for (const tensor of raw.values()) tensor.dispose();
+    dispose([...raw.values()]);
   }
 }
 
@@ -89,7 +75,7 @@ export function latentInputs(autoencoders: JointAutoencoders, inputs: JointInput
     }
     return read;
   } catch (error) {
-    for (const value of Object.values(read)) if (value && 'dispose' in value) value.dispose();
+    dispose(Object.values(read));
     throw error;
   }
 }

@@ -9,11 +9,10 @@ import type { LoadedSplit } from '../../data/loader.js';
 import type { JointDiffusionConfig } from '../../models/joint-diffusion.js';
 import { AUTOENCODERS_CONFIG_FILE, jointDiffusionConfigOf } from '../../models/joint-run.js';
 import type { JointAutoencoders } from '../../models/joint/autoencoders.js';
-import { latentBatch } from '../../models/joint/held-autoencoders.js';
 import type { JointBatch } from '../../models/joint/objectives.js';
 import type { ModalityName } from '../../models/joint/parts.js';
 import { withPrefix } from '../../models/run-files.js';
-import { type Tensor, cat, dispose, tidy } from '../../tensor/index.js';
+import { type Tensor, cat, dispose } from '../../tensor/index.js';
 import { loadSafetensors } from '../../tensor/safetensors.js';
 import { writeFileAtomic } from '../../data/files.js';
 
@@ -60,28 +59,24 @@ export function latentTrainingSplit(
     dropLast: false,
     imagesAsFloat: true,
   });
-  const encodeSplit = (): Tensor => {
-    const chunks: Tensor[] = [];
-    try {
-      for (const batch of ordered.epochBatches()) {
-        try {
-          chunks.push(tidy(() => cat(latentBatch(autoencoders, batchOf(batch)).data as Tensor[], 1)));
-        } finally {
-          disposeBatch(batch);
-        }
+  // raw latents of every row, encoded once (as joint-diffusion's second stage does)
+  const chunks: Tensor[] = [];
+  let latents: Tensor;
+  try {
+    for (const batch of ordered.epochBatches()) {
+      try {
+        chunks.push(autoencoders.encodeAll(batchOf(batch).data));
+      } finally {
+        disposeBatch(batch);
       }
-      return cat(chunks, 0);
-    } finally {
-      dispose(chunks);
     }
-  };
-  if (!autoencoders.hasStatistics) {
-    // before statistics are set (mean 0, std 1) the standardised latents are the raw ones
-    const raw = encodeSplit();
-    autoencoders.setStatistics(raw);
+    const raw = cat(chunks, 0);
+    if (!autoencoders.hasStatistics) autoencoders.setStatistics(raw);
+    latents = autoencoders.standardise(raw);
     raw.dispose();
+  } finally {
+    dispose(chunks);
   }
-  const latents = encodeSplit();
   const presence = new Map([...split.presence].map(([name, mask]) => [name, mask.clone()]));
   return {
     dataset: split.dataset,
