@@ -1,8 +1,8 @@
 // joint-vae over a joint-diffusion run's autoencoders (`model.autoencoders`): the VAE learns on their latents
 // (its loss falls at three seeds, from each modality's latent it predicts the latents of the same sample's
-// other modalities, and joint samples through a caption go with it), the autoencoders stay exactly as their run has them, the run loads and translates with
-// its source gone, it resumes exactly, the same seed gives the same bytes, a run that is not joint-diffusion is refused; nothing
-// leaks.
+// other modalities, and joint samples through a caption go with it), the autoencoders stay exactly as their
+// run has them, the run loads and translates with its source gone, it resumes exactly, the same seed gives
+// the same bytes, a run that is not joint-diffusion is refused; nothing leaks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, readFile, rm } from 'node:fs/promises';

@@ -149,21 +149,26 @@ export async function trainJointVae(
       model.autoencoders ? latentJointBatch(model.names, batch) : jointBatchOf(model.names, batch);
     let loader: BatchLoader | undefined;
     let pendingCursor: BatchCursor | undefined;
-    // built at the first step, after a resume has restored the weights: over held autoencoders the split is
-    // encoded into latents once, and its pictures and clips are not needed after
-    const batches = (): BatchLoader => {
-      if (loader) return loader;
-      const held = model.autoencoders;
-      if (held && trainSplit) {
-        const latents = latentTrainingSplit(held, trainSplit, (batch) => jointBatchOf(model.names, batch));
+    let encoded = false;
+    // over held autoencoders the split is encoded into latents once, at the first step (after a resume has
+    // restored the weights), and its pictures and clips are not needed after
+    const readySplit = (): LoadedSplit => {
+      const autoencoders = model.autoencoders;
+      if (autoencoders && trainSplit && !encoded) {
+        const latents = latentTrainingSplit(autoencoders, trainSplit, (batch) => jointBatchOf(model.names, batch));
         trainSplit.dispose();
         trainSplit = latents;
+        encoded = true;
       }
-      const split = trainSplit as LoadedSplit;
+      return trainSplit as LoadedSplit;
+    };
+    const batches = (): BatchLoader => {
+      if (loader) return loader;
+      const split = readySplit();
       loader = new BatchLoader(split, {
         batchSize: Math.min(t.batchSize, split.size),
         seed: config.seed,
-        imagesAsFloat: !held,
+        imagesAsFloat: !model.autoencoders,
       });
       if (pendingCursor) loader.restore(pendingCursor);
       return loader;
@@ -216,10 +221,8 @@ export async function trainJointVae(
       task,
       loopOptions(options, t, config.seed, { ...config, imageShape: shapes.image, audioShape: shapes.audio }),
     );
-    if (!result.interrupted && result.step >= t.steps) {
-      batches();
-      await fitAndSaveSampler(model, trainSplit as LoadedSplit, batchOf, options.runDir, config.seed);
-    }
+    if (!result.interrupted && result.step >= t.steps)
+      await fitAndSaveSampler(model, readySplit(), batchOf, options.runDir, config.seed);
     return { result, model };
   } catch (error) {
     model.dispose();
